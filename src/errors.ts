@@ -1,0 +1,88 @@
+/**
+ * Errors and assertions shared by every layer.
+ *
+ * Two kinds of failure, never mixed: a {@linkcode QueueError} with a code is
+ * about what a user did or what the disk holds; {@linkcode assert} guards
+ * invariants whose failure can only be a bug in q4d and is never caught.
+ *
+ * @module
+ */
+
+/**
+ * The code carried by every {@linkcode QueueError}. Names follow MySQL's where
+ * MySQL has one; the last group is q4d's own.
+ */
+export type ErrorCode =
+  | "ER_PARSE_ERROR"
+  | "ER_NO_SUCH_TABLE"
+  | "ER_TABLE_EXISTS_ERROR"
+  | "ER_BAD_FIELD_ERROR"
+  | "ER_DUP_FIELDNAME"
+  | "ER_WRONG_VALUE_COUNT_ON_ROW"
+  | "ER_BAD_NULL_ERROR"
+  | "ER_TRUNCATED_WRONG_VALUE"
+  | "ER_WARN_DATA_OUT_OF_RANGE"
+  | "ER_DATA_TOO_LONG"
+  | "ER_DATA_OUT_OF_RANGE"
+  | "ER_DIVISION_BY_ZERO"
+  | "ER_NOT_SUPPORTED_YET"
+  | "ER_WRONG_ARGUMENTS"
+  | "ER_WRONG_PARAMCOUNT"
+  | "ER_DISK_FULL"
+  | "ER_ERROR_ON_WRITE"
+  | "ER_ERROR_ON_READ"
+  | "ER_NOT_OWNER"
+  | "ER_DB_LOCKED"
+  | "ER_CORRUPT"
+  | "ER_CLOSED";
+
+/** Options for {@linkcode QueueError}. */
+export interface QueueErrorOptions {
+  /** Byte offset in the SQL text (parse errors) or in a file (corruption). */
+  position?: number;
+  /** The file a storage error is about. */
+  path?: string;
+  /** The underlying error, if any. */
+  cause?: unknown;
+}
+
+/**
+ * Every error q4d reports to its users.
+ *
+ * @example
+ * ```ts
+ * import { open, QueueError } from "./mod.ts";
+ * const db = await open(await Deno.makeTempDir());
+ * try {
+ *   await db.sql`SELECT * FROM missing`;
+ * } catch (e) {
+ *   if (e instanceof QueueError) console.log(e.code); // "ER_NO_SUCH_TABLE"
+ * }
+ * await db.close();
+ * ```
+ */
+export class QueueError extends Error {
+  /** What went wrong, as a stable machine-readable code. */
+  readonly code: ErrorCode;
+  /** Byte offset in the SQL text or file the error is about, when known. */
+  readonly position: number | undefined;
+  /** The file a storage error is about, when known. */
+  readonly path: string | undefined;
+
+  /** Creates an error with a code and a one-sentence message. */
+  constructor(code: ErrorCode, message: string, options: QueueErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "QueueError";
+    this.code = code;
+    this.position = options.position;
+    this.path = options.path;
+  }
+}
+
+/**
+ * Fails loudly when an invariant does not hold. Only for conditions that can be
+ * false through a bug in q4d, never for bad input or disk contents.
+ */
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`q4d assertion failed: ${message}`);
+}

@@ -1,0 +1,41 @@
+/**
+ * Every resource limit of q4d, as a named constant with its unit and the
+ * reason for its value. Layers import what they enforce from here.
+ *
+ * @module
+ */
+
+/** Longest SQL text accepted; longer is ER_PARSE_ERROR, not a hang. */
+export const statementBytesMax = 1024 * 1024;
+/** Deepest expression nesting; deeper is ER_PARSE_ERROR, never a stack overflow. */
+export const expressionDepthMax = 256;
+/** Parsed `sql.unsafe` texts kept in the LRU cache. */
+export const unsafeCacheEntriesMax = 1024;
+/** Compiled queue_wait conditions kept per table. */
+export const conditionCacheEntriesMax = 256;
+/** Longest table or column name, in characters (MySQL's limit). */
+export const identifierLengthMax = 64;
+/** Most columns in a table. */
+export const columnCountMax = 1024;
+/** Largest encoded row, in bytes; a record must fit in a segment. */
+export const rowBytesMax = 16 * 1024 * 1024;
+/** Most rows in one INSERT statement. */
+export const insertRowCountMax = 65536;
+/** A segment rolls over past this size; compaction works a segment at a time. */
+export const segmentBytesDefault = 64 * 1024 * 1024;
+/** Smallest segment size accepted by open(); smaller only multiplies files. */
+export const segmentBytesMin = 64 * 1024;
+/** Segments are zero-filled ahead of the write position in steps of this size, so a datasync need not commit a size change. */
+export const preallocateBytes = 4 * 1024 * 1024;
+/** Compaction runs once removed row bytes reach this share of all row bytes... */
+export const compactionRemovedRatioMin = 0.75;
+/** ...and the log holds at least this many row bytes (Q4M's thresholds). */
+export const compactionBytesMin = 16 * 1024 * 1024;
+/** Bytes of log blocks kept in the read cache. */
+export const readCacheBytesMax = 32 * 1024 * 1024;
+/** Default queue_wait timeout, in seconds (Q4M's). */
+export const waitTimeoutSecondsDefault = 60;
+/** Longest queue_wait timeout, in seconds: a timer holds at most 2^31-1 ms; longer is ER_WRONG_ARGUMENTS. */
+export const waitTimeoutSecondsMax = 2_147_483;
+/** Relay sources per table for queue_set_srcid (Q4M's 0..63). */
+export const relaySourceCount = 64;

@@ -1,0 +1,107 @@
+/**
+ * The typed AST the parser produces and the engine executes: statements,
+ * column definitions and expressions of q4d's MySQL subset.
+ *
+ * text → (lexer, parser) → these types → (engine) → rows
+ *
+ * @module
+ */
+
+/** A SQL value as q4d holds it at run time. */
+export type Value = null | number | bigint | string | Uint8Array | boolean;
+
+/** A column type. `BOOLEAN` parses to TINYINT (MySQL's alias). */
+export type ColumnType =
+  | { kind: "int"; bits: 8 | 16 | 24 | 32 | 64; unsigned: boolean }
+  | { kind: "float"; double: boolean }
+  /** CHAR(n) (`variable` false) / VARCHAR(n); `length` in characters. */
+  | { kind: "char"; length: number; variable: boolean }
+  /** TINYTEXT/TEXT/MEDIUMTEXT/LONGTEXT; `bytesMax` is the type's byte limit. */
+  | { kind: "text"; bytesMax: number }
+  /** BINARY(n) / VARBINARY(n); `length` in bytes. */
+  | { kind: "binary"; length: number; variable: boolean }
+  /** TINYBLOB/BLOB/MEDIUMBLOB/LONGBLOB. */
+  | { kind: "blob"; bytesMax: number }
+  | { kind: "json" };
+
+/** One column of CREATE TABLE or ALTER TABLE ADD. */
+export interface ColumnDef {
+  /** Name as written (back-quotes removed). Matching is case-insensitive. */
+  name: string;
+  type: ColumnType;
+  notNull: boolean;
+  /** DEFAULT literal, already checked against the type; undefined when none. */
+  defaultValue?: Value;
+  /** The type as written, for SHOW-style output (e.g. "VARCHAR(96)"). */
+  typeText: string;
+}
+
+/** Binary operators, canonical spelling ("&&" → "and", "MOD" → "%", "!=" → "<>"). */
+export type BinaryOp =
+  | "or" | "xor" | "and"
+  | "=" | "<=>" | "<>" | "<" | "<=" | ">" | ">="
+  | "|" | "&" | "<<" | ">>" | "+" | "-" | "*" | "/" | "div" | "%" | "^";
+
+/** Unary operators: "-" negation, "~" bit inversion, "not" (NOT and !). */
+export type UnaryOp = "-" | "~" | "not";
+
+/** An expression node. `start`/`end` are byte offsets in the statement text. */
+export type Expr = (
+  | { kind: "literal"; value: Value }
+  /** A bound parameter (template hole or `?`), 0-based. */
+  | { kind: "param"; index: number }
+  | { kind: "column"; name: string; quoted: boolean }
+  | { kind: "unary"; op: UnaryOp; operand: Expr }
+  | { kind: "binary"; op: BinaryOp; left: Expr; right: Expr }
+  | { kind: "is"; operand: Expr; test: "true" | "false" | "null"; negated: boolean }
+  | { kind: "in"; operand: Expr; list: Expr[]; negated: boolean }
+  | { kind: "between"; operand: Expr; low: Expr; high: Expr; negated: boolean }
+  | { kind: "like"; operand: Expr; pattern: Expr; escape: Expr | null; negated: boolean }
+  /** A function call; `name` lower-cased (pow, queue_wait, ...). */
+  | { kind: "call"; name: string; args: Expr[] }
+  /** COUNT(*). */
+  | { kind: "count_star" }
+) & { start: number; end: number };
+
+/** One item of a SELECT list. */
+export type SelectItem =
+  | { kind: "star" }
+  /** `name` is the alias, or the expression's text as written (MySQL's rule). */
+  | { kind: "expr"; expr: Expr; name: string };
+
+/** ORDER BY term. */
+export interface OrderTerm {
+  expr: Expr;
+  descending: boolean;
+}
+
+/** A parsed statement. */
+export type Statement =
+  | { kind: "create_table"; table: string; ifNotExists: boolean; columns: ColumnDef[] }
+  | { kind: "drop_table"; tables: string[]; ifExists: boolean }
+  | { kind: "truncate"; table: string }
+  | {
+    kind: "alter_table";
+    table: string;
+    actions: ({ kind: "add"; column: ColumnDef } | { kind: "drop"; name: string })[];
+  }
+  | { kind: "insert"; table: string; columns: string[] | null; rows: Expr[][] }
+  | {
+    kind: "select";
+    items: SelectItem[];
+    from: string | null;
+    where: Expr | null;
+    orderBy: OrderTerm[];
+    limit: Expr | null;
+    offset: Expr | null;
+  }
+  | { kind: "delete"; table: string; where: Expr | null; orderBy: OrderTerm[]; limit: Expr | null }
+  | { kind: "show_tables"; like: Expr | null };
+
+/** A statement ready to bind: the AST and how many parameters it takes. */
+export interface Prepared {
+  statement: Statement;
+  paramCount: number;
+  /** The SQL text (for templates: the strings joined with `?`). */
+  text: string;
+}

@@ -1,0 +1,140 @@
+/**
+ * What the engine sees of storage: one durable log shared by every table,
+ * a catalog of tables, and per-table indexes of live rows. Storage knows
+ * nothing of SQL: a table's schema is an opaque JSON value (`meta`) and a
+ * row is an opaque byte string (`payload`).
+ *
+ * Implemented by `store.ts` (`openStore`).
+ *
+ * @module
+ */
+
+import type { FileSystem } from "../io/types.ts";
+
+/** How a commit reaches the disk. */
+export type SyncMode = "fdatasync" | "fsync" | "none";
+
+/** Options for {@linkcode StoreOpener}. */
+export interface StoreOptions {
+  /** The file system (Deno, Node or fault-injecting). */
+  fs: FileSystem;
+  /** Default "fdatasync". "none" skips syncing (tests, benchmarks). */
+  sync?: SyncMode;
+  /** Segment size in bytes; default limits.segmentBytesDefault. */
+  segmentBytes?: number;
+  /** Disable automatic compaction (tests that want to control it). Default true. */
+  autoCompact?: boolean;
+}
+
+/** What recovery found and did when the log was opened. */
+export interface RecoveryReport {
+  /** Segments scanned. */
+  segmentCount: number;
+  /** Batches verified. */
+  batchCount: number;
+  /** Bytes of log verified. */
+  bytesScanned: number;
+  /** A torn tail that was cut off, if any: where, and how many bytes. */
+  tornTail: { path: string; offset: number; bytesDropped: number } | null;
+  /** Time recovery took, in milliseconds. */
+  durationMs: number;
+}
+
+/** A relay mark armed by queue_set_srcid, written in the same commit as its rows. */
+export interface SourceMark {
+  /** Relay source slot, 0..63. */
+  source: number;
+  /** The source row id; becomes the slot's watermark. */
+  rowId: number;
+}
+
+/** Counters of one table, exact and derived from the log (never drift). */
+export interface TableCounters {
+  /** Rows ever appended (equals the highest row id issued). */
+  rowsWritten: number;
+  /** Rows ever removed (consumed, deleted, truncated): each row at most once. */
+  rowsRemoved: number;
+  /** Bytes of row records of this table in the log now. */
+  bytesTotal: number;
+  /** The part of bytesTotal whose rows are removed (reclaimed by compaction). */
+  bytesRemoved: number;
+}
+
+/**
+ * One table's rows. Row ids start at 1 and rise by one per appended row,
+ * never reused (not after truncate, not after restart). A row is "live" from
+ * the moment its append is durable until it is removed.
+ */
+export interface TableRows {
+  /** Stable numeric id of the table in the log (never reused). */
+  readonly tableId: number;
+  /** Live rows now. O(1). */
+  readonly liveCount: number;
+  /** Exact counters. */
+  counters(): TableCounters;
+  /** The smallest live row id greater than `afterId`, or 0 when none. Amortised O(1) when walking forward. */
+  nextLive(afterId: number): number;
+  /** True when the row is live. O(1). */
+  isLive(rowId: number): boolean;
+  /**
+   * The payload of a live row, read through the cache (blocking read on a
+   * miss). The returned bytes must not be modified; they stay valid only
+   * until the next storage call.
+   */
+  readRow(rowId: number): Uint8Array;
+  /**
+   * Appends rows as one atomic unit (all or none, also across a crash),
+   * together with an optional relay mark. Ids are assigned now, in order;
+   * the rows become live when `durable` resolves. On a write failure
+   * `durable` rejects with QueueError (ER_DISK_FULL / ER_ERROR_ON_WRITE) and
+   * the rows never become live.
+   */
+  append(payloads: Uint8Array[], mark?: SourceMark): { firstRowId: number; durable: Promise<void> };
+  /**
+   * Removes live rows: they stop being live at once; the promise resolves
+   * when the removal is durable. Ids that are not live are ignored (removal
+   * is idempotent). On a write failure the rows become live again and the
+   * promise rejects.
+   */
+  remove(rowIds: number[]): Promise<void>;
+  /** Removes every row appended so far (TRUNCATE). Ids keep rising. */
+  truncate(): Promise<void>;
+  /** The 64 relay watermarks (0 = never set); the array must not be modified. */
+  sourceMarks(): readonly number[];
+}
+
+/** A table as the catalog holds it. */
+export interface TableEntry {
+  readonly tableId: number;
+  readonly name: string;
+  /** The engine's schema for the table (JSON-serialisable), opaque to storage. */
+  readonly meta: unknown;
+  readonly rows: TableRows;
+}
+
+/** The whole durable state of a database directory. */
+export interface Store {
+  /** What recovery did on open. */
+  readonly recovery: RecoveryReport;
+  /** Tables by name (names as created; the engine decides case rules). */
+  tables(): ReadonlyMap<string, TableEntry>;
+  /** Creates a table durably; ER_TABLE_EXISTS_ERROR when the name is taken. */
+  createTable(name: string, meta: unknown): Promise<TableEntry>;
+  /** Replaces a table's meta durably (ALTER TABLE); rows are untouched. */
+  alterTable(name: string, meta: unknown): Promise<TableEntry>;
+  /** Drops a table durably; its rows are gone. ER_NO_SUCH_TABLE when missing. */
+  dropTable(name: string): Promise<void>;
+  /**
+   * Called (synchronously, after the append's promise settles) whenever rows
+   * become live: the engine wakes waiters here. Also called after a failed
+   * removal makes rows live again.
+   */
+  onRowsLive: ((table: TableEntry, firstRowId: number, count: number) => void) | null;
+  /** Compacts the log now, whatever the thresholds; resolves when done. */
+  compact(): Promise<void>;
+  /** Waits for pending commits and compaction, then closes all files. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Signature of `openStore` in store.ts. */
+export type StoreOpener = (directory: string, options: StoreOptions) => Promise<Store>;
