@@ -1,0 +1,215 @@
+/**
+ * The {@linkcode FileSystem} under Deno. Directory operations use Deno's own
+ * APIs (`Deno.readDir`, `Deno.rename`, a directory opened read-only and
+ * synced); the directory lock is an OS lock (`FsFile.tryLock`, flock on
+ * Linux) that dies with its process.
+ *
+ * Open files are read and written through `node:fs` on purpose: Deno 2.9's
+ * `FsFile` has no positioned read or write (only seek + read over a shared
+ * cursor, which two calls in flight would race on), while Deno's `node:fs`
+ * does pread/pwrite, and is as fast or faster per call (bench/io_bench.ts).
+ *
+ * Storage → this file → the kernel. Never loaded under Node: mod.ts only
+ * constructs it when `globalThis.Deno` exists.
+ *
+ * @module
+ */
+
+import { IoError } from "./types.ts";
+import type { DirectoryLock, FileHandle, FileSystem, OpenFileOptions } from "./types.ts";
+import { NodeFileSystem } from "./node_fs.ts";
+import { toIoError } from "./_errno.ts";
+import {
+  currentPid,
+  heldDirectories,
+  isPidAlive,
+  lockFileName,
+  lockFileText,
+  parseLockFile,
+} from "./_held_directories.ts";
+
+/** Largest LOCK file read back; a pid is a few bytes. */
+const lockFileBytesMax = 64;
+
+/** The Deno global, reached without naming it where Node type-checks this file. */
+function deno(): typeof Deno {
+  const runtime = (globalThis as { Deno?: typeof Deno }).Deno;
+  if (runtime === undefined) {
+    throw new Error("q4d assertion failed: DenoFileSystem used outside Deno");
+  }
+  return runtime;
+}
+
+/** A held LOCK file: open, flocked, holding our pid. */
+class DenoDirectoryLock implements DirectoryLock {
+  readonly #directory: string;
+  readonly #file: Deno.FsFile;
+  #released = false;
+
+  constructor(directory: string, file: Deno.FsFile) {
+    this.#directory = directory;
+    this.#file = file;
+  }
+
+  async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    try {
+      // Emptied, not removed: removing a flocked file lets a process that had
+      // it open lock a name-less inode while a third creates a fresh LOCK.
+      await this.#file.truncate(0);
+      await this.#file.unlock();
+    } catch (error) {
+      throw toIoError(error, `${this.#directory}/${lockFileName}`, "unlock");
+    } finally {
+      this.#file.close();
+      heldDirectories().delete(this.#directory);
+    }
+  }
+}
+
+/** Reads the pid a LOCK file names, if any. */
+async function readLockPid(file: Deno.FsFile): Promise<number | undefined> {
+  const buffer = new Uint8Array(lockFileBytesMax);
+  await file.seek(0, deno().SeekMode.Start);
+  let readBytes = 0;
+  while (readBytes < buffer.length) {
+    const count = await file.read(buffer.subarray(readBytes));
+    if (count === null || count === 0) break;
+    readBytes += count;
+  }
+  return parseLockFile(buffer.subarray(0, readBytes));
+}
+
+/**
+ * Locks `directory`'s LOCK file with flock and writes our pid into it. The pid
+ * is for the Node implementation, which cannot flock: a LOCK naming a live
+ * pid is held even when no flock is on it.
+ */
+async function takeLockFile(directory: string): Promise<Deno.FsFile> {
+  const runtime = deno();
+  const lockPath = `${directory}/${lockFileName}`;
+  const file = await runtime.open(lockPath, { read: true, write: true, create: true });
+  try {
+    if (!(await file.tryLock(true))) {
+      throw new IoError("ELOCKED", directory, "directory is locked by another process");
+    }
+    const pid = currentPid();
+    const holderPid = await readLockPid(file);
+    if (holderPid !== undefined && holderPid !== pid && isPidAlive(holderPid)) {
+      await file.unlock();
+      throw new IoError("ELOCKED", directory, `directory is locked by process ${holderPid}`);
+    }
+    await file.truncate(0);
+    await file.seek(0, deno().SeekMode.Start);
+    await file.write(new TextEncoder().encode(lockFileText(pid)));
+    // A Node holder may have replaced a stale LOCK between our open and our lock.
+    const [named, opened] = await Promise.all([runtime.stat(lockPath), file.stat()]);
+    if (named.ino !== opened.ino || named.dev !== opened.dev) {
+      await file.unlock();
+      throw new IoError("ELOCKED", directory, "directory lock was taken by another process");
+    }
+    return file;
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+}
+
+/** {@linkcode FileSystem} for Deno. */
+export class DenoFileSystem implements FileSystem {
+  readonly #files: NodeFileSystem = new NodeFileSystem();
+
+  open(path: string, options?: OpenFileOptions): Promise<FileHandle> {
+    return this.#files.open(path, options);
+  }
+
+  async readFile(path: string): Promise<Uint8Array> {
+    try {
+      return await deno().readFile(path);
+    } catch (error) {
+      throw toIoError(error, path, "read");
+    }
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    try {
+      await deno().rename(from, to);
+    } catch (error) {
+      throw toIoError(error, from, `rename to '${to}'`);
+    }
+  }
+
+  async remove(path: string): Promise<void> {
+    try {
+      const runtime = deno();
+      // Deno.remove would also remove an empty directory; this interface removes files.
+      const info = await runtime.lstat(path);
+      if (info.isDirectory) throw new IoError("EISDIR", path, "remove of a directory");
+      await runtime.remove(path);
+    } catch (error) {
+      throw toIoError(error, path, "remove");
+    }
+  }
+
+  async list(directory: string): Promise<string[]> {
+    try {
+      const names: string[] = [];
+      for await (const entry of deno().readDir(directory)) names.push(entry.name);
+      return names.sort();
+    } catch (error) {
+      throw toIoError(error, directory, "list");
+    }
+  }
+
+  async mkdir(path: string): Promise<void> {
+    try {
+      await deno().mkdir(path, { recursive: true });
+    } catch (error) {
+      throw toIoError(error, path, "mkdir");
+    }
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await deno().lstat(path);
+      return true;
+    } catch (error) {
+      const wrapped = toIoError(error, path, "stat");
+      if (wrapped.errno === "ENOENT") return false;
+      throw wrapped;
+    }
+  }
+
+  async syncDirectory(path: string): Promise<void> {
+    let directory: Deno.FsFile | undefined;
+    try {
+      directory = await deno().open(path, { read: true });
+      await directory.sync();
+    } catch (error) {
+      throw toIoError(error, path, "directory fsync");
+    } finally {
+      directory?.close();
+    }
+  }
+
+  async lockDirectory(path: string): Promise<DirectoryLock> {
+    let directory: string;
+    try {
+      directory = await deno().realPath(path);
+    } catch (error) {
+      throw toIoError(error, path, "lock");
+    }
+    const held = heldDirectories();
+    if (held.has(directory)) {
+      throw new IoError("ELOCKED", path, "directory is already locked by this process");
+    }
+    held.add(directory);
+    try {
+      return new DenoDirectoryLock(directory, await takeLockFile(directory));
+    } catch (error) {
+      held.delete(directory);
+      throw toIoError(error, path, "lock");
+    }
+  }
+}

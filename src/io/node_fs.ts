@@ -1,0 +1,351 @@
+/**
+ * The {@linkcode FileSystem} on `node:fs`: positioned reads and writes
+ * (pread/pwrite) on a raw file descriptor, fdatasync/fsync, and a directory
+ * lock made of a LOCK file holding the holder's pid. Runs under plain Node
+ * and under Deno (which implements `node:fs` with pread/pwrite too).
+ *
+ * Storage → this file → the kernel.
+ *
+ * @module
+ */
+
+import * as fs from "node:fs";
+import { IoError } from "./types.ts";
+import type { DirectoryLock, FileHandle, FileSystem, OpenFileOptions } from "./types.ts";
+import { closedHandleError, toIoError } from "./_errno.ts";
+import {
+  currentPid,
+  heldDirectories,
+  isPidAlive,
+  lockFileName,
+  lockFileText,
+  parseLockFile,
+} from "./_held_directories.ts";
+
+/** Attempts to take over a stale LOCK file before giving up with ELOCKED. */
+const lockAttemptsMax = 4;
+
+/** Open flags for each {@linkcode OpenFileOptions} combination. */
+function openFlags(options: OpenFileOptions | undefined): number {
+  const { O_RDWR, O_CREAT, O_EXCL } = fs.constants;
+  if (options?.createNew === true) return O_RDWR | O_CREAT | O_EXCL;
+  if (options?.create === true) return O_RDWR | O_CREAT;
+  return O_RDWR;
+}
+
+/** Runs a callback-style node:fs call as a promise, mapping its error to IoError. */
+function call<T>(
+  path: string,
+  action: string,
+  start: (done: (error: NodeJS.ErrnoException | null, value: T) => void) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    start((error, value) => {
+      if (error) reject(toIoError(error, path, action));
+      else resolve(value);
+    });
+  });
+}
+
+/** A file opened through node:fs, addressed by its raw descriptor. */
+class NodeFileHandle implements FileHandle {
+  readonly path: string;
+  #fd: number;
+  #closed = false;
+
+  constructor(path: string, fd: number) {
+    this.path = path;
+    this.#fd = fd;
+  }
+
+  #openFd(): number {
+    if (this.#closed) throw closedHandleError(this.path);
+    return this.#fd;
+  }
+
+  async read(buffer: Uint8Array, position: number): Promise<number> {
+    const fd = this.#openFd();
+    let readBytes = 0;
+    while (readBytes < buffer.length) {
+      const count = await call<number>(this.path, "read", (done) =>
+        fs.read(
+          fd,
+          buffer,
+          readBytes,
+          buffer.length - readBytes,
+          position + readBytes,
+          (error, bytesRead) => done(error, bytesRead),
+        ));
+      if (count === 0) break;
+      readBytes += count;
+    }
+    return readBytes;
+  }
+
+  readSync(buffer: Uint8Array, position: number): number {
+    const fd = this.#openFd();
+    let readBytes = 0;
+    try {
+      while (readBytes < buffer.length) {
+        const count = fs.readSync(
+          fd,
+          buffer,
+          readBytes,
+          buffer.length - readBytes,
+          position + readBytes,
+        );
+        if (count === 0) break;
+        readBytes += count;
+      }
+    } catch (error) {
+      throw toIoError(error, this.path, "read");
+    }
+    return readBytes;
+  }
+
+  async write(data: Uint8Array, position: number): Promise<void> {
+    const fd = this.#openFd();
+    let writtenBytes = 0;
+    while (writtenBytes < data.length) {
+      writtenBytes += await call<number>(this.path, "write", (done) =>
+        fs.write(
+          fd,
+          data,
+          writtenBytes,
+          data.length - writtenBytes,
+          position + writtenBytes,
+          (error, bytesWritten) => done(error, bytesWritten),
+        ));
+    }
+  }
+
+  writeSync(data: Uint8Array, position: number): void {
+    const fd = this.#openFd();
+    let writtenBytes = 0;
+    try {
+      while (writtenBytes < data.length) {
+        writtenBytes += fs.writeSync(
+          fd,
+          data,
+          writtenBytes,
+          data.length - writtenBytes,
+          position + writtenBytes,
+        );
+      }
+    } catch (error) {
+      throw toIoError(error, this.path, "write");
+    }
+  }
+
+  syncData(): Promise<void> {
+    const fd = this.#openFd();
+    return call<void>(this.path, "fdatasync", (done) => fs.fdatasync(fd, (e) => done(e)));
+  }
+
+  syncDataSync(): void {
+    const fd = this.#openFd();
+    try {
+      fs.fdatasyncSync(fd);
+    } catch (error) {
+      throw toIoError(error, this.path, "fdatasync");
+    }
+  }
+
+  sync(): Promise<void> {
+    const fd = this.#openFd();
+    return call<void>(this.path, "fsync", (done) => fs.fsync(fd, (e) => done(e)));
+  }
+
+  syncSync(): void {
+    const fd = this.#openFd();
+    try {
+      fs.fsyncSync(fd);
+    } catch (error) {
+      throw toIoError(error, this.path, "fsync");
+    }
+  }
+
+  truncate(length: number): Promise<void> {
+    const fd = this.#openFd();
+    return call<void>(this.path, "truncate", (done) => fs.ftruncate(fd, length, (e) => done(e)));
+  }
+
+  async size(): Promise<number> {
+    const fd = this.#openFd();
+    const stats = await call<fs.Stats>(this.path, "stat", (done) => fs.fstat(fd, done));
+    return stats.size;
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    const fd = this.#fd;
+    return call<void>(this.path, "close", (done) => fs.close(fd, (e) => done(e)));
+  }
+}
+
+/** A held LOCK file; releasing removes it. */
+class NodeDirectoryLock implements DirectoryLock {
+  readonly #directory: string;
+  readonly #lockPath: string;
+  #released = false;
+
+  constructor(directory: string, lockPath: string) {
+    this.#directory = directory;
+    this.#lockPath = lockPath;
+  }
+
+  async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    try {
+      await fs.promises.unlink(this.#lockPath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+        throw toIoError(error, this.#lockPath, "unlock");
+      }
+    } finally {
+      heldDirectories().delete(this.#directory);
+    }
+  }
+}
+
+/**
+ * Takes the LOCK file in `directory` for this process. The file appears with
+ * its pid already inside (written to a private file, then hard-linked into
+ * place, which fails when LOCK exists), so a reader never sees a half-written
+ * holder. A LOCK whose pid is dead, or which is empty (released by the Deno
+ * implementation), is stale and taken over.
+ */
+async function takeLockFile(directory: string): Promise<string> {
+  const lockPath = `${directory}/${lockFileName}`;
+  const pid = currentPid();
+  const privatePath = `${lockPath}.${pid}.${Math.random().toString(36).slice(2)}`;
+  await fs.promises.writeFile(privatePath, lockFileText(pid), { flag: "wx" });
+  try {
+    for (let attempt = 0; attempt < lockAttemptsMax; attempt++) {
+      try {
+        await fs.promises.link(privatePath, lockPath);
+        return lockPath;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      }
+      let holderPid: number | undefined;
+      try {
+        holderPid = parseLockFile(await fs.promises.readFile(lockPath));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") continue; // released meanwhile
+        throw error;
+      }
+      // Our own pid with no entry in the held set is a leftover of this process.
+      if (holderPid !== undefined && holderPid !== pid && isPidAlive(holderPid)) {
+        throw new IoError("ELOCKED", directory, `directory is locked by process ${holderPid}`);
+      }
+      try {
+        await fs.promises.unlink(lockPath);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      }
+    }
+    throw new IoError("ELOCKED", directory, "directory lock keeps being taken by others");
+  } finally {
+    await fs.promises.unlink(privatePath).catch(() => {});
+  }
+}
+
+/** {@linkcode FileSystem} on `node:fs`, for Node (and usable under Deno). */
+export class NodeFileSystem implements FileSystem {
+  async open(path: string, options?: OpenFileOptions): Promise<FileHandle> {
+    const fd = await call<number>(
+      path,
+      "open",
+      (done) => fs.open(path, openFlags(options), 0o644, done),
+    );
+    return new NodeFileHandle(path, fd);
+  }
+
+  async readFile(path: string): Promise<Uint8Array> {
+    try {
+      const bytes = await fs.promises.readFile(path);
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    } catch (error) {
+      throw toIoError(error, path, "read");
+    }
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    try {
+      await fs.promises.rename(from, to);
+    } catch (error) {
+      throw toIoError(error, from, `rename to '${to}'`);
+    }
+  }
+
+  async remove(path: string): Promise<void> {
+    try {
+      await fs.promises.unlink(path);
+    } catch (error) {
+      throw toIoError(error, path, "remove");
+    }
+  }
+
+  async list(directory: string): Promise<string[]> {
+    try {
+      const names = await fs.promises.readdir(directory);
+      return names.sort();
+    } catch (error) {
+      throw toIoError(error, directory, "list");
+    }
+  }
+
+  async mkdir(path: string): Promise<void> {
+    try {
+      await fs.promises.mkdir(path, { recursive: true });
+    } catch (error) {
+      throw toIoError(error, path, "mkdir");
+    }
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await fs.promises.lstat(path);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw toIoError(error, path, "stat");
+    }
+  }
+
+  async syncDirectory(path: string): Promise<void> {
+    let handle: fs.promises.FileHandle | undefined;
+    try {
+      handle = await fs.promises.open(path, "r");
+      await handle.sync();
+    } catch (error) {
+      throw toIoError(error, path, "directory fsync");
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  async lockDirectory(path: string): Promise<DirectoryLock> {
+    let directory: string;
+    try {
+      directory = await fs.promises.realpath(path);
+    } catch (error) {
+      throw toIoError(error, path, "lock");
+    }
+    const held = heldDirectories();
+    if (held.has(directory)) {
+      throw new IoError("ELOCKED", path, "directory is already locked by this process");
+    }
+    held.add(directory);
+    try {
+      const lockPath = await takeLockFile(directory);
+      return new NodeDirectoryLock(directory, lockPath);
+    } catch (error) {
+      held.delete(directory);
+      throw toIoError(error, path, "lock");
+    }
+  }
+}
