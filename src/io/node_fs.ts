@@ -137,9 +137,9 @@ class NodeFileHandle implements FileHandle {
     }
   }
 
-  syncData(): Promise<void> {
+  async syncData(): Promise<void> {
     const fd = this.#openFd();
-    return call<void>(this.path, "fdatasync", (done) => fs.fdatasync(fd, (e) => done(e)));
+    await call<void>(this.path, "fdatasync", (done) => fs.fdatasync(fd, (e) => done(e)));
   }
 
   syncDataSync(): void {
@@ -151,9 +151,9 @@ class NodeFileHandle implements FileHandle {
     }
   }
 
-  sync(): Promise<void> {
+  async sync(): Promise<void> {
     const fd = this.#openFd();
-    return call<void>(this.path, "fsync", (done) => fs.fsync(fd, (e) => done(e)));
+    await call<void>(this.path, "fsync", (done) => fs.fsync(fd, (e) => done(e)));
   }
 
   syncSync(): void {
@@ -165,9 +165,9 @@ class NodeFileHandle implements FileHandle {
     }
   }
 
-  truncate(length: number): Promise<void> {
+  async truncate(length: number): Promise<void> {
     const fd = this.#openFd();
-    return call<void>(this.path, "truncate", (done) => fs.ftruncate(fd, length, (e) => done(e)));
+    await call<void>(this.path, "truncate", (done) => fs.ftruncate(fd, length, (e) => done(e)));
   }
 
   async size(): Promise<number> {
@@ -283,6 +283,10 @@ export class NodeFileSystem implements FileSystem {
 
   async remove(path: string): Promise<void> {
     try {
+      // Deno's node:fs unlink would remove an empty directory; this interface removes files.
+      if ((await fs.promises.lstat(path)).isDirectory()) {
+        throw new IoError("EISDIR", path, "remove of a directory");
+      }
       await fs.promises.unlink(path);
     } catch (error) {
       throw toIoError(error, path, "remove");

@@ -1,0 +1,40 @@
+/**
+ * A child process for the directory-lock tests: takes (or tries to take) a
+ * data directory's lock with one of the real file systems, from a process
+ * that is not the test's.
+ *
+ * Usage: `_lock_child.ts <deno|node> <directory> <try|hold>`.
+ * - try: prints "LOCKED" (then releases) or the IoError errno, and exits.
+ * - hold: prints "HELD" once locked, keeps the lock until stdin closes (or the
+ *   process is killed), then releases and exits.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { DenoFileSystem, IoError, NodeFileSystem } from "../../src/io/mod.ts";
+import type { FileSystem } from "../../src/io/mod.ts";
+
+const [implementation, directory, mode] = process.argv.slice(2);
+const fileSystem: FileSystem = implementation === "deno"
+  ? new DenoFileSystem()
+  : new NodeFileSystem();
+
+try {
+  const lock = await fileSystem.lockDirectory(directory);
+  if (mode === "hold") {
+    process.stdout.write("HELD\n");
+    await new Promise<void>((resolve) => {
+      process.stdin.on("end", () => resolve());
+      process.stdin.on("close", () => resolve());
+      process.stdin.resume();
+    });
+  } else {
+    process.stdout.write("LOCKED\n");
+  }
+  await lock.release();
+  process.exit(0);
+} catch (error) {
+  process.stdout.write(`${error instanceof IoError ? error.errno : String(error)}\n`);
+  process.exit(error instanceof IoError ? 0 : 1);
+}
