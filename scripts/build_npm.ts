@@ -374,17 +374,21 @@ function packageResolverPlugin(
 }
 
 /**
- * Transpiles `tests/**\/*_test.ts` into `<scratch>/tests/` (same layout, `.js`)
- * and copies the other non-TypeScript files there (fixtures). Returns the
- * transpiled test files, relative to the scratch project.
+ * Transpiles every `.ts` under `tests/` into `<scratch>/tests/` (same layout,
+ * `.js`): the `*_test.ts` files, and helpers that tests start as child
+ * processes (a test finds `_child.js` beside its own `.js`). Other files
+ * (fixtures) are copied. Returns the transpiled `*_test.js` files, relative
+ * to the scratch project.
  */
 async function transpileTests(scratchDir: string): Promise<string[]> {
   const testsDir = join(rootDir, "tests");
   const outDir = join(scratchDir, "tests");
   const sourceFiles = await listFiles(testsDir);
-  const entryPoints = sourceFiles.filter((file) => file.endsWith("_test.ts"))
+  const entryPoints = sourceFiles.filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))
     .map((file) => join(testsDir, file));
-  if (entryPoints.length === 0) throw new Error(`no *_test.ts files under ${testsDir}`);
+  const testFiles = sourceFiles.filter((file) => file.endsWith("_test.ts"))
+    .map((file) => join("tests", file.replace(/\.ts$/, ".js")));
+  if (testFiles.length === 0) throw new Error(`no *_test.ts files under ${testsDir}`);
 
   for (const file of sourceFiles) {
     if (/\.(ts|tsx|js|mjs)$/.test(file)) continue;
@@ -411,9 +415,7 @@ async function transpileTests(scratchDir: string): Promise<string[]> {
   if (npmInstalls.size > 0) {
     await run("npm", ["install", "--no-audit", "--no-fund", ...npmInstalls], { cwd: scratchDir });
   }
-  return entryPoints.map((entry) =>
-    join("tests", relative(testsDir, entry)).replace(/\.ts$/, ".js")
-  );
+  return testFiles;
 }
 
 // ---------------------------------------------------------------------------
