@@ -1,0 +1,227 @@
+/**
+ * The public surface of the engine: `open()`, `Database` and `Session`, each
+ * with the `sql` tagged template of DESIGN.md's contract.
+ *
+ * user code → Database / Session (this file) → Engine
+ *
+ * @module
+ */
+
+import type { Value } from "../sql/ast.ts";
+import { bindParams, prepareTemplate, prepareText } from "../sql/mod.ts";
+import type { SyncMode } from "../storage/types.ts";
+import { QueueError } from "../errors.ts";
+import { segmentBytesMin } from "../limits.ts";
+import { Engine } from "./engine.ts";
+import type { QueueStats } from "./queue_functions.ts";
+import type { SessionState } from "./session_state.ts";
+import type { Result, Row } from "./statements.ts";
+
+/** Options for {@linkcode open}. */
+export interface OpenOptions {
+  /**
+   * How a commit reaches the disk. Default `"fdatasync"`: a statement's
+   * promise resolves only after its effect is on disk. `"fsync"` also syncs
+   * metadata; `"none"` never syncs (tests and benchmarks only: a crash may
+   * lose acknowledged rows).
+   */
+  sync?: SyncMode;
+  /** Log segment size in bytes (default 64 MiB, at least 64 KiB). */
+  segmentBytes?: number;
+}
+
+/**
+ * The `sql` tag of a {@linkcode Database} or {@linkcode Session}: every
+ * `${value}` is a bound parameter, never text.
+ *
+ * @example
+ * ```ts
+ * import { open } from "./mod.ts";
+ * const db = await open(await Deno.makeTempDir());
+ * await db.sql`CREATE TABLE jobs (id INT NOT NULL, body TEXT) ENGINE=QUEUE`;
+ * await db.sql`INSERT INTO jobs (id, body) VALUES (${1}, ${"hello"})`;
+ * const rows = await db.sql.unsafe("SELECT * FROM jobs WHERE id = ?", [1]);
+ * await db.close();
+ * ```
+ */
+export interface Sql {
+  /** Runs one statement written as a tagged template. */
+  <T extends Row = Row>(strings: TemplateStringsArray, ...values: unknown[]): Promise<Result<T>>;
+  /** Runs SQL text with `?` placeholders bound from `params` in order. */
+  unsafe<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<Result<T>>;
+}
+
+function makeSql(engine: Engine, state: SessionState): Sql {
+  const run = (prepared: ReturnType<typeof prepareText>, params: Value[]) =>
+    engine.run(state, prepared, params);
+  const sql = ((strings: TemplateStringsArray, ...values: unknown[]) => {
+    try {
+      const { prepared, params } = prepareTemplate(strings, values);
+      return run(prepared, params);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }) as Sql;
+  sql.unsafe = ((text: string, params: readonly unknown[] = []) => {
+    try {
+      if (typeof text !== "string") {
+        throw new QueueError("ER_WRONG_ARGUMENTS", "sql.unsafe() takes SQL text as a string");
+      }
+      const prepared = prepareText(text);
+      return run(prepared, bindParams(prepared, params));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }) as Sql["unsafe"];
+  return sql;
+}
+
+/**
+ * One consumer (or producer), like one MySQL connection: it has its own
+ * owner mode, owned row and armed relay mark.
+ *
+ * @example
+ * ```ts
+ * import { open } from "./mod.ts";
+ * const db = await open(await Deno.makeTempDir());
+ * await db.sql`CREATE TABLE jobs (id INT NOT NULL) ENGINE=QUEUE`;
+ * await db.sql`INSERT INTO jobs VALUES (${1})`;
+ * const s = db.session();
+ * const [w] = await s.sql`SELECT queue_wait('jobs', 5) AS got`;
+ * if (w.got > 0) {
+ *   const [job] = await s.sql`SELECT * FROM jobs`;
+ *   console.log(job.id);
+ *   await s.sql`SELECT queue_end()`;
+ * }
+ * await s.close();
+ * await db.close();
+ * ```
+ */
+export class Session {
+  /** Runs a statement in this session. */
+  readonly sql: Sql;
+  readonly #engine: Engine;
+  readonly #state: SessionState;
+
+  /** Sessions are made by {@linkcode Database.session}. */
+  constructor(engine: Engine, state: SessionState) {
+    this.#engine = engine;
+    this.#state = state;
+    this.sql = makeSql(engine, state);
+  }
+
+  /** True once closed (by itself or by its database). */
+  get closed(): boolean {
+    return this.#state.closed;
+  }
+
+  /**
+   * Closes the session: a pending queue_wait rejects with ER_CLOSED and the
+   * owned row, if any, goes back to its queue. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#engine.closeSession(this.#state);
+    return Promise.resolve();
+  }
+}
+
+/**
+ * An open database directory.
+ *
+ * @example
+ * ```ts
+ * import { open } from "./mod.ts";
+ * const db = await open(await Deno.makeTempDir());
+ * await db.sql`CREATE TABLE IF NOT EXISTS jobs (id INT NOT NULL) ENGINE=QUEUE`;
+ * console.log(db.stats("jobs").rowsWritten);
+ * await db.close();
+ * ```
+ */
+export class Database {
+  /** Runs a statement in the database's own default session. */
+  readonly sql: Sql;
+  readonly #engine: Engine;
+
+  /** Databases are made by {@linkcode open}. */
+  constructor(engine: Engine) {
+    this.#engine = engine;
+    this.sql = makeSql(engine, engine.newSession());
+  }
+
+  /** A new session (one consumer). */
+  session(): Session {
+    return new Session(this.#engine, this.#engine.newSession());
+  }
+
+  /** A table's counters as numbers (queue_stats' text, typed). ER_NO_SUCH_TABLE when missing. */
+  stats(table: string): QueueStats {
+    return this.#engine.stats(table);
+  }
+
+  /** What recovery found and did when this database was opened. */
+  get recovery(): RecoveryReportView {
+    const report = this.#engine.recovery;
+    return { ...report, tornTail: report.tornTail === null ? null : { ...report.tornTail } };
+  }
+
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.#engine.closed;
+  }
+
+  /**
+   * Waits for pending commits, returns every session's owned row to its
+   * queue (nothing is lost: they stay in the queue on disk), and closes the
+   * files. Idempotent.
+   */
+  close(): Promise<void> {
+    return this.#engine.close();
+  }
+}
+
+/** What recovery found and did when a database was opened. */
+export interface RecoveryReportView {
+  /** Log segments scanned. */
+  segmentCount: number;
+  /** Commit batches verified. */
+  batchCount: number;
+  /** Bytes of log verified. */
+  bytesScanned: number;
+  /** A torn tail (an unacknowledged last write) that was cut off, if any. */
+  tornTail: { path: string; offset: number; bytesDropped: number } | null;
+  /** Time recovery took, in milliseconds. */
+  durationMs: number;
+}
+
+/**
+ * Opens the database in `directory` (created if missing), recovering its
+ * log. A second open of the same directory, from this or another process,
+ * rejects with ER_DB_LOCKED while the first is open.
+ *
+ * @example
+ * ```ts
+ * import { open } from "./mod.ts";
+ * const db = await open(await Deno.makeTempDir(), { sync: "fdatasync" });
+ * await db.close();
+ * ```
+ */
+export async function open(directory: string, options: OpenOptions = {}): Promise<Database> {
+  if (typeof directory !== "string" || directory === "") {
+    throw new QueueError("ER_WRONG_ARGUMENTS", "open() needs a directory path");
+  }
+  const sync = options.sync ?? "fdatasync";
+  if (sync !== "fdatasync" && sync !== "fsync" && sync !== "none") {
+    throw new QueueError("ER_WRONG_ARGUMENTS", `Unknown sync mode '${String(sync)}'`);
+  }
+  const segmentBytes = options.segmentBytes;
+  if (
+    segmentBytes !== undefined &&
+    (!Number.isSafeInteger(segmentBytes) || segmentBytes < segmentBytesMin)
+  ) {
+    throw new QueueError(
+      "ER_WRONG_ARGUMENTS",
+      `segmentBytes must be an integer ≥ ${segmentBytesMin}, not ${segmentBytes}`,
+    );
+  }
+  return new Database(await Engine.open(directory, { sync, segmentBytes }));
+}

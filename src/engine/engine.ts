@@ -1,0 +1,238 @@
+/**
+ * The database engine: tables by name, sessions, statement dispatch and DDL.
+ * It owns the storage `Store` and wakes blocked queue_wait calls when rows
+ * become live.
+ *
+ * Database/Session (public) → Engine → statements / queue functions → Store
+ *
+ * @module
+ */
+
+import type { Prepared, Statement, Value } from "../sql/ast.ts";
+import { QueueError } from "../errors.ts";
+import type { FileSystem } from "../io/types.ts";
+import { defaultFileSystem } from "../io/mod.ts";
+import { openStore } from "../storage/store.ts";
+import type { RecoveryReport, Store, SyncMode, TableEntry } from "../storage/types.ts";
+import { type QueueHost, type QueueStats, tableStats } from "./queue_functions.ts";
+import { schemaFromJson, schemaToJson, TableSchema } from "./schema.ts";
+import { SessionState } from "./session_state.ts";
+import {
+  countResult,
+  executeDelete,
+  executeInsert,
+  executeSelect,
+  executeShowTables,
+  type Result,
+} from "./statements.ts";
+import { QueueTable } from "./table.ts";
+
+type Statement_<K extends Statement["kind"]> = Extract<Statement, { kind: K }>;
+
+/** Options of the engine (the public `open` accepts a subset). */
+export interface EngineOptions {
+  /** How a commit reaches the disk. Default "fdatasync". */
+  sync?: SyncMode;
+  /** Log segment size in bytes. */
+  segmentBytes?: number;
+  /** The file system; default the real one of this runtime. Tests inject faults here. */
+  fs?: FileSystem;
+  /** Automatic compaction; default true. */
+  autoCompact?: boolean;
+}
+
+/** One open database directory. */
+export class Engine implements QueueHost {
+  readonly store: Store;
+  readonly #tables: Map<string, QueueTable> = new Map();
+  readonly #sessions: Set<SessionState> = new Set();
+  #sessionIdNext = 1;
+  #closing: Promise<void> | null = null;
+
+  private constructor(store: Store) {
+    this.store = store;
+    for (const entry of store.tables().values()) {
+      this.#tables.set(entry.name, new QueueTable(entry, schemaFromJson(entry.meta)));
+    }
+    store.onRowsLive = (entry, firstRowId) => this.#rowsLive(entry, firstRowId);
+  }
+
+  /** Opens (creating if missing) the database in `directory`, recovering its log. */
+  static async open(directory: string, options: EngineOptions = {}): Promise<Engine> {
+    const store = await openStore(directory, {
+      fs: options.fs ?? defaultFileSystem(),
+      sync: options.sync,
+      segmentBytes: options.segmentBytes,
+      autoCompact: options.autoCompact,
+    });
+    try {
+      return new Engine(store);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+
+  /** What recovery did when the database was opened. */
+  get recovery(): RecoveryReport {
+    return this.store.recovery;
+  }
+
+  get closed(): boolean {
+    return this.#closing !== null;
+  }
+
+  /** The table by name (case-sensitive, as MySQL on Linux), or undefined. */
+  table(name: string): QueueTable | undefined {
+    return this.#tables.get(name);
+  }
+
+  /** The table by name; ER_NO_SUCH_TABLE when missing. */
+  requireTable(name: string): QueueTable {
+    const table = this.#tables.get(name);
+    if (table === undefined) {
+      throw new QueueError("ER_NO_SUCH_TABLE", `Table '${name}' doesn't exist`);
+    }
+    return table;
+  }
+
+  compact(): Promise<void> {
+    return this.store.compact();
+  }
+
+  /** The typed counters of a table; ER_NO_SUCH_TABLE when missing. */
+  stats(name: string): QueueStats {
+    this.#checkOpen();
+    return tableStats(this.requireTable(name));
+  }
+
+  /** A new session. */
+  newSession(): SessionState {
+    this.#checkOpen();
+    const session = new SessionState(this.#sessionIdNext++);
+    this.#sessions.add(session);
+    return session;
+  }
+
+  /**
+   * Closes a session: a pending queue_wait rejects with ER_CLOSED at once and
+   * the owned row goes back to its queue. Idempotent.
+   */
+  closeSession(session: SessionState): void {
+    if (session.closed) return;
+    session.closed = true;
+    this.#sessions.delete(session);
+    session.pendingWait?.cancel(new QueueError("ER_CLOSED", "Session was closed while waiting"));
+    session.armed = null;
+    const table = session.owned?.table;
+    if (session.release() && table !== undefined) table.counters.restoredByClose++;
+  }
+
+  /**
+   * Closes every session (owned rows return to their queues; nothing is
+   * written for them), waits for pending commits and closes the files.
+   * Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.#closing === null) {
+      for (const session of [...this.#sessions]) this.closeSession(session);
+      this.#closing = this.store.close();
+    }
+    return this.#closing;
+  }
+
+  /** Runs one bound statement in a session. */
+  async run(session: SessionState, prepared: Prepared, params: readonly Value[]): Promise<Result> {
+    session.checkOpen();
+    this.#checkOpen();
+    const statement = prepared.statement;
+    switch (statement.kind) {
+      case "select":
+        return await executeSelect(this, session, prepared, params);
+      case "insert":
+        return await executeInsert(this, session, prepared, params);
+      case "delete":
+        return await executeDelete(this, session, prepared, params);
+      case "show_tables":
+        return executeShowTables([...this.#tables.keys()], statement, params);
+      case "create_table":
+        return await this.#createTable(statement);
+      case "drop_table":
+        return await this.#dropTables(statement);
+      case "truncate":
+        return await this.#truncate(statement);
+      case "alter_table":
+        return await this.#alterTable(statement);
+    }
+  }
+
+  async #createTable(statement: Statement_<"create_table">): Promise<Result> {
+    if (this.#tables.has(statement.table)) {
+      if (statement.ifNotExists) return countResult(0);
+      throw new QueueError("ER_TABLE_EXISTS_ERROR", `Table '${statement.table}' already exists`);
+    }
+    const schema = TableSchema.create(statement.columns);
+    let entry: TableEntry;
+    try {
+      entry = await this.store.createTable(statement.table, schemaToJson(schema));
+    } catch (error) {
+      if (
+        statement.ifNotExists && error instanceof QueueError &&
+        error.code === "ER_TABLE_EXISTS_ERROR"
+      ) return countResult(0);
+      throw error;
+    }
+    this.#tables.set(entry.name, new QueueTable(entry, schema));
+    return countResult(0);
+  }
+
+  async #dropTables(statement: Statement_<"drop_table">): Promise<Result> {
+    const missing = statement.tables.filter((name) => !this.#tables.has(name));
+    if (missing.length > 0 && !statement.ifExists) {
+      throw new QueueError("ER_NO_SUCH_TABLE", `Unknown table '${missing.join("', '")}'`);
+    }
+    for (const name of statement.tables) {
+      const table = this.#tables.get(name);
+      if (table === undefined) continue;
+      await this.store.dropTable(name);
+      this.#tables.delete(name);
+      table.dropped = true;
+      table.owners.clear();
+      // A session waiting only on dropped tables gets 0 now rather than at its timeout.
+      for (const waiter of [...table.waiters]) {
+        table.waiters.delete(waiter);
+        if (waiter.args.every((arg) => arg.table.dropped)) waiter.settle(0, null, 0);
+      }
+    }
+    return countResult(0);
+  }
+
+  async #truncate(statement: Statement_<"truncate">): Promise<Result> {
+    const table = this.requireTable(statement.table);
+    const done = table.entry.rows.truncate();
+    // Owned rows vanish for their owners too; queue_end/abort on them return 1 and do nothing.
+    table.owners.clear();
+    await done;
+    return countResult(0);
+  }
+
+  async #alterTable(statement: Statement_<"alter_table">): Promise<Result> {
+    const table = this.requireTable(statement.table);
+    const schema = table.schema.alter(statement.actions);
+    await this.store.alterTable(table.name, schemaToJson(schema));
+    table.setSchema(schema);
+    return countResult(0);
+  }
+
+  #rowsLive(entry: TableEntry, firstRowId: number): void {
+    const table = this.#tables.get(entry.name);
+    if (table === undefined || table.entry !== entry) return;
+    // New rows lie past every cursor; rows live again after a failed removal may not.
+    table.rewindCursors(firstRowId);
+    table.serveWaiters();
+  }
+
+  #checkOpen(): void {
+    if (this.#closing !== null) throw new QueueError("ER_CLOSED", "Database is closed");
+  }
+}

@@ -1,0 +1,311 @@
+/**
+ * Q4M's queue functions: queue_wait, queue_end, queue_abort, queue_rowid,
+ * queue_set_srcid, queue_compact and queue_stats, with the decisions of
+ * DESIGN.md ("Where q4d deliberately differs from Q4M").
+ *
+ * SELECT queue_…(args) → these functions → tables and session state
+ *
+ * @module
+ */
+
+import type { Value } from "../sql/ast.ts";
+import { QueueError } from "../errors.ts";
+import { relaySourceCount, waitTimeoutSecondsDefault, waitTimeoutSecondsMax } from "../limits.ts";
+import type { SessionState } from "./session_state.ts";
+import type { Condition, QueueTable, Waiter } from "./table.ts";
+
+/** What the queue functions need of the database. */
+export interface QueueHost {
+  /** The table by name, or undefined. */
+  table(name: string): QueueTable | undefined;
+  /** Compacts the log now. */
+  compact(): Promise<void>;
+}
+
+/** Counters of a table, as `Database.stats()` returns them. */
+export interface QueueStats {
+  /** Rows ever inserted (relay duplicates excluded). */
+  rowsWritten: number;
+  /** Rows ever removed (consumed, deleted, truncated), each once. */
+  rowsRemoved: number;
+  /** queue_wait calls served from this table without blocking. */
+  waitImmediate: number;
+  /** queue_wait calls served from this table after blocking. */
+  waitDelayed: number;
+  /** queue_wait calls naming this table that timed out (once per call). */
+  waitTimeout: number;
+  /** Owned rows returned by queue_abort. */
+  restoredByAbort: number;
+  /** Owned rows returned by a closing session or database. */
+  restoredByClose: number;
+  /** Bytes of this table's row records in the log now. */
+  bytesTotal: number;
+  /** The part of bytesTotal already removed, reclaimable by compaction. */
+  bytesRemoved: number;
+}
+
+/** The names queue functions are called by, lower-cased. */
+export const queueFunctionNames: ReadonlySet<string> = new Set([
+  "queue_wait",
+  "queue_end",
+  "queue_abort",
+  "queue_rowid",
+  "queue_set_srcid",
+  "queue_compact",
+  "queue_stats",
+]);
+
+/** Runs one queue function call. */
+export function callQueueFunction(
+  host: QueueHost,
+  session: SessionState,
+  name: string,
+  args: readonly Value[],
+): Promise<Value> | Value {
+  switch (name) {
+    case "queue_wait":
+      return queueWait(host, session, args);
+    case "queue_end":
+      checkArgCount(name, args, 0);
+      return queueEnd(session).then(() => 1);
+    case "queue_abort":
+      checkArgCount(name, args, 0);
+      return queueAbort(session);
+    case "queue_rowid":
+      checkArgCount(name, args, 0);
+      if (!session.ownerMode) {
+        throw new QueueError("ER_NOT_OWNER", "queue_rowid(): not in owner mode");
+      }
+      return session.owned === null ? null : session.owned.rowId;
+    case "queue_set_srcid":
+      checkArgCount(name, args, 3);
+      return queueSetSrcid(session, args);
+    case "queue_compact": {
+      checkArgCount(name, args, 1);
+      if (host.table(tableArg(name, args[0])) === undefined) return null;
+      return host.compact().then(() => 1);
+    }
+    case "queue_stats": {
+      checkArgCount(name, args, 1);
+      const table = host.table(tableArg(name, args[0]));
+      return table === undefined ? null : formatStats(tableStats(table));
+    }
+    default:
+      throw new QueueError("ER_NOT_SUPPORTED_YET", `FUNCTION ${name} does not exist`);
+  }
+}
+
+/** The typed counters of a table. */
+export function tableStats(table: QueueTable): QueueStats {
+  const counters = table.entry.rows.counters();
+  return {
+    rowsWritten: counters.rowsWritten,
+    rowsRemoved: counters.rowsRemoved,
+    waitImmediate: table.counters.waitImmediate,
+    waitDelayed: table.counters.waitDelayed,
+    waitTimeout: table.counters.waitTimeout,
+    restoredByAbort: table.counters.restoredByAbort,
+    restoredByClose: table.counters.restoredByClose,
+    bytesTotal: counters.bytesTotal,
+    bytesRemoved: counters.bytesRemoved,
+  };
+}
+
+/** Q4M's queue_stats text: one `name: value` line per counter. */
+export function formatStats(stats: QueueStats): string {
+  return `rows_written: ${stats.rowsWritten}\n` +
+    `rows_removed: ${stats.rowsRemoved}\n` +
+    `wait_immediate: ${stats.waitImmediate}\n` +
+    `wait_delayed: ${stats.waitDelayed}\n` +
+    `wait_timeout: ${stats.waitTimeout}\n` +
+    `restored_by_abort: ${stats.restoredByAbort}\n` +
+    `restored_by_close: ${stats.restoredByClose}\n` +
+    `bytes_total: ${stats.bytesTotal}\n` +
+    `bytes_removed: ${stats.bytesRemoved}\n`;
+}
+
+/**
+ * Consumes the owned row (durably) and leaves owner mode. Idempotent: a row
+ * the owner already deleted, or that TRUNCATE or DROP removed, is not
+ * removed or counted again.
+ */
+export async function queueEnd(session: SessionState): Promise<void> {
+  const owned = session.owned;
+  session.ownerMode = false;
+  session.owned = null;
+  if (owned === null) return;
+  const { table, rowId } = owned;
+  if (table.owners.get(rowId) === session) table.owners.delete(rowId);
+  if (table.dropped || !table.entry.rows.isLive(rowId)) return;
+  await table.entry.rows.remove([rowId]);
+}
+
+/** Returns the owned row to its queue at its place; 1 in any mode. */
+function queueAbort(session: SessionState): number {
+  const table = session.owned?.table;
+  if (session.release() && table !== undefined) table.counters.restoredByAbort++;
+  return 1;
+}
+
+function queueSetSrcid(session: SessionState, args: readonly Value[]): Value {
+  const source = integerArg(args[0]);
+  const mode = args[1];
+  const rowId = integerArg(args[2]);
+  if (source === null || source < 0 || source >= relaySourceCount) return null;
+  if (mode !== "a" && mode !== "w") return null;
+  if (rowId === null || rowId < 0) return null;
+  session.armed = rowId === 0 ? null : { source, mode, rowId };
+  return 1;
+}
+
+async function queueWait(
+  host: QueueHost,
+  session: SessionState,
+  args: readonly Value[],
+): Promise<Value> {
+  if (session.pendingWait !== null) {
+    throw new QueueError("ER_WRONG_ARGUMENTS", "queue_wait(): this session is already waiting");
+  }
+  // Q4M finishes the previous row first, even when this call then fails.
+  await queueEnd(session);
+  session.checkOpen();
+  let timeoutSeconds = waitTimeoutSecondsDefault;
+  let conditionArgs = args;
+  const last = args.length > 1 ? args[args.length - 1] : undefined;
+  if (typeof last === "number" || typeof last === "bigint" || last === null) {
+    timeoutSeconds = checkTimeout(last);
+    conditionArgs = args.slice(0, -1);
+  }
+  if (conditionArgs.length === 0) {
+    throw new QueueError("ER_WRONG_ARGUMENTS", "queue_wait() needs at least one table");
+  }
+  const parsed: { tableName: string; text: string }[] = [];
+  for (const arg of conditionArgs) {
+    if (typeof arg !== "string") {
+      throw new QueueError(
+        "ER_WRONG_ARGUMENTS",
+        `queue_wait(): a condition must be a string 'table' or 'table:expr', not ${describe(arg)}`,
+      );
+    }
+    const colon = arg.indexOf(":");
+    const tableName = colon < 0 ? arg : arg.slice(0, colon);
+    if (tableName === "") {
+      throw new QueueError("ER_WRONG_ARGUMENTS", `queue_wait(): empty table name in '${arg}'`);
+    }
+    parsed.push({ tableName, text: colon < 0 ? "" : arg.slice(colon + 1) });
+  }
+  const tables: QueueTable[] = [];
+  for (const { tableName } of parsed) {
+    const table = host.table(tableName);
+    if (table === undefined) return null;
+    tables.push(table);
+  }
+  const conditionsOf = parsed.map(({ text }, i) => ({
+    table: tables[i],
+    condition: tables[i].condition(text),
+  }));
+
+  for (let i = 0; i < conditionsOf.length; i++) {
+    const { table, condition } = conditionsOf[i];
+    const rowId = table.findRow(condition);
+    if (rowId !== 0) {
+      table.owners.set(rowId, session);
+      table.counters.waitImmediate++;
+      session.own(table, rowId);
+      return i + 1;
+    }
+  }
+  if (timeoutSeconds === 0) {
+    countTimeout(tables);
+    session.own(null, 0);
+    return 0;
+  }
+  return await block(session, conditionsOf, tables, timeoutSeconds * 1000);
+}
+
+function block(
+  session: SessionState,
+  args: readonly { table: QueueTable; condition: Condition }[],
+  tables: readonly QueueTable[],
+  timeoutMs: number,
+): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const distinct = [...new Set(tables)];
+    const finish = () => {
+      clearTimeout(timer);
+      for (const table of distinct) table.waiters.delete(waiter);
+      session.pendingWait = null;
+    };
+    const waiter: Waiter = {
+      owner: session,
+      args,
+      settle(argIndex, table, rowId) {
+        finish();
+        if (argIndex === 0) countTimeout(distinct);
+        session.own(table, rowId);
+        resolve(argIndex);
+      },
+    };
+    const timer = setTimeout(() => waiter.settle(0, null, 0), timeoutMs);
+    session.pendingWait = {
+      waiter,
+      cancel(error) {
+        finish();
+        reject(error);
+      },
+    };
+    for (const table of distinct) table.waiters.add(waiter);
+  });
+}
+
+function countTimeout(tables: readonly QueueTable[]): void {
+  for (const table of new Set(tables)) table.counters.waitTimeout++;
+}
+
+function checkTimeout(value: Value): number {
+  const seconds = typeof value === "bigint" ? Number(value) : value;
+  if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0) {
+    throw new QueueError(
+      "ER_WRONG_ARGUMENTS",
+      `queue_wait(): the timeout must be a number of seconds ≥ 0, not ${describe(value)}`,
+    );
+  }
+  if (seconds > waitTimeoutSecondsMax) {
+    throw new QueueError(
+      "ER_WRONG_ARGUMENTS",
+      `queue_wait(): the timeout ${seconds} exceeds ${waitTimeoutSecondsMax} seconds`,
+    );
+  }
+  return seconds;
+}
+
+function checkArgCount(name: string, args: readonly Value[], count: number): void {
+  if (args.length !== count) {
+    throw new QueueError(
+      "ER_WRONG_ARGUMENTS",
+      `Incorrect parameter count in the call to native function '${name}' (expected ${count}, got ${args.length})`,
+    );
+  }
+}
+
+function tableArg(name: string, value: Value): string {
+  if (typeof value !== "string" || value === "") {
+    throw new QueueError("ER_WRONG_ARGUMENTS", `${name}(): the table must be a non-empty string`);
+  }
+  return value;
+}
+
+function integerArg(value: Value): number | null {
+  if (typeof value === "bigint") {
+    return value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : null;
+  }
+  if (typeof value === "number" && Number.isSafeInteger(value)) return value;
+  return null;
+}
+
+function describe(value: Value): string {
+  if (value === null) return "NULL";
+  if (typeof value === "string") return `'${value}'`;
+  if (value instanceof Uint8Array) return "a binary value";
+  return String(value);
+}

@@ -1,0 +1,213 @@
+/**
+ * Row values ↔ the opaque payload bytes storage keeps for a row.
+ *
+ * Layout (little-endian): u32 schema version, then one value per column of
+ * that version, each a tag byte and its data:
+ *   0 NULL · 1 int32 (4) · 2 float64 (8) · 3 int64 (8) · 4 uint64 (8)
+ *   · 5 UTF-8 text (u32 length + bytes) · 6 bytes (u32 length + bytes)
+ * Tags make every value skippable without its type, so a row stored before
+ * ALTER TABLE DROP COLUMN still decodes under the new schema.
+ *
+ * values → payload (INSERT) · payload → values (SELECT, conditions)
+ *
+ * @module
+ */
+
+import type { Value } from "../sql/ast.ts";
+import { assert, QueueError } from "../errors.ts";
+import { rowBytesMax } from "../limits.ts";
+import type { TableSchema } from "./schema.ts";
+
+const tagNull = 0;
+const tagInt32 = 1;
+const tagFloat64 = 2;
+const tagInt64 = 3;
+const tagUint64 = 4;
+const tagText = 5;
+const tagBytes = 6;
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder("utf-8", { fatal: true });
+
+let scratch = new Uint8Array(64 * 1024);
+let scratchView = new DataView(scratch.buffer);
+
+function ensureCapacity(bytes: number): void {
+  if (bytes <= scratch.length) return;
+  let size = scratch.length;
+  while (size < bytes) size *= 2;
+  const grown = new Uint8Array(size);
+  grown.set(scratch);
+  scratch = grown;
+  scratchView = new DataView(scratch.buffer);
+}
+
+/**
+ * Encodes checked values (one per current column, in order) into a fresh
+ * payload. ER_DATA_TOO_LONG when the row exceeds `rowBytesMax`.
+ */
+export function encodeRow(schema: TableSchema, values: readonly Value[]): Uint8Array {
+  assert(values.length === schema.columns.length, "one value per column");
+  let offset = 4;
+  ensureCapacity(4 + values.length * 9);
+  scratchView.setUint32(0, schema.version, true);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value === null) {
+      scratch[offset++] = tagNull;
+    } else if (typeof value === "number") {
+      if (Number.isInteger(value) && value >= -0x80000000 && value <= 0x7fffffff) {
+        scratch[offset] = tagInt32;
+        scratchView.setInt32(offset + 1, value, true);
+        offset += 5;
+      } else {
+        scratch[offset] = tagFloat64;
+        scratchView.setFloat64(offset + 1, value, true);
+        offset += 9;
+      }
+    } else if (typeof value === "string") {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit.
+      ensureCapacity(offset + 5 + value.length * 3 + values.length * 9);
+      const { written } = textEncoder.encodeInto(value, scratch.subarray(offset + 5));
+      scratch[offset] = tagText;
+      scratchView.setUint32(offset + 1, written, true);
+      offset += 5 + written;
+    } else if (value instanceof Uint8Array) {
+      ensureCapacity(offset + 5 + value.length + values.length * 9);
+      scratch[offset] = tagBytes;
+      scratchView.setUint32(offset + 1, value.length, true);
+      scratch.set(value, offset + 5);
+      offset += 5 + value.length;
+    } else if (typeof value === "bigint") {
+      if (value < 0n) {
+        scratch[offset] = tagInt64;
+        scratchView.setBigInt64(offset + 1, value, true);
+      } else {
+        scratch[offset] = tagUint64;
+        scratchView.setBigUint64(offset + 1, value, true);
+      }
+      offset += 9;
+    } else {
+      assert(typeof value === "boolean", "checked values are SQL values");
+      scratch[offset] = tagInt32;
+      scratchView.setInt32(offset + 1, value ? 1 : 0, true);
+      offset += 5;
+    }
+    if (offset > rowBytesMax) break;
+    ensureCapacity(offset + (values.length - i) * 9);
+  }
+  if (offset > rowBytesMax) {
+    throw new QueueError("ER_DATA_TOO_LONG", `Row size too large (more than ${rowBytesMax} bytes)`);
+  }
+  return scratch.slice(0, offset);
+}
+
+/**
+ * Decodes a payload into values for the table's current columns: a column
+ * added after the row was written reads as its DEFAULT (or NULL), a dropped
+ * one is skipped. ER_CORRUPT on malformed bytes.
+ */
+export function decodeRow(schema: TableSchema, payload: Uint8Array): Value[] {
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  if (payload.length < 4) throw corrupt("shorter than its header");
+  const version = view.getUint32(0, true);
+  const columnCount = schema.columns.length;
+  const values: Value[] = new Array(columnCount);
+  let offset = 4;
+  if (version === schema.version) {
+    for (let i = 0; i < columnCount; i++) {
+      offset = readValue(payload, view, offset, values, i);
+    }
+    if (offset !== payload.length) throw corrupt("has trailing bytes");
+    return values;
+  }
+  const storedIds = schema.versionColumnIds(version);
+  const present = new Uint8Array(columnCount);
+  const sink: Value[] = [null];
+  for (const columnId of storedIds) {
+    const position = schema.positionOfId(columnId);
+    if (position < 0) {
+      offset = readValue(payload, view, offset, sink, 0);
+    } else {
+      offset = readValue(payload, view, offset, values, position);
+      present[position] = 1;
+    }
+  }
+  if (offset !== payload.length) throw corrupt("has trailing bytes");
+  for (let i = 0; i < columnCount; i++) {
+    if (present[i] === 0) values[i] = schema.missingValue(i);
+  }
+  return values;
+}
+
+function readValue(
+  payload: Uint8Array,
+  view: DataView,
+  offset: number,
+  out: Value[],
+  index: number,
+): number {
+  if (offset >= payload.length) throw corrupt("ends inside a value");
+  const tag = payload[offset];
+  switch (tag) {
+    case tagNull:
+      out[index] = null;
+      return offset + 1;
+    case tagInt32:
+      checkLength(payload, offset + 5);
+      out[index] = view.getInt32(offset + 1, true);
+      return offset + 5;
+    case tagFloat64:
+      checkLength(payload, offset + 9);
+      out[index] = view.getFloat64(offset + 1, true);
+      return offset + 9;
+    case tagInt64:
+    case tagUint64: {
+      checkLength(payload, offset + 9);
+      const big = tag === tagInt64
+        ? view.getBigInt64(offset + 1, true)
+        : view.getBigUint64(offset + 1, true);
+      out[index] = big >= -9007199254740991n && big <= 9007199254740991n ? Number(big) : big;
+      return offset + 9;
+    }
+    case tagText:
+    case tagBytes: {
+      checkLength(payload, offset + 5);
+      const length = view.getUint32(offset + 1, true);
+      const end = offset + 5 + length;
+      checkLength(payload, end);
+      const bytes = payload.subarray(offset + 5, end);
+      out[index] = tag === tagText ? decodeText(bytes) : bytes.slice();
+      return end;
+    }
+    default:
+      throw corrupt(`has unknown value tag ${tag}`);
+  }
+}
+
+function decodeText(bytes: Uint8Array): string {
+  // Short ASCII is the common case; skip the decoder's call overhead for it.
+  if (bytes.length <= 64) {
+    let ascii = true;
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  }
+  try {
+    return textDecoder.decode(bytes);
+  } catch {
+    throw corrupt("holds invalid UTF-8 text");
+  }
+}
+
+function checkLength(payload: Uint8Array, end: number): void {
+  if (end > payload.length) throw corrupt("ends inside a value");
+}
+
+function corrupt(what: string): QueueError {
+  return new QueueError("ER_CORRUPT", `stored row ${what}`);
+}

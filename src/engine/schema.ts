@@ -1,0 +1,191 @@
+/**
+ * A table's schema as the engine keeps it in the catalog: its columns with
+ * stable column ids, and every earlier shape (version) a stored row may have
+ * been written under, so ALTER TABLE never rewrites the log.
+ *
+ * statement (CREATE/ALTER) → TableSchema → catalog meta (JSON)
+ *
+ * @module
+ */
+
+import type { ColumnDef, Value } from "../sql/ast.ts";
+import { assert, QueueError } from "../errors.ts";
+import { columnCountMax } from "../limits.ts";
+
+/** A column with the id that rows are encoded under; ids are never reused in a table. */
+export interface SchemaColumn {
+  readonly columnId: number;
+  readonly def: ColumnDef;
+}
+
+/** One shape rows were written in: the column ids in order. */
+export interface SchemaVersion {
+  readonly version: number;
+  readonly columnIds: readonly number[];
+}
+
+/** The JSON form stored as the catalog's `meta` for a table. */
+export interface SchemaMeta {
+  /** Current columns, in table order. */
+  columns: SchemaColumn[];
+  /** Every version rows may be stored under; the last is current. */
+  versions: SchemaVersion[];
+  /** Next column id to hand out. */
+  columnIdNext: number;
+}
+
+/**
+ * The schema of a table, with name lookup and the layouts of old versions.
+ * Immutable: ALTER TABLE makes a new one.
+ */
+export class TableSchema {
+  readonly meta: SchemaMeta;
+  readonly columns: readonly SchemaColumn[];
+  readonly version: number;
+  /** Lower-cased column name → position in `columns`. */
+  readonly #positionByName: Map<string, number>;
+  /** Version → column ids of that version. */
+  readonly #versions: Map<number, readonly number[]>;
+  /** Column id → position in current `columns`. */
+  readonly #positionById: Map<number, number>;
+
+  constructor(meta: SchemaMeta) {
+    assert(meta.versions.length > 0, "a schema has at least one version");
+    this.meta = meta;
+    this.columns = meta.columns;
+    this.version = meta.versions[meta.versions.length - 1].version;
+    this.#positionByName = new Map(meta.columns.map((c, i) => [c.def.name.toLowerCase(), i]));
+    this.#positionById = new Map(meta.columns.map((c, i) => [c.columnId, i]));
+    this.#versions = new Map(meta.versions.map((v) => [v.version, v.columnIds]));
+  }
+
+  /** A new table's schema from CREATE TABLE columns. */
+  static create(columns: readonly ColumnDef[]): TableSchema {
+    checkColumns(columns);
+    const schemaColumns = columns.map((def, i) => ({ columnId: i + 1, def }));
+    return new TableSchema({
+      columns: schemaColumns,
+      versions: [{ version: 1, columnIds: schemaColumns.map((c) => c.columnId) }],
+      columnIdNext: columns.length + 1,
+    });
+  }
+
+  /** Position of a column by name (case-insensitive), or -1. */
+  position(name: string): number {
+    return this.#positionByName.get(name.toLowerCase()) ?? -1;
+  }
+
+  /** Position in the current columns of a column id, or -1 when it was dropped. */
+  positionOfId(columnId: number): number {
+    return this.#positionById.get(columnId) ?? -1;
+  }
+
+  /** Column ids of a stored version; ER_CORRUPT when unknown. */
+  versionColumnIds(version: number): readonly number[] {
+    const ids = this.#versions.get(version);
+    if (ids === undefined) {
+      throw new QueueError("ER_CORRUPT", `row written under unknown schema version ${version}`);
+    }
+    return ids;
+  }
+
+  /** The schema after ALTER TABLE actions; ER_BAD_FIELD_ERROR / ER_DUP_FIELDNAME on bad names. */
+  alter(
+    actions: readonly ({ kind: "add"; column: ColumnDef } | { kind: "drop"; name: string })[],
+  ): TableSchema {
+    const columns = [...this.meta.columns];
+    let columnIdNext = this.meta.columnIdNext;
+    for (const action of actions) {
+      if (action.kind === "add") {
+        columns.push({ columnId: columnIdNext++, def: action.column });
+      } else {
+        const index = columns.findIndex((c) =>
+          c.def.name.toLowerCase() === action.name.toLowerCase()
+        );
+        if (index < 0) {
+          throw new QueueError("ER_BAD_FIELD_ERROR", `Unknown column '${action.name}' in 'table'`);
+        }
+        columns.splice(index, 1);
+      }
+    }
+    if (columns.length === 0) {
+      throw new QueueError(
+        "ER_WRONG_ARGUMENTS",
+        "You can't delete all columns with ALTER TABLE; use DROP TABLE instead",
+      );
+    }
+    checkColumns(columns.map((c) => c.def));
+    const version = this.version + 1;
+    return new TableSchema({
+      columns,
+      versions: [...this.meta.versions, { version, columnIds: columns.map((c) => c.columnId) }],
+      columnIdNext,
+    });
+  }
+
+  /**
+   * The value a row stored before this column was added reads as: its
+   * DEFAULT; else NULL, or for a NOT NULL column the type's implicit default
+   * (0, '' or empty bytes), as MySQL fills existing rows on ALTER TABLE ADD.
+   */
+  missingValue(position: number): Value {
+    const def = this.columns[position].def;
+    if (def.defaultValue !== undefined) return def.defaultValue;
+    if (!def.notNull) return null;
+    switch (def.type.kind) {
+      case "int":
+      case "float":
+        return 0;
+      case "binary":
+      case "blob":
+        return new Uint8Array(
+          def.type.kind === "binary" && !def.type.variable ? def.type.length : 0,
+        );
+      case "json":
+        return "null";
+      default:
+        return "";
+    }
+  }
+}
+
+function checkColumns(columns: readonly ColumnDef[]): void {
+  if (columns.length > columnCountMax) {
+    throw new QueueError(
+      "ER_NOT_SUPPORTED_YET",
+      `Too many columns (${columns.length}; at most ${columnCountMax})`,
+    );
+  }
+  const seen = new Set<string>();
+  for (const column of columns) {
+    const key = column.name.toLowerCase();
+    if (seen.has(key)) {
+      throw new QueueError("ER_DUP_FIELDNAME", `Duplicate column name '${column.name}'`);
+    }
+    seen.add(key);
+  }
+}
+
+/** The JSON-safe form of a schema's meta for the catalog (bigint and bytes tagged). */
+export function schemaToJson(schema: TableSchema): unknown {
+  return JSON.parse(JSON.stringify(schema.meta, (_key, value) => {
+    if (typeof value === "bigint") return { $bigint: value.toString() };
+    if (value instanceof Uint8Array) return { $bytes: Array.from(value) };
+    return value;
+  }));
+}
+
+/** A schema from the catalog's JSON (the inverse of {@linkcode schemaToJson}). */
+export function schemaFromJson(json: unknown): TableSchema {
+  const meta = JSON.parse(JSON.stringify(json), (_key, value) => {
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      if (typeof value.$bigint === "string") return BigInt(value.$bigint);
+      if (Array.isArray(value.$bytes)) return new Uint8Array(value.$bytes);
+    }
+    return value;
+  }) as SchemaMeta;
+  if (!meta || !Array.isArray(meta.columns) || !Array.isArray(meta.versions)) {
+    throw new QueueError("ER_CORRUPT", "catalog holds a table without a valid schema");
+  }
+  return new TableSchema(meta);
+}

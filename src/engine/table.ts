@@ -1,0 +1,196 @@
+/**
+ * A queue table as the engine sees it: the storage rows, the schema, which
+ * session owns which row, the compiled queue_wait conditions with their scan
+ * cursors, the sessions blocked on it, and its in-memory wait counters.
+ *
+ * Database → QueueTable → storage TableRows
+ *
+ * @module
+ */
+
+import type { TableEntry } from "../storage/types.ts";
+import type { Value } from "../sql/ast.ts";
+import { compileExpr, isTruthy, parseExpression } from "../sql/mod.ts";
+import { QueueError } from "../errors.ts";
+import { conditionCacheEntriesMax, relaySourceCount } from "../limits.ts";
+import { decodeRow } from "./row_codec.ts";
+import type { TableSchema } from "./schema.ts";
+
+/** A row owner: the session, seen only through what the table needs of it. */
+export interface Owner {
+  readonly sessionId: number;
+}
+
+/**
+ * A compiled queue_wait condition over one table, with its cursor.
+ *
+ * Cursor invariant: every live row with id ≤ `cursorRowId` is either owned
+ * or does not match. A search starts after the cursor, so FIFO consumption
+ * costs O(1) per row however deep the queue; when a row ≤ cursor becomes
+ * available again (abort, session close, failed removal) the cursor rewinds.
+ */
+export interface Condition {
+  /** The expression text after the ':' ("" for a plain table name). */
+  readonly text: string;
+  /** null matches every row. */
+  readonly matches: ((row: readonly Value[]) => boolean) | null;
+  cursorRowId: number;
+}
+
+/** One blocked queue_wait call. */
+export interface Waiter {
+  readonly owner: Owner;
+  /** The call's arguments, in priority order. */
+  readonly args: readonly { table: QueueTable; condition: Condition }[];
+  /** Settles the call: the 1-based argument index, or 0 on timeout. */
+  settle(argIndex: number, table: QueueTable | null, rowId: number): void;
+}
+
+/** Counters kept in memory for the table's lifetime in this process (as Q4M). */
+export interface WaitCounters {
+  waitImmediate: number;
+  waitDelayed: number;
+  waitTimeout: number;
+  restoredByAbort: number;
+  restoredByClose: number;
+}
+
+const noParams: readonly Value[] = [];
+
+/** The engine's state for one table. */
+export class QueueTable {
+  readonly entry: TableEntry;
+  schema: TableSchema;
+  /** Live rows owned by a session: row id → owner. Rows leave it when consumed or removed. */
+  readonly owners: Map<number, Owner> = new Map();
+  /** Sessions blocked on this table, in the order they began waiting. */
+  readonly waiters: Set<Waiter> = new Set();
+  readonly counters: WaitCounters = {
+    waitImmediate: 0,
+    waitDelayed: 0,
+    waitTimeout: 0,
+    restoredByAbort: 0,
+    restoredByClose: 0,
+  };
+  /**
+   * Relay watermarks including appends not yet durable, so two relayed
+   * INSERTs of the same row in flight at once cannot both pass the check.
+   */
+  readonly sourceMarks: number[];
+  dropped = false;
+  readonly #conditions: Map<string, Condition> = new Map();
+
+  constructor(entry: TableEntry, schema: TableSchema) {
+    this.entry = entry;
+    this.schema = schema;
+    this.sourceMarks = Array.from(
+      { length: relaySourceCount },
+      (_, i) => entry.rows.sourceMarks()[i] ?? 0,
+    );
+  }
+
+  get name(): string {
+    return this.entry.name;
+  }
+
+  /** Live rows not owned by anyone. */
+  get availableCount(): number {
+    return this.entry.rows.liveCount - this.owners.size;
+  }
+
+  /** Replaces the schema (ALTER TABLE); compiled conditions are dropped. */
+  setSchema(schema: TableSchema): void {
+    this.schema = schema;
+    this.#conditions.clear();
+  }
+
+  /** The values of a live row under the current schema. */
+  readValues(rowId: number): Value[] {
+    return decodeRow(this.schema, this.entry.rows.readRow(rowId));
+  }
+
+  /**
+   * The compiled condition for `text` (cached, least recently used evicted).
+   * ER_PARSE_ERROR / ER_BAD_FIELD_ERROR when it does not compile.
+   */
+  condition(text: string): Condition {
+    const cached = this.#conditions.get(text);
+    if (cached !== undefined) {
+      this.#conditions.delete(text);
+      this.#conditions.set(text, cached);
+      return cached;
+    }
+    let matches: Condition["matches"] = null;
+    if (text !== "") {
+      if (text.trim() === "") {
+        throw new QueueError("ER_PARSE_ERROR", `Empty condition for table '${this.name}'`);
+      }
+      const schema = this.schema;
+      const accessor = compileExpr(parseExpression(text), {
+        columnIndex: (name: string) => {
+          const position = schema.position(name);
+          if (position < 0) {
+            throw new QueueError(
+              "ER_BAD_FIELD_ERROR",
+              `Unknown column '${name}' in queue_wait condition on '${this.name}'`,
+            );
+          }
+          return position;
+        },
+      });
+      matches = (row) => isTruthy(accessor(row, noParams));
+    }
+    const condition: Condition = { text, matches, cursorRowId: 0 };
+    this.#conditions.set(text, condition);
+    if (this.#conditions.size > conditionCacheEntriesMax) {
+      const oldest = this.#conditions.keys().next().value as string;
+      this.#conditions.delete(oldest);
+    }
+    return condition;
+  }
+
+  /** The oldest available row matching the condition, or 0. Advances its cursor. */
+  findRow(condition: Condition): number {
+    if (this.availableCount <= 0) return 0;
+    const rows = this.entry.rows;
+    for (let id = rows.nextLive(condition.cursorRowId); id !== 0; id = rows.nextLive(id)) {
+      if (
+        !this.owners.has(id) &&
+        (condition.matches === null || condition.matches(this.readValues(id)))
+      ) {
+        condition.cursorRowId = id;
+        return id;
+      }
+      condition.cursorRowId = id;
+    }
+    return 0;
+  }
+
+  /** A row at or below the cursors is available again: rewind them so it is found. */
+  rewindCursors(rowId: number): void {
+    for (const condition of this.#conditions.values()) {
+      if (condition.cursorRowId >= rowId) condition.cursorRowId = rowId - 1;
+    }
+  }
+
+  /**
+   * Hands available rows to blocked sessions, in the order they began waiting;
+   * each tries its arguments on this table in priority order.
+   */
+  serveWaiters(): void {
+    for (const waiter of this.waiters) {
+      if (this.availableCount <= 0) return;
+      for (let i = 0; i < waiter.args.length; i++) {
+        const arg = waiter.args[i];
+        if (arg.table !== this) continue;
+        const rowId = this.findRow(arg.condition);
+        if (rowId !== 0) {
+          this.owners.set(rowId, waiter.owner);
+          this.counters.waitDelayed++;
+          waiter.settle(i + 1, this, rowId);
+          break;
+        }
+      }
+    }
+  }
+}
