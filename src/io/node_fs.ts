@@ -50,36 +50,56 @@ function call<T>(
 /** A file opened through node:fs, addressed by its raw descriptor. */
 class NodeFileHandle implements FileHandle {
   readonly path: string;
-  #fd: number;
+  readonly #fd: number;
   #closed = false;
+  /** Async calls still using the descriptor; close waits for them, so it is never reused under them. */
+  #inFlightCount = 0;
+  #onIdle: (() => void) | undefined;
 
   constructor(path: string, fd: number) {
     this.path = path;
     this.#fd = fd;
   }
 
+  /** The descriptor for a blocking call. */
   #openFd(): number {
     if (this.#closed) throw closedHandleError(this.path);
     return this.#fd;
   }
 
+  /** The descriptor for an async call, counted until {@linkcode NodeFileHandle.#end}. */
+  #begin(): number {
+    if (this.#closed) throw closedHandleError(this.path);
+    this.#inFlightCount++;
+    return this.#fd;
+  }
+
+  #end(): void {
+    this.#inFlightCount--;
+    if (this.#inFlightCount === 0 && this.#onIdle !== undefined) this.#onIdle();
+  }
+
   async read(buffer: Uint8Array, position: number): Promise<number> {
-    const fd = this.#openFd();
-    let readBytes = 0;
-    while (readBytes < buffer.length) {
-      const count = await call<number>(this.path, "read", (done) =>
-        fs.read(
-          fd,
-          buffer,
-          readBytes,
-          buffer.length - readBytes,
-          position + readBytes,
-          (error, bytesRead) => done(error, bytesRead),
-        ));
-      if (count === 0) break;
-      readBytes += count;
+    const fd = this.#begin();
+    try {
+      let readBytes = 0;
+      while (readBytes < buffer.length) {
+        const count = await call<number>(this.path, "read", (done) =>
+          fs.read(
+            fd,
+            buffer,
+            readBytes,
+            buffer.length - readBytes,
+            position + readBytes,
+            (error, bytesRead) => done(error, bytesRead),
+          ));
+        if (count === 0) break;
+        readBytes += count;
+      }
+      return readBytes;
+    } finally {
+      this.#end();
     }
-    return readBytes;
   }
 
   readSync(buffer: Uint8Array, position: number): number {
@@ -104,18 +124,22 @@ class NodeFileHandle implements FileHandle {
   }
 
   async write(data: Uint8Array, position: number): Promise<void> {
-    const fd = this.#openFd();
-    let writtenBytes = 0;
-    while (writtenBytes < data.length) {
-      writtenBytes += await call<number>(this.path, "write", (done) =>
-        fs.write(
-          fd,
-          data,
-          writtenBytes,
-          data.length - writtenBytes,
-          position + writtenBytes,
-          (error, bytesWritten) => done(error, bytesWritten),
-        ));
+    const fd = this.#begin();
+    try {
+      let writtenBytes = 0;
+      while (writtenBytes < data.length) {
+        writtenBytes += await call<number>(this.path, "write", (done) =>
+          fs.write(
+            fd,
+            data,
+            writtenBytes,
+            data.length - writtenBytes,
+            position + writtenBytes,
+            (error, bytesWritten) => done(error, bytesWritten),
+          ));
+      }
+    } finally {
+      this.#end();
     }
   }
 
@@ -138,8 +162,12 @@ class NodeFileHandle implements FileHandle {
   }
 
   async syncData(): Promise<void> {
-    const fd = this.#openFd();
-    await call<void>(this.path, "fdatasync", (done) => fs.fdatasync(fd, (e) => done(e)));
+    const fd = this.#begin();
+    try {
+      await call<void>(this.path, "fdatasync", (done) => fs.fdatasync(fd, (e) => done(e)));
+    } finally {
+      this.#end();
+    }
   }
 
   syncDataSync(): void {
@@ -152,8 +180,12 @@ class NodeFileHandle implements FileHandle {
   }
 
   async sync(): Promise<void> {
-    const fd = this.#openFd();
-    await call<void>(this.path, "fsync", (done) => fs.fsync(fd, (e) => done(e)));
+    const fd = this.#begin();
+    try {
+      await call<void>(this.path, "fsync", (done) => fs.fsync(fd, (e) => done(e)));
+    } finally {
+      this.#end();
+    }
   }
 
   syncSync(): void {
@@ -166,21 +198,32 @@ class NodeFileHandle implements FileHandle {
   }
 
   async truncate(length: number): Promise<void> {
-    const fd = this.#openFd();
-    await call<void>(this.path, "truncate", (done) => fs.ftruncate(fd, length, (e) => done(e)));
+    const fd = this.#begin();
+    try {
+      await call<void>(this.path, "truncate", (done) => fs.ftruncate(fd, length, (e) => done(e)));
+    } finally {
+      this.#end();
+    }
   }
 
   async size(): Promise<number> {
-    const fd = this.#openFd();
-    const stats = await call<fs.Stats>(this.path, "stat", (done) => fs.fstat(fd, done));
-    return stats.size;
+    const fd = this.#begin();
+    try {
+      const stats = await call<fs.Stats>(this.path, "stat", (done) => fs.fstat(fd, done));
+      return stats.size;
+    } finally {
+      this.#end();
+    }
   }
 
-  close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
+  async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
+    if (this.#inFlightCount > 0) {
+      await new Promise<void>((resolve) => (this.#onIdle = resolve));
+    }
     const fd = this.#fd;
-    return call<void>(this.path, "close", (done) => fs.close(fd, (e) => done(e)));
+    await call<void>(this.path, "close", (done) => fs.close(fd, (e) => done(e)));
   }
 }
 
@@ -211,6 +254,19 @@ class NodeDirectoryLock implements DirectoryLock {
 }
 
 /**
+ * Removes `LOCK.<pid>.<nonce>` files left by lockers killed between writing
+ * their private file and linking it, so they do not pile up in the directory.
+ */
+async function removeAbandonedPrivateFiles(directory: string): Promise<void> {
+  const privateName = new RegExp(`^${lockFileName}\\.([0-9]+)\\.[a-z0-9]+$`);
+  for (const name of await fs.promises.readdir(directory)) {
+    const match = privateName.exec(name);
+    if (match === null || isPidAlive(Number(match[1]))) continue;
+    await fs.promises.unlink(`${directory}/${name}`).catch(() => {});
+  }
+}
+
+/**
  * Takes the LOCK file in `directory` for this process. The file appears with
  * its pid already inside (written to a private file, then hard-linked into
  * place, which fails when LOCK exists), so a reader never sees a half-written
@@ -226,6 +282,7 @@ async function takeLockFile(directory: string): Promise<string> {
     for (let attempt = 0; attempt < lockAttemptsMax; attempt++) {
       try {
         await fs.promises.link(privatePath, lockPath);
+        await removeAbandonedPrivateFiles(directory);
         return lockPath;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;

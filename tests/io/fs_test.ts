@@ -236,6 +236,19 @@ for (const [name, makeFileSystem] of implementations) {
         await rejectsWith(() => file.size(), "EBADF");
       });
 
+      test("close waits for calls in flight, which complete", async () => {
+        const filePath = path.join(freshDirectory(), "f");
+        const file = await fs.open(filePath, { create: true });
+        const data = new Uint8Array(2 * 1024 * 1024).fill(5);
+        const writing = file.write(data, 0);
+        const syncing = file.syncData();
+        const closing = file.close();
+        await writing;
+        await syncing;
+        await closing;
+        assert.deepEqual(await fs.readFile(filePath), data);
+      });
+
       test("open of a directory for writing is EISDIR", async () => {
         await rejectsWith(() => fs.open(freshDirectory()), "EISDIR");
       });
@@ -396,6 +409,19 @@ for (const [name, makeFileSystem] of implementations) {
         const lock = await fs.lockDirectory(directory);
         await lock.release();
       });
+
+      if (name === "node") {
+        test("private lock files of killed lockers are removed once the lock is taken", async () => {
+          const directory = freshDirectory();
+          const abandoned = path.join(directory, `LOCK.${deadPid()}.abc123`);
+          nodeFs.writeFileSync(abandoned, "");
+          const lock = await fs.lockDirectory(directory);
+          assert.equal(nodeFs.existsSync(abandoned), false);
+          assert.deepEqual(nodeFs.readdirSync(directory), ["LOCK"]);
+          await lock.release();
+          assert.deepEqual(nodeFs.readdirSync(directory), []);
+        });
+      }
 
       test("a LOCK file naming another live process is ELOCKED", async () => {
         const directory = freshDirectory();
