@@ -1,0 +1,698 @@
+/**
+ * Expression compiler: Expr → a closure over (row, params), built once and
+ * evaluated many times (WHERE, ORDER BY, select lists, queue_wait
+ * conditions). Constant subexpressions are folded at compile time.
+ *
+ * Statement → (engine: scope over the table's columns) → compileExpr → RowAccessor
+ *
+ * Semantics are MySQL's, with these documented choices:
+ * - Integers are exact signed 64-bit; a result outside BIGINT (or, when an
+ *   operand is above 2^63-1, outside BIGINT UNSIGNED) is ER_DATA_OUT_OF_RANGE
+ *   "BIGINT value is out of range", as MySQL. Which values are UNSIGNED is
+ *   known only from their size: `col - 1` with an UNSIGNED col of 0 is -1
+ *   here where MySQL fails.
+ * - A number that is a safe integer counts as an integer; other numbers,
+ *   and strings read as numbers, compute as doubles. MySQL's DECIMAL
+ *   (literals like 1.5, the result of `/`) is a double here.
+ * - `/` gives a double, DIV truncates to an integer, `%` takes the sign of
+ *   the dividend; any division by zero gives NULL.
+ * - Bitwise operators work on unsigned 64-bit; results above 2^53 are bigint.
+ * - Comparisons: numbers with numbers exactly, strings with strings by code
+ *   point (binary, case-sensitive), a number with a string as numbers.
+ * - Hex literals (`0x41`, `X'41'`) are byte strings; as an operand of an
+ *   arithmetic or bitwise operator they are the unsigned integer they spell
+ *   (MySQL's numeric context). Compared with a number they are read as text.
+ * - Predicates give 1, 0 or NULL; three-valued logic (`NULL AND 0` = 0).
+ *
+ * @module
+ */
+
+import { QueueError } from "../errors.ts";
+import type { BinaryOp, Expr, Value } from "./ast.ts";
+import {
+  bytesToText,
+  compareValues,
+  doubleToText,
+  isDoubleValue,
+  valueToNumber,
+  valueToText,
+} from "./convert.ts";
+
+/** A compiled expression: the value for one row and the statement's bound parameters. */
+export type RowAccessor = (row: readonly Value[], params: readonly Value[]) => Value;
+
+/** How compileExpr resolves column names. */
+export interface CompileScope {
+  /**
+   * The index of column `name` in the row, or -1 when there is none (then
+   * compileExpr throws ER_BAD_FIELD_ERROR). `quoted` is true for a
+   * back-quoted name (matched exactly); bare names match case-insensitively.
+   */
+  columnIndex(name: string, quoted: boolean): number;
+}
+
+/** Functions the engine executes itself; compileExpr refuses them. */
+const engineFunctions: ReadonlySet<string> = new Set([
+  "queue_wait",
+  "queue_end",
+  "queue_abort",
+  "queue_rowid",
+  "queue_set_srcid",
+  "queue_compact",
+  "queue_stats",
+]);
+
+const int64Min = -(1n << 63n);
+const int64Max = (1n << 63n) - 1n;
+const uint64Max = (1n << 64n) - 1n;
+const safeMax = BigInt(Number.MAX_SAFE_INTEGER);
+const safeMin = BigInt(Number.MIN_SAFE_INTEGER);
+
+type NonNull = Exclude<Value, null>;
+
+/**
+ * Whether a value makes a WHERE clause match: non-NULL and non-zero, strings
+ * by their numeric prefix ("1abc" is true, "abc" is false).
+ *
+ * @example
+ * ```ts
+ * console.log(isTruthy(null), isTruthy(0), isTruthy("2x")); // false false true
+ * ```
+ */
+export function isTruthy(value: Value): boolean {
+  if (typeof value === "number") return value !== 0;
+  if (value === null) return false;
+  if (typeof value === "bigint") return value !== 0n;
+  if (typeof value === "boolean") return value;
+  return valueToNumber(value) != 0;
+}
+
+/**
+ * ORDER BY order: NULL first, then MySQL's comparison (numbers numerically,
+ * strings by code point). Returns a negative, zero or positive number.
+ *
+ * @example
+ * ```ts
+ * console.log([3, null, 1].sort(compareForOrder)); // [null, 1, 3]
+ * ```
+ */
+export function compareForOrder(a: Value, b: Value): number {
+  if (a === null) return b === null ? 0 : -1;
+  if (b === null) return 1;
+  return compareValues(a, b);
+}
+
+/** An integer result back to a Value: number when safe, else bigint. */
+function fromBigInt(value: bigint): number | bigint {
+  return value >= safeMin && value <= safeMax ? Number(value) : value;
+}
+
+function outOfRange(kind: "BIGINT" | "BIGINT UNSIGNED" | "DOUBLE", text: string): QueueError {
+  return new QueueError("ER_DATA_OUT_OF_RANGE", `${kind} value is out of range in '${text}'`);
+}
+
+function checkDouble(value: number, text: () => string): number {
+  if (!Number.isFinite(value)) throw outOfRange("DOUBLE", text());
+  return value === 0 ? 0 : value;
+}
+
+/** Integer arithmetic on bigint with MySQL's signed/unsigned range rule. */
+function checkInteger(result: bigint, a: bigint, b: bigint, op: string): number | bigint {
+  const unsigned = a > int64Max || b > int64Max;
+  if (unsigned ? result < 0n || result > uint64Max : result < int64Min || result > int64Max) {
+    throw outOfRange(unsigned ? "BIGINT UNSIGNED" : "BIGINT", `(${a} ${op} ${b})`);
+  }
+  return fromBigInt(result);
+}
+
+function toBigInt(value: number | bigint): bigint {
+  return typeof value === "bigint" ? value : BigInt(value);
+}
+
+/** + - * on any values (the slow path behind the compiled fast paths). */
+function arithmetic(op: "+" | "-" | "*", a: Value, b: Value): Value {
+  if (a === null || b === null) return null;
+  const x = valueToNumber(a);
+  const y = valueToNumber(b);
+  if (isDoubleValue(a) || isDoubleValue(b)) {
+    const dx = Number(x);
+    const dy = Number(y);
+    const result = op === "+" ? dx + dy : op === "-" ? dx - dy : dx * dy;
+    return checkDouble(result, () => `(${doubleToText(dx)} ${op} ${doubleToText(dy)})`);
+  }
+  if (typeof x === "number" && typeof y === "number") {
+    const result = op === "+" ? x + y : op === "-" ? x - y : x * y;
+    if (Number.isSafeInteger(result)) return result === 0 ? 0 : result;
+  }
+  const bx = toBigInt(x);
+  const by = toBigInt(y);
+  return checkInteger(op === "+" ? bx + by : op === "-" ? bx - by : bx * by, bx, by, op);
+}
+
+function divide(a: Value, b: Value): Value {
+  if (a === null || b === null) return null;
+  const y = Number(valueToNumber(b));
+  if (y === 0) return null;
+  const x = Number(valueToNumber(a));
+  return checkDouble(x / y, () => `(${doubleToText(x)} / ${doubleToText(y)})`);
+}
+
+function integerDivide(a: Value, b: Value): Value {
+  if (a === null || b === null) return null;
+  const x = valueToNumber(a);
+  const y = valueToNumber(b);
+  if (y == 0) return null;
+  if (isDoubleValue(a) || isDoubleValue(b)) {
+    const quotient = Math.trunc(Number(x) / Number(y));
+    if (!Number.isFinite(quotient) || Math.abs(quotient) >= 2 ** 63) {
+      throw outOfRange("BIGINT", `(${valueToText(a)} DIV ${valueToText(b)})`);
+    }
+    return quotient === 0 ? 0 : Number.isSafeInteger(quotient) ? quotient : BigInt(quotient);
+  }
+  if (typeof x === "number" && typeof y === "number") {
+    const quotient = Math.trunc(x / y);
+    return quotient === 0 ? 0 : quotient;
+  }
+  const bx = toBigInt(x);
+  const by = toBigInt(y);
+  return checkInteger(bx / by, bx, by, "DIV");
+}
+
+function modulo(a: Value, b: Value): Value {
+  if (a === null || b === null) return null;
+  const x = valueToNumber(a);
+  const y = valueToNumber(b);
+  if (y == 0) return null;
+  if (isDoubleValue(a) || isDoubleValue(b)) {
+    const result = Number(x) % Number(y);
+    return result === 0 ? 0 : result;
+  }
+  if (typeof x === "number" && typeof y === "number") {
+    const result = x % y;
+    return result === 0 ? 0 : result;
+  }
+  return fromBigInt(toBigInt(x) % toBigInt(y));
+}
+
+/** A value as MySQL's unsigned 64-bit operand of a bitwise operator. */
+function toUint64(value: NonNull): bigint {
+  let number: number | bigint;
+  if (typeof value === "string" || value instanceof Uint8Array) {
+    const text = typeof value === "string" ? value : bytesToText(value);
+    const integer = /^[ \t\n\r]*([+-]?\d+)(?![\d.eE])/.exec(text);
+    number = integer !== null ? BigInt(integer[1]) : valueToNumber(text);
+  } else {
+    number = valueToNumber(value);
+  }
+  if (typeof number === "number") {
+    if (!Number.isInteger(number)) number = Math.round(number);
+    // Doubles outside the 64-bit range saturate, as MySQL's conversion does.
+    if (number >= 2 ** 64) return uint64Max;
+    if (number <= -(2 ** 63)) return 1n << 63n;
+    number = BigInt(number);
+  }
+  if (number > uint64Max) return uint64Max;
+  if (number < int64Min) return 1n << 63n;
+  return BigInt.asUintN(64, number);
+}
+
+function bitwise(op: "|" | "&" | "^" | "<<" | ">>", a: Value, b: Value): Value {
+  if (a === null || b === null) return null;
+  if (
+    typeof a === "number" && typeof b === "number" && a >= 0 && b >= 0 && a <= 0x7fffffff &&
+    b <= 0x7fffffff && Number.isInteger(a) && Number.isInteger(b)
+  ) {
+    if (op === "|") return a | b;
+    if (op === "&") return a & b;
+    if (op === "^") return a ^ b;
+    if (op === ">>") return b >= 32 ? 0 : a >>> b;
+  }
+  const x = toUint64(a);
+  const y = toUint64(b);
+  let result: bigint;
+  switch (op) {
+    case "|":
+      result = x | y;
+      break;
+    case "&":
+      result = x & y;
+      break;
+    case "^":
+      result = x ^ y;
+      break;
+    case "<<":
+      result = y >= 64n ? 0n : (x << y) & uint64Max;
+      break;
+    case ">>":
+      result = y >= 64n ? 0n : x >> y;
+      break;
+  }
+  return fromBigInt(result);
+}
+
+function negate(value: Value): Value {
+  if (value === null) return null;
+  if (typeof value === "number") return value === 0 ? 0 : -value;
+  if (isDoubleValue(value)) {
+    const number = Number(valueToNumber(value));
+    return number === 0 ? 0 : -number;
+  }
+  const number = valueToNumber(value);
+  if (typeof number === "number") return number === 0 ? 0 : -number;
+  const result = -number;
+  if (result < int64Min) {
+    // MySQL switches to DECIMAL below BIGINT; q4d gives a double.
+    return Number(result);
+  }
+  return fromBigInt(result);
+}
+
+function invertBits(value: Value): Value {
+  if (value === null) return null;
+  return fromBigInt(uint64Max ^ toUint64(value));
+}
+
+function not(value: Value): Value {
+  if (value === null) return null;
+  return isTruthy(value) ? 0 : 1;
+}
+
+function power(a: Value, b: Value): Value {
+  if (a === null || b === null) return null;
+  const x = Number(valueToNumber(a));
+  const y = Number(valueToNumber(b));
+  const result = Math.pow(x, y);
+  if (Number.isNaN(result)) return null;
+  return checkDouble(result, () => `pow(${doubleToText(x)},${doubleToText(y)})`);
+}
+
+/** A comparison result for one operator, given compareValues' sign. */
+function comparisonHolds(op: BinaryOp, sign: number): boolean {
+  switch (op) {
+    case "=":
+    case "<=>":
+      return sign === 0;
+    case "<>":
+      return sign !== 0;
+    case "<":
+      return sign < 0;
+    case "<=":
+      return sign <= 0;
+    case ">":
+      return sign > 0;
+    default:
+      return sign >= 0;
+  }
+}
+
+function compare(op: BinaryOp, a: Value, b: Value): Value {
+  if (a === null || b === null) {
+    if (op === "<=>") return a === b ? 1 : 0;
+    return null;
+  }
+  return comparisonHolds(op, compareValues(a, b)) ? 1 : 0;
+}
+
+/** A compiled comparison; typed fast paths for two numbers, the general rule otherwise. */
+function compileComparison(op: BinaryOp, left: RowAccessor, right: RowAccessor): RowAccessor {
+  switch (op) {
+    case "=":
+      return (row, params) => {
+        const a = left(row, params);
+        const b = right(row, params);
+        if (typeof a === "number" && typeof b === "number") return a === b ? 1 : 0;
+        return compare(op, a, b);
+      };
+    case "<>":
+      return (row, params) => {
+        const a = left(row, params);
+        const b = right(row, params);
+        if (typeof a === "number" && typeof b === "number") return a !== b ? 1 : 0;
+        return compare(op, a, b);
+      };
+    case "<":
+      return (row, params) => {
+        const a = left(row, params);
+        const b = right(row, params);
+        if (typeof a === "number" && typeof b === "number") return a < b ? 1 : 0;
+        return compare(op, a, b);
+      };
+    case "<=":
+      return (row, params) => {
+        const a = left(row, params);
+        const b = right(row, params);
+        if (typeof a === "number" && typeof b === "number") return a <= b ? 1 : 0;
+        return compare(op, a, b);
+      };
+    case ">":
+      return (row, params) => {
+        const a = left(row, params);
+        const b = right(row, params);
+        if (typeof a === "number" && typeof b === "number") return a > b ? 1 : 0;
+        return compare(op, a, b);
+      };
+    case ">=":
+      return (row, params) => {
+        const a = left(row, params);
+        const b = right(row, params);
+        if (typeof a === "number" && typeof b === "number") return a >= b ? 1 : 0;
+        return compare(op, a, b);
+      };
+    default:
+      return (row, params) => compare(op, left(row, params), right(row, params));
+  }
+}
+
+/** A compiled node and whether it is constant (no columns, no parameters). */
+interface Compiled {
+  accessor: RowAccessor;
+  constant: boolean;
+}
+
+function constantOf(value: Value): Compiled {
+  return { accessor: () => value, constant: true };
+}
+
+/**
+ * Folds a node whose operands are all constant: evaluates it once. An error
+ * (say an overflow) is left for evaluation time, where MySQL reports it, so
+ * `0 AND 9223372036854775807 + 1` still gives 0.
+ */
+function fold(accessor: RowAccessor, constant: boolean): Compiled {
+  if (!constant) return { accessor, constant };
+  try {
+    return constantOf(accessor([], []));
+  } catch (error) {
+    if (!(error instanceof QueueError)) throw error;
+    return { accessor, constant: false };
+  }
+}
+
+/** A hex literal as an arithmetic/bitwise operand is the unsigned integer it spells. */
+function numericOperand(expr: Expr, scope: CompileScope): Compiled {
+  if (expr.kind === "literal" && expr.value instanceof Uint8Array) {
+    let value = 0n;
+    for (const byte of expr.value) value = (value << 8n) | BigInt(byte);
+    return constantOf(fromBigInt(value > uint64Max ? uint64Max : value));
+  }
+  return compileNode(expr, scope);
+}
+
+/** A LIKE pattern as an anchored regular expression (binary: case-sensitive). */
+export function likePattern(pattern: string, escape: string | null): RegExp {
+  let source = "^";
+  const characters = Array.from(pattern);
+  for (let i = 0; i < characters.length; i++) {
+    const character = characters[i];
+    if (character === escape && i + 1 < characters.length) {
+      source += escapeRegExp(characters[++i]);
+    } else if (character === "%") source += "[^]*";
+    else if (character === "_") source += "[^]";
+    else source += escapeRegExp(character);
+  }
+  return new RegExp(source + "$", "u");
+}
+
+function escapeRegExp(character: string): string {
+  return /[\\^$.*+?()[\]{}|/-]/.test(character) ? "\\" + character : character;
+}
+
+function escapeCharacter(value: Value): string | null {
+  if (value === null) return "\\";
+  const text = valueToText(value);
+  const characters = Array.from(text);
+  if (characters.length > 1) {
+    throw new QueueError("ER_WRONG_ARGUMENTS", "Incorrect arguments to ESCAPE");
+  }
+  return characters.length === 0 ? null : characters[0];
+}
+
+function compileLike(expr: Extract<Expr, { kind: "like" }>, scope: CompileScope): Compiled {
+  const operand = compileNode(expr.operand, scope);
+  const pattern = compileNode(expr.pattern, scope);
+  const escape = expr.escape === null ? constantOf("\\") : compileNode(expr.escape, scope);
+  const negated = expr.negated;
+  let cachedKey: string | null = null;
+  let cachedEscape: string | null = null;
+  let cachedRegExp = /^$/u;
+  const regExpFor = (patternText: string, escapeChar: string | null): RegExp => {
+    if (patternText !== cachedKey || escapeChar !== cachedEscape) {
+      cachedRegExp = likePattern(patternText, escapeChar);
+      cachedKey = patternText;
+      cachedEscape = escapeChar;
+    }
+    return cachedRegExp;
+  };
+  const accessor: RowAccessor = (row, params) => {
+    const value = operand.accessor(row, params);
+    const patternValue = pattern.accessor(row, params);
+    if (value === null || patternValue === null) return null;
+    const regExp = regExpFor(
+      valueToText(patternValue),
+      escapeCharacter(escape.accessor(row, params)),
+    );
+    return regExp.test(valueToText(value)) !== negated ? 1 : 0;
+  };
+  return fold(accessor, operand.constant && pattern.constant && escape.constant);
+}
+
+function compileIn(expr: Extract<Expr, { kind: "in" }>, scope: CompileScope): Compiled {
+  const operand = compileNode(expr.operand, scope);
+  const items = expr.list.map((item) => compileNode(item, scope));
+  const negated = expr.negated;
+  const hit = negated ? 0 : 1;
+  const miss = negated ? 1 : 0;
+  const allConstant = items.every((item) => item.constant);
+  if (allConstant) {
+    const values = items.map((item) => item.accessor([], []));
+    const hasNull = values.includes(null);
+    const numbers = values.every((v) => v === null || typeof v === "number");
+    const strings = values.every((v) => v === null || typeof v === "string");
+    const set = new Set<Value>(values.filter((v) => v !== null));
+    const slow = (value: NonNull): Value => {
+      for (const item of values) {
+        if (item !== null && compareValues(value, item) === 0) return hit;
+      }
+      return hasNull ? null : miss;
+    };
+    const accessor: RowAccessor = (row, params) => {
+      const value = operand.accessor(row, params);
+      if (value === null) return null;
+      if ((numbers && typeof value === "number") || (strings && typeof value === "string")) {
+        return set.has(value) ? hit : hasNull ? null : miss;
+      }
+      return slow(value);
+    };
+    return fold(accessor, operand.constant);
+  }
+  const accessor: RowAccessor = (row, params) => {
+    const value = operand.accessor(row, params);
+    if (value === null) return null;
+    let sawNull = false;
+    for (const item of items) {
+      const itemValue = item.accessor(row, params);
+      if (itemValue === null) sawNull = true;
+      else if (compareValues(value, itemValue) === 0) return hit;
+    }
+    return sawNull ? null : miss;
+  };
+  return { accessor, constant: false };
+}
+
+/** Three-valued AND on evaluated sides. */
+function and3(a: Value, b: Value): Value {
+  if ((a !== null && !isTruthy(a)) || (b !== null && !isTruthy(b))) return 0;
+  return a === null || b === null ? null : 1;
+}
+
+function compileBinary(expr: Extract<Expr, { kind: "binary" }>, scope: CompileScope): Compiled {
+  const op = expr.op;
+  const arithmeticOperands = op === "+" || op === "-" || op === "*" || op === "div" ||
+    op === "%" || op === "/" || op === "|" || op === "&" || op === "^" || op === "<<" ||
+    op === ">>";
+  const leftNode = arithmeticOperands
+    ? numericOperand(expr.left, scope)
+    : compileNode(expr.left, scope);
+  const rightNode = arithmeticOperands
+    ? numericOperand(expr.right, scope)
+    : compileNode(expr.right, scope);
+  const left = leftNode.accessor;
+  const right = rightNode.accessor;
+  const constant = leftNode.constant && rightNode.constant;
+  let accessor: RowAccessor;
+  switch (op) {
+    case "and":
+      accessor = (row, params) => {
+        const a = left(row, params);
+        if (a === 0 || (a !== null && !isTruthy(a))) return 0;
+        const b = right(row, params);
+        if (b === 0) return 0;
+        return and3(a, b);
+      };
+      break;
+    case "or":
+      accessor = (row, params) => {
+        const a = left(row, params);
+        if (a !== null && isTruthy(a)) return 1;
+        const b = right(row, params);
+        if (b !== null && isTruthy(b)) return 1;
+        return a === null || b === null ? null : 0;
+      };
+      break;
+    case "xor":
+      accessor = (row, params) => {
+        const a = left(row, params);
+        const b = right(row, params);
+        if (a === null || b === null) return null;
+        return isTruthy(a) !== isTruthy(b) ? 1 : 0;
+      };
+      break;
+    case "+":
+    case "-":
+    case "*":
+      accessor = (row, params) => {
+        const a = left(row, params);
+        const b = right(row, params);
+        if (typeof a === "number" && typeof b === "number") {
+          const result = op === "+" ? a + b : op === "-" ? a - b : a * b;
+          if (Number.isSafeInteger(result)) return result === 0 ? 0 : result;
+        }
+        return arithmetic(op, a, b);
+      };
+      break;
+    case "/":
+      accessor = (row, params) => divide(left(row, params), right(row, params));
+      break;
+    case "div":
+      accessor = (row, params) => integerDivide(left(row, params), right(row, params));
+      break;
+    case "%":
+      accessor = (row, params) => modulo(left(row, params), right(row, params));
+      break;
+    case "|":
+    case "&":
+    case "^":
+    case "<<":
+    case ">>":
+      accessor = (row, params) => bitwise(op, left(row, params), right(row, params));
+      break;
+    default:
+      accessor = compileComparison(op, left, right);
+  }
+  return fold(accessor, constant);
+}
+
+function compileNode(expr: Expr, scope: CompileScope): Compiled {
+  switch (expr.kind) {
+    case "literal":
+      return constantOf(expr.value);
+    case "param": {
+      const index = expr.index;
+      return { accessor: (_row, params) => params[index], constant: false };
+    }
+    case "column": {
+      const index = scope.columnIndex(expr.name, expr.quoted);
+      if (index < 0) {
+        throw new QueueError("ER_BAD_FIELD_ERROR", `Unknown column '${expr.name}'`, {
+          position: expr.start,
+        });
+      }
+      return { accessor: (row) => row[index], constant: false };
+    }
+    case "unary": {
+      const operand = expr.op === "not"
+        ? compileNode(expr.operand, scope)
+        : numericOperand(expr.operand, scope);
+      const inner = operand.accessor;
+      const accessor: RowAccessor = expr.op === "-"
+        ? (row, params) => negate(inner(row, params))
+        : expr.op === "~"
+        ? (row, params) => invertBits(inner(row, params))
+        : (row, params) => not(inner(row, params));
+      return fold(accessor, operand.constant);
+    }
+    case "binary":
+      return compileBinary(expr, scope);
+    case "is": {
+      const operand = compileNode(expr.operand, scope);
+      const inner = operand.accessor;
+      const test = expr.test;
+      const yes = expr.negated ? 0 : 1;
+      const no = expr.negated ? 1 : 0;
+      const accessor: RowAccessor = (row, params) => {
+        const value = inner(row, params);
+        const holds = test === "null"
+          ? value === null
+          : test === "true"
+          ? value !== null && isTruthy(value)
+          : value !== null && !isTruthy(value);
+        return holds ? yes : no;
+      };
+      return fold(accessor, operand.constant);
+    }
+    case "in":
+      return compileIn(expr, scope);
+    case "between": {
+      const operand = compileNode(expr.operand, scope);
+      const low = compileNode(expr.low, scope);
+      const high = compileNode(expr.high, scope);
+      const negated = expr.negated;
+      const accessor: RowAccessor = (row, params) => {
+        const value = operand.accessor(row, params);
+        if (value === null) return null;
+        const lowValue = low.accessor(row, params);
+        const highValue = high.accessor(row, params);
+        const aboveLow = lowValue === null ? null : compareValues(value, lowValue) >= 0 ? 1 : 0;
+        const belowHigh = highValue === null ? null : compareValues(value, highValue) <= 0 ? 1 : 0;
+        const result = and3(aboveLow, belowHigh);
+        return negated ? not(result) : result;
+      };
+      return fold(accessor, operand.constant && low.constant && high.constant);
+    }
+    case "like":
+      return compileLike(expr, scope);
+    case "call":
+      return compileCall(expr, scope);
+    case "count_star":
+      throw new QueueError("ER_NOT_SUPPORTED_YET", "COUNT(*) is only supported as a select item");
+  }
+}
+
+function compileCall(expr: Extract<Expr, { kind: "call" }>, scope: CompileScope): Compiled {
+  if (engineFunctions.has(expr.name)) {
+    throw new QueueError("ER_NOT_SUPPORTED_YET", `${expr.name}() is not supported in this place`);
+  }
+  if (expr.name === "pow" || expr.name === "power") {
+    if (expr.args.length !== 2) {
+      throw new QueueError(
+        "ER_WRONG_ARGUMENTS",
+        `Incorrect parameter count in the call to native function '${expr.name}'`,
+      );
+    }
+    const base = numericOperand(expr.args[0], scope);
+    const exponent = numericOperand(expr.args[1], scope);
+    const accessor: RowAccessor = (row, params) =>
+      power(base.accessor(row, params), exponent.accessor(row, params));
+    return fold(accessor, base.constant && exponent.constant);
+  }
+  throw new QueueError("ER_NOT_SUPPORTED_YET", `FUNCTION ${expr.name} does not exist`);
+}
+
+/**
+ * Compiles an expression once into a closure that evaluates it for a row
+ * and the bound parameters. Throws ER_BAD_FIELD_ERROR for an unknown column
+ * and ER_NOT_SUPPORTED_YET for queue functions, COUNT(*) and unknown functions.
+ *
+ * @example
+ * ```ts
+ * import { parseExpression } from "./parser.ts";
+ * const columns = ["prio", "v"];
+ * const where = compileExpr(parseExpression("prio = 0 AND v > 3"), {
+ *   columnIndex: (name) => columns.indexOf(name.toLowerCase()),
+ * });
+ * console.log(where([0, 5], [])); // 1
+ * ```
+ */
+export function compileExpr(expr: Expr, scope: CompileScope): RowAccessor {
+  return compileNode(expr, scope).accessor;
+}

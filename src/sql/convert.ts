@@ -1,0 +1,120 @@
+/**
+ * MySQL's implicit conversions between q4d values: string → number by its
+ * numeric prefix, number → string, bytes ↔ text, and the comparison that
+ * `=`, `<`, IN, BETWEEN and ORDER BY share. Used by `compile.ts` and
+ * `values.ts`; nothing here throws for data, only for q4d bugs.
+ *
+ * String comparison is binary: by Unicode code point (the order of UTF-8
+ * bytes), case-sensitive, trailing spaces significant, like MySQL's
+ * `utf8mb4_bin` minus its PAD SPACE. MySQL's default collation is
+ * case-insensitive; q4d chooses the predictable rule for queue conditions.
+ *
+ * @module
+ */
+
+import type { Value } from "./ast.ts";
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/** The numeric prefix MySQL reads from a string: spaces, sign, digits, fraction, exponent. */
+const numericPrefix = /^[ \t\n\r\v\f]*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/;
+
+/** A string's value as a number, MySQL's way: its numeric prefix, else 0 ("abc" is 0). */
+export function stringToDouble(text: string): number {
+  const match = numericPrefix.exec(text);
+  if (match === null) return 0;
+  const value = Number(match[1]);
+  // A huge exponent saturates like MySQL's strtod instead of becoming Infinity.
+  if (value === Infinity) return Number.MAX_VALUE;
+  if (value === -Infinity) return -Number.MAX_VALUE;
+  return value === 0 ? 0 : value;
+}
+
+/** Bytes as text, replacing invalid UTF-8 (for comparisons and conversions). */
+export function bytesToText(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
+
+/** Text as UTF-8 bytes. */
+export function textToBytes(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** A double as MySQL prints it (shortest round-trip digits, `1e21`, not `1e+21`). */
+export function doubleToText(value: number): string {
+  return String(value).replace("e+", "e");
+}
+
+/** A non-NULL value as text (numbers in MySQL's spelling, bytes decoded). */
+export function valueToText(value: Exclude<Value, null>): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number") return doubleToText(value);
+  if (typeof value === "bigint") return String(value);
+  if (typeof value === "boolean") return value ? "1" : "0";
+  return bytesToText(value);
+}
+
+/** A non-NULL value as a number: numbers as they are, strings by their numeric prefix. */
+export function valueToNumber(value: Exclude<Value, null>): number | bigint {
+  if (typeof value === "number" || typeof value === "bigint") return value;
+  if (typeof value === "string") return stringToDouble(value);
+  if (typeof value === "boolean") return value ? 1 : 0;
+  return stringToDouble(bytesToText(value));
+}
+
+/** Whether MySQL would compute with this value as a double (strings and bytes are read as doubles). */
+export function isDoubleValue(value: Exclude<Value, null>): boolean {
+  if (typeof value === "number") return !Number.isSafeInteger(value);
+  return typeof value === "string" || value instanceof Uint8Array;
+}
+
+/** Compares numbers exactly (number and bigint mixed). */
+export function compareNumbers(a: number | bigint, b: number | bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Compares strings by code point (UTF-16 order differs above U+D800). */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      // Surrogates (astral code points) sort after U+E000..U+FFFF.
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x < y ? -1 : 1;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+
+/** Compares byte strings, unsigned bytes, shorter first on a common prefix. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+
+/**
+ * Compares two non-NULL values with MySQL's rules: two strings as strings,
+ * bytes with text or bytes as bytes, anything with a number as numbers.
+ */
+export function compareValues(a: Exclude<Value, null>, b: Exclude<Value, null>): number {
+  if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === "string" && typeof b === "string") return compareStrings(a, b);
+  const aIsText = typeof a === "string" || a instanceof Uint8Array;
+  const bIsText = typeof b === "string" || b instanceof Uint8Array;
+  if (aIsText && bIsText) {
+    return compareBytes(
+      typeof a === "string" ? textToBytes(a) : a as Uint8Array,
+      typeof b === "string" ? textToBytes(b) : b as Uint8Array,
+    );
+  }
+  return compareNumbers(valueToNumber(a), valueToNumber(b));
+}

@@ -1,0 +1,370 @@
+/**
+ * The SQL lexer: text → tokens with positions (UTF-16 index for slicing,
+ * UTF-8 byte offset for errors, line and column). First step of
+ * text → (lexer) → tokens → (parser) → Statement.
+ *
+ * MySQL's lexical rules: case-insensitive keywords (kept as `word` tokens,
+ * the parser compares upper-cased text), back-quoted identifiers with ``` `` ```
+ * for a back-quote, '…' and "…" strings with MySQL's backslash escapes and
+ * doubled quotes, integer, decimal, exponent and hex (`0x…`, `X'…'`)
+ * literals, comments `-- ` (dash dash space), `#` and `/* … *\/`, and `?`.
+ *
+ * @module
+ */
+
+import { QueueError } from "../errors.ts";
+import { statementBytesMax } from "../limits.ts";
+
+/** What a token is. Keywords are `word` tokens; the parser decides. */
+export type TokenKind =
+  | "word"
+  | "quoted"
+  | "string"
+  | "integer"
+  | "float"
+  | "hex"
+  | "param"
+  | "op"
+  | "end";
+
+/** One token. `start`/`end` index the JS string; `byteStart`/`byteEnd` its UTF-8 bytes. */
+export interface Token {
+  kind: TokenKind;
+  /** Raw text as written (for `op`: the operator; for `word`: the word). */
+  text: string;
+  /** Upper-cased text of a `word`, else "". */
+  upper: string;
+  /** Decoded value: string contents, identifier name, number/bigint, hex bytes. */
+  value: string | number | bigint | Uint8Array | null;
+  start: number;
+  end: number;
+  byteStart: number;
+  byteEnd: number;
+  /** 1-based line of the token's start. */
+  line: number;
+}
+
+/** Operators, longest first so that the first match is the longest one. */
+const operators: readonly string[] = [
+  "<=>",
+  "<=",
+  ">=",
+  "<>",
+  "!=",
+  "<<",
+  ">>",
+  "||",
+  "&&",
+  "=",
+  "<",
+  ">",
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "^",
+  "&",
+  "|",
+  "~",
+  "!",
+  "(",
+  ")",
+  ",",
+  ";",
+  ".",
+];
+
+const twoPow64 = 1n << 64n;
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+function isHexDigit(code: number): boolean {
+  return isDigit(code) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
+}
+
+/** Characters of an unquoted identifier: MySQL's [0-9a-zA-Z$_] and U+0080 and above. */
+function isWordChar(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || isDigit(code) ||
+    code === 95 || code === 36 || code >= 0x80;
+}
+
+/** UTF-8 byte length of the code unit at `index` (surrogate pairs count 4 on the high half). */
+function utf8Bytes(code: number): number {
+  if (code < 0x80) return 1;
+  if (code < 0x800) return 2;
+  if (code >= 0xd800 && code <= 0xdbff) return 4;
+  if (code >= 0xdc00 && code <= 0xdfff) return 0;
+  return 3;
+}
+
+/** UTF-8 length of a JS string, in bytes. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) bytes += utf8Bytes(text.charCodeAt(i));
+  return bytes;
+}
+
+/** The MySQL-style syntax error for a failure at `index` of `text`. */
+export function syntaxError(text: string, index: number, detail: string): QueueError {
+  let line = 1;
+  for (let i = 0; i < index && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  const near = text.slice(index, index + 80);
+  return new QueueError(
+    "ER_PARSE_ERROR",
+    `You have an error in your SQL syntax; ${detail} near '${near}' at line ${line}`,
+    { position: utf8Length(text.slice(0, index)) },
+  );
+}
+
+/** Decodes an integer literal: number when exact, bigint up to 2^64-1, else a double. */
+function integerValue(digits: string): number | bigint {
+  if (digits.length <= 15) return Number(digits);
+  const big = BigInt(digits);
+  if (big <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(big);
+  // Beyond BIGINT UNSIGNED MySQL switches to DECIMAL; q4d uses a double.
+  return big < twoPow64 ? big : Number(digits);
+}
+
+function hexBytes(hex: string): Uint8Array {
+  const padded = hex.length % 2 === 1 ? "0" + hex : hex;
+  const bytes = new Uint8Array(padded.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(padded.slice(i * 2, i * 2 + 2), 16);
+  return bytes;
+}
+
+const escapes: Record<string, string> = {
+  "0": "\0",
+  "b": "\b",
+  "n": "\n",
+  "r": "\r",
+  "t": "\t",
+  "Z": "\x1a",
+  // MySQL keeps the backslash before % and _ so that LIKE sees an escaped wildcard.
+  "%": "\\%",
+  "_": "\\_",
+};
+
+/**
+ * Splits SQL text into tokens, ending with one `end` token.
+ * Throws ER_PARSE_ERROR for text longer than `statementBytesMax`, an
+ * unterminated string, identifier or comment, or a character that starts no token.
+ *
+ * @example
+ * ```ts
+ * const tokens = tokenize("SELECT 1");
+ * console.log(tokens.map((t) => t.kind)); // ["word", "integer", "end"]
+ * ```
+ */
+export function tokenize(text: string): Token[] {
+  if (text.length > statementBytesMax / 3 && utf8Length(text) > statementBytesMax) {
+    throw new QueueError(
+      "ER_PARSE_ERROR",
+      `SQL text of ${utf8Length(text)} bytes is longer than the limit of ${statementBytesMax}`,
+      { position: 0 },
+    );
+  }
+  const tokens: Token[] = [];
+  const length = text.length;
+  let index = 0;
+  let byteOffset = 0;
+  let line = 1;
+  // Bytes are counted lazily: `byteOffset` is the UTF-8 offset of `byteIndex`.
+  let byteIndex = 0;
+  const byteAt = (target: number): number => {
+    for (; byteIndex < target; byteIndex++) byteOffset += utf8Bytes(text.charCodeAt(byteIndex));
+    return byteOffset;
+  };
+  const lineTo = (from: number, to: number): void => {
+    for (let i = from; i < to; i++) if (text.charCodeAt(i) === 10) line++;
+  };
+  const push = (
+    kind: TokenKind,
+    start: number,
+    end: number,
+    value: Token["value"],
+    upper = "",
+  ): void => {
+    const byteStart = byteAt(start);
+    tokens.push({
+      kind,
+      text: text.slice(start, end),
+      upper,
+      value,
+      start,
+      end,
+      byteStart,
+      byteEnd: byteAt(end),
+      line,
+    });
+  };
+
+  while (index < length) {
+    const code = text.charCodeAt(index);
+    // Whitespace.
+    if (code === 32 || code === 9 || code === 10 || code === 13 || code === 11 || code === 12) {
+      if (code === 10) line++;
+      index++;
+      continue;
+    }
+    // Comments.
+    if (
+      code === 35 ||
+      (code === 45 && text.charCodeAt(index + 1) === 45 &&
+        (index + 2 >= length || text.charCodeAt(index + 2) <= 32))
+    ) {
+      while (index < length && text.charCodeAt(index) !== 10) index++;
+      continue;
+    }
+    if (code === 47 && text.charCodeAt(index + 1) === 42) {
+      const close = text.indexOf("*/", index + 2);
+      if (close < 0) throw syntaxError(text, index, "unterminated comment");
+      lineTo(index, close);
+      index = close + 2;
+      continue;
+    }
+    const start = index;
+    // Strings.
+    if (code === 39 || code === 34) {
+      const { value, end } = scanString(text, index, code);
+      push("string", start, end, value);
+      lineTo(start, end);
+      index = end;
+      continue;
+    }
+    // Back-quoted identifiers.
+    if (code === 96) {
+      let name = "";
+      let at = index + 1;
+      for (;;) {
+        const close = text.indexOf("`", at);
+        if (close < 0) throw syntaxError(text, start, "unterminated quoted identifier");
+        name += text.slice(at, close);
+        if (text.charCodeAt(close + 1) === 96) {
+          name += "`";
+          at = close + 2;
+          continue;
+        }
+        index = close + 1;
+        break;
+      }
+      push("quoted", start, index, name);
+      lineTo(start, index);
+      continue;
+    }
+    if (code === 63) {
+      push("param", start, start + 1, null);
+      index++;
+      continue;
+    }
+    // X'…' hex strings.
+    if ((code === 120 || code === 88) && text.charCodeAt(index + 1) === 39) {
+      const close = text.indexOf("'", index + 2);
+      if (close < 0) throw syntaxError(text, start, "unterminated hex literal");
+      const hex = text.slice(index + 2, close);
+      if (hex.length % 2 === 1 || !/^[0-9a-fA-F]*$/.test(hex)) {
+        throw syntaxError(text, start, "bad hex literal");
+      }
+      index = close + 1;
+      push("hex", start, index, hexBytes(hex));
+      continue;
+    }
+    // Numbers (and identifiers that start with digits, like MySQL's `1abc`).
+    if (isDigit(code) || (code === 46 && isDigit(text.charCodeAt(index + 1)))) {
+      if (code === 48 && (text.charCodeAt(index + 1) | 32) === 120) {
+        let end = index + 2;
+        while (end < length && isHexDigit(text.charCodeAt(end))) end++;
+        if (end > index + 2 && (end >= length || !isWordChar(text.charCodeAt(end)))) {
+          push("hex", start, end, hexBytes(text.slice(index + 2, end)));
+          index = end;
+          continue;
+        }
+      }
+      let end = index;
+      while (end < length && isDigit(text.charCodeAt(end))) end++;
+      let isFloat = false;
+      if (text.charCodeAt(end) === 46) {
+        isFloat = true;
+        end++;
+        while (end < length && isDigit(text.charCodeAt(end))) end++;
+      }
+      if ((text.charCodeAt(end) | 32) === 101) {
+        let at = end + 1;
+        const sign = text.charCodeAt(at);
+        if (sign === 43 || sign === 45) at++;
+        if (isDigit(text.charCodeAt(at))) {
+          while (at < length && isDigit(text.charCodeAt(at))) at++;
+          end = at;
+          isFloat = true;
+        }
+      }
+      if (!isFloat && end < length && isWordChar(text.charCodeAt(end))) {
+        while (end < length && isWordChar(text.charCodeAt(end))) end++;
+        const word = text.slice(start, end);
+        push("word", start, end, word, word.toUpperCase());
+        index = end;
+        continue;
+      }
+      const digits = text.slice(start, end);
+      if (isFloat) push("float", start, end, Number(digits));
+      else push("integer", start, end, integerValue(digits));
+      index = end;
+      continue;
+    }
+    if (isWordChar(code)) {
+      let end = index + 1;
+      while (end < length && isWordChar(text.charCodeAt(end))) end++;
+      const word = text.slice(start, end);
+      push("word", start, end, word, word.toUpperCase());
+      index = end;
+      continue;
+    }
+    let matched = "";
+    for (const op of operators) {
+      if (text.startsWith(op, index)) {
+        matched = op;
+        break;
+      }
+    }
+    if (matched === "") throw syntaxError(text, start, "unexpected character");
+    push("op", start, start + matched.length, null);
+    index += matched.length;
+  }
+  push("end", length, length, null);
+  return tokens;
+}
+
+/** Scans a '…' or "…" string starting at `start`; returns its value and end index. */
+function scanString(text: string, start: number, quote: number): { value: string; end: number } {
+  let value = "";
+  let at = start + 1;
+  let runStart = at;
+  for (;;) {
+    if (at >= text.length) throw syntaxError(text, start, "unterminated string");
+    const code = text.charCodeAt(at);
+    if (code === quote) {
+      value += text.slice(runStart, at);
+      if (text.charCodeAt(at + 1) === quote) {
+        value += text[at];
+        at += 2;
+        runStart = at;
+        continue;
+      }
+      return { value, end: at + 1 };
+    }
+    if (code === 92) {
+      value += text.slice(runStart, at);
+      if (at + 1 >= text.length) throw syntaxError(text, start, "unterminated string");
+      const next = text[at + 1];
+      // A surrogate pair after a backslash stays whole.
+      const escaped = escapes[next];
+      value += escaped ?? next;
+      at += 2;
+      runStart = at;
+      continue;
+    }
+    at++;
+  }
+}

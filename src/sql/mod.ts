@@ -1,0 +1,27 @@
+/**
+ * The SQL layer: text or tagged template → checked, cached statement, and
+ * expressions → compiled closures. The engine imports from here only.
+ *
+ * @module
+ */
+
+export type {
+  BinaryOp,
+  ColumnDef,
+  ColumnType,
+  Expr,
+  OrderTerm,
+  Prepared,
+  SelectItem,
+  Statement,
+  UnaryOp,
+  Value,
+} from "./ast.ts";
+export { compareForOrder, compileExpr, isTruthy } from "./compile.ts";
+export type { CompileScope, RowAccessor } from "./compile.ts";
+export { ident, Identifier } from "./identifier.ts";
+export { parseExpression, parseStatement } from "./parser.ts";
+export type { ParseResult } from "./parser.ts";
+export { bindParams, prepareTemplate, prepareText } from "./template.ts";
+export type { BoundTemplate } from "./template.ts";
+export { bindValue, checkValue } from "./values.ts";

@@ -1,0 +1,565 @@
+/**
+ * The statement parser: SQL text → Statement (ast.ts), for q4d's MySQL
+ * subset (DESIGN.md, "The SQL dialect"). Expressions are parsed by
+ * `expression.ts`; DEFAULT literals are checked by `values.ts`.
+ *
+ * text → (lexer) → tokens → (this file) → Statement → (engine)
+ *
+ * Every failure is a QueueError: ER_PARSE_ERROR with the byte position for
+ * bad syntax, ER_NOT_SUPPORTED_YET for MySQL features queue tables do not
+ * have (keys, AUTO_INCREMENT, UPDATE, REPLACE), ER_DUP_FIELDNAME,
+ * ER_WRONG_VALUE_COUNT_ON_ROW, ER_INVALID_DEFAULT, ER_TOO_BIG_FIELDLENGTH.
+ *
+ * @module
+ */
+
+import { QueueError } from "../errors.ts";
+import { columnCountMax, identifierLengthMax, insertRowCountMax } from "../limits.ts";
+import type {
+  ColumnDef,
+  ColumnType,
+  Expr,
+  OrderTerm,
+  SelectItem,
+  Statement,
+  Value,
+} from "./ast.ts";
+import { TokenStream } from "./expression.ts";
+import { tokenize } from "./lexer.ts";
+import { checkValue } from "./values.ts";
+
+/** Longest CHAR(n), in characters (MySQL's). */
+export const charLengthMax = 255;
+/** Longest VARCHAR(n), in characters: MySQL's 65535-byte row limit over 4-byte utf8mb4. */
+export const varcharLengthMax = 16383;
+/** Longest BINARY(n), in bytes (MySQL's). */
+export const binaryLengthMax = 255;
+/** Longest VARBINARY(n), in bytes (MySQL's). */
+export const varbinaryLengthMax = 65535;
+
+/** The parsed statement and how many `?` placeholders it holds. */
+export interface ParseResult {
+  statement: Statement;
+  paramCount: number;
+}
+
+/**
+ * Parses one statement (a trailing `;` allowed). `?` placeholders become
+ * `param` nodes numbered in order of appearance.
+ *
+ * @example
+ * ```ts
+ * const { statement } = parseStatement("DELETE FROM jobs WHERE id = ?");
+ * console.log(statement.kind); // "delete"
+ * ```
+ */
+export function parseStatement(text: string): ParseResult {
+  const stream = new TokenStream(text, tokenize(text), true);
+  const statement = parseAny(stream);
+  stream.acceptOp(";");
+  if (stream.peek().kind !== "end") throw stream.error("unexpected text after the statement");
+  return { statement, paramCount: stream.paramCount };
+}
+
+/**
+ * Parses a bare expression, the whole text (queue_wait conditions after the
+ * `:`). `?` placeholders are not allowed.
+ *
+ * @example
+ * ```ts
+ * const expr = parseExpression("prio = 0 AND v > 3");
+ * console.log(expr.kind); // "binary"
+ * ```
+ */
+export function parseExpression(text: string): Expr {
+  const stream = new TokenStream(text, tokenize(text), false);
+  const expr = stream.parseExpr();
+  if (stream.peek().kind !== "end") throw stream.error("unexpected text after the expression");
+  return expr;
+}
+
+function notSupported(what: string): QueueError {
+  return new QueueError("ER_NOT_SUPPORTED_YET", `${what} is not supported by q4d`);
+}
+
+function parseAny(stream: TokenStream): Statement {
+  const first = stream.peek();
+  if (first.kind === "word") {
+    switch (first.upper) {
+      case "SELECT":
+        stream.next();
+        return parseSelect(stream);
+      case "INSERT":
+        stream.next();
+        return parseInsert(stream);
+      case "DELETE":
+        stream.next();
+        return parseDelete(stream);
+      case "CREATE":
+        stream.next();
+        return parseCreate(stream);
+      case "DROP":
+        stream.next();
+        return parseDrop(stream);
+      case "TRUNCATE":
+        stream.next();
+        stream.acceptWord("TABLE");
+        return { kind: "truncate", table: parseName(stream, "table") };
+      case "ALTER":
+        stream.next();
+        return parseAlter(stream);
+      case "SHOW":
+        stream.next();
+        return parseShow(stream);
+      case "UPDATE":
+      case "REPLACE":
+        throw notSupported(`${first.upper} (queue rows are immutable)`);
+    }
+  }
+  throw stream.error(first.kind === "end" ? "empty statement" : "unknown statement");
+}
+
+/** A table or column name: bare word (not reserved) or back-quoted; 1..64 characters, no NUL. */
+function parseName(stream: TokenStream, what: string): string {
+  const token = stream.peek();
+  if (!stream.isIdentifier()) throw stream.error(`expected a ${what} name`);
+  stream.next();
+  const name = token.kind === "quoted" ? token.value as string : token.text;
+  checkIdentifierText(name, (detail) => stream.error(detail, token));
+  return name;
+}
+
+/** Checks a name's length (1..64 code points) and that it holds no NUL. */
+export function checkIdentifierText(name: string, fail: (detail: string) => QueueError): void {
+  if (name.length === 0) throw fail("empty identifier");
+  let length = 0;
+  for (const _ of name) length++;
+  if (length > identifierLengthMax) {
+    throw fail(`identifier longer than ${identifierLengthMax} characters`);
+  }
+  if (name.includes("\0")) throw fail("identifier contains a NUL character");
+}
+
+function parseSelect(stream: TokenStream): Statement {
+  const items: SelectItem[] = [];
+  do items.push(parseSelectItem(stream)); while (stream.acceptOp(","));
+  const from = stream.acceptWord("FROM") ? parseName(stream, "table") : null;
+  const where = stream.acceptWord("WHERE") ? stream.parseExpr() : null;
+  const orderBy = parseOrderBy(stream);
+  let limit: Expr | null = null;
+  let offset: Expr | null = null;
+  if (stream.acceptWord("LIMIT")) {
+    limit = parseLimitValue(stream);
+    if (stream.acceptOp(",")) {
+      offset = limit;
+      limit = parseLimitValue(stream);
+    } else if (stream.acceptWord("OFFSET")) {
+      offset = parseLimitValue(stream);
+    }
+  }
+  return { kind: "select", items, from, where, orderBy, limit, offset };
+}
+
+function parseSelectItem(stream: TokenStream): SelectItem {
+  if (stream.acceptOp("*")) return { kind: "star" };
+  const first = stream.peek();
+  const expr = stream.parseExpr();
+  const last = stream.tokens[stream.at - 1];
+  let name: string;
+  if (stream.acceptWord("AS")) {
+    name = parseAlias(stream, true);
+  } else if (stream.isIdentifier() || stream.peek().kind === "string") {
+    name = parseAlias(stream, false);
+  } else if (expr.kind === "column") {
+    name = expr.name;
+  } else {
+    name = stream.text.slice(first.start, last.end);
+  }
+  return { kind: "expr", expr, name };
+}
+
+function parseAlias(stream: TokenStream, required: boolean): string {
+  const token = stream.peek();
+  if (token.kind === "string") {
+    stream.next();
+    return token.value as string;
+  }
+  if (!stream.isIdentifier()) {
+    throw stream.error(required ? "expected an alias after AS" : "expected an alias");
+  }
+  stream.next();
+  return token.kind === "quoted" ? token.value as string : token.text;
+}
+
+function parseOrderBy(stream: TokenStream): OrderTerm[] {
+  const terms: OrderTerm[] = [];
+  if (!stream.acceptWord("ORDER")) return terms;
+  stream.expectWord("BY");
+  do {
+    const expr = stream.parseExpr();
+    let descending = false;
+    if (stream.acceptWord("DESC")) descending = true;
+    else stream.acceptWord("ASC");
+    terms.push({ expr, descending });
+  } while (stream.acceptOp(","));
+  return terms;
+}
+
+/** LIMIT/OFFSET take a non-negative integer literal or `?` (MySQL's rule). */
+function parseLimitValue(stream: TokenStream): Expr {
+  const token = stream.peek();
+  if (token.kind === "integer" || token.kind === "param") return stream.parseExpr();
+  throw stream.error("LIMIT takes an integer or '?'");
+}
+
+function parseInsert(stream: TokenStream): Statement {
+  if (stream.isWord("IGNORE")) throw notSupported("INSERT IGNORE");
+  stream.acceptWord("INTO");
+  const table = parseName(stream, "table");
+  let columns: string[] | null = null;
+  if (stream.acceptOp("(")) {
+    columns = [];
+    if (!stream.isOp(")")) {
+      do columns.push(parseName(stream, "column")); while (stream.acceptOp(","));
+    }
+    stream.expectOp(")");
+  }
+  if (stream.isWord("SELECT")) throw notSupported("INSERT ... SELECT");
+  if (stream.isWord("SET")) throw notSupported("INSERT ... SET");
+  if (!stream.acceptWord("VALUES") && !stream.acceptWord("VALUE")) {
+    throw stream.error("expected VALUES");
+  }
+  const rows: Expr[][] = [];
+  do {
+    if (rows.length >= insertRowCountMax) {
+      throw stream.error(`more than ${insertRowCountMax} rows in one INSERT`);
+    }
+    stream.expectOp("(");
+    const row: Expr[] = [];
+    if (!stream.isOp(")")) {
+      do row.push(stream.parseExpr()); while (stream.acceptOp(","));
+    }
+    stream.expectOp(")");
+    const expected = columns === null
+      ? rows.length === 0 ? row.length : rows[0].length
+      : columns.length;
+    if (row.length !== expected) {
+      throw new QueueError(
+        "ER_WRONG_VALUE_COUNT_ON_ROW",
+        `Column count doesn't match value count at row ${rows.length + 1}`,
+      );
+    }
+    rows.push(row);
+  } while (stream.acceptOp(","));
+  if (stream.isWord("ON")) throw notSupported("INSERT ... ON DUPLICATE KEY UPDATE");
+  return { kind: "insert", table, columns, rows };
+}
+
+function parseDelete(stream: TokenStream): Statement {
+  stream.expectWord("FROM");
+  const table = parseName(stream, "table");
+  const where = stream.acceptWord("WHERE") ? stream.parseExpr() : null;
+  const orderBy = parseOrderBy(stream);
+  const limit = stream.acceptWord("LIMIT") ? parseLimitValue(stream) : null;
+  return { kind: "delete", table, where, orderBy, limit };
+}
+
+function parseShow(stream: TokenStream): Statement {
+  stream.expectWord("TABLES");
+  let like: Expr | null = null;
+  if (stream.acceptWord("LIKE")) {
+    const token = stream.peek();
+    if (token.kind !== "string" && token.kind !== "param") {
+      throw stream.error("SHOW TABLES LIKE takes a string or '?'");
+    }
+    like = stream.parseExpr();
+  }
+  return { kind: "show_tables", like };
+}
+
+function parseDrop(stream: TokenStream): Statement {
+  stream.expectWord("TABLE");
+  let ifExists = false;
+  if (stream.acceptWord("IF")) {
+    stream.expectWord("EXISTS");
+    ifExists = true;
+  }
+  const tables: string[] = [];
+  do tables.push(parseName(stream, "table")); while (stream.acceptOp(","));
+  return { kind: "drop_table", tables, ifExists };
+}
+
+function parseCreate(stream: TokenStream): Statement {
+  if (stream.isWord("INDEX") || stream.isWord("UNIQUE")) {
+    throw notSupported("CREATE INDEX (queue tables have no keys)");
+  }
+  stream.expectWord("TABLE");
+  let ifNotExists = false;
+  if (stream.acceptWord("IF")) {
+    stream.expectWord("NOT");
+    stream.expectWord("EXISTS");
+    ifNotExists = true;
+  }
+  const table = parseName(stream, "table");
+  stream.expectOp("(");
+  const columns: ColumnDef[] = [];
+  const seen = new Set<string>();
+  do {
+    rejectKeyDefinition(stream);
+    if (columns.length >= columnCountMax) throw stream.error(`more than ${columnCountMax} columns`);
+    const column = parseColumnDef(stream);
+    const folded = column.name.toLowerCase();
+    if (seen.has(folded)) {
+      throw new QueueError("ER_DUP_FIELDNAME", `Duplicate column name '${column.name}'`);
+    }
+    seen.add(folded);
+    columns.push(column);
+  } while (stream.acceptOp(","));
+  stream.expectOp(")");
+  parseTableOptions(stream);
+  return { kind: "create_table", table, ifNotExists, columns };
+}
+
+function rejectKeyDefinition(stream: TokenStream): void {
+  for (
+    const word of [
+      "PRIMARY",
+      "UNIQUE",
+      "KEY",
+      "INDEX",
+      "CONSTRAINT",
+      "FOREIGN",
+      "FULLTEXT",
+      "CHECK",
+    ]
+  ) {
+    if (stream.isWord(word)) throw notSupported(`${word} (queue tables have no keys)`);
+  }
+}
+
+/** ENGINE=QUEUE, [DEFAULT] CHARSET/CHARACTER SET/COLLATE [=] name, COMMENT [=] 'text'; all ignored. */
+function parseTableOptions(stream: TokenStream): void {
+  for (;;) {
+    stream.acceptOp(",");
+    const token = stream.peek();
+    if (stream.acceptWord("ENGINE")) {
+      stream.acceptOp("=");
+      const engine = stream.next();
+      if (engine.kind !== "word" && engine.kind !== "quoted" && engine.kind !== "string") {
+        throw stream.error("expected an engine name", engine);
+      }
+      const engineName = engine.kind === "word" ? engine.text : engine.value as string;
+      if (engineName.toUpperCase() !== "QUEUE") {
+        throw notSupported(`ENGINE=${engineName} (every q4d table is ENGINE=QUEUE)`);
+      }
+      continue;
+    }
+    if (stream.acceptWord("DEFAULT")) {
+      if (!parseCharsetOption(stream)) throw stream.error("expected CHARSET or COLLATE");
+      continue;
+    }
+    if (parseCharsetOption(stream)) continue;
+    if (stream.acceptWord("COMMENT")) {
+      stream.acceptOp("=");
+      if (stream.next().kind !== "string") throw stream.error("expected a string", token);
+      continue;
+    }
+    return;
+  }
+}
+
+/** CHARSET x | CHARACTER SET x | COLLATE x, each with an optional `=`. */
+function parseCharsetOption(stream: TokenStream): boolean {
+  if (stream.acceptWord("CHARSET") || stream.acceptWord("COLLATE")) {
+    // fallthrough to the name
+  } else if (stream.acceptWord("CHARACTER")) {
+    stream.expectWord("SET");
+  } else return false;
+  stream.acceptOp("=");
+  const name = stream.next();
+  if (name.kind !== "word" && name.kind !== "quoted" && name.kind !== "string") {
+    throw stream.error("expected a character set or collation name", name);
+  }
+  return true;
+}
+
+function parseAlter(stream: TokenStream): Statement {
+  stream.expectWord("TABLE");
+  const table = parseName(stream, "table");
+  const actions: ({ kind: "add"; column: ColumnDef } | { kind: "drop"; name: string })[] = [];
+  do {
+    if (stream.acceptWord("ADD")) {
+      stream.acceptWord("COLUMN");
+      rejectKeyDefinition(stream);
+      actions.push({ kind: "add", column: parseColumnDef(stream) });
+    } else if (stream.acceptWord("DROP")) {
+      if (stream.isWord("PRIMARY") || stream.isWord("INDEX") || stream.isWord("KEY")) {
+        throw notSupported("DROP of a key (queue tables have no keys)");
+      }
+      stream.acceptWord("COLUMN");
+      actions.push({ kind: "drop", name: parseName(stream, "column") });
+    } else {
+      const word = stream.peek();
+      if (word.kind === "word" && ["MODIFY", "CHANGE", "RENAME", "ALTER"].includes(word.upper)) {
+        throw notSupported(`ALTER TABLE ... ${word.upper}`);
+      }
+      throw stream.error("expected ADD or DROP");
+    }
+  } while (stream.acceptOp(","));
+  return { kind: "alter_table", table, actions };
+}
+
+const textBytesMax: Record<string, number> = {
+  TINY: 255,
+  "": 65535,
+  MEDIUM: 16777215,
+  LONG: 4294967295,
+};
+
+/** An optional `(n)`; returns undefined when absent. */
+function parseLength(stream: TokenStream): number | undefined {
+  if (!stream.acceptOp("(")) return undefined;
+  const token = stream.next();
+  if (token.kind !== "integer" || typeof token.value !== "number") {
+    throw stream.error("expected a length", token);
+  }
+  stream.expectOp(")");
+  return token.value;
+}
+
+function parseColumnDef(stream: TokenStream): ColumnDef {
+  const nameToken = stream.peek();
+  const name = parseName(stream, "column");
+  const typeToken = stream.next();
+  if (typeToken.kind !== "word") throw stream.error("expected a column type", typeToken);
+  const word = typeToken.upper;
+  let type: ColumnType;
+  let typeText = word;
+  const intBits: Record<string, 8 | 16 | 24 | 32 | 64> = {
+    TINYINT: 8,
+    SMALLINT: 16,
+    MEDIUMINT: 24,
+    INT: 32,
+    INTEGER: 32,
+    BIGINT: 64,
+  };
+  const tooBig = (max: number): QueueError =>
+    new QueueError(
+      "ER_TOO_BIG_FIELDLENGTH",
+      `Column length too big for column '${name}' (max = ${max})`,
+    );
+  if (intBits[word] !== undefined) {
+    parseLength(stream); // display width, ignored as in MySQL 8
+    let unsigned = false;
+    if (stream.acceptWord("UNSIGNED")) unsigned = true;
+    else stream.acceptWord("SIGNED");
+    if (stream.isWord("ZEROFILL")) throw notSupported("ZEROFILL");
+    type = { kind: "int", bits: intBits[word], unsigned };
+    if (unsigned) typeText += " UNSIGNED";
+  } else if (word === "BOOLEAN" || word === "BOOL") {
+    type = { kind: "int", bits: 8, unsigned: false };
+  } else if (word === "FLOAT" || word === "DOUBLE" || word === "REAL") {
+    if (word === "DOUBLE") stream.acceptWord("PRECISION");
+    if (stream.acceptOp("(")) {
+      // FLOAT(p) / DOUBLE(m,d): precision hints MySQL deprecates; ignored.
+      do {
+        if (stream.next().kind !== "integer") throw stream.error("expected a number");
+      } while (stream.acceptOp(","));
+      stream.expectOp(")");
+    }
+    stream.acceptWord("UNSIGNED");
+    type = { kind: "float", double: word !== "FLOAT" };
+  } else if (word === "CHAR" || word === "VARCHAR") {
+    const length = parseLength(stream);
+    if (word === "VARCHAR" && length === undefined) throw stream.error("VARCHAR needs a length");
+    const max = word === "CHAR" ? charLengthMax : varcharLengthMax;
+    if ((length ?? 1) > max) throw tooBig(max);
+    type = { kind: "char", length: length ?? 1, variable: word === "VARCHAR" };
+    typeText += `(${length ?? 1})`;
+  } else if (word === "BINARY" || word === "VARBINARY") {
+    const length = parseLength(stream);
+    if (word === "VARBINARY" && length === undefined) {
+      throw stream.error("VARBINARY needs a length");
+    }
+    const max = word === "BINARY" ? binaryLengthMax : varbinaryLengthMax;
+    if ((length ?? 1) > max) throw tooBig(max);
+    type = { kind: "binary", length: length ?? 1, variable: word === "VARBINARY" };
+    typeText += `(${length ?? 1})`;
+  } else if (/^(TINY|MEDIUM|LONG|)(TEXT|BLOB)$/.test(word)) {
+    const isText = word.endsWith("TEXT");
+    const bytesMax = textBytesMax[word.slice(0, word.length - 4)];
+    type = isText ? { kind: "text", bytesMax } : { kind: "blob", bytesMax };
+  } else if (word === "JSON") {
+    type = { kind: "json" };
+  } else {
+    throw stream.error(`unknown column type ${typeToken.text}`, typeToken);
+  }
+
+  let notNull = false;
+  let defaultValue: Value | undefined;
+  for (;;) {
+    if (stream.acceptWord("NOT")) {
+      stream.expectWord("NULL");
+      notNull = true;
+    } else if (stream.acceptWord("NULL")) {
+      notNull = false;
+    } else if (stream.acceptWord("DEFAULT")) {
+      defaultValue = parseDefaultLiteral(stream);
+    } else if (parseCharsetOption(stream)) {
+      // accepted and ignored: q4d text is always UTF-8
+    } else if (stream.acceptWord("COMMENT")) {
+      if (stream.next().kind !== "string") throw stream.error("expected a string");
+    } else if (
+      stream.isWord("PRIMARY") || stream.isWord("UNIQUE") || stream.isWord("KEY") ||
+      stream.isWord("AUTO_INCREMENT")
+    ) {
+      throw notSupported(`${stream.peek().upper} (queue tables have no keys)`);
+    } else break;
+  }
+  const column: ColumnDef = { name, type, notNull, typeText };
+  if (defaultValue !== undefined) {
+    try {
+      column.defaultValue = checkValue(column, defaultValue);
+    } catch (error) {
+      if (!(error instanceof QueueError)) throw error;
+      throw new QueueError("ER_INVALID_DEFAULT", `Invalid default value for '${name}'`, {
+        cause: error,
+        position: nameToken.byteStart,
+      });
+    }
+  }
+  return column;
+}
+
+/** DEFAULT takes a literal, optionally signed: number, string, hex, NULL, TRUE, FALSE. */
+function parseDefaultLiteral(stream: TokenStream): Value {
+  const token = stream.peek();
+  let negative = false;
+  if (token.kind === "op" && (token.text === "-" || token.text === "+")) {
+    negative = token.text === "-";
+    stream.next();
+    const number = stream.peek();
+    if (number.kind !== "integer" && number.kind !== "float") {
+      throw stream.error("expected a number");
+    }
+  }
+  const literal = stream.next();
+  switch (literal.kind) {
+    case "integer":
+    case "float": {
+      const value = literal.value as number | bigint;
+      if (!negative) return value;
+      if (typeof value === "number") return -value;
+      const negated = -value;
+      return negated >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(negated) : negated;
+    }
+    case "string":
+    case "hex":
+      return literal.value as string | Uint8Array;
+    case "word":
+      if (literal.upper === "NULL") return null;
+      if (literal.upper === "TRUE") return 1;
+      if (literal.upper === "FALSE") return 0;
+  }
+  throw stream.error("DEFAULT takes a literal", literal);
+}

@@ -1,0 +1,267 @@
+/**
+ * Values in and out of statements: `bindValue` turns a JS value given as a
+ * parameter into a q4d Value; `checkValue` checks and normalises a value
+ * for a column at INSERT (and for DEFAULT literals), with MySQL's strict
+ * mode errors.
+ *
+ * params → bindValue → Value → (engine: INSERT) → checkValue → stored Value
+ *
+ * Choices: floats into integer columns round half away from zero (MySQL);
+ * strings into integer columns must be integer text; CHAR drops trailing
+ * spaces (MySQL's read-back) and excess trailing spaces are cut, not an
+ * error (MySQL strict mode); BINARY(n) is padded with zero bytes to n
+ * (MySQL); JSON columns take JSON text, and numbers as their JSON text;
+ * FLOAT is range-checked but kept as the double given (the storage layer
+ * decides the bytes).
+ *
+ * @module
+ */
+
+import { QueueError } from "../errors.ts";
+import type { ColumnDef, Value } from "./ast.ts";
+import { textToBytes, valueToText } from "./convert.ts";
+import { Identifier } from "./identifier.ts";
+
+const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
+const int64Min = -(1n << 63n);
+const uint64Max = (1n << 64n) - 1n;
+const floatMax = 3.4028234663852886e38;
+const integerText = /^[ \t\n\r]*[+-]?\d+[ \t\n\r]*$/;
+const doubleText = /^[ \t\n\r]*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[ \t\n\r]*$/;
+
+/**
+ * Converts a JS value given as a parameter into a Value: numbers (finite),
+ * bigint (within -2^63..2^64-1; small ones become numbers), strings,
+ * booleans (1/0), null, Uint8Array, and plain objects or arrays (their
+ * JSON text). Anything else (undefined, functions, symbols, Dates, class
+ * instances, an `ident()` outside a template) is ER_WRONG_ARGUMENTS.
+ *
+ * @example
+ * ```ts
+ * console.log(bindValue(true), bindValue({ a: 1 })); // 1 '{"a":1}'
+ * ```
+ */
+export function bindValue(value: unknown): Value {
+  switch (typeof value) {
+    case "string":
+      return value;
+    case "number":
+      if (!Number.isFinite(value)) {
+        throw new QueueError("ER_WRONG_ARGUMENTS", `Parameter ${value} is not a finite number`);
+      }
+      return value === 0 ? 0 : value;
+    case "bigint":
+      if (value < int64Min || value > uint64Max) {
+        throw new QueueError("ER_WRONG_ARGUMENTS", `Parameter ${value}n is outside 64 bits`);
+      }
+      return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(value)
+        : value;
+    case "boolean":
+      return value ? 1 : 0;
+    case "object": {
+      if (value === null) return null;
+      if (value instanceof Uint8Array) return value;
+      if (value instanceof Identifier) {
+        throw new QueueError(
+          "ER_WRONG_ARGUMENTS",
+          "An ident() is a name, not a value; use it in a tagged template",
+        );
+      }
+      const prototype = Object.getPrototypeOf(value);
+      if (Array.isArray(value) || prototype === Object.prototype || prototype === null) {
+        let json: string | undefined;
+        try {
+          json = JSON.stringify(value);
+        } catch (error) {
+          throw new QueueError("ER_WRONG_ARGUMENTS", "Parameter object cannot be JSON text", {
+            cause: error,
+          });
+        }
+        if (json !== undefined) return json;
+      }
+      const name = (prototype?.constructor?.name as string | undefined) ?? "object";
+      throw new QueueError("ER_WRONG_ARGUMENTS", `Parameter of type ${name} is not supported`);
+    }
+    default:
+      throw new QueueError(
+        "ER_WRONG_ARGUMENTS",
+        `Parameter of type ${typeof value} is not supported`,
+      );
+  }
+}
+
+function tooLong(column: ColumnDef): QueueError {
+  return new QueueError("ER_DATA_TOO_LONG", `Data too long for column '${column.name}'`);
+}
+
+function outOfRange(column: ColumnDef): QueueError {
+  return new QueueError(
+    "ER_WARN_DATA_OUT_OF_RANGE",
+    `Out of range value for column '${column.name}'`,
+  );
+}
+
+function wrongValue(kind: string, value: Value, column: ColumnDef): QueueError {
+  const shown = value instanceof Uint8Array ? "(binary)" : String(value).slice(0, 64);
+  return new QueueError(
+    "ER_TRUNCATED_WRONG_VALUE",
+    `Incorrect ${kind} value: '${shown}' for column '${column.name}'`,
+  );
+}
+
+/** Text from a value for a text column; bytes must be valid UTF-8. */
+function toText(value: Exclude<Value, null>, column: ColumnDef): string {
+  if (typeof value === "string") return value;
+  if (value instanceof Uint8Array) {
+    try {
+      return fatalDecoder.decode(value);
+    } catch {
+      throw wrongValue("string", value, column);
+    }
+  }
+  return valueToText(value);
+}
+
+function countCodePoints(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0xdc00 || code > 0xdfff) count++;
+  }
+  return count;
+}
+
+/** Cuts `text` to `length` code points when only spaces are cut, else fails. */
+function fitCharacters(text: string, length: number, column: ColumnDef): string {
+  if (text.length <= length || countCodePoints(text) <= length) return text;
+  const kept = Array.from(text).slice(0, length).join("");
+  if (text.slice(kept.length).trim() !== "" || /[^ ]/.test(text.slice(kept.length))) {
+    throw tooLong(column);
+  }
+  return kept;
+}
+
+function checkInteger(column: ColumnDef, value: Exclude<Value, null>): number | bigint {
+  const type = column.type;
+  if (type.kind !== "int") throw new Error("unreachable");
+  let integer: number | bigint;
+  if (typeof value === "number") {
+    integer = Number.isInteger(value) ? value : Math.sign(value) * Math.round(Math.abs(value));
+  } else if (typeof value === "bigint") {
+    integer = value;
+  } else if (typeof value === "boolean") {
+    integer = value ? 1 : 0;
+  } else {
+    const text = toText(value, column);
+    if (!integerText.test(text)) throw wrongValue("integer", value, column);
+    integer = BigInt(text.trim());
+  }
+  let min: bigint;
+  let max: bigint;
+  if (type.unsigned) {
+    min = 0n;
+    max = (1n << BigInt(type.bits)) - 1n;
+  } else {
+    min = -(1n << BigInt(type.bits - 1));
+    max = (1n << BigInt(type.bits - 1)) - 1n;
+  }
+  if (typeof integer === "number" && !Number.isSafeInteger(integer)) {
+    if (!Number.isFinite(integer)) throw outOfRange(column);
+    integer = BigInt(integer);
+  }
+  if (integer < min || integer > max) throw outOfRange(column);
+  if (typeof integer === "bigint") {
+    return integer >= BigInt(Number.MIN_SAFE_INTEGER) && integer <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(integer)
+      : integer;
+  }
+  return integer === 0 ? 0 : integer;
+}
+
+function checkFloat(column: ColumnDef, value: Exclude<Value, null>, double: boolean): number {
+  let number: number;
+  if (typeof value === "number") number = value;
+  else if (typeof value === "bigint") number = Number(value);
+  else if (typeof value === "boolean") number = value ? 1 : 0;
+  else {
+    const text = toText(value, column);
+    if (!doubleText.test(text)) throw wrongValue("double", value, column);
+    number = Number(text.trim());
+  }
+  if (!Number.isFinite(number) || (!double && Math.abs(number) > floatMax)) {
+    throw outOfRange(column);
+  }
+  return number === 0 ? 0 : number;
+}
+
+function checkJson(column: ColumnDef, value: Exclude<Value, null>): string {
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+    return valueToText(value);
+  }
+  const text = toText(value, column);
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new QueueError(
+      "ER_INVALID_JSON_TEXT",
+      `Invalid JSON text for column '${column.name}'`,
+    );
+  }
+  return text;
+}
+
+/**
+ * Checks a value against a column and returns it normalised for storage:
+ * integers as number (bigint beyond 2^53), floats as number, CHAR/TEXT/JSON
+ * as string, BINARY/BLOB as Uint8Array, NULL as null.
+ * Errors: ER_BAD_NULL_ERROR, ER_WARN_DATA_OUT_OF_RANGE,
+ * ER_TRUNCATED_WRONG_VALUE, ER_DATA_TOO_LONG, ER_INVALID_JSON_TEXT.
+ *
+ * @example
+ * ```ts
+ * const column = { name: "n", type: { kind: "int", bits: 8, unsigned: false }, notNull: true, typeText: "TINYINT" } as const;
+ * console.log(checkValue(column, "12")); // 12
+ * ```
+ */
+export function checkValue(column: ColumnDef, value: Value): Value {
+  if (value === null) {
+    if (column.notNull) {
+      throw new QueueError("ER_BAD_NULL_ERROR", `Column '${column.name}' cannot be null`);
+    }
+    return null;
+  }
+  const type = column.type;
+  switch (type.kind) {
+    case "int":
+      return checkInteger(column, value);
+    case "float":
+      return checkFloat(column, value, type.double);
+    case "char": {
+      const text = fitCharacters(toText(value, column), type.length, column);
+      return type.variable ? text : text.replace(/ +$/, "");
+    }
+    case "text": {
+      const text = toText(value, column);
+      if (text.length * 3 > type.bytesMax && textToBytes(text).length > type.bytesMax) {
+        throw tooLong(column);
+      }
+      return text;
+    }
+    case "binary": {
+      const bytes = value instanceof Uint8Array ? value : textToBytes(valueToText(value));
+      if (bytes.length > type.length) throw tooLong(column);
+      if (type.variable || bytes.length === type.length) return bytes;
+      const padded = new Uint8Array(type.length);
+      padded.set(bytes);
+      return padded;
+    }
+    case "blob": {
+      const bytes = value instanceof Uint8Array ? value : textToBytes(valueToText(value));
+      if (bytes.length > type.bytesMax) throw tooLong(column);
+      return bytes;
+    }
+    case "json":
+      return checkJson(column, value);
+  }
+}
