@@ -1,0 +1,97 @@
+/**
+ * The catalog: which tables exist (id, name, the engine's opaque meta) and
+ * the next table id, in `<dir>/catalog.json`. Rewritten whole and atomically
+ * (tmp file, sync, rename, directory sync) on create / alter / drop; read
+ * once at open. Table ids are never reused.
+ *
+ * @module
+ */
+
+import { QueueError } from "../errors.ts";
+import type { FileSystem } from "../io/types.ts";
+import { crc32c } from "./crc32c.ts";
+
+/** Version of the catalog layout. */
+export const catalogVersion = 1;
+/** File name of the catalog inside the data directory. */
+export const catalogFileName = "catalog.json";
+/** File name of a catalog being rewritten. */
+export const catalogTempFileName = "catalog.json.tmp";
+
+/** One table in the catalog. */
+export interface CatalogTable {
+  tableId: number;
+  name: string;
+  meta: unknown;
+}
+
+/** The whole catalog. */
+export interface CatalogData {
+  version: number;
+  nextTableId: number;
+  tables: CatalogTable[];
+}
+
+const trailerPrefix = "\ncrc32c:";
+
+/** Encodes a catalog: its JSON, then a line `crc32c:<8 hex digits>` over the JSON bytes. */
+export function encodeCatalog(data: CatalogData): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(data));
+  const crc = crc32c(json).toString(16).padStart(8, "0");
+  const trailer = new TextEncoder().encode(`${trailerPrefix}${crc}\n`);
+  const out = new Uint8Array(json.length + trailer.length);
+  out.set(json);
+  out.set(trailer, json.length);
+  return out;
+}
+
+/** Decodes and verifies a catalog file; ER_CORRUPT when it does not verify. */
+export function decodeCatalog(bytes: Uint8Array, path: string): CatalogData {
+  const text = new TextDecoder().decode(bytes);
+  const at = text.lastIndexOf(trailerPrefix);
+  const corrupt = (why: string) =>
+    new QueueError("ER_CORRUPT", `catalog is corrupt: ${why}`, { path, position: 0 });
+  if (at < 0) throw corrupt("no checksum line");
+  const json = text.slice(0, at);
+  const stored = text.slice(at + trailerPrefix.length).trim();
+  const computed = crc32c(new TextEncoder().encode(json)).toString(16).padStart(8, "0");
+  if (stored !== computed) throw corrupt("checksum mismatch");
+  let data: CatalogData;
+  try {
+    data = JSON.parse(json);
+  } catch (cause) {
+    throw new QueueError("ER_CORRUPT", "catalog is not valid JSON", { path, cause });
+  }
+  if (data.version !== catalogVersion) throw corrupt(`unsupported version ${data.version}`);
+  if (!Number.isSafeInteger(data.nextTableId) || !Array.isArray(data.tables)) {
+    throw corrupt("bad shape");
+  }
+  return data;
+}
+
+/** Reads the catalog of `directory`; null when the database is new (no catalog yet). */
+export async function readCatalog(fs: FileSystem, directory: string): Promise<CatalogData | null> {
+  const path = `${directory}/${catalogFileName}`;
+  if (!(await fs.exists(path))) return null;
+  return decodeCatalog(await fs.readFile(path), path);
+}
+
+/** Replaces the catalog atomically and durably. */
+export async function writeCatalog(
+  fs: FileSystem,
+  directory: string,
+  data: CatalogData,
+): Promise<void> {
+  const temp = `${directory}/${catalogTempFileName}`;
+  const bytes = encodeCatalog(data);
+  const file = await fs.open(temp, { create: true });
+  try {
+    await file.truncate(0);
+    await file.write(bytes, 0);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await fs.rename(temp, `${directory}/${catalogFileName}`);
+  await fs.syncDirectory(directory);
+}

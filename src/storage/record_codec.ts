@@ -1,0 +1,431 @@
+/**
+ * The bytes of the log: segment header, batch header and records, encoded
+ * and verified here (layout in FORMAT.md). Storage operations → batch bytes
+ * (BatchEncoder); batch bytes → calls on a {@linkcode RecordVisitor}
+ * (decodeBatchBody) for recovery; one ROW record → payload (decodeRowRecord)
+ * for reads. Little-endian, CRC32C everywhere.
+ *
+ * @module
+ */
+
+import { assert } from "../errors.ts";
+import { crc32c } from "./crc32c.ts";
+
+/** Bytes of a segment header. */
+export const segmentHeaderBytes = 64;
+/** The segment magic, "Q4DLOG01". */
+export const segmentMagic: Uint8Array = new TextEncoder().encode("Q4DLOG01");
+/** On-disk format version written in every segment header. */
+export const formatVersion = 1;
+/** Bytes of a batch header: magic, body length, record count, header CRC. */
+export const batchHeaderBytes = 16;
+/** Batch magic, "Q4DB" read as a little-endian u32. */
+export const batchMagic = 0x42443451;
+/** Bytes before a record's payload: CRC, payload length, type. */
+export const recordHeaderBytes = 9;
+/** Bytes of a ROW payload before the row bytes: table id, row id. */
+export const rowPrefixBytes = 12;
+/** Offset of the row bytes inside a ROW record. */
+export const rowDataOffset: number = recordHeaderBytes + rowPrefixBytes;
+/** Largest row id representable exactly in memory. */
+export const rowIdMax: number = Number.MAX_SAFE_INTEGER;
+
+/** Record types. */
+export const RecordType = {
+  row: 1,
+  remove: 2,
+  sourceMark: 3,
+  truncate: 4,
+  checkpoint: 5,
+} as const;
+
+const twoTo32 = 4294967296;
+
+function setU64(view: DataView, offset: number, value: number): void {
+  assert(Number.isSafeInteger(value) && value >= 0, `u64 value ${value} out of range`);
+  view.setUint32(offset, value % twoTo32, true);
+  view.setUint32(offset + 4, Math.floor(value / twoTo32), true);
+}
+
+/** Reads a u64 written by this codec; values above 2^53 come back inexact (callers check). */
+export function getU64(view: DataView, offset: number): number {
+  return view.getUint32(offset, true) + view.getUint32(offset + 4, true) * twoTo32;
+}
+
+/** The 64-byte header of segment `segmentNumber`. */
+export function encodeSegmentHeader(segmentNumber: number): Uint8Array {
+  const bytes = new Uint8Array(segmentHeaderBytes);
+  const view = new DataView(bytes.buffer);
+  bytes.set(segmentMagic, 0);
+  view.setUint32(8, formatVersion, true);
+  setU64(view, 12, segmentNumber);
+  view.setUint32(60, crc32c(bytes, 0, 60), true);
+  return bytes;
+}
+
+/** Checks a segment header; returns a reason when it is not valid for `segmentNumber`, else null. */
+export function checkSegmentHeader(bytes: Uint8Array, segmentNumber: number): string | null {
+  if (bytes.length < segmentHeaderBytes) return "segment shorter than its header";
+  const view = new DataView(bytes.buffer, bytes.byteOffset, segmentHeaderBytes);
+  for (let i = 0; i < segmentMagic.length; i++) {
+    if (bytes[i] !== segmentMagic[i]) return "bad segment magic";
+  }
+  if (view.getUint32(60, true) !== crc32c(bytes, 0, 60)) return "bad segment header checksum";
+  const version = view.getUint32(8, true);
+  if (version !== formatVersion) return `unsupported format version ${version}`;
+  if (getU64(view, 12) !== segmentNumber) return "segment number does not match its file name";
+  return null;
+}
+
+/** One table's summary in a CHECKPOINT record. */
+export interface CheckpointEntry {
+  tableId: number;
+  /** The next row id to issue. */
+  nextRowId: number;
+  /** Every id below this is removed. */
+  lowLiveRowId: number;
+  /** The 64 relay watermarks; only nonzero ones are written. */
+  sourceMarks: readonly number[];
+}
+
+/**
+ * Builds one batch in a reusable, growing buffer: records are appended with
+ * their CRCs, `finish()` writes the header and returns the batch bytes.
+ */
+export class BatchEncoder {
+  #bytes = new Uint8Array(64 * 1024);
+  #view = new DataView(this.#bytes.buffer);
+  #length = batchHeaderBytes;
+  #recordCount = 0;
+  #recordStart = 0;
+
+  /** Starts a new, empty batch (the previous result becomes invalid). */
+  reset(): void {
+    this.#length = batchHeaderBytes;
+    this.#recordCount = 0;
+  }
+
+  /** Bytes of the batch so far, header included. */
+  get byteLength(): number {
+    return this.#length;
+  }
+
+  /** Records so far. */
+  get recordCount(): number {
+    return this.#recordCount;
+  }
+
+  #reserve(bytes: number): void {
+    const need = this.#length + bytes;
+    if (need <= this.#bytes.length) return;
+    let size = this.#bytes.length;
+    while (size < need) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.#bytes.subarray(0, this.#length));
+    this.#bytes = grown;
+    this.#view = new DataView(grown.buffer);
+  }
+
+  #begin(type: number, payloadBytes: number): number {
+    this.#reserve(recordHeaderBytes + payloadBytes);
+    this.#recordStart = this.#length;
+    this.#view.setUint32(this.#length + 4, payloadBytes, true);
+    this.#bytes[this.#length + 8] = type;
+    this.#length += recordHeaderBytes;
+    return this.#length;
+  }
+
+  #end(): void {
+    const start = this.#recordStart;
+    this.#view.setUint32(start, crc32c(this.#bytes, start + 4, this.#length), true);
+    this.#recordCount++;
+  }
+
+  /** Appends a ROW record; returns its offset inside the batch. */
+  addRow(tableId: number, rowId: number, payload: Uint8Array): number {
+    const at = this.#begin(RecordType.row, rowPrefixBytes + payload.length);
+    this.#view.setUint32(at, tableId, true);
+    setU64(this.#view, at + 4, rowId);
+    this.#bytes.set(payload, at + rowPrefixBytes);
+    this.#length = at + rowPrefixBytes + payload.length;
+    this.#end();
+    return this.#recordStart;
+  }
+
+  /** Appends a REMOVE record for ascending, distinct `rowIds`, runs encoded as ranges. */
+  addRemove(tableId: number, rowIds: readonly number[]): void {
+    let singleCount = 0;
+    let rangeCount = 0;
+    for (let i = 0; i < rowIds.length;) {
+      let j = i;
+      while (j + 1 < rowIds.length && rowIds[j + 1] === rowIds[j] + 1) j++;
+      if (j === i) singleCount++;
+      else rangeCount++;
+      i = j + 1;
+    }
+    const at = this.#begin(RecordType.remove, 12 + 8 * singleCount + 16 * rangeCount);
+    const view = this.#view;
+    view.setUint32(at, tableId, true);
+    view.setUint32(at + 4, singleCount, true);
+    view.setUint32(at + 8, rangeCount, true);
+    let single = at + 12;
+    let range = single + 8 * singleCount;
+    for (let i = 0; i < rowIds.length;) {
+      assert(i === 0 || rowIds[i] > rowIds[i - 1], "removal ids must ascend");
+      let j = i;
+      while (j + 1 < rowIds.length && rowIds[j + 1] === rowIds[j] + 1) j++;
+      if (j === i) {
+        setU64(view, single, rowIds[i]);
+        single += 8;
+      } else {
+        setU64(view, range, rowIds[i]);
+        setU64(view, range + 8, rowIds[j]);
+        range += 16;
+      }
+      i = j + 1;
+    }
+    this.#length = range;
+    this.#end();
+  }
+
+  /** Appends a SOURCE_MARK record. */
+  addSourceMark(tableId: number, source: number, rowId: number): void {
+    const at = this.#begin(RecordType.sourceMark, 13);
+    this.#view.setUint32(at, tableId, true);
+    this.#bytes[at + 4] = source;
+    setU64(this.#view, at + 5, rowId);
+    this.#length = at + 13;
+    this.#end();
+  }
+
+  /** Appends a TRUNCATE record: every id below `belowRowId` is removed. */
+  addTruncate(tableId: number, belowRowId: number): void {
+    const at = this.#begin(RecordType.truncate, 12);
+    this.#view.setUint32(at, tableId, true);
+    setU64(this.#view, at + 4, belowRowId);
+    this.#length = at + 12;
+    this.#end();
+  }
+
+  /** Appends a CHECKPOINT record. */
+  addCheckpoint(entries: readonly CheckpointEntry[]): void {
+    let bytes = 4;
+    for (const entry of entries) {
+      bytes += 21;
+      for (const mark of entry.sourceMarks) if (mark !== 0) bytes += 9;
+    }
+    const at = this.#begin(RecordType.checkpoint, bytes);
+    const view = this.#view;
+    view.setUint32(at, entries.length, true);
+    let offset = at + 4;
+    for (const entry of entries) {
+      view.setUint32(offset, entry.tableId, true);
+      setU64(view, offset + 4, entry.nextRowId);
+      setU64(view, offset + 12, entry.lowLiveRowId);
+      let markCount = 0;
+      for (const mark of entry.sourceMarks) if (mark !== 0) markCount++;
+      this.#bytes[offset + 20] = markCount;
+      offset += 21;
+      for (let source = 0; source < entry.sourceMarks.length; source++) {
+        const mark = entry.sourceMarks[source];
+        if (mark === 0) continue;
+        this.#bytes[offset] = source;
+        setU64(view, offset + 1, mark);
+        offset += 9;
+      }
+    }
+    this.#length = offset;
+    this.#end();
+  }
+
+  /** Writes the header and returns the batch (a view of the internal buffer). */
+  finish(): Uint8Array {
+    const view = this.#view;
+    view.setUint32(0, batchMagic, true);
+    view.setUint32(4, this.#length - batchHeaderBytes, true);
+    view.setUint32(8, this.#recordCount, true);
+    view.setUint32(12, crc32c(this.#bytes, 0, 12), true);
+    return this.#bytes.subarray(0, this.#length);
+  }
+}
+
+/** A batch header as read from disk. */
+export interface BatchHeader {
+  bodyBytes: number;
+  recordCount: number;
+}
+
+/** True when the 16 bytes at `offset` are all zero: the end of data in a preallocated segment. */
+export function isZeroHeader(bytes: Uint8Array, offset: number): boolean {
+  for (let i = offset; i < offset + batchHeaderBytes; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
+/** Decodes and verifies a batch header at `offset`; null when it is not a valid one. */
+export function decodeBatchHeader(view: DataView, offset: number): BatchHeader | null {
+  if (view.getUint32(offset, true) !== batchMagic) return null;
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  if (view.getUint32(offset + 12, true) !== crc32c(bytes, offset, offset + 12)) return null;
+  return {
+    bodyBytes: view.getUint32(offset + 4, true),
+    recordCount: view.getUint32(offset + 8, true),
+  };
+}
+
+/** Receives the decoded records of a batch (recovery). */
+export interface RecordVisitor {
+  /** A ROW record at `recordOffset` (of the visited buffer), `recordBytes` long. */
+  row(tableId: number, rowId: number, recordOffset: number, recordBytes: number): void;
+  /** A REMOVE record's ids: singles and inclusive ranges. */
+  remove(tableId: number, singles: readonly number[], ranges: readonly number[]): void;
+  sourceMark(tableId: number, source: number, rowId: number): void;
+  truncate(tableId: number, belowRowId: number): void;
+  checkpoint(entries: CheckpointEntry[]): void;
+}
+
+/**
+ * Verifies every record of a batch body `bytes[start, end)` holding
+ * `recordCount` records. Returns the offset of the first bad record, or -1
+ * when all verify. Visits nothing when `visitor` is null.
+ */
+export function verifyBatchBody(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  recordCount: number,
+  visitor: RecordVisitor | null,
+): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let offset = start;
+  // Verify all first: a batch is applied whole or not at all.
+  for (let i = 0; i < recordCount; i++) {
+    if (offset + recordHeaderBytes > end) return offset;
+    const payloadBytes = view.getUint32(offset + 4, true);
+    const recordEnd = offset + recordHeaderBytes + payloadBytes;
+    if (recordEnd > end || recordEnd < offset) return offset;
+    if (view.getUint32(offset, true) !== crc32c(bytes, offset + 4, recordEnd)) return offset;
+    if (!recordShapeValid(bytes, view, offset, payloadBytes)) return offset;
+    offset = recordEnd;
+  }
+  if (offset !== end) return offset;
+  if (visitor === null) return -1;
+  offset = start;
+  for (let i = 0; i < recordCount; i++) {
+    const payloadBytes = view.getUint32(offset + 4, true);
+    visitRecord(bytes, view, offset, payloadBytes, visitor);
+    offset += recordHeaderBytes + payloadBytes;
+  }
+  return -1;
+}
+
+function recordShapeValid(
+  bytes: Uint8Array,
+  view: DataView,
+  offset: number,
+  payloadBytes: number,
+): boolean {
+  const at = offset + recordHeaderBytes;
+  switch (bytes[offset + 8]) {
+    case RecordType.row:
+      return payloadBytes >= rowPrefixBytes;
+    case RecordType.remove: {
+      if (payloadBytes < 12) return false;
+      const singles = view.getUint32(at + 4, true);
+      const ranges = view.getUint32(at + 8, true);
+      return payloadBytes === 12 + 8 * singles + 16 * ranges;
+    }
+    case RecordType.sourceMark:
+      return payloadBytes === 13;
+    case RecordType.truncate:
+      return payloadBytes === 12;
+    case RecordType.checkpoint: {
+      if (payloadBytes < 4) return false;
+      const count = view.getUint32(at, true);
+      let cursor = at + 4;
+      const end = at + payloadBytes;
+      for (let i = 0; i < count; i++) {
+        if (cursor + 21 > end) return false;
+        cursor += 21 + 9 * bytes[cursor + 20];
+      }
+      return cursor === end;
+    }
+    default:
+      return false;
+  }
+}
+
+function visitRecord(
+  bytes: Uint8Array,
+  view: DataView,
+  offset: number,
+  payloadBytes: number,
+  visitor: RecordVisitor,
+): void {
+  const at = offset + recordHeaderBytes;
+  switch (bytes[offset + 8]) {
+    case RecordType.row:
+      visitor.row(
+        view.getUint32(at, true),
+        getU64(view, at + 4),
+        offset,
+        recordHeaderBytes + payloadBytes,
+      );
+      return;
+    case RecordType.remove: {
+      const singleCount = view.getUint32(at + 4, true);
+      const rangeCount = view.getUint32(at + 8, true);
+      const singles: number[] = new Array(singleCount);
+      const ranges: number[] = new Array(rangeCount * 2);
+      let cursor = at + 12;
+      for (let i = 0; i < singleCount; i++, cursor += 8) singles[i] = getU64(view, cursor);
+      for (let i = 0; i < rangeCount * 2; i++, cursor += 8) ranges[i] = getU64(view, cursor);
+      visitor.remove(view.getUint32(at, true), singles, ranges);
+      return;
+    }
+    case RecordType.sourceMark:
+      visitor.sourceMark(view.getUint32(at, true), bytes[at + 4], getU64(view, at + 5));
+      return;
+    case RecordType.truncate:
+      visitor.truncate(view.getUint32(at, true), getU64(view, at + 4));
+      return;
+    case RecordType.checkpoint: {
+      const count = view.getUint32(at, true);
+      const entries: CheckpointEntry[] = [];
+      let cursor = at + 4;
+      for (let i = 0; i < count; i++) {
+        const marks: number[] = new Array(64).fill(0);
+        const markCount = bytes[cursor + 20];
+        const entry: CheckpointEntry = {
+          tableId: view.getUint32(cursor, true),
+          nextRowId: getU64(view, cursor + 4),
+          lowLiveRowId: getU64(view, cursor + 12),
+          sourceMarks: marks,
+        };
+        cursor += 21;
+        for (let m = 0; m < markCount; m++, cursor += 9) {
+          if (bytes[cursor] < marks.length) marks[bytes[cursor]] = getU64(view, cursor + 1);
+        }
+        entries.push(entry);
+      }
+      visitor.checkpoint(entries);
+      return;
+    }
+  }
+}
+
+/**
+ * Verifies one ROW record held in `bytes[offset, offset + recordBytes)` and
+ * returns its row bytes, or null when its checksum or shape is wrong.
+ */
+export function decodeRowRecord(
+  bytes: Uint8Array,
+  offset: number,
+  recordBytes: number,
+): Uint8Array | null {
+  if (recordBytes < rowDataOffset || offset + recordBytes > bytes.length) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, recordBytes);
+  if (view.getUint32(4, true) !== recordBytes - recordHeaderBytes) return null;
+  if (bytes[offset + 8] !== RecordType.row) return null;
+  if (view.getUint32(0, true) !== crc32c(bytes, offset + 4, offset + recordBytes)) return null;
+  return bytes.subarray(offset + rowDataOffset, offset + recordBytes);
+}
