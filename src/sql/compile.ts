@@ -205,7 +205,8 @@ function toUint64(value: NonNull): bigint {
     number = valueToNumber(value);
   }
   if (typeof number === "number") {
-    if (!Number.isInteger(number)) number = Math.round(number);
+    // MySQL rounds half away from zero (-1.5 → -2); Math.round would give -1.
+    if (!Number.isInteger(number)) number = Math.sign(number) * Math.round(Math.abs(number));
     // Doubles outside the 64-bit range saturate, as MySQL's conversion does.
     if (number >= 2 ** 64) return uint64Max;
     if (number <= -(2 ** 63)) return 1n << 63n;
@@ -282,7 +283,6 @@ function power(a: Value, b: Value): Value {
   const x = Number(valueToNumber(a));
   const y = Number(valueToNumber(b));
   const result = Math.pow(x, y);
-  if (Number.isNaN(result)) return null;
   return checkDouble(result, () => `pow(${doubleToText(x)},${doubleToText(y)})`);
 }
 
@@ -499,6 +499,38 @@ function compileIn(expr: Extract<Expr, { kind: "in" }>, scope: CompileScope): Co
   return { accessor, constant: false };
 }
 
+function isHexLiteral(expr: Expr): boolean {
+  return expr.kind === "literal" && expr.value instanceof Uint8Array;
+}
+
+/**
+ * A comparison with a hex literal: the literal is a number when the other
+ * side is one (MySQL: `0x41 = 65`), else a byte string (`0x41 = 'A'`).
+ */
+function compileHexComparison(
+  op: BinaryOp,
+  expr: Extract<Expr, { kind: "binary" }>,
+  scope: CompileScope,
+): RowAccessor {
+  const left = compileNode(expr.left, scope).accessor;
+  const right = compileNode(expr.right, scope).accessor;
+  const leftNumber = isHexLiteral(expr.left)
+    ? numericOperand(expr.left, scope).accessor([], [])
+    : null;
+  const rightNumber = isHexLiteral(expr.right)
+    ? numericOperand(expr.right, scope).accessor([], [])
+    : null;
+  const isNumber = (value: Value): boolean =>
+    typeof value === "number" || typeof value === "bigint" || typeof value === "boolean";
+  return (row, params) => {
+    let a = left(row, params);
+    let b = right(row, params);
+    if (leftNumber !== null && isNumber(b)) a = leftNumber;
+    if (rightNumber !== null && isNumber(a)) b = rightNumber;
+    return compare(op, a, b);
+  };
+}
+
 /** Three-valued AND on evaluated sides. */
 function and3(a: Value, b: Value): Value {
   if ((a !== null && !isTruthy(a)) || (b !== null && !isTruthy(b))) return 0;
@@ -577,7 +609,9 @@ function compileBinary(expr: Extract<Expr, { kind: "binary" }>, scope: CompileSc
       accessor = (row, params) => bitwise(op, left(row, params), right(row, params));
       break;
     default:
-      accessor = compileComparison(op, left, right);
+      accessor = isHexLiteral(expr.left) || isHexLiteral(expr.right)
+        ? compileHexComparison(op, expr, scope)
+        : compileComparison(op, left, right);
   }
   return fold(accessor, constant);
 }

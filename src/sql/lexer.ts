@@ -250,6 +250,7 @@ export function tokenize(text: string): Token[] {
         index = close + 1;
         break;
       }
+      if (name === "") throw syntaxError(text, start, "empty quoted identifier");
       push("quoted", start, index, name);
       lineTo(start, index);
       continue;
