@@ -17,7 +17,7 @@
 
 import { IoError } from "./types.ts";
 import type { DirectoryLock, FileHandle, FileSystem, OpenFileOptions } from "./types.ts";
-import { NodeFileSystem } from "./node_fs.ts";
+import { NodeFileSystem, takeLockBreak, writePrivateLockFile } from "./node_fs.ts";
 import { toIoError } from "./_errno.ts";
 import {
   currentPid,
@@ -30,6 +30,8 @@ import {
 
 /** Largest LOCK file read back; a pid is a few bytes. */
 const lockFileBytesMax = 64;
+/** Tries at LOCK.break when stale ones left by killed lockers are in the way. */
+const lockBreakAttemptsMax = 4;
 
 /** The Deno global, reached without naming it where Node type-checks this file. */
 function deno(): typeof Deno {
@@ -82,6 +84,48 @@ async function readLockPid(file: Deno.FsFile): Promise<number | undefined> {
 }
 
 /**
+ * Writes our pid into the flocked LOCK file, unless it names another live
+ * process (a Node holder). Done under LOCK.break, the Node implementation's
+ * lock for changing an existing LOCK: without it a Node locker that judged
+ * the file stale could remove it just after we wrote, and both would hold.
+ */
+async function writeOwnPid(directory: string, file: Deno.FsFile): Promise<void> {
+  const runtime = deno();
+  const lockPath = `${directory}/${lockFileName}`;
+  const privatePath = await writePrivateLockFile(directory);
+  try {
+    let releaseBreak: (() => Promise<void>) | undefined;
+    for (let attempt = 0; releaseBreak === undefined; attempt++) {
+      try {
+        releaseBreak = await takeLockBreak(directory, privatePath);
+      } catch (error) {
+        const retry = error instanceof IoError && error.errno === "EAGAIN";
+        if (!retry || attempt + 1 >= lockBreakAttemptsMax) throw error;
+      }
+    }
+    try {
+      const pid = currentPid();
+      const holderPid = await readLockPid(file);
+      if (holderPid !== undefined && holderPid !== pid && isPidAlive(holderPid)) {
+        throw new IoError("ELOCKED", directory, `directory is locked by process ${holderPid}`);
+      }
+      // A Node locker may have removed a stale LOCK between our open and our lock.
+      const [named, opened] = await Promise.all([runtime.stat(lockPath), file.stat()]);
+      if (named.ino !== opened.ino || named.dev !== opened.dev) {
+        throw new IoError("ELOCKED", directory, "directory lock was taken by another process");
+      }
+      await file.truncate(0);
+      await file.seek(0, runtime.SeekMode.Start);
+      await file.write(new TextEncoder().encode(lockFileText(pid)));
+    } finally {
+      await releaseBreak();
+    }
+  } finally {
+    await runtime.remove(privatePath).catch(() => {});
+  }
+}
+
+/**
  * Locks `directory`'s LOCK file with flock and writes our pid into it. The pid
  * is for the Node implementation, which cannot flock: a LOCK naming a live
  * pid is held even when no flock is on it.
@@ -94,20 +138,11 @@ async function takeLockFile(directory: string): Promise<Deno.FsFile> {
     if (!(await file.tryLock(true))) {
       throw new IoError("ELOCKED", directory, "directory is locked by another process");
     }
-    const pid = currentPid();
-    const holderPid = await readLockPid(file);
-    if (holderPid !== undefined && holderPid !== pid && isPidAlive(holderPid)) {
+    try {
+      await writeOwnPid(directory, file);
+    } catch (error) {
       await file.unlock();
-      throw new IoError("ELOCKED", directory, `directory is locked by process ${holderPid}`);
-    }
-    await file.truncate(0);
-    await file.seek(0, deno().SeekMode.Start);
-    await file.write(new TextEncoder().encode(lockFileText(pid)));
-    // A Node holder may have replaced a stale LOCK between our open and our lock.
-    const [named, opened] = await Promise.all([runtime.stat(lockPath), file.stat()]);
-    if (named.ino !== opened.ino || named.dev !== opened.dev) {
-      await file.unlock();
-      throw new IoError("ELOCKED", directory, "directory lock was taken by another process");
+      throw error;
     }
     return file;
   } catch (error) {

@@ -23,7 +23,9 @@ import {
 } from "./_held_directories.ts";
 
 /** Attempts to take over a stale LOCK file before giving up with ELOCKED. */
-const lockAttemptsMax = 4;
+const lockAttemptsMax = 8;
+/** LOCK.<this> is held while removing a stale LOCK. */
+const lockBreakSuffix = "break";
 
 /** Open flags for each {@linkcode OpenFileOptions} combination. */
 function openFlags(options: OpenFileOptions | undefined): number {
@@ -266,6 +268,88 @@ async function removeAbandonedPrivateFiles(directory: string): Promise<void> {
   }
 }
 
+/** The pid named in a lock file, or null when the file is gone. */
+async function readHolderPid(lockPath: string): Promise<number | undefined | null> {
+  try {
+    return parseLockFile(await fs.promises.readFile(lockPath));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}
+
+/** Throws ELOCKED when `holderPid` is another live process. */
+function refuseLiveHolder(directory: string, holderPid: number | undefined | null): void {
+  // Our own pid with no entry in the held set is a leftover of this process.
+  if (typeof holderPid === "number" && holderPid !== currentPid() && isPidAlive(holderPid)) {
+    throw new IoError("ELOCKED", directory, `directory is locked by process ${holderPid}`);
+  }
+}
+
+/** Removes a file, ignoring that it is already gone. */
+async function unlinkIfPresent(filePath: string): Promise<void> {
+  try {
+    await fs.promises.unlink(filePath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+}
+
+/**
+ * Takes LOCK.break, which serialises every change to an existing LOCK:
+ * removing a stale one (here) and the Deno implementation writing its pid
+ * into one. Taken with the same link trick as LOCK, from `privatePath` (a
+ * file holding our pid). Resolves to its release; throws ELOCKED while a
+ * live process holds it. A LOCK.break left by a killed process is removed
+ * and ELOCKED is thrown with errno "EAGAIN" so the caller retries.
+ */
+export async function takeLockBreak(
+  directory: string,
+  privatePath: string,
+): Promise<() => Promise<void>> {
+  const breakPath = `${directory}/${lockFileName}.${lockBreakSuffix}`;
+  try {
+    await fs.promises.link(privatePath, breakPath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    const breakerPid = await readHolderPid(breakPath);
+    refuseLiveHolder(directory, breakerPid);
+    if (breakerPid !== null) await unlinkIfPresent(breakPath);
+    throw new IoError("EAGAIN", directory, "stale lock-break file removed; try again");
+  }
+  return () => unlinkIfPresent(breakPath);
+}
+
+/**
+ * Removes a stale LOCK. Two lockers that both judged it stale must not both
+ * remove it (the slower would remove the faster one's fresh LOCK), so only
+ * the holder of LOCK.break looks again and removes.
+ */
+async function breakStaleLock(directory: string, privatePath: string): Promise<void> {
+  let releaseBreak: () => Promise<void>;
+  try {
+    releaseBreak = await takeLockBreak(directory, privatePath);
+  } catch (error) {
+    if (error instanceof IoError && error.errno === "EAGAIN") return;
+    throw error;
+  }
+  try {
+    const lockPath = `${directory}/${lockFileName}`;
+    refuseLiveHolder(directory, await readHolderPid(lockPath));
+    await unlinkIfPresent(lockPath);
+  } finally {
+    await releaseBreak();
+  }
+}
+
+/** A private file next to LOCK holding our pid, to hard-link as LOCK or LOCK.break. */
+export async function writePrivateLockFile(directory: string): Promise<string> {
+  const pid = currentPid();
+  const privatePath = `${directory}/${lockFileName}.${pid}.${Math.random().toString(36).slice(2)}`;
+  await fs.promises.writeFile(privatePath, lockFileText(pid), { flag: "wx" });
+  return privatePath;
+}
+
 /**
  * Takes the LOCK file in `directory` for this process. The file appears with
  * its pid already inside (written to a private file, then hard-linked into
@@ -275,9 +359,7 @@ async function removeAbandonedPrivateFiles(directory: string): Promise<void> {
  */
 async function takeLockFile(directory: string): Promise<string> {
   const lockPath = `${directory}/${lockFileName}`;
-  const pid = currentPid();
-  const privatePath = `${lockPath}.${pid}.${Math.random().toString(36).slice(2)}`;
-  await fs.promises.writeFile(privatePath, lockFileText(pid), { flag: "wx" });
+  const privatePath = await writePrivateLockFile(directory);
   try {
     for (let attempt = 0; attempt < lockAttemptsMax; attempt++) {
       try {
@@ -287,22 +369,10 @@ async function takeLockFile(directory: string): Promise<string> {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       }
-      let holderPid: number | undefined;
-      try {
-        holderPid = parseLockFile(await fs.promises.readFile(lockPath));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") continue; // released meanwhile
-        throw error;
-      }
-      // Our own pid with no entry in the held set is a leftover of this process.
-      if (holderPid !== undefined && holderPid !== pid && isPidAlive(holderPid)) {
-        throw new IoError("ELOCKED", directory, `directory is locked by process ${holderPid}`);
-      }
-      try {
-        await fs.promises.unlink(lockPath);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      }
+      const holderPid = await readHolderPid(lockPath);
+      if (holderPid === null) continue; // released meanwhile
+      refuseLiveHolder(directory, holderPid);
+      await breakStaleLock(directory, privatePath);
     }
     throw new IoError("ELOCKED", directory, "directory lock keeps being taken by others");
   } finally {

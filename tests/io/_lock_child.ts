@@ -6,7 +6,9 @@
  * Usage: `_lock_child.ts <deno|node> <directory> <try|hold>`.
  * - try: prints "LOCKED" (then releases) or the IoError errno, and exits.
  * - hold: prints "HELD" once locked, keeps the lock until stdin closes (or the
- *   process is killed), then releases and exits.
+ *   process is killed), then releases and exits; or prints the errno and exits.
+ * - race: prints "READY", waits for a line on stdin, then does what hold does,
+ *   so that many children can be started first and then race for the lock.
  *
  * @module
  */
@@ -20,9 +22,14 @@ const fileSystem: FileSystem = implementation === "deno"
   ? new DenoFileSystem()
   : new NodeFileSystem();
 
+if (mode === "race") {
+  process.stdout.write("READY\n");
+  await new Promise<void>((resolve) => process.stdin.once("data", () => resolve()));
+}
+
 try {
   const lock = await fileSystem.lockDirectory(directory);
-  if (mode === "hold") {
+  if (mode === "hold" || mode === "race") {
     process.stdout.write("HELD\n");
     await new Promise<void>((resolve) => {
       process.stdin.on("end", () => resolve());

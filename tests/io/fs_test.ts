@@ -115,6 +115,50 @@ function stopChild(child: ChildProcess, signal?: NodeJS.Signals): Promise<void> 
   });
 }
 
+/**
+ * Starts one child per entry of `implementations`, lets them all try to lock
+ * `directory` at once, and returns what each printed first ("HELD" or an
+ * errno), after stopping them all.
+ */
+async function raceChildren(implementations: string[], directory: string): Promise<string[]> {
+  const children = implementations.map((implementation) => {
+    const [command, args] = childCommand(implementation, directory, "race");
+    return spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+  });
+  const lines = children.map((child) => {
+    let output = "";
+    child.stderr!.on("data", (chunk) => (output += String(chunk)));
+    const lineAfter = (skip: number) =>
+      new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`child silent: ${output}`)),
+          childTimeoutMs,
+        );
+        const onData = (chunk: unknown) => {
+          output += String(chunk);
+          const outputLines = output.split("\n");
+          if (outputLines.length > skip + 1) {
+            clearTimeout(timer);
+            child.stdout!.off("data", onData);
+            resolve(outputLines[skip].trim());
+          }
+        };
+        child.stdout!.on("data", onData);
+        onData("");
+      });
+    return lineAfter;
+  });
+  const ready = await Promise.all(lines.map((lineAfter) => lineAfter(0)));
+  assert.deepEqual(ready, children.map(() => "READY"));
+  const results = lines.map((lineAfter) => lineAfter(1));
+  for (const child of children) child.stdin!.write("go\n");
+  try {
+    return await Promise.all(results);
+  } finally {
+    await Promise.all(children.map((child) => stopChild(child)));
+  }
+}
+
 /** The pid of a process that has already exited. */
 function deadPid(): number {
   const child = spawnSync(process.execPath, ["--version"], { encoding: "utf8" });
@@ -455,6 +499,29 @@ if (isDeno) {
     }
   });
 }
+
+describe("many processes racing for one lock", () => {
+  /** Children per race: more than cores, so some really run at once. */
+  const racerCount = 6;
+  const racers: [string, string[]][] = [["node", Array(racerCount).fill("node")]];
+  if (isDeno) {
+    racers.unshift(["deno", Array(racerCount).fill("deno")]);
+    racers.push(["deno and node", Array(racerCount / 2).fill(["deno", "node"]).flat()]);
+  }
+
+  for (const [label, implementations] of racers) {
+    for (const stale of [false, true]) {
+      const start = stale ? "a stale LOCK" : "no LOCK";
+      test(`${label} racers from ${start}: exactly one holds`, childTestOptions, async () => {
+        const directory = freshDirectory();
+        if (stale) nodeFs.writeFileSync(path.join(directory, "LOCK"), `${deadPid()}\n`);
+        const results = await raceChildren(implementations, directory);
+        assert.equal(results.filter((result) => result === "HELD").length, 1, results.join(" "));
+        assert.equal(results.filter((result) => result === "ELOCKED").length, racerCount - 1);
+      });
+    }
+  }
+});
 
 describe("a full disk", () => {
   /** Size of the tmpfs; writes of twice this much must fail. */
