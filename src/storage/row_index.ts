@@ -172,6 +172,14 @@ export class RowIndex {
   /** Recovery: every id below `rowId` is removed (from a checkpoint). */
   discardBelow(rowId: number): void {
     if (rowId <= this.#headId) return;
+    if (this.#headId === this.#endId) {
+      // Empty: move the window instead of filling slots.
+      this.#baseId = rowId;
+      this.#headId = rowId;
+      this.#endId = rowId;
+      this.#scanHintId = rowId;
+      return;
+    }
     this.extendTo(rowId);
     for (let id = this.#headId; id < rowId; id++) this.setState(id, RowState.removed);
     this.#headId = rowId;

@@ -1,0 +1,127 @@
+/**
+ * Compaction: deletes the oldest segments once every row in them is removed
+ * (oldest first, one directory sync each, never the active one), and when
+ * the log is mostly dead, copies the live rows of all older segments to a
+ * fresh segment through group commit, then deletes those segments. Appends
+ * continue meanwhile; each step is crash-safe because copies are ordinary
+ * durable ROW records and deletion follows only their durability.
+ *
+ * @module
+ */
+
+import { QueueError } from "../errors.ts";
+import { compactionBytesMin, compactionRemovedRatioMin } from "../limits.ts";
+import type { GroupCommit } from "./group_commit.ts";
+import { segmentHeaderBytes } from "./record_codec.ts";
+import type { SegmentFiles } from "./segments.ts";
+import { CopyOperation, type TableState } from "./table_rows.ts";
+
+/** Row bytes copied before waiting for their batch: bounds memory held by copies. */
+const copyBytesInFlightMax = 4 * 1024 * 1024;
+
+/** Runs compaction for one store; at most one run at a time. */
+export class Compactor {
+  readonly #segments: SegmentFiles;
+  readonly #commit: GroupCommit;
+  readonly #tables: () => Iterable<TableState>;
+  readonly #tableById: (tableId: number) => TableState | undefined;
+  #running: Promise<void> | null = null;
+  /** Completed copy-forward runs (tests and stats). */
+  runCount = 0;
+
+  constructor(
+    segments: SegmentFiles,
+    commit: GroupCommit,
+    tables: () => Iterable<TableState>,
+    tableById: (tableId: number) => TableState | undefined,
+  ) {
+    this.#segments = segments;
+    this.#commit = commit;
+    this.#tables = tables;
+    this.#tableById = tableById;
+  }
+
+  /** The current run, if any. */
+  get running(): Promise<void> | null {
+    return this.#running;
+  }
+
+  /** True when the oldest segment can be deleted or the thresholds call for a copy. */
+  wanted(): boolean {
+    const list = this.#segments.list;
+    if (list.length > 1 && list[0].liveRows === 0) return true;
+    return this.#thresholdsMet();
+  }
+
+  #thresholdsMet(): boolean {
+    let logBytes = 0;
+    for (const segment of this.#segments.list) logBytes += segment.dataEnd - segmentHeaderBytes;
+    if (logBytes < compactionBytesMin) return false;
+    let liveBytes = 0;
+    for (const table of this.#tables()) liveBytes += table.bytesTotal - table.bytesRemoved;
+    return liveBytes <= (1 - compactionRemovedRatioMin) * logBytes;
+  }
+
+  /** Starts a run (forced: copy whatever the thresholds); resolves when it ends. */
+  compact(force: boolean): Promise<void> {
+    if (this.#running !== null) {
+      if (!force) return this.#running;
+      // A forced run after the current one, so it sees the latest state.
+      return this.#running.catch(() => {}).then(() => this.compact(true));
+    }
+    const run = this.#run(force).finally(() => {
+      this.#running = null;
+    });
+    this.#running = run;
+    return run;
+  }
+
+  async #run(force: boolean): Promise<void> {
+    await this.#deleteDeadPrefix();
+    if (!force && !this.#thresholdsMet()) return;
+    await this.#commit.rollOver();
+    const boundary = this.#segments.active.segmentNumber;
+    let pending: Promise<void>[] = [];
+    let pendingBytes = 0;
+    for (const table of [...this.#tables()]) {
+      for (let rowId = table.index.nextLive(0); rowId !== 0; rowId = table.index.nextLive(rowId)) {
+        if (table.dropped) break;
+        if (table.index.segmentOf(rowId) >= boundary) continue;
+        const payload = table.readStored(rowId).slice();
+        pending.push(
+          new Promise((resolve, reject) => {
+            this.#commit.submit(new CopyOperation(table, rowId, payload, resolve, reject));
+          }),
+        );
+        pendingBytes += payload.length;
+        if (pendingBytes >= copyBytesInFlightMax) {
+          await Promise.all(pending);
+          pending = [];
+          pendingBytes = 0;
+        }
+      }
+    }
+    await Promise.all(pending);
+    this.runCount++;
+    await this.#deleteDeadPrefix();
+  }
+
+  async #deleteDeadPrefix(): Promise<void> {
+    const list = this.#segments.list;
+    while (list.length > 1 && list[0].liveRows === 0) {
+      const segment = await this.#segments.deleteOldest();
+      for (const [tableId, bytes] of segment.tableBytes) {
+        const table = this.#tableById(tableId);
+        if (table === undefined) continue;
+        table.bytesTotal -= bytes;
+        table.bytesRemoved -= bytes;
+      }
+    }
+  }
+}
+
+/** Wraps a compaction failure for users of compact(). */
+export function compactionError(error: unknown): QueueError {
+  if (error instanceof QueueError) return error;
+  return new QueueError("ER_ERROR_ON_WRITE", "compaction failed", { cause: error });
+}

@@ -1,0 +1,293 @@
+/**
+ * Recovery: scans the segments of the log in order, verifies every batch and
+ * record checksum, rebuilds each table's row index, relay marks and byte
+ * counters (without keeping payloads), and cuts off a torn tail. A bad batch
+ * that is not the tail is ER_CORRUPT with its file and offset. Runs once,
+ * in openStore, before anything is written.
+ *
+ * @module
+ */
+
+import { QueueError } from "../errors.ts";
+import {
+  batchHeaderBytes,
+  batchMagic,
+  type CheckpointEntry,
+  checkSegmentHeader,
+  decodeBatchHeader,
+  isZeroHeader,
+  type RecordVisitor,
+  segmentHeaderBytes,
+  verifyBatchBody,
+} from "./record_codec.ts";
+import { RowState } from "./row_index.ts";
+import { parseSegmentFileName, type Segment, type SegmentFiles } from "./segments.ts";
+import type { TableState } from "./table_rows.ts";
+import type { RecoveryReport } from "./types.ts";
+
+/** Bytes read per call while loading a segment. */
+const readChunkBytes = 8 * 1024 * 1024;
+
+class RecoveryVisitor implements RecordVisitor {
+  segment!: Segment;
+  /** True while in the first segment: its checkpoint is where history starts. */
+  firstSegment = false;
+  readonly nextRowIds = new Map<number, number>();
+  readonly #tables: ReadonlyMap<number, TableState>;
+  readonly #segments: SegmentFiles;
+
+  constructor(tables: ReadonlyMap<number, TableState>, segments: SegmentFiles) {
+    this.#tables = tables;
+    this.#segments = segments;
+  }
+
+  row(tableId: number, rowId: number, recordOffset: number, recordBytes: number): void {
+    const table = this.#tables.get(tableId);
+    if (table === undefined) return;
+    table.addRecordBytes(this.segment, recordBytes);
+    const index = table.index;
+    if (rowId < index.firstRowId) {
+      table.bytesRemoved += recordBytes;
+      return;
+    }
+    index.extendTo(rowId + 1);
+    const state = index.state(rowId);
+    if (state === RowState.removed) {
+      table.bytesRemoved += recordBytes;
+      return;
+    }
+    if (state === RowState.live) {
+      // A compaction copy supersedes the older record.
+      this.#segmentOf(index.segmentOf(rowId)).liveRows--;
+      table.bytesRemoved += index.lengthOf(rowId);
+    }
+    index.setLocation(rowId, this.segment.segmentNumber, recordOffset, recordBytes);
+    index.setState(rowId, RowState.live);
+    this.segment.liveRows++;
+  }
+
+  #segmentOf(segmentNumber: number): Segment {
+    const segment = this.#segments.get(segmentNumber);
+    if (segment === undefined) throw new Error("q4d assertion failed: row in unknown segment");
+    return segment;
+  }
+
+  #removeOne(table: TableState, rowId: number): void {
+    const index = table.index;
+    if (rowId < index.firstRowId) return;
+    index.extendTo(rowId + 1);
+    const state = index.state(rowId);
+    if (state === RowState.live) {
+      this.#segmentOf(index.segmentOf(rowId)).liveRows--;
+      table.bytesRemoved += index.lengthOf(rowId);
+    }
+    index.setState(rowId, RowState.removed);
+  }
+
+  remove(tableId: number, singles: readonly number[], ranges: readonly number[]): void {
+    const table = this.#tables.get(tableId);
+    if (table === undefined) return;
+    for (const rowId of singles) this.#removeOne(table, rowId);
+    for (let i = 0; i < ranges.length; i += 2) {
+      for (let rowId = ranges[i]; rowId <= ranges[i + 1]; rowId++) this.#removeOne(table, rowId);
+    }
+  }
+
+  sourceMark(tableId: number, source: number, rowId: number): void {
+    const table = this.#tables.get(tableId);
+    if (table !== undefined && source < table.marks.length) table.marks[source] = rowId;
+  }
+
+  truncate(tableId: number, belowRowId: number): void {
+    const table = this.#tables.get(tableId);
+    if (table === undefined) return;
+    for (let rowId = table.index.firstRowId; rowId < belowRowId; rowId++) {
+      this.#removeOne(table, rowId);
+    }
+  }
+
+  checkpoint(entries: CheckpointEntry[]): void {
+    for (const entry of entries) {
+      const table = this.#tables.get(entry.tableId);
+      if (table === undefined) continue;
+      this.nextRowIds.set(
+        entry.tableId,
+        Math.max(this.nextRowIds.get(entry.tableId) ?? 1, entry.nextRowId),
+      );
+      if (!this.firstSegment) continue;
+      table.index.discardBelow(entry.lowLiveRowId);
+      for (let source = 0; source < table.marks.length; source++) {
+        table.marks[source] = entry.sourceMarks[source] ?? 0;
+      }
+    }
+  }
+}
+
+function corrupt(why: string, path: string, position: number): QueueError {
+  return new QueueError("ER_CORRUPT", `log is corrupt: ${why}`, { path, position });
+}
+
+/** Offset of the first fully valid batch starting in (from, end), or -1. */
+function findValidBatch(bytes: Uint8Array, from: number, end: number): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, end);
+  const magic0 = batchMagic & 0xff;
+  for (let at = from; at + batchHeaderBytes <= end; at++) {
+    if (bytes[at] !== magic0) continue;
+    const header = decodeBatchHeader(view, at);
+    if (header === null) continue;
+    const bodyEnd = at + batchHeaderBytes + header.bodyBytes;
+    if (bodyEnd > end) continue;
+    if (verifyBatchBody(bytes, at + batchHeaderBytes, bodyEnd, header.recordCount, null) < 0) {
+      return at;
+    }
+  }
+  return -1;
+}
+
+/** Offset after the last nonzero byte in [from, end), or `from` when all are zero. */
+function nonZeroEnd(bytes: Uint8Array, from: number, end: number): number {
+  for (let at = end - 1; at >= from; at--) if (bytes[at] !== 0) return at + 1;
+  return from;
+}
+
+async function readWhole(segment: Segment, size: number, buffer: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < size) {
+    const want = Math.min(readChunkBytes, size - done);
+    const count = await segment.handle.read(buffer.subarray(done, done + want), done);
+    if (count === 0) break;
+    done += count;
+  }
+  buffer.fill(0, done, size);
+}
+
+/**
+ * Opens and scans every segment of the log directory into `segments`,
+ * rebuilding `tables` (by table id). Returns what it did.
+ */
+export async function recoverLog(
+  segments: SegmentFiles,
+  tables: ReadonlyMap<number, TableState>,
+): Promise<RecoveryReport> {
+  const startedMs = performance.now();
+  const fs = segments.fs;
+  const numbers: number[] = [];
+  for (const name of await fs.list(segments.logDirectory)) {
+    const segmentNumber = parseSegmentFileName(name);
+    if (segmentNumber !== null) numbers.push(segmentNumber);
+  }
+  numbers.sort((a, b) => a - b);
+  for (let i = 1; i < numbers.length; i++) {
+    if (numbers[i] !== numbers[i - 1] + 1) {
+      throw corrupt("a segment is missing", segments.pathOf(numbers[i - 1] + 1), 0);
+    }
+  }
+  for (const table of tables.values()) table.index.recovering = true;
+  const visitor = new RecoveryVisitor(tables, segments);
+  const report: RecoveryReport = {
+    segmentCount: numbers.length,
+    batchCount: 0,
+    bytesScanned: 0,
+    tornTail: null,
+    durationMs: 0,
+  };
+  let buffer = new Uint8Array(0);
+  const sizes: number[] = [];
+  const handles = [];
+  for (const segmentNumber of numbers) {
+    const handle = await fs.open(segments.pathOf(segmentNumber));
+    handles.push(handle);
+    sizes.push(await handle.size());
+  }
+  let sawEmptySegment = -1;
+  for (let i = 0; i < numbers.length; i++) {
+    const size = sizes[i];
+    const path = segments.pathOf(numbers[i]);
+    if (buffer.length < size) buffer = new Uint8Array(Math.max(size, buffer.length * 2));
+    const segment: Segment = {
+      segmentNumber: numbers[i],
+      path,
+      handle: handles[i],
+      dataEnd: segmentHeaderBytes,
+      preallocatedEnd: size,
+      liveRows: 0,
+      tableBytes: new Map(),
+    };
+    await readWhole(segment, size, buffer);
+    const bytes = buffer.subarray(0, size);
+    const headerProblem = checkSegmentHeader(bytes, numbers[i]);
+    if (headerProblem !== null) throw corrupt(headerProblem, path, 0);
+    segments.adopt(segment);
+    visitor.segment = segment;
+    visitor.firstSegment = i === 0;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, size);
+    let at = segmentHeaderBytes;
+    let failedAt = -1;
+    let badAt = -1;
+    while (true) {
+      if (at + batchHeaderBytes > size || isZeroHeader(bytes, at)) {
+        // End of data, unless bytes follow (a torn batch whose first page was lost).
+        if (nonZeroEnd(bytes, at, size) > at) failedAt = badAt = at;
+        break;
+      }
+      const header = decodeBatchHeader(view, at);
+      const bodyEnd = header === null ? -1 : at + batchHeaderBytes + header.bodyBytes;
+      if (header === null || bodyEnd > size) {
+        failedAt = badAt = at;
+        break;
+      }
+      const bad = verifyBatchBody(
+        bytes,
+        at + batchHeaderBytes,
+        bodyEnd,
+        header.recordCount,
+        visitor,
+      );
+      if (bad >= 0) {
+        failedAt = at;
+        badAt = bad;
+        break;
+      }
+      report.batchCount++;
+      visitor.firstSegment = false;
+      at = bodyEnd;
+    }
+    segment.dataEnd = at;
+    report.bytesScanned += size;
+    if (at === segmentHeaderBytes && failedAt < 0) {
+      if (sawEmptySegment < 0) sawEmptySegment = i;
+    } else if (sawEmptySegment >= 0) {
+      throw corrupt("an empty segment precedes data", segments.pathOf(numbers[sawEmptySegment]), 0);
+    }
+    if (failedAt < 0) continue;
+    // A failed batch is a torn tail only if nothing valid was written after it.
+    if (findValidBatch(bytes, failedAt + 1, size) >= 0) {
+      throw corrupt("bad batch before valid data", path, badAt);
+    }
+    for (let j = i + 1; j < numbers.length; j++) {
+      const later = new Uint8Array(sizes[j]);
+      let done = 0;
+      while (done < later.length) {
+        const count = await handles[j].read(later.subarray(done), done);
+        if (count === 0) break;
+        done += count;
+      }
+      if (nonZeroEnd(later, segmentHeaderBytes, done) > segmentHeaderBytes) {
+        throw corrupt("bad batch before a later segment with data", path, badAt);
+      }
+    }
+    report.tornTail = {
+      path,
+      offset: failedAt,
+      bytesDropped: nonZeroEnd(bytes, failedAt, size) - failedAt,
+    };
+    await segment.handle.truncate(failedAt);
+    segment.preallocatedEnd = failedAt;
+  }
+  for (const table of tables.values()) {
+    table.index.extendTo(visitor.nextRowIds.get(table.tableId) ?? 1);
+    table.index.recovering = false;
+  }
+  report.durationMs = performance.now() - startedMs;
+  return report;
+}

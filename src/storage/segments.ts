@@ -1,0 +1,300 @@
+/**
+ * The segment files of the log: naming, creation (header, preallocation,
+ * directory sync), positioned batch writes, cutting back a failed batch,
+ * deleting the oldest, and reads of records through a bounded block cache.
+ * Group commit writes through it; table reads and recovery read through it.
+ *
+ * @module
+ */
+
+import { assert, QueueError } from "../errors.ts";
+import type { FileHandle, FileSystem } from "../io/types.ts";
+import { preallocateBytes, readCacheBytesMax } from "../limits.ts";
+import { encodeSegmentHeader, segmentHeaderBytes } from "./record_codec.ts";
+import type { SyncMode } from "./types.ts";
+
+/** Bytes of one cached block of a segment. */
+export const cacheBlockBytes = 64 * 1024;
+/** Largest zero buffer written at once while preallocating. */
+const zeroChunkBytes = 1024 * 1024;
+/** Blocks per segment number in a cache key (segments are below 4 GiB). */
+const blocksPerSegmentKey = 65536;
+
+/** File name of segment `segmentNumber`: 16 zero-padded digits + ".q4l". */
+export function segmentFileName(segmentNumber: number): string {
+  return `${String(segmentNumber).padStart(16, "0")}.q4l`;
+}
+
+/** The segment number a file name encodes, or null when it is not a segment. */
+export function parseSegmentFileName(name: string): number | null {
+  const match = /^(\d{16})\.q4l$/.exec(name);
+  return match === null ? null : Number(match[1]);
+}
+
+/** One segment file and what the store knows of it. */
+export interface Segment {
+  readonly segmentNumber: number;
+  readonly path: string;
+  readonly handle: FileHandle;
+  /** End of valid batches: the next batch is written here. */
+  dataEnd: number;
+  /** Bytes known to be zero-filled (and durable) from dataEnd up to here. */
+  preallocatedEnd: number;
+  /** Rows whose current record is here and whose removal is not durable. */
+  liveRows: number;
+  /** Bytes of ROW records per table id held in this segment. */
+  readonly tableBytes: Map<number, number>;
+}
+
+/** Options of {@linkcode SegmentFiles}. */
+export interface SegmentFilesOptions {
+  sync: SyncMode;
+  /** Segment size after which the log rolls over. */
+  segmentBytes: number;
+}
+
+/** Maps an I/O failure of a log write to the QueueError users see. */
+export function writeError(error: unknown, path: string): QueueError {
+  if (error instanceof QueueError) return error;
+  const errno = (error as { errno?: string }).errno;
+  const code = errno === "ENOSPC" ? "ER_DISK_FULL" : "ER_ERROR_ON_WRITE";
+  const why = error instanceof Error ? error.message : String(error);
+  return new QueueError(code, `cannot write the log: ${why}`, { path, cause: error });
+}
+
+/** The ordered segment files of one log directory. */
+export class SegmentFiles {
+  readonly fs: FileSystem;
+  readonly logDirectory: string;
+  readonly options: SegmentFilesOptions;
+  /** Oldest first; the last one is written. */
+  readonly list: Segment[] = [];
+  #byNumber = new Map<number, Segment>();
+  #cache = new Map<number, Uint8Array>();
+  #cacheBlocksMax = Math.max(1, Math.floor(readCacheBytesMax / cacheBlockBytes));
+  #zeros = new Uint8Array(zeroChunkBytes);
+  /** The batch written last, kept so rows just made durable read from memory. */
+  #lastBatch: { segmentNumber: number; offset: number; bytes: Uint8Array } | null = null;
+
+  constructor(fs: FileSystem, logDirectory: string, options: SegmentFilesOptions) {
+    this.fs = fs;
+    this.logDirectory = logDirectory;
+    this.options = options;
+  }
+
+  /** The segment being written. */
+  get active(): Segment {
+    assert(this.list.length > 0, "log has no segment");
+    return this.list[this.list.length - 1];
+  }
+
+  /** A segment by number, or undefined when deleted. */
+  get(segmentNumber: number): Segment | undefined {
+    return this.#byNumber.get(segmentNumber);
+  }
+
+  /** Path of segment `segmentNumber`. */
+  pathOf(segmentNumber: number): string {
+    return `${this.logDirectory}/${segmentFileName(segmentNumber)}`;
+  }
+
+  /** Registers an existing segment (recovery). */
+  adopt(segment: Segment): void {
+    assert(
+      this.list.length === 0 || this.active.segmentNumber < segment.segmentNumber,
+      "segments adopted out of order",
+    );
+    this.list.push(segment);
+    this.#byNumber.set(segment.segmentNumber, segment);
+  }
+
+  /** Creates segment `segmentNumber` durably (header, preallocation, directory entry) and makes it active. */
+  async create(segmentNumber: number): Promise<Segment> {
+    const path = this.pathOf(segmentNumber);
+    const handle = await this.fs.open(path, { create: true });
+    try {
+      await handle.truncate(0);
+      await handle.write(encodeSegmentHeader(segmentNumber), 0);
+      const segment: Segment = {
+        segmentNumber,
+        path,
+        handle,
+        dataEnd: segmentHeaderBytes,
+        preallocatedEnd: segmentHeaderBytes,
+        liveRows: 0,
+        tableBytes: new Map(),
+      };
+      await this.preallocate(segment, segmentHeaderBytes + 1);
+      await this.fs.syncDirectory(this.logDirectory);
+      this.adopt(segment);
+      return segment;
+    } catch (error) {
+      await handle.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  /** True when writing `bytes` more at the data end needs a preallocation first. */
+  needsPreallocation(segment: Segment, bytes: number): boolean {
+    return segment.dataEnd + bytes > segment.preallocatedEnd;
+  }
+
+  /**
+   * Zero-fills the segment from its preallocated end past `end`, in
+   * preallocateBytes steps (not beyond the segment size unless `end` is),
+   * and makes that durable with a full sync, so later datasyncs commit no
+   * size or allocation change.
+   */
+  async preallocate(segment: Segment, end: number): Promise<void> {
+    if (end <= segment.preallocatedEnd) return;
+    const step = Math.min(preallocateBytes, this.options.segmentBytes);
+    const target = Math.max(end, Math.ceil(end / step) * step);
+    this.#dropCached(segment.segmentNumber, segment.preallocatedEnd, target);
+    for (let at = segment.preallocatedEnd; at < target; at += zeroChunkBytes) {
+      const bytes = Math.min(zeroChunkBytes, target - at);
+      await segment.handle.write(this.#zeros.subarray(0, bytes), at);
+    }
+    await segment.handle.sync();
+    segment.preallocatedEnd = target;
+  }
+
+  /** Writes a batch at the data end, blocking. */
+  writeSync(segment: Segment, bytes: Uint8Array): void {
+    segment.handle.writeSync(bytes, segment.dataEnd);
+  }
+
+  /** Writes a batch at the data end. */
+  write(segment: Segment, bytes: Uint8Array): Promise<void> {
+    return segment.handle.write(bytes, segment.dataEnd);
+  }
+
+  /** Makes the batch durable per the sync mode, blocking. */
+  syncSync(segment: Segment): void {
+    if (this.options.sync === "fdatasync") segment.handle.syncDataSync();
+    else if (this.options.sync === "fsync") segment.handle.syncSync();
+  }
+
+  /** Makes the batch durable per the sync mode. */
+  async sync(segment: Segment): Promise<void> {
+    if (this.options.sync === "fdatasync") await segment.handle.syncData();
+    else if (this.options.sync === "fsync") await segment.handle.sync();
+  }
+
+  /** Records a durable batch of `bytes` at the data end and advances it. */
+  commitWritten(segment: Segment, bytes: Uint8Array): void {
+    const offset = segment.dataEnd;
+    this.#dropCached(segment.segmentNumber, offset, offset + bytes.length);
+    this.#lastBatch = { segmentNumber: segment.segmentNumber, offset, bytes: bytes.slice() };
+    segment.dataEnd += bytes.length;
+  }
+
+  /**
+   * After a failed batch: cuts the segment back to its data end so no
+   * half-written batch stays; the next batch re-preallocates (zero-fill +
+   * sync) first, which makes the cut durable before anything later is
+   * acknowledged. Best effort: a failure here leaves that to the next round.
+   */
+  async cutBack(segment: Segment): Promise<void> {
+    this.#dropCached(segment.segmentNumber, segment.dataEnd, Number.MAX_SAFE_INTEGER);
+    segment.preallocatedEnd = segment.dataEnd;
+    try {
+      await segment.handle.truncate(segment.dataEnd);
+    } catch {
+      // The next preallocation overwrites the region with zeros anyway.
+    }
+  }
+
+  /** Deletes the oldest segment durably (file, then directory sync). Never the active one. */
+  async deleteOldest(): Promise<Segment> {
+    assert(this.list.length > 1, "cannot delete the active segment");
+    const segment = this.list[0];
+    await segment.handle.close();
+    await this.fs.remove(segment.path);
+    await this.fs.syncDirectory(this.logDirectory);
+    this.list.shift();
+    this.#byNumber.delete(segment.segmentNumber);
+    this.#dropCached(segment.segmentNumber, 0, Number.MAX_SAFE_INTEGER);
+    if (this.#lastBatch?.segmentNumber === segment.segmentNumber) this.#lastBatch = null;
+    return segment;
+  }
+
+  /**
+   * The bytes of a record, blocking on a cache miss. The result is a view
+   * valid until the next call. Caller verifies the CRC.
+   */
+  readRecord(segmentNumber: number, offset: number, recordBytes: number): Uint8Array {
+    const last = this.#lastBatch;
+    if (
+      last !== null && last.segmentNumber === segmentNumber && offset >= last.offset &&
+      offset + recordBytes <= last.offset + last.bytes.length
+    ) {
+      const at = offset - last.offset;
+      return last.bytes.subarray(at, at + recordBytes);
+    }
+    const segment = this.#byNumber.get(segmentNumber);
+    assert(segment !== undefined, `read from deleted segment ${segmentNumber}`);
+    const blockIndex = Math.floor(offset / cacheBlockBytes);
+    const within = offset - blockIndex * cacheBlockBytes;
+    if (within + recordBytes > cacheBlockBytes) {
+      const bytes = new Uint8Array(recordBytes);
+      this.#readFully(segment, bytes, offset);
+      return bytes;
+    }
+    const key = segmentNumber * blocksPerSegmentKey + blockIndex;
+    let block = this.#cache.get(key);
+    if (block === undefined) {
+      block = new Uint8Array(cacheBlockBytes);
+      this.#readFully(segment, block, blockIndex * cacheBlockBytes);
+      if (this.#cache.size >= this.#cacheBlocksMax) {
+        this.#cache.delete(this.#cache.keys().next().value as number);
+      }
+    } else {
+      this.#cache.delete(key);
+    }
+    this.#cache.set(key, block);
+    return block.subarray(within, within + recordBytes);
+  }
+
+  #readFully(segment: Segment, buffer: Uint8Array, position: number): void {
+    let done = 0;
+    try {
+      while (done < buffer.length) {
+        const count = segment.handle.readSync(buffer.subarray(done), position + done);
+        if (count === 0) break;
+        done += count;
+      }
+    } catch (error) {
+      throw new QueueError("ER_ERROR_ON_READ", "cannot read the log", {
+        path: segment.path,
+        position,
+        cause: error,
+      });
+    }
+    buffer.fill(0, done);
+  }
+
+  #dropCached(segmentNumber: number, start: number, end: number): void {
+    if (this.#cache.size === 0) return;
+    const first = Math.floor(start / cacheBlockBytes);
+    const last = Math.floor((Math.min(end, 2 ** 32) - 1) / cacheBlockBytes);
+    if (last - first > this.#cache.size) {
+      for (const key of [...this.#cache.keys()]) {
+        const block = key % blocksPerSegmentKey;
+        if (Math.floor(key / blocksPerSegmentKey) === segmentNumber && block >= first) {
+          this.#cache.delete(key);
+        }
+      }
+      return;
+    }
+    for (let block = first; block <= last; block++) {
+      this.#cache.delete(segmentNumber * blocksPerSegmentKey + block);
+    }
+  }
+
+  /** Closes every segment file. */
+  async closeAll(): Promise<void> {
+    for (const segment of this.list) await segment.handle.close().catch(() => {});
+    this.#cache.clear();
+    this.#lastBatch = null;
+  }
+}

@@ -1,0 +1,302 @@
+/**
+ * openStore: the storage layer's front door. Locks the data directory, reads
+ * the catalog, recovers the log, and wires tables, group commit and
+ * compaction together behind the {@linkcode Store} interface the engine
+ * uses. Catalog changes (create / alter / drop) are serialised here.
+ *
+ * @module
+ */
+
+import { QueueError } from "../errors.ts";
+import type { DirectoryLock, FileSystem } from "../io/types.ts";
+import { segmentBytesDefault, segmentBytesMin } from "../limits.ts";
+import {
+  type CatalogData,
+  catalogTempFileName,
+  catalogVersion,
+  readCatalog,
+  writeCatalog,
+} from "./catalog.ts";
+import { compactionError, Compactor } from "./compaction.ts";
+import { GroupCommit } from "./group_commit.ts";
+import type { CheckpointEntry } from "./record_codec.ts";
+import { recoverLog } from "./recovery.ts";
+import { SegmentFiles, writeError } from "./segments.ts";
+import { type TableContext, TableState } from "./table_rows.ts";
+import type { RecoveryReport, Store, StoreOptions, TableEntry } from "./types.ts";
+
+/** How a commit round writes: blocking calls (the default, measured faster) or async ones. */
+export type CommitIo = "blocking" | "async";
+
+/** {@linkcode StoreOptions} plus knobs for benchmarks and tests. */
+export interface StoreOpenOptions extends StoreOptions {
+  /** Blocking (writeSync + syncDataSync) or async (write + syncData) rounds. Default "blocking". */
+  commitIo?: CommitIo;
+}
+
+/** Sub-directory of the data directory holding the segments. */
+export const logDirectoryName = "log";
+
+class StoreImpl implements Store, TableContext {
+  readonly recovery: RecoveryReport;
+  onRowsLive: ((table: TableEntry, firstRowId: number, count: number) => void) | null = null;
+  readonly commit: GroupCommit;
+  readonly segments: SegmentFiles;
+  readonly #fs: FileSystem;
+  readonly #directory: string;
+  readonly #lock: DirectoryLock;
+  readonly #autoCompact: boolean;
+  readonly #byName: Map<string, TableState>;
+  readonly #byId: Map<number, TableState>;
+  readonly #entries: Map<string, TableEntry>;
+  readonly #compactor: Compactor;
+  #catalog: CatalogData;
+  #catalogQueue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  #closing: Promise<void> | null = null;
+
+  constructor(
+    fs: FileSystem,
+    directory: string,
+    lock: DirectoryLock,
+    catalog: CatalogData,
+    segments: SegmentFiles,
+    options: StoreOpenOptions,
+    build: (context: TableContext) => Map<number, TableState>,
+    recovery: () => RecoveryReport,
+  ) {
+    this.#fs = fs;
+    this.#directory = directory;
+    this.#lock = lock;
+    this.#catalog = catalog;
+    this.segments = segments;
+    this.#autoCompact = options.autoCompact ?? true;
+    this.commit = new GroupCommit(segments, {
+      checkpointEntries: () => this.#checkpointEntries(),
+      afterRound: () => this.#afterRound(),
+    }, { blocking: (options.commitIo ?? "blocking") === "blocking" });
+    this.#byId = build(this);
+    this.#byName = new Map();
+    this.#entries = new Map();
+    for (const table of this.#byId.values()) {
+      this.#byName.set(table.name, table);
+      this.#entries.set(table.name, table.entry);
+    }
+    this.#compactor = new Compactor(
+      segments,
+      this.commit,
+      () => this.#byId.values(),
+      (tableId) => this.#byId.get(tableId),
+    );
+    this.recovery = recovery();
+  }
+
+  checkOpen(): void {
+    if (this.#closed) throw new QueueError("ER_CLOSED", "the store is closed");
+  }
+
+  rowsLive(table: TableState, firstRowId: number, count: number): void {
+    this.onRowsLive?.(table.entry, firstRowId, count);
+  }
+
+  #checkpointEntries(): CheckpointEntry[] {
+    const entries: CheckpointEntry[] = [];
+    for (const table of this.#byId.values()) {
+      entries.push({
+        tableId: table.tableId,
+        nextRowId: table.index.nextRowId,
+        lowLiveRowId: table.index.lowLiveRowId(),
+        sourceMarks: table.marks,
+      });
+    }
+    return entries;
+  }
+
+  #afterRound(): void {
+    if (!this.#autoCompact || this.#compactor.running !== null) return;
+    if (!this.#compactor.wanted()) return;
+    // Automatic runs report nothing: a failure leaves the log as it was.
+    this.#compactor.compact(false).catch(() => {});
+  }
+
+  tables(): ReadonlyMap<string, TableEntry> {
+    this.checkOpen();
+    return this.#entries;
+  }
+
+  #serialise<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#catalogQueue.then(() => {
+      this.checkOpen();
+      return work();
+    });
+    this.#catalogQueue = result.catch(() => {});
+    return result;
+  }
+
+  async #writeCatalog(next: CatalogData): Promise<void> {
+    try {
+      await writeCatalog(this.#fs, this.#directory, next);
+    } catch (error) {
+      throw writeError(error, `${this.#directory}/catalog.json`);
+    }
+    this.#catalog = next;
+  }
+
+  createTable(name: string, meta: unknown): Promise<TableEntry> {
+    return this.#serialise(async () => {
+      if (this.#byName.has(name)) {
+        throw new QueueError("ER_TABLE_EXISTS_ERROR", `Table '${name}' already exists`);
+      }
+      const tableId = this.#catalog.nextTableId;
+      await this.#writeCatalog({
+        version: catalogVersion,
+        nextTableId: tableId + 1,
+        tables: [...this.#catalog.tables, { tableId, name, meta }],
+      });
+      const table = new TableState(tableId, name, meta, this);
+      this.#byId.set(tableId, table);
+      this.#byName.set(name, table);
+      this.#entries.set(name, table.entry);
+      return table.entry;
+    });
+  }
+
+  alterTable(name: string, meta: unknown): Promise<TableEntry> {
+    return this.#serialise(async () => {
+      const table = this.#byName.get(name);
+      if (table === undefined) {
+        throw new QueueError("ER_NO_SUCH_TABLE", `Table '${name}' doesn't exist`);
+      }
+      await this.#writeCatalog({
+        ...this.#catalog,
+        tables: this.#catalog.tables.map((t) => t.tableId === table.tableId ? { ...t, meta } : t),
+      });
+      table.meta = meta;
+      table.entry = { tableId: table.tableId, name, meta, rows: table };
+      this.#entries.set(name, table.entry);
+      return table.entry;
+    });
+  }
+
+  dropTable(name: string): Promise<void> {
+    return this.#serialise(async () => {
+      const table = this.#byName.get(name);
+      if (table === undefined) {
+        throw new QueueError("ER_NO_SUCH_TABLE", `Table '${name}' doesn't exist`);
+      }
+      await this.#writeCatalog({
+        ...this.#catalog,
+        tables: this.#catalog.tables.filter((t) => t.tableId !== table.tableId),
+      });
+      table.detach();
+      this.#byId.delete(table.tableId);
+      this.#byName.delete(name);
+      this.#entries.delete(name);
+    });
+  }
+
+  async compact(): Promise<void> {
+    this.checkOpen();
+    try {
+      await this.#compactor.compact(true);
+    } catch (error) {
+      throw compactionError(error);
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.#closing === null) this.#closing = this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true;
+    await this.#catalogQueue;
+    await this.#compactor.running?.catch(() => {});
+    await this.commit.whenIdle();
+    await this.#compactor.running?.catch(() => {});
+    await this.commit.whenIdle();
+    await this.segments.closeAll();
+    await this.#lock.release();
+  }
+}
+
+/**
+ * Opens (creating if missing) the store in `directory`: takes the directory
+ * lock (ER_DB_LOCKED when held), reads the catalog, recovers the log.
+ *
+ * @example
+ * ```ts
+ * import { FaultFileSystem } from "../io/fault_fs.ts";
+ * const store = await openStore("/db", { fs: new FaultFileSystem() });
+ * const jobs = await store.createTable("jobs", {});
+ * await jobs.rows.append([new Uint8Array([1])]).durable;
+ * await store.close();
+ * ```
+ */
+export async function openStore(directory: string, options: StoreOpenOptions): Promise<Store> {
+  const fs = options.fs;
+  const segmentBytes = options.segmentBytes ?? segmentBytesDefault;
+  if (
+    !Number.isSafeInteger(segmentBytes) || segmentBytes < segmentBytesMin || segmentBytes >= 2 ** 32
+  ) {
+    throw new QueueError("ER_WRONG_ARGUMENTS", `segmentBytes ${segmentBytes} is out of range`);
+  }
+  const logDirectory = `${directory}/${logDirectoryName}`;
+  await fs.mkdir(logDirectory);
+  let lock: DirectoryLock;
+  try {
+    lock = await fs.lockDirectory(directory);
+  } catch (error) {
+    if ((error as { errno?: string }).errno === "ELOCKED") {
+      throw new QueueError("ER_DB_LOCKED", `database '${directory}' is open elsewhere`, {
+        path: directory,
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  const segments = new SegmentFiles(fs, logDirectory, {
+    sync: options.sync ?? "fdatasync",
+    segmentBytes,
+  });
+  try {
+    let catalog = await readCatalog(fs, directory);
+    if (catalog === null) {
+      catalog = { version: catalogVersion, nextTableId: 1, tables: [] };
+      await writeCatalog(fs, directory, catalog);
+    } else if (await fs.exists(`${directory}/${catalogTempFileName}`)) {
+      await fs.remove(`${directory}/${catalogTempFileName}`);
+    }
+    const loaded = catalog;
+    let tables = new Map<number, TableState>();
+    const store = new StoreImpl(
+      fs,
+      directory,
+      lock,
+      loaded,
+      segments,
+      options,
+      (context) => {
+        for (const t of loaded.tables) {
+          tables.set(t.tableId, new TableState(t.tableId, t.name, t.meta, context));
+        }
+        return tables;
+      },
+      () => emptyReport(),
+    );
+    const report = await recoverLog(segments, tables);
+    if (segments.list.length === 0) await segments.create(1);
+    Object.assign(store.recovery, report);
+    tables = new Map();
+    return store;
+  } catch (error) {
+    await segments.closeAll();
+    await lock.release();
+    throw error;
+  }
+}
+
+function emptyReport(): RecoveryReport {
+  return { segmentCount: 0, batchCount: 0, bytesScanned: 0, tornTail: null, durationMs: 0 };
+}

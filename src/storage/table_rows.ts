@@ -1,0 +1,551 @@
+/**
+ * One table's rows ({@linkcode TableRows}): the row index, relay marks and
+ * byte counters, and the log operations that change them (append, remove,
+ * truncate, compaction's copy), each applying its effect in memory at once
+ * and its durable effect when group commit says its batch is on disk.
+ * Engine → this file → group_commit.ts.
+ *
+ * @module
+ */
+
+import { assert, QueueError } from "../errors.ts";
+import { relaySourceCount, rowBytesMax } from "../limits.ts";
+import type { GroupCommit, LogOperation } from "./group_commit.ts";
+import { type BatchEncoder, decodeRowRecord, rowDataOffset, rowIdMax } from "./record_codec.ts";
+import { RowIndex, RowState } from "./row_index.ts";
+import type { Segment, SegmentFiles } from "./segments.ts";
+import type { SourceMark, TableCounters, TableEntry, TableRows } from "./types.ts";
+
+/** What a table needs from its store. */
+export interface TableContext {
+  readonly commit: GroupCommit;
+  readonly segments: SegmentFiles;
+  /** Throws ER_CLOSED once the store is closed. */
+  checkOpen(): void;
+  /** Rows became live (durable append, or a failed removal undone). */
+  rowsLive(table: TableState, firstRowId: number, count: number): void;
+}
+
+/** Calls `report(first, count)` for each run of consecutive ids in ascending `rowIds`. */
+function forEachRun(
+  rowIds: readonly number[],
+  report: (first: number, count: number) => void,
+): void {
+  for (let i = 0; i < rowIds.length;) {
+    let j = i;
+    while (j + 1 < rowIds.length && rowIds[j + 1] === rowIds[j] + 1) j++;
+    report(rowIds[i], j - i + 1);
+    i = j + 1;
+  }
+}
+
+/** The in-memory state of one table, and the engine's handle on its rows. */
+export class TableState implements TableRows {
+  readonly tableId: number;
+  name: string;
+  meta: unknown;
+  /** The entry handed to the engine (replaced on alter). */
+  entry: TableEntry;
+  readonly index: RowIndex;
+  /** Relay watermarks by source slot. */
+  readonly marks: number[] = new Array(relaySourceCount).fill(0);
+  /** Bytes of this table's ROW records in the log. */
+  bytesTotal = 0;
+  /** The part of bytesTotal that is removed or superseded. */
+  bytesRemoved = 0;
+  /** Set once dropped: pending operations then touch nothing. */
+  dropped = false;
+  readonly #context: TableContext;
+
+  constructor(tableId: number, name: string, meta: unknown, context: TableContext) {
+    this.tableId = tableId;
+    this.name = name;
+    this.meta = meta;
+    this.index = new RowIndex(1);
+    this.#context = context;
+    this.entry = { tableId, name, meta, rows: this };
+  }
+
+  /** Live rows now. */
+  get liveCount(): number {
+    return this.index.liveCount;
+  }
+
+  #checkUsable(): void {
+    this.#context.checkOpen();
+    if (this.dropped) {
+      throw new QueueError("ER_NO_SUCH_TABLE", `table '${this.name}' was dropped`);
+    }
+  }
+
+  /** Exact counters. */
+  counters(): TableCounters {
+    this.#context.checkOpen();
+    const rowsWritten = this.index.nextRowId - 1;
+    return {
+      rowsWritten,
+      rowsRemoved: rowsWritten - this.index.liveCount - this.index.pendingCount,
+      bytesTotal: this.bytesTotal,
+      bytesRemoved: this.bytesRemoved,
+    };
+  }
+
+  /** The smallest live id above `afterId`, or 0. */
+  nextLive(afterId: number): number {
+    this.#context.checkOpen();
+    return this.index.nextLive(afterId);
+  }
+
+  /** True when the row is live. */
+  isLive(rowId: number): boolean {
+    this.#context.checkOpen();
+    return this.index.state(rowId) === RowState.live;
+  }
+
+  /** The relay watermarks. */
+  sourceMarks(): readonly number[] {
+    this.#context.checkOpen();
+    return this.marks;
+  }
+
+  /** The payload of a live row (or one whose removal is not yet durable). */
+  readRow(rowId: number): Uint8Array {
+    this.#checkUsable();
+    return this.readStored(rowId);
+  }
+
+  /** readRow without the open/dropped check (compaction, which may run while closing). */
+  readStored(rowId: number): Uint8Array {
+    const state = this.index.state(rowId);
+    assert(
+      state === RowState.live || state === RowState.removing,
+      `readRow of row ${rowId} in state ${state}`,
+    );
+    const segmentNumber = this.index.segmentOf(rowId);
+    const offset = this.index.offsetOf(rowId);
+    const recordBytes = this.index.lengthOf(rowId);
+    const record = this.#context.segments.readRecord(segmentNumber, offset, recordBytes);
+    const payload = decodeRowRecord(record, 0, recordBytes);
+    if (payload === null) {
+      throw new QueueError(
+        "ER_CORRUPT",
+        `row ${rowId} of table '${this.name}' fails its checksum`,
+        {
+          path: this.#context.segments.pathOf(segmentNumber),
+          position: offset,
+        },
+      );
+    }
+    return payload;
+  }
+
+  /** Appends rows (and a relay mark) as one atomic unit. */
+  append(
+    payloads: Uint8Array[],
+    mark?: SourceMark,
+  ): { firstRowId: number; durable: Promise<void> } {
+    this.#checkUsable();
+    for (const payload of payloads) {
+      assert(payload.length <= rowBytesMax, `row of ${payload.length} bytes exceeds rowBytesMax`);
+    }
+    assert(this.index.nextRowId + payloads.length <= rowIdMax, "row ids exhausted");
+    let previousMark = 0;
+    if (mark !== undefined) {
+      assert(
+        Number.isInteger(mark.source) && mark.source >= 0 && mark.source < relaySourceCount,
+        `relay source ${mark.source} out of range`,
+      );
+      assert(Number.isSafeInteger(mark.rowId) && mark.rowId >= 0, "relay row id out of range");
+      previousMark = this.marks[mark.source];
+      this.marks[mark.source] = mark.rowId;
+    }
+    const firstRowId = payloads.length > 0
+      ? this.index.allocate(payloads.length)
+      : this.index.nextRowId;
+    let operation!: AppendOperation;
+    const durable = new Promise<void>((resolve, reject) => {
+      operation = new AppendOperation(
+        this,
+        firstRowId,
+        payloads,
+        mark,
+        previousMark,
+        resolve,
+        reject,
+      );
+    });
+    if (payloads.length === 0 && mark === undefined) operation.settle(null);
+    else this.#context.commit.submit(operation);
+    return { firstRowId, durable };
+  }
+
+  /** Removes live rows now; durable when the promise resolves. */
+  remove(rowIds: number[]): Promise<void> {
+    try {
+      this.#checkUsable();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const removed: number[] = [];
+    for (const rowId of rowIds) {
+      if (this.index.state(rowId) === RowState.live) {
+        this.markRemoving(rowId);
+        removed.push(rowId);
+      }
+    }
+    if (removed.length === 0) return Promise.resolve();
+    removed.sort((a, b) => a - b);
+    return new Promise((resolve, reject) => {
+      this.#context.commit.submit(new RemoveOperation(this, removed, resolve, reject));
+    });
+  }
+
+  /** Removes every row appended so far. */
+  truncate(): Promise<void> {
+    try {
+      this.#checkUsable();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const belowRowId = this.index.nextRowId;
+    const flipped: number[] = [];
+    for (let rowId = this.index.firstRowId; rowId < belowRowId; rowId++) {
+      const state = this.index.state(rowId);
+      if (state === RowState.live || state === RowState.pending) {
+        this.markRemoving(rowId);
+        flipped.push(rowId);
+      }
+    }
+    if (flipped.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#context.commit.submit(
+        new TruncateOperation(this, belowRowId, flipped, resolve, reject),
+      );
+    });
+  }
+
+  /** Adds a ROW record's bytes to the table's and the segment's totals. */
+  addRecordBytes(segment: Segment, recordBytes: number): void {
+    segment.tableBytes.set(
+      this.tableId,
+      (segment.tableBytes.get(this.tableId) ?? 0) + recordBytes,
+    );
+    this.bytesTotal += recordBytes;
+  }
+
+  /** Live → removing, pending → pendingRemoved. */
+  markRemoving(rowId: number): void {
+    const state = this.index.state(rowId);
+    if (state === RowState.live) {
+      this.index.setState(rowId, RowState.removing);
+      this.bytesRemoved += this.index.lengthOf(rowId);
+    } else {
+      assert(state === RowState.pending, `cannot remove row ${rowId} in state ${state}`);
+      this.index.setState(rowId, RowState.pendingRemoved);
+    }
+  }
+
+  /** Undoes markRemoving; true when the row is live again. */
+  unmarkRemoving(rowId: number): boolean {
+    const state = this.index.state(rowId);
+    if (state === RowState.removing) {
+      this.index.setState(rowId, RowState.live);
+      this.bytesRemoved -= this.index.lengthOf(rowId);
+      return true;
+    }
+    assert(state === RowState.pendingRemoved, `cannot restore row ${rowId} in state ${state}`);
+    this.index.setState(rowId, RowState.pending);
+    return false;
+  }
+
+  /** A removal became durable: removing → removed. */
+  confirmRemoved(rowId: number): void {
+    if (this.index.state(rowId) !== RowState.removing) return;
+    this.index.setState(rowId, RowState.removed);
+    const segment = this.#context.segments.get(this.index.segmentOf(rowId));
+    assert(segment !== undefined, `row ${rowId} lives in a deleted segment`);
+    segment.liveRows--;
+  }
+
+  /** An appended row's batch is durable; true when the row became live. */
+  commitRow(rowId: number, segment: Segment, offset: number, recordBytes: number): boolean {
+    const state = this.index.state(rowId);
+    this.addRecordBytes(segment, recordBytes);
+    this.index.setLocation(rowId, segment.segmentNumber, offset, recordBytes);
+    segment.liveRows++;
+    if (state === RowState.pending) {
+      this.index.setState(rowId, RowState.live);
+      return true;
+    }
+    assert(state === RowState.pendingRemoved, `committed row ${rowId} in state ${state}`);
+    this.index.setState(rowId, RowState.removing);
+    this.bytesRemoved += recordBytes;
+    return false;
+  }
+
+  /** A compaction copy is durable: it supersedes the old record when the row is still live. */
+  commitCopy(rowId: number, segment: Segment, offset: number, recordBytes: number): void {
+    this.addRecordBytes(segment, recordBytes);
+    if (this.index.state(rowId) !== RowState.live) {
+      this.bytesRemoved += recordBytes;
+      return;
+    }
+    const old = this.#context.segments.get(this.index.segmentOf(rowId));
+    assert(old !== undefined, `row ${rowId} lives in a deleted segment`);
+    old.liveRows--;
+    this.bytesRemoved += this.index.lengthOf(rowId);
+    this.index.setLocation(rowId, segment.segmentNumber, offset, recordBytes);
+    segment.liveRows++;
+  }
+
+  /** Drop: the rows stop counting toward any segment. */
+  detach(): void {
+    this.dropped = true;
+    for (let rowId = this.index.firstRowId; rowId < this.index.nextRowId; rowId++) {
+      const state = this.index.state(rowId);
+      if (state === RowState.live || state === RowState.removing) {
+        const segment = this.#context.segments.get(this.index.segmentOf(rowId));
+        if (segment !== undefined) segment.liveRows--;
+      }
+    }
+  }
+
+  /** Tells the store that rows became live. */
+  notifyLive(rowIds: readonly number[]): void {
+    if (this.dropped) return;
+    forEachRun(rowIds, (first, count) => this.#context.rowsLive(this, first, count));
+  }
+}
+
+class AppendOperation implements LogOperation {
+  readonly #table: TableState;
+  readonly #firstRowId: number;
+  readonly #payloads: Uint8Array[];
+  readonly #mark: SourceMark | undefined;
+  readonly #previousMark: number;
+  readonly #resolve: () => void;
+  readonly #reject: (error: QueueError) => void;
+  readonly #offsets: number[] = [];
+  readonly #liveIds: number[] = [];
+
+  constructor(
+    table: TableState,
+    firstRowId: number,
+    payloads: Uint8Array[],
+    mark: SourceMark | undefined,
+    previousMark: number,
+    resolve: () => void,
+    reject: (error: QueueError) => void,
+  ) {
+    this.#table = table;
+    this.#firstRowId = firstRowId;
+    this.#payloads = payloads;
+    this.#mark = mark;
+    this.#previousMark = previousMark;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  recordBytesMax(): number {
+    let bytes = this.#mark === undefined ? 0 : 22;
+    for (const payload of this.#payloads) bytes += rowDataOffset + payload.length;
+    return bytes;
+  }
+
+  encode(encoder: BatchEncoder): void {
+    const tableId = this.#table.tableId;
+    for (let i = 0; i < this.#payloads.length; i++) {
+      this.#offsets[i] = encoder.addRow(tableId, this.#firstRowId + i, this.#payloads[i]);
+    }
+    if (this.#mark !== undefined) {
+      encoder.addSourceMark(tableId, this.#mark.source, this.#mark.rowId);
+    }
+  }
+
+  commit(segment: Segment, batchOffset: number): void {
+    if (this.#table.dropped) return;
+    for (let i = 0; i < this.#payloads.length; i++) {
+      const rowId = this.#firstRowId + i;
+      const recordBytes = rowDataOffset + this.#payloads[i].length;
+      if (this.#table.commitRow(rowId, segment, batchOffset + this.#offsets[i], recordBytes)) {
+        this.#liveIds.push(rowId);
+      }
+    }
+  }
+
+  revert(): void {
+    const table = this.#table;
+    if (table.dropped) return;
+    if (this.#mark !== undefined && table.marks[this.#mark.source] === this.#mark.rowId) {
+      table.marks[this.#mark.source] = this.#previousMark;
+    }
+    if (this.#payloads.length === 0) return;
+    for (let i = this.#payloads.length - 1; i >= 0; i--) {
+      table.index.setState(this.#firstRowId + i, RowState.absent);
+    }
+    table.index.rollbackTo(this.#firstRowId);
+  }
+
+  settle(error: QueueError | null): void {
+    if (error !== null) {
+      this.#reject(error);
+      return;
+    }
+    this.#resolve();
+    this.#table.notifyLive(this.#liveIds);
+  }
+}
+
+class RemoveOperation implements LogOperation {
+  readonly #table: TableState;
+  readonly #rowIds: number[];
+  readonly #resolve: () => void;
+  readonly #reject: (error: QueueError) => void;
+  #restored: number[] = [];
+
+  constructor(
+    table: TableState,
+    rowIds: number[],
+    resolve: () => void,
+    reject: (error: QueueError) => void,
+  ) {
+    this.#table = table;
+    this.#rowIds = rowIds;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  recordBytesMax(): number {
+    return 21 + 16 * this.#rowIds.length;
+  }
+
+  encode(encoder: BatchEncoder): void {
+    encoder.addRemove(this.#table.tableId, this.#rowIds);
+  }
+
+  commit(): void {
+    if (this.#table.dropped) return;
+    for (const rowId of this.#rowIds) this.#table.confirmRemoved(rowId);
+  }
+
+  revert(): void {
+    if (this.#table.dropped) return;
+    const restored: number[] = [];
+    for (let i = this.#rowIds.length - 1; i >= 0; i--) {
+      if (this.#table.unmarkRemoving(this.#rowIds[i])) restored.push(this.#rowIds[i]);
+    }
+    this.#restored = restored.reverse();
+  }
+
+  settle(error: QueueError | null): void {
+    if (error === null) {
+      this.#resolve();
+      return;
+    }
+    this.#reject(error);
+    this.#table.notifyLive(this.#restored);
+  }
+}
+
+class TruncateOperation implements LogOperation {
+  readonly #table: TableState;
+  readonly #belowRowId: number;
+  readonly #rowIds: number[];
+  readonly #resolve: () => void;
+  readonly #reject: (error: QueueError) => void;
+  #restored: number[] = [];
+
+  constructor(
+    table: TableState,
+    belowRowId: number,
+    rowIds: number[],
+    resolve: () => void,
+    reject: (error: QueueError) => void,
+  ) {
+    this.#table = table;
+    this.#belowRowId = belowRowId;
+    this.#rowIds = rowIds;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  recordBytesMax(): number {
+    return 21;
+  }
+
+  encode(encoder: BatchEncoder): void {
+    encoder.addTruncate(this.#table.tableId, this.#belowRowId);
+  }
+
+  commit(): void {
+    if (this.#table.dropped) return;
+    for (const rowId of this.#rowIds) this.#table.confirmRemoved(rowId);
+  }
+
+  revert(): void {
+    if (this.#table.dropped) return;
+    const restored: number[] = [];
+    for (let i = this.#rowIds.length - 1; i >= 0; i--) {
+      if (this.#table.unmarkRemoving(this.#rowIds[i])) restored.push(this.#rowIds[i]);
+    }
+    this.#restored = restored.reverse();
+  }
+
+  settle(error: QueueError | null): void {
+    if (error === null) {
+      this.#resolve();
+      return;
+    }
+    this.#reject(error);
+    this.#table.notifyLive(this.#restored);
+  }
+}
+
+/** Compaction's copy of a live row to the log's end, superseding the old record once durable. */
+export class CopyOperation implements LogOperation {
+  readonly #table: TableState;
+  readonly #rowId: number;
+  readonly #payload: Uint8Array;
+  readonly #resolve: () => void;
+  readonly #reject: (error: QueueError) => void;
+  #offset = 0;
+
+  constructor(
+    table: TableState,
+    rowId: number,
+    payload: Uint8Array,
+    resolve: () => void,
+    reject: (error: QueueError) => void,
+  ) {
+    this.#table = table;
+    this.#rowId = rowId;
+    this.#payload = payload;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  recordBytesMax(): number {
+    return rowDataOffset + this.#payload.length;
+  }
+
+  encode(encoder: BatchEncoder): void {
+    this.#offset = encoder.addRow(this.#table.tableId, this.#rowId, this.#payload);
+  }
+
+  commit(segment: Segment, batchOffset: number): void {
+    if (this.#table.dropped) return;
+    this.#table.commitCopy(
+      this.#rowId,
+      segment,
+      batchOffset + this.#offset,
+      rowDataOffset + this.#payload.length,
+    );
+  }
+
+  revert(): void {}
+
+  settle(error: QueueError | null): void {
+    if (error === null) this.#resolve();
+    else this.#reject(error);
+  }
+}
