@@ -105,8 +105,13 @@ function notSupportedNested(): QueueError {
   );
 }
 
-function limitValue(expr: Expr | null, params: readonly Value[], what: string): number {
-  if (expr === null) return Infinity;
+/** A LIMIT or OFFSET value; a missing clause means no limit (LIMIT) or 0 (OFFSET). */
+function limitValue(
+  expr: Expr | null,
+  params: readonly Value[],
+  what: "LIMIT" | "OFFSET",
+): number {
+  if (expr === null) return what === "OFFSET" ? 0 : Infinity;
   const value = evaluateConstant(expr, params);
   const number = typeof value === "bigint" ? Number(value) : value;
   if (typeof number !== "number" || !Number.isInteger(number) || number < 0) {

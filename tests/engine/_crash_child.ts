@@ -1,0 +1,64 @@
+/**
+ * A child process for crash_test.ts: works on a database with default
+ * (fdatasync) durability and prints one line per acknowledged effect, so
+ * the parent, after SIGKILLing it, knows what must have survived.
+ *
+ * Usage: `_crash_child.ts <directory> <run|hold> <firstValue> [holdAfter]`.
+ * Lines (each printed only after the statement resolved):
+ *   READY                       database open
+ *   INS <v> <rowId>             a row with value v is on disk
+ *   TAKE <rowId>                the consumer owns that row
+ *   END <rowId>                 queue_end of that row is on disk
+ *   RELAY <sourceRowId> <n>     relayed INSERT into dst with mark (0,'a',id); affectedRows n
+ *   HOLD <rowId>                (hold mode) owns that row and stops working
+ * In "run" mode it loops until killed; in "hold" mode it stops after
+ * `holdAfter` values owning one row, and waits to be killed.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { open } from "../../mod.ts";
+
+const [directory, mode, firstValueText, holdAfterText] = process.argv.slice(2);
+const firstValue = Number(firstValueText);
+const holdAfter = Number(holdAfterText ?? "0");
+
+function say(line: string): void {
+  process.stdout.write(line + "\n");
+}
+
+const db = await open(directory);
+await db.sql`CREATE TABLE IF NOT EXISTS q (v INT NOT NULL) ENGINE=QUEUE`;
+await db.sql`CREATE TABLE IF NOT EXISTS dst (v INT NOT NULL) ENGINE=QUEUE`;
+const consumer = db.session();
+const relay = db.session();
+say("READY");
+
+async function take(): Promise<number> {
+  const [w] = await consumer.sql`SELECT queue_wait('q', 0) AS got`;
+  if (w.got !== 1) return 0;
+  const [{ id }] = await consumer.sql`SELECT queue_rowid() AS id`;
+  say(`TAKE ${id}`);
+  return id;
+}
+
+for (let v = firstValue; mode === "run" || v < firstValue + holdAfter; v++) {
+  const inserted = await db.sql`INSERT INTO q (v) VALUES (${v})`;
+  say(`INS ${v} ${inserted.insertId}`);
+  if (v % 3 === 0) {
+    const id = await take();
+    if (id !== 0) {
+      await consumer.sql`SELECT queue_end()`;
+      say(`END ${id}`);
+    }
+  }
+  if (v % 4 === 0) {
+    await relay.sql`SELECT queue_set_srcid(0, 'a', ${v})`;
+    const relayed = await relay.sql`INSERT INTO dst (v) VALUES (${v})`;
+    say(`RELAY ${v} ${relayed.affectedRows}`);
+  }
+}
+const held = await take();
+say(`HOLD ${held}`);
+await new Promise(() => {});
