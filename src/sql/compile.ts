@@ -23,6 +23,11 @@
  *   arithmetic or bitwise operator they are the unsigned integer they spell
  *   (MySQL's numeric context). Compared with a number they are read as text.
  * - Predicates give 1, 0 or NULL; three-valued logic (`NULL AND 0` = 0).
+ * - Evaluation order follows MySQL's (it decides whether an overflow on one
+ *   side surfaces): a NULL left operand of `|`, `&`, XOR or a comparison
+ *   answers NULL without evaluating the right one; the other operators
+ *   evaluate both sides. BETWEEN compares its three arguments as numbers as
+ *   soon as one is numeric (by type, MySQL's aggregation); IN compares pair by pair.
  *
  * @module
  */
@@ -31,6 +36,7 @@ import { QueueError } from "../errors.ts";
 import type { BinaryOp, Expr, Value } from "./ast.ts";
 import {
   bytesToText,
+  compareNumbers,
   compareValues,
   doubleToText,
   isDoubleValue,
@@ -260,12 +266,10 @@ function negate(value: Value): Value {
   }
   const number = valueToNumber(value);
   if (typeof number === "number") return number === 0 ? 0 : -number;
-  const result = -number;
-  if (result < int64Min) {
-    // MySQL switches to DECIMAL below BIGINT; q4d gives a double.
-    return Number(result);
-  }
-  return fromBigInt(result);
+  // MySQL negates an UNSIGNED value into DECIMAL; q4d gives a double.
+  if (number > int64Max) return Number(-number);
+  // -(-2^63) is DECIMAL 2^63 in MySQL; here the (unsigned-sized) bigint 2^63.
+  return fromBigInt(-number);
 }
 
 function invertBits(value: Value): Value {
@@ -313,12 +317,17 @@ function compare(op: BinaryOp, a: Value, b: Value): Value {
   return comparisonHolds(op, compareValues(a, b)) ? 1 : 0;
 }
 
-/** A compiled comparison; typed fast paths for two numbers, the general rule otherwise. */
+/**
+ * A compiled comparison; typed fast paths for two numbers, the general rule
+ * otherwise. A NULL left side answers NULL without evaluating the right one
+ * (MySQL's evaluation order: an error on the right then does not surface).
+ */
 function compileComparison(op: BinaryOp, left: RowAccessor, right: RowAccessor): RowAccessor {
   switch (op) {
     case "=":
       return (row, params) => {
         const a = left(row, params);
+        if (a === null) return null;
         const b = right(row, params);
         if (typeof a === "number" && typeof b === "number") return a === b ? 1 : 0;
         return compare(op, a, b);
@@ -326,6 +335,7 @@ function compileComparison(op: BinaryOp, left: RowAccessor, right: RowAccessor):
     case "<>":
       return (row, params) => {
         const a = left(row, params);
+        if (a === null) return null;
         const b = right(row, params);
         if (typeof a === "number" && typeof b === "number") return a !== b ? 1 : 0;
         return compare(op, a, b);
@@ -333,6 +343,7 @@ function compileComparison(op: BinaryOp, left: RowAccessor, right: RowAccessor):
     case "<":
       return (row, params) => {
         const a = left(row, params);
+        if (a === null) return null;
         const b = right(row, params);
         if (typeof a === "number" && typeof b === "number") return a < b ? 1 : 0;
         return compare(op, a, b);
@@ -340,6 +351,7 @@ function compileComparison(op: BinaryOp, left: RowAccessor, right: RowAccessor):
     case "<=":
       return (row, params) => {
         const a = left(row, params);
+        if (a === null) return null;
         const b = right(row, params);
         if (typeof a === "number" && typeof b === "number") return a <= b ? 1 : 0;
         return compare(op, a, b);
@@ -347,6 +359,7 @@ function compileComparison(op: BinaryOp, left: RowAccessor, right: RowAccessor):
     case ">":
       return (row, params) => {
         const a = left(row, params);
+        if (a === null) return null;
         const b = right(row, params);
         if (typeof a === "number" && typeof b === "number") return a > b ? 1 : 0;
         return compare(op, a, b);
@@ -354,6 +367,7 @@ function compileComparison(op: BinaryOp, left: RowAccessor, right: RowAccessor):
     case ">=":
       return (row, params) => {
         const a = left(row, params);
+        if (a === null) return null;
         const b = right(row, params);
         if (typeof a === "number" && typeof b === "number") return a >= b ? 1 : 0;
         return compare(op, a, b);
@@ -414,7 +428,7 @@ export function likePattern(pattern: string, escape: string | null): RegExp {
 }
 
 function escapeRegExp(character: string): string {
-  return /[\\^$.*+?()[\]{}|/-]/.test(character) ? "\\" + character : character;
+  return /[\\^$.*+?()[\]{}|]/.test(character) ? "\\" + character : character;
 }
 
 function escapeCharacter(value: Value): string | null {
@@ -456,6 +470,33 @@ function compileLike(expr: Extract<Expr, { kind: "like" }>, scope: CompileScope)
   return fold(accessor, operand.constant && pattern.constant && escape.constant);
 }
 
+/** Whether an expression reads no column and no parameter. */
+function isColumnFree(expr: Expr): boolean {
+  switch (expr.kind) {
+    case "literal":
+      return true;
+    case "param":
+    case "column":
+    case "count_star":
+      return false;
+    case "unary":
+      return isColumnFree(expr.operand);
+    case "binary":
+      return isColumnFree(expr.left) && isColumnFree(expr.right);
+    case "is":
+      return isColumnFree(expr.operand);
+    case "in":
+      return isColumnFree(expr.operand) && expr.list.every(isColumnFree);
+    case "between":
+      return isColumnFree(expr.operand) && isColumnFree(expr.low) && isColumnFree(expr.high);
+    case "like":
+      return isColumnFree(expr.operand) && isColumnFree(expr.pattern) &&
+        (expr.escape === null || isColumnFree(expr.escape));
+    case "call":
+      return expr.args.every(isColumnFree);
+  }
+}
+
 function compileIn(expr: Extract<Expr, { kind: "in" }>, scope: CompileScope): Compiled {
   const operand = compileNode(expr.operand, scope);
   const items = expr.list.map((item) => compileNode(item, scope));
@@ -485,7 +526,11 @@ function compileIn(expr: Extract<Expr, { kind: "in" }>, scope: CompileScope): Co
     };
     return fold(accessor, operand.constant);
   }
+  // A list of constants that failed to fold (an overflow) fails as a whole, as MySQL
+  // evaluates a constant list up front.
+  const listFails = expr.list.every(isColumnFree);
   const accessor: RowAccessor = (row, params) => {
+    if (listFails) { for (const item of items) item.accessor(row, params); }
     const value = operand.accessor(row, params);
     if (value === null) return null;
     let sawNull = false;
@@ -520,15 +565,37 @@ function compileHexComparison(
   const rightNumber = isHexLiteral(expr.right)
     ? numericOperand(expr.right, scope).accessor([], [])
     : null;
-  const isNumber = (value: Value): boolean =>
-    typeof value === "number" || typeof value === "bigint" || typeof value === "boolean";
   return (row, params) => {
     let a = left(row, params);
+    if (a === null && op !== "<=>") return null;
     let b = right(row, params);
     if (leftNumber !== null && isNumber(b)) a = leftNumber;
     if (rightNumber !== null && isNumber(a)) b = rightNumber;
     return compare(op, a, b);
   };
+}
+
+/**
+ * Whether MySQL types this expression as a number whatever its value (so
+ * even its NULL makes BETWEEN compare numerically): numeric literals and
+ * every operator and function result. Columns and parameters: by value.
+ */
+function isNumericTyped(expr: Expr): boolean {
+  if (expr.kind === "literal") {
+    return typeof expr.value === "number" || typeof expr.value === "bigint";
+  }
+  return expr.kind !== "column" && expr.kind !== "param";
+}
+
+function isNumber(value: Value): boolean {
+  return typeof value === "number" || typeof value === "bigint" || typeof value === "boolean";
+}
+
+/** BETWEEN's comparison: numerically (exact for two integers) when `numeric`, else MySQL's rule. */
+function compareBetween(a: NonNull, b: NonNull, numeric: boolean): number {
+  if (!numeric) return compareValues(a, b);
+  if (isNumber(a) && isNumber(b)) return compareNumbers(valueToNumber(a), valueToNumber(b));
+  return compareNumbers(Number(valueToNumber(a)), Number(valueToNumber(b)));
 }
 
 /** Three-valued AND on evaluated sides. */
@@ -574,8 +641,9 @@ function compileBinary(expr: Extract<Expr, { kind: "binary" }>, scope: CompileSc
     case "xor":
       accessor = (row, params) => {
         const a = left(row, params);
+        if (a === null) return null;
         const b = right(row, params);
-        if (a === null || b === null) return null;
+        if (b === null) return null;
         return isTruthy(a) !== isTruthy(b) ? 1 : 0;
       };
       break;
@@ -606,7 +674,12 @@ function compileBinary(expr: Extract<Expr, { kind: "binary" }>, scope: CompileSc
     case "^":
     case "<<":
     case ">>":
-      accessor = (row, params) => bitwise(op, left(row, params), right(row, params));
+      accessor = op === "|" || op === "&"
+        ? (row, params) => {
+          const a = left(row, params);
+          return a === null ? null : bitwise(op, a, right(row, params));
+        }
+        : (row, params) => bitwise(op, left(row, params), right(row, params));
       break;
     default:
       accessor = isHexLiteral(expr.left) || isHexLiteral(expr.right)
@@ -671,13 +744,26 @@ function compileNode(expr: Expr, scope: CompileScope): Compiled {
       const low = compileNode(expr.low, scope);
       const high = compileNode(expr.high, scope);
       const negated = expr.negated;
+      const typedNumeric = isNumericTyped(expr.operand) || isNumericTyped(expr.low) ||
+        isNumericTyped(expr.high);
       const accessor: RowAccessor = (row, params) => {
         const value = operand.accessor(row, params);
         if (value === null) return null;
         const lowValue = low.accessor(row, params);
         const highValue = high.accessor(row, params);
-        const aboveLow = lowValue === null ? null : compareValues(value, lowValue) >= 0 ? 1 : 0;
-        const belowHigh = highValue === null ? null : compareValues(value, highValue) <= 0 ? 1 : 0;
+        // MySQL compares BETWEEN's three arguments as one type: numbers as soon as one is a number.
+        const numeric = typedNumeric || isNumber(value) || isNumber(lowValue) ||
+          isNumber(highValue);
+        const aboveLow = lowValue === null
+          ? null
+          : compareBetween(value, lowValue, numeric) >= 0
+          ? 1
+          : 0;
+        const belowHigh = highValue === null
+          ? null
+          : compareBetween(value, highValue, numeric) <= 0
+          ? 1
+          : 0;
         const result = and3(aboveLow, belowHigh);
         return negated ? not(result) : result;
       };

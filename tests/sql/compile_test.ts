@@ -110,6 +110,8 @@ describe("operators", () => {
     ["10 LIKE '1%'", 1],
     ["'😀x' LIKE '_x'", 1],
     ["'a.c' LIKE 'a.c'", 1],
+    ["'-x/' LIKE '-%/'", 1],
+    ["'(a]{' LIKE '(_]{'", 1],
     ["'abc' LIKE 'a.c'", 0],
     ["NULL LIKE 'a'", null],
     ["3 IN (1, 2, 3)", 1],
