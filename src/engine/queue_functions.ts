@@ -192,7 +192,12 @@ async function queueWait(
     if (tableName === "") {
       throw new QueueError("ER_WRONG_ARGUMENTS", `queue_wait(): empty table name in '${arg}'`);
     }
-    parsed.push({ tableName, text: colon < 0 ? "" : arg.slice(colon + 1) });
+    const text = colon < 0 ? "" : arg.slice(colon + 1);
+    if (colon >= 0 && text.trim() === "") {
+      // 't:' is a condition with nothing in it, not the plain table 't'.
+      throw new QueueError("ER_PARSE_ERROR", `queue_wait(): empty condition after ':' in '${arg}'`);
+    }
+    parsed.push({ tableName, text });
   }
   const tables: QueueTable[] = [];
   for (const { tableName } of parsed) {
