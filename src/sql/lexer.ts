@@ -75,6 +75,17 @@ const operators: readonly string[] = [
   ".",
 ];
 
+/** Operators grouped by first character code, longest first. */
+const operatorsByFirst: ReadonlyMap<number, readonly string[]> = (() => {
+  const map = new Map<number, string[]>();
+  for (const op of operators) {
+    const list = map.get(op.charCodeAt(0)) ?? [];
+    list.push(op);
+    map.set(op.charCodeAt(0), list);
+  }
+  return map;
+})();
+
 const twoPow64 = 1n << 64n;
 
 function isDigit(code: number): boolean {
@@ -323,10 +334,13 @@ export function tokenize(text: string): Token[] {
       continue;
     }
     let matched = "";
-    for (const op of operators) {
-      if (text.startsWith(op, index)) {
-        matched = op;
-        break;
+    const candidates = operatorsByFirst.get(code);
+    if (candidates !== undefined) {
+      for (const op of candidates) {
+        if (op.length === 1 || text.startsWith(op, index)) {
+          matched = op;
+          break;
+        }
       }
     }
     if (matched === "") throw syntaxError(text, start, "unexpected character");
