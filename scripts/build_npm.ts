@@ -171,6 +171,9 @@ function check(condition: boolean, message: string): void {
 /**
  * `deno pack` into `dist/`, unpacked to `dist/package/` for post-processing.
  * `--allow-dirty`: the build runs on working trees too; CI's clone is clean.
+ * `--no-source-maps`: the inline maps carried every source again and the
+ * build machine's absolute paths (295 KB against 81 KB packed); the emitted
+ * JavaScript keeps the source's layout and comments, so it reads as is.
  */
 async function packWithDeno(): Promise<string> {
   await Deno.remove(distDir, { recursive: true }).catch((error) => {
@@ -178,7 +181,17 @@ async function packWithDeno(): Promise<string> {
   });
   await Deno.mkdir(distDir, { recursive: true });
   const rawTarball = join(distDir, "deno-pack.tgz");
-  await run(Deno.execPath(), ["pack", "--allow-dirty", "--output", rawTarball]);
+  await run(Deno.execPath(), [
+    "pack",
+    "--allow-dirty",
+    "--no-source-maps",
+    "--output",
+    rawTarball,
+  ]);
+  console.log(
+    "(a 'Could not generate types' line names a module outside the public types; " +
+      "the .d.ts graph is checked below)",
+  );
   await run("tar", ["-xzf", rawTarball, "-C", distDir]);
   await Deno.remove(rawTarball);
   return join(distDir, "package");
