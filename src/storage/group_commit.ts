@@ -184,4 +184,3 @@ export class GroupCommit {
     for (const waiter of waiters) waiter();
   }
 }
-

@@ -269,7 +269,7 @@ export async function openStore(directory: string, options: StoreOpenOptions): P
       await fs.remove(`${directory}/${catalogTempFileName}`);
     }
     const loaded = catalog;
-    let tables = new Map<number, TableState>();
+    const tables = new Map<number, TableState>();
     const store = new StoreImpl(
       fs,
       directory,
@@ -288,7 +288,6 @@ export async function openStore(directory: string, options: StoreOpenOptions): P
     const report = await recoverLog(segments, tables);
     if (segments.list.length === 0) await segments.create(1);
     Object.assign(store.recovery, report);
-    tables = new Map();
     return store;
   } catch (error) {
     await segments.closeAll();
