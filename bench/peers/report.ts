@@ -59,7 +59,10 @@ export interface PeerRunReport {
 }
 
 function ratio(numerator: number | undefined, denominator: number | undefined): number | null {
-  if (numerator === undefined || denominator === undefined || denominator === 0) return null;
+  if (
+    numerator === undefined || denominator === undefined || !Number.isFinite(numerator) ||
+    !Number.isFinite(denominator) || denominator === 0
+  ) return null;
   return numerator / denominator;
 }
 
@@ -86,7 +89,7 @@ function rate(value: number | undefined): string {
 }
 
 function milliseconds(value: number | undefined): string {
-  return value === undefined ? "-" : value.toFixed(2);
+  return value === undefined || !Number.isFinite(value) ? "-" : value.toFixed(2);
 }
 
 function times(value: number | null | undefined): string {

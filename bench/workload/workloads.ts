@@ -195,7 +195,60 @@ async function openConsumers(system: QueueSystem, count: number): Promise<QueueC
 }
 
 async function closeConsumers(consumers: readonly QueueConsumer[]): Promise<void> {
-  await Promise.all(consumers.map((consumer) => consumer.close()));
+  await withTimeout(
+    Promise.all(consumers.map((consumer) => consumer.close())),
+    closeTimeoutMs,
+    "closing the consumers",
+  );
+}
+
+/** How often the watchdog looks for a phase that stopped moving. */
+const watchdogIntervalMs = 500;
+/** Extra time past stallMs before a silent phase counts as hung (a call that never settles). */
+const hangMarginMs = 5_000;
+/** Longest wait for a system's close() before the run moves on. */
+const closeTimeoutMs = 30_000;
+
+/**
+ * Settles with `work`, or rejects once nothing has progressed for
+ * stallMs + pollMs + hangMarginMs: a produce, consume or ack that never
+ * settles (an engine bug) fails the workload instead of hanging the run.
+ */
+async function guard<T>(work: Promise<T>, state: PhaseState, options: WorkloadOptions): Promise<T> {
+  const hangMs = options.stallMs + options.pollMs + hangMarginMs;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      const silentMs = performance.now() - state.lastProgressAtMs;
+      if (silentMs > hangMs) {
+        state.failure ??= new Error(
+          `no progress for ${silentMs.toFixed(0)} ms: a call never settled`,
+        );
+        reject(state.failure);
+      }
+    }, watchdogIntervalMs);
+  });
+  try {
+    return await Promise.race([work, hung]);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Rejects when `promise` has not settled within `timeoutMs`. */
+async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not settle in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function rethrow(state: PhaseState): void {
@@ -213,7 +266,7 @@ export async function runInsert(
 ): Promise<InsertResult> {
   const state = newState();
   const startMs = performance.now();
-  await runProducers(system, options, options.rowCount, state);
+  await guard(runProducers(system, options, options.rowCount, state), state, options);
   const endMs = performance.now();
   rethrow(state);
   return throughput(options.rowCount, endMs - startMs);
@@ -231,7 +284,7 @@ export async function runDrain(
   const startMs = performance.now();
   state.lastProgressAtMs = startMs;
   try {
-    const outcome = await runConsumers(consumers, options, log, state);
+    const outcome = await guard(runConsumers(consumers, options, log, state), state, options);
     rethrow(state);
     return { ...throughput(log.distinctCount, outcome.lastAckAtMs - startMs), check: log.check() };
   } finally {
@@ -253,12 +306,16 @@ export async function runMixed(
   const startMs = performance.now();
   state.lastProgressAtMs = startMs;
   try {
-    const [, outcome] = await Promise.all([
-      runProducers(system, options, options.rowCount, state, sentAtMs),
-      runConsumers(consumers, options, log, state, (id, atMs) => {
-        latenciesMs[latencyCount++] = atMs - sentAtMs[id];
-      }),
-    ]);
+    const [, outcome] = await guard(
+      Promise.all([
+        runProducers(system, options, options.rowCount, state, sentAtMs),
+        runConsumers(consumers, options, log, state, (id, atMs) => {
+          latenciesMs[latencyCount++] = atMs - sentAtMs[id];
+        }),
+      ]),
+      state,
+      options,
+    );
     rethrow(state);
     const sorted = latenciesMs.subarray(0, latencyCount).sort();
     return {
@@ -280,15 +337,15 @@ async function fillBacklog(
   rowCount: number,
 ): Promise<boolean> {
   const produceMany = system.produceMany?.bind(system);
+  const state = newState();
   if (!produceMany) {
-    const state = newState();
-    await runProducers(system, { ...options, rowCount }, rowCount, state);
+    await guard(runProducers(system, { ...options, rowCount }, rowCount, state), state, options);
     rethrow(state);
     return false;
   }
   let nextId = 1;
   const loop = async (): Promise<void> => {
-    while (nextId <= rowCount) {
+    while (state.failure === undefined && nextId <= rowCount) {
       const firstId = nextId;
       const lastId = Math.min(rowCount, firstId + options.backlogBatchRowCount - 1);
       nextId = lastId + 1;
@@ -297,9 +354,10 @@ async function fillBacklog(
         messages.push({ id, body: makeBody(id, options.bodyBytes) });
       }
       await produceMany(messages);
+      state.lastProgressAtMs = performance.now();
     }
   };
-  await Promise.all(Array.from({ length: options.producerCount }, loop));
+  await guard(Promise.all(Array.from({ length: options.producerCount }, loop)), state, options);
   return true;
 }
 
@@ -352,7 +410,7 @@ export async function runWorkloads(
       log(`  ${label}: failed: ${describe(error)}`);
     } finally {
       try {
-        await system?.close();
+        if (system) await withTimeout(system.close(), closeTimeoutMs, `${system.name} close()`);
       } catch (error) {
         results.errors[`${label} close`] = describe(error);
       }
