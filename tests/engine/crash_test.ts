@@ -76,7 +76,7 @@ function runAndKill(
       while ((newline = pending.indexOf("\n")) >= 0) {
         const line = pending.slice(0, newline);
         pending = pending.slice(newline + 1);
-        if (killed) continue; // printed after the kill decision, possibly after the signal
+        // Lines printed after the kill decision still count: the child did that much before dying.
         lineCount++;
         const [kind, a, b] = line.split(" ");
         if (kind === "INS") log.inserted.set(Number(a), Number(b));
@@ -84,7 +84,7 @@ function runAndKill(
         else if (kind === "END") log.ended.add(Number(a));
         else if (kind === "RELAY") log.relayed.push([Number(a), Number(b)]);
         else if (kind === "HOLD") log.held = Number(a);
-        if (killWhen(line, lineCount)) {
+        if (!killed && killWhen(line, lineCount)) {
           killed = true;
           child.kill("SIGKILL");
         }
