@@ -93,7 +93,8 @@ function milliseconds(value: number | undefined): string {
 }
 
 function times(value: number | null | undefined): string {
-  return value === null || value === undefined ? "n/a" : `${value.toFixed(2)}x`;
+  if (value === null || value === undefined) return "n/a";
+  return `${value < 0.1 ? value.toPrecision(2) : value.toFixed(2)}x`;
 }
 
 function mebibytes(bytes: number): string {
