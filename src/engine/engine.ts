@@ -141,28 +141,32 @@ export class Engine implements QueueHost {
     return this.#closing;
   }
 
-  /** Runs one bound statement in a session. */
-  async run(session: SessionState, prepared: Prepared, params: readonly Value[]): Promise<Result> {
+  /**
+   * Runs one bound statement in a session. Not `async`: the hot statements
+   * return their own promise, saving a layer per call; a synchronous throw
+   * is turned into a rejection by the caller (`database.ts`).
+   */
+  run(session: SessionState, prepared: Prepared, params: readonly Value[]): Promise<Result> {
     session.checkOpen();
     this.#checkOpen();
     const statement = prepared.statement;
     switch (statement.kind) {
       case "select":
-        return await executeSelect(this, session, prepared, params);
+        return executeSelect(this, session, prepared, params);
       case "insert":
-        return await executeInsert(this, session, prepared, params);
+        return executeInsert(this, session, prepared, params);
       case "delete":
-        return await executeDelete(this, session, prepared, params);
+        return executeDelete(this, session, prepared, params);
       case "show_tables":
-        return executeShowTables([...this.#tables.keys()], statement, params);
+        return Promise.resolve(executeShowTables([...this.#tables.keys()], statement, params));
       case "create_table":
-        return await this.#createTable(statement);
+        return this.#createTable(statement);
       case "drop_table":
-        return await this.#dropTables(statement);
+        return this.#dropTables(statement);
       case "truncate":
-        return await this.#truncate(statement);
+        return this.#truncate(statement);
       case "alter_table":
-        return await this.#alterTable(statement);
+        return this.#alterTable(statement);
     }
   }
 

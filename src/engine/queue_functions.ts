@@ -167,8 +167,10 @@ async function queueWait(
     throw new QueueError("ER_WRONG_ARGUMENTS", "queue_wait(): this session is already waiting");
   }
   // Q4M finishes the previous row first, even when this call then fails.
-  await queueEnd(session);
-  session.checkOpen();
+  if (session.ownerMode) {
+    await queueEnd(session);
+    session.checkOpen();
+  }
   let timeoutSeconds = waitTimeoutSecondsDefault;
   let conditionArgs = args;
   const last = args.length > 1 ? args[args.length - 1] : undefined;

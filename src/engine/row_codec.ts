@@ -26,6 +26,9 @@ const tagUint64 = 4;
 const tagText = 5;
 const tagBytes = 6;
 
+/** Texts up to this length that are pure ASCII are decoded without TextDecoder (cheaper). */
+const asciiFastPathBytesMax = 256;
+
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -187,7 +190,7 @@ function readValue(
 
 function decodeText(bytes: Uint8Array): string {
   // Short ASCII is the common case; skip the decoder's call overhead for it.
-  if (bytes.length <= 64) {
+  if (bytes.length <= asciiFastPathBytesMax) {
     let ascii = true;
     for (let i = 0; i < bytes.length; i++) {
       if (bytes[i] >= 0x80) {

@@ -323,7 +323,7 @@ export async function executeSelect(
   params: readonly Value[],
 ): Promise<Result> {
   const statement = prepared.statement as Statement_<"select">;
-  if (statement.from === null) return await selectWithoutTable(host, session, statement, params);
+  if (statement.from === null) return await selectWithoutTable(host, session, prepared, params);
   const table = host.requireTable(statement.from);
   const plan = planSelect(prepared, table);
   const offset = limitValue(statement.offset, params, "OFFSET");
@@ -359,32 +359,53 @@ export async function executeSelect(
   return result;
 }
 
-async function selectWithoutTable(
-  host: QueueHost,
-  session: SessionState,
-  statement: Statement_<"select">,
-  params: readonly Value[],
-): Promise<Result> {
-  if (statement.where !== null && !isTruthy(evaluateConstant(statement.where, params))) return [];
-  const row: Row = {};
-  for (const item of statement.items as SelectItem[]) {
-    if (item.kind === "star") {
-      throw new QueueError("ER_NO_TABLES_USED", "No tables used");
-    }
+/** A select-list item of a SELECT without FROM: a queue function call or a constant. */
+type NoTableItem =
+  | { name: string; call: string; args: RowAccessor[] }
+  | { name: string; call: null; value: RowAccessor };
+
+const noTablePlans = new WeakMap<Prepared, NoTableItem[]>();
+
+function planWithoutTable(prepared: Prepared): NoTableItem[] {
+  const cached = noTablePlans.get(prepared);
+  if (cached !== undefined) return cached;
+  const statement = prepared.statement as Statement_<"select">;
+  const items = (statement.items as SelectItem[]).map((item): NoTableItem => {
+    if (item.kind === "star") throw new QueueError("ER_NO_TABLES_USED", "No tables used");
     const expr = item.expr;
     if (expr.kind === "call" && queueFunctionNames.has(expr.name)) {
       if (expr.args.some(containsQueueCall)) throw notSupportedNested();
-      const args = expr.args.map((arg) => evaluateConstant(arg, params));
-      row[item.name] = await callQueueFunction(host, session, expr.name, args);
-    } else if (expr.kind === "count_star") {
-      row[item.name] = 0;
-    } else {
-      if (containsQueueCall(expr)) throw notSupportedNested();
-      row[item.name] = evaluateConstant(expr, params);
+      return { name: item.name, call: expr.name, args: expr.args.map(valueAccessor) };
     }
-  }
+    if (expr.kind === "count_star") return { name: item.name, call: null, value: () => 0 };
+    return { name: item.name, call: null, value: valueAccessor(expr) };
+  });
+  noTablePlans.set(prepared, items);
+  return items;
+}
+
+async function selectWithoutTable(
+  host: QueueHost,
+  session: SessionState,
+  prepared: Prepared,
+  params: readonly Value[],
+): Promise<Result> {
+  const statement = prepared.statement as Statement_<"select">;
+  const items = planWithoutTable(prepared);
+  if (statement.where !== null && !isTruthy(evaluateConstant(statement.where, params))) return [];
   const offset = limitValue(statement.offset, params, "OFFSET");
   const limit = limitValue(statement.limit, params, "LIMIT");
+  const row: Row = {};
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item.call === null) {
+      row[item.name] = item.value(emptyRow, params);
+    } else {
+      const args = item.args.map((arg) => arg(emptyRow, params));
+      const value = callQueueFunction(host, session, item.call, args);
+      row[item.name] = value instanceof Promise ? await value : value;
+    }
+  }
   return offset === 0 && limit > 0 ? [row] : [];
 }
 

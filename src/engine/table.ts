@@ -110,16 +110,14 @@ export class QueueTable {
   }
 
   /**
-   * The compiled condition for `text` (cached, least recently used evicted).
+   * The compiled condition for `text` (cached; the oldest is evicted past the limit).
    * ER_PARSE_ERROR / ER_BAD_FIELD_ERROR when it does not compile.
    */
   condition(text: string): Condition {
+    // Oldest-first eviction; a hit does not reorder (that would cost a
+    // delete + set on every queue_wait).
     const cached = this.#conditions.get(text);
-    if (cached !== undefined) {
-      this.#conditions.delete(text);
-      this.#conditions.set(text, cached);
-      return cached;
-    }
+    if (cached !== undefined) return cached;
     let matches: Condition["matches"] = null;
     if (text !== "") {
       if (text.trim() === "") {
