@@ -38,30 +38,50 @@ export interface ColumnDef {
 
 /** Binary operators, canonical spelling ("&&" → "and", "MOD" → "%", "!=" → "<>"). */
 export type BinaryOp =
-  | "or" | "xor" | "and"
-  | "=" | "<=>" | "<>" | "<" | "<=" | ">" | ">="
-  | "|" | "&" | "<<" | ">>" | "+" | "-" | "*" | "/" | "div" | "%" | "^";
+  | "or"
+  | "xor"
+  | "and"
+  | "="
+  | "<=>"
+  | "<>"
+  | "<"
+  | "<="
+  | ">"
+  | ">="
+  | "|"
+  | "&"
+  | "<<"
+  | ">>"
+  | "+"
+  | "-"
+  | "*"
+  | "/"
+  | "div"
+  | "%"
+  | "^";
 
 /** Unary operators: "-" negation, "~" bit inversion, "not" (NOT and !). */
 export type UnaryOp = "-" | "~" | "not";
 
 /** An expression node. `start`/`end` are byte offsets in the statement text. */
-export type Expr = (
-  | { kind: "literal"; value: Value }
-  /** A bound parameter (template hole or `?`), 0-based. */
-  | { kind: "param"; index: number }
-  | { kind: "column"; name: string; quoted: boolean }
-  | { kind: "unary"; op: UnaryOp; operand: Expr }
-  | { kind: "binary"; op: BinaryOp; left: Expr; right: Expr }
-  | { kind: "is"; operand: Expr; test: "true" | "false" | "null"; negated: boolean }
-  | { kind: "in"; operand: Expr; list: Expr[]; negated: boolean }
-  | { kind: "between"; operand: Expr; low: Expr; high: Expr; negated: boolean }
-  | { kind: "like"; operand: Expr; pattern: Expr; escape: Expr | null; negated: boolean }
-  /** A function call; `name` lower-cased (pow, queue_wait, ...). */
-  | { kind: "call"; name: string; args: Expr[] }
-  /** COUNT(*). */
-  | { kind: "count_star" }
-) & { start: number; end: number };
+export type Expr =
+  & (
+    | { kind: "literal"; value: Value }
+    /** A bound parameter (template hole or `?`), 0-based. */
+    | { kind: "param"; index: number }
+    | { kind: "column"; name: string; quoted: boolean }
+    | { kind: "unary"; op: UnaryOp; operand: Expr }
+    | { kind: "binary"; op: BinaryOp; left: Expr; right: Expr }
+    | { kind: "is"; operand: Expr; test: "true" | "false" | "null"; negated: boolean }
+    | { kind: "in"; operand: Expr; list: Expr[]; negated: boolean }
+    | { kind: "between"; operand: Expr; low: Expr; high: Expr; negated: boolean }
+    | { kind: "like"; operand: Expr; pattern: Expr; escape: Expr | null; negated: boolean }
+    /** A function call; `name` lower-cased (pow, queue_wait, ...). */
+    | { kind: "call"; name: string; args: Expr[] }
+    /** COUNT(*). */
+    | { kind: "count_star" }
+  )
+  & { start: number; end: number };
 
 /** One item of a SELECT list. */
 export type SelectItem =
