@@ -335,7 +335,12 @@ async function breakStaleLock(directory: string, privatePath: string): Promise<v
   }
   try {
     const lockPath = `${directory}/${lockFileName}`;
-    refuseLiveHolder(directory, await readHolderPid(lockPath));
+    const holderPid = await readHolderPid(lockPath);
+    // Gone already: another locker broke it and may be linking its own LOCK
+    // right now, which nothing here may remove. Only a LOCK seen stale while
+    // we hold LOCK.break (nobody can replace it meanwhile) is removed.
+    if (holderPid === null) return;
+    refuseLiveHolder(directory, holderPid);
     await unlinkIfPresent(lockPath);
   } finally {
     await releaseBreak();
