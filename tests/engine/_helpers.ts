@@ -11,10 +11,12 @@ import assert from "node:assert/strict";
 import * as nodeFs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import process from "node:process";
 import { Database, open, type OpenOptions, QueueError } from "../../mod.ts";
 import type { ErrorCode, Row } from "../../mod.ts";
 import { Engine, type EngineOptions } from "../../src/engine/engine.ts";
+import { prng, testSeed } from "../_random.ts";
+
+export { prng, testSeed };
 
 const temporaryRoot = nodeFs.mkdtempSync(path.join(os.tmpdir(), "q4d-engine-test-"));
 after(() => nodeFs.rmSync(temporaryRoot, { recursive: true, force: true }));
@@ -68,25 +70,6 @@ export function column(rows: readonly Row[], name: string): unknown[] {
 /** Resolves after one macrotask turn: every pending microtask (a synchronous-path statement) has run. */
 export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** A deterministic PRNG in [0, 1) (mulberry32). */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The seed of a randomised test: env Q4D_SEED when set, else random. */
-export function testSeed(): number {
-  const fromEnv = process.env.Q4D_SEED;
-  if (fromEnv !== undefined && fromEnv !== "") return Number(fromEnv) >>> 0;
-  return Math.floor(Math.random() * 0xffffffff) >>> 0;
 }
 
 /**

@@ -3,25 +3,13 @@
 // throw TypeError/RangeError. Seed from Q4D_SEED (printed on failure).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import process from "node:process";
 import { QueueError } from "../../src/errors.ts";
 import { compileExpr } from "../../src/sql/compile.ts";
 import type { Expr, Value } from "../../src/sql/ast.ts";
 import { parseExpression, parseStatement } from "../../src/sql/parser.ts";
+import { prng, testSeed } from "../_random.ts";
 
-const seed = Number(process.env.Q4D_SEED ?? Math.floor(Math.random() * 2 ** 31));
-
-/** mulberry32: small, fast, good enough to drive a fuzzer. */
-function random(seedValue: number): () => number {
-  let state = seedValue >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const seed = testSeed();
 
 const corpus = [
   "SELECT * FROM jobs",
@@ -164,7 +152,7 @@ function attempt(run: () => void, text: string): void {
 }
 
 test(`random and mutated SQL only ever fails with QueueError (seed ${seed})`, () => {
-  const next = random(seed);
+  const next = prng(seed);
   const caseCount = 6000;
   for (let i = 0; i < caseCount; i++) {
     const text = i % 3 === 0 ? randomTokens(next) : mutate(corpus[i % corpus.length], next);
@@ -179,7 +167,7 @@ test(`random and mutated SQL only ever fails with QueueError (seed ${seed})`, ()
 });
 
 test(`deep and long inputs fail cleanly (seed ${seed})`, () => {
-  const next = random(seed + 1);
+  const next = prng(seed + 1);
   for (let i = 0; i < 50; i++) {
     const depth = 200 + Math.floor(next() * 20000);
     const opener = fragments[Math.floor(next() * 8)] + "(";

@@ -23,26 +23,15 @@
 //   to -9223372036854775808 and `-(-9223372036854775808)` to DECIMAL.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import process from "node:process";
 import { spawnSync } from "node:child_process";
 import { QueueError } from "../../src/errors.ts";
 import { compileExpr } from "../../src/sql/compile.ts";
 import { parseExpression } from "../../src/sql/parser.ts";
 import type { Value } from "../../src/sql/ast.ts";
+import { prng, testSeed } from "../_random.ts";
 
-const seed = Number(process.env.Q4D_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const seed = testSeed();
 const expressionCount = 1500;
-
-function random(seedValue: number): () => number {
-  let state = seedValue >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Generator {
   constructor(private readonly next: () => number) {}
@@ -224,11 +213,12 @@ function mariadb(expressions: string[]): Outcome[] | null {
     maxBuffer: 64 * 1024 * 1024,
     timeout: 120_000,
   });
-  if (result.error !== undefined || (result.status !== 0 && result.stdout.trim() === "")) {
+  const stdout = typeof result.stdout === "string" ? result.stdout : "";
+  if (result.error !== undefined || (result.status !== 0 && stdout.trim() === "")) {
     return null;
   }
   const outcomes: Outcome[] = expressions.map(() => ({ error: true }));
-  const output = result.stdout.split("\n");
+  const output = stdout.split("\n");
   for (let i = 0; i < output.length; i++) {
     const marker = /^@@(\d+)$/.exec(output[i]);
     if (marker === null) continue;
@@ -257,7 +247,7 @@ function matches(value: Value, text: string): boolean {
 }
 
 test(`q4d expressions agree with MariaDB (seed ${seed})`, () => {
-  const generator = new Generator(random(seed));
+  const generator = new Generator(prng(seed));
   const expressions = Array.from({ length: expressionCount }, () => generator.expression());
   const outcomes = mariadb(expressions);
   if (outcomes === null) {

@@ -10,24 +10,13 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import process from "node:process";
 import { FaultFileSystem, type TornMode } from "../../src/io/fault_fs.ts";
 import { openStore } from "../../src/storage/store.ts";
 import type { Store, TableRows } from "../../src/storage/types.ts";
+import { prng, testSeed } from "../_random.ts";
 
 const caseCount = 1000;
 const tableNames = ["a", "b"];
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface TableModel {
   live: Map<number, string>;
@@ -70,7 +59,7 @@ function sameModel(a: Model, b: Model): boolean {
 }
 
 async function runCase(seed: number): Promise<void> {
-  const random = mulberry32(seed);
+  const random = prng(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
   const fs = new FaultFileSystem();
   const store = await openStore("/db", {
@@ -156,8 +145,7 @@ async function runCase(seed: number): Promise<void> {
 }
 
 test("after a crash at any sync point the log holds exactly the acknowledged state", async () => {
-  const fromEnv = process.env.Q4D_SEED;
-  const baseSeed = fromEnv === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(fromEnv);
+  const baseSeed = testSeed();
   for (let i = 0; i < caseCount; i++) {
     const seed = (baseSeed + i) >>> 0;
     try {
