@@ -44,17 +44,6 @@ export interface QueueStats {
   bytesRemoved: number;
 }
 
-/** The names queue functions are called by, lower-cased. */
-export const queueFunctionNames: ReadonlySet<string> = new Set([
-  "queue_wait",
-  "queue_end",
-  "queue_abort",
-  "queue_rowid",
-  "queue_set_srcid",
-  "queue_compact",
-  "queue_stats",
-]);
-
 /** Runs one queue function call. */
 export function callQueueFunction(
   host: QueueHost,

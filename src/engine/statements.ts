@@ -9,12 +9,18 @@
  */
 
 import type { Expr, OrderTerm, Prepared, SelectItem, Statement, Value } from "../sql/ast.ts";
-import { checkValue, compareForOrder, compileExpr, isTruthy } from "../sql/mod.ts";
+import {
+  checkValue,
+  compareForOrder,
+  compileExpr,
+  isTruthy,
+  queueFunctionNames,
+} from "../sql/mod.ts";
 import type { CompileScope, RowAccessor } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
 import { insertRowCountMax } from "../limits.ts";
 import { encodeRow } from "./row_codec.ts";
-import { callQueueFunction, queueFunctionNames } from "./queue_functions.ts";
+import { callQueueFunction } from "./queue_functions.ts";
 import type { QueueHost } from "./queue_functions.ts";
 import type { SessionState } from "./session_state.ts";
 import type { QueueTable } from "./table.ts";

@@ -57,8 +57,8 @@ export interface CompileScope {
   columnIndex(name: string, quoted: boolean): number;
 }
 
-/** Functions the engine executes itself; compileExpr refuses them. */
-const engineFunctions: ReadonlySet<string> = new Set([
+/** The queue functions: the engine executes them itself; compileExpr refuses them. */
+export const queueFunctionNames: ReadonlySet<string> = new Set([
   "queue_wait",
   "queue_end",
   "queue_abort",
@@ -779,7 +779,7 @@ function compileNode(expr: Expr, scope: CompileScope): Compiled {
 }
 
 function compileCall(expr: Extract<Expr, { kind: "call" }>, scope: CompileScope): Compiled {
-  if (engineFunctions.has(expr.name)) {
+  if (queueFunctionNames.has(expr.name)) {
     throw new QueueError("ER_NOT_SUPPORTED_YET", `${expr.name}() is not supported in this place`);
   }
   if (expr.name === "pow" || expr.name === "power") {

@@ -17,7 +17,7 @@ export type {
   UnaryOp,
   Value,
 } from "./ast.ts";
-export { compareForOrder, compileExpr, isTruthy } from "./compile.ts";
+export { compareForOrder, compileExpr, isTruthy, queueFunctionNames } from "./compile.ts";
 export type { CompileScope, RowAccessor } from "./compile.ts";
 export { ident, Identifier } from "./identifier.ts";
 export { parseExpression, parseStatement } from "./parser.ts";
