@@ -36,6 +36,7 @@ export type ErrorCode =
   | "ER_DISK_FULL"
   | "ER_ERROR_ON_WRITE"
   | "ER_ERROR_ON_READ"
+  | "ER_CANT_OPEN_FILE"
   | "ER_NOT_OWNER"
   | "ER_DB_LOCKED"
   | "ER_CORRUPT"

@@ -8,7 +8,7 @@
  */
 
 import { QueueError } from "../errors.ts";
-import type { DirectoryLock, FileSystem } from "../io/types.ts";
+import { type DirectoryLock, type FileSystem, IoError } from "../io/types.ts";
 import { segmentBytesDefault, segmentBytesMin } from "../limits.ts";
 import {
   type CatalogData,
@@ -222,6 +222,24 @@ class StoreImpl implements Store, TableContext {
 }
 
 /**
+ * Opens (creating if missing) the store in `directory`, recovering its log.
+ * A file-system failure on the way is a QueueError (ER_CANT_OPEN_FILE, or
+ * ER_DISK_FULL), never a bare IoError.
+ */
+export async function openStore(directory: string, options: StoreOpenOptions): Promise<Store> {
+  try {
+    return await openStoreChecked(directory, options);
+  } catch (error) {
+    if (!(error instanceof IoError)) throw error;
+    const code = error.errno === "ENOSPC" ? "ER_DISK_FULL" : "ER_CANT_OPEN_FILE";
+    throw new QueueError(code, `cannot open database '${directory}': ${error.message}`, {
+      path: error.path,
+      cause: error,
+    });
+  }
+}
+
+/**
  * Opens (creating if missing) the store in `directory`: takes the directory
  * lock (ER_DB_LOCKED when held), reads the catalog, recovers the log.
  *
@@ -234,7 +252,10 @@ class StoreImpl implements Store, TableContext {
  * await store.close();
  * ```
  */
-export async function openStore(directory: string, options: StoreOpenOptions): Promise<Store> {
+async function openStoreChecked(
+  directory: string,
+  options: StoreOpenOptions,
+): Promise<Store> {
   const fs = options.fs;
   const segmentBytes = options.segmentBytes ?? segmentBytesDefault;
   if (

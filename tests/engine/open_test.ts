@@ -1,0 +1,52 @@
+/**
+ * open(): bad directories and options are QueueErrors, a failed open holds
+ * no lock, and a damaged catalog is ER_CORRUPT rather than an empty database.
+ */
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as nodeFs from "node:fs";
+import * as path from "node:path";
+import { open } from "../../mod.ts";
+import { freshDirectory, rejectsCode } from "./_helpers.ts";
+
+describe("open", () => {
+  test("a path through a regular file is ER_CANT_OPEN_FILE", async () => {
+    const directory = freshDirectory();
+    nodeFs.mkdirSync(directory, { recursive: true });
+    const file = path.join(directory, "plain-file");
+    nodeFs.writeFileSync(file, "not a directory");
+    await rejectsCode(open(file), "ER_CANT_OPEN_FILE");
+    await rejectsCode(open(path.join(file, "below")), "ER_CANT_OPEN_FILE");
+    assert.equal(nodeFs.readFileSync(file, "utf8"), "not a directory");
+  });
+
+  test("bad options are ER_WRONG_ARGUMENTS and create nothing", async () => {
+    const directory = freshDirectory();
+    // deno-lint-ignore no-explicit-any
+    await rejectsCode(open(directory, { sync: "sometimes" as any }), "ER_WRONG_ARGUMENTS");
+    await rejectsCode(open(directory, { segmentBytes: 100 }), "ER_WRONG_ARGUMENTS");
+    await rejectsCode(open(directory, { segmentBytes: 1.5e6 + 0.5 }), "ER_WRONG_ARGUMENTS");
+    await rejectsCode(open(""), "ER_WRONG_ARGUMENTS");
+    assert.equal(nodeFs.existsSync(directory), false);
+  });
+
+  test("a damaged catalog is ER_CORRUPT, every time (a failed open keeps no lock)", async () => {
+    const directory = freshDirectory();
+    const db = await open(directory, { sync: "none" });
+    await db.sql`CREATE TABLE jobs (id INT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`INSERT INTO jobs VALUES (${1})`;
+    await db.close();
+    const catalogPath = path.join(directory, "catalog.json");
+    const good = nodeFs.readFileSync(catalogPath);
+    const damaged = new Uint8Array(good);
+    damaged[Math.floor(damaged.length / 2)] ^= 0x20;
+    nodeFs.writeFileSync(catalogPath, damaged);
+    await rejectsCode(open(directory), "ER_CORRUPT");
+    await rejectsCode(open(directory), "ER_CORRUPT");
+    nodeFs.writeFileSync(catalogPath, good);
+    const reopened = await open(directory);
+    assert.deepEqual([...(await reopened.sql`SELECT id FROM jobs`)], [{ id: 1 }]);
+    await reopened.close();
+  });
+});
