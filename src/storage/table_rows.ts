@@ -396,6 +396,7 @@ class AppendOperation implements LogOperation {
   }
 }
 
+/** Removal of rows: marked removing at once, confirmed when durable, live again on failure. */
 class RemoveOperation implements LogOperation {
   readonly #table: TableState;
   readonly #rowIds: number[];
@@ -447,13 +448,13 @@ class RemoveOperation implements LogOperation {
   }
 }
 
-class TruncateOperation implements LogOperation {
-  readonly #table: TableState;
+/**
+ * TRUNCATE: one record ("every id below this is removed") with the effects
+ * of removing each row that was live, undone the same way on failure.
+ */
+class TruncateOperation extends RemoveOperation {
+  readonly #tableId: number;
   readonly #belowRowId: number;
-  readonly #rowIds: number[];
-  readonly #resolve: () => void;
-  readonly #reject: (error: QueueError) => void;
-  #restored: number[] = [];
 
   constructor(
     table: TableState,
@@ -462,42 +463,17 @@ class TruncateOperation implements LogOperation {
     resolve: () => void,
     reject: (error: QueueError) => void,
   ) {
-    this.#table = table;
+    super(table, rowIds, resolve, reject);
+    this.#tableId = table.tableId;
     this.#belowRowId = belowRowId;
-    this.#rowIds = rowIds;
-    this.#resolve = resolve;
-    this.#reject = reject;
   }
 
-  recordBytesMax(): number {
+  override recordBytesMax(): number {
     return 21;
   }
 
-  encode(encoder: BatchEncoder): void {
-    encoder.addTruncate(this.#table.tableId, this.#belowRowId);
-  }
-
-  commit(): void {
-    if (this.#table.dropped) return;
-    for (const rowId of this.#rowIds) this.#table.confirmRemoved(rowId);
-  }
-
-  revert(): void {
-    if (this.#table.dropped) return;
-    const restored: number[] = [];
-    for (let i = this.#rowIds.length - 1; i >= 0; i--) {
-      if (this.#table.unmarkRemoving(this.#rowIds[i])) restored.push(this.#rowIds[i]);
-    }
-    this.#restored = restored.reverse();
-  }
-
-  settle(error: QueueError | null): void {
-    if (error === null) {
-      this.#resolve();
-      return;
-    }
-    this.#reject(error);
-    this.#table.notifyLive(this.#restored);
+  override encode(encoder: BatchEncoder): void {
+    encoder.addTruncate(this.#tableId, this.#belowRowId);
   }
 }
 
