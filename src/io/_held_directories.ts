@@ -8,6 +8,8 @@
  */
 
 import process from "node:process";
+import { IoError } from "./types.ts";
+import { toIoError } from "./_errno.ts";
 
 /** Name of the lock file inside a locked directory. */
 export const lockFileName = "LOCK";
@@ -54,5 +56,34 @@ export function isPidAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as { code?: unknown }).code === "EPERM";
+  }
+}
+
+/**
+ * Locks `path` for this process: resolves its real path, refuses (ELOCKED)
+ * a directory this process already holds, then runs `take` (the OS-level
+ * lock of one implementation); on failure the directory is not held.
+ */
+export async function lockOnce<T>(
+  path: string,
+  realPath: (path: string) => Promise<string>,
+  take: (directory: string) => Promise<T>,
+): Promise<T> {
+  let directory: string;
+  try {
+    directory = await realPath(path);
+  } catch (error) {
+    throw toIoError(error, path, "lock");
+  }
+  const held = heldDirectories();
+  if (held.has(directory)) {
+    throw new IoError("ELOCKED", path, "directory is already locked by this process");
+  }
+  held.add(directory);
+  try {
+    return await take(directory);
+  } catch (error) {
+    held.delete(directory);
+    throw toIoError(error, path, "lock");
   }
 }

@@ -25,6 +25,7 @@ import {
   isPidAlive,
   lockFileName,
   lockFileText,
+  lockOnce,
   parseLockFile,
 } from "./_held_directories.ts";
 
@@ -228,23 +229,11 @@ export class DenoFileSystem implements FileSystem {
     }
   }
 
-  async lockDirectory(path: string): Promise<DirectoryLock> {
-    let directory: string;
-    try {
-      directory = await deno().realPath(path);
-    } catch (error) {
-      throw toIoError(error, path, "lock");
-    }
-    const held = heldDirectories();
-    if (held.has(directory)) {
-      throw new IoError("ELOCKED", path, "directory is already locked by this process");
-    }
-    held.add(directory);
-    try {
-      return new DenoDirectoryLock(directory, await takeLockFile(directory));
-    } catch (error) {
-      held.delete(directory);
-      throw toIoError(error, path, "lock");
-    }
+  lockDirectory(path: string): Promise<DirectoryLock> {
+    return lockOnce(
+      path,
+      (p) => deno().realPath(p),
+      async (directory) => new DenoDirectoryLock(directory, await takeLockFile(directory)),
+    );
   }
 }

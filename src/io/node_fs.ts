@@ -19,6 +19,7 @@ import {
   isPidAlive,
   lockFileName,
   lockFileText,
+  lockOnce,
   parseLockFile,
 } from "./_held_directories.ts";
 
@@ -464,24 +465,11 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
-  async lockDirectory(path: string): Promise<DirectoryLock> {
-    let directory: string;
-    try {
-      directory = await fs.promises.realpath(path);
-    } catch (error) {
-      throw toIoError(error, path, "lock");
-    }
-    const held = heldDirectories();
-    if (held.has(directory)) {
-      throw new IoError("ELOCKED", path, "directory is already locked by this process");
-    }
-    held.add(directory);
-    try {
-      const lockPath = await takeLockFile(directory);
-      return new NodeDirectoryLock(directory, lockPath);
-    } catch (error) {
-      held.delete(directory);
-      throw toIoError(error, path, "lock");
-    }
+  lockDirectory(path: string): Promise<DirectoryLock> {
+    return lockOnce(
+      path,
+      (p) => fs.promises.realpath(p),
+      async (directory) => new NodeDirectoryLock(directory, await takeLockFile(directory)),
+    );
   }
 }
