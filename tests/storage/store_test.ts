@@ -203,6 +203,60 @@ describe("store", () => {
     await again.close();
   });
 
+  test("operations queued behind a failing batch are undone and rejected with it", async () => {
+    const fs = new FaultFileSystem();
+    // Async commit rounds, and writes held at a gate: later operations queue
+    // behind the batch whose write is in flight, built on its effects.
+    const store = await openStore(dir, { fs, commitIo: "async" });
+    const rows = (await store.createTable("t", null)).rows;
+    await rows.append([bytes("kept-1"), bytes("kept-2")]).durable;
+    let openGate = () => {};
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const open = fs.open.bind(fs);
+    fs.open = async (path, options) => {
+      const handle = await open(path, options);
+      const write = handle.write.bind(handle);
+      handle.write = async (data, position) => {
+        await gate;
+        return write(data, position);
+      };
+      return handle;
+    };
+    await store.close();
+    const gated = await openStore(dir, { fs, commitIo: "async" });
+    const t = rowsOf(gated, "t");
+    fs.failNextWrite("ENOSPC");
+    const failing = t.append([bytes("lost")]);
+    const failingRemoval = t.remove([1]);
+    const settled: Promise<PromiseSettledResult<void>[]>[] = [
+      Promise.allSettled([failing.durable, failingRemoval]),
+    ];
+    await new Promise((resolve) => setImmediate(resolve)); // the round is now waiting at the gate
+    const behind = t.append([bytes("behind")]);
+    const behindRemoval = t.remove([2]);
+    settled.push(Promise.allSettled([behind.durable, behindRemoval]));
+    assert.equal(t.liveCount, 0, "removals take effect in memory at once");
+    openGate();
+    for (const outcome of (await Promise.all(settled)).flat()) {
+      assert.equal(outcome.status, "rejected");
+      const reason = (outcome as PromiseRejectedResult).reason;
+      assert.ok(reason instanceof QueueError && reason.code === "ER_DISK_FULL", String(reason));
+    }
+    assert.deepEqual(liveIds(t), [1, 2], "both removals undone, neither append live");
+    const after = t.append([bytes("after")]);
+    await after.durable;
+    assert.equal(after.firstRowId, 3, "the failed appends' ids are given back");
+    await gated.close();
+    const again = await openStore(dir, { fs });
+    const reopened = rowsOf(again, "t");
+    assert.deepEqual(liveIds(reopened), [1, 2, 3]);
+    assert.deepEqual(
+      [1, 2, 3].map((id) => text(reopened.readRow(id))),
+      ["kept-1", "kept-2", "after"],
+    );
+    await again.close();
+  });
+
   test("a failed sync (EIO) rejects with ER_ERROR_ON_WRITE and a failed removal makes rows live again", async () => {
     const fs = new FaultFileSystem();
     const store = await openStore(dir, { fs });
