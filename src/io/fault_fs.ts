@@ -6,8 +6,9 @@
  *
  * Model: each file (inode) has its current bytes and its durable bytes (as of
  * its last sync); each directory entry is current at once and durable only
- * after `syncDirectory` of its parent. Directories themselves are durable at
- * once (q4d creates them only on first open).
+ * after `syncDirectory` of its parent — directories too: a crash keeps a
+ * directory only when its entry (and its parent's) was made durable, and
+ * keeps no file below a directory it loses.
  *
  * @module
  */
@@ -166,6 +167,7 @@ export class FaultFileSystem implements FileSystem {
   #files = new Map<string, Inode>();
   #durableFiles = new Map<string, Inode>();
   #directories = new Set<string>(["/", "."]);
+  #durableDirectories = new Set<string>(["/", "."]);
   #locks = new Set<string>();
   #crashAtSync = 0;
   #failWriteErrno: string | null = null;
@@ -217,9 +219,21 @@ export class FaultFileSystem implements FileSystem {
     const torn = options.torn ?? "none";
     const random = options.random ?? Math.random;
     const survivor = new FaultFileSystem();
-    for (const directory of this.#directories) survivor.#directories.add(directory);
+    const survives = (directory: string): boolean => {
+      for (let key = directory; key !== "/" && key !== "."; key = parentOf(key)) {
+        if (!this.#durableDirectories.has(key)) return false;
+      }
+      return true;
+    };
+    for (const directory of this.#durableDirectories) {
+      if (survives(directory)) {
+        survivor.#directories.add(directory);
+        survivor.#durableDirectories.add(directory);
+      }
+    }
     const copies = new Map<Inode, Inode>();
     for (const [path, inode] of this.#durableFiles) {
+      if (!survives(parentOf(path))) continue;
       let copy = copies.get(inode);
       if (copy === undefined) {
         copy = new Inode(inode.survivor(torn, random));
@@ -427,6 +441,9 @@ export class FaultFileSystem implements FileSystem {
     }
     for (const [name, inode] of this.#files) {
       if (parentOf(name) === key) this.#durableFiles.set(name, inode);
+    }
+    for (const directory of this.#directories) {
+      if (directory !== key && parentOf(directory) === key) this.#durableDirectories.add(directory);
     }
   }
 

@@ -264,7 +264,15 @@ async function openStoreChecked(
     throw new QueueError("ER_WRONG_ARGUMENTS", `segmentBytes ${segmentBytes} is out of range`);
   }
   const logDirectory = `${directory}/${logDirectoryName}`;
+  // A new directory's entry lives in its parent: without syncing the parents,
+  // a power cut could take a whole new database, acknowledged rows and all.
+  const created: string[] = [];
+  for (let path = logDirectory; !(await fs.exists(path)); path = parentPath(path)) {
+    created.push(path);
+    if (parentPath(path) === path) break;
+  }
   await fs.mkdir(logDirectory);
+  for (const path of created.reverse()) await fs.syncDirectory(parentPath(path));
   let lock: DirectoryLock;
   try {
     lock = await fs.lockDirectory(directory);
@@ -319,4 +327,13 @@ async function openStoreChecked(
 
 function emptyReport(): RecoveryReport {
   return { segmentCount: 0, batchCount: 0, bytesScanned: 0, tornTail: null, durationMs: 0 };
+}
+
+/** The directory holding `path` ("." for a bare name, "/" at the root). */
+function parentPath(path: string): string {
+  const trimmed = path.length > 1 ? path.replace(/\/+$/, "") : path;
+  const slash = trimmed.lastIndexOf("/");
+  if (slash < 0) return ".";
+  if (slash === 0) return "/";
+  return trimmed.slice(0, slash);
 }

@@ -11,6 +11,7 @@ describe("FaultFileSystem", () => {
   test("a crash keeps synced bytes and synced entries only", async () => {
     const fs = new FaultFileSystem();
     await fs.mkdir("/d");
+    await fs.syncDirectory("/");
     const file = await fs.open("/d/a", { create: true });
     await file.write(data(1, 2), 0);
     await file.syncData();
@@ -23,6 +24,19 @@ describe("FaultFileSystem", () => {
     assert.deepEqual(await survivor.readFile("/d/a"), data(1, 2));
     assert.equal(await survivor.exists("/d/b"), false, "entry never made durable");
     await assert.rejects(file.write(data(4), 0), (e) => e instanceof IoError && e.errno === "EIO");
+  });
+
+  test("a crash loses a directory whose entry was never synced, with every file below it", async () => {
+    const fs = new FaultFileSystem();
+    await fs.mkdir("/new/deeper");
+    const file = await fs.open("/new/deeper/a", { create: true });
+    await file.write(data(1), 0);
+    await file.sync();
+    await fs.syncDirectory("/new/deeper");
+    await fs.syncDirectory("/new"); // "deeper" is durable in "/new", but "/new" is not in "/"
+    const survivor = fs.crash();
+    assert.equal(await survivor.exists("/new"), false);
+    assert.equal(await survivor.exists("/new/deeper/a"), false);
   });
 
   test("a torn crash persists a prefix of the unsynced bytes", async () => {

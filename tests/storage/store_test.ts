@@ -179,6 +179,18 @@ describe("store", () => {
     });
   });
 
+  test("a new database directory survives a power cut right after its first durable append", async () => {
+    const fs = new FaultFileSystem();
+    const store = await openStore("/fresh/nested/db", { fs });
+    const rows = (await store.createTable("t", null)).rows;
+    await rows.append([bytes("first")]).durable;
+    const survivor = fs.crash();
+    const again = await openStore("/fresh/nested/db", { fs: survivor });
+    assert.deepEqual(liveIds(rowsOf(again, "t")), [1]);
+    assert.equal(text(rowsOf(again, "t").readRow(1)), "first");
+    await again.close();
+  });
+
   test("ENOSPC rejects the failing append with ER_DISK_FULL; earlier data stays and the log reopens", async () => {
     const fs = new FaultFileSystem();
     const store = await openStore(dir, { fs });
