@@ -15,7 +15,7 @@ import { segmentBytesMin } from "../limits.ts";
 import { Engine } from "./engine.ts";
 import type { QueueStats } from "./queue_functions.ts";
 import type { SessionState } from "./session_state.ts";
-import type { Result, Row } from "./statements.ts";
+import type { Result, Row } from "./result.ts";
 
 /** Options for {@linkcode open}. */
 export interface OpenOptions {

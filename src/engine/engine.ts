@@ -3,12 +3,12 @@
  * It owns the storage `Store` and wakes blocked queue_wait calls when rows
  * become live.
  *
- * Database/Session (public) → Engine → statements / queue functions → Store
+ * Database/Session (public) → Engine → select / modify / queue functions → Store
  *
  * @module
  */
 
-import type { Prepared, Statement, Value } from "../sql/ast.ts";
+import type { Prepared, Value } from "../sql/ast.ts";
 import { QueueError } from "../errors.ts";
 import type { FileSystem } from "../io/types.ts";
 import { defaultFileSystem } from "../io/mod.ts";
@@ -17,17 +17,10 @@ import type { RecoveryReport, Store, SyncMode, TableEntry } from "../storage/typ
 import { type QueueHost, type QueueStats, tableStats } from "./queue_functions.ts";
 import { schemaFromJson, schemaToJson, TableSchema } from "./schema.ts";
 import { SessionState } from "./session_state.ts";
-import {
-  countResult,
-  executeDelete,
-  executeInsert,
-  executeSelect,
-  executeShowTables,
-  type Result,
-} from "./statements.ts";
+import { executeDelete, executeInsert } from "./modify.ts";
+import { countResult, type Result, type StatementOf } from "./result.ts";
+import { executeSelect, executeShowTables } from "./select.ts";
 import { QueueTable } from "./table.ts";
-
-type Statement_<K extends Statement["kind"]> = Extract<Statement, { kind: K }>;
 
 /** Options of the engine (the public `open` accepts a subset). */
 export interface EngineOptions {
@@ -170,7 +163,7 @@ export class Engine implements QueueHost {
     }
   }
 
-  async #createTable(statement: Statement_<"create_table">): Promise<Result> {
+  async #createTable(statement: StatementOf<"create_table">): Promise<Result> {
     if (this.#tables.has(statement.table)) {
       if (statement.ifNotExists) return countResult(0);
       throw new QueueError("ER_TABLE_EXISTS_ERROR", `Table '${statement.table}' already exists`);
@@ -190,7 +183,7 @@ export class Engine implements QueueHost {
     return countResult(0);
   }
 
-  async #dropTables(statement: Statement_<"drop_table">): Promise<Result> {
+  async #dropTables(statement: StatementOf<"drop_table">): Promise<Result> {
     const missing = statement.tables.filter((name) => !this.#tables.has(name));
     if (missing.length > 0 && !statement.ifExists) {
       throw new QueueError("ER_NO_SUCH_TABLE", `Unknown table '${missing.join("', '")}'`);
@@ -211,7 +204,7 @@ export class Engine implements QueueHost {
     return countResult(0);
   }
 
-  async #truncate(statement: Statement_<"truncate">): Promise<Result> {
+  async #truncate(statement: StatementOf<"truncate">): Promise<Result> {
     const table = this.requireTable(statement.table);
     const done = table.entry.rows.truncate();
     // Owned rows vanish for their owners too; queue_end/abort on them return 1 and do nothing.
@@ -220,7 +213,7 @@ export class Engine implements QueueHost {
     return countResult(0);
   }
 
-  async #alterTable(statement: Statement_<"alter_table">): Promise<Result> {
+  async #alterTable(statement: StatementOf<"alter_table">): Promise<Result> {
     const table = this.requireTable(statement.table);
     const schema = table.schema.alter(statement.actions);
     await this.store.alterTable(table.name, schemaToJson(schema));

@@ -1,0 +1,207 @@
+/**
+ * The statements that change rows: INSERT (all rows or none, relay marks
+ * armed by queue_set_srcid) and DELETE (only rows the session can see).
+ *
+ * prepared INSERT/DELETE + params → checked, encoded rows → storage
+ *
+ * @module
+ */
+
+import type { Prepared, Value } from "../sql/ast.ts";
+import { checkValue, compileExpr } from "../sql/mod.ts";
+import type { RowAccessor } from "../sql/mod.ts";
+import { QueueError } from "../errors.ts";
+import { insertRowCountMax } from "../limits.ts";
+import {
+  compileOrder,
+  containsQueueCall,
+  emptyRow,
+  limitValue,
+  notSupportedNested,
+  tableScope,
+  valueAccessor,
+} from "./plan_support.ts";
+import { countResult, type Result, type StatementOf } from "./result.ts";
+import { encodeRow } from "./row_codec.ts";
+import type { SessionState } from "./session_state.ts";
+import type { QueueTable } from "./table.ts";
+import { selectRows } from "./visibility.ts";
+
+interface DeletePlan {
+  table: QueueTable;
+  schemaVersion: number;
+  where: RowAccessor | null;
+  order: { accessor: RowAccessor; descending: boolean }[];
+}
+
+const deletePlans = new WeakMap<Prepared, DeletePlan>();
+
+/** Runs a DELETE: removes the visible rows that match; others' owned rows are untouched. */
+export async function executeDelete(
+  host: { requireTable(name: string): QueueTable },
+  session: SessionState,
+  prepared: Prepared,
+  params: readonly Value[],
+): Promise<Result> {
+  const statement = prepared.statement as StatementOf<"delete">;
+  const table = host.requireTable(statement.table);
+  let plan = deletePlans.get(prepared);
+  if (plan === undefined || plan.table !== table || plan.schemaVersion !== table.schema.version) {
+    if (statement.where !== null && containsQueueCall(statement.where)) throw notSupportedNested();
+    plan = {
+      table,
+      schemaVersion: table.schema.version,
+      where: statement.where === null
+        ? null
+        : compileExpr(statement.where, tableScope(table.schema, "where clause")),
+      order: compileOrder(statement.orderBy, table.schema),
+    };
+    deletePlans.set(prepared, plan);
+  }
+  const limit = limitValue(statement.limit, params, "LIMIT");
+  const { rowIds } = selectRows(session, table, plan.where, plan.order, 0, limit, params);
+  if (rowIds.length === 0) return countResult(0);
+  // Only the session's own row can be owned here; it is consumed, not returned.
+  for (const rowId of rowIds) table.owners.delete(rowId);
+  await table.entry.rows.remove(rowIds);
+  return countResult(rowIds.length);
+}
+
+// ---------------------------------------------------------------------------
+// INSERT
+
+interface InsertPlan {
+  table: QueueTable;
+  schemaVersion: number;
+  /** For each value of a VALUES row, the column position it fills. */
+  positions: number[];
+  /** Per VALUES row, per value: how to get it. */
+  rows: RowAccessor[][];
+  /** Values of columns the statement does not name (DEFAULT / NULL). */
+  template: Value[];
+  /** Columns that must be named because they are NOT NULL without DEFAULT. */
+  missingRequired: string | null;
+}
+
+const insertPlans = new WeakMap<Prepared, InsertPlan>();
+
+function planInsert(prepared: Prepared, table: QueueTable): InsertPlan {
+  const cached = insertPlans.get(prepared);
+  if (
+    cached !== undefined && cached.table === table && cached.schemaVersion === table.schema.version
+  ) {
+    return cached;
+  }
+  const statement = prepared.statement as StatementOf<"insert">;
+  const schema = table.schema;
+  let positions: number[];
+  if (statement.columns === null) {
+    positions = schema.columns.map((_, i) => i);
+  } else {
+    positions = statement.columns.map((name) => {
+      const position = schema.position(name);
+      if (position < 0) {
+        throw new QueueError("ER_BAD_FIELD_ERROR", `Unknown column '${name}' in 'field list'`);
+      }
+      return position;
+    });
+    const seen = new Set<number>();
+    for (let i = 0; i < positions.length; i++) {
+      if (seen.has(positions[i])) {
+        throw new QueueError(
+          "ER_FIELD_SPECIFIED_TWICE",
+          `Column '${statement.columns[i]}' specified twice`,
+        );
+      }
+      seen.add(positions[i]);
+    }
+  }
+  if (statement.rows.length > insertRowCountMax) {
+    throw new QueueError(
+      "ER_WRONG_ARGUMENTS",
+      `Too many rows in one INSERT (${statement.rows.length}; at most ${insertRowCountMax})`,
+    );
+  }
+  const rows = statement.rows.map((values, r) => {
+    if (values.length !== positions.length) {
+      throw new QueueError(
+        "ER_WRONG_VALUE_COUNT_ON_ROW",
+        `Column count doesn't match value count at row ${r + 1}`,
+      );
+    }
+    return values.map(valueAccessor);
+  });
+  const named = new Set(positions);
+  let missingRequired: string | null = null;
+  const template = schema.columns.map((column, position) => {
+    const def = column.def;
+    if (!named.has(position) && def.notNull && def.defaultValue === undefined) {
+      missingRequired ??= def.name;
+    }
+    return def.defaultValue ?? null;
+  });
+  const plan: InsertPlan = {
+    table,
+    schemaVersion: schema.version,
+    positions,
+    rows,
+    template,
+    missingRequired,
+  };
+  insertPlans.set(prepared, plan);
+  return plan;
+}
+
+/** Runs an INSERT: all rows or none, durable when it resolves. */
+export async function executeInsert(
+  host: { requireTable(name: string): QueueTable },
+  session: SessionState,
+  prepared: Prepared,
+  params: readonly Value[],
+): Promise<Result> {
+  const statement = prepared.statement as StatementOf<"insert">;
+  const table = host.requireTable(statement.table);
+  const plan = planInsert(prepared, table);
+  // queue_set_srcid arms only the next INSERT, whatever becomes of it.
+  const armed = session.armed;
+  session.armed = null;
+  if (plan.missingRequired !== null) {
+    throw new QueueError(
+      "ER_NO_DEFAULT_FOR_FIELD",
+      `Field '${plan.missingRequired}' doesn't have a default value`,
+    );
+  }
+  const columns = table.schema.columns;
+  const payloads: Uint8Array[] = new Array(plan.rows.length);
+  for (let r = 0; r < plan.rows.length; r++) {
+    const accessors = plan.rows[r];
+    const values = plan.template.slice();
+    for (let i = 0; i < accessors.length; i++) {
+      const position = plan.positions[i];
+      values[position] = accessors[i](emptyRow, params);
+    }
+    for (let c = 0; c < values.length; c++) {
+      values[c] = checkValue(columns[c].def, values[c]);
+    }
+    payloads[r] = encodeRow(table.schema, values);
+  }
+  let mark: { source: number; rowId: number } | undefined;
+  if (armed !== null) {
+    if (armed.mode === "a" && armed.rowId <= table.sourceMarks[armed.source]) {
+      return countResult(0);
+    }
+    mark = { source: armed.source, rowId: armed.rowId };
+  }
+  const previousMark = mark === undefined ? 0 : table.sourceMarks[mark.source];
+  if (mark !== undefined) table.sourceMarks[mark.source] = mark.rowId;
+  const { firstRowId, durable } = table.entry.rows.append(payloads, mark);
+  try {
+    await durable;
+  } catch (error) {
+    if (mark !== undefined && table.sourceMarks[mark.source] === mark.rowId) {
+      table.sourceMarks[mark.source] = previousMark;
+    }
+    throw error;
+  }
+  return countResult(payloads.length, firstRowId);
+}

@@ -1,0 +1,125 @@
+/**
+ * What statement plans share: compile scopes over no table or a table's
+ * columns, constant evaluation of literals and bound parameters, LIMIT and
+ * OFFSET values, ORDER BY terms, and the rule that queue functions stand
+ * only as whole select-list items.
+ *
+ * AST pieces → accessors (compiled once per statement and schema version)
+ *
+ * @module
+ */
+
+import type { Expr, OrderTerm, Value } from "../sql/ast.ts";
+import { compileExpr, queueFunctionNames } from "../sql/mod.ts";
+import type { CompileScope, RowAccessor } from "../sql/mod.ts";
+import { QueueError } from "../errors.ts";
+import type { TableSchema } from "./schema.ts";
+
+export const noColumns: CompileScope = {
+  columnIndex(name: string): number {
+    throw new QueueError("ER_BAD_FIELD_ERROR", `Unknown column '${name}' in 'field list'`);
+  },
+};
+
+export function tableScope(schema: TableSchema, clause: string): CompileScope {
+  return {
+    columnIndex(name: string): number {
+      const position = schema.position(name);
+      if (position < 0) {
+        throw new QueueError("ER_BAD_FIELD_ERROR", `Unknown column '${name}' in '${clause}'`);
+      }
+      return position;
+    },
+  };
+}
+
+export const emptyRow: readonly Value[] = [];
+
+/** Evaluates a constant expression (literals, parameters, operators). */
+export function evaluateConstant(expr: Expr, params: readonly Value[]): Value {
+  if (expr.kind === "literal") return expr.value;
+  if (expr.kind === "param") return params[expr.index];
+  return compileExpr(expr, noColumns)(emptyRow, params);
+}
+
+export function containsQueueCall(expr: Expr): boolean {
+  switch (expr.kind) {
+    case "call":
+      return queueFunctionNames.has(expr.name) || expr.args.some(containsQueueCall);
+    case "count_star":
+      return true;
+    case "unary":
+      return containsQueueCall(expr.operand);
+    case "binary":
+      return containsQueueCall(expr.left) || containsQueueCall(expr.right);
+    case "is":
+      return containsQueueCall(expr.operand);
+    case "in":
+      return containsQueueCall(expr.operand) || expr.list.some(containsQueueCall);
+    case "between":
+      return containsQueueCall(expr.operand) || containsQueueCall(expr.low) ||
+        containsQueueCall(expr.high);
+    case "like":
+      return containsQueueCall(expr.operand) || containsQueueCall(expr.pattern) ||
+        (expr.escape !== null && containsQueueCall(expr.escape));
+    default:
+      return false;
+  }
+}
+
+export function notSupportedNested(): QueueError {
+  return new QueueError(
+    "ER_NOT_SUPPORTED_YET",
+    "Queue functions and COUNT(*) are supported only as whole select-list items",
+  );
+}
+
+/** A LIMIT or OFFSET value; a missing clause means no limit (LIMIT) or 0 (OFFSET). */
+export function limitValue(
+  expr: Expr | null,
+  params: readonly Value[],
+  what: "LIMIT" | "OFFSET",
+): number {
+  if (expr === null) return what === "OFFSET" ? 0 : Infinity;
+  const value = evaluateConstant(expr, params);
+  const number = typeof value === "bigint" ? Number(value) : value;
+  if (typeof number !== "number" || !Number.isInteger(number) || number < 0) {
+    throw new QueueError(
+      "ER_WRONG_ARGUMENTS",
+      `Incorrect argument ${describeValue(value)} to ${what}`,
+    );
+  }
+  return number;
+}
+
+function describeValue(value: Value): string {
+  if (value === null) return "NULL";
+  if (typeof value === "string") return `'${value}'`;
+  if (value instanceof Uint8Array) return "(binary)";
+  return String(value);
+}
+
+export function valueAccessor(expr: Expr): RowAccessor {
+  if (expr.kind === "param") {
+    const index = expr.index;
+    return (_row, params) => params[index];
+  }
+  if (expr.kind === "literal") {
+    const value = expr.value;
+    return () => value;
+  }
+  if (containsQueueCall(expr)) throw notSupportedNested();
+  return compileExpr(expr, noColumns);
+}
+
+/** ORDER BY terms compiled against a table. */
+export function compileOrder(
+  orderBy: readonly OrderTerm[],
+  schema: TableSchema,
+): { accessor: RowAccessor; descending: boolean }[] {
+  const scope = tableScope(schema, "order clause");
+  return orderBy.map((term) => {
+    if (containsQueueCall(term.expr)) throw notSupportedNested();
+    return { accessor: compileExpr(term.expr, scope), descending: term.descending };
+  });
+}

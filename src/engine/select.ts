@@ -1,0 +1,249 @@
+/**
+ * SELECT (with and without FROM, COUNT(*), queue functions as select-list
+ * items) and SHOW TABLES, with plans cached per prepared statement and
+ * schema version.
+ *
+ * prepared SELECT + params → plan → rows through the session's visibility
+ *
+ * @module
+ */
+
+import type { Prepared, SelectItem, Value } from "../sql/ast.ts";
+import { compileExpr, isTruthy, queueFunctionNames } from "../sql/mod.ts";
+import type { RowAccessor } from "../sql/mod.ts";
+import { QueueError } from "../errors.ts";
+import {
+  compileOrder,
+  containsQueueCall,
+  emptyRow,
+  evaluateConstant,
+  limitValue,
+  noColumns,
+  notSupportedNested,
+  tableScope,
+  valueAccessor,
+} from "./plan_support.ts";
+import { callQueueFunction, type QueueHost } from "./queue_functions.ts";
+import type { Result, Row, StatementOf } from "./result.ts";
+import type { SessionState } from "./session_state.ts";
+import type { QueueTable } from "./table.ts";
+import { forEachVisible, selectRows, visibleCount } from "./visibility.ts";
+
+interface OutputColumn {
+  name: string;
+  /** Row → output value (already converted for the user: JSON parsed). */
+  accessor: RowAccessor;
+}
+
+interface SelectPlan {
+  table: QueueTable;
+  schemaVersion: number;
+  where: RowAccessor | null;
+  order: { accessor: RowAccessor; descending: boolean }[];
+  /** Output columns, or null for a COUNT(*) query. */
+  columns: OutputColumn[] | null;
+  /** For COUNT(*) queries: per item, null for COUNT(*) or a constant accessor. */
+  countItems: { name: string; accessor: RowAccessor | null }[] | null;
+}
+
+const selectPlans = new WeakMap<Prepared, SelectPlan>();
+
+function jsonOutput(accessor: RowAccessor): RowAccessor {
+  return (row, params) => {
+    const value = accessor(row, params);
+    if (typeof value !== "string") return value;
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  };
+}
+
+function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
+  const cached = selectPlans.get(prepared);
+  if (
+    cached !== undefined && cached.table === table && cached.schemaVersion === table.schema.version
+  ) {
+    return cached;
+  }
+  const statement = prepared.statement as StatementOf<"select">;
+  const schema = table.schema;
+  const fieldScope = tableScope(schema, "field list");
+  const isCount = statement.items.some((item) =>
+    item.kind === "expr" && item.expr.kind === "count_star"
+  );
+  let columns: OutputColumn[] | null = null;
+  let countItems: SelectPlan["countItems"] = null;
+  if (isCount) {
+    countItems = statement.items.map((item) => {
+      if (item.kind === "star") {
+        throw new QueueError(
+          "ER_NOT_SUPPORTED_YET",
+          "COUNT(*) cannot be mixed with * (no GROUP BY)",
+        );
+      }
+      if (item.expr.kind === "count_star") return { name: item.name, accessor: null };
+      if (containsQueueCall(item.expr)) throw notSupportedNested();
+      return { name: item.name, accessor: compileExpr(item.expr, noColumns) };
+    });
+  } else {
+    columns = [];
+    for (const item of statement.items) {
+      if (item.kind === "star") {
+        schema.columns.forEach((column, position) => {
+          const accessor: RowAccessor = (row) => row[position];
+          columns!.push({
+            name: column.def.name,
+            accessor: column.def.type.kind === "json" ? jsonOutput(accessor) : accessor,
+          });
+        });
+        continue;
+      }
+      if (containsQueueCall(item.expr)) {
+        throw new QueueError(
+          "ER_NOT_SUPPORTED_YET",
+          "Queue functions cannot be used in a SELECT with FROM; call them in their own SELECT",
+        );
+      }
+      let accessor = compileExpr(item.expr, fieldScope);
+      if (item.expr.kind === "column") {
+        const position = schema.position(item.expr.name);
+        if (schema.columns[position].def.type.kind === "json") accessor = jsonOutput(accessor);
+      }
+      columns.push({ name: item.name, accessor });
+    }
+  }
+  const whereScope = tableScope(schema, "where clause");
+  if (statement.where !== null && containsQueueCall(statement.where)) throw notSupportedNested();
+  const plan: SelectPlan = {
+    table,
+    schemaVersion: schema.version,
+    where: statement.where === null ? null : compileExpr(statement.where, whereScope),
+    order: compileOrder(statement.orderBy, schema),
+    columns,
+    countItems,
+  };
+  selectPlans.set(prepared, plan);
+  return plan;
+}
+
+/** Runs a SELECT. */
+export async function executeSelect(
+  host: QueueHost & { requireTable(name: string): QueueTable },
+  session: SessionState,
+  prepared: Prepared,
+  params: readonly Value[],
+): Promise<Result> {
+  const statement = prepared.statement as StatementOf<"select">;
+  if (statement.from === null) return await selectWithoutTable(host, session, prepared, params);
+  const table = host.requireTable(statement.from);
+  const plan = planSelect(prepared, table);
+  const offset = limitValue(statement.offset, params, "OFFSET");
+  const limit = limitValue(statement.limit, params, "LIMIT");
+  if (plan.countItems !== null) {
+    let count = 0;
+    if (plan.where === null) {
+      count = visibleCount(session, table);
+    } else {
+      const where = plan.where;
+      forEachVisible(session, table, (rowId) => {
+        if (isTruthy(where(table.readValues(rowId), params))) count++;
+        return true;
+      });
+    }
+    const row: Row = {};
+    for (const item of plan.countItems) {
+      row[item.name] = item.accessor === null ? count : item.accessor(emptyRow, params);
+    }
+    return offset === 0 && limit > 0 ? [row] : [];
+  }
+  const { rows } = selectRows(session, table, plan.where, plan.order, offset, limit, params);
+  const columns = plan.columns!;
+  const result: Result = new Array(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const values = rows[r];
+    const row: Row = {};
+    for (let c = 0; c < columns.length; c++) {
+      row[columns[c].name] = columns[c].accessor(values, params);
+    }
+    result[r] = row;
+  }
+  return result;
+}
+
+/** A select-list item of a SELECT without FROM: a queue function call or a constant. */
+type NoTableItem =
+  | { name: string; call: string; args: RowAccessor[] }
+  | { name: string; call: null; value: RowAccessor };
+
+const noTablePlans = new WeakMap<Prepared, NoTableItem[]>();
+
+function planWithoutTable(prepared: Prepared): NoTableItem[] {
+  const cached = noTablePlans.get(prepared);
+  if (cached !== undefined) return cached;
+  const statement = prepared.statement as StatementOf<"select">;
+  const items = (statement.items as SelectItem[]).map((item): NoTableItem => {
+    if (item.kind === "star") throw new QueueError("ER_NO_TABLES_USED", "No tables used");
+    const expr = item.expr;
+    if (expr.kind === "call" && queueFunctionNames.has(expr.name)) {
+      if (expr.args.some(containsQueueCall)) throw notSupportedNested();
+      return { name: item.name, call: expr.name, args: expr.args.map(valueAccessor) };
+    }
+    if (expr.kind === "count_star") return { name: item.name, call: null, value: () => 0 };
+    return { name: item.name, call: null, value: valueAccessor(expr) };
+  });
+  noTablePlans.set(prepared, items);
+  return items;
+}
+
+async function selectWithoutTable(
+  host: QueueHost,
+  session: SessionState,
+  prepared: Prepared,
+  params: readonly Value[],
+): Promise<Result> {
+  const statement = prepared.statement as StatementOf<"select">;
+  const items = planWithoutTable(prepared);
+  if (statement.where !== null && !isTruthy(evaluateConstant(statement.where, params))) return [];
+  const offset = limitValue(statement.offset, params, "OFFSET");
+  const limit = limitValue(statement.limit, params, "LIMIT");
+  const row: Row = {};
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item.call === null) {
+      row[item.name] = item.value(emptyRow, params);
+    } else {
+      const args = item.args.map((arg) => arg(emptyRow, params));
+      const value = callQueueFunction(host, session, item.call, args);
+      row[item.name] = value instanceof Promise ? await value : value;
+    }
+  }
+  return offset === 0 && limit > 0 ? [row] : [];
+}
+
+/** Runs SHOW TABLES [LIKE pattern]. */
+export function executeShowTables(
+  tableNames: readonly string[],
+  statement: StatementOf<"show_tables">,
+  params: readonly Value[],
+): Result {
+  const names = [...tableNames].sort();
+  let filter: ((name: string) => boolean) | null = null;
+  if (statement.like !== null) {
+    const like = statement.like;
+    const at = { start: like.start, end: like.end };
+    filter = (name) =>
+      isTruthy(evaluateConstant({
+        kind: "like",
+        operand: { kind: "literal", value: name, ...at },
+        pattern: like,
+        escape: null,
+        negated: false,
+        ...at,
+      }, params));
+  }
+  return names.filter((name) => filter === null || filter(name)).map((name) => ({
+    Tables_in_q4d: name,
+  }));
+}
