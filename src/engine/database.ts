@@ -56,6 +56,12 @@ function makeSql(engine: Engine, state: SessionState): Sql {
     engine.run(state, prepared, params);
   const sql = ((strings: TemplateStringsArray, ...values: unknown[]) => {
     try {
+      if (!Array.isArray(strings) || !Array.isArray((strings as { raw?: unknown }).raw)) {
+        throw new QueueError(
+          "ER_WRONG_ARGUMENTS",
+          "sql is a tagged template (sql`SELECT ${value}`); for SQL text use sql.unsafe(text, params)",
+        );
+      }
       const { prepared, params } = prepareTemplate(strings, values);
       return run(prepared, params);
     } catch (error) {
@@ -66,6 +72,9 @@ function makeSql(engine: Engine, state: SessionState): Sql {
     try {
       if (typeof text !== "string") {
         throw new QueueError("ER_WRONG_ARGUMENTS", "sql.unsafe() takes SQL text as a string");
+      }
+      if (!Array.isArray(params)) {
+        throw new QueueError("ER_WRONG_ARGUMENTS", "sql.unsafe() takes its parameters as an array");
       }
       const prepared = prepareText(text);
       return run(prepared, bindParams(prepared, params));

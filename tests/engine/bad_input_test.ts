@@ -129,6 +129,25 @@ const insertCases: Case[] = [
 ];
 
 const otherStatementCases: Case[] = [
+  [
+    "sql called as a function, not a tag",
+    (s) => (s.sql as unknown as (text: string) => Promise<unknown>)("DELETE FROM t"),
+    "ER_WRONG_ARGUMENTS",
+  ],
+  [
+    "sql.unsafe with parameters that are not an array",
+    (s) =>
+      (s.sql.unsafe as unknown as (t: string, p: unknown) => Promise<unknown>)(
+        "DELETE FROM t WHERE id = ?",
+        "1",
+      ),
+    "ER_WRONG_ARGUMENTS",
+  ],
+  [
+    "sql.unsafe with text that is not a string",
+    (s) => (s.sql.unsafe as unknown as (t: unknown) => Promise<unknown>)(42),
+    "ER_WRONG_ARGUMENTS",
+  ],
   text("DELETE FROM nosuch", "ER_NO_SUCH_TABLE"),
   text("DELETE FROM t WHERE nosuch = 1", "ER_BAD_FIELD_ERROR"),
   text("DELETE FROM t ORDER BY nosuch LIMIT 1", "ER_BAD_FIELD_ERROR"),
