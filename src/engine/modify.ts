@@ -53,8 +53,8 @@ export async function executeDelete(
       schemaVersion: table.schema.version,
       where: statement.where === null
         ? null
-        : compileExpr(statement.where, tableScope(table.schema, "where clause")),
-      order: compileOrder(statement.orderBy, table.schema),
+        : compileExpr(statement.where, tableScope(table.name, table.schema, "where clause")),
+      order: compileOrder(statement.orderBy, table.name, table.schema),
     };
     deletePlans.set(prepared, plan);
   }

@@ -21,12 +21,15 @@ export const noColumns: CompileScope = {
   },
 };
 
-export function tableScope(schema: TableSchema, clause: string): CompileScope {
+export function tableScope(tableName: string, schema: TableSchema, clause: string): CompileScope {
   return {
-    columnIndex(name: string): number {
-      const position = schema.position(name);
+    columnIndex(name: string, _quoted: boolean, qualifier?: string): number {
+      const position = qualifier === undefined || qualifier === tableName
+        ? schema.position(name)
+        : -1;
       if (position < 0) {
-        throw new QueueError("ER_BAD_FIELD_ERROR", `Unknown column '${name}' in '${clause}'`);
+        const shown = qualifier === undefined ? name : `${qualifier}.${name}`;
+        throw new QueueError("ER_BAD_FIELD_ERROR", `Unknown column '${shown}' in '${clause}'`);
       }
       return position;
     },
@@ -115,9 +118,10 @@ export function valueAccessor(expr: Expr): RowAccessor {
 /** ORDER BY terms compiled against a table. */
 export function compileOrder(
   orderBy: readonly OrderTerm[],
+  tableName: string,
   schema: TableSchema,
 ): { accessor: RowAccessor; descending: boolean }[] {
-  const scope = tableScope(schema, "order clause");
+  const scope = tableScope(tableName, schema, "order clause");
   return orderBy.map((term) => {
     if (containsQueueCall(term.expr)) throw notSupportedNested();
     return { accessor: compileExpr(term.expr, scope), descending: term.descending };

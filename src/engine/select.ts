@@ -69,7 +69,7 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
   }
   const statement = prepared.statement as StatementOf<"select">;
   const schema = table.schema;
-  const fieldScope = tableScope(schema, "field list");
+  const fieldScope = tableScope(table.name, schema, "field list");
   const isCount = statement.items.some((item) =>
     item.kind === "expr" && item.expr.kind === "count_star"
   );
@@ -91,6 +91,9 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
     columns = [];
     for (const item of statement.items) {
       if (item.kind === "star") {
+        if (item.table !== undefined && item.table !== table.name) {
+          throw new QueueError("ER_NO_SUCH_TABLE", `Unknown table '${item.table}'`);
+        }
         schema.columns.forEach((column, position) => {
           const accessor: RowAccessor = (row) => row[position];
           columns!.push({
@@ -114,13 +117,13 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
       columns.push({ name: item.name, accessor });
     }
   }
-  const whereScope = tableScope(schema, "where clause");
+  const whereScope = tableScope(table.name, schema, "where clause");
   if (statement.where !== null && containsQueueCall(statement.where)) throw notSupportedNested();
   const plan: SelectPlan = {
     table,
     schemaVersion: schema.version,
     where: statement.where === null ? null : compileExpr(statement.where, whereScope),
-    order: compileOrder(statement.orderBy, schema),
+    order: compileOrder(statement.orderBy, table.name, schema),
     columns,
     countItems,
   };

@@ -13,6 +13,7 @@ import type { Value } from "../sql/ast.ts";
 import { compileExpr, isTruthy, parseExpression } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
 import { conditionCacheEntriesMax, relaySourceCount } from "../limits.ts";
+import { tableScope } from "./plan_support.ts";
 import { decodeRow } from "./row_codec.ts";
 import type { TableSchema } from "./schema.ts";
 
@@ -123,19 +124,10 @@ export class QueueTable {
       if (text.trim() === "") {
         throw new QueueError("ER_PARSE_ERROR", `Empty condition for table '${this.name}'`);
       }
-      const schema = this.schema;
-      const accessor = compileExpr(parseExpression(text), {
-        columnIndex: (name: string) => {
-          const position = schema.position(name);
-          if (position < 0) {
-            throw new QueueError(
-              "ER_BAD_FIELD_ERROR",
-              `Unknown column '${name}' in queue_wait condition on '${this.name}'`,
-            );
-          }
-          return position;
-        },
-      });
+      const accessor = compileExpr(
+        parseExpression(text),
+        tableScope(this.name, this.schema, "queue_wait condition"),
+      );
       matches = (row) => isTruthy(accessor(row, noParams));
     }
     const condition: Condition = { text, matches, cursorRowId: 0 };

@@ -69,7 +69,8 @@ export type Expr =
     | { kind: "literal"; value: Value }
     /** A bound parameter (template hole or `?`), 0-based. */
     | { kind: "param"; index: number }
-    | { kind: "column"; name: string; quoted: boolean }
+    /** `table` is the qualifier of `table.column`, when written. */
+    | { kind: "column"; name: string; quoted: boolean; table?: string }
     | { kind: "unary"; op: UnaryOp; operand: Expr }
     | { kind: "binary"; op: BinaryOp; left: Expr; right: Expr }
     | { kind: "is"; operand: Expr; test: "true" | "false" | "null"; negated: boolean }
@@ -85,7 +86,8 @@ export type Expr =
 
 /** One item of a SELECT list. */
 export type SelectItem =
-  | { kind: "star" }
+  /** `*`, or `table.*` when `table` is set. */
+  | { kind: "star"; table?: string }
   /** `name` is the alias, or the expression's text as written (MySQL's rule). */
   | { kind: "expr"; expr: Expr; name: string };
 

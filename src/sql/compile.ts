@@ -53,8 +53,10 @@ export interface CompileScope {
    * The index of column `name` in the row, or -1 when there is none (then
    * compileExpr throws ER_BAD_FIELD_ERROR). `quoted` is true for a
    * back-quoted name (matched exactly); bare names match case-insensitively.
+   * `table` is the qualifier of `table.column` when written: a scope over
+   * one table answers -1 when it names another.
    */
-  columnIndex(name: string, quoted: boolean): number;
+  columnIndex(name: string, quoted: boolean, table?: string): number;
 }
 
 /** The queue functions: the engine executes them itself; compileExpr refuses them. */
@@ -698,9 +700,10 @@ function compileNode(expr: Expr, scope: CompileScope): Compiled {
       return { accessor: (_row, params) => params[index], constant: false };
     }
     case "column": {
-      const index = scope.columnIndex(expr.name, expr.quoted);
+      const index = scope.columnIndex(expr.name, expr.quoted, expr.table);
       if (index < 0) {
-        throw new QueueError("ER_BAD_FIELD_ERROR", `Unknown column '${expr.name}'`, {
+        const shown = expr.table === undefined ? expr.name : `${expr.table}.${expr.name}`;
+        throw new QueueError("ER_BAD_FIELD_ERROR", `Unknown column '${shown}'`, {
           position: expr.start,
         });
       }

@@ -411,6 +411,7 @@ export class TokenStream {
         return { kind: "param", index: this.paramCount++, start, end };
       case "quoted":
         if (this.isOp("(")) return this.parseCall(token);
+        if (this.isOp(".")) return this.parseQualifiedColumn(token.value as string, start);
         return { kind: "column", name: token.value as string, quoted: true, start, end };
       case "op":
         if (token.text === "(") {
@@ -427,6 +428,7 @@ export class TokenStream {
         if (token.upper === "FALSE") return { kind: "literal", value: 0, start, end };
         if (this.isOp("(")) return this.parseCall(token);
         if (reservedWords.has(token.upper)) break;
+        if (this.isOp(".")) return this.parseQualifiedColumn(token.text, start);
         return { kind: "column", name: token.text, quoted: false, start, end };
       default:
         break;
@@ -435,6 +437,26 @@ export class TokenStream {
       token.kind === "end" ? "unexpected end of statement" : "unexpected token",
       token,
     );
+  }
+
+  /** `table.column` (either part back-quoted); the current token is the '.'. */
+  private parseQualifiedColumn(table: string, start: number): Expr {
+    this.expectOp(".");
+    const token = this.next();
+    if (token.kind === "quoted") {
+      return {
+        kind: "column",
+        name: token.value as string,
+        quoted: true,
+        table,
+        start,
+        end: token.end,
+      };
+    }
+    if (token.kind === "word") {
+      return { kind: "column", name: token.text, quoted: false, table, start, end: token.end };
+    }
+    throw this.error("expected a column name after '.'", token);
   }
 
   private parseCall(nameToken: Token): Expr {

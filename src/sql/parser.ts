@@ -163,6 +163,15 @@ function parseSelect(stream: TokenStream): Statement {
 function parseSelectItem(stream: TokenStream): SelectItem {
   if (stream.acceptOp("*")) return { kind: "star" };
   const first = stream.peek();
+  if (
+    (first.kind === "word" || first.kind === "quoted") && stream.peekNext().text === "." &&
+    stream.tokens[stream.at + 2]?.text === "*"
+  ) {
+    stream.next();
+    stream.next();
+    stream.next();
+    return { kind: "star", table: first.kind === "quoted" ? first.value as string : first.text };
+  }
   const expr = stream.parseExpr();
   const last = stream.tokens[stream.at - 1];
   let name: string;

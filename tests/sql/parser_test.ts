@@ -174,6 +174,33 @@ describe("statements", () => {
     assert.equal(statement.items[2].kind === "expr" && statement.items[2].expr.kind, "count_star");
   });
 
+  test("table-qualified columns and table.* keep the qualifier; the item is named by the column", () => {
+    const statement = parse(
+      "SELECT jobs.id, `jobs`.`my col`, jobs.* FROM jobs WHERE jobs.prio = 0",
+    );
+    assert.ok(statement.kind === "select");
+    const [id, spaced, star] = statement.items;
+    assert.ok(id.kind === "expr" && id.expr.kind === "column");
+    assert.deepEqual([id.name, id.expr.name, id.expr.table, id.expr.quoted], [
+      "id",
+      "id",
+      "jobs",
+      false,
+    ]);
+    assert.ok(spaced.kind === "expr" && spaced.expr.kind === "column");
+    assert.deepEqual([spaced.name, spaced.expr.table, spaced.expr.quoted], [
+      "my col",
+      "jobs",
+      true,
+    ]);
+    assert.deepEqual(star, { kind: "star", table: "jobs" });
+    const where = statement.where!;
+    assert.ok(where.kind === "binary" && where.left.kind === "column");
+    assert.equal(where.left.table, "jobs");
+    assert.throws(() => parse("SELECT jobs.1 FROM jobs"), QueueError);
+    assert.throws(() => parse("SELECT jobs.'x' FROM jobs"), QueueError);
+  });
+
   test("LIMIT offset, count (MySQL's comma form)", () => {
     const statement = parse("SELECT a FROM t LIMIT 5, 10");
     assert.ok(statement.kind === "select");
