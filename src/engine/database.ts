@@ -129,10 +129,38 @@ export class Session {
    * owned row, if any, goes back to its queue. Idempotent.
    */
   close(): Promise<void> {
+    sessionFinalizer.unregister(this.#state);
     this.#engine.closeSession(this.#state);
     return Promise.resolve();
   }
+
+  /**
+   * Closes the session at the end of an `await using` block.
+   *
+   * @example
+   * ```ts
+   * import { open } from "./mod.ts";
+   * const db = await open(await Deno.makeTempDir());
+   * {
+   *   await using s = db.session();
+   *   await s.sql`SELECT 1`;
+   * } // s is closed here; an owned row would go back to its queue
+   * await db.close();
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
 }
+
+/**
+ * A session object that becomes garbage while it owns a row gives the row
+ * back, as a MySQL connection that goes away does: nothing can finish that
+ * row any more. (Unreachable sessions only; close() is the reliable way.)
+ */
+const sessionFinalizer = new FinalizationRegistry<{ engine: Engine; state: SessionState }>(
+  ({ engine, state }) => engine.closeSession(state),
+);
 
 /**
  * An open database directory.
@@ -159,7 +187,10 @@ export class Database {
 
   /** A new session (one consumer). */
   session(): Session {
-    return new Session(this.#engine, this.#engine.newSession());
+    const state = this.#engine.newSession();
+    const session = new Session(this.#engine, state);
+    sessionFinalizer.register(session, { engine: this.#engine, state }, state);
+    return session;
   }
 
   /** A table's counters as numbers (queue_stats' text, typed). ER_NO_SUCH_TABLE when missing. */
@@ -185,6 +216,11 @@ export class Database {
    */
   close(): Promise<void> {
     return this.#engine.close();
+  }
+
+  /** Closes the database at the end of an `await using` block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }
 

@@ -1,0 +1,44 @@
+/**
+ * How a session ends: close(), `await using` (Symbol.asyncDispose), and, as
+ * a safety net, garbage collection of a session object nobody can reach
+ * any more — each gives its owned row back to the queue.
+ */
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { openTemp, plain } from "./_helpers.ts";
+
+const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
+
+describe("session lifetime", () => {
+  test("Symbol.asyncDispose closes the session and returns its owned row", async () => {
+    const { db } = await openTemp();
+    await db.sql`CREATE TABLE q (v INT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`INSERT INTO q VALUES (${1})`;
+    const s = db.session();
+    const [w] = await s.sql`SELECT queue_wait('q', 0) AS got`;
+    assert.equal(w.got, 1);
+    assert.deepEqual(plain(await db.sql`SELECT v FROM q`), []);
+    await s[Symbol.asyncDispose]();
+    assert.equal(s.closed, true);
+    assert.deepEqual(plain(await db.sql`SELECT v FROM q`), [{ v: 1 }]);
+    assert.equal(db.stats("q").restoredByClose, 1);
+    await db[Symbol.asyncDispose]();
+    assert.equal(db.closed, true);
+  });
+
+  test("an unreachable session's owned row goes back to the queue once it is collected", () => {
+    const testPath = fileURLToPath(import.meta.url);
+    const childPath = path.join(path.dirname(testPath), `_gc_child${path.extname(testPath)}`);
+    const [command, args] = isDeno
+      ? [process.execPath, ["run", "-A", "--v8-flags=--expose-gc", childPath]]
+      : [process.execPath, ["--expose-gc", childPath]];
+    const child = spawnSync(command, args, { encoding: "utf8", timeout: 60_000 });
+    assert.equal(child.stdout.trim(), "RELEASED 1", `child stderr: ${child.stderr}`);
+    assert.equal(child.status, 0);
+  });
+});
