@@ -140,8 +140,8 @@ export class Engine implements QueueHost {
    * is turned into a rejection by the caller (`database.ts`).
    */
   run(session: SessionState, prepared: Prepared, params: readonly Value[]): Promise<Result> {
-    session.checkOpen();
     this.#checkOpen();
+    session.checkOpen();
     const statement = prepared.statement;
     switch (statement.kind) {
       case "select":
