@@ -117,39 +117,28 @@ describe("many sessions", () => {
     await db.close();
   });
 
-  test("a blocked session is woken by another session's queue_abort and gets that row", async () => {
-    const { db } = await openTemp();
-    await db.sql`CREATE TABLE t (v INT NOT NULL) ENGINE=QUEUE`;
-    await db.sql`INSERT INTO t (v) VALUES (1)`;
-    const owner = db.session();
-    const waiter = db.session();
-    assert.equal(await wait(owner, ["t"], 0), 1);
-    const id = await rowIdOf(owner);
-    const waiting = wait(waiter, ["t"], 60);
-    await nextTurn();
-    await owner.sql`SELECT queue_abort()`;
-    assert.equal(await within(waiting, guardMs, "waiter"), 1);
-    assert.equal(await rowIdOf(waiter), id);
-    assert.equal(db.stats("t").restoredByAbort, 1);
-    await db.close();
-  });
-
-  test("a blocked session is woken by another session's close and gets that row", async () => {
-    const { db } = await openTemp();
-    await db.sql`CREATE TABLE t (v INT NOT NULL) ENGINE=QUEUE`;
-    await db.sql`INSERT INTO t (v) VALUES (1)`;
-    const owner = db.session();
-    const waiter = db.session();
-    assert.equal(await wait(owner, ["t"], 0), 1);
-    const id = await rowIdOf(owner);
-    const waiting = wait(waiter, ["t"], 60);
-    await nextTurn();
-    await owner.close();
-    assert.equal(await within(waiting, guardMs, "waiter"), 1);
-    assert.equal(await rowIdOf(waiter), id);
-    assert.equal(db.stats("t").restoredByClose, 1);
-    await db.close();
-  });
+  const releases = [
+    ["queue_abort", (owner: Session) => owner.sql`SELECT queue_abort()`, "restoredByAbort"],
+    ["close", (owner: Session) => owner.close(), "restoredByClose"],
+  ] as const;
+  for (const [how, release, counter] of releases) {
+    test(`a blocked session is woken by another session's ${how} and gets that row`, async () => {
+      const { db } = await openTemp();
+      await db.sql`CREATE TABLE t (v INT NOT NULL) ENGINE=QUEUE`;
+      await db.sql`INSERT INTO t (v) VALUES (1)`;
+      const owner = db.session();
+      const waiter = db.session();
+      assert.equal(await wait(owner, ["t"], 0), 1);
+      const id = await rowIdOf(owner);
+      const waiting = wait(waiter, ["t"], 60);
+      await nextTurn();
+      await release(owner);
+      assert.equal(await within(waiting, guardMs, "waiter"), 1);
+      assert.equal(await rowIdOf(waiter), id);
+      assert.equal(db.stats("t")[counter], 1);
+      await db.close();
+    });
+  }
 
   test("closing the database rejects every pending queue_wait with ER_CLOSED", async () => {
     const { db } = await openTemp();
