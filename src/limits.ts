@@ -39,3 +39,10 @@ export const waitTimeoutSecondsDefault = 60;
 export const waitTimeoutSecondsMax = 2_147_483;
 /** Relay sources per table for queue_set_srcid (Q4M's 0..63). */
 export const relaySourceCount = 64;
+/**
+ * Total text held by the sql.unsafe cache, counted as text length (UTF-16
+ * code units, about bytes for SQL); the parsed statements take a few times
+ * that. Bounds memory when texts are large (a count alone let ~470 texts of
+ * 800 KB exhaust the heap).
+ */
+export const unsafeCacheBytesMax = 8 * 1024 * 1024;

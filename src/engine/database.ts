@@ -51,6 +51,15 @@ export interface Sql {
   unsafe<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<Result<T>>;
 }
 
+/** Array.isArray, false instead of a TypeError for a revoked Proxy. */
+function isArrayArgument(value: unknown): boolean {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
 function makeSql(engine: Engine, state: SessionState): Sql {
   const run = (prepared: ReturnType<typeof prepareText>, params: Value[]) =>
     engine.run(state, prepared, params);
@@ -73,7 +82,7 @@ function makeSql(engine: Engine, state: SessionState): Sql {
       if (typeof text !== "string") {
         throw new QueueError("ER_WRONG_ARGUMENTS", "sql.unsafe() takes SQL text as a string");
       }
-      if (!Array.isArray(params)) {
+      if (!isArrayArgument(params)) {
         throw new QueueError("ER_WRONG_ARGUMENTS", "sql.unsafe() takes its parameters as an array");
       }
       const prepared = prepareText(text);

@@ -30,6 +30,16 @@ function checkName(name: string): void {
 export class Identifier {
   /** The name, exactly as given (matched like a back-quoted name). */
   readonly name: string;
+  /** Brand for {@linkcode Identifier.is}: `#brand in value` runs no Proxy trap. */
+  readonly #brand = true;
+
+  /**
+   * Whether `value` is an Identifier. Unlike `instanceof`, runs no user
+   * code, so a throwing or revoked Proxy given as a value cannot throw here.
+   */
+  static is(value: unknown): value is Identifier {
+    return typeof value === "object" && value !== null && #brand in value;
+  }
 
   /** Validates the name like {@linkcode ident}. */
   constructor(name: string) {

@@ -6,6 +6,9 @@
  *
  * template / text → (this file, cached) → Prepared + params → (engine)
  *
+ * Only a frozen strings array (what a template literal makes) is a cache
+ * key: a hand-made array could be mutated after its first use.
+ *
  * A `${value}` hole is always a parameter (`?`), never text. A hole holding
  * an `ident()` is a name: it is back-quoted (back-quotes doubled) into the
  * text, so it lexes as exactly one identifier. Since identifiers change the
@@ -14,8 +17,8 @@
  * @module
  */
 
-import { QueueError } from "../errors.ts";
-import { unsafeCacheEntriesMax } from "../limits.ts";
+import { assert, QueueError } from "../errors.ts";
+import { unsafeCacheBytesMax, unsafeCacheEntriesMax } from "../limits.ts";
 import type { Prepared, Value } from "./ast.ts";
 import { Identifier } from "./identifier.ts";
 import { parseStatement } from "./parser.ts";
@@ -33,6 +36,8 @@ interface TemplateEntry {
 
 const templateCache = new WeakMap<TemplateStringsArray, TemplateEntry>();
 const textCache = new Map<string, Prepared>();
+/** Sum of the lengths of the texts in `textCache`, kept within `unsafeCacheBytesMax`. */
+let textCacheBytes = 0;
 
 /** A tagged template, prepared and its values bound. */
 export interface BoundTemplate {
@@ -46,9 +51,10 @@ function prepare(text: string): Prepared {
 }
 
 /**
- * Parses SQL text with `?` placeholders, cached (LRU of
- * `unsafeCacheEntriesMax` texts). Throws ER_PARSE_ERROR and the parser's
- * other errors; failures are not cached.
+ * Parses SQL text with `?` placeholders, cached (LRU of at most
+ * `unsafeCacheEntriesMax` texts holding at most `unsafeCacheBytesMax` of
+ * text). Throws ER_PARSE_ERROR and the parser's other errors; failures are
+ * not cached.
  *
  * @example
  * ```ts
@@ -64,10 +70,18 @@ export function prepareText(text: string): Prepared {
     return cached;
   }
   const prepared = prepare(text);
-  if (textCache.size >= unsafeCacheEntriesMax) {
-    textCache.delete(textCache.keys().next().value as string);
+  // statementBytesMax < unsafeCacheBytesMax, so any accepted text fits once the oldest are out.
+  while (
+    textCache.size > 0 &&
+    (textCache.size >= unsafeCacheEntriesMax || textCacheBytes + text.length > unsafeCacheBytesMax)
+  ) {
+    const oldest = textCache.keys().next().value as string;
+    textCache.delete(oldest);
+    textCacheBytes -= oldest.length;
   }
   textCache.set(text, prepared);
+  textCacheBytes += text.length;
+  assert(textCacheBytes <= unsafeCacheBytesMax, "sql.unsafe cache within its byte limit");
   return prepared;
 }
 
@@ -82,22 +96,32 @@ export function prepareText(text: string): Prepared {
  * ```
  */
 export function bindParams(prepared: Prepared, params: readonly unknown[]): Value[] {
-  if (params.length !== prepared.paramCount) {
+  const length = readParam(() => params.length);
+  if (length !== prepared.paramCount) {
     throw new QueueError(
       "ER_WRONG_PARAMCOUNT",
-      `Statement takes ${prepared.paramCount} parameters, got ${params.length}`,
+      `Statement takes ${prepared.paramCount} parameters, got ${length}`,
     );
   }
-  const values = new Array<Value>(params.length);
-  for (let i = 0; i < params.length; i++) values[i] = bindValue(params[i]);
+  const values = new Array<Value>(length);
+  for (let i = 0; i < length; i++) values[i] = bindValue(readParam(() => params[i]));
   return values;
+}
+
+/** Reads from the caller's parameter list; a throwing or revoked Proxy is the caller's error. */
+function readParam<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new QueueError("ER_WRONG_ARGUMENTS", "Parameter list cannot be read", { cause: error });
+  }
 }
 
 function templateText(strings: TemplateStringsArray, values: readonly unknown[]): string {
   let text = strings[0];
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    text += (value instanceof Identifier ? value.toString() : "?") + strings[i + 1];
+    text += (Identifier.is(value) ? value.toString() : "?") + strings[i + 1];
   }
   return text;
 }
@@ -120,7 +144,8 @@ function prepareTemplateText(
 
 /**
  * Prepares a tagged template: parsed once per call site (and identifier
- * choice), `${}` values bound as parameters in order, `ident()` holes as
+ * choice; a strings array that is not frozen, so not a real template's, is
+ * parsed on every call), `${}` values bound as parameters in order, `ident()` holes as
  * names. Throws ER_PARSE_ERROR and friends for bad SQL, ER_WRONG_ARGUMENTS
  * for a value that cannot be bound.
  *
@@ -139,11 +164,13 @@ export function prepareTemplate(
   let entry = templateCache.get(strings);
   if (entry === undefined) {
     entry = { plain: null, variants: new Map() };
-    templateCache.set(strings, entry);
+    // A real TemplateStringsArray is frozen; a hand-made array may change
+    // between calls, so its statement is parsed anew each time.
+    if (Object.isFrozen(strings) && Object.isFrozen(strings.raw)) templateCache.set(strings, entry);
   }
   let identifierCount = 0;
   for (let i = 0; i < values.length; i++) {
-    if (values[i] instanceof Identifier) identifierCount++;
+    if (Identifier.is(values[i])) identifierCount++;
   }
   let prepared: Prepared;
   if (identifierCount === 0) {
@@ -155,7 +182,7 @@ export function prepareTemplate(
   let key = "";
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    key += (value instanceof Identifier ? "i" + value.name : "v") + "\0";
+    key += (Identifier.is(value) ? "i" + value.name : "v") + "\0";
   }
   const cached = entry.variants.get(key);
   if (cached !== undefined) {
@@ -167,7 +194,7 @@ export function prepareTemplate(
   }
   const params: Value[] = [];
   for (let i = 0; i < values.length; i++) {
-    if (!(values[i] instanceof Identifier)) params.push(bindValue(values[i]));
+    if (!Identifier.is(values[i])) params.push(bindValue(values[i]));
   }
   return { prepared, params };
 }

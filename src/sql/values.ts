@@ -59,36 +59,49 @@ export function bindValue(value: unknown): Value {
         : value;
     case "boolean":
       return value ? 1 : 0;
-    case "object": {
+    case "object":
       if (value === null) return null;
-      if (value instanceof Uint8Array) return value;
-      if (value instanceof Identifier) {
-        throw new QueueError(
-          "ER_WRONG_ARGUMENTS",
-          "An ident() is a name, not a value; use it in a tagged template",
-        );
+      try {
+        return bindObject(value);
+      } catch (error) {
+        if (error instanceof QueueError) throw error;
+        // A Proxy's trap (or a revoked Proxy) threw while the value was
+        // inspected; nothing of q4d's runs in bindObject but these reads.
+        throw new QueueError("ER_WRONG_ARGUMENTS", "Parameter object cannot be read", {
+          cause: error,
+        });
       }
-      const prototype = Object.getPrototypeOf(value);
-      if (Array.isArray(value) || prototype === Object.prototype || prototype === null) {
-        let json: string | undefined;
-        try {
-          json = JSON.stringify(value);
-        } catch (error) {
-          throw new QueueError("ER_WRONG_ARGUMENTS", "Parameter object cannot be JSON text", {
-            cause: error,
-          });
-        }
-        if (json !== undefined) return json;
-      }
-      const name = (prototype?.constructor?.name as string | undefined) ?? "object";
-      throw new QueueError("ER_WRONG_ARGUMENTS", `Parameter of type ${name} is not supported`);
-    }
     default:
       throw new QueueError(
         "ER_WRONG_ARGUMENTS",
         `Parameter of type ${typeof value} is not supported`,
       );
   }
+}
+
+/** An object parameter: bytes, or a plain object or array as JSON text. May run user code (Proxy traps, toJSON). */
+function bindObject(value: object): Value {
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof Identifier) {
+    throw new QueueError(
+      "ER_WRONG_ARGUMENTS",
+      "An ident() is a name, not a value; use it in a tagged template",
+    );
+  }
+  const prototype = Object.getPrototypeOf(value);
+  if (Array.isArray(value) || prototype === Object.prototype || prototype === null) {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(value);
+    } catch (error) {
+      throw new QueueError("ER_WRONG_ARGUMENTS", "Parameter object cannot be JSON text", {
+        cause: error,
+      });
+    }
+    if (json !== undefined) return json;
+  }
+  const name = (prototype?.constructor?.name as string | undefined) ?? "object";
+  throw new QueueError("ER_WRONG_ARGUMENTS", `Parameter of type ${name} is not supported`);
 }
 
 function tooLong(column: ColumnDef): QueueError {

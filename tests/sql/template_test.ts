@@ -3,6 +3,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { bindParams, prepareTemplate, prepareText } from "../../src/sql/template.ts";
+import { statementBytesMax, unsafeCacheBytesMax } from "../../src/limits.ts";
 import { ident, Identifier } from "../../src/sql/identifier.ts";
 import type { Value } from "../../src/sql/ast.ts";
 
@@ -51,6 +52,20 @@ describe("prepareTemplate", () => {
 
   test("bad SQL in a template is ER_PARSE_ERROR", () => {
     assert.throws(() => sql`SELEC ${1}`, { code: "ER_PARSE_ERROR" });
+  });
+
+  test("a hand-made strings array is read on every call: mutating it changes the statement", () => {
+    const strings = Object.assign(["SELECT * FROM a WHERE id = ", ""], {
+      raw: ["SELECT * FROM a WHERE id = ", ""],
+    });
+    const first = prepareTemplate(strings as unknown as TemplateStringsArray, [1]);
+    assert.equal(first.prepared.statement.kind === "select" && first.prepared.statement.from, "a");
+    strings[0] = "SELECT * FROM b WHERE id = ";
+    const second = prepareTemplate(strings as unknown as TemplateStringsArray, [1]);
+    assert.equal(
+      second.prepared.statement.kind === "select" && second.prepared.statement.from,
+      "b",
+    );
   });
 });
 
@@ -115,6 +130,28 @@ describe("prepareText and bindParams", () => {
     }
     assert.equal(prepareText("SELECT 'kept'"), kept);
     assert.notEqual(prepareText("SELECT 'cold'"), cold);
+  });
+
+  test("the cache holds at most unsafeCacheBytesMax bytes of text, least recently used out first", () => {
+    const textOf = (i: number) => `SELECT '${"x".repeat(statementBytesMax - 100)}', ${i}`;
+    const first = prepareText(textOf(0));
+    const textCount = Math.ceil(unsafeCacheBytesMax / (statementBytesMax - 100)) + 1;
+    for (let i = 1; i <= textCount; i++) prepareText(textOf(i));
+    assert.notEqual(prepareText(textOf(0)), first);
+    assert.equal(prepareText(textOf(textCount)), prepareText(textOf(textCount)));
+  });
+
+  test("bindParams: a parameter list Proxy that throws is ER_WRONG_ARGUMENTS", () => {
+    const prepared = prepareText("SELECT ?");
+    const throwing = new Proxy([1], {
+      get: () => {
+        throw new Error("trap");
+      },
+    });
+    assert.throws(() => bindParams(prepared, throwing), { code: "ER_WRONG_ARGUMENTS" });
+    const revoked = Proxy.revocable([1], {});
+    revoked.revoke();
+    assert.throws(() => bindParams(prepared, revoked.proxy), { code: "ER_WRONG_ARGUMENTS" });
   });
 
   test("bindParams checks the count and converts", () => {

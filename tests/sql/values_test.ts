@@ -210,6 +210,21 @@ describe("bindValue", () => {
       })(),
     ],
   ];
+  const throwing = () => {
+    throw new Error("trap");
+  };
+  const revoked = Proxy.revocable({}, {});
+  revoked.revoke();
+  const revokedArray = Proxy.revocable([1], {});
+  revokedArray.revoke();
+  rejected.push(
+    ["revoked Proxy", revoked.proxy],
+    ["revoked Proxy of an array", revokedArray.proxy],
+    ["Proxy whose getPrototypeOf throws", new Proxy({}, { getPrototypeOf: throwing })],
+    ["Proxy whose get throws", new Proxy({ a: 1 }, { get: throwing })],
+    ["Proxy whose ownKeys throws", new Proxy({ a: 1 }, { ownKeys: throwing })],
+    ["array Proxy whose get throws", new Proxy([1], { get: throwing })],
+  );
   for (const [name, value] of rejected) {
     test(`rejects ${name} with ER_WRONG_ARGUMENTS`, () => {
       assert.throws(() => bindValue(value), { code: "ER_WRONG_ARGUMENTS" });
