@@ -123,6 +123,43 @@ function wrongValue(kind: string, value: Value, column: ColumnDef): QueueError {
   );
 }
 
+/**
+ * Refuses a string holding a lone UTF-16 surrogate: it has no UTF-8 form
+ * (encoding would store U+FFFD), so MySQL's strict mode refuses it with
+ * "Incorrect string value", naming the bytes as MySQL would see them.
+ */
+function checkWellFormed(text: string, column: ColumnDef): string {
+  if (text.isWellFormed()) return text;
+  let at = 0;
+  for (; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code < 0xd800 || code > 0xdfff) continue;
+    const next = text.charCodeAt(at + 1);
+    if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) at++;
+    else break;
+  }
+  const code = text.charCodeAt(at);
+  const shown = [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)]
+    .map((byte) => "\\x" + byte.toString(16).toUpperCase()).join("");
+  throw new QueueError(
+    "ER_TRUNCATED_WRONG_VALUE_FOR_FIELD",
+    `Incorrect string value: '${shown}' for column '${column.name}'`,
+  );
+}
+
+/** A `\u` escape of a surrogate (or a false hit after an escaped backslash, settled by parsing). */
+const surrogateEscape = /\\u[dD][89a-fA-F]/;
+
+/** True when parsed JSON text holds a string or key with a lone surrogate. */
+function jsonHasLoneSurrogate(text: string): boolean {
+  let found = false;
+  JSON.parse(text, (key, value) => {
+    if (!key.isWellFormed() || (typeof value === "string" && !value.isWellFormed())) found = true;
+    return value;
+  });
+  return found;
+}
+
 /** Text from a value for a text column; bytes must be valid UTF-8. */
 function toText(value: Exclude<Value, null>, column: ColumnDef): string {
   if (typeof value === "string") return value;
@@ -134,6 +171,11 @@ function toText(value: Exclude<Value, null>, column: ColumnDef): string {
     }
   }
   return valueToText(value);
+}
+
+/** A non-bytes value as text for a binary column; a string must have a UTF-8 form. */
+function textOf(value: Exclude<Value, null | Uint8Array>, column: ColumnDef): string {
+  return typeof value === "string" ? checkWellFormed(value, column) : valueToText(value);
 }
 
 function countCodePoints(text: string): number {
@@ -212,10 +254,16 @@ function checkJson(column: ColumnDef, value: Exclude<Value, null>): string {
   if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
     return valueToText(value);
   }
-  const text = toText(value, column);
+  const text = checkWellFormed(toText(value, column), column);
+  let valid = true;
   try {
     JSON.parse(text);
+    // An escaped lone surrogate ("\ud800") is no character: invalid JSON text in MySQL.
+    if (surrogateEscape.test(text)) valid = !jsonHasLoneSurrogate(text);
   } catch {
+    valid = false;
+  }
+  if (!valid) {
     throw new QueueError(
       "ER_INVALID_JSON_TEXT",
       `Invalid JSON text for column '${column.name}'`,
@@ -229,7 +277,8 @@ function checkJson(column: ColumnDef, value: Exclude<Value, null>): string {
  * integers as number (bigint beyond 2^53), floats as number, CHAR/TEXT/JSON
  * as string, BINARY/BLOB as Uint8Array, NULL as null.
  * Errors: ER_BAD_NULL_ERROR, ER_WARN_DATA_OUT_OF_RANGE,
- * ER_TRUNCATED_WRONG_VALUE, ER_DATA_TOO_LONG, ER_INVALID_JSON_TEXT.
+ * ER_TRUNCATED_WRONG_VALUE, ER_DATA_TOO_LONG, ER_INVALID_JSON_TEXT,
+ * ER_TRUNCATED_WRONG_VALUE_FOR_FIELD (a string with a lone surrogate).
  *
  * @example
  * ```ts
@@ -251,18 +300,22 @@ export function checkValue(column: ColumnDef, value: Value): Value {
     case "float":
       return checkFloat(column, value, type.double);
     case "char": {
-      const text = fitCharacters(toText(value, column), type.length, column);
+      const text = fitCharacters(
+        checkWellFormed(toText(value, column), column),
+        type.length,
+        column,
+      );
       return type.variable ? text : text.replace(/ +$/, "");
     }
     case "text": {
-      const text = toText(value, column);
+      const text = checkWellFormed(toText(value, column), column);
       if (text.length * 3 > type.bytesMax && textToBytes(text).length > type.bytesMax) {
         throw tooLong(column);
       }
       return text;
     }
     case "binary": {
-      const bytes = value instanceof Uint8Array ? value : textToBytes(valueToText(value));
+      const bytes = value instanceof Uint8Array ? value : textToBytes(textOf(value, column));
       if (bytes.length > type.length) throw tooLong(column);
       if (type.variable || bytes.length === type.length) return bytes;
       const padded = new Uint8Array(type.length);
@@ -270,7 +323,7 @@ export function checkValue(column: ColumnDef, value: Value): Value {
       return padded;
     }
     case "blob": {
-      const bytes = value instanceof Uint8Array ? value : textToBytes(valueToText(value));
+      const bytes = value instanceof Uint8Array ? value : textToBytes(textOf(value, column));
       if (bytes.length > type.bytesMax) throw tooLong(column);
       return bytes;
     }

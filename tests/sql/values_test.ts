@@ -148,6 +148,36 @@ describe("checkValue", () => {
       "ER_DATA_TOO_LONG",
     ],
     ["JSON '{a'", column({ kind: "json" }), "{a", "ER_INVALID_JSON_TEXT"],
+    [
+      "TEXT with a lone high surrogate",
+      column({ kind: "text", bytesMax: 255 }),
+      "a\ud800b",
+      "ER_TRUNCATED_WRONG_VALUE_FOR_FIELD",
+    ],
+    [
+      "VARCHAR ending in a lone high surrogate",
+      column({ kind: "char", length: 8, variable: true }),
+      "ab\ud83d",
+      "ER_TRUNCATED_WRONG_VALUE_FOR_FIELD",
+    ],
+    [
+      "CHAR with a lone low surrogate",
+      column({ kind: "char", length: 8, variable: false }),
+      "\ude00a",
+      "ER_TRUNCATED_WRONG_VALUE_FOR_FIELD",
+    ],
+    [
+      "JSON with a lone surrogate",
+      column({ kind: "json" }),
+      '"\udfff"',
+      "ER_TRUNCATED_WRONG_VALUE_FOR_FIELD",
+    ],
+    [
+      "BLOB from text with a lone surrogate",
+      column({ kind: "blob", bytesMax: 255 }),
+      "\ud800",
+      "ER_TRUNCATED_WRONG_VALUE_FOR_FIELD",
+    ],
   ];
   for (const [name, target, value, code] of rejected) {
     test(`rejects ${name} with ${code}`, () => {
@@ -158,6 +188,27 @@ describe("checkValue", () => {
       );
     });
   }
+
+  test("a well-formed surrogate pair is stored as it is", () => {
+    assert.equal(checkValue(column({ kind: "text", bytesMax: 255 }), "a😀"), "a😀");
+    assert.equal(checkValue(column({ kind: "json" }), '"😀"'), '"😀"');
+    assert.equal(checkValue(column({ kind: "json" }), '"\\ud83d\\ude00"'), '"\\ud83d\\ude00"');
+    assert.equal(checkValue(column({ kind: "json" }), '"\\\\ud800"'), '"\\\\ud800"');
+  });
+
+  test("JSON text escaping a lone surrogate is ER_INVALID_JSON_TEXT (MySQL's JSON parser refuses it)", () => {
+    for (const text of ['"\\ud800"', '{"\\udc00": 1}', '["\\ud83dx"]']) {
+      assert.throws(() => checkValue(column({ kind: "json" }), text), {
+        code: "ER_INVALID_JSON_TEXT",
+      });
+    }
+  });
+
+  test("a lone surrogate is named by the bytes MySQL would show", () => {
+    assert.throws(() => checkValue(column({ kind: "text", bytesMax: 255 }), "ok😀\ud800"), {
+      message: "Incorrect string value: '\\xED\\xA0\\x80' for column 'c'",
+    });
+  });
 
   test("error messages name the column", () => {
     assert.throws(() => checkValue({ ...int(8), name: "prio" }, 300), {
