@@ -15,9 +15,11 @@ function checkName(name: string): void {
   }
   let length = 0;
   for (const _ of name) length++;
-  if (length === 0 || length > identifierLengthMax) {
+  if (length === 0) throw new QueueError("ER_WRONG_ARGUMENTS", "Identifier must not be empty");
+  if (length > identifierLengthMax) {
+    // The same code as a name in SQL text, so both ways in fail alike.
     throw new QueueError(
-      "ER_WRONG_ARGUMENTS",
+      "ER_TOO_LONG_IDENT",
       `Identifier must be 1 to ${identifierLengthMax} characters, got ${length}`,
     );
   }
@@ -55,7 +57,10 @@ export class Identifier {
 
 /**
  * Makes a dynamic identifier for a template hole. The name must be 1 to 64
- * characters without NUL; anything else is ER_WRONG_ARGUMENTS.
+ * characters (longer is ER_TOO_LONG_IDENT) without NUL; anything else is
+ * ER_WRONG_ARGUMENTS. Where the name is used, MySQL's rules for it apply: a
+ * table name or a new column's name ending in a space is
+ * ER_WRONG_TABLE_NAME / ER_WRONG_COLUMN_NAME when the statement is prepared.
  *
  * @example
  * ```ts

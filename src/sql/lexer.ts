@@ -161,7 +161,8 @@ const escapes: Record<string, string> = {
 /**
  * Splits SQL text into tokens, ending with one `end` token.
  * Throws ER_PARSE_ERROR for text longer than `statementBytesMax`, an
- * unterminated string, identifier or comment, or a character that starts no token.
+ * unterminated string, identifier or comment, or a character that starts no token;
+ * ER_ILLEGAL_VALUE_FOR_TYPE for a number beyond the double range (`1e999`).
  *
  * @example
  * ```ts
@@ -320,8 +321,16 @@ export function tokenize(text: string): Token[] {
         continue;
       }
       const digits = text.slice(start, end);
-      if (isFloat) push("float", start, end, Number(digits));
-      else push("integer", start, end, integerValue(digits));
+      const value = isFloat ? Number(digits) : integerValue(digits);
+      if (value === Infinity) {
+        // MySQL refuses a literal beyond the double range rather than round it.
+        throw new QueueError(
+          "ER_ILLEGAL_VALUE_FOR_TYPE",
+          `Illegal double '${digits.slice(0, 192)}' value found during parsing`,
+          { position: utf8Length(text.slice(0, start)) },
+        );
+      }
+      push(isFloat ? "float" : "integer", start, end, value);
       index = end;
       continue;
     }

@@ -119,23 +119,54 @@ function parseAny(stream: TokenStream): Statement {
   throw stream.error(first.kind === "end" ? "empty statement" : "unknown statement");
 }
 
-/** A table or column name: bare word (not reserved) or back-quoted; 1..64 characters, no NUL. */
-function parseName(stream: TokenStream, what: string): string {
+/**
+ * What a name names: a table (MySQL checks every table name it is given), a
+ * new column (CREATE, ALTER ADD), or a column referred to by name (a name
+ * MySQL would refuse to create there is just a column that does not exist).
+ */
+type NameRole = "table" | "new column" | "column";
+
+/**
+ * A table or column name: bare word (not reserved) or back-quoted; 1..64
+ * characters (ER_TOO_LONG_IDENT beyond), no NUL; a table or new column name
+ * must not be empty or end in a space (ER_WRONG_TABLE_NAME,
+ * ER_WRONG_COLUMN_NAME: MySQL's rules).
+ */
+function parseName(stream: TokenStream, role: NameRole): string {
   const token = stream.peek();
-  if (!stream.isIdentifier()) throw stream.error(`expected a ${what} name`);
+  if (!stream.isIdentifier()) {
+    throw stream.error(`expected a ${role === "table" ? "table" : "column"} name`);
+  }
   stream.next();
   const name = token.kind === "quoted" ? token.value as string : token.text;
-  checkIdentifierText(name, (detail) => stream.error(detail, token));
+  const position = token.byteStart;
+  if (role !== "column" && (name.length === 0 || name.endsWith(" "))) {
+    const shown = name.slice(0, identifierLengthMax);
+    throw role === "table"
+      ? new QueueError("ER_WRONG_TABLE_NAME", `Incorrect table name '${shown}'`, { position })
+      : new QueueError("ER_WRONG_COLUMN_NAME", `Incorrect column name '${shown}'`, { position });
+  }
+  checkIdentifierText(name, (detail) => stream.error(detail, token), position);
   return name;
 }
 
-/** Checks a name's length (1..64 code points) and that it holds no NUL. */
-export function checkIdentifierText(name: string, fail: (detail: string) => QueueError): void {
+/** Checks a name's length (1..64 code points; longer is ER_TOO_LONG_IDENT) and that it holds no NUL. */
+export function checkIdentifierText(
+  name: string,
+  fail: (detail: string) => QueueError,
+  position?: number,
+): void {
   if (name.length === 0) throw fail("empty identifier");
-  let length = 0;
-  for (const _ of name) length++;
-  if (length > identifierLengthMax) {
-    throw fail(`identifier longer than ${identifierLengthMax} characters`);
+  if (name.length > identifierLengthMax) {
+    let length = 0;
+    for (const _ of name) length++;
+    if (length > identifierLengthMax) {
+      throw new QueueError(
+        "ER_TOO_LONG_IDENT",
+        `Identifier name '${Array.from(name).slice(0, 100).join("")}' is too long`,
+        { position },
+      );
+    }
   }
   if (name.includes("\0")) throw fail("identifier contains a NUL character");
 }
@@ -438,7 +469,7 @@ function parseLength(stream: TokenStream): number | undefined {
 
 function parseColumnDef(stream: TokenStream): ColumnDef {
   const nameToken = stream.peek();
-  const name = parseName(stream, "column");
+  const name = parseName(stream, "new column");
   const typeToken = stream.next();
   if (typeToken.kind !== "word") throw stream.error("expected a column type", typeToken);
   const word = typeToken.upper;

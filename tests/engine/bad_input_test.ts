@@ -8,7 +8,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { Database, ErrorCode, Session } from "../../mod.ts";
+import { type Database, type ErrorCode, ident, type Session } from "../../mod.ts";
 import { rowBytesMax, statementBytesMax } from "../../src/limits.ts";
 import { openTemp, plain, rejectsCode, wait } from "./_helpers.ts";
 
@@ -28,6 +28,7 @@ const queueFunctionCases: Case[] = [
   text("SELECT queue_wait('t:', 0)", "ER_PARSE_ERROR"),
   text("SELECT queue_wait('t:   ', 0)", "ER_PARSE_ERROR"),
   text("SELECT queue_wait('t:nosuch = 1', 0)", "ER_BAD_FIELD_ERROR"),
+  text("SELECT queue_wait('t:id < 1e999', 0)", "ER_ILLEGAL_VALUE_FOR_TYPE"),
   text("SELECT queue_wait('t') FROM t", "ER_NOT_SUPPORTED_YET"),
   text("SELECT 1 + queue_wait('t', 0)", "ER_NOT_SUPPORTED_YET"),
   text("SELECT * FROM t WHERE queue_wait('t', 0)", "ER_NOT_SUPPORTED_YET"),
@@ -43,6 +44,21 @@ const queueFunctionCases: Case[] = [
   text("SELECT queue_stats('t', 't')", "ER_WRONG_ARGUMENTS"),
   text("SELECT queue_stats(NULL)", "ER_WRONG_ARGUMENTS"),
 ];
+
+/** A Proxy revoked before use: every operation on it throws a TypeError. */
+function revokedProxy(): object {
+  const { proxy, revoke } = Proxy.revocable({ a: 1 }, {});
+  revoke();
+  return proxy;
+}
+
+/** A Proxy whose every trap throws a plain Error. */
+function throwingProxy(): object {
+  const trap = () => {
+    throw new Error("trap");
+  };
+  return new Proxy({ a: 1 }, { get: trap, getPrototypeOf: trap, ownKeys: trap, has: trap });
+}
 
 const selectCases: Case[] = [
   text("SELEC * FROM t", "ER_PARSE_ERROR"),
@@ -91,6 +107,39 @@ const insertCases: Case[] = [
     "ER_DATA_TOO_LONG",
   ],
   ["INSERT … ${NaN}", (s) => s.sql`INSERT INTO t (id) VALUES (${NaN})`, "ER_WRONG_ARGUMENTS"],
+  [
+    "INSERT … ${revoked Proxy}",
+    (s) => s.sql`INSERT INTO t (id, j) VALUES (${1}, ${revokedProxy()})`,
+    "ER_WRONG_ARGUMENTS",
+  ],
+  [
+    "INSERT … ${Proxy whose traps throw}",
+    (s) => s.sql`INSERT INTO t (id, j) VALUES (${1}, ${throwingProxy()})`,
+    "ER_WRONG_ARGUMENTS",
+  ],
+  [
+    "sql.unsafe(INSERT …, revoked Proxy)",
+    (s) => s.sql.unsafe("INSERT INTO t (id) VALUES (?)", revokedProxy() as unknown[]),
+    "ER_WRONG_ARGUMENTS",
+  ],
+  [
+    "INSERT … name = a lone surrogate",
+    (s) => s.sql`INSERT INTO t (id, name) VALUES (${1}, ${"a\ud800"})`,
+    "ER_TRUNCATED_WRONG_VALUE_FOR_FIELD",
+  ],
+  [
+    "INSERT … j = JSON text with a lone surrogate",
+    (s) => s.sql`INSERT INTO t (id, j) VALUES (${1}, ${'["\udc00"]'})`,
+    "ER_TRUNCATED_WRONG_VALUE_FOR_FIELD",
+  ],
+  [
+    "INSERT … j = an object holding a lone surrogate (JSON text escapes it)",
+    (s) => s.sql`INSERT INTO t (id, j) VALUES (${1}, ${{ k: "\ud83d" }})`,
+    "ER_INVALID_JSON_TEXT",
+  ],
+  text("INSERT INTO t (id) VALUES (1e999)", "ER_ILLEGAL_VALUE_FOR_TYPE"),
+  text(`INSERT INTO t (id) VALUES (${"9".repeat(5000)})`, "ER_ILLEGAL_VALUE_FOR_TYPE"),
+  text("INSERT INTO `t ` (id) VALUES (1)", "ER_WRONG_TABLE_NAME"),
   [
     "INSERT … ${2n ** 64n}",
     (s) => s.sql`INSERT INTO t (id) VALUES (${2n ** 64n})`,
@@ -158,6 +207,19 @@ const otherStatementCases: Case[] = [
   text("CREATE TABLE x (a VARCHAR(100000)) ENGINE=QUEUE", "ER_TOO_BIG_FIELDLENGTH"),
   text("CREATE TABLE x (a TINYINT DEFAULT 1000) ENGINE=QUEUE", "ER_INVALID_DEFAULT"),
   text("CREATE TABLE x (a INT NOT NULL DEFAULT NULL) ENGINE=QUEUE", "ER_INVALID_DEFAULT"),
+  text("CREATE TABLE `tt ` (a INT) ENGINE=QUEUE", "ER_WRONG_TABLE_NAME"),
+  text("CREATE TABLE `  ` (a INT) ENGINE=QUEUE", "ER_WRONG_TABLE_NAME"),
+  text(`CREATE TABLE ${"x".repeat(65)} (a INT) ENGINE=QUEUE`, "ER_TOO_LONG_IDENT"),
+  text("CREATE TABLE x (`a ` INT) ENGINE=QUEUE", "ER_WRONG_COLUMN_NAME"),
+  text(`CREATE TABLE x (${"a".repeat(65)} INT) ENGINE=QUEUE`, "ER_TOO_LONG_IDENT"),
+  text("ALTER TABLE t ADD `x ` INT", "ER_WRONG_COLUMN_NAME"),
+  [
+    "CREATE TABLE ${ident('tt ')}",
+    (s) => s.sql`CREATE TABLE ${ident("tt ")} (a INT) ENGINE=QUEUE`,
+    "ER_WRONG_TABLE_NAME",
+  ],
+  text("CREATE TABLE x (a DOUBLE DEFAULT 1e999) ENGINE=QUEUE", "ER_ILLEGAL_VALUE_FOR_TYPE"),
+  text("DELETE FROM t WHERE id < 1e999", "ER_ILLEGAL_VALUE_FOR_TYPE"),
   text("DROP TABLE nosuch", "ER_NO_SUCH_TABLE"),
   text("DROP TABLE t, nosuch", "ER_NO_SUCH_TABLE"),
   text("TRUNCATE nosuch", "ER_NO_SUCH_TABLE"),
@@ -167,6 +229,8 @@ const otherStatementCases: Case[] = [
   text("ALTER TABLE t ADD x INT, DROP nosuch", "ER_BAD_FIELD_ERROR"),
   text("ALTER TABLE t DROP id, DROP name, DROP data, DROP big, DROP j", "ER_WRONG_ARGUMENTS"),
   text("SHOW TABLES LIKE", "ER_PARSE_ERROR"),
+  text("SELECT 1e999", "ER_ILLEGAL_VALUE_FOR_TYPE"),
+  text("SELECT * FROM `t `", "ER_WRONG_TABLE_NAME"),
 ];
 
 interface Snapshot {

@@ -345,13 +345,53 @@ describe("statements", () => {
     ["SELECT a FROM t WHERE", "ER_PARSE_ERROR"],
     ["DELETE t", "ER_PARSE_ERROR"],
     ["SELECT `` FROM t", "ER_PARSE_ERROR"],
-    [`SELECT * FROM ${"t".repeat(65)}`, "ER_PARSE_ERROR"],
+    [`SELECT * FROM ${"t".repeat(65)}`, "ER_TOO_LONG_IDENT"],
+    [`CREATE TABLE ${"t".repeat(65)} (a INT)`, "ER_TOO_LONG_IDENT"],
+    [`CREATE TABLE \`${"é".repeat(65)}\` (a INT)`, "ER_TOO_LONG_IDENT"],
+    [`CREATE TABLE t (${"a".repeat(65)} INT)`, "ER_TOO_LONG_IDENT"],
+    [`ALTER TABLE t ADD ${"a".repeat(65)} INT`, "ER_TOO_LONG_IDENT"],
+    ["CREATE TABLE `tt ` (a INT)", "ER_WRONG_TABLE_NAME"],
+    ["CREATE TABLE `   ` (a INT)", "ER_WRONG_TABLE_NAME"],
+    ["INSERT INTO `tt ` VALUES (1)", "ER_WRONG_TABLE_NAME"],
+    ["SELECT * FROM `tt `", "ER_WRONG_TABLE_NAME"],
+    ["DROP TABLE t, `tt `", "ER_WRONG_TABLE_NAME"],
+    ["TRUNCATE `tt `", "ER_WRONG_TABLE_NAME"],
+    ["ALTER TABLE `tt ` ADD b INT", "ER_WRONG_TABLE_NAME"],
+    ["CREATE TABLE t (`a ` INT)", "ER_WRONG_COLUMN_NAME"],
+    ["CREATE TABLE t (` ` INT)", "ER_WRONG_COLUMN_NAME"],
+    ["ALTER TABLE t ADD `b ` INT", "ER_WRONG_COLUMN_NAME"],
+    ["SELECT 1e999", "ER_ILLEGAL_VALUE_FOR_TYPE"],
+    ["SELECT -1.5e400", "ER_ILLEGAL_VALUE_FOR_TYPE"],
+    [`SELECT ${"9".repeat(5000)}`, "ER_ILLEGAL_VALUE_FOR_TYPE"],
+    [`SELECT ${"9".repeat(309)}.5`, "ER_ILLEGAL_VALUE_FOR_TYPE"],
+    ["SELECT * FROM t WHERE a > 1e999", "ER_ILLEGAL_VALUE_FOR_TYPE"],
+    ["INSERT INTO t VALUES (1e999)", "ER_ILLEGAL_VALUE_FOR_TYPE"],
+    ["CREATE TABLE t (a DOUBLE DEFAULT 1e999)", "ER_ILLEGAL_VALUE_FOR_TYPE"],
     ["SELECT a NOT 1", "ER_PARSE_ERROR"],
     ["SELECT 1 IN (1) IN (1)", "ER_PARSE_ERROR"],
   ];
   for (const [text, code] of rejected) {
     test(`${text.slice(0, 60)} is ${code}`, () => assertError(text, code));
   }
+
+  test("names MySQL accepts: leading spaces, inner spaces, 64 characters; huge but finite numbers", () => {
+    assert.equal(parse("CREATE TABLE ` t` (`a b` INT)").kind, "create_table");
+    assert.equal(
+      parse(`CREATE TABLE ${"t".repeat(64)} (${"a".repeat(64)} INT)`).kind,
+      "create_table",
+    );
+    assert.equal(parse(`CREATE TABLE \`${"😀".repeat(64)}\` (a INT)`).kind, "create_table");
+    assert.equal(parse("INSERT INTO t (`a `) VALUES (1)").kind, "insert");
+    assert.equal(parse(`SELECT 1e308, 1e-999, 0e999, ${"9".repeat(300)}`).kind, "select");
+    assert.equal(parseExpression("1e-400 + 1.7976931348623157e308").kind, "binary");
+    assert.throws(() => parseExpression("a < 1e999"), { code: "ER_ILLEGAL_VALUE_FOR_TYPE" });
+  });
+
+  test("an out-of-range number names itself like MySQL", () => {
+    assert.throws(() => parseStatement("SELECT 1 + 1e999"), {
+      message: "Illegal double '1e999' value found during parsing",
+    });
+  });
 
   test("a trailing ; is fine", () => {
     assert.equal(parse("SELECT 1 ;").kind, "select");
