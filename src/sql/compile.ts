@@ -43,6 +43,7 @@ import {
   valueToNumber,
   valueToText,
 } from "./convert.ts";
+import { likeMatches, type LikePattern, likePattern } from "./like.ts";
 
 /** A compiled expression: the value for one row and the statement's bound parameters. */
 export type RowAccessor = (row: readonly Value[], params: readonly Value[]) => Value;
@@ -414,25 +415,6 @@ function numericOperand(expr: Expr, scope: CompileScope): Compiled {
   return compileNode(expr, scope);
 }
 
-/** A LIKE pattern as an anchored regular expression (binary: case-sensitive). */
-export function likePattern(pattern: string, escape: string | null): RegExp {
-  let source = "^";
-  const characters = Array.from(pattern);
-  for (let i = 0; i < characters.length; i++) {
-    const character = characters[i];
-    if (character === escape && i + 1 < characters.length) {
-      source += escapeRegExp(characters[++i]);
-    } else if (character === "%") source += "[^]*";
-    else if (character === "_") source += "[^]";
-    else source += escapeRegExp(character);
-  }
-  return new RegExp(source + "$", "u");
-}
-
-function escapeRegExp(character: string): string {
-  return /[\\^$.*+?()[\]{}|]/.test(character) ? "\\" + character : character;
-}
-
 function escapeCharacter(value: Value): string | null {
   if (value === null) return "\\";
   const text = valueToText(value);
@@ -448,26 +430,27 @@ function compileLike(expr: Extract<Expr, { kind: "like" }>, scope: CompileScope)
   const pattern = compileNode(expr.pattern, scope);
   const escape = expr.escape === null ? constantOf("\\") : compileNode(expr.escape, scope);
   const negated = expr.negated;
+  // The last compiled pattern, reused while the pattern text and escape stay the same.
   let cachedKey: string | null = null;
   let cachedEscape: string | null = null;
-  let cachedRegExp = /^$/u;
-  const regExpFor = (patternText: string, escapeChar: string | null): RegExp => {
+  let cachedPattern: LikePattern = likePattern("", null);
+  const patternFor = (patternText: string, escapeChar: string | null): LikePattern => {
     if (patternText !== cachedKey || escapeChar !== cachedEscape) {
-      cachedRegExp = likePattern(patternText, escapeChar);
+      cachedPattern = likePattern(patternText, escapeChar);
       cachedKey = patternText;
       cachedEscape = escapeChar;
     }
-    return cachedRegExp;
+    return cachedPattern;
   };
   const accessor: RowAccessor = (row, params) => {
     const value = operand.accessor(row, params);
     const patternValue = pattern.accessor(row, params);
     if (value === null || patternValue === null) return null;
-    const regExp = regExpFor(
+    const compiled = patternFor(
       valueToText(patternValue),
       escapeCharacter(escape.accessor(row, params)),
     );
-    return regExp.test(valueToText(value)) !== negated ? 1 : 0;
+    return likeMatches(compiled, valueToText(value)) !== negated ? 1 : 0;
   };
   return fold(accessor, operand.constant && pattern.constant && escape.constant);
 }
