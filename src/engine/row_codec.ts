@@ -15,7 +15,7 @@
 
 import type { Value } from "../sql/ast.ts";
 import { assert, QueueError } from "../errors.ts";
-import { rowBytesMax } from "../limits.ts";
+import { columnCountMax, rowBytesMax } from "../limits.ts";
 import type { TableSchema } from "./schema.ts";
 
 const tagNull = 0;
@@ -32,25 +32,61 @@ const asciiFastPathBytesMax = 256;
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
-let scratch = new Uint8Array(64 * 1024);
+/** Initial scratch size, and the size a scratch grown past `scratchBytesKeptMax` returns to. */
+const scratchBytesInitial = 64 * 1024;
+/** Largest scratch kept between rows; a larger row gets a larger scratch only while it is encoded. */
+const scratchBytesKeptMax = 1024 * 1024;
+/**
+ * Largest scratch ever needed: a row of `rowBytesMax` bytes, then one
+ * fixed-size value (at most 9 bytes) for each of up to `columnCountMax`
+ * columns, checked before the row is refused.
+ */
+const scratchBytesMax = rowBytesMax + columnCountMax * 9 + 4;
+
+let scratch = new Uint8Array(scratchBytesInitial);
 let scratchView = new DataView(scratch.buffer);
 
+/** The encoder's scratch buffer size in bytes (for tests of its bound). */
+export function encoderScratchBytes(): number {
+  return scratch.length;
+}
+
+/** Grows the scratch to hold `bytes`, doubling but never past `scratchBytesMax`. */
 function ensureCapacity(bytes: number): void {
   if (bytes <= scratch.length) return;
+  assert(bytes <= scratchBytesMax, "row encoder scratch within its bound");
   let size = scratch.length;
   while (size < bytes) size *= 2;
-  const grown = new Uint8Array(size);
+  const grown = new Uint8Array(Math.min(size, scratchBytesMax));
   grown.set(scratch);
   scratch = grown;
   scratchView = new DataView(scratch.buffer);
 }
 
+function rowTooLong(): QueueError {
+  return new QueueError("ER_DATA_TOO_LONG", `Row size too large (more than ${rowBytesMax} bytes)`);
+}
+
 /**
  * Encodes checked values (one per current column, in order) into a fresh
- * payload. ER_DATA_TOO_LONG when the row exceeds `rowBytesMax`.
+ * payload. ER_DATA_TOO_LONG when the row exceeds `rowBytesMax`, found
+ * before the scratch grows past it.
  */
 export function encodeRow(schema: TableSchema, values: readonly Value[]): Uint8Array {
+  try {
+    return encodeIntoScratch(schema, values);
+  } finally {
+    // A large row's scratch is not kept: it would hold up to rowBytesMax for the process's life.
+    if (scratch.length > scratchBytesKeptMax) {
+      scratch = new Uint8Array(scratchBytesInitial);
+      scratchView = new DataView(scratch.buffer);
+    }
+  }
+}
+
+function encodeIntoScratch(schema: TableSchema, values: readonly Value[]): Uint8Array {
   assert(values.length === schema.columns.length, "one value per column");
+  assert(values.length <= columnCountMax, "at most columnCountMax columns");
   let offset = 4;
   ensureCapacity(4 + values.length * 9);
   scratchView.setUint32(0, schema.version, true);
@@ -69,14 +105,19 @@ export function encodeRow(schema: TableSchema, values: readonly Value[]): Uint8A
         offset += 9;
       }
     } else if (typeof value === "string") {
-      // UTF-8 takes at most 3 bytes per UTF-16 unit.
-      ensureCapacity(offset + 5 + value.length * 3 + values.length * 9);
-      const { written } = textEncoder.encodeInto(value, scratch.subarray(offset + 5));
+      // Room left in a row of rowBytesMax; UTF-8 takes 1 to 3 bytes per UTF-16 unit.
+      const room = rowBytesMax - offset - 5;
+      if (value.length > room) throw rowTooLong();
+      const end = offset + 5 + Math.min(value.length * 3, room);
+      ensureCapacity(end + (values.length - i) * 9);
+      const { read, written } = textEncoder.encodeInto(value, scratch.subarray(offset + 5, end));
+      if (read < value.length) throw rowTooLong();
       scratch[offset] = tagText;
       scratchView.setUint32(offset + 1, written, true);
       offset += 5 + written;
     } else if (value instanceof Uint8Array) {
-      ensureCapacity(offset + 5 + value.length + values.length * 9);
+      if (value.length > rowBytesMax - offset - 5) throw rowTooLong();
+      ensureCapacity(offset + 5 + value.length + (values.length - i) * 9);
       scratch[offset] = tagBytes;
       scratchView.setUint32(offset + 1, value.length, true);
       scratch.set(value, offset + 5);
@@ -96,11 +137,8 @@ export function encodeRow(schema: TableSchema, values: readonly Value[]): Uint8A
       scratchView.setInt32(offset + 1, value ? 1 : 0, true);
       offset += 5;
     }
-    if (offset > rowBytesMax) break;
+    if (offset > rowBytesMax) throw rowTooLong();
     ensureCapacity(offset + (values.length - i) * 9);
-  }
-  if (offset > rowBytesMax) {
-    throw new QueueError("ER_DATA_TOO_LONG", `Row size too large (more than ${rowBytesMax} bytes)`);
   }
   return scratch.slice(0, offset);
 }
