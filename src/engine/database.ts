@@ -7,6 +7,7 @@
  * @module
  */
 
+import { resolve as resolvePath } from "node:path";
 import type { Value } from "../sql/ast.ts";
 import { bindParams, prepareTemplate, prepareText } from "../sql/mod.ts";
 import type { SyncMode } from "../storage/types.ts";
@@ -249,8 +250,10 @@ export interface RecoveryReportView {
 
 /**
  * Opens the database in `directory` (created if missing), recovering its
- * log. A second open of the same directory, from this or another process,
- * rejects with ER_DB_LOCKED while the first is open.
+ * log. A relative `directory` is resolved against the working directory at
+ * this call; a later chdir does not affect the open database. A second open
+ * of the same directory, from this or another process, rejects with
+ * ER_DB_LOCKED while the first is open.
  *
  * @example
  * ```ts
@@ -277,5 +280,7 @@ export async function open(directory: string, options: OpenOptions = {}): Promis
       `segmentBytes must be an integer ≥ ${segmentBytesMin}, not ${segmentBytes}`,
     );
   }
-  return new Database(await Engine.open(directory, { sync, segmentBytes }));
+  // Resolved once, here: every later file name derives from it, so a
+  // chdir after open cannot move new segments or the catalog elsewhere.
+  return new Database(await Engine.open(resolvePath(directory), { sync, segmentBytes }));
 }

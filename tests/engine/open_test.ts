@@ -5,12 +5,35 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as nodeFs from "node:fs";
 import * as path from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { open } from "../../mod.ts";
 import { freshDirectory, rejectsCode } from "./_helpers.ts";
 
+const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
+
 describe("open", () => {
+  test("a relative directory is resolved once: a later chdir does not move new files", () => {
+    // In a child process: chdir is process-wide.
+    const base = freshDirectory();
+    nodeFs.mkdirSync(base, { recursive: true });
+    const testPath = fileURLToPath(import.meta.url);
+    const childPath = path.join(path.dirname(testPath), `_chdir_child${path.extname(testPath)}`);
+    const [command, args] = isDeno
+      ? [process.execPath, ["run", "-A", childPath, base]]
+      : [process.execPath, [childPath, base]];
+    const child = spawnSync(command, args, { encoding: "utf8", timeout: 120_000 });
+    assert.equal(
+      child.stdout.trim(),
+      "ACKED 1000 ROWS 1000 TABLES q,r STRAY no",
+      `child stderr: ${child.stderr}`,
+    );
+    assert.equal(child.status, 0);
+  });
+
   test("a path through a regular file is ER_CANT_OPEN_FILE", async () => {
     const directory = freshDirectory();
     nodeFs.mkdirSync(directory, { recursive: true });
