@@ -152,9 +152,28 @@ async function queueWait(
   session: SessionState,
   args: readonly Value[],
 ): Promise<Value> {
-  if (session.pendingWait !== null) {
-    throw new QueueError("ER_WRONG_ARGUMENTS", "queue_wait(): this session is already waiting");
+  // One queue_wait per session from the moment it is called (not only once
+  // it blocks): two at once would both finish the previous row and both
+  // take one, and one of the two rows would be owned by nobody.
+  if (session.waitCalled) {
+    throw new QueueError(
+      "ER_WRONG_ARGUMENTS",
+      "queue_wait(): this session already has a queue_wait in progress",
+    );
   }
+  session.waitCalled = true;
+  try {
+    return await queueWaitOnce(host, session, args);
+  } finally {
+    session.waitCalled = false;
+  }
+}
+
+async function queueWaitOnce(
+  host: QueueHost,
+  session: SessionState,
+  args: readonly Value[],
+): Promise<Value> {
   // Q4M finishes the previous row first, even when this call then fails.
   if (session.ownerMode) {
     await queueEnd(session);

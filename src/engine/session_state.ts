@@ -31,7 +31,10 @@ export class SessionState implements Owner {
   ownerMode = false;
   /** The owned row, if any. Its table may have lost it since (DELETE, TRUNCATE, DROP). */
   owned: { table: QueueTable; rowId: number } | null = null;
+  /** A blocked queue_wait (set while it is blocked on tables). */
   pendingWait: PendingWait | null = null;
+  /** True from the moment queue_wait is called until it returns or fails. */
+  waitCalled = false;
   armed: ArmedMark | null = null;
   closed = false;
 
