@@ -128,6 +128,13 @@ export class Engine implements QueueHost {
    */
   close(): Promise<void> {
     if (this.#closing === null) {
+      // Every pending wait ends first: a row released by a session closed
+      // below must not be handed to another session that is closing too.
+      for (const session of this.#sessions) {
+        session.pendingWait?.cancel(
+          new QueueError("ER_CLOSED", "Database was closed while waiting"),
+        );
+      }
       for (const session of [...this.#sessions]) this.closeSession(session);
       this.#closing = this.store.close();
     }

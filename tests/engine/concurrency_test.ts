@@ -155,6 +155,20 @@ describe("many sessions", () => {
     }
   });
 
+  test("a row released as the database closes is not handed to another session's wait", async () => {
+    const { db } = await openTemp();
+    await db.sql`CREATE TABLE t (v INT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`INSERT INTO t (v) VALUES (1)`;
+    // The owner is closed first, its row goes back: the waiter must get ER_CLOSED, not it.
+    const owner = db.session();
+    assert.equal(await wait(owner, ["t"], 0), 1);
+    const waiter = wait(db.session(), ["t"], 60);
+    await nextTurn();
+    const closing = db.close();
+    await within(rejectsCode(waiter, "ER_CLOSED"), guardMs, "waiter");
+    await closing;
+  });
+
   test("a session cannot run a second queue_wait while one is pending", async () => {
     const { db } = await openTemp();
     await db.sql`CREATE TABLE t (v INT NOT NULL) ENGINE=QUEUE`;
