@@ -223,14 +223,18 @@ export class Engine implements QueueHost {
   async #alterTable(statement: StatementOf<"alter_table">): Promise<Result> {
     const table = this.requireTable(statement.table);
     const schema = table.schema.alter(statement.actions);
-    await this.store.alterTable(table.name, schemaToJson(schema));
-    table.setSchema(schema);
+    const entry = await this.store.alterTable(table.name, schemaToJson(schema));
+    table.setSchema(schema, entry);
+    // Recompiled conditions start from the head: rows may match now.
+    table.serveWaiters();
     return countResult(0);
   }
 
   #rowsLive(entry: TableEntry, firstRowId: number): void {
+    // By the stable table id: ALTER TABLE replaces the entry object, and a
+    // table dropped and created again under its name has a new id.
     const table = this.#tables.get(entry.name);
-    if (table === undefined || table.entry !== entry) return;
+    if (table === undefined || table.tableId !== entry.tableId) return;
     // New rows lie past every cursor; rows live again after a failed removal may not.
     table.rewindCursors(firstRowId);
     table.serveWaiters();

@@ -9,10 +9,10 @@
  */
 
 import type { Value } from "../sql/ast.ts";
-import { QueueError } from "../errors.ts";
+import { assert, QueueError } from "../errors.ts";
 import { relaySourceCount, waitTimeoutSecondsDefault, waitTimeoutSecondsMax } from "../limits.ts";
 import type { SessionState } from "./session_state.ts";
-import type { Condition, QueueTable, Waiter } from "./table.ts";
+import type { QueueTable, WaitArg, Waiter } from "./table.ts";
 
 /** What the queue functions need of the database. */
 export interface QueueHost {
@@ -215,7 +215,7 @@ async function queueWaitOnce(
     if (table === undefined) return null;
     tables.push(table);
   }
-  const conditionsOf = parsed.map(({ text }, i) => ({
+  const conditionsOf: WaitArg[] = parsed.map(({ text }, i) => ({
     table: tables[i],
     condition: tables[i].condition(text),
   }));
@@ -240,35 +240,40 @@ async function queueWaitOnce(
 
 function block(
   session: SessionState,
-  args: readonly { table: QueueTable; condition: Condition }[],
+  args: readonly WaitArg[],
   tables: readonly QueueTable[],
   timeoutMs: number,
 ): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     const distinct = [...new Set(tables)];
+    let done = false;
     const finish = () => {
+      done = true;
       clearTimeout(timer);
       for (const table of distinct) table.waiters.delete(waiter);
+      for (const arg of args) arg.table.unhold(arg.condition);
       session.pendingWait = null;
     };
     const waiter: Waiter = {
       owner: session,
       args,
       settle(argIndex, table, rowId) {
+        assert(!done, "a queue_wait settled twice");
         finish();
         if (argIndex === 0) countTimeout(distinct);
         session.own(table, rowId);
         resolve(argIndex);
       },
-    };
-    const timer = setTimeout(() => waiter.settle(0, null, 0), timeoutMs);
-    session.pendingWait = {
-      waiter,
-      cancel(error) {
+      fail(error) {
+        assert(!done, "a queue_wait settled twice");
         finish();
         reject(error);
       },
     };
+    const timer = setTimeout(() => waiter.settle(0, null, 0), timeoutMs);
+    session.pendingWait = { waiter, cancel: (error) => waiter.fail(error) };
+    // Held conditions stay compiled and rewound while this call waits.
+    for (const arg of args) arg.table.hold(arg.condition);
     for (const table of distinct) table.waiters.add(waiter);
   });
 }
