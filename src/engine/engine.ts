@@ -47,7 +47,7 @@ export class Engine implements QueueHost {
     for (const entry of store.tables().values()) {
       this.#tables.set(entry.name, new QueueTable(entry, schemaFromJson(entry.meta)));
     }
-    store.onRowsLive = (entry, firstRowId) => this.#rowsLive(entry, firstRowId);
+    store.onRowsLive = (entry, firstRowId, count) => this.#rowsLive(entry, firstRowId, count);
   }
 
   /** Opens (creating if missing) the database in `directory`, recovering its log. */
@@ -213,10 +213,17 @@ export class Engine implements QueueHost {
 
   async #truncate(statement: StatementOf<"truncate">): Promise<Result> {
     const table = this.requireTable(statement.table);
+    // Owned rows vanish for their owners too; queue_end/abort on them return 1
+    // and do nothing. If the write fails the rows come back, and so does
+    // their ownership (restoreOwners, before any waiter is served).
+    const owned = [...table.owners.keys()];
     const done = table.entry.rows.truncate();
-    // Owned rows vanish for their owners too; queue_end/abort on them return 1 and do nothing.
-    table.owners.clear();
-    await done;
+    table.beginRemoval(owned, done);
+    try {
+      await done;
+    } finally {
+      table.endRemoval(owned);
+    }
     return countResult(0);
   }
 
@@ -230,11 +237,13 @@ export class Engine implements QueueHost {
     return countResult(0);
   }
 
-  #rowsLive(entry: TableEntry, firstRowId: number): void {
+  #rowsLive(entry: TableEntry, firstRowId: number, count: number): void {
     // By the stable table id: ALTER TABLE replaces the entry object, and a
     // table dropped and created again under its name has a new id.
     const table = this.#tables.get(entry.name);
     if (table === undefined || table.tableId !== entry.tableId) return;
+    // Rows live again after a failed removal go back to owners still holding them.
+    table.restoreOwners(firstRowId, count);
     // New rows lie past every cursor; rows live again after a failed removal may not.
     table.rewindCursors(firstRowId);
     table.serveWaiters();

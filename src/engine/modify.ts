@@ -61,9 +61,15 @@ export async function executeDelete(
   const limit = limitValue(statement.limit, params, "LIMIT");
   const { rowIds } = selectRows(session, table, plan.where, plan.order, 0, limit, params);
   if (rowIds.length === 0) return countResult(0);
-  // Only the session's own row can be owned here; it is consumed, not returned.
-  for (const rowId of rowIds) table.owners.delete(rowId);
-  await table.entry.rows.remove(rowIds);
+  // Only the session's own row can be owned here; it is consumed, not
+  // returned. If the write fails the row comes back to its owner.
+  const done = table.entry.rows.remove(rowIds);
+  table.beginRemoval(rowIds, done);
+  try {
+    await done;
+  } finally {
+    table.endRemoval(rowIds);
+  }
   return countResult(rowIds.length);
 }
 

@@ -124,6 +124,13 @@ export async function queueEnd(session: SessionState): Promise<void> {
   session.owned = null;
   if (owned === null) return;
   const { table, rowId } = owned;
+  const removing = table.removingOwners.get(rowId);
+  if (removing !== undefined && removing.owner === session) {
+    // A TRUNCATE or DELETE of the row is in flight: the row is finished once
+    // that is durable; if it fails, the row stays ours and we remove it.
+    removing.ended = true;
+    await removing.settled;
+  }
   if (table.owners.get(rowId) === session) table.owners.delete(rowId);
   if (table.dropped || !table.entry.rows.isLive(rowId)) return;
   await table.entry.rows.remove([rowId]);

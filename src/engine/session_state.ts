@@ -49,6 +49,12 @@ export class SessionState implements Owner {
     return table.entry.rows.isLive(owned.rowId) ? owned.rowId : 0;
   }
 
+  /** True while this open session's owned row is `rowId` of `table`. */
+  claims(table: QueueTable, rowId: number): boolean {
+    const owned = this.owned;
+    return !this.closed && owned !== null && owned.table === table && owned.rowId === rowId;
+  }
+
   /** Takes the owned row (after a successful queue_wait). */
   own(table: QueueTable | null, rowId: number): void {
     this.ownerMode = true;

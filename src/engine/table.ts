@@ -20,6 +20,8 @@ import type { TableSchema } from "./schema.ts";
 /** A row owner: the session, seen only through what the table needs of it. */
 export interface Owner {
   readonly sessionId: number;
+  /** True while the owner still claims that row (open, and it is its owned row). */
+  claims(table: QueueTable, rowId: number): boolean;
 }
 
 /**
@@ -60,6 +62,18 @@ export interface Waiter {
   fail(error: QueueError): void;
 }
 
+/** The owner of a row whose removal is in flight. */
+export interface RemovingOwner {
+  readonly owner: Owner;
+  /** Settles when the removal does (never rejects). */
+  readonly settled: Promise<void>;
+  /**
+   * The owner finished the row meanwhile (queue_end): if the removal fails,
+   * the row stays with it until its queue_end removes the row itself.
+   */
+  ended: boolean;
+}
+
 /** Counters kept in memory for the table's lifetime in this process (as Q4M). */
 export interface WaitCounters {
   waitImmediate: number;
@@ -78,6 +92,12 @@ export class QueueTable {
   schema: TableSchema;
   /** Live rows owned by a session: row id → owner. Rows leave it when consumed or removed. */
   readonly owners: Map<number, Owner> = new Map();
+  /**
+   * Owned rows whose removal (TRUNCATE, the owner's DELETE) is in flight.
+   * If the removal fails, the owner gets its row back before anyone else
+   * can be handed it ({@linkcode restoreOwners}).
+   */
+  readonly removingOwners: Map<number, RemovingOwner> = new Map();
   /** Sessions blocked on this table, in the order they began waiting. */
   readonly waiters: Set<Waiter> = new Set();
   readonly counters: WaitCounters = {
@@ -238,6 +258,55 @@ export class QueueTable {
     }
     for (const condition of this.#held.values()) {
       if (condition.cursorRowId >= rowId) condition.cursorRowId = rowId - 1;
+    }
+  }
+
+  /**
+   * Owned rows among `rowIds` are about to be removed: their owners step
+   * aside (into removingOwners) until the removal settles.
+   */
+  beginRemoval(rowIds: Iterable<number>, removal: Promise<void>): void {
+    let settled: Promise<void> | null = null;
+    for (const rowId of rowIds) {
+      const owner = this.owners.get(rowId);
+      if (owner === undefined) continue;
+      settled ??= removal.then(() => {}, () => {});
+      this.owners.delete(rowId);
+      this.removingOwners.set(rowId, { owner, settled, ended: false });
+    }
+  }
+
+  /**
+   * Rows at or after `firstRowId` (`count` of them) are live again after a
+   * failed removal: owners that still claim them own them again. Runs before
+   * waiters are served, so nobody else is handed such a row.
+   */
+  restoreOwners(firstRowId: number, count: number): void {
+    if (this.removingOwners.size === 0) return;
+    const endRowId = firstRowId + count;
+    for (const [rowId, removing] of this.removingOwners) {
+      if (rowId < firstRowId || rowId >= endRowId) continue;
+      this.#giveBack(rowId, removing);
+    }
+  }
+
+  /**
+   * The removal begun for `rowIds` settled: forget the owners that stepped
+   * aside, giving back any row that is live again.
+   */
+  endRemoval(rowIds: Iterable<number>): void {
+    for (const rowId of rowIds) {
+      const removing = this.removingOwners.get(rowId);
+      if (removing !== undefined) this.#giveBack(rowId, removing);
+    }
+  }
+
+  /** The removal of an owned row settled: a row live again goes back to its owner. */
+  #giveBack(rowId: number, removing: RemovingOwner): void {
+    this.removingOwners.delete(rowId);
+    if (this.dropped || !this.entry.rows.isLive(rowId)) return;
+    if (removing.ended || removing.owner.claims(this, rowId)) {
+      this.owners.set(rowId, removing.owner);
     }
   }
 

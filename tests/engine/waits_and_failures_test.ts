@@ -1,13 +1,24 @@
 /**
- * Regression tests for issue 9's engine items on blocked waits: ALTER TABLE
- * with blocked waiters (5), a waiter's condition that fails to evaluate (9),
- * conditions held by waiters and the condition cache (12).
+ * Regression tests for issue 9's engine items: failed removals give back
+ * ownership (4); on blocked waits: ALTER TABLE with blocked waiters (5), a
+ * waiter's condition that fails to evaluate (9), conditions held by waiters
+ * and the condition cache (12).
  */
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { conditionCacheEntriesMax } from "../../src/limits.ts";
-import { nextTurn, openTemp, plain, rejectsCode, wait, within } from "./_helpers.ts";
+import { FaultFileSystem } from "../../src/io/fault_fs.ts";
+import {
+  freshDirectory,
+  nextTurn,
+  openEngine,
+  openTemp,
+  plain,
+  rejectsCode,
+  wait,
+  within,
+} from "./_helpers.ts";
 
 /** Hang guard (not a timing assertion). */
 const guardMs = 20_000;
@@ -27,6 +38,87 @@ function track<T>(promise: Promise<T>) {
   );
   return { state, done };
 }
+
+async function faultDb() {
+  const fs = new FaultFileSystem();
+  const db = await openEngine(freshDirectory(), { fs, autoCompact: false });
+  return { fs, db };
+}
+
+describe("item 4: a failed removal gives back ownership", () => {
+  test("a failed TRUNCATE leaves the owned row with its owner", async () => {
+    const { fs, db } = await faultDb();
+    await db.sql`CREATE TABLE t (v INT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`INSERT INTO t (v) VALUES (1), (2)`;
+    const owner = db.session();
+    assert.equal(await wait(owner, ["t"], 0), 1);
+    fs.failNextWrite("EIO");
+    await rejectsCode(db.sql`TRUNCATE TABLE t`, "ER_ERROR_ON_WRITE");
+    const other = db.session();
+    assert.equal(await wait(other, ["t"], 0), 1);
+    assert.deepEqual(plain(await other.sql`SELECT v FROM t`), [{ v: 2 }]);
+    const third = db.session();
+    assert.equal(await wait(third, ["t"], 0), 0, "row 1 is still owned");
+    assert.deepEqual(plain(await owner.sql`SELECT v FROM t`), [{ v: 1 }]);
+    await owner.sql`SELECT queue_end()`;
+    await other.sql`SELECT queue_end()`;
+    assert.equal(db.stats("t").rowsRemoved, 2);
+    await db.close();
+  });
+
+  test("a failed TRUNCATE does not hand the owned row to a blocked waiter", async () => {
+    const { fs, db } = await faultDb();
+    await db.sql`CREATE TABLE t (v INT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`INSERT INTO t (v) VALUES (1)`;
+    const owner = db.session();
+    assert.equal(await wait(owner, ["t"], 0), 1);
+    const waiter = track(wait(db.session(), ["t"], 60));
+    await nextTurn();
+    fs.failNextWrite("EIO");
+    await rejectsCode(db.sql`TRUNCATE TABLE t`, "ER_ERROR_ON_WRITE");
+    await nextTurn();
+    assert.equal(waiter.state.settled, false, "the waiter got a row its owner still holds");
+    await owner.sql`SELECT queue_abort()`;
+    await within(waiter.done, guardMs, "waiter");
+    assert.equal(waiter.state.value, 1);
+    await db.close();
+  });
+
+  test("queue_end during a TRUNCATE that then fails still consumes the row", async () => {
+    const { fs, db } = await faultDb();
+    await db.sql`CREATE TABLE t (v INT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`INSERT INTO t (v) VALUES (1), (2)`;
+    const owner = db.session();
+    assert.equal(await wait(owner, ["t"], 0), 1);
+    fs.failNextWrite("EIO");
+    const truncating = db.sql`TRUNCATE TABLE t`;
+    const ending = owner.sql`SELECT queue_end() AS r`;
+    await rejectsCode(truncating, "ER_ERROR_ON_WRITE");
+    assert.deepEqual(plain(await ending), [{ r: 1 }]);
+    // Row 1 was finished by its owner: only row 2 is left.
+    assert.deepEqual(plain(await db.sql`SELECT v FROM t`), [{ v: 2 }]);
+    const other = db.session();
+    assert.equal(await wait(other, ["t"], 0), 1);
+    assert.deepEqual(plain(await other.sql`SELECT v FROM t`), [{ v: 2 }]);
+    await db.close();
+  });
+
+  test("an owner's failed DELETE leaves the row with its owner", async () => {
+    const { fs, db } = await faultDb();
+    await db.sql`CREATE TABLE t (v INT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`INSERT INTO t (v) VALUES (1), (2)`;
+    const owner = db.session();
+    assert.equal(await wait(owner, ["t"], 0), 1);
+    fs.failNextWrite("EIO");
+    await rejectsCode(owner.sql`DELETE FROM t`, "ER_ERROR_ON_WRITE");
+    const other = db.session();
+    assert.equal(await wait(other, ["t"], 0), 1);
+    assert.deepEqual(plain(await other.sql`SELECT v FROM t`), [{ v: 2 }]);
+    assert.equal(await wait(db.session(), ["t"], 0), 0, "row 1 is still owned");
+    assert.deepEqual(plain(await owner.sql`SELECT v FROM t`), [{ v: 1 }]);
+    await db.close();
+  });
+});
 
 describe("item 5: ALTER TABLE with blocked waiters", () => {
   test("a waiter blocked across an ALTER is woken by a new row", async () => {
