@@ -2,7 +2,7 @@
  * Regression tests for issue 9's engine items: failed removals give back
  * ownership (4); on blocked waits: ALTER TABLE with blocked waiters (5), a
  * waiter's condition that fails to evaluate (9), conditions held by waiters
- * and the condition cache (12).
+ * and the condition cache (12); a failed INSERT keeps the relay mark (25).
  */
 
 import { describe, test } from "node:test";
@@ -224,6 +224,34 @@ describe("item 12: conditions held by waiters stay in the cache", () => {
     await nextTurn();
     assert.equal(waiter.state.settled, true, "the waiter was not handed the aborted row");
     assert.equal(waiter.state.value, 1);
+    await db.close();
+  });
+});
+
+describe("item 25: a failed INSERT keeps the relay mark armed", () => {
+  test("a bad value does not consume the mark", async () => {
+    const { db } = await openTemp();
+    await db.sql`CREATE TABLE dst (v INT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`SELECT queue_set_srcid(0, 'a', 5)`;
+    await rejectsCode(db.sql`INSERT INTO dst (v) VALUES (NULL)`, "ER_BAD_NULL_ERROR");
+    assert.equal((await db.sql`INSERT INTO dst (v) VALUES (1)`).affectedRows, 1);
+    // The mark went with the row: a resend of source row 5 is a duplicate.
+    await db.sql`SELECT queue_set_srcid(0, 'a', 5)`;
+    assert.equal((await db.sql`INSERT INTO dst (v) VALUES (1)`).affectedRows, 0);
+    assert.equal(db.stats("dst").rowsWritten, 1);
+    await db.close();
+  });
+
+  test("a write error does not consume the mark", async () => {
+    const { fs, db } = await faultDb();
+    await db.sql`CREATE TABLE dst (v INT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`SELECT queue_set_srcid(3, 'a', 7)`;
+    fs.failNextWrite("ENOSPC");
+    await rejectsCode(db.sql`INSERT INTO dst (v) VALUES (1)`, "ER_DISK_FULL");
+    assert.equal((await db.sql`INSERT INTO dst (v) VALUES (1)`).affectedRows, 1);
+    await db.sql`SELECT queue_set_srcid(3, 'a', 7)`;
+    assert.equal((await db.sql`INSERT INTO dst (v) VALUES (1)`).affectedRows, 0);
+    assert.equal(db.stats("dst").rowsWritten, 1);
     await db.close();
   });
 });
