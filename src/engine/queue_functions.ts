@@ -188,9 +188,15 @@ async function queueWaitOnce(
   }
   let timeoutSeconds = waitTimeoutSecondsDefault;
   let conditionArgs = args;
+  // DESIGN decision 2: a last argument that is a number, or a string that
+  // is a complete number (clients that quote every bound value send '5'),
+  // is the timeout; NULL there is a bad timeout, not a table.
   const last = args.length > 1 ? args[args.length - 1] : undefined;
-  if (typeof last === "number" || typeof last === "bigint" || last === null) {
-    timeoutSeconds = checkTimeout(last);
+  if (
+    typeof last === "number" || typeof last === "bigint" || last === null ||
+    (typeof last === "string" && numericText.test(last))
+  ) {
+    timeoutSeconds = checkTimeout(typeof last === "string" ? Number(last) : last);
     conditionArgs = args.slice(0, -1);
   }
   if (conditionArgs.length === 0) {
@@ -322,7 +328,20 @@ function tableArg(name: string, value: Value): string {
   return value;
 }
 
+/** A complete decimal number: what MySQL casts from a string without a warning (no spaces). */
+const numericText = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+/** A complete decimal integer. */
+const integerText = /^[+-]?[0-9]+$/;
+
+/**
+ * An integer argument where Q4M takes one: an integer number, or a string
+ * that is a complete integer (as MySQL casts '5' to 5); otherwise null.
+ */
 function integerArg(value: Value): number | null {
+  if (typeof value === "string") {
+    if (!integerText.test(value)) return null;
+    value = BigInt(value);
+  }
   if (typeof value === "bigint") {
     return value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : null;
   }

@@ -2,7 +2,8 @@
  * Regression tests for issue 9's engine items: failed removals give back
  * ownership (4); on blocked waits: ALTER TABLE with blocked waiters (5), a
  * waiter's condition that fails to evaluate (9), conditions held by waiters
- * and the condition cache (12); a failed INSERT keeps the relay mark (25).
+ * and the condition cache (12); a failed INSERT keeps the relay mark (25);
+ * numeric strings in queue function arguments (26).
  */
 
 import { describe, test } from "node:test";
@@ -252,6 +253,37 @@ describe("item 25: a failed INSERT keeps the relay mark armed", () => {
     await db.sql`SELECT queue_set_srcid(3, 'a', 7)`;
     assert.equal((await db.sql`INSERT INTO dst (v) VALUES (1)`).affectedRows, 0);
     assert.equal(db.stats("dst").rowsWritten, 1);
+    await db.close();
+  });
+});
+
+describe("item 26: numeric strings in queue function arguments", () => {
+  test("queue_set_srcid takes complete integer strings", async () => {
+    const { db } = await openTemp();
+    await db.sql`CREATE TABLE dst (v INT NOT NULL) ENGINE=QUEUE`;
+    const [armed] = await db.sql.unsafe("SELECT queue_set_srcid(?, ?, ?) AS r", ["0", "a", "5"]);
+    assert.equal(armed.r, 1);
+    assert.equal((await db.sql`INSERT INTO dst (v) VALUES (1)`).affectedRows, 1);
+    await db.sql.unsafe("SELECT queue_set_srcid('0', 'a', '5')");
+    assert.equal((await db.sql`INSERT INTO dst (v) VALUES (1)`).affectedRows, 0, "duplicate");
+    for (const bad of [["x", "a", "5"], ["0", "a", "5x"], ["0", "a", "5.5"], ["64", "a", "1"]]) {
+      const [row] = await db.sql.unsafe("SELECT queue_set_srcid(?, ?, ?) AS r", bad);
+      assert.equal(row.r, null, `queue_set_srcid(${bad.join(", ")})`);
+    }
+    await db.close();
+  });
+
+  test("a last queue_wait argument that is a complete numeric string is the timeout", async () => {
+    const { db } = await openTemp();
+    await db.sql`CREATE TABLE src (v INT NOT NULL) ENGINE=QUEUE`;
+    const s = db.session();
+    assert.equal(await wait(s, ["src", "0"], undefined), 0, "'0' polls");
+    assert.equal(await wait(s, ["src", "0.01"], undefined), 0, "'0.01' is a timeout");
+    await db.sql`INSERT INTO src (v) VALUES (1)`;
+    assert.equal(await wait(s, ["src", "5"], undefined), 1);
+    await rejectsCode(wait(s, ["src", "-1"], undefined), "ER_WRONG_ARGUMENTS");
+    // Not a complete number: a table name (missing here, so NULL).
+    assert.equal(await wait(s, ["src", "5x"], undefined), null);
     await db.close();
   });
 });
