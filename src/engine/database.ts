@@ -8,7 +8,6 @@
  */
 
 import { resolve as resolvePath } from "node:path";
-import type { Value } from "../sql/ast.ts";
 import { bindParams, prepareTemplate, prepareText } from "../sql/mod.ts";
 import type { SyncMode } from "../storage/types.ts";
 import { QueueError } from "../errors.ts";
@@ -61,9 +60,19 @@ function isArrayArgument(value: unknown): boolean {
   }
 }
 
-function makeSql(engine: Engine, state: SessionState): Sql {
-  const run = (prepared: ReturnType<typeof prepareText>, params: Value[]) =>
-    engine.run(state, prepared, params);
+/**
+ * What keeps a session open: both functions of its `sql` tag (`sql` and
+ * `sql.unsafe`) reference it, so it stays reachable exactly as long as
+ * anything that can run a statement in the session does. The session's
+ * FinalizationRegistry entry watches this object, never a wrapper the user
+ * may drop while still using `sql` (`const { sql } = db.session()`).
+ */
+interface SessionAnchor {
+  readonly state: SessionState;
+}
+
+function makeSql(engine: Engine, state: SessionState): { sql: Sql; anchor: SessionAnchor } {
+  const anchor: SessionAnchor = { state };
   const sql = ((strings: TemplateStringsArray, ...values: unknown[]) => {
     try {
       if (!Array.isArray(strings) || !Array.isArray((strings as { raw?: unknown }).raw)) {
@@ -73,7 +82,7 @@ function makeSql(engine: Engine, state: SessionState): Sql {
         );
       }
       const { prepared, params } = prepareTemplate(strings, values);
-      return run(prepared, params);
+      return engine.run(anchor.state, prepared, params);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -87,12 +96,12 @@ function makeSql(engine: Engine, state: SessionState): Sql {
         throw new QueueError("ER_WRONG_ARGUMENTS", "sql.unsafe() takes its parameters as an array");
       }
       const prepared = prepareText(text);
-      return run(prepared, bindParams(prepared, params));
+      return engine.run(anchor.state, prepared, bindParams(prepared, params));
     } catch (error) {
       return Promise.reject(error);
     }
   }) as Sql["unsafe"];
-  return sql;
+  return { sql, anchor };
 }
 
 /**
@@ -126,7 +135,9 @@ export class Session {
   constructor(engine: Engine, state: SessionState) {
     this.#engine = engine;
     this.#state = state;
-    this.sql = makeSql(engine, state);
+    const { sql, anchor } = makeSql(engine, state);
+    this.sql = sql;
+    sessionFinalizer.register(anchor, { engine, state }, state);
   }
 
   /** True once closed (by itself or by its database). */
@@ -164,9 +175,11 @@ export class Session {
 }
 
 /**
- * A session object that becomes garbage while it owns a row gives the row
- * back, as a MySQL connection that goes away does: nothing can finish that
- * row any more. (Unreachable sessions only; close() is the reliable way.)
+ * A session that becomes garbage while it owns a row gives the row back, as
+ * a MySQL connection that goes away does: nothing can finish that row any
+ * more. "Garbage" means its Session object, `sql` and `sql.unsafe` are all
+ * unreachable (the registry watches their shared SessionAnchor). close() is
+ * the reliable way.
  */
 const sessionFinalizer = new FinalizationRegistry<{ engine: Engine; state: SessionState }>(
   ({ engine, state }) => engine.closeSession(state),
@@ -192,15 +205,12 @@ export class Database {
   /** Databases are made by {@linkcode open}. */
   constructor(engine: Engine) {
     this.#engine = engine;
-    this.sql = makeSql(engine, engine.newSession());
+    this.sql = makeSql(engine, engine.newSession()).sql;
   }
 
   /** A new session (one consumer). */
   session(): Session {
-    const state = this.#engine.newSession();
-    const session = new Session(this.#engine, state);
-    sessionFinalizer.register(session, { engine: this.#engine, state }, state);
-    return session;
+    return new Session(this.#engine, this.#engine.newSession());
   }
 
   /** A table's counters as numbers (queue_stats' text, typed). ER_NO_SUCH_TABLE when missing. */

@@ -47,7 +47,7 @@ export class Engine implements QueueHost {
     for (const entry of store.tables().values()) {
       this.#tables.set(entry.name, new QueueTable(entry, schemaFromJson(entry.meta)));
     }
-    store.onRowsLive = (entry, firstRowId) => this.#rowsLive(entry, firstRowId);
+    store.onRowsLive = (entry, firstRowId, count) => this.#rowsLive(entry, firstRowId, count);
   }
 
   /** Opens (creating if missing) the database in `directory`, recovering its log. */
@@ -128,6 +128,13 @@ export class Engine implements QueueHost {
    */
   close(): Promise<void> {
     if (this.#closing === null) {
+      // Every pending wait ends first: a row released by a session closed
+      // below must not be handed to another session that is closing too.
+      for (const session of this.#sessions) {
+        session.pendingWait?.cancel(
+          new QueueError("ER_CLOSED", "Database was closed while waiting"),
+        );
+      }
       for (const session of [...this.#sessions]) this.closeSession(session);
       this.#closing = this.store.close();
     }
@@ -206,24 +213,37 @@ export class Engine implements QueueHost {
 
   async #truncate(statement: StatementOf<"truncate">): Promise<Result> {
     const table = this.requireTable(statement.table);
+    // Owned rows vanish for their owners too; queue_end/abort on them return 1
+    // and do nothing. If the write fails the rows come back, and so does
+    // their ownership (restoreOwners, before any waiter is served).
+    const owned = [...table.owners.keys()];
     const done = table.entry.rows.truncate();
-    // Owned rows vanish for their owners too; queue_end/abort on them return 1 and do nothing.
-    table.owners.clear();
-    await done;
+    table.beginRemoval(owned, done);
+    try {
+      await done;
+    } finally {
+      table.endRemoval(owned);
+    }
     return countResult(0);
   }
 
   async #alterTable(statement: StatementOf<"alter_table">): Promise<Result> {
     const table = this.requireTable(statement.table);
     const schema = table.schema.alter(statement.actions);
-    await this.store.alterTable(table.name, schemaToJson(schema));
-    table.setSchema(schema);
+    const entry = await this.store.alterTable(table.name, schemaToJson(schema));
+    table.setSchema(schema, entry);
+    // Recompiled conditions start from the head: rows may match now.
+    table.serveWaiters();
     return countResult(0);
   }
 
-  #rowsLive(entry: TableEntry, firstRowId: number): void {
+  #rowsLive(entry: TableEntry, firstRowId: number, count: number): void {
+    // By the stable table id: ALTER TABLE replaces the entry object, and a
+    // table dropped and created again under its name has a new id.
     const table = this.#tables.get(entry.name);
-    if (table === undefined || table.entry !== entry) return;
+    if (table === undefined || table.tableId !== entry.tableId) return;
+    // Rows live again after a failed removal go back to owners still holding them.
+    table.restoreOwners(firstRowId, count);
     // New rows lie past every cursor; rows live again after a failed removal may not.
     table.rewindCursors(firstRowId);
     table.serveWaiters();

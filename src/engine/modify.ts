@@ -23,7 +23,7 @@ import {
 } from "./plan_support.ts";
 import { countResult, type Result, type StatementOf } from "./result.ts";
 import { encodeRow } from "./row_codec.ts";
-import type { SessionState } from "./session_state.ts";
+import type { ArmedMark, SessionState } from "./session_state.ts";
 import type { QueueTable } from "./table.ts";
 import { selectRows } from "./visibility.ts";
 
@@ -61,9 +61,15 @@ export async function executeDelete(
   const limit = limitValue(statement.limit, params, "LIMIT");
   const { rowIds } = selectRows(session, table, plan.where, plan.order, 0, limit, params);
   if (rowIds.length === 0) return countResult(0);
-  // Only the session's own row can be owned here; it is consumed, not returned.
-  for (const rowId of rowIds) table.owners.delete(rowId);
-  await table.entry.rows.remove(rowIds);
+  // Only the session's own row can be owned here; it is consumed, not
+  // returned. If the write fails the row comes back to its owner.
+  const done = table.entry.rows.remove(rowIds);
+  table.beginRemoval(rowIds, done);
+  try {
+    await done;
+  } finally {
+    table.endRemoval(rowIds);
+  }
   return countResult(rowIds.length);
 }
 
@@ -162,9 +168,26 @@ export async function executeInsert(
   const statement = prepared.statement as StatementOf<"insert">;
   const table = host.requireTable(statement.table);
   const plan = planInsert(prepared, table);
-  // queue_set_srcid arms only the next INSERT, whatever becomes of it.
+  // queue_set_srcid arms the next INSERT that writes (or is dropped as a
+  // relay duplicate). Taken now so that no other INSERT of the session uses
+  // it meanwhile; a failed INSERT gives it back (Q4M keeps it armed until a
+  // row is written, DESIGN decision 16) unless the session armed another.
   const armed = session.armed;
   session.armed = null;
+  try {
+    return await writeRows(table, plan, params, armed);
+  } catch (error) {
+    if (armed !== null && session.armed === null && !session.closed) session.armed = armed;
+    throw error;
+  }
+}
+
+async function writeRows(
+  table: QueueTable,
+  plan: InsertPlan,
+  params: readonly Value[],
+  armed: ArmedMark | null,
+): Promise<Result> {
   if (plan.missingRequired !== null) {
     throw new QueueError(
       "ER_NO_DEFAULT_FOR_FIELD",

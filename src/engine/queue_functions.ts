@@ -9,10 +9,10 @@
  */
 
 import type { Value } from "../sql/ast.ts";
-import { QueueError } from "../errors.ts";
+import { assert, QueueError } from "../errors.ts";
 import { relaySourceCount, waitTimeoutSecondsDefault, waitTimeoutSecondsMax } from "../limits.ts";
 import type { SessionState } from "./session_state.ts";
-import type { Condition, QueueTable, Waiter } from "./table.ts";
+import type { QueueTable, WaitArg, Waiter } from "./table.ts";
 
 /** What the queue functions need of the database. */
 export interface QueueHost {
@@ -124,6 +124,13 @@ export async function queueEnd(session: SessionState): Promise<void> {
   session.owned = null;
   if (owned === null) return;
   const { table, rowId } = owned;
+  const removing = table.removingOwners.get(rowId);
+  if (removing !== undefined && removing.owner === session) {
+    // A TRUNCATE or DELETE of the row is in flight: the row is finished once
+    // that is durable; if it fails, the row stays ours and we remove it.
+    removing.ended = true;
+    await removing.settled;
+  }
   if (table.owners.get(rowId) === session) table.owners.delete(rowId);
   if (table.dropped || !table.entry.rows.isLive(rowId)) return;
   await table.entry.rows.remove([rowId]);
@@ -152,9 +159,28 @@ async function queueWait(
   session: SessionState,
   args: readonly Value[],
 ): Promise<Value> {
-  if (session.pendingWait !== null) {
-    throw new QueueError("ER_WRONG_ARGUMENTS", "queue_wait(): this session is already waiting");
+  // One queue_wait per session from the moment it is called (not only once
+  // it blocks): two at once would both finish the previous row and both
+  // take one, and one of the two rows would be owned by nobody.
+  if (session.waitCalled) {
+    throw new QueueError(
+      "ER_WRONG_ARGUMENTS",
+      "queue_wait(): this session already has a queue_wait in progress",
+    );
   }
+  session.waitCalled = true;
+  try {
+    return await queueWaitOnce(host, session, args);
+  } finally {
+    session.waitCalled = false;
+  }
+}
+
+async function queueWaitOnce(
+  host: QueueHost,
+  session: SessionState,
+  args: readonly Value[],
+): Promise<Value> {
   // Q4M finishes the previous row first, even when this call then fails.
   if (session.ownerMode) {
     await queueEnd(session);
@@ -162,9 +188,15 @@ async function queueWait(
   }
   let timeoutSeconds = waitTimeoutSecondsDefault;
   let conditionArgs = args;
+  // DESIGN decision 2: a last argument that is a number, or a string that
+  // is a complete number (clients that quote every bound value send '5'),
+  // is the timeout; NULL there is a bad timeout, not a table.
   const last = args.length > 1 ? args[args.length - 1] : undefined;
-  if (typeof last === "number" || typeof last === "bigint" || last === null) {
-    timeoutSeconds = checkTimeout(last);
+  if (
+    typeof last === "number" || typeof last === "bigint" || last === null ||
+    (typeof last === "string" && numericText.test(last))
+  ) {
+    timeoutSeconds = checkTimeout(typeof last === "string" ? Number(last) : last);
     conditionArgs = args.slice(0, -1);
   }
   if (conditionArgs.length === 0) {
@@ -196,7 +228,7 @@ async function queueWait(
     if (table === undefined) return null;
     tables.push(table);
   }
-  const conditionsOf = parsed.map(({ text }, i) => ({
+  const conditionsOf: WaitArg[] = parsed.map(({ text }, i) => ({
     table: tables[i],
     condition: tables[i].condition(text),
   }));
@@ -221,35 +253,40 @@ async function queueWait(
 
 function block(
   session: SessionState,
-  args: readonly { table: QueueTable; condition: Condition }[],
+  args: readonly WaitArg[],
   tables: readonly QueueTable[],
   timeoutMs: number,
 ): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     const distinct = [...new Set(tables)];
+    let done = false;
     const finish = () => {
+      done = true;
       clearTimeout(timer);
       for (const table of distinct) table.waiters.delete(waiter);
+      for (const arg of args) arg.table.unhold(arg.condition);
       session.pendingWait = null;
     };
     const waiter: Waiter = {
       owner: session,
       args,
       settle(argIndex, table, rowId) {
+        assert(!done, "a queue_wait settled twice");
         finish();
         if (argIndex === 0) countTimeout(distinct);
         session.own(table, rowId);
         resolve(argIndex);
       },
-    };
-    const timer = setTimeout(() => waiter.settle(0, null, 0), timeoutMs);
-    session.pendingWait = {
-      waiter,
-      cancel(error) {
+      fail(error) {
+        assert(!done, "a queue_wait settled twice");
         finish();
         reject(error);
       },
     };
+    const timer = setTimeout(() => waiter.settle(0, null, 0), timeoutMs);
+    session.pendingWait = { waiter, cancel: (error) => waiter.fail(error) };
+    // Held conditions stay compiled and rewound while this call waits.
+    for (const arg of args) arg.table.hold(arg.condition);
     for (const table of distinct) table.waiters.add(waiter);
   });
 }
@@ -291,7 +328,20 @@ function tableArg(name: string, value: Value): string {
   return value;
 }
 
+/** A complete decimal number: what MySQL casts from a string without a warning (no spaces). */
+const numericText = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+/** A complete decimal integer. */
+const integerText = /^[+-]?[0-9]+$/;
+
+/**
+ * An integer argument where Q4M takes one: an integer number, or a string
+ * that is a complete integer (as MySQL casts '5' to 5); otherwise null.
+ */
 function integerArg(value: Value): number | null {
+  if (typeof value === "string") {
+    if (!integerText.test(value)) return null;
+    value = BigInt(value);
+  }
   if (typeof value === "bigint") {
     return value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : null;
   }

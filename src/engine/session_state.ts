@@ -31,7 +31,10 @@ export class SessionState implements Owner {
   ownerMode = false;
   /** The owned row, if any. Its table may have lost it since (DELETE, TRUNCATE, DROP). */
   owned: { table: QueueTable; rowId: number } | null = null;
+  /** A blocked queue_wait (set while it is blocked on tables). */
   pendingWait: PendingWait | null = null;
+  /** True from the moment queue_wait is called until it returns or fails. */
+  waitCalled = false;
   armed: ArmedMark | null = null;
   closed = false;
 
@@ -44,6 +47,12 @@ export class SessionState implements Owner {
     const owned = this.owned;
     if (owned === null || owned.table !== table || table.dropped) return 0;
     return table.entry.rows.isLive(owned.rowId) ? owned.rowId : 0;
+  }
+
+  /** True while this open session's owned row is `rowId` of `table`. */
+  claims(table: QueueTable, rowId: number): boolean {
+    const owned = this.owned;
+    return !this.closed && owned !== null && owned.table === table && owned.rowId === rowId;
   }
 
   /** Takes the owned row (after a successful queue_wait). */

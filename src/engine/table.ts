@@ -11,7 +11,7 @@
 import type { TableEntry } from "../storage/types.ts";
 import type { Value } from "../sql/ast.ts";
 import { compileExpr, isTruthy, parseExpression } from "../sql/mod.ts";
-import { QueueError } from "../errors.ts";
+import { assert, QueueError } from "../errors.ts";
 import { conditionCacheEntriesMax, relaySourceCount } from "../limits.ts";
 import { tableScope } from "./plan_support.ts";
 import { decodeRow } from "./row_codec.ts";
@@ -20,6 +20,8 @@ import type { TableSchema } from "./schema.ts";
 /** A row owner: the session, seen only through what the table needs of it. */
 export interface Owner {
   readonly sessionId: number;
+  /** True while the owner still claims that row (open, and it is its owned row). */
+  claims(table: QueueTable, rowId: number): boolean;
 }
 
 /**
@@ -33,18 +35,43 @@ export interface Owner {
 export interface Condition {
   /** The expression text after the ':' ("" for a plain table name). */
   readonly text: string;
-  /** null matches every row. */
+  /** The schema version it was compiled against (column positions are that version's). */
+  readonly schemaVersion: number;
+  /** null matches every row. May throw a QueueError (e.g. BIGINT overflow) for a row. */
   readonly matches: ((row: readonly Value[]) => boolean) | null;
   cursorRowId: number;
+  /** Blocked waiters holding it; a held condition is never evicted (its cursor must rewind). */
+  holders: number;
+}
+
+/** One argument of a blocked queue_wait: its table and the condition it holds there. */
+export interface WaitArg {
+  readonly table: QueueTable;
+  /** Replaced when ALTER TABLE recompiles it. */
+  condition: Condition;
 }
 
 /** One blocked queue_wait call. */
 export interface Waiter {
   readonly owner: Owner;
   /** The call's arguments, in priority order. */
-  readonly args: readonly { table: QueueTable; condition: Condition }[];
+  readonly args: readonly WaitArg[];
   /** Settles the call: the 1-based argument index, or 0 on timeout. */
   settle(argIndex: number, table: QueueTable | null, rowId: number): void;
+  /** Ends the call with an error (its condition failed to evaluate or to recompile; closing). */
+  fail(error: QueueError): void;
+}
+
+/** The owner of a row whose removal is in flight. */
+export interface RemovingOwner {
+  readonly owner: Owner;
+  /** Settles when the removal does (never rejects). */
+  readonly settled: Promise<void>;
+  /**
+   * The owner finished the row meanwhile (queue_end): if the removal fails,
+   * the row stays with it until its queue_end removes the row itself.
+   */
+  ended: boolean;
 }
 
 /** Counters kept in memory for the table's lifetime in this process (as Q4M). */
@@ -60,10 +87,17 @@ const noParams: readonly Value[] = [];
 
 /** The engine's state for one table. */
 export class QueueTable {
-  readonly entry: TableEntry;
+  /** The storage entry; replaced by ALTER TABLE (same table id and rows). */
+  entry: TableEntry;
   schema: TableSchema;
   /** Live rows owned by a session: row id → owner. Rows leave it when consumed or removed. */
   readonly owners: Map<number, Owner> = new Map();
+  /**
+   * Owned rows whose removal (TRUNCATE, the owner's DELETE) is in flight.
+   * If the removal fails, the owner gets its row back before anyone else
+   * can be handed it ({@linkcode restoreOwners}).
+   */
+  readonly removingOwners: Map<number, RemovingOwner> = new Map();
   /** Sessions blocked on this table, in the order they began waiting. */
   readonly waiters: Set<Waiter> = new Set();
   readonly counters: WaitCounters = {
@@ -79,7 +113,10 @@ export class QueueTable {
    */
   readonly sourceMarks: number[];
   dropped = false;
-  readonly #conditions: Map<string, Condition> = new Map();
+  /** Compiled conditions by text, for the current schema; the oldest is evicted past the limit. */
+  #conditions: Map<string, Condition> = new Map();
+  /** Conditions held by blocked waiters, by text: found and rewound even once evicted. */
+  #held: Map<string, Condition> = new Map();
 
   constructor(entry: TableEntry, schema: TableSchema) {
     this.entry = entry;
@@ -94,15 +131,58 @@ export class QueueTable {
     return this.entry.name;
   }
 
+  /** The table's stable id (never reused; kept across ALTER TABLE). */
+  get tableId(): number {
+    return this.entry.tableId;
+  }
+
   /** Live rows not owned by anyone. */
   get availableCount(): number {
     return this.entry.rows.liveCount - this.owners.size;
   }
 
-  /** Replaces the schema (ALTER TABLE); compiled conditions are dropped. */
-  setSchema(schema: TableSchema): void {
+  /**
+   * Replaces the schema and entry (ALTER TABLE). Compiled conditions are
+   * dropped; those blocked waiters hold are recompiled for the new column
+   * positions, with fresh cursors. A waiter whose condition no longer
+   * compiles (a dropped column) fails with that error, as the same
+   * queue_wait issued now would.
+   */
+  setSchema(schema: TableSchema, entry: TableEntry): void {
+    assert(entry.tableId === this.tableId, "ALTER TABLE changed the table id");
+    this.entry = entry;
     this.schema = schema;
-    this.#conditions.clear();
+    this.#conditions = new Map();
+    this.#held = new Map();
+    for (const waiter of [...this.waiters]) {
+      for (const arg of waiter.args) {
+        if (arg.table !== this) continue;
+        let fresh: Condition;
+        try {
+          fresh = this.condition(arg.condition.text);
+        } catch (error) {
+          if (!(error instanceof QueueError)) throw error;
+          waiter.fail(error);
+          break;
+        }
+        this.hold(fresh);
+        this.unhold(arg.condition);
+        arg.condition = fresh;
+      }
+    }
+  }
+
+  /** A blocked waiter holds `condition`. */
+  hold(condition: Condition): void {
+    if (condition.holders++ === 0) this.#held.set(condition.text, condition);
+  }
+
+  /** A blocked waiter lets go of `condition`. */
+  unhold(condition: Condition): void {
+    assert(condition.holders > 0, `condition '${condition.text}' released more than held`);
+    if (--condition.holders === 0 && this.#held.get(condition.text) === condition) {
+      this.#held.delete(condition.text);
+    }
   }
 
   /** The values of a live row under the current schema. */
@@ -117,7 +197,7 @@ export class QueueTable {
   condition(text: string): Condition {
     // Oldest-first eviction; a hit does not reorder (that would cost a
     // delete + set on every queue_wait).
-    const cached = this.#conditions.get(text);
+    const cached = this.#conditions.get(text) ?? this.#held.get(text);
     if (cached !== undefined) return cached;
     let matches: Condition["matches"] = null;
     if (text !== "") {
@@ -130,8 +210,15 @@ export class QueueTable {
       );
       matches = (row) => isTruthy(accessor(row, noParams));
     }
-    const condition: Condition = { text, matches, cursorRowId: 0 };
+    const condition: Condition = {
+      text,
+      schemaVersion: this.schema.version,
+      matches,
+      cursorRowId: 0,
+      holders: 0,
+    };
     this.#conditions.set(text, condition);
+    // An evicted condition that waiters hold lives on in #held.
     if (this.#conditions.size > conditionCacheEntriesMax) {
       const oldest = this.#conditions.keys().next().value as string;
       this.#conditions.delete(oldest);
@@ -139,8 +226,16 @@ export class QueueTable {
     return condition;
   }
 
-  /** The oldest available row matching the condition, or 0. Advances its cursor. */
+  /**
+   * The oldest available row matching the condition, or 0. Advances its
+   * cursor. Throws the QueueError of a condition that fails on a row (the
+   * cursor stays before that row).
+   */
   findRow(condition: Condition): number {
+    assert(
+      condition.schemaVersion === this.schema.version,
+      `condition '${condition.text}' compiled for schema ${condition.schemaVersion}`,
+    );
     if (this.availableCount <= 0) return 0;
     const rows = this.entry.rows;
     for (let id = rows.nextLive(condition.cursorRowId); id !== 0; id = rows.nextLive(id)) {
@@ -161,6 +256,58 @@ export class QueueTable {
     for (const condition of this.#conditions.values()) {
       if (condition.cursorRowId >= rowId) condition.cursorRowId = rowId - 1;
     }
+    for (const condition of this.#held.values()) {
+      if (condition.cursorRowId >= rowId) condition.cursorRowId = rowId - 1;
+    }
+  }
+
+  /**
+   * Owned rows among `rowIds` are about to be removed: their owners step
+   * aside (into removingOwners) until the removal settles.
+   */
+  beginRemoval(rowIds: Iterable<number>, removal: Promise<void>): void {
+    let settled: Promise<void> | null = null;
+    for (const rowId of rowIds) {
+      const owner = this.owners.get(rowId);
+      if (owner === undefined) continue;
+      settled ??= removal.then(() => {}, () => {});
+      this.owners.delete(rowId);
+      this.removingOwners.set(rowId, { owner, settled, ended: false });
+    }
+  }
+
+  /**
+   * Rows at or after `firstRowId` (`count` of them) are live again after a
+   * failed removal: owners that still claim them own them again. Runs before
+   * waiters are served, so nobody else is handed such a row.
+   */
+  restoreOwners(firstRowId: number, count: number): void {
+    if (this.removingOwners.size === 0) return;
+    const endRowId = firstRowId + count;
+    for (const [rowId, removing] of this.removingOwners) {
+      if (rowId < firstRowId || rowId >= endRowId) continue;
+      this.#giveBack(rowId, removing);
+    }
+  }
+
+  /**
+   * The removal begun for `rowIds` settled: forget the owners that stepped
+   * aside, giving back any row that is live again.
+   */
+  endRemoval(rowIds: Iterable<number>): void {
+    for (const rowId of rowIds) {
+      const removing = this.removingOwners.get(rowId);
+      if (removing !== undefined) this.#giveBack(rowId, removing);
+    }
+  }
+
+  /** The removal of an owned row settled: a row live again goes back to its owner. */
+  #giveBack(rowId: number, removing: RemovingOwner): void {
+    this.removingOwners.delete(rowId);
+    if (this.dropped || !this.entry.rows.isLive(rowId)) return;
+    if (removing.ended || removing.owner.claims(this, rowId)) {
+      this.owners.set(rowId, removing.owner);
+    }
   }
 
   /**
@@ -173,7 +320,17 @@ export class QueueTable {
       for (let i = 0; i < waiter.args.length; i++) {
         const arg = waiter.args[i];
         if (arg.table !== this) continue;
-        const rowId = this.findRow(arg.condition);
+        let rowId: number;
+        try {
+          rowId = this.findRow(arg.condition);
+        } catch (error) {
+          // A condition failing on a row (BIGINT overflow, an unreadable row)
+          // fails that wait, as the statement would in MySQL; never the caller
+          // (a commit round, another session's abort).
+          if (!(error instanceof QueueError)) throw error;
+          waiter.fail(error);
+          break;
+        }
         if (rowId !== 0) {
           this.owners.set(rowId, waiter.owner);
           this.counters.waitDelayed++;

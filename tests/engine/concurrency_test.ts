@@ -10,7 +10,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { QueueError, type Session } from "../../mod.ts";
-import { nextTurn, openTemp, rejectsCode, wait, within, withSeed } from "./_helpers.ts";
+import { nextTurn, openTemp, plain, rejectsCode, wait, within, withSeed } from "./_helpers.ts";
 
 const guardMs = 60_000;
 
@@ -155,6 +155,20 @@ describe("many sessions", () => {
     }
   });
 
+  test("a row released as the database closes is not handed to another session's wait", async () => {
+    const { db } = await openTemp();
+    await db.sql`CREATE TABLE t (v INT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`INSERT INTO t (v) VALUES (1)`;
+    // The owner is closed first, its row goes back: the waiter must get ER_CLOSED, not it.
+    const owner = db.session();
+    assert.equal(await wait(owner, ["t"], 0), 1);
+    const waiter = wait(db.session(), ["t"], 60);
+    await nextTurn();
+    const closing = db.close();
+    await within(rejectsCode(waiter, "ER_CLOSED"), guardMs, "waiter");
+    await closing;
+  });
+
   test("a session cannot run a second queue_wait while one is pending", async () => {
     const { db } = await openTemp();
     await db.sql`CREATE TABLE t (v INT NOT NULL) ENGINE=QUEUE`;
@@ -164,6 +178,27 @@ describe("many sessions", () => {
     await rejectsCode(wait(s, ["t"], 0), "ER_WRONG_ARGUMENTS");
     await db.sql`INSERT INTO t (v) VALUES (1)`;
     assert.equal(await within(first, guardMs, "first wait"), 1);
+    await db.close();
+  });
+
+  test("two queue_waits started together on an owning session: the second is an error", async () => {
+    const { db } = await openTemp();
+    await db.sql`CREATE TABLE t (v INT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`INSERT INTO t (v) VALUES (1), (2), (3)`;
+    const s = db.session();
+    assert.equal(await wait(s, ["t"], 0), 1);
+    // Both are called before the first has finished row 1 (issue 9, item 10).
+    const results = await Promise.allSettled([wait(s, ["t"], 0), wait(s, ["t"], 0)]);
+    assert.equal(results[0].status, "fulfilled");
+    assert.equal((results[0] as PromiseFulfilledResult<unknown>).value, 1);
+    assert.equal(results[1].status, "rejected");
+    const reason = (results[1] as PromiseRejectedResult).reason;
+    assert.ok(reason instanceof QueueError && reason.code === "ER_WRONG_ARGUMENTS", String(reason));
+    // Row 1 consumed, row 2 owned by s, row 3 free: nothing is owned by nobody.
+    assert.deepEqual(plain(await s.sql`SELECT v FROM t`), [{ v: 2 }]);
+    assert.deepEqual(plain(await db.sql`SELECT v FROM t`), [{ v: 3 }]);
+    await s.sql`SELECT queue_end()`;
+    assert.equal(db.stats("t").rowsRemoved, 2);
     await db.close();
   });
 });

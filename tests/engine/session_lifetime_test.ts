@@ -14,6 +14,16 @@ import { openTemp, plain } from "./_helpers.ts";
 
 const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
 
+/** Runs _gc_child.ts in `mode` with the garbage collector exposed. */
+function runGcChild(mode: string) {
+  const testPath = fileURLToPath(import.meta.url);
+  const childPath = path.join(path.dirname(testPath), `_gc_child${path.extname(testPath)}`);
+  const [command, args] = isDeno
+    ? [process.execPath, ["run", "-A", "--v8-flags=--expose-gc", childPath, mode]]
+    : [process.execPath, ["--expose-gc", childPath, mode]];
+  return spawnSync(command, args, { encoding: "utf8", timeout: 60_000 });
+}
+
 describe("session lifetime", () => {
   test("Symbol.asyncDispose closes the session and returns its owned row", async () => {
     const { db } = await openTemp();
@@ -32,13 +42,16 @@ describe("session lifetime", () => {
   });
 
   test("an unreachable session's owned row goes back to the queue once it is collected", () => {
-    const testPath = fileURLToPath(import.meta.url);
-    const childPath = path.join(path.dirname(testPath), `_gc_child${path.extname(testPath)}`);
-    const [command, args] = isDeno
-      ? [process.execPath, ["run", "-A", "--v8-flags=--expose-gc", childPath]]
-      : [process.execPath, ["--expose-gc", childPath]];
-    const child = spawnSync(command, args, { encoding: "utf8", timeout: 60_000 });
+    const child = runGcChild("forget");
     assert.equal(child.stdout.trim(), "RELEASED 1", `child stderr: ${child.stderr}`);
     assert.equal(child.status, 0);
   });
+
+  for (const kept of ["sql", "unsafe"]) {
+    test(`a session whose ${kept} is still reachable stays open through collections`, () => {
+      const child = runGcChild(`keep-${kept}`);
+      assert.equal(child.stdout.trim(), "KEPT", `child stderr: ${child.stderr}`);
+      assert.equal(child.status, 0);
+    });
+  }
 });
