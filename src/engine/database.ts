@@ -137,6 +137,7 @@ export class Session {
     this.#state = state;
     const { sql, anchor } = makeSql(engine, state);
     this.sql = sql;
+    state.anchor = new WeakRef(anchor);
     sessionFinalizer.register(anchor, { engine, state }, state);
   }
 
@@ -178,8 +179,9 @@ export class Session {
  * A session that becomes garbage while it owns a row gives the row back, as
  * a MySQL connection that goes away does: nothing can finish that row any
  * more. "Garbage" means its Session object, `sql` and `sql.unsafe` are all
- * unreachable (the registry watches their shared SessionAnchor). close() is
- * the reliable way.
+ * unreachable (the registry watches their shared SessionAnchor), and no
+ * queue_wait of the session is pending (a pending wait holds the anchor).
+ * close() is the reliable way.
  */
 const sessionFinalizer = new FinalizationRegistry<{ engine: Engine; state: SessionState }>(
   ({ engine, state }) => engine.closeSession(state),

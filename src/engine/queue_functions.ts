@@ -284,7 +284,11 @@ function block(
       },
     };
     const timer = setTimeout(() => waiter.settle(0, null, 0), timeoutMs);
-    session.pendingWait = { waiter, cancel: (error) => waiter.fail(error) };
+    session.pendingWait = {
+      waiter,
+      cancel: (error) => waiter.fail(error),
+      keepAlive: session.anchor?.deref(),
+    };
     // Held conditions stay compiled and rewound while this call waits.
     for (const arg of args) arg.table.hold(arg.condition);
     for (const table of distinct) table.waiters.add(waiter);

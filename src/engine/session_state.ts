@@ -22,6 +22,12 @@ export interface PendingWait {
   readonly waiter: Waiter;
   /** Ends the wait with an error (session or database closing). */
   cancel(error: QueueError): void;
+  /**
+   * The session's anchor (see {@linkcode SessionState.anchor}), held while the
+   * wait is pending: a blocked queue_wait can still take a row for its
+   * caller, so its session must not be collected and closed under it.
+   */
+  readonly keepAlive: object | undefined;
 }
 
 /** One session's state; the Database owns every SessionState it hands out. */
@@ -31,6 +37,11 @@ export class SessionState implements Owner {
   ownerMode = false;
   /** The owned row, if any. Its table may have lost it since (DELETE, TRUNCATE, DROP). */
   owned: { table: QueueTable; rowId: number } | null = null;
+  /**
+   * The object whose collection closes this session (what its `sql` and
+   * `sql.unsafe` reference), weakly: a pending wait holds it strongly.
+   */
+  anchor: WeakRef<object> | null = null;
   /** A blocked queue_wait (set while it is blocked on tables). */
   pendingWait: PendingWait | null = null;
   /** True from the moment queue_wait is called until it returns or fails. */

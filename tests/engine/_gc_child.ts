@@ -8,6 +8,10 @@
  *   is kept; the Session object itself is dropped. Through forced
  *   collections and allocation the row must stay owned and `queue_end()`
  *   must then succeed. Prints KEPT (exit 0) or CLOSED (exit 1).
+ * - `pending-wait`: a blocked `queue_wait` is the only thing that refers to
+ *   its session (`db.session().sql\`SELECT queue_wait(…)\``). Through
+ *   forced collections the wait must stay pending and then take the row a
+ *   producer inserts. Prints TAKEN (exit 0) or a reason (exit 1).
  */
 
 import * as nodeFs from "node:fs";
@@ -64,7 +68,18 @@ await db.sql`CREATE TABLE q (v INT NOT NULL) ENGINE=QUEUE`;
 await db.sql`INSERT INTO q VALUES (${1})`;
 let verdict: string;
 let ok: boolean;
-if (mode === "forget") {
+if (mode === "pending-wait") {
+  await db.sql`DELETE FROM q`;
+  const wait = db.session().sql`SELECT queue_wait('q', 30) AS got`.then(
+    ([w]) => `got ${w.got}`,
+    (error) => `failed ${String(error)}`,
+  );
+  await churn(keepRounds);
+  await db.sql`INSERT INTO q VALUES (${2})`;
+  const outcome = await wait;
+  ok = outcome === "got 1";
+  verdict = ok ? "TAKEN" : `WAIT ${outcome}`;
+} else if (mode === "forget") {
   await takeAndForget(db);
   if (await ownedCount(db) !== 1) throw new Error("the row should be owned");
   let released = false;

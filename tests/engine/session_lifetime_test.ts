@@ -47,6 +47,12 @@ describe("session lifetime", () => {
     assert.equal(child.status, 0);
   });
 
+  test("a blocked queue_wait keeps its session open though nothing else refers to it", () => {
+    const child = runGcChild("pending-wait");
+    assert.equal(child.stdout.trim(), "TAKEN", `child stderr: ${child.stderr}`);
+    assert.equal(child.status, 0);
+  });
+
   for (const kept of ["sql", "unsafe"]) {
     test(`a session whose ${kept} is still reachable stays open through collections`, () => {
       const child = runGcChild(`keep-${kept}`);
