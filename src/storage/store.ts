@@ -12,6 +12,7 @@ import { type DirectoryLock, type FileSystem, IoError } from "../io/types.ts";
 import { segmentBytesDefault, segmentBytesMin } from "../limits.ts";
 import {
   type CatalogData,
+  catalogFileName,
   catalogTempFileName,
   catalogVersion,
   readCatalog,
@@ -21,7 +22,7 @@ import { compactionError, Compactor } from "./compaction.ts";
 import { GroupCommit } from "./group_commit.ts";
 import type { CheckpointEntry } from "./record_codec.ts";
 import { recoverLog } from "./recovery.ts";
-import { SegmentFiles, writeError } from "./segments.ts";
+import { parseSegmentFileName, SegmentFiles, writeError } from "./segments.ts";
 import { type TableContext, TableState } from "./table_rows.ts";
 import type { RecoveryReport, Store, StoreOptions, TableEntry } from "./types.ts";
 
@@ -292,6 +293,19 @@ async function openStoreChecked(
   try {
     let catalog = await readCatalog(fs, directory);
     if (catalog === null) {
+      // The catalog is made durable before the first segment is created, so a
+      // log without one lost it: starting fresh would reuse table ids and let
+      // old records hide or resurrect rows.
+      const segmentName = (await fs.list(logDirectory)).find((name) =>
+        parseSegmentFileName(name) !== null
+      );
+      if (segmentName !== undefined) {
+        throw new QueueError(
+          "ER_CORRUPT",
+          `catalog is missing while the log holds segments ('${segmentName}')`,
+          { path: `${directory}/${catalogFileName}`, position: 0 },
+        );
+      }
       catalog = { version: catalogVersion, nextTableId: 1, tables: [] };
       await writeCatalog(fs, directory, catalog);
     } else if (await fs.exists(`${directory}/${catalogTempFileName}`)) {
