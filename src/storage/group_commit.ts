@@ -11,7 +11,6 @@
  * @module
  */
 
-import type { QueueError } from "../errors.ts";
 import { BatchEncoder, type CheckpointEntry, segmentHeaderBytes } from "./record_codec.ts";
 import { type Segment, type SegmentFiles, writeError } from "./segments.ts";
 
@@ -25,8 +24,11 @@ export interface LogOperation {
   commit(segment: Segment, batchOffset: number): void;
   /** The batch failed: undo the in-memory effects (called newest first). */
   revert(): void;
-  /** Resolves (error null) or rejects the caller. */
-  settle(error: QueueError | null): void;
+  /**
+   * Resolves (error null) or rejects the caller: with a QueueError for a disk
+   * failure, or with the exception itself when a step had a bug.
+   */
+  settle(error: unknown): void;
 }
 
 /** What group commit asks of the store. */
@@ -61,7 +63,7 @@ export class GroupCommit {
   #queue: LogOperation[] = [];
   #running = false;
   #scheduled = false;
-  #rollOverWaiters: Array<(error: QueueError | null) => void> = [];
+  #rollOverWaiters: Array<(error: unknown) => void> = [];
   #idleWaiters: Array<() => void> = [];
   /** Rounds completed (with or without failure). */
   roundCount = 0;
@@ -117,8 +119,9 @@ export class GroupCommit {
     this.#rollOverWaiters = [];
     let operations: LogOperation[] = [];
     let segment = this.#segments.active;
-    let error: QueueError | null = null;
+    let error: unknown = null;
     let written = false;
+    let encodedBytes: Uint8Array = new Uint8Array(0);
     try {
       let bytesMax = 0;
       for (const operation of this.#queue) bytesMax += operation.recordBytesMax();
@@ -140,6 +143,7 @@ export class GroupCommit {
       }
       for (const operation of operations) operation.encode(encoder);
       const bytes = encoder.finish();
+      encodedBytes = bytes;
       if (this.#segments.needsPreallocation(segment, bytes.length)) {
         await this.#segments.preallocate(segment, segment.dataEnd + bytes.length);
       }
@@ -151,11 +155,22 @@ export class GroupCommit {
         await this.#segments.write(segment, bytes);
         await this.#segments.sync(segment);
       }
-      const batchOffset = segment.dataEnd;
-      this.#segments.commitWritten(segment, bytes);
-      for (const operation of operations) operation.commit(segment, batchOffset);
     } catch (failure) {
       error = writeError(failure, segment.path);
+    }
+    // Once the batch is durable nothing may undo it: a failing commit step
+    // is a bug, reported to its own operation, and its ids stay used.
+    const commitErrors = new Map<LogOperation, unknown>();
+    if (error === null) {
+      const batchOffset = segment.dataEnd;
+      this.#segments.commitWritten(segment, encodedBytes);
+      for (const operation of operations) {
+        try {
+          operation.commit(segment, batchOffset);
+        } catch (bug) {
+          commitErrors.set(operation, bug);
+        }
+      }
     }
     if (error !== null) {
       if (written) await this.#segments.cutBack(segment);
@@ -167,7 +182,7 @@ export class GroupCommit {
       for (const operation of operations) operation.settle(error);
       for (const operation of later) operation.settle(error);
     } else {
-      for (const operation of operations) operation.settle(null);
+      for (const operation of operations) operation.settle(commitErrors.get(operation) ?? null);
     }
     for (const waiter of rollOverWaiters) waiter(error);
     this.roundCount++;

@@ -55,6 +55,7 @@ class StoreImpl implements Store, TableContext {
   #catalogQueue: Promise<unknown> = Promise.resolve();
   #closed = false;
   #closing: Promise<void> | null = null;
+  compactionErrorCount = 0;
 
   constructor(
     fs: FileSystem,
@@ -116,8 +117,18 @@ class StoreImpl implements Store, TableContext {
   #afterRound(): void {
     if (!this.#autoCompact || this.#compactor.running !== null) return;
     if (!this.#compactor.wanted()) return;
-    // Automatic runs report nothing: a failure leaves the log as it was.
-    this.#compactor.compact(false).catch(() => {});
+    // Nobody awaits an automatic run: a failure leaves the log as it was and
+    // the store keeps serving, but it is reported (counted, and logged once).
+    this.#compactor.compact(false).catch((error) => this.#automaticCompactionFailed(error));
+  }
+
+  #automaticCompactionFailed(error: unknown): void {
+    this.compactionErrorCount++;
+    if (this.compactionErrorCount > 1) return;
+    console.error(
+      `q4d: automatic compaction of '${this.#directory}' failed; later failures are only counted (db.stats().compactionErrors):`,
+      error,
+    );
   }
 
   tables(): ReadonlyMap<string, TableEntry> {

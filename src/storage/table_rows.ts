@@ -324,7 +324,7 @@ class AppendOperation implements LogOperation {
   readonly #mark: SourceMark | undefined;
   readonly #previousMark: number;
   readonly #resolve: () => void;
-  readonly #reject: (error: QueueError) => void;
+  readonly #reject: (error: unknown) => void;
   readonly #offsets: number[] = [];
   readonly #liveIds: number[] = [];
 
@@ -335,7 +335,7 @@ class AppendOperation implements LogOperation {
     mark: SourceMark | undefined,
     previousMark: number,
     resolve: () => void,
-    reject: (error: QueueError) => void,
+    reject: (error: unknown) => void,
   ) {
     this.#table = table;
     this.#firstRowId = firstRowId;
@@ -386,7 +386,7 @@ class AppendOperation implements LogOperation {
     table.index.rollbackTo(this.#firstRowId);
   }
 
-  settle(error: QueueError | null): void {
+  settle(error: unknown): void {
     if (error !== null) {
       this.#reject(error);
       return;
@@ -401,14 +401,14 @@ class RemoveOperation implements LogOperation {
   readonly #table: TableState;
   readonly #rowIds: number[];
   readonly #resolve: () => void;
-  readonly #reject: (error: QueueError) => void;
+  readonly #reject: (error: unknown) => void;
   #restored: number[] = [];
 
   constructor(
     table: TableState,
     rowIds: number[],
     resolve: () => void,
-    reject: (error: QueueError) => void,
+    reject: (error: unknown) => void,
   ) {
     this.#table = table;
     this.#rowIds = rowIds;
@@ -438,7 +438,7 @@ class RemoveOperation implements LogOperation {
     this.#restored = restored.reverse();
   }
 
-  settle(error: QueueError | null): void {
+  settle(error: unknown): void {
     if (error === null) {
       this.#resolve();
       return;
@@ -461,7 +461,7 @@ class TruncateOperation extends RemoveOperation {
     belowRowId: number,
     rowIds: number[],
     resolve: () => void,
-    reject: (error: QueueError) => void,
+    reject: (error: unknown) => void,
   ) {
     super(table, rowIds, resolve, reject);
     this.#tableId = table.tableId;
@@ -483,7 +483,7 @@ export class CopyOperation implements LogOperation {
   readonly #rowId: number;
   readonly #payload: Uint8Array;
   readonly #resolve: () => void;
-  readonly #reject: (error: QueueError) => void;
+  readonly #reject: (error: unknown) => void;
   #offset = 0;
 
   constructor(
@@ -491,7 +491,7 @@ export class CopyOperation implements LogOperation {
     rowId: number,
     payload: Uint8Array,
     resolve: () => void,
-    reject: (error: QueueError) => void,
+    reject: (error: unknown) => void,
   ) {
     this.#table = table;
     this.#rowId = rowId;
@@ -520,7 +520,7 @@ export class CopyOperation implements LogOperation {
 
   revert(): void {}
 
-  settle(error: QueueError | null): void {
+  settle(error: unknown): void {
     if (error === null) this.#resolve();
     else this.#reject(error);
   }
