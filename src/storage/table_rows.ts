@@ -261,8 +261,9 @@ export class TableState implements TableRows {
   /** A removal became durable: removing → removed. */
   confirmRemoved(rowId: number): void {
     if (this.index.state(rowId) !== RowState.removing) return;
-    this.index.setState(rowId, RowState.removed);
+    // Read the location first: a removed id may take its index slot with it.
     const segment = this.#context.segments.get(this.index.segmentOf(rowId));
+    this.index.setState(rowId, RowState.removed);
     assert(segment !== undefined, `row ${rowId} lives in a deleted segment`);
     segment.liveRows--;
   }
