@@ -11,6 +11,7 @@
  * @module
  */
 
+import { batchBytesMax } from "../limits.ts";
 import { BatchEncoder, type CheckpointEntry, segmentHeaderBytes } from "./record_codec.ts";
 import { type Segment, type SegmentFiles, writeError } from "./segments.ts";
 
@@ -24,6 +25,8 @@ export interface LogOperation {
   commit(segment: Segment, batchOffset: number): void;
   /** The batch failed: undo the in-memory effects (called newest first). */
   revert(): void;
+  /** The relay mark this operation writes, if any: a checkpoint in its batch includes it. */
+  relayMark?(): RelayMarkWrite | null;
   /**
    * Resolves (error null) or rejects the caller: with a QueueError for a disk
    * failure, or with the exception itself when a step had a bug.
@@ -31,10 +34,21 @@ export interface LogOperation {
   settle(error: unknown): void;
 }
 
+/** A relay mark written by an operation. */
+export interface RelayMarkWrite {
+  tableId: number;
+  source: number;
+  rowId: number;
+}
+
 /** What group commit asks of the store. */
 export interface GroupCommitHooks {
-  /** The state summary written first in every new segment. */
-  checkpointEntries(): CheckpointEntry[];
+  /**
+   * The state summary written first in every new segment: the durable state
+   * once `operations` (this batch) are durable. Operations still queued may
+   * have changed memory already; their effects must not be in it.
+   */
+  checkpointEntries(operations: readonly LogOperation[]): CheckpointEntry[];
   /** Called after each round (compaction checks its thresholds here). */
   afterRound(): void;
 }
@@ -123,23 +137,40 @@ export class GroupCommit {
     let written = false;
     let encodedBytes: Uint8Array = new Uint8Array(0);
     try {
+      // Take operations up to the batch limit (at least one): one round
+      // writes at most batchBytesMax, and no more than a segment holds.
+      const segmentBytes = this.#segments.options.segmentBytes;
+      const roundBytesMax = Math.min(batchBytesMax, segmentBytes - segmentHeaderBytes);
       let bytesMax = 0;
-      for (const operation of this.#queue) bytesMax += operation.recordBytesMax();
+      let takeCount = 0;
+      for (const operation of this.#queue) {
+        const bytes = operation.recordBytesMax();
+        if (takeCount > 0 && bytesMax + bytes > roundBytesMax) break;
+        bytesMax += bytes;
+        takeCount++;
+      }
       const empty = segment.dataEnd === segmentHeaderBytes;
       if (
         (rollOverWaiters.length > 0 && !empty) ||
-        (!empty && segment.dataEnd + bytesMax > this.#segments.options.segmentBytes)
+        (!empty && segment.dataEnd + bytesMax > segmentBytes)
       ) {
         segment = await this.#segments.create(segment.segmentNumber + 1);
       }
+      // Operations queued during the await above join, within the limit.
+      for (let i = takeCount; i < this.#queue.length; i++) {
+        const bytes = this.#queue[i].recordBytesMax();
+        if (bytesMax + bytes > roundBytesMax) break;
+        bytesMax += bytes;
+        takeCount++;
+      }
       // From here to encoding nothing awaits: the checkpoint must describe
       // exactly the state the earlier batches plus this one leave behind.
-      operations = this.#queue;
-      this.#queue = [];
+      operations = this.#queue.slice(0, takeCount);
+      this.#queue = this.#queue.slice(takeCount);
       const encoder = this.#encoder;
       encoder.reset();
       if (segment.dataEnd === segmentHeaderBytes) {
-        encoder.addCheckpoint(this.#hooks.checkpointEntries());
+        encoder.addCheckpoint(this.#hooks.checkpointEntries(operations));
       }
       for (const operation of operations) operation.encode(encoder);
       const bytes = encoder.finish();

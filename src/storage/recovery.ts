@@ -214,6 +214,10 @@ async function scanLog(
     const handle = await fs.open(segments.pathOf(segmentNumber));
     handles.push(handle);
     sizes.push(await handle.size());
+    // Offsets inside a segment are u32 (the row index): no writer makes a larger one.
+    if (sizes[sizes.length - 1] >= 2 ** 32) {
+      throw corrupt("segment larger than 4 GiB", segments.pathOf(segmentNumber), 0);
+    }
   }
   let sawEmptySegment = -1;
   for (let i = 0; i < numbers.length; i++) {

@@ -386,7 +386,11 @@ export class RowIndex {
     return id < end ? id : 0;
   }
 
-  /** Lowest id that is live or pending (what a checkpoint must keep), or nextRowId. */
+  /**
+   * Lowest id whose removal is not durable (live, pending, removing or
+   * pendingRemoved), or nextRowId: what a checkpoint must keep. Removals in
+   * flight count as alive, as a checkpoint may be written before them.
+   */
   lowLiveRowId(): number {
     const end = this.#endId;
     for (let id = this.#headId; id < end;) {
@@ -395,8 +399,7 @@ export class RowIndex {
       if (chunk !== null && chunk !== undefined && chunk.alive > 0) {
         const stop = Math.min(chunkEnd, end);
         for (; id < stop; id++) {
-          const s = chunk.state[id % rowIndexChunkIds];
-          if (s === RowState.live || s === RowState.pending) return id;
+          if (isAlive(chunk.state[id % rowIndexChunkIds])) return id;
         }
       }
       id = chunkEnd;

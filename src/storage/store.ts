@@ -9,7 +9,7 @@
 
 import { QueueError } from "../errors.ts";
 import { type DirectoryLock, type FileSystem, IoError } from "../io/types.ts";
-import { segmentBytesDefault, segmentBytesMin } from "../limits.ts";
+import { segmentBytesDefault, segmentBytesMax, segmentBytesMin } from "../limits.ts";
 import {
   type CatalogData,
   catalogFileName,
@@ -19,7 +19,7 @@ import {
   writeCatalog,
 } from "./catalog.ts";
 import { compactionError, Compactor } from "./compaction.ts";
-import { GroupCommit } from "./group_commit.ts";
+import { GroupCommit, type LogOperation } from "./group_commit.ts";
 import type { CheckpointEntry } from "./record_codec.ts";
 import { recoverLog } from "./recovery.ts";
 import { parseSegmentFileName, SegmentFiles, writeError } from "./segments.ts";
@@ -74,7 +74,7 @@ class StoreImpl implements Store, TableContext {
     this.segments = segments;
     this.#autoCompact = options.autoCompact ?? true;
     this.commit = new GroupCommit(segments, {
-      checkpointEntries: () => this.#checkpointEntries(),
+      checkpointEntries: (operations) => this.#checkpointEntries(operations),
       afterRound: () => this.#afterRound(),
     }, { blocking: (options.commitIo ?? "blocking") === "blocking" });
     this.#byId = build(this);
@@ -101,14 +101,27 @@ class StoreImpl implements Store, TableContext {
     this.onRowsLive?.(table.entry, firstRowId, count);
   }
 
-  #checkpointEntries(): CheckpointEntry[] {
+  #checkpointEntries(operations: readonly LogOperation[]): CheckpointEntry[] {
+    // Relay marks as durable once this batch is: operations still queued
+    // have set theirs in memory already, and a mark must never be ahead of
+    // its rows. (A higher nextRowId only skips ids; lowLiveRowId counts
+    // removals in flight as alive.)
+    const marks = new Map<number, number[]>();
+    for (const table of this.#byId.values()) marks.set(table.tableId, table.durableMarks.slice());
+    for (const operation of operations) {
+      const mark = operation.relayMark?.();
+      if (mark != null) {
+        const tableMarks = marks.get(mark.tableId);
+        if (tableMarks !== undefined) tableMarks[mark.source] = mark.rowId;
+      }
+    }
     const entries: CheckpointEntry[] = [];
     for (const table of this.#byId.values()) {
       entries.push({
         tableId: table.tableId,
         nextRowId: table.index.nextRowId,
         lowLiveRowId: table.index.lowLiveRowId(),
-        sourceMarks: table.marks,
+        sourceMarks: marks.get(table.tableId)!,
       });
     }
     return entries;
@@ -271,9 +284,13 @@ async function openStoreChecked(
   const fs = options.fs;
   const segmentBytes = options.segmentBytes ?? segmentBytesDefault;
   if (
-    !Number.isSafeInteger(segmentBytes) || segmentBytes < segmentBytesMin || segmentBytes >= 2 ** 32
+    !Number.isSafeInteger(segmentBytes) || segmentBytes < segmentBytesMin ||
+    segmentBytes > segmentBytesMax
   ) {
-    throw new QueueError("ER_WRONG_ARGUMENTS", `segmentBytes ${segmentBytes} is out of range`);
+    throw new QueueError(
+      "ER_WRONG_ARGUMENTS",
+      `segmentBytes ${segmentBytes} is out of range (${segmentBytesMin}..${segmentBytesMax})`,
+    );
   }
   const logDirectory = `${directory}/${logDirectoryName}`;
   // A new directory's entry lives in its parent: without syncing the parents,
@@ -340,6 +357,7 @@ async function openStoreChecked(
       () => emptyReport(),
     );
     const report = await recoverLog(segments, tables);
+    for (const table of tables.values()) table.durableMarks.splice(0, Infinity, ...table.marks);
     if (segments.list.length === 0) await segments.create(1);
     Object.assign(store.recovery, report);
     return store;

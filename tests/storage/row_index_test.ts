@@ -127,7 +127,7 @@ describe("row index", () => {
             assert.equal(index.offsetOf(id), id % 5000, `seed ${seed}`);
           }
           if (expected === RowState.pending) pending++;
-          if ((expected === RowState.live || expected === RowState.pending) && lowLive > id) {
+          if (!dead && lowLive > id) {
             lowLive = id;
           }
         }
