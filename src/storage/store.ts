@@ -162,7 +162,13 @@ class StoreImpl implements Store, TableContext {
     try {
       await writeCatalog(this.#fs, this.#directory, next);
     } catch (error) {
-      throw writeError(error, `${this.#directory}/catalog.json`);
+      // The rename may have happened before the failure (a failed directory
+      // sync): put the catalog memory still holds back, or a reopen would
+      // see a change that was reported as failed (a dropped table, and the
+      // rows acknowledged into it since, gone). Best effort: if this fails
+      // too, the first error is what the caller hears.
+      await writeCatalog(this.#fs, this.#directory, this.#catalog).catch(() => {});
+      throw writeError(error, `${this.#directory}/${catalogFileName}`);
     }
     this.#catalog = next;
   }

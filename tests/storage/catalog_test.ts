@@ -10,6 +10,7 @@ import { FaultFileSystem } from "../../src/io/fault_fs.ts";
 import { openStore } from "../../src/storage/store.ts";
 import type { Store, TableRows } from "../../src/storage/types.ts";
 import { QueueError } from "../../src/errors.ts";
+import { IoError } from "../../src/io/types.ts";
 
 const dir = "/db";
 const catalogPath = `${dir}/catalog.json`;
@@ -80,6 +81,35 @@ describe("catalog", () => {
     const created = await store.createTable("t", null);
     assert.equal(created.tableId, 1);
     await store.close();
+  });
+
+  test("a catalog rewrite that fails after its rename leaves disk and memory agreeing", async () => {
+    class FailingDirectorySyncFs extends FaultFileSystem {
+      failDirectorySync = false;
+      override async syncDirectory(path: string): Promise<void> {
+        if (this.failDirectorySync) {
+          this.failDirectorySync = false;
+          throw new IoError("EIO", path, "directory sync failure injected");
+        }
+        return await super.syncDirectory(path);
+      }
+    }
+    const fs = new FailingDirectorySyncFs();
+    const store = await openStore(dir, { fs });
+    const rows = (await store.createTable("t", null)).rows;
+    fs.failDirectorySync = true;
+    await assert.rejects(
+      store.dropTable("t"),
+      (e) => e instanceof QueueError && e.code === "ER_ERROR_ON_WRITE",
+    );
+    // The drop failed: the table is still there, and rows written to it are acknowledged.
+    assert.ok(store.tables().has("t"));
+    await rows.append([bytes("kept")]).durable;
+    await store.close();
+    const again = await openStore(dir, { fs });
+    assert.ok(again.tables().has("t"), "the table the failed DROP left is still there");
+    assert.deepEqual(liveIds(again.tables().get("t")!.rows), [1]);
+    await again.close();
   });
 
   const rewrites: Array<{ name: string; run: (store: Store) => Promise<unknown> }> = [
