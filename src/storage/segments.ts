@@ -269,6 +269,8 @@ export class SegmentFiles {
         done += count;
       }
     } catch (error) {
+      // Only an I/O failure is a read error; anything else is a bug.
+      if (!(error instanceof IoError)) throw error;
       throw new QueueError("ER_ERROR_ON_READ", "cannot read the log", {
         path: segment.path,
         position,

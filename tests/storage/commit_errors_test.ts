@@ -8,7 +8,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { FaultFileSystem } from "../../src/io/fault_fs.ts";
-import { IoError } from "../../src/io/types.ts";
+import { type FileHandle, IoError, type OpenFileOptions } from "../../src/io/types.ts";
 import { openStore } from "../../src/storage/store.ts";
 import type { GroupCommit, LogOperation } from "../../src/storage/group_commit.ts";
 import type { BatchEncoder } from "../../src/storage/record_codec.ts";
@@ -105,6 +105,40 @@ describe("commit errors", () => {
       (e) => e instanceof QueueError && e.code === "ER_ERROR_ON_WRITE",
     );
     await store.close();
+  });
+
+  test("a bug while reading a row surfaces as itself; an I/O failure is ER_ERROR_ON_READ", async () => {
+    class FailingReadFs extends FaultFileSystem {
+      failRead: Error | null = null;
+      override async open(path: string, options?: OpenFileOptions): Promise<FileHandle> {
+        const handle = await super.open(path, options);
+        return {
+          ...handle,
+          readSync: (buffer: Uint8Array, position: number) => {
+            if (this.failRead !== null) throw this.failRead;
+            return handle.readSync(buffer, position);
+          },
+        };
+      }
+    }
+    const fs = new FailingReadFs();
+    const store = await openStore(dir, { fs, autoCompact: false });
+    const rows = (await store.createTable("t", null)).rows;
+    await rows.append([bytes("one")]).durable;
+    await rows.append([bytes("two")]).durable;
+    await store.close();
+    const again = await openStore(dir, { fs, autoCompact: false });
+    const t = again.tables().get("t")!.rows;
+    fs.failRead = new TypeError("bug in a read path");
+    assert.throws(() => t.readRow(1), (e) => e instanceof TypeError);
+    fs.failRead = new IoError("EIO", "/db/log", "read failure injected");
+    assert.throws(
+      () => t.readRow(2),
+      (e) => e instanceof QueueError && e.code === "ER_ERROR_ON_READ",
+    );
+    fs.failRead = null;
+    assert.equal(new TextDecoder().decode(t.readRow(1)), "one");
+    await again.close();
   });
 
   test("a failed automatic compaction is logged once, counted, and the store keeps serving", async () => {
