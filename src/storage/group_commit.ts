@@ -1,7 +1,8 @@
 /**
  * Group commit: operations submitted while a round is in flight accumulate
- * into the next batch; one round = one batch = one write + one sync; each
- * operation settles only once its batch is durable. Table operations
+ * into the next batch; one round = one batch = one write + one sync, of at
+ * most batchBytesMax (limits.ts); each operation settles only once its
+ * batch is durable, and nothing undoes a durable batch. Table operations
  * (table_rows.ts) and compaction submit here; segments.ts does the I/O.
  *
  * On a failed write or sync, the round's operations and every operation
@@ -165,8 +166,13 @@ export class GroupCommit {
       }
       // From here to encoding nothing awaits: the checkpoint must describe
       // exactly the state the earlier batches plus this one leave behind.
-      operations = this.#queue.slice(0, takeCount);
-      this.#queue = this.#queue.slice(takeCount);
+      if (takeCount === this.#queue.length) {
+        operations = this.#queue;
+        this.#queue = [];
+      } else {
+        operations = this.#queue.slice(0, takeCount);
+        this.#queue = this.#queue.slice(takeCount);
+      }
       const encoder = this.#encoder;
       encoder.reset();
       if (segment.dataEnd === segmentHeaderBytes) {
@@ -191,7 +197,7 @@ export class GroupCommit {
     }
     // Once the batch is durable nothing may undo it: a failing commit step
     // is a bug, reported to its own operation, and its ids stay used.
-    const commitErrors = new Map<LogOperation, unknown>();
+    let commitErrors: Map<LogOperation, unknown> | null = null;
     if (error === null) {
       const batchOffset = segment.dataEnd;
       this.#segments.commitWritten(segment, encodedBytes);
@@ -199,7 +205,7 @@ export class GroupCommit {
         try {
           operation.commit(segment, batchOffset);
         } catch (bug) {
-          commitErrors.set(operation, bug);
+          (commitErrors ??= new Map()).set(operation, bug);
         }
       }
     }
@@ -213,7 +219,7 @@ export class GroupCommit {
       for (const operation of operations) operation.settle(error);
       for (const operation of later) operation.settle(error);
     } else {
-      for (const operation of operations) operation.settle(commitErrors.get(operation) ?? null);
+      for (const operation of operations) operation.settle(commitErrors?.get(operation) ?? null);
     }
     for (const waiter of rollOverWaiters) waiter(error);
     this.roundCount++;
