@@ -17,7 +17,11 @@ export const conditionCacheEntriesMax = 256;
 export const identifierLengthMax = 64;
 /** Most columns in a table. */
 export const columnCountMax = 1024;
-/** Largest encoded row, in bytes; a record must fit in a segment. */
+/**
+ * Largest encoded row, in bytes. A row always fits one batch (asserted
+ * below); a batch larger than the room a segment has gets a new segment to
+ * itself, which then exceeds `segmentBytes` (see batchBytesMax).
+ */
 export const rowBytesMax = 16 * 1024 * 1024;
 /** Most rows in one INSERT statement. */
 export const insertRowCountMax = 65536;
@@ -25,6 +29,23 @@ export const insertRowCountMax = 65536;
 export const segmentBytesDefault = 64 * 1024 * 1024;
 /** Smallest segment size accepted by open(); smaller only multiplies files. */
 export const segmentBytesMin = 64 * 1024;
+/**
+ * Largest segment size accepted by open(): offsets inside a segment are u32
+ * (in the row index), and a segment may pass its size by one batch.
+ */
+export const segmentBytesMax = 2 * 1024 * 1024 * 1024;
+/**
+ * Most record bytes one commit round writes (one batch, one sync). A round
+ * takes queued operations up to this, or up to the room of one segment when
+ * that is less; an operation larger than that goes alone in its own batch,
+ * starting a new segment, so a segment exceeds `segmentBytes` only by its
+ * first batch. One append (an INSERT's rows) larger than this is refused
+ * (ER_DATA_TOO_LONG): an append is one batch, so its size bounds memory and
+ * keeps batch lengths far inside their u32 field.
+ */
+export const batchBytesMax = 64 * 1024 * 1024;
+/** Bytes a record and its batch add around one row, at most (storage asserts its real overhead fits). */
+export const rowOverheadBytesMax = 128;
 /** Segments are zero-filled ahead of the write position in steps of this size, so a datasync need not commit a size change. */
 export const preallocateBytes = 4 * 1024 * 1024;
 /** Compaction runs once removed row bytes reach this share of all row bytes... */
@@ -46,3 +67,19 @@ export const relaySourceCount = 64;
  * 800 KB exhaust the heap).
  */
 export const unsafeCacheBytesMax = 8 * 1024 * 1024;
+
+// The relations the layers rely on, checked when this module loads: a
+// wrong edit above fails at once, not in production.
+function limitHolds(condition: boolean, relation: string): void {
+  if (!condition) throw new Error(`q4d assertion failed: limits: ${relation}`);
+}
+limitHolds(rowBytesMax + rowOverheadBytesMax <= batchBytesMax, "a largest row fits one batch");
+limitHolds(
+  segmentBytesMin <= segmentBytesDefault && segmentBytesDefault <= segmentBytesMax,
+  "the default segment size is in range",
+);
+limitHolds(
+  segmentBytesMax + batchBytesMax < 2 ** 32,
+  "a segment grown by one batch keeps its offsets inside u32",
+);
+limitHolds(segmentBytesMin > 2 * rowOverheadBytesMax, "a segment holds a small batch");

@@ -93,10 +93,15 @@ export class Engine implements QueueHost {
     return this.store.compact();
   }
 
+  /** Failed automatic compaction runs since open. */
+  get compactionErrorCount(): number {
+    return this.store.compactionErrorCount;
+  }
+
   /** The typed counters of a table; ER_NO_SUCH_TABLE when missing. */
   stats(name: string): QueueStats {
     this.#checkOpen();
-    return tableStats(this.requireTable(name));
+    return tableStats(this.requireTable(name), this.store.compactionErrorCount);
   }
 
   /** A new session. */

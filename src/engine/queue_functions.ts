@@ -20,6 +20,8 @@ export interface QueueHost {
   table(name: string): QueueTable | undefined;
   /** Compacts the log now. */
   compact(): Promise<void>;
+  /** Failed automatic compaction runs of the database since open. */
+  readonly compactionErrorCount: number;
 }
 
 /** Counters of a table, as `Database.stats()` returns them. */
@@ -42,6 +44,11 @@ export interface QueueStats {
   bytesTotal: number;
   /** The part of bytesTotal already removed, reclaimable by compaction. */
   bytesRemoved: number;
+  /**
+   * Automatic compaction runs that failed since open, for the whole database
+   * (not only this table); the first failure is also logged to stderr.
+   */
+  compactionErrors: number;
 }
 
 /** Runs one queue function call. */
@@ -77,7 +84,7 @@ export function callQueueFunction(
     case "queue_stats": {
       checkArgCount(name, args, 1);
       const table = host.table(tableArg(name, args[0]));
-      return table === undefined ? null : formatStats(tableStats(table));
+      return table === undefined ? null : formatStats(tableStats(table, host.compactionErrorCount));
     }
     default:
       throw new QueueError("ER_NOT_SUPPORTED_YET", `FUNCTION ${name} does not exist`);
@@ -85,7 +92,7 @@ export function callQueueFunction(
 }
 
 /** The typed counters of a table. */
-export function tableStats(table: QueueTable): QueueStats {
+export function tableStats(table: QueueTable, compactionErrors: number): QueueStats {
   const counters = table.entry.rows.counters();
   return {
     rowsWritten: counters.rowsWritten,
@@ -97,6 +104,7 @@ export function tableStats(table: QueueTable): QueueStats {
     restoredByClose: table.counters.restoredByClose,
     bytesTotal: counters.bytesTotal,
     bytesRemoved: counters.bytesRemoved,
+    compactionErrors,
   };
 }
 

@@ -10,6 +10,7 @@
  */
 
 import { QueueError } from "../errors.ts";
+import { IoError } from "../io/types.ts";
 import { compactionBytesMin, compactionRemovedRatioMin } from "../limits.ts";
 import type { GroupCommit } from "./group_commit.ts";
 import { segmentHeaderBytes } from "./record_codec.ts";
@@ -120,8 +121,13 @@ export class Compactor {
   }
 }
 
-/** Wraps a compaction failure for users of compact(). */
-export function compactionError(error: unknown): QueueError {
-  if (error instanceof QueueError) return error;
-  return new QueueError("ER_ERROR_ON_WRITE", "compaction failed", { cause: error });
+/**
+ * Wraps a compaction failure for users of compact(): an I/O failure (it
+ * carries an errno) becomes a QueueError; anything else is a bug and is
+ * returned as it is.
+ */
+export function compactionError(error: unknown): unknown {
+  if (!(error instanceof IoError)) return error;
+  const code = error.errno === "ENOSPC" ? "ER_DISK_FULL" : "ER_ERROR_ON_WRITE";
+  return new QueueError(code, `compaction failed: ${error.message}`, { cause: error });
 }

@@ -1,7 +1,8 @@
 /**
  * Group commit: operations submitted while a round is in flight accumulate
- * into the next batch; one round = one batch = one write + one sync; each
- * operation settles only once its batch is durable. Table operations
+ * into the next batch; one round = one batch = one write + one sync, of at
+ * most batchBytesMax (limits.ts); each operation settles only once its
+ * batch is durable, and nothing undoes a durable batch. Table operations
  * (table_rows.ts) and compaction submit here; segments.ts does the I/O.
  *
  * On a failed write or sync, the round's operations and every operation
@@ -11,7 +12,7 @@
  * @module
  */
 
-import type { QueueError } from "../errors.ts";
+import { batchBytesMax } from "../limits.ts";
 import { BatchEncoder, type CheckpointEntry, segmentHeaderBytes } from "./record_codec.ts";
 import { type Segment, type SegmentFiles, writeError } from "./segments.ts";
 
@@ -25,14 +26,30 @@ export interface LogOperation {
   commit(segment: Segment, batchOffset: number): void;
   /** The batch failed: undo the in-memory effects (called newest first). */
   revert(): void;
-  /** Resolves (error null) or rejects the caller. */
-  settle(error: QueueError | null): void;
+  /** The relay mark this operation writes, if any: a checkpoint in its batch includes it. */
+  relayMark?(): RelayMarkWrite | null;
+  /**
+   * Resolves (error null) or rejects the caller: with a QueueError for a disk
+   * failure, or with the exception itself when a step had a bug.
+   */
+  settle(error: unknown): void;
+}
+
+/** A relay mark written by an operation. */
+export interface RelayMarkWrite {
+  tableId: number;
+  source: number;
+  rowId: number;
 }
 
 /** What group commit asks of the store. */
 export interface GroupCommitHooks {
-  /** The state summary written first in every new segment. */
-  checkpointEntries(): CheckpointEntry[];
+  /**
+   * The state summary written first in every new segment: the durable state
+   * once `operations` (this batch) are durable. Operations still queued may
+   * have changed memory already; their effects must not be in it.
+   */
+  checkpointEntries(operations: readonly LogOperation[]): CheckpointEntry[];
   /** Called after each round (compaction checks its thresholds here). */
   afterRound(): void;
 }
@@ -61,7 +78,7 @@ export class GroupCommit {
   #queue: LogOperation[] = [];
   #running = false;
   #scheduled = false;
-  #rollOverWaiters: Array<(error: QueueError | null) => void> = [];
+  #rollOverWaiters: Array<(error: unknown) => void> = [];
   #idleWaiters: Array<() => void> = [];
   /** Rounds completed (with or without failure). */
   roundCount = 0;
@@ -117,29 +134,53 @@ export class GroupCommit {
     this.#rollOverWaiters = [];
     let operations: LogOperation[] = [];
     let segment = this.#segments.active;
-    let error: QueueError | null = null;
+    let error: unknown = null;
     let written = false;
+    let encodedBytes: Uint8Array = new Uint8Array(0);
     try {
+      // Take operations up to the batch limit (at least one): one round
+      // writes at most batchBytesMax, and no more than a segment holds.
+      const segmentBytes = this.#segments.options.segmentBytes;
+      const roundBytesMax = Math.min(batchBytesMax, segmentBytes - segmentHeaderBytes);
       let bytesMax = 0;
-      for (const operation of this.#queue) bytesMax += operation.recordBytesMax();
+      let takeCount = 0;
+      for (const operation of this.#queue) {
+        const bytes = operation.recordBytesMax();
+        if (takeCount > 0 && bytesMax + bytes > roundBytesMax) break;
+        bytesMax += bytes;
+        takeCount++;
+      }
       const empty = segment.dataEnd === segmentHeaderBytes;
       if (
         (rollOverWaiters.length > 0 && !empty) ||
-        (!empty && segment.dataEnd + bytesMax > this.#segments.options.segmentBytes)
+        (!empty && segment.dataEnd + bytesMax > segmentBytes)
       ) {
         segment = await this.#segments.create(segment.segmentNumber + 1);
       }
+      // Operations queued during the await above join, within the limit.
+      for (let i = takeCount; i < this.#queue.length; i++) {
+        const bytes = this.#queue[i].recordBytesMax();
+        if (bytesMax + bytes > roundBytesMax) break;
+        bytesMax += bytes;
+        takeCount++;
+      }
       // From here to encoding nothing awaits: the checkpoint must describe
       // exactly the state the earlier batches plus this one leave behind.
-      operations = this.#queue;
-      this.#queue = [];
+      if (takeCount === this.#queue.length) {
+        operations = this.#queue;
+        this.#queue = [];
+      } else {
+        operations = this.#queue.slice(0, takeCount);
+        this.#queue = this.#queue.slice(takeCount);
+      }
       const encoder = this.#encoder;
       encoder.reset();
       if (segment.dataEnd === segmentHeaderBytes) {
-        encoder.addCheckpoint(this.#hooks.checkpointEntries());
+        encoder.addCheckpoint(this.#hooks.checkpointEntries(operations));
       }
       for (const operation of operations) operation.encode(encoder);
       const bytes = encoder.finish();
+      encodedBytes = bytes;
       if (this.#segments.needsPreallocation(segment, bytes.length)) {
         await this.#segments.preallocate(segment, segment.dataEnd + bytes.length);
       }
@@ -151,11 +192,22 @@ export class GroupCommit {
         await this.#segments.write(segment, bytes);
         await this.#segments.sync(segment);
       }
-      const batchOffset = segment.dataEnd;
-      this.#segments.commitWritten(segment, bytes);
-      for (const operation of operations) operation.commit(segment, batchOffset);
     } catch (failure) {
       error = writeError(failure, segment.path);
+    }
+    // Once the batch is durable nothing may undo it: a failing commit step
+    // is a bug, reported to its own operation, and its ids stay used.
+    let commitErrors: Map<LogOperation, unknown> | null = null;
+    if (error === null) {
+      const batchOffset = segment.dataEnd;
+      this.#segments.commitWritten(segment, encodedBytes);
+      for (const operation of operations) {
+        try {
+          operation.commit(segment, batchOffset);
+        } catch (bug) {
+          (commitErrors ??= new Map()).set(operation, bug);
+        }
+      }
     }
     if (error !== null) {
       if (written) await this.#segments.cutBack(segment);
@@ -167,7 +219,7 @@ export class GroupCommit {
       for (const operation of operations) operation.settle(error);
       for (const operation of later) operation.settle(error);
     } else {
-      for (const operation of operations) operation.settle(null);
+      for (const operation of operations) operation.settle(commitErrors?.get(operation) ?? null);
     }
     for (const waiter of rollOverWaiters) waiter(error);
     this.roundCount++;

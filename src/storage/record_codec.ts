@@ -41,6 +41,22 @@ export const RecordType = {
 
 const twoTo32 = 4294967296;
 
+/** Writes a u32, asserting it fits: DataView would wrap a wider value silently. */
+function setU32(view: DataView, offset: number, value: number): void {
+  if (!(value >= 0 && value <= 0xffff_ffff && Number.isInteger(value))) {
+    assert(false, `u32 value ${value} out of range`);
+  }
+  view.setUint32(offset, value, true);
+}
+
+/** Writes a u8, asserting it fits. */
+function setU8(bytes: Uint8Array, offset: number, value: number): void {
+  if (!(value >= 0 && value <= 0xff && Number.isInteger(value))) {
+    assert(false, `u8 value ${value} out of range`);
+  }
+  bytes[offset] = value;
+}
+
 function setU64(view: DataView, offset: number, value: number): void {
   assert(Number.isSafeInteger(value) && value >= 0, `u64 value ${value} out of range`);
   view.setUint32(offset, value % twoTo32, true);
@@ -129,7 +145,7 @@ export class BatchEncoder {
   #begin(type: number, payloadBytes: number): number {
     this.#reserve(recordHeaderBytes + payloadBytes);
     this.#recordStart = this.#length;
-    this.#view.setUint32(this.#length + 4, payloadBytes, true);
+    setU32(this.#view, this.#length + 4, payloadBytes);
     this.#bytes[this.#length + 8] = type;
     this.#length += recordHeaderBytes;
     return this.#length;
@@ -144,7 +160,7 @@ export class BatchEncoder {
   /** Appends a ROW record; returns its offset inside the batch. */
   addRow(tableId: number, rowId: number, payload: Uint8Array): number {
     const at = this.#begin(RecordType.row, rowPrefixBytes + payload.length);
-    this.#view.setUint32(at, tableId, true);
+    setU32(this.#view, at, tableId);
     setU64(this.#view, at + 4, rowId);
     this.#bytes.set(payload, at + rowPrefixBytes);
     this.#length = at + rowPrefixBytes + payload.length;
@@ -165,9 +181,9 @@ export class BatchEncoder {
     }
     const at = this.#begin(RecordType.remove, 12 + 8 * singleCount + 16 * rangeCount);
     const view = this.#view;
-    view.setUint32(at, tableId, true);
-    view.setUint32(at + 4, singleCount, true);
-    view.setUint32(at + 8, rangeCount, true);
+    setU32(view, at, tableId);
+    setU32(view, at + 4, singleCount);
+    setU32(view, at + 8, rangeCount);
     let single = at + 12;
     let range = single + 8 * singleCount;
     for (let i = 0; i < rowIds.length;) {
@@ -191,8 +207,8 @@ export class BatchEncoder {
   /** Appends a SOURCE_MARK record. */
   addSourceMark(tableId: number, source: number, rowId: number): void {
     const at = this.#begin(RecordType.sourceMark, 13);
-    this.#view.setUint32(at, tableId, true);
-    this.#bytes[at + 4] = source;
+    setU32(this.#view, at, tableId);
+    setU8(this.#bytes, at + 4, source);
     setU64(this.#view, at + 5, rowId);
     this.#length = at + 13;
     this.#end();
@@ -201,7 +217,7 @@ export class BatchEncoder {
   /** Appends a TRUNCATE record: every id below `belowRowId` is removed. */
   addTruncate(tableId: number, belowRowId: number): void {
     const at = this.#begin(RecordType.truncate, 12);
-    this.#view.setUint32(at, tableId, true);
+    setU32(this.#view, at, tableId);
     setU64(this.#view, at + 4, belowRowId);
     this.#length = at + 12;
     this.#end();
@@ -216,20 +232,20 @@ export class BatchEncoder {
     }
     const at = this.#begin(RecordType.checkpoint, bytes);
     const view = this.#view;
-    view.setUint32(at, entries.length, true);
+    setU32(view, at, entries.length);
     let offset = at + 4;
     for (const entry of entries) {
-      view.setUint32(offset, entry.tableId, true);
+      setU32(view, offset, entry.tableId);
       setU64(view, offset + 4, entry.nextRowId);
       setU64(view, offset + 12, entry.lowLiveRowId);
       let markCount = 0;
       for (const mark of entry.sourceMarks) if (mark !== 0) markCount++;
-      this.#bytes[offset + 20] = markCount;
+      setU8(this.#bytes, offset + 20, markCount);
       offset += 21;
       for (let source = 0; source < entry.sourceMarks.length; source++) {
         const mark = entry.sourceMarks[source];
         if (mark === 0) continue;
-        this.#bytes[offset] = source;
+        setU8(this.#bytes, offset, source);
         setU64(view, offset + 1, mark);
         offset += 9;
       }
@@ -242,8 +258,8 @@ export class BatchEncoder {
   finish(): Uint8Array {
     const view = this.#view;
     view.setUint32(0, batchMagic, true);
-    view.setUint32(4, this.#length - batchHeaderBytes, true);
-    view.setUint32(8, this.#recordCount, true);
+    setU32(view, 4, this.#length - batchHeaderBytes);
+    setU32(view, 8, this.#recordCount);
     view.setUint32(12, crc32c(this.#bytes, 0, 12), true);
     return this.#bytes.subarray(0, this.#length);
   }

@@ -9,6 +9,7 @@
  */
 
 import { QueueError } from "../errors.ts";
+import type { FileHandle } from "../io/types.ts";
 import {
   batchHeaderBytes,
   batchMagic,
@@ -169,6 +170,22 @@ export async function recoverLog(
   segments: SegmentFiles,
   tables: ReadonlyMap<number, TableState>,
 ): Promise<RecoveryReport> {
+  const handles: FileHandle[] = [];
+  try {
+    return await scanLog(segments, tables, handles);
+  } catch (error) {
+    // A failed open must not leak descriptors: close every handle opened here
+    // (closing is idempotent, so those of segments already adopted too).
+    for (const handle of handles) await handle.close().catch(() => {});
+    throw error;
+  }
+}
+
+async function scanLog(
+  segments: SegmentFiles,
+  tables: ReadonlyMap<number, TableState>,
+  handles: FileHandle[],
+): Promise<RecoveryReport> {
   const startedMs = performance.now();
   const fs = segments.fs;
   const numbers: number[] = [];
@@ -193,11 +210,14 @@ export async function recoverLog(
   };
   let buffer = new Uint8Array(0);
   const sizes: number[] = [];
-  const handles = [];
   for (const segmentNumber of numbers) {
     const handle = await fs.open(segments.pathOf(segmentNumber));
     handles.push(handle);
     sizes.push(await handle.size());
+    // Offsets inside a segment are u32 (the row index): no writer makes a larger one.
+    if (sizes[sizes.length - 1] >= 2 ** 32) {
+      throw corrupt("segment larger than 4 GiB", segments.pathOf(segmentNumber), 0);
+    }
   }
   let sawEmptySegment = -1;
   for (let i = 0; i < numbers.length; i++) {

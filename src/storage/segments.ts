@@ -8,7 +8,7 @@
  */
 
 import { assert, QueueError } from "../errors.ts";
-import type { FileHandle, FileSystem } from "../io/types.ts";
+import { type FileHandle, type FileSystem, IoError } from "../io/types.ts";
 import { preallocateBytes, readCacheBytesMax } from "../limits.ts";
 import { encodeSegmentHeader, segmentHeaderBytes } from "./record_codec.ts";
 import type { SyncMode } from "./types.ts";
@@ -53,10 +53,15 @@ export interface SegmentFilesOptions {
   segmentBytes: number;
 }
 
-/** Maps an I/O failure of a log write to the QueueError users see. */
-export function writeError(error: unknown, path: string): QueueError {
-  if (error instanceof QueueError) return error;
-  const errno = (error as { errno?: string }).errno;
+/**
+ * Maps an I/O failure of a log write (an IoError, which carries an errno) to
+ * the QueueError users see. Anything else is returned unchanged: a
+ * QueueError already says what it means, and any other exception is a bug
+ * that must surface as itself, never as a disk error.
+ */
+export function writeError(error: unknown, path: string): unknown {
+  if (!(error instanceof IoError)) return error;
+  const errno = error.errno;
   const code = errno === "ENOSPC" ? "ER_DISK_FULL" : "ER_ERROR_ON_WRITE";
   const why = error instanceof Error ? error.message : String(error);
   return new QueueError(code, `cannot write the log: ${why}`, { path, cause: error });
@@ -264,6 +269,8 @@ export class SegmentFiles {
         done += count;
       }
     } catch (error) {
+      // Only an I/O failure is a read error; anything else is a bug.
+      if (!(error instanceof IoError)) throw error;
       throw new QueueError("ER_ERROR_ON_READ", "cannot read the log", {
         path: segment.path,
         position,

@@ -9,19 +9,20 @@
 
 import { QueueError } from "../errors.ts";
 import { type DirectoryLock, type FileSystem, IoError } from "../io/types.ts";
-import { segmentBytesDefault, segmentBytesMin } from "../limits.ts";
+import { segmentBytesDefault, segmentBytesMax, segmentBytesMin } from "../limits.ts";
 import {
   type CatalogData,
+  catalogFileName,
   catalogTempFileName,
   catalogVersion,
   readCatalog,
   writeCatalog,
 } from "./catalog.ts";
 import { compactionError, Compactor } from "./compaction.ts";
-import { GroupCommit } from "./group_commit.ts";
+import { GroupCommit, type LogOperation } from "./group_commit.ts";
 import type { CheckpointEntry } from "./record_codec.ts";
 import { recoverLog } from "./recovery.ts";
-import { SegmentFiles, writeError } from "./segments.ts";
+import { parseSegmentFileName, SegmentFiles, writeError } from "./segments.ts";
 import { type TableContext, TableState } from "./table_rows.ts";
 import type { RecoveryReport, Store, StoreOptions, TableEntry } from "./types.ts";
 
@@ -54,6 +55,7 @@ class StoreImpl implements Store, TableContext {
   #catalogQueue: Promise<unknown> = Promise.resolve();
   #closed = false;
   #closing: Promise<void> | null = null;
+  compactionErrorCount = 0;
 
   constructor(
     fs: FileSystem,
@@ -72,7 +74,7 @@ class StoreImpl implements Store, TableContext {
     this.segments = segments;
     this.#autoCompact = options.autoCompact ?? true;
     this.commit = new GroupCommit(segments, {
-      checkpointEntries: () => this.#checkpointEntries(),
+      checkpointEntries: (operations) => this.#checkpointEntries(operations),
       afterRound: () => this.#afterRound(),
     }, { blocking: (options.commitIo ?? "blocking") === "blocking" });
     this.#byId = build(this);
@@ -99,14 +101,27 @@ class StoreImpl implements Store, TableContext {
     this.onRowsLive?.(table.entry, firstRowId, count);
   }
 
-  #checkpointEntries(): CheckpointEntry[] {
+  #checkpointEntries(operations: readonly LogOperation[]): CheckpointEntry[] {
+    // Relay marks as durable once this batch is: operations still queued
+    // have set theirs in memory already, and a mark must never be ahead of
+    // its rows. (A higher nextRowId only skips ids; lowLiveRowId counts
+    // removals in flight as alive.)
+    const marks = new Map<number, number[]>();
+    for (const table of this.#byId.values()) marks.set(table.tableId, table.durableMarks.slice());
+    for (const operation of operations) {
+      const mark = operation.relayMark?.();
+      if (mark != null) {
+        const tableMarks = marks.get(mark.tableId);
+        if (tableMarks !== undefined) tableMarks[mark.source] = mark.rowId;
+      }
+    }
     const entries: CheckpointEntry[] = [];
     for (const table of this.#byId.values()) {
       entries.push({
         tableId: table.tableId,
         nextRowId: table.index.nextRowId,
         lowLiveRowId: table.index.lowLiveRowId(),
-        sourceMarks: table.marks,
+        sourceMarks: marks.get(table.tableId)!,
       });
     }
     return entries;
@@ -115,8 +130,18 @@ class StoreImpl implements Store, TableContext {
   #afterRound(): void {
     if (!this.#autoCompact || this.#compactor.running !== null) return;
     if (!this.#compactor.wanted()) return;
-    // Automatic runs report nothing: a failure leaves the log as it was.
-    this.#compactor.compact(false).catch(() => {});
+    // Nobody awaits an automatic run: a failure leaves the log as it was and
+    // the store keeps serving, but it is reported (counted, and logged once).
+    this.#compactor.compact(false).catch((error) => this.#automaticCompactionFailed(error));
+  }
+
+  #automaticCompactionFailed(error: unknown): void {
+    this.compactionErrorCount++;
+    if (this.compactionErrorCount > 1) return;
+    console.error(
+      `q4d: automatic compaction of '${this.#directory}' failed; later failures are only counted (db.stats().compactionErrors):`,
+      error,
+    );
   }
 
   tables(): ReadonlyMap<string, TableEntry> {
@@ -137,7 +162,13 @@ class StoreImpl implements Store, TableContext {
     try {
       await writeCatalog(this.#fs, this.#directory, next);
     } catch (error) {
-      throw writeError(error, `${this.#directory}/catalog.json`);
+      // The rename may have happened before the failure (a failed directory
+      // sync): put the catalog memory still holds back, or a reopen would
+      // see a change that was reported as failed (a dropped table, and the
+      // rows acknowledged into it since, gone). Best effort: if this fails
+      // too, the first error is what the caller hears.
+      await writeCatalog(this.#fs, this.#directory, this.#catalog).catch(() => {});
+      throw writeError(error, `${this.#directory}/${catalogFileName}`);
     }
     this.#catalog = next;
   }
@@ -259,9 +290,13 @@ async function openStoreChecked(
   const fs = options.fs;
   const segmentBytes = options.segmentBytes ?? segmentBytesDefault;
   if (
-    !Number.isSafeInteger(segmentBytes) || segmentBytes < segmentBytesMin || segmentBytes >= 2 ** 32
+    !Number.isSafeInteger(segmentBytes) || segmentBytes < segmentBytesMin ||
+    segmentBytes > segmentBytesMax
   ) {
-    throw new QueueError("ER_WRONG_ARGUMENTS", `segmentBytes ${segmentBytes} is out of range`);
+    throw new QueueError(
+      "ER_WRONG_ARGUMENTS",
+      `segmentBytes ${segmentBytes} is out of range (${segmentBytesMin}..${segmentBytesMax})`,
+    );
   }
   const logDirectory = `${directory}/${logDirectoryName}`;
   // A new directory's entry lives in its parent: without syncing the parents,
@@ -292,6 +327,19 @@ async function openStoreChecked(
   try {
     let catalog = await readCatalog(fs, directory);
     if (catalog === null) {
+      // The catalog is made durable before the first segment is created, so a
+      // log without one lost it: starting fresh would reuse table ids and let
+      // old records hide or resurrect rows.
+      const segmentName = (await fs.list(logDirectory)).find((name) =>
+        parseSegmentFileName(name) !== null
+      );
+      if (segmentName !== undefined) {
+        throw new QueueError(
+          "ER_CORRUPT",
+          `catalog is missing while the log holds segments ('${segmentName}')`,
+          { path: `${directory}/${catalogFileName}`, position: 0 },
+        );
+      }
       catalog = { version: catalogVersion, nextTableId: 1, tables: [] };
       await writeCatalog(fs, directory, catalog);
     } else if (await fs.exists(`${directory}/${catalogTempFileName}`)) {
@@ -315,6 +363,7 @@ async function openStoreChecked(
       () => emptyReport(),
     );
     const report = await recoverLog(segments, tables);
+    for (const table of tables.values()) table.durableMarks.splice(0, Infinity, ...table.marks);
     if (segments.list.length === 0) await segments.create(1);
     Object.assign(store.recovery, report);
     return store;

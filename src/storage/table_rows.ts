@@ -9,9 +9,15 @@
  */
 
 import { assert, QueueError } from "../errors.ts";
-import { relaySourceCount, rowBytesMax } from "../limits.ts";
-import type { GroupCommit, LogOperation } from "./group_commit.ts";
-import { type BatchEncoder, decodeRowRecord, rowDataOffset, rowIdMax } from "./record_codec.ts";
+import { batchBytesMax, relaySourceCount, rowBytesMax, rowOverheadBytesMax } from "../limits.ts";
+import type { GroupCommit, LogOperation, RelayMarkWrite } from "./group_commit.ts";
+import {
+  type BatchEncoder,
+  decodeRowRecord,
+  recordHeaderBytes,
+  rowDataOffset,
+  rowIdMax,
+} from "./record_codec.ts";
 import { RowIndex, RowState } from "./row_index.ts";
 import type { Segment, SegmentFiles } from "./segments.ts";
 import type { SourceMark, TableCounters, TableEntry, TableRows } from "./types.ts";
@@ -25,6 +31,18 @@ export interface TableContext {
   /** Rows became live (durable append, or a failed removal undone). */
   rowsLive(table: TableState, firstRowId: number, count: number): void;
 }
+
+/** Bytes of a SOURCE_MARK record: record header and a 13-byte payload. */
+const sourceMarkRecordBytes = recordHeaderBytes + 13;
+
+// The overhead limits.ts budgets for around a row must cover the real one.
+assert(
+  rowDataOffset + sourceMarkRecordBytes <= rowOverheadBytesMax,
+  "a row's record overhead exceeds rowOverheadBytesMax",
+);
+
+/** Ids per REMOVE operation, so that its record bound (21 + 16 per id) stays within a batch. */
+const removeIdsPerOperationMax = Math.floor((batchBytesMax - 21) / 16);
 
 /** Calls `report(first, count)` for each run of consecutive ids in ascending `rowIds`. */
 function forEachRun(
@@ -47,8 +65,10 @@ export class TableState implements TableRows {
   /** The entry handed to the engine (replaced on alter). */
   entry: TableEntry;
   readonly index: RowIndex;
-  /** Relay watermarks by source slot. */
+  /** Relay watermarks by source slot (in memory: set at append, undone on failure). */
   readonly marks: number[] = new Array(relaySourceCount).fill(0);
+  /** The relay watermarks whose batch is durable (what a checkpoint may record). */
+  readonly durableMarks: number[] = new Array(relaySourceCount).fill(0);
   /** Bytes of this table's ROW records in the log. */
   bytesTotal = 0;
   /** The part of bytesTotal that is removed or superseded. */
@@ -145,8 +165,18 @@ export class TableState implements TableRows {
     mark?: SourceMark,
   ): { firstRowId: number; durable: Promise<void> } {
     this.#checkUsable();
+    let batchBytes = mark === undefined ? 0 : sourceMarkRecordBytes;
     for (const payload of payloads) {
       assert(payload.length <= rowBytesMax, `row of ${payload.length} bytes exceeds rowBytesMax`);
+      batchBytes += rowDataOffset + payload.length;
+    }
+    if (batchBytes > batchBytesMax) {
+      // An append is one batch: refused whole, before anything changes.
+      const error = new QueueError(
+        "ER_DATA_TOO_LONG",
+        `rows of one insert take ${batchBytes} bytes; one batch holds at most ${batchBytesMax}`,
+      );
+      return { firstRowId: this.index.nextRowId, durable: Promise.reject(error) };
     }
     assert(this.index.nextRowId + payloads.length <= rowIdMax, "row ids exhausted");
     let previousMark = 0;
@@ -195,9 +225,20 @@ export class TableState implements TableRows {
     }
     if (removed.length === 0) return Promise.resolve();
     removed.sort((a, b) => a - b);
-    return new Promise((resolve, reject) => {
-      this.#context.commit.submit(new RemoveOperation(this, removed, resolve, reject));
-    });
+    // One operation is one batch, bounded by batchBytesMax: a removal of
+    // more ids goes in several (each atomic, in order).
+    const parts: Promise<void>[] = [];
+    for (let i = 0; i < removed.length; i += removeIdsPerOperationMax) {
+      const ids = removed.length <= removeIdsPerOperationMax
+        ? removed
+        : removed.slice(i, i + removeIdsPerOperationMax);
+      parts.push(
+        new Promise((resolve, reject) => {
+          this.#context.commit.submit(new RemoveOperation(this, ids, resolve, reject));
+        }),
+      );
+    }
+    return parts.length === 1 ? parts[0] : Promise.all(parts).then(() => {});
   }
 
   /** Removes every row appended so far. */
@@ -261,8 +302,9 @@ export class TableState implements TableRows {
   /** A removal became durable: removing → removed. */
   confirmRemoved(rowId: number): void {
     if (this.index.state(rowId) !== RowState.removing) return;
-    this.index.setState(rowId, RowState.removed);
+    // Read the location first: a removed id may take its index slot with it.
     const segment = this.#context.segments.get(this.index.segmentOf(rowId));
+    this.index.setState(rowId, RowState.removed);
     assert(segment !== undefined, `row ${rowId} lives in a deleted segment`);
     segment.liveRows--;
   }
@@ -324,7 +366,7 @@ class AppendOperation implements LogOperation {
   readonly #mark: SourceMark | undefined;
   readonly #previousMark: number;
   readonly #resolve: () => void;
-  readonly #reject: (error: QueueError) => void;
+  readonly #reject: (error: unknown) => void;
   readonly #offsets: number[] = [];
   readonly #liveIds: number[] = [];
 
@@ -335,7 +377,7 @@ class AppendOperation implements LogOperation {
     mark: SourceMark | undefined,
     previousMark: number,
     resolve: () => void,
-    reject: (error: QueueError) => void,
+    reject: (error: unknown) => void,
   ) {
     this.#table = table;
     this.#firstRowId = firstRowId;
@@ -347,7 +389,7 @@ class AppendOperation implements LogOperation {
   }
 
   recordBytesMax(): number {
-    let bytes = this.#mark === undefined ? 0 : 22;
+    let bytes = this.#mark === undefined ? 0 : sourceMarkRecordBytes;
     for (const payload of this.#payloads) bytes += rowDataOffset + payload.length;
     return bytes;
   }
@@ -362,8 +404,16 @@ class AppendOperation implements LogOperation {
     }
   }
 
+  relayMark(): RelayMarkWrite | null {
+    const mark = this.#mark;
+    return mark === undefined
+      ? null
+      : { tableId: this.#table.tableId, source: mark.source, rowId: mark.rowId };
+  }
+
   commit(segment: Segment, batchOffset: number): void {
     if (this.#table.dropped) return;
+    if (this.#mark !== undefined) this.#table.durableMarks[this.#mark.source] = this.#mark.rowId;
     for (let i = 0; i < this.#payloads.length; i++) {
       const rowId = this.#firstRowId + i;
       const recordBytes = rowDataOffset + this.#payloads[i].length;
@@ -386,7 +436,7 @@ class AppendOperation implements LogOperation {
     table.index.rollbackTo(this.#firstRowId);
   }
 
-  settle(error: QueueError | null): void {
+  settle(error: unknown): void {
     if (error !== null) {
       this.#reject(error);
       return;
@@ -401,14 +451,14 @@ class RemoveOperation implements LogOperation {
   readonly #table: TableState;
   readonly #rowIds: number[];
   readonly #resolve: () => void;
-  readonly #reject: (error: QueueError) => void;
+  readonly #reject: (error: unknown) => void;
   #restored: number[] = [];
 
   constructor(
     table: TableState,
     rowIds: number[],
     resolve: () => void,
-    reject: (error: QueueError) => void,
+    reject: (error: unknown) => void,
   ) {
     this.#table = table;
     this.#rowIds = rowIds;
@@ -438,7 +488,7 @@ class RemoveOperation implements LogOperation {
     this.#restored = restored.reverse();
   }
 
-  settle(error: QueueError | null): void {
+  settle(error: unknown): void {
     if (error === null) {
       this.#resolve();
       return;
@@ -461,7 +511,7 @@ class TruncateOperation extends RemoveOperation {
     belowRowId: number,
     rowIds: number[],
     resolve: () => void,
-    reject: (error: QueueError) => void,
+    reject: (error: unknown) => void,
   ) {
     super(table, rowIds, resolve, reject);
     this.#tableId = table.tableId;
@@ -483,7 +533,7 @@ export class CopyOperation implements LogOperation {
   readonly #rowId: number;
   readonly #payload: Uint8Array;
   readonly #resolve: () => void;
-  readonly #reject: (error: QueueError) => void;
+  readonly #reject: (error: unknown) => void;
   #offset = 0;
 
   constructor(
@@ -491,7 +541,7 @@ export class CopyOperation implements LogOperation {
     rowId: number,
     payload: Uint8Array,
     resolve: () => void,
-    reject: (error: QueueError) => void,
+    reject: (error: unknown) => void,
   ) {
     this.#table = table;
     this.#rowId = rowId;
@@ -520,7 +570,7 @@ export class CopyOperation implements LogOperation {
 
   revert(): void {}
 
-  settle(error: QueueError | null): void {
+  settle(error: unknown): void {
     if (error === null) this.#resolve();
     else this.#reject(error);
   }

@@ -132,6 +132,8 @@ export interface Store {
   onRowsLive: ((table: TableEntry, firstRowId: number, count: number) => void) | null;
   /** Compacts the log now, whatever the thresholds; resolves when done. */
   compact(): Promise<void>;
+  /** Automatic compaction runs that failed since open (each left the log as it was). */
+  readonly compactionErrorCount: number;
   /** Waits for pending commits and compaction, then closes all files. Idempotent. */
   close(): Promise<void>;
 }
