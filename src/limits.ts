@@ -13,6 +13,12 @@ export const expressionDepthMax = 256;
 export const unsafeCacheEntriesMax = 1024;
 /** Compiled queue_wait conditions kept per table. */
 export const conditionCacheEntriesMax = 256;
+/**
+ * Condition text kept compiled per table, counted as text length: a count
+ * alone let 256 conditions of up to a statement's size each (256 MiB) stay
+ * cached. A single larger condition is still compiled and kept alone.
+ */
+export const conditionCacheBytesMax = 512 * 1024;
 /** Longest table or column name, in characters (MySQL's limit). */
 export const identifierLengthMax = 64;
 /** Most columns in a table. */

@@ -12,7 +12,7 @@ import type { TableEntry } from "../storage/types.ts";
 import type { Value } from "../sql/ast.ts";
 import { compileExpr, isTruthy, parseExpression } from "../sql/mod.ts";
 import { assert, QueueError } from "../errors.ts";
-import { conditionCacheEntriesMax, relaySourceCount } from "../limits.ts";
+import { conditionCacheBytesMax, conditionCacheEntriesMax, relaySourceCount } from "../limits.ts";
 import { tableScope } from "./plan_support.ts";
 import { decodeRow } from "./row_codec.ts";
 import type { TableSchema } from "./schema.ts";
@@ -113,8 +113,14 @@ export class QueueTable {
    */
   readonly sourceMarks: number[];
   dropped = false;
-  /** Compiled conditions by text, for the current schema; the oldest is evicted past the limit. */
+  /**
+   * Compiled conditions by text, for the current schema; the oldest are
+   * evicted past `conditionCacheEntriesMax` entries or
+   * `conditionCacheBytesMax` of text.
+   */
   #conditions: Map<string, Condition> = new Map();
+  /** Text length of the conditions in #conditions. */
+  #conditionBytes = 0;
   /** Conditions held by blocked waiters, by text: found and rewound even once evicted. */
   #held: Map<string, Condition> = new Map();
 
@@ -153,6 +159,7 @@ export class QueueTable {
     this.entry = entry;
     this.schema = schema;
     this.#conditions = new Map();
+    this.#conditionBytes = 0;
     this.#held = new Map();
     for (const waiter of [...this.waiters]) {
       for (const arg of waiter.args) {
@@ -190,6 +197,11 @@ export class QueueTable {
     return decodeRow(this.schema, this.entry.rows.readRow(rowId));
   }
 
+  /** Text length of the cached compiled conditions (held ones evicted from the cache excluded). */
+  get conditionCacheBytes(): number {
+    return this.#conditionBytes;
+  }
+
   /**
    * The compiled condition for `text` (cached; the oldest is evicted past the limit).
    * ER_PARSE_ERROR / ER_BAD_FIELD_ERROR when it does not compile.
@@ -218,11 +230,19 @@ export class QueueTable {
       holders: 0,
     };
     this.#conditions.set(text, condition);
-    // An evicted condition that waiters hold lives on in #held.
-    if (this.#conditions.size > conditionCacheEntriesMax) {
+    this.#conditionBytes += text.length;
+    // An evicted condition that waiters hold lives on in #held. The newest
+    // stays even when it alone is over the byte bound.
+    while (
+      this.#conditions.size > 1 &&
+      (this.#conditions.size > conditionCacheEntriesMax ||
+        this.#conditionBytes > conditionCacheBytesMax)
+    ) {
       const oldest = this.#conditions.keys().next().value as string;
       this.#conditions.delete(oldest);
+      this.#conditionBytes -= oldest.length;
     }
+    assert(this.#conditionBytes >= text.length, "condition cache bytes counted");
     return condition;
   }
 

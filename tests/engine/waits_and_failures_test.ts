@@ -8,7 +8,9 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { conditionCacheEntriesMax } from "../../src/limits.ts";
+import { conditionCacheBytesMax, conditionCacheEntriesMax } from "../../src/limits.ts";
+import { Database } from "../../mod.ts";
+import { Engine } from "../../src/engine/engine.ts";
 import { FaultFileSystem } from "../../src/io/fault_fs.ts";
 import {
   freshDirectory,
@@ -284,6 +286,31 @@ describe("item 26: numeric strings in queue function arguments", () => {
     await rejectsCode(wait(s, ["src", "-1"], undefined), "ER_WRONG_ARGUMENTS");
     // Not a complete number: a table name (missing here, so NULL).
     assert.equal(await wait(s, ["src", "5x"], undefined), null);
+    await db.close();
+  });
+});
+
+describe("item 15: the condition cache is bounded by bytes", () => {
+  test("many large distinct conditions keep the cached text within conditionCacheBytesMax", async () => {
+    const engine = await Engine.open(freshDirectory(), { sync: "none" });
+    const db = new Database(engine);
+    await db.sql`CREATE TABLE q (v INT NOT NULL) ENGINE=QUEUE`;
+    const s = db.session();
+    const padding = "x".repeat(200_000);
+    for (let i = 0; i < 40; i++) {
+      assert.equal(await wait(s, [`q:v = ${i} OR '${padding}' = ''`], 0), 0);
+    }
+    const table = engine.table("q");
+    assert.ok(table !== undefined);
+    assert.ok(
+      table.conditionCacheBytes <= conditionCacheBytesMax,
+      `${table.conditionCacheBytes} bytes of condition text cached`,
+    );
+    // A condition larger than the whole bound is still compiled and used.
+    const huge = `q:v = 1 OR '${"y".repeat(conditionCacheBytesMax + 1000)}' = ''`;
+    await db.sql`INSERT INTO q (v) VALUES (1)`;
+    assert.equal(await wait(s, [huge], 0), 1);
+    assert.ok(table.conditionCacheBytes <= conditionCacheBytesMax + huge.length);
     await db.close();
   });
 });
