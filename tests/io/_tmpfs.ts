@@ -1,7 +1,7 @@
 /**
  * Test helper: a tiny tmpfs mount, so a write can really fail with ENOSPC.
  * Mounting needs root (or CAP_SYS_ADMIN); when it is refused the helper says
- * why and returns undefined, and the caller skips only what needs the mount.
+ * why (a string) instead, and the caller skips only what needs the mount.
  *
  * @module
  */
@@ -20,10 +20,10 @@ export interface TinyMount {
 }
 
 /**
- * Mounts a tmpfs of `sizeBytes` on a fresh temp directory, or returns
- * undefined (after printing a notice) when this machine does not allow it.
+ * Mounts a tmpfs of `sizeBytes` on a fresh temp directory, or returns why
+ * this machine does not allow it (for the caller's `t.skip`).
  */
-export function mountTinyTmpfs(sizeBytes: number): TinyMount | undefined {
+export function mountTinyTmpfs(sizeBytes: number): TinyMount | string {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), "q4d-enospc-"));
   try {
     execFileSync("mount", ["-t", "tmpfs", "-o", `size=${sizeBytes}`, "tmpfs", directory], {
@@ -32,10 +32,7 @@ export function mountTinyTmpfs(sizeBytes: number): TinyMount | undefined {
   } catch (error) {
     fs.rmdirSync(directory);
     const reason = (error as { stderr?: { toString(): string } }).stderr?.toString().trim();
-    console.log(
-      `notice: cannot mount a tmpfs here (${reason || String(error)}); ENOSPC not tested`,
-    );
-    return undefined;
+    return `cannot mount a tmpfs here (${reason || String(error)}); ENOSPC not tested`;
   }
   return {
     directory,
@@ -44,4 +41,12 @@ export function mountTinyTmpfs(sizeBytes: number): TinyMount | undefined {
       fs.rmdirSync(directory);
     },
   };
+}
+
+/** Why a tiny tmpfs cannot be mounted here, or null when it can (tried once, then unmounted). */
+export function tmpfsUnavailable(): string | null {
+  const mount = mountTinyTmpfs(64 * 1024);
+  if (typeof mount === "string") return mount;
+  mount.unmount();
+  return null;
 }
