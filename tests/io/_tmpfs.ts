@@ -21,7 +21,7 @@ export interface TinyMount {
 
 /**
  * Mounts a tmpfs of `sizeBytes` on a fresh temp directory, or returns why
- * this machine does not allow it (for the caller's `t.skip`).
+ * this machine does not allow it (for the caller's `skipUnless`).
  */
 export function mountTinyTmpfs(sizeBytes: number): TinyMount | string {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), "q4d-enospc-"));

@@ -14,6 +14,7 @@ import { defaultFileSystem } from "../../src/io/mod.ts";
 import { openStore } from "../../src/storage/store.ts";
 import { segmentFileName } from "../../src/storage/segments.ts";
 import { QueueError } from "../../src/errors.ts";
+import { skipUnless } from "../_skip.ts";
 
 /**
  * Descriptors this process has open, listed by a child `ls` of /proc/<pid>/fd
@@ -25,48 +26,52 @@ function openDescriptorCount(): number {
   return listing.split("\n").filter((name) => name !== "").length;
 }
 
-test("a failed open of a damaged database leaks no file descriptor and releases the lock", async (t) => {
-  if (process.platform !== "linux") {
-    t.skip("needs /proc/<pid>/fd (Linux) to count open descriptors");
-    return;
-  }
-  const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), "q4d-open-failure-"));
-  try {
-    const directory = path.join(root, "db");
-    const fs = defaultFileSystem();
-    const store = await openStore(directory, { fs, sync: "none", segmentBytes: 64 * 1024 });
-    const rows = (await store.createTable("t", null)).rows;
-    const payload = new Uint8Array(20 * 1024).fill(7);
-    for (let i = 0; i < 8; i++) await rows.append([payload]).durable;
-    await store.close();
-    const segments = nodeFs.readdirSync(path.join(directory, "log")).filter((n) =>
-      n.endsWith(".q4l")
-    );
-    assert.ok(segments.length >= 3, `${segments.length} segments`);
-    // Damage the first segment's first batch: every later segment is opened before the scan fails.
-    const first = path.join(directory, "log", segmentFileName(1));
-    const original = nodeFs.readFileSync(first);
-    const damaged = Buffer.from(original);
-    damaged[200] ^= 0xff;
-    nodeFs.writeFileSync(first, damaged);
+const skipOffLinux = skipUnless(
+  process.platform === "linux" ? null : "needs /proc/<pid>/fd (Linux) to count open descriptors",
+);
 
-    const tries = 50;
-    const before = openDescriptorCount();
-    for (let i = 0; i < tries; i++) {
-      await assert.rejects(
-        openStore(directory, { fs, sync: "none", segmentBytes: 64 * 1024 }),
-        (e) => e instanceof QueueError && e.code === "ER_CORRUPT",
+test(
+  "a failed open of a damaged database leaks no file descriptor and releases the lock",
+  skipOffLinux,
+  async () => {
+    const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), "q4d-open-failure-"));
+    try {
+      const directory = path.join(root, "db");
+      const fs = defaultFileSystem();
+      const store = await openStore(directory, { fs, sync: "none", segmentBytes: 64 * 1024 });
+      const rows = (await store.createTable("t", null)).rows;
+      const payload = new Uint8Array(20 * 1024).fill(7);
+      for (let i = 0; i < 8; i++) await rows.append([payload]).durable;
+      await store.close();
+      const segments = nodeFs.readdirSync(path.join(directory, "log")).filter((n) =>
+        n.endsWith(".q4l")
       );
-    }
-    const after = openDescriptorCount();
-    assert.ok(after - before < 10, `${after - before} descriptors leaked by ${tries} opens`);
+      assert.ok(segments.length >= 3, `${segments.length} segments`);
+      // Damage the first segment's first batch: every later segment is opened before the scan fails.
+      const first = path.join(directory, "log", segmentFileName(1));
+      const original = nodeFs.readFileSync(first);
+      const damaged = Buffer.from(original);
+      damaged[200] ^= 0xff;
+      nodeFs.writeFileSync(first, damaged);
 
-    // The lock went with the failed opens: once repaired, the database opens.
-    nodeFs.writeFileSync(first, original);
-    const repaired = await openStore(directory, { fs, sync: "none", segmentBytes: 64 * 1024 });
-    assert.equal(repaired.tables().get("t")?.rows.liveCount, 8);
-    await repaired.close();
-  } finally {
-    nodeFs.rmSync(root, { recursive: true, force: true });
-  }
-});
+      const tries = 50;
+      const before = openDescriptorCount();
+      for (let i = 0; i < tries; i++) {
+        await assert.rejects(
+          openStore(directory, { fs, sync: "none", segmentBytes: 64 * 1024 }),
+          (e) => e instanceof QueueError && e.code === "ER_CORRUPT",
+        );
+      }
+      const after = openDescriptorCount();
+      assert.ok(after - before < 10, `${after - before} descriptors leaked by ${tries} opens`);
+
+      // The lock went with the failed opens: once repaired, the database opens.
+      nodeFs.writeFileSync(first, original);
+      const repaired = await openStore(directory, { fs, sync: "none", segmentBytes: 64 * 1024 });
+      assert.equal(repaired.tables().get("t")?.rows.liveCount, 8);
+      await repaired.close();
+    } finally {
+      nodeFs.rmSync(root, { recursive: true, force: true });
+    }
+  },
+);
