@@ -62,7 +62,7 @@ export interface QueueErrorOptions {
  *
  * @example
  * ```ts
- * import { open, QueueError } from "./mod.ts";
+ * import { open, QueueError } from "@q4d/q4d";
  * const db = await open(await Deno.makeTempDir());
  * try {
  *   await db.sql`SELECT * FROM missing`;

@@ -36,7 +36,7 @@ export interface OpenOptions {
  *
  * @example
  * ```ts
- * import { open } from "./mod.ts";
+ * import { open } from "@q4d/q4d";
  * const db = await open(await Deno.makeTempDir());
  * await db.sql`CREATE TABLE jobs (id INT NOT NULL, body TEXT) ENGINE=QUEUE`;
  * await db.sql`INSERT INTO jobs (id, body) VALUES (${1}, ${"hello"})`;
@@ -110,7 +110,7 @@ function makeSql(engine: Engine, state: SessionState): { sql: Sql; anchor: Sessi
  *
  * @example
  * ```ts
- * import { open } from "./mod.ts";
+ * import { open } from "@q4d/q4d";
  * const db = await open(await Deno.makeTempDir());
  * await db.sql`CREATE TABLE jobs (id INT NOT NULL) ENGINE=QUEUE`;
  * await db.sql`INSERT INTO jobs VALUES (${1})`;
@@ -161,7 +161,7 @@ export class Session {
    *
    * @example
    * ```ts
-   * import { open } from "./mod.ts";
+   * import { open } from "@q4d/q4d";
    * const db = await open(await Deno.makeTempDir());
    * {
    *   await using s = db.session();
@@ -192,7 +192,7 @@ const sessionFinalizer = new FinalizationRegistry<{ engine: Engine; state: Sessi
  *
  * @example
  * ```ts
- * import { open } from "./mod.ts";
+ * import { open } from "@q4d/q4d";
  * const db = await open(await Deno.makeTempDir());
  * await db.sql`CREATE TABLE IF NOT EXISTS jobs (id INT NOT NULL) ENGINE=QUEUE`;
  * console.log(db.stats("jobs").rowsWritten);
@@ -269,7 +269,7 @@ export interface RecoveryReportView {
  *
  * @example
  * ```ts
- * import { open } from "./mod.ts";
+ * import { open } from "@q4d/q4d";
  * const db = await open(await Deno.makeTempDir(), { sync: "fdatasync" });
  * await db.close();
  * ```

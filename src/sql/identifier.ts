@@ -64,7 +64,7 @@ export class Identifier {
  *
  * @example
  * ```ts
- * import { open, ident } from "../../mod.ts";
+ * import { open, ident } from "@q4d/q4d";
  * const db = await open(await Deno.makeTempDir());
  * const table = ident("jobs");
  * await db.sql`CREATE TABLE ${table} (id INT)`;

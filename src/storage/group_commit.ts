@@ -65,6 +65,12 @@ export interface GroupCommitOptions {
  *
  * @example
  * ```ts
+ * import { GroupCommit, type GroupCommitHooks, type LogOperation } from "./group_commit.ts";
+ * import type { SegmentFiles } from "./segments.ts";
+ * // What the store wires in (see store.ts):
+ * declare const segments: SegmentFiles;
+ * declare const hooks: GroupCommitHooks;
+ * declare const operation: LogOperation;
  * const commit = new GroupCommit(segments, hooks, { blocking: true });
  * commit.submit(operation); // settles once durable
  * await commit.whenIdle();
