@@ -123,8 +123,9 @@ export class GroupCommit {
       let bytesMax = 0;
       for (const operation of this.#queue) bytesMax += operation.recordBytesMax();
       const empty = segment.dataEnd === segmentHeaderBytes;
+      // A sealed segment is one whose successor's creation failed: retry it.
       if (
-        (rollOverWaiters.length > 0 && !empty) ||
+        segment.sealed || (rollOverWaiters.length > 0 && !empty) ||
         (!empty && segment.dataEnd + bytesMax > this.#segments.options.segmentBytes)
       ) {
         segment = await this.#segments.create(segment.segmentNumber + 1);
