@@ -89,12 +89,42 @@ describe("segment chain", () => {
   });
 
   test("ENOSPC while creating a segment leaves the database openable with every row", async () => {
+    const failures: Array<[string, (path: string, at: number, data: Uint8Array) => boolean]> = [
+      ["the header", (path, at) => path.includes(".q4l") && at === 0],
+      ["the preallocation", (path, at, data) => path.includes(".q4l") && at === 64 && !data[0]],
+      ["the log head", (path) => path.endsWith("head.tmp")],
+    ];
+    for (const [name, when] of failures) {
+      const fs = new FaultFileSystem();
+      const store = await openStore(dir, { fs, segmentBytes });
+      const rows = (await store.createTable("t", null)).rows;
+      const ids = await fill(rows, 50);
+      fs.failWriteWhen(when);
+      await assert.rejects(
+        rows.append([new Uint8Array(16 * 1024)]).durable,
+        isCode("ER_DISK_FULL"),
+        name,
+      );
+      // A small row would fit the old segment, but that one is sealed: it goes to the new one.
+      const small = rows.append([payload]);
+      await small.durable;
+      ids.push(small.firstRowId);
+      assert.equal((await segmentPaths(fs)).length, 2, name);
+      await store.close();
+      const again = await openStore(dir, { fs, segmentBytes });
+      assert.deepEqual(liveIds(rowsOf(again)), ids, name);
+      await rowsOf(again).append([new Uint8Array(16 * 1024)]).durable;
+      await again.close();
+      await (await openStore(dir, { fs, segmentBytes })).close();
+    }
+  });
+
+  test("ENOSPC while creating a segment, then a close: the leftover is removed at open", async () => {
     for (const position of [0, 64]) {
       const fs = new FaultFileSystem();
       const store = await openStore(dir, { fs, segmentBytes });
       const rows = (await store.createTable("t", null)).rows;
       const ids = await fill(rows, 50);
-      // Position 0: the header; 64: the first zero-fill write of the preallocation.
       fs.failWriteWhen((path, at, data) =>
         path.includes(".q4l") && at === position && (position === 0 || data[0] === 0)
       );
@@ -109,6 +139,64 @@ describe("segment chain", () => {
       assert.equal((await segmentPaths(fs)).length, 2);
       await again.close();
       await (await openStore(dir, { fs, segmentBytes })).close();
+    }
+  });
+});
+
+/** What a crash of `fs` leaves: a power cut (lost, torn) or a process kill. */
+function survivorsOf(fs: FaultFileSystem): Array<[string, FaultFileSystem]> {
+  return [
+    ["power cut", fs.crash()],
+    ["torn power cut", fs.crash({ torn: "pages", random: () => 0.5 })],
+    ["kill", fs.kill()],
+  ];
+}
+
+describe("segment chain: a crash at every sync point", () => {
+  test("of a rollover: the database opens with every acknowledged row", async () => {
+    for (let k = 1, done = false; !done; k++) {
+      assert.ok(k < 30, "the rollover ends within 30 syncs");
+      const fs = new FaultFileSystem();
+      const store = await openStore(dir, { fs, segmentBytes, autoCompact: false });
+      const rows = (await store.createTable("t", null)).rows;
+      const ids = await fill(rows, 50);
+      fs.crashAtSync(k);
+      const big = rows.append([new Uint8Array(16 * 1024)]);
+      done = await big.durable.then(() => true, () => false);
+      if (done) ids.push(big.firstRowId);
+      for (const [how, survivor] of survivorsOf(fs)) {
+        const where = `crash at sync ${k} of the rollover, ${how}`;
+        const again = await openStore(dir, { fs: survivor, segmentBytes });
+        const live = liveIds(rowsOf(again));
+        assert.deepEqual(live.slice(0, ids.length), ids, where);
+        assert.ok(live.length <= ids.length + 1, where);
+        assert.equal(rowsOf(again).sourceMarks()[5], 1050, where);
+        await rowsOf(again).append([new Uint8Array(16 * 1024)]).durable;
+        await again.close();
+        await (await openStore(dir, { fs: survivor, segmentBytes })).close();
+      }
+    }
+  });
+
+  test("of a compaction that deletes segments: the database opens with exactly the live rows", async () => {
+    for (let k = 1, done = false; !done; k++) {
+      assert.ok(k < 200, "the compaction ends within 200 syncs");
+      const { fs, ids } = await chainOf();
+      const store = await openStore(dir, { fs, segmentBytes, autoCompact: false });
+      await rowsOf(store).remove(ids.slice(0, 100));
+      fs.crashAtSync(k);
+      done = await store.compact().then(() => true, () => false);
+      for (const [how, survivor] of survivorsOf(fs)) {
+        const where = `crash at sync ${k} of the compaction, ${how}`;
+        const again = await openStore(dir, { fs: survivor, segmentBytes });
+        const rows = rowsOf(again);
+        assert.deepEqual(liveIds(rows), ids.slice(100), where);
+        assert.equal(rows.sourceMarks()[5], 1150, where);
+        assert.equal(rows.counters().rowsWritten, 150, where);
+        await rows.append([payload]).durable;
+        await again.close();
+        await (await openStore(dir, { fs: survivor, segmentBytes })).close();
+      }
     }
   });
 });
