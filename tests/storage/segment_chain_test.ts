@@ -250,6 +250,13 @@ describe("segment chain: damage is ER_CORRUPT at open", () => {
       await handle.truncate(64);
       await handle.close();
     }],
+    ["the log head deleted", async (fs) => {
+      await fs.remove(`${logDir}/head`);
+    }],
+    ["the log head damaged", (fs) => {
+      fs.flipBit(`${logDir}/head`, 13);
+      return Promise.resolve();
+    }],
     ["a segment from before format 2", async (fs, paths) => {
       const content = await fs.readFile(paths[0]);
       const view = new DataView(content.buffer, content.byteOffset);
