@@ -173,6 +173,8 @@ export class FaultFileSystem implements FileSystem {
   #failWriteErrno: string | null = null;
   #writeBytesBudget = Number.POSITIVE_INFINITY;
   #failSyncErrno: string | null = null;
+  #failWhen: ((path: string, position: number, data: Uint8Array) => boolean) | null = null;
+  #failWhenErrno = "ENOSPC";
 
   /** Crash when the `syncNumber`-th sync call (1-based, counting from now on) is made: it throws EIO and the fs is crashed. */
   crashAtSync(syncNumber: number): void {
@@ -182,6 +184,19 @@ export class FaultFileSystem implements FileSystem {
   /** The next write throws IoError(errno) and writes nothing. */
   failNextWrite(errno = "ENOSPC"): void {
     this.#failWriteErrno = errno;
+  }
+
+  /**
+   * The next write for which `when(path, position, data)` is true throws
+   * IoError(errno) and writes nothing (e.g. ENOSPC on the first batch of a
+   * new segment). `path` is the one the handle was opened with.
+   */
+  failWriteWhen(
+    when: (path: string, position: number, data: Uint8Array) => boolean,
+    errno = "ENOSPC",
+  ): void {
+    this.#failWhen = when;
+    this.#failWhenErrno = errno;
   }
 
   /** Writes beyond `bytes` more bytes fail with ENOSPC (the failing write persists its first part). Infinity lifts it. */
@@ -245,6 +260,27 @@ export class FaultFileSystem implements FileSystem {
     return survivor;
   }
 
+  /**
+   * A new file system holding what a killed process (SIGKILL, not a power
+   * cut) leaves behind: every write and directory change made so far, synced
+   * or not, as the kernel still has them; all of it durable in the new
+   * instance. This instance is marked crashed.
+   */
+  kill(): FaultFileSystem {
+    this.crashed = true;
+    const survivor = new FaultFileSystem();
+    for (const directory of this.#directories) {
+      survivor.#directories.add(directory);
+      survivor.#durableDirectories.add(directory);
+    }
+    for (const [path, inode] of this.#files) {
+      const copy = new Inode(inode.content());
+      survivor.#files.set(path, copy);
+      survivor.#durableFiles.set(path, copy);
+    }
+    return survivor;
+  }
+
   #check(path: string): void {
     if (this.crashed) throw new IoError("EIO", path, "file system crashed");
   }
@@ -269,6 +305,10 @@ export class FaultFileSystem implements FileSystem {
       const errno = this.#failWriteErrno;
       this.#failWriteErrno = null;
       throw new IoError(errno, path, "write failure injected");
+    }
+    if (this.#failWhen !== null && this.#failWhen(path, position, data)) {
+      this.#failWhen = null;
+      throw new IoError(this.#failWhenErrno, path, "write failure injected");
     }
     const room = this.#writeBytesBudget - this.bytesWritten;
     if (data.length > room) {

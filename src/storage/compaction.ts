@@ -49,9 +49,27 @@ export class Compactor {
 
   /** True when the oldest segment can be deleted or the thresholds call for a copy. */
   wanted(): boolean {
-    const list = this.#segments.list;
-    if (list.length > 1 && list[0].liveRows === 0) return true;
+    if (this.#deletableCount() > 0) return true;
     return this.#thresholdsMet();
+  }
+
+  /**
+   * How many of the oldest segments can go: those holding no live row, each
+   * followed by a segment with a durable batch. Every segment's first batch
+   * carries a checkpoint, so the newest durable checkpoint (ids, truncations,
+   * relay marks) is never deleted before a newer one is durable, even when
+   * the first batch of a new segment failed (ENOSPC).
+   */
+  #deletableCount(): number {
+    const list = this.#segments.list;
+    let count = 0;
+    while (
+      count < list.length - 1 && list[count].liveRows === 0 &&
+      list[count + 1].dataEnd > segmentHeaderBytes
+    ) {
+      count++;
+    }
+    return count;
   }
 
   #thresholdsMet(): boolean {
@@ -109,7 +127,13 @@ export class Compactor {
 
   async #deleteDeadPrefix(): Promise<void> {
     const list = this.#segments.list;
-    while (list.length > 1 && list[0].liveRows === 0) {
+    const count = this.#deletableCount();
+    if (count === 0) return;
+    // The head names the new first segment before any file goes, so a
+    // missing oldest segment is always detectable at open.
+    const doomed = list.slice(0, count);
+    await this.#segments.updateHead({ first: list[count].segmentNumber });
+    while (doomed.includes(list[0])) {
       const segment = await this.#segments.deleteOldest();
       for (const [tableId, bytes] of segment.tableBytes) {
         const table = this.#tableById(tableId);

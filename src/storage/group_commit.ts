@@ -157,8 +157,9 @@ export class GroupCommit {
         takeCount++;
       }
       const empty = segment.dataEnd === segmentHeaderBytes;
+      // A sealed segment is one whose successor's creation failed: retry it.
       if (
-        (rollOverWaiters.length > 0 && !empty) ||
+        segment.sealed || (rollOverWaiters.length > 0 && !empty) ||
         (!empty && segment.dataEnd + bytesMax > segmentBytes)
       ) {
         segment = await this.#segments.create(segment.segmentNumber + 1);

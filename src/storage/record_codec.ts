@@ -15,8 +15,8 @@ import { crc32c } from "./crc32c.ts";
 export const segmentHeaderBytes = 64;
 /** The segment magic, "Q4DLOG01". */
 export const segmentMagic: Uint8Array = new TextEncoder().encode("Q4DLOG01");
-/** On-disk format version written in every segment header. */
-export const formatVersion = 1;
+/** On-disk format version written in every segment header and in the log head. */
+export const formatVersion = 2;
 /** Bytes of a batch header: magic, body length, record count, header CRC. */
 export const batchHeaderBytes = 16;
 /** Batch magic, "Q4DB" read as a little-endian u32. */
@@ -68,13 +68,23 @@ export function getU64(view: DataView, offset: number): number {
   return view.getUint32(offset, true) + view.getUint32(offset + 4, true) * twoTo32;
 }
 
-/** The 64-byte header of segment `segmentNumber`. */
-export function encodeSegmentHeader(segmentNumber: number): Uint8Array {
+/** Where the segment before a segment ended, as recorded in that segment's header. */
+export interface SegmentLink {
+  /** Data end (offset after its last batch) of the previous segment; 0 for the first segment. */
+  previousEnd: number;
+  /** Header CRC field of the previous segment's last batch; 0 when none. */
+  previousLastBatchCrc: number;
+}
+
+/** The 64-byte header of segment `segmentNumber`, linked to the segment before it. */
+export function encodeSegmentHeader(segmentNumber: number, link: SegmentLink): Uint8Array {
   const bytes = new Uint8Array(segmentHeaderBytes);
   const view = new DataView(bytes.buffer);
   bytes.set(segmentMagic, 0);
   view.setUint32(8, formatVersion, true);
   setU64(view, 12, segmentNumber);
+  setU64(view, 20, link.previousEnd);
+  view.setUint32(28, link.previousLastBatchCrc, true);
   view.setUint32(60, crc32c(bytes, 0, 60), true);
   return bytes;
 }
@@ -88,9 +98,65 @@ export function checkSegmentHeader(bytes: Uint8Array, segmentNumber: number): st
   }
   if (view.getUint32(60, true) !== crc32c(bytes, 0, 60)) return "bad segment header checksum";
   const version = view.getUint32(8, true);
-  if (version !== formatVersion) return `unsupported format version ${version}`;
+  if (version !== formatVersion) {
+    return `unsupported format version ${version} (this build reads ${formatVersion})`;
+  }
   if (getU64(view, 12) !== segmentNumber) return "segment number does not match its file name";
   return null;
+}
+
+/** The link of a header that {@linkcode checkSegmentHeader} accepted. */
+export function decodeSegmentLink(bytes: Uint8Array): SegmentLink {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, segmentHeaderBytes);
+  return { previousEnd: getU64(view, 20), previousLastBatchCrc: view.getUint32(28, true) };
+}
+
+/** The CRC field of the batch header at `offset` (what a segment link records). */
+export function batchCrcField(bytes: Uint8Array, offset: number): number {
+  return new DataView(bytes.buffer, bytes.byteOffset + offset, batchHeaderBytes).getUint32(
+    12,
+    true,
+  );
+}
+
+/** Bytes of the log head file. */
+export const logHeadBytes = 32;
+/** The log head magic, "Q4DHEAD1". */
+const logHeadMagic: Uint8Array = new TextEncoder().encode("Q4DHEAD1");
+
+/** The log head: the range of segment numbers the log consists of. */
+export interface LogHead {
+  /** Every segment below this was deleted by compaction (or is about to be). */
+  first: number;
+  /** The newest segment created; none after it ever held a batch. */
+  last: number;
+}
+
+/** The bytes of the log head file. */
+export function encodeLogHead(head: LogHead): Uint8Array {
+  const bytes = new Uint8Array(logHeadBytes);
+  const view = new DataView(bytes.buffer);
+  bytes.set(logHeadMagic, 0);
+  view.setUint32(8, formatVersion, true);
+  setU64(view, 12, head.first);
+  setU64(view, 20, head.last);
+  view.setUint32(28, crc32c(bytes, 0, 28), true);
+  return bytes;
+}
+
+/** Decodes the log head file; a string says why it is not valid. */
+export function decodeLogHead(bytes: Uint8Array): LogHead | string {
+  if (bytes.length !== logHeadBytes) return "log head has the wrong size";
+  const view = new DataView(bytes.buffer, bytes.byteOffset, logHeadBytes);
+  for (let i = 0; i < logHeadMagic.length; i++) {
+    if (bytes[i] !== logHeadMagic[i]) return "bad log head magic";
+  }
+  if (view.getUint32(28, true) !== crc32c(bytes, 0, 28)) return "bad log head checksum";
+  const version = view.getUint32(8, true);
+  if (version !== formatVersion) return `unsupported log head version ${version}`;
+  const head = { first: getU64(view, 12), last: getU64(view, 20) };
+  if (head.first < 1 || head.last < 1 || head.first > head.last) return "log head out of range";
+  return head;
 }
 
 /** One table's summary in a CHECKPOINT record. */

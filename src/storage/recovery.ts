@@ -1,9 +1,12 @@
 /**
- * Recovery: scans the segments of the log in order, verifies every batch and
+ * Recovery: checks the segment chain against the log head (no segment
+ * missing at either end or in between, each ending where its successor's
+ * header says), scans the segments in order, verifies every batch and
  * record checksum, rebuilds each table's row index, relay marks and byte
- * counters (without keeping payloads), and cuts off a torn tail. A bad batch
- * that is not the tail is ER_CORRUPT with its file and offset. Runs once,
- * in openStore, before anything is written.
+ * counters (without keeping payloads), and cuts off a torn tail of the last
+ * segment. Anything else wrong is ER_CORRUPT with its file and offset.
+ * Leftovers of an unfinished segment creation are removed. Runs once, in
+ * openStore, before anything is written.
  *
  * @module
  */
@@ -11,18 +14,30 @@
 import { QueueError } from "../errors.ts";
 import type { FileHandle } from "../io/types.ts";
 import {
+  batchCrcField,
   batchHeaderBytes,
   batchMagic,
   type CheckpointEntry,
   checkSegmentHeader,
   decodeBatchHeader,
+  decodeLogHead,
+  decodeSegmentLink,
   isZeroHeader,
+  type LogHead,
   type RecordVisitor,
   segmentHeaderBytes,
+  type SegmentLink,
   verifyBatchBody,
 } from "./record_codec.ts";
 import { RowState } from "./row_index.ts";
-import { parseSegmentFileName, type Segment, type SegmentFiles } from "./segments.ts";
+import {
+  logHeadFileName,
+  logHeadTempFileName,
+  parseSegmentFileName,
+  type Segment,
+  type SegmentFiles,
+  segmentTempSuffix,
+} from "./segments.ts";
 import type { TableState } from "./table_rows.ts";
 import type { RecoveryReport } from "./types.ts";
 
@@ -162,6 +177,14 @@ async function readWhole(segment: Segment, size: number, buffer: Uint8Array): Pr
   buffer.fill(0, done, size);
 }
 
+async function readHead(segments: SegmentFiles): Promise<LogHead | null> {
+  const path = `${segments.logDirectory}/${logHeadFileName}`;
+  if (!(await segments.fs.exists(path))) return null;
+  const head = decodeLogHead(await segments.fs.readFile(path));
+  if (typeof head === "string") throw corrupt(head, path, 0);
+  return head;
+}
+
 /**
  * Opens and scans every segment of the log directory into `segments`,
  * rebuilding `tables` (by table id). Returns what it did.
@@ -190,6 +213,11 @@ async function scanLog(
   const fs = segments.fs;
   const numbers: number[] = [];
   for (const name of await fs.list(segments.logDirectory)) {
+    // Unfinished creations and head rewrites: never part of the log.
+    if (name === logHeadTempFileName || name.endsWith(".q4l" + segmentTempSuffix)) {
+      await fs.remove(`${segments.logDirectory}/${name}`);
+      continue;
+    }
     const segmentNumber = parseSegmentFileName(name);
     if (segmentNumber !== null) numbers.push(segmentNumber);
   }
@@ -199,6 +227,71 @@ async function scanLog(
       throw corrupt("a segment is missing", segments.pathOf(numbers[i - 1] + 1), 0);
     }
   }
+  const sizes: number[] = [];
+  const links: SegmentLink[] = [];
+  const header = new Uint8Array(segmentHeaderBytes);
+  for (const segmentNumber of numbers) {
+    const path = segments.pathOf(segmentNumber);
+    const handle = await fs.open(path);
+    handles.push(handle);
+    sizes.push(await handle.size());
+    // Offsets inside a segment are u32 (the row index): no writer makes a larger one.
+    if (sizes[sizes.length - 1] >= 2 ** 32) throw corrupt("segment larger than 4 GiB", path, 0);
+    let done = 0;
+    while (done < header.length) {
+      const count = await handle.read(header.subarray(done), done);
+      if (count === 0) break;
+      done += count;
+    }
+    const headerProblem = checkSegmentHeader(header.subarray(0, done), segmentNumber);
+    if (headerProblem !== null) throw corrupt(headerProblem, path, 0);
+    links.push(decodeSegmentLink(header));
+  }
+  // The head: no segment below `first` may be missing, none up to `last` either.
+  const head = await readHead(segments);
+  const headPath = `${segments.logDirectory}/${logHeadFileName}`;
+  const first = head?.first ?? 1;
+  const last = head?.last ?? 0;
+  if (numbers.length > 0 && numbers[numbers.length - 1] === last + 1) {
+    // Created (header durable, renamed) but the head not yet raised: never written to.
+    const i = numbers.length - 1;
+    const probe = new Uint8Array(sizes[i]);
+    let done = 0;
+    while (done < probe.length) {
+      const count = await handles[i].read(probe.subarray(done), done);
+      if (count === 0) break;
+      done += count;
+    }
+    if (nonZeroEnd(probe, segmentHeaderBytes, done) > segmentHeaderBytes) {
+      throw corrupt("a segment newer than the log head holds data", segments.pathOf(last + 1), 0);
+    }
+    await handles[i].close();
+    await fs.remove(segments.pathOf(last + 1));
+    await fs.syncDirectory(segments.logDirectory);
+    numbers.pop();
+    handles.pop();
+    sizes.pop();
+    links.pop();
+  }
+  if (numbers.length === 0) {
+    if (last > 0) throw corrupt("every segment of the log is missing", segments.pathOf(last), 0);
+  } else {
+    const newest = numbers[numbers.length - 1];
+    if (newest > last) {
+      throw corrupt(
+        head === null ? "the log head is missing" : "segments newer than the log head",
+        headPath,
+        0,
+      );
+    }
+    if (newest < last) {
+      throw corrupt("the newest segment is missing", segments.pathOf(newest + 1), 0);
+    }
+    if (numbers[0] > first) {
+      throw corrupt("the oldest segment is missing", segments.pathOf(numbers[0] - 1), 0);
+    }
+  }
+  segments.loadHead({ first, last });
   for (const table of tables.values()) table.index.recovering = true;
   const visitor = new RecoveryVisitor(tables, segments);
   const report: RecoveryReport = {
@@ -209,20 +302,16 @@ async function scanLog(
     durationMs: 0,
   };
   let buffer = new Uint8Array(0);
-  const sizes: number[] = [];
-  for (const segmentNumber of numbers) {
-    const handle = await fs.open(segments.pathOf(segmentNumber));
-    handles.push(handle);
-    sizes.push(await handle.size());
-    // Offsets inside a segment are u32 (the row index): no writer makes a larger one.
-    if (sizes[sizes.length - 1] >= 2 ** 32) {
-      throw corrupt("segment larger than 4 GiB", segments.pathOf(segmentNumber), 0);
-    }
-  }
-  let sawEmptySegment = -1;
   for (let i = 0; i < numbers.length; i++) {
     const size = sizes[i];
     const path = segments.pathOf(numbers[i]);
+    const isLast = i === numbers.length - 1;
+    // A segment before the last ends exactly where its successor's header says.
+    const next = isLast ? null : links[i + 1];
+    if (next !== null && (next.previousEnd > size || next.previousEnd <= segmentHeaderBytes)) {
+      throw corrupt("segment is shorter than its successor records", path, size);
+    }
+    const end = next === null ? size : next.previousEnd;
     if (buffer.length < size) buffer = new Uint8Array(Math.max(size, buffer.length * 2));
     const segment: Segment = {
       segmentNumber: numbers[i],
@@ -232,27 +321,27 @@ async function scanLog(
       preallocatedEnd: size,
       liveRows: 0,
       tableBytes: new Map(),
+      lastBatchCrc: 0,
+      sealed: !isLast,
     };
     await readWhole(segment, size, buffer);
-    const bytes = buffer.subarray(0, size);
-    const headerProblem = checkSegmentHeader(bytes, numbers[i]);
-    if (headerProblem !== null) throw corrupt(headerProblem, path, 0);
+    const bytes = buffer.subarray(0, end);
     segments.adopt(segment);
     visitor.segment = segment;
     visitor.firstSegment = i === 0;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, size);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, end);
     let at = segmentHeaderBytes;
     let failedAt = -1;
     let badAt = -1;
     while (true) {
-      if (at + batchHeaderBytes > size || isZeroHeader(bytes, at)) {
+      if (at + batchHeaderBytes > end || isZeroHeader(bytes, at)) {
         // End of data, unless bytes follow (a torn batch whose first page was lost).
-        if (nonZeroEnd(bytes, at, size) > at) failedAt = badAt = at;
+        if (nonZeroEnd(bytes, at, end) > at) failedAt = badAt = at;
         break;
       }
       const header = decodeBatchHeader(view, at);
       const bodyEnd = header === null ? -1 : at + batchHeaderBytes + header.bodyBytes;
-      if (header === null || bodyEnd > size) {
+      if (header === null || bodyEnd > end) {
         failedAt = badAt = at;
         break;
       }
@@ -270,31 +359,24 @@ async function scanLog(
       }
       report.batchCount++;
       visitor.firstSegment = false;
+      segment.lastBatchCrc = batchCrcField(bytes, at);
       at = bodyEnd;
     }
     segment.dataEnd = at;
     report.bytesScanned += size;
-    if (at === segmentHeaderBytes && failedAt < 0) {
-      if (sawEmptySegment < 0) sawEmptySegment = i;
-    } else if (sawEmptySegment >= 0) {
-      throw corrupt("an empty segment precedes data", segments.pathOf(numbers[sawEmptySegment]), 0);
+    if (next !== null) {
+      // Only the last segment can have a torn tail: here anything short is damage.
+      if (failedAt >= 0) throw corrupt("bad batch in a segment before the last", path, badAt);
+      if (at !== end) throw corrupt("segment ends before its successor records", path, at);
+      if (segment.lastBatchCrc !== next.previousLastBatchCrc) {
+        throw corrupt("last batch differs from the one its successor records", path, at);
+      }
+      continue;
     }
     if (failedAt < 0) continue;
     // A failed batch is a torn tail only if nothing valid was written after it.
     if (findValidBatch(bytes, failedAt + 1, size) >= 0) {
       throw corrupt("bad batch before valid data", path, badAt);
-    }
-    for (let j = i + 1; j < numbers.length; j++) {
-      const later = new Uint8Array(sizes[j]);
-      let done = 0;
-      while (done < later.length) {
-        const count = await handles[j].read(later.subarray(done), done);
-        if (count === 0) break;
-        done += count;
-      }
-      if (nonZeroEnd(later, segmentHeaderBytes, done) > segmentHeaderBytes) {
-        throw corrupt("bad batch before a later segment with data", path, badAt);
-      }
     }
     report.tornTail = {
       path,

@@ -1,8 +1,9 @@
 /**
- * The segment files of the log: naming, creation (header, preallocation,
- * directory sync), positioned batch writes, cutting back a failed batch,
- * deleting the oldest, and reads of records through a bounded block cache.
- * Group commit writes through it; table reads and recovery read through it.
+ * The segment files of the log: naming, creation (under a temporary name,
+ * linked to the previous segment, renamed into place once durable), the log
+ * head file, positioned batch writes, cutting back a failed batch, deleting
+ * the oldest, and reads of records through a bounded block cache. Group
+ * commit writes through it; table reads and recovery read through it.
  *
  * @module
  */
@@ -10,7 +11,13 @@
 import { assert, QueueError } from "../errors.ts";
 import { type FileHandle, type FileSystem, IoError } from "../io/types.ts";
 import { preallocateBytes, readCacheBytesMax } from "../limits.ts";
-import { encodeSegmentHeader, segmentHeaderBytes } from "./record_codec.ts";
+import {
+  batchCrcField,
+  encodeLogHead,
+  encodeSegmentHeader,
+  type LogHead,
+  segmentHeaderBytes,
+} from "./record_codec.ts";
 import type { SyncMode } from "./types.ts";
 
 /** Bytes of one cached block of a segment. */
@@ -24,6 +31,13 @@ const blocksPerSegmentKey = 65536;
 export function segmentFileName(segmentNumber: number): string {
   return `${String(segmentNumber).padStart(16, "0")}.q4l`;
 }
+
+/** Suffix of a segment being created; a leftover one at open is removed. */
+export const segmentTempSuffix = ".tmp";
+/** File name of the log head in the log directory (FORMAT.md). */
+export const logHeadFileName = "head";
+/** Temporary name of the log head during a rewrite; a leftover one at open is removed. */
+export const logHeadTempFileName = "head.tmp";
 
 /** The segment number a file name encodes, or null when it is not a segment. */
 export function parseSegmentFileName(name: string): number | null {
@@ -44,6 +58,10 @@ export interface Segment {
   liveRows: number;
   /** Bytes of ROW records per table id held in this segment. */
   readonly tableBytes: Map<number, number>;
+  /** Header CRC field of the last batch at dataEnd's left; 0 when none. */
+  lastBatchCrc: number;
+  /** True once creating the next segment began: nothing more is written here. */
+  sealed: boolean;
 }
 
 /** Options of {@linkcode SegmentFiles}. */
@@ -78,6 +96,9 @@ export class SegmentFiles {
   #cache = new Map<number, Uint8Array>();
   #cacheBlocksMax = Math.max(1, Math.floor(readCacheBytesMax / cacheBlockBytes));
   #zeros = new Uint8Array(zeroChunkBytes);
+  /** The log head as last asked for (FORMAT.md); written through #headQueue. */
+  #head: LogHead = { first: 1, last: 0 };
+  #headQueue: Promise<unknown> = Promise.resolve();
   /** The batch written last, kept so rows just made durable read from memory. */
   #lastBatch: { segmentNumber: number; offset: number; bytes: Uint8Array } | null = null;
 
@@ -113,13 +134,65 @@ export class SegmentFiles {
     this.#byNumber.set(segment.segmentNumber, segment);
   }
 
-  /** Creates segment `segmentNumber` durably (header, preallocation, directory entry) and makes it active. */
+  /** The log head recovery found (before anything is written). */
+  loadHead(head: LogHead): void {
+    this.#head = { ...head };
+  }
+
+  /**
+   * Raises the log head's first and/or last segment number and makes it
+   * durable (temporary file, sync, rename, directory sync). Serialised: each
+   * write carries every change asked for so far.
+   */
+  updateHead(change: Partial<LogHead>): Promise<void> {
+    const run = this.#headQueue.then(async () => {
+      this.#head = {
+        first: Math.max(this.#head.first, change.first ?? 0),
+        last: Math.max(this.#head.last, change.last ?? 0),
+      };
+      const temp = `${this.logDirectory}/${logHeadTempFileName}`;
+      const handle = await this.fs.open(temp, { create: true });
+      try {
+        await handle.truncate(0);
+        await handle.write(encodeLogHead(this.#head), 0);
+        await handle.sync();
+      } finally {
+        await handle.close().catch(() => {});
+      }
+      await this.fs.rename(temp, `${this.logDirectory}/${logHeadFileName}`);
+      await this.fs.syncDirectory(this.logDirectory);
+    });
+    this.#headQueue = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Creates segment `segmentNumber` after the active one and makes it
+   * active: seals the active segment (nothing more is written there, so the
+   * link stays true even if this fails and is retried), writes the header
+   * linking to it and the preallocation under a temporary name, syncs,
+   * renames it into place, syncs the directory, then raises the log head.
+   * A crash or failure on the way leaves either a temporary file or an
+   * empty segment past the head, both removed at open.
+   */
   async create(segmentNumber: number): Promise<Segment> {
+    const previous = this.list.length > 0 ? this.active : null;
+    assert(
+      previous === null || previous.segmentNumber === segmentNumber - 1,
+      "segments are created in order",
+    );
+    if (previous !== null) previous.sealed = true;
     const path = this.pathOf(segmentNumber);
-    const handle = await this.fs.open(path, { create: true });
+    const temp = path + segmentTempSuffix;
+    const handle = await this.fs.open(temp, { create: true });
+    let renamed = false;
     try {
       await handle.truncate(0);
-      await handle.write(encodeSegmentHeader(segmentNumber), 0);
+      const header = encodeSegmentHeader(segmentNumber, {
+        previousEnd: previous?.dataEnd ?? 0,
+        previousLastBatchCrc: previous?.lastBatchCrc ?? 0,
+      });
+      await handle.write(header, 0);
       const segment: Segment = {
         segmentNumber,
         path,
@@ -128,13 +201,20 @@ export class SegmentFiles {
         preallocatedEnd: segmentHeaderBytes,
         liveRows: 0,
         tableBytes: new Map(),
+        lastBatchCrc: 0,
+        sealed: false,
       };
       await this.preallocate(segment, segmentHeaderBytes + 1);
+      await this.fs.rename(temp, path);
+      renamed = true;
       await this.fs.syncDirectory(this.logDirectory);
+      await this.updateHead({ last: segmentNumber });
       this.adopt(segment);
       return segment;
     } catch (error) {
       await handle.close().catch(() => {});
+      // Once renamed, the file stays: the head may already name it. A retry renames over it.
+      if (!renamed) await this.fs.remove(temp).catch(() => {});
       throw error;
     }
   }
@@ -191,6 +271,7 @@ export class SegmentFiles {
     this.#dropCached(segment.segmentNumber, offset, offset + bytes.length);
     this.#lastBatch = { segmentNumber: segment.segmentNumber, offset, bytes: bytes.slice() };
     segment.dataEnd += bytes.length;
+    segment.lastBatchCrc = batchCrcField(bytes, 0);
   }
 
   /**
@@ -209,7 +290,10 @@ export class SegmentFiles {
     }
   }
 
-  /** Deletes the oldest segment durably (file, then directory sync). Never the active one. */
+  /**
+   * Deletes the oldest segment durably (file, then directory sync). Never the
+   * active one; the caller has raised the log head's first past it.
+   */
   async deleteOldest(): Promise<Segment> {
     assert(this.list.length > 1, "cannot delete the active segment");
     const segment = this.list[0];

@@ -3,7 +3,7 @@
  * (fdatasync) durability and prints one line per acknowledged effect, so
  * the parent, after SIGKILLing it, knows what must have survived.
  *
- * Usage: `_crash_child.ts <directory> <run|hold> <firstValue> [holdAfter]`.
+ * Usage: `_crash_child.ts <directory> <run|hold|churn> <firstValue> [holdAfter] [segmentBytes]`.
  * Lines (each printed only after the statement resolved):
  *   READY                       database open
  *   INS <v> <rowId>             a row with value v is on disk
@@ -11,8 +11,12 @@
  *   END <rowId>                 queue_end of that row is on disk
  *   RELAY <sourceRowId> <n>     relayed INSERT into dst with mark (0,'a',id); affectedRows n
  *   HOLD <rowId>                (hold mode) owns that row and stops working
+ *   DCLEAR                      (churn mode) DELETE FROM dst is on disk
  * In "run" mode it loops until killed; in "hold" mode it stops after
- * `holdAfter` values owning one row, and waits to be killed.
+ * `holdAfter` values owning one row, and waits to be killed. "churn" mode
+ * loops like "run" with ~1 KB rows, consumes a row after every insert and
+ * empties dst after every relay, so that with small segments the log rolls
+ * over and compaction deletes segments all the time.
  *
  * @module
  */
@@ -20,15 +24,19 @@
 import process from "node:process";
 import { open } from "../../mod.ts";
 
-const [directory, mode, firstValueText, holdAfterText] = process.argv.slice(2);
+const [directory, mode, firstValueText, holdAfterText, segmentBytesText] = process.argv.slice(2);
 const firstValue = Number(firstValueText);
 const holdAfter = Number(holdAfterText ?? "0");
+const segmentBytes = segmentBytesText === undefined ? undefined : Number(segmentBytesText);
+const churn = mode === "churn";
+const pad = new Uint8Array(1000).fill(0x70);
 
 function say(line: string): void {
   process.stdout.write(line + "\n");
 }
 
-const db = await open(directory);
+const db = await open(directory, { segmentBytes });
+if (churn) await db.sql`CREATE TABLE IF NOT EXISTS q (v INT NOT NULL, pad BLOB) ENGINE=QUEUE`;
 await db.sql`CREATE TABLE IF NOT EXISTS q (v INT NOT NULL) ENGINE=QUEUE`;
 await db.sql`CREATE TABLE IF NOT EXISTS dst (v INT NOT NULL) ENGINE=QUEUE`;
 const consumer = db.session();
@@ -43,10 +51,12 @@ async function take(): Promise<number> {
   return id;
 }
 
-for (let v = firstValue; mode === "run" || v < firstValue + holdAfter; v++) {
-  const inserted = await db.sql`INSERT INTO q (v) VALUES (${v})`;
+for (let v = firstValue; mode !== "hold" || v < firstValue + holdAfter; v++) {
+  const inserted = churn
+    ? await db.sql`INSERT INTO q (v, pad) VALUES (${v}, ${pad})`
+    : await db.sql`INSERT INTO q (v) VALUES (${v})`;
   say(`INS ${v} ${inserted.insertId}`);
-  if (v % 3 === 0) {
+  if (churn || v % 3 === 0) {
     const id = await take();
     if (id !== 0) {
       await consumer.sql`SELECT queue_end()`;
@@ -57,6 +67,10 @@ for (let v = firstValue; mode === "run" || v < firstValue + holdAfter; v++) {
     await relay.sql`SELECT queue_set_srcid(0, 'a', ${v})`;
     const relayed = await relay.sql`INSERT INTO dst (v) VALUES (${v})`;
     say(`RELAY ${v} ${relayed.affectedRows}`);
+    if (churn) {
+      await relay.sql`DELETE FROM dst`;
+      say("DCLEAR");
+    }
   }
 }
 const held = await take();

@@ -1,6 +1,9 @@
 /**
  * Crashes: a child process SIGKILLed while it inserts, consumes and relays
- * with default durability (`_crash_child.ts`), then reopened here; and
+ * with default durability (`_crash_child.ts`, driven by `_crash_harness.ts`),
+ * then reopened here, once, twice, and in a loop with 64 KiB segments and
+ * compaction deleting segments (issue 9's kill loop; the long version is
+ * scripts/kill_soak.ts); and
  * simulated power cuts through the fault-injecting file system (a torn
  * tail, a bad checksum before the tail, relay marks across a crash).
  * DESIGN.md decisions 7 and 8 and the contract's "resolved means on disk".
@@ -8,135 +11,14 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import * as path from "node:path";
-import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { open } from "../../mod.ts";
 import { FaultFileSystem } from "../../src/io/fault_fs.ts";
+import { checkAfterCrash, childTimeoutMs, killLoop, runAndKill } from "./_crash_harness.ts";
 import { freshDirectory, openEngine, plain, rejectsCode, wait, withSeed } from "./_helpers.ts";
 
-const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
-/** Longest a child may take to reach the line the test waits for. */
-const childTimeoutMs = 60_000;
 const childTestOptions = { timeout: childTimeoutMs * 2 };
-
-/** How to start `_crash_child` (a .ts under Deno, the transpiled file under Node). */
-function childCommand(args: string[]): [string, string[]] {
-  const testPath = fileURLToPath(import.meta.url);
-  const childPath = path.join(path.dirname(testPath), `_crash_child${path.extname(testPath)}`);
-  return isDeno
-    ? [process.execPath, ["run", "-A", childPath, ...args]]
-    : [process.execPath, [childPath, ...args]];
-}
-
-/** What the child reported before it was killed. */
-interface ChildLog {
-  /** value → row id of every acknowledged insert. */
-  inserted: Map<number, number>;
-  /** Row ids taken, in order. */
-  taken: number[];
-  /** Row ids whose queue_end was acknowledged. */
-  ended: Set<number>;
-  /** Source row ids relayed (acknowledged), with their affectedRows. */
-  relayed: [number, number][];
-  /** The row held in hold mode, if reached. */
-  held: number | null;
-}
-
-/**
- * Runs the child and SIGKILLs it as soon as `killWhen` says so for a line
- * it printed; resolves with what it printed up to its death.
- */
-function runAndKill(
-  args: string[],
-  killWhen: (line: string, lineCount: number) => boolean,
-): Promise<ChildLog> {
-  const [command, commandArgs] = childCommand(args);
-  const child: ChildProcess = spawn(command, commandArgs, { stdio: ["ignore", "pipe", "pipe"] });
-  const log: ChildLog = {
-    inserted: new Map(),
-    taken: [],
-    ended: new Set(),
-    relayed: [],
-    held: null,
-  };
-  let pending = "";
-  let stderr = "";
-  let lineCount = 0;
-  let killed = false;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`child never reached the kill point; stderr: ${stderr}`));
-    }, childTimeoutMs);
-    child.stdout!.on("data", (chunk) => {
-      pending += String(chunk);
-      let newline: number;
-      while ((newline = pending.indexOf("\n")) >= 0) {
-        const line = pending.slice(0, newline);
-        pending = pending.slice(newline + 1);
-        // Lines printed after the kill decision still count: the child did that much before dying.
-        lineCount++;
-        const [kind, a, b] = line.split(" ");
-        if (kind === "INS") log.inserted.set(Number(a), Number(b));
-        else if (kind === "TAKE") log.taken.push(Number(a));
-        else if (kind === "END") log.ended.add(Number(a));
-        else if (kind === "RELAY") log.relayed.push([Number(a), Number(b)]);
-        else if (kind === "HOLD") log.held = Number(a);
-        if (!killed && killWhen(line, lineCount)) {
-          killed = true;
-          child.kill("SIGKILL");
-        }
-      }
-    });
-    child.stderr!.on("data", (chunk) => (stderr += String(chunk)));
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      if (signal === "SIGKILL" && killed) resolve(log);
-      else reject(new Error(`child exited on its own (${code}, ${signal}); stderr: ${stderr}`));
-    });
-  });
-}
-
-/** Checks a reopened database against what the killed child acknowledged. */
-async function checkAfterCrash(directory: string, log: ChildLog, inFlightValue: number) {
-  const db = await open(directory);
-  const rows = await db.sql`SELECT v FROM q`;
-  const present = new Set(rows.map((row) => row.v as number));
-  const idOf = new Map([...log.inserted].map(([v, id]) => [id, v]));
-  const lastTaken = log.taken.at(-1);
-  // Every queue_end'ed row is gone.
-  for (const id of log.ended) assert.ok(!present.has(idOf.get(id)!), `ended row ${id} is back`);
-  // Every acknowledged insert is there unless consumed; the owned row is back.
-  for (const [v, id] of log.inserted) {
-    if (log.ended.has(id)) continue;
-    if (id === lastTaken && log.held === null) continue; // its queue_end may have reached the disk
-    assert.ok(present.has(v), `acknowledged row v=${v} id=${id} is lost`);
-  }
-  // Nothing else: at most the one unacknowledged insert in flight.
-  for (const v of present) {
-    assert.ok(log.inserted.has(v) || v === inFlightValue, `unexpected row v=${v}`);
-  }
-  // Row ids keep increasing after reopen.
-  const maxId = Math.max(0, ...log.inserted.values());
-  const next = await db.sql`INSERT INTO q (v) VALUES (${-1})`;
-  assert.ok(next.insertId! > maxId, `new id ${next.insertId} > ${maxId}`);
-  // Relay marks survive: the last acknowledged relay is a duplicate now.
-  const lastRelay = log.relayed.at(-1);
-  if (lastRelay !== undefined) {
-    assert.equal(lastRelay[1], 1);
-    const [armed] = await db.sql`SELECT queue_set_srcid(0, 'a', ${lastRelay[0]}) AS r`;
-    assert.equal(armed.r, 1);
-    const again = await db.sql`INSERT INTO dst (v) VALUES (${lastRelay[0]})`;
-    assert.equal(again.affectedRows, 0, "relay mark survived the crash");
-    const relayedRows = await db.sql`SELECT v FROM dst`;
-    const relayedValues = relayedRows.map((row) => row.v);
-    for (const [v] of log.relayed) assert.ok(relayedValues.includes(v), `relayed ${v} lost`);
-  }
-  await db.close();
-  return present;
-}
+/** Kills in the bounded kill loop (the soak runs thousands). */
+const killLoopRounds = 12;
 
 describe("crash: a SIGKILLed process", () => {
   test(
@@ -176,6 +58,16 @@ describe("crash: a SIGKILLed process", () => {
           await db.close();
           firstValue = lastValue + 2;
         }
+      });
+    },
+  );
+
+  test(
+    "a kill loop with 64 KiB segments (rollovers and segment deletions): the database always opens and nothing acknowledged is lost",
+    childTestOptions,
+    async () => {
+      await withSeed(async (random) => {
+        await killLoop(freshDirectory(), killLoopRounds, random, 64 * 1024);
       });
     },
   );

@@ -99,6 +99,33 @@ describe("FaultFileSystem", () => {
     assert.deepEqual(fs.durableContent("/a"), data(1, 3));
   });
 
+  test("failWriteWhen fails the one matching write, writing nothing", async () => {
+    const fs = new FaultFileSystem();
+    const file = await fs.open("/a", { create: true });
+    fs.failWriteWhen((path, position, bytes) => path === "/a" && position === 2 && bytes[0] === 7);
+    await file.write(data(1, 2), 0);
+    await file.write(data(8), 2);
+    await assert.rejects(
+      file.write(data(7), 2),
+      (e) => e instanceof IoError && e.errno === "ENOSPC",
+    );
+    await file.write(data(7), 2);
+    assert.deepEqual(await fs.readFile("/a"), data(1, 2, 7));
+  });
+
+  test("kill keeps every write and entry, synced or not", async () => {
+    const fs = new FaultFileSystem();
+    await fs.mkdir("/d");
+    const file = await fs.open("/d/a", { create: true });
+    await file.write(data(1, 2), 0);
+    await fs.rename("/d/a", "/d/b");
+    const survivor = fs.kill();
+    assert.equal(fs.crashed, true);
+    assert.deepEqual(await survivor.readFile("/d/b"), data(1, 2));
+    assert.equal(await survivor.exists("/d/a"), false);
+    assert.deepEqual(await survivor.crash().readFile("/d/b"), data(1, 2), "and all of it durable");
+  });
+
   test("a directory lock is exclusive until released", async () => {
     const fs = new FaultFileSystem();
     const lock = await fs.lockDirectory("/");
