@@ -77,8 +77,18 @@ export type Expr =
     | { kind: "in"; operand: Expr; list: Expr[]; negated: boolean }
     | { kind: "between"; operand: Expr; low: Expr; high: Expr; negated: boolean }
     | { kind: "like"; operand: Expr; pattern: Expr; escape: Expr | null; negated: boolean }
-    /** A function call; `name` lower-cased (pow, queue_wait, ...). */
-    | { kind: "call"; name: string; args: Expr[] }
+    /**
+     * A function call; `name` lower-cased (pow, queue_wait, ...). `form` marks
+     * special syntax: CASE ("simple": operand, when, then, …[, else];
+     * "searched": when, then, …[, else]) and TRIM's LEADING/TRAILING/BOTH.
+     * `col->'$.p'` is json_extract, `->>` json_unquote(json_extract(…)).
+     */
+    | {
+      kind: "call";
+      name: string;
+      args: Expr[];
+      form?: "simple" | "searched" | "leading" | "trailing" | "both";
+    }
     /** COUNT(*). */
     | { kind: "count_star" }
   )

@@ -43,6 +43,7 @@ import {
   valueToNumber,
   valueToText,
 } from "./convert.ts";
+import { functionReturnsNumber, nativeFunctions, paramCountError } from "./functions.ts";
 import { likeMatches, type LikePattern, likePattern } from "./like.ts";
 
 /** A compiled expression: the value for one row and the statement's bound parameters. */
@@ -569,6 +570,7 @@ function isNumericTyped(expr: Expr): boolean {
   if (expr.kind === "literal") {
     return typeof expr.value === "number" || typeof expr.value === "bigint";
   }
+  if (expr.kind === "call") return functionReturnsNumber(expr.name);
   return expr.kind !== "column" && expr.kind !== "param";
 }
 
@@ -765,15 +767,28 @@ function compileNode(expr: Expr, scope: CompileScope): Compiled {
 }
 
 function compileCall(expr: Extract<Expr, { kind: "call" }>, scope: CompileScope): Compiled {
-  if (queueFunctionNames.has(expr.name)) {
-    throw new QueueError("ER_NOT_SUPPORTED_YET", `${expr.name}() is not supported in this place`);
+  const name = expr.name;
+  if (queueFunctionNames.has(name)) {
+    throw new QueueError("ER_NOT_SUPPORTED_YET", `${name}() is not supported in this place`);
   }
-  if (expr.name === "pow" || expr.name === "power") {
-    if (expr.args.length !== 2) {
-      throw new QueueError(
-        "ER_WRONG_ARGUMENTS",
-        `Incorrect parameter count in the call to native function '${expr.name}'`,
-      );
+  if (name === "default") {
+    throw new QueueError(
+      "ER_NOT_SUPPORTED_YET",
+      "DEFAULT is supported only as a whole value of INSERT",
+    );
+  }
+  if (name === "pow" || name === "power" || name === "mod") {
+    if (expr.args.length !== 2) throw paramCountError(name);
+    if (name === "mod") {
+      const [left, right] = expr.args;
+      return compileBinary({
+        kind: "binary",
+        op: "%",
+        left,
+        right,
+        start: expr.start,
+        end: expr.end,
+      }, scope);
     }
     const base = numericOperand(expr.args[0], scope);
     const exponent = numericOperand(expr.args[1], scope);
@@ -781,7 +796,17 @@ function compileCall(expr: Extract<Expr, { kind: "call" }>, scope: CompileScope)
       power(base.accessor(row, params), exponent.accessor(row, params));
     return fold(accessor, base.constant && exponent.constant);
   }
-  throw new QueueError("ER_NOT_SUPPORTED_YET", `FUNCTION ${expr.name} does not exist`);
+  // CASE reaches its entries ("case simple", "case searched") only through its syntax.
+  const spec = name.includes(" ")
+    ? undefined
+    : nativeFunctions.get(name === "case" && expr.form !== undefined ? `case ${expr.form}` : name);
+  if (spec === undefined) {
+    throw new QueueError("ER_NOT_SUPPORTED_YET", `FUNCTION ${name} does not exist`);
+  }
+  if (expr.args.length < spec.min || expr.args.length > spec.max) throw paramCountError(name);
+  const args = expr.args.map((arg) => compileNode(arg, scope));
+  const accessor = spec.build(args.map((arg) => arg.accessor), expr.form);
+  return fold(accessor, args.every((arg) => arg.constant));
 }
 
 /**
