@@ -117,7 +117,13 @@ export type Statement =
     table: string;
     actions: ({ kind: "add"; column: ColumnDef } | { kind: "drop"; name: string })[];
   }
-  | { kind: "insert"; table: string; columns: string[] | null; rows: Expr[][] }
+  /**
+   * INSERT, INSERT … SET and REPLACE (run as INSERT: queue tables have no
+   * keys to replace by, Q4M's behaviour). A DEFAULT value is a `call` named
+   * "default" with no argument (DEFAULT) or one column (DEFAULT(col)).
+   * `ignore`: INSERT IGNORE (a row with a value the column refuses is skipped).
+   */
+  | { kind: "insert"; table: string; columns: string[] | null; rows: Expr[][]; ignore: boolean }
   | {
     kind: "select";
     items: SelectItem[];
