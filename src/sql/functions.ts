@@ -238,22 +238,33 @@ function trim(values: NonNull[], form: string | undefined): Value {
   return sliceUnits(subject, start, end);
 }
 
-function replace(values: NonNull[]): Value {
-  const [subject, from] = unitsPair(values[0], values[1]);
-  if (from.units.length === 0) {
-    return values[0] instanceof Uint8Array ? values[0] : valueToText(values[0]);
-  }
-  if (!subject.binary && !from.binary && !(values[2] instanceof Uint8Array)) {
-    return bounded(
-      valueToText(values[0]).replaceAll(valueToText(values[1]), valueToText(values[2])),
-    );
-  }
-  const text = bytesToText(subject.binary ? subject.units : textToBytes(valueToText(values[0])));
-  const result = text.replaceAll(
-    bytesToText(from.units as Uint8Array),
-    valueToText(values[2]),
-  );
-  return bounded(textToBytes(result));
+/**
+ * REPLACE, evaluated in MySQL's order: the replacement is read only when the
+ * search string occurs, so REPLACE('q', 'x', <NULL>) is 'q'. (MariaDB folds
+ * a literal NULL replacement to NULL; q4d reads it like any NULL.)
+ */
+function replace([subjectArg, fromArg, toArg]: Arg[]): Arg {
+  return (row, params) => {
+    const subjectValue = subjectArg(row, params);
+    if (subjectValue === null) return null;
+    const fromValue = fromArg(row, params);
+    if (fromValue === null) return null;
+    const [subject, from] = unitsPair(subjectValue, fromValue);
+    const original = subjectValue instanceof Uint8Array ? subjectValue : valueToText(subjectValue);
+    if (from.units.length === 0 || indexOfUnits(subject, from, 0) < 0) return original;
+    const toValue = toArg(row, params);
+    if (toValue === null) return null;
+    if (!subject.binary && !(toValue instanceof Uint8Array)) {
+      return bounded((original as string).replaceAll(valueToText(fromValue), valueToText(toValue)));
+    }
+    const text = bytesToText(subject.binary ? subject.units : textToBytes(original as string));
+    const result = text.replaceAll(bytesToText(from.units as Uint8Array), textOf(toValue));
+    return bounded(textToBytes(result));
+  };
+}
+
+function textOf(value: NonNull): string {
+  return value instanceof Uint8Array ? bytesToText(value) : valueToText(value);
 }
 
 /** LOCATE's 1-based position of `needle` from `start`, 0 when absent (MariaDB's bounds). */
@@ -388,7 +399,7 @@ const stringFunctions: Record<string, FunctionSpec> = {
   },
   ltrim: strict(1, 1, false, (values) => trim(values, "leading")),
   rtrim: strict(1, 1, false, (values) => trim(values, "trailing")),
-  replace: strict(3, 3, false, replace),
+  replace: { min: 3, max: 3, numeric: false, build: replace },
   locate: strict(
     2,
     3,
