@@ -82,6 +82,9 @@ describe("string functions", () => {
       ["REPLACE('abc', '', 'x')", "abc"],
       ["REPLACE('aBc', 'b', 'x')", "aBc"],
       ["REPLACE(NULL, 'a', 'b')", null],
+      // Regression: the replacement is read only on a match (MySQL's order; found by the diff test).
+      ["REPLACE('q', 'xx', NULLIF(1, 1))", "q"],
+      ["REPLACE('q', 'q', NULLIF(1, 1))", null],
       ["LOCATE('b', 'abcb')", 2],
       ["LOCATE('b', 'abcb', 3)", 4],
       ["LOCATE('b', 'abcb', 0)", 0],
