@@ -43,7 +43,7 @@ import {
   valueToNumber,
   valueToText,
 } from "./convert.ts";
-import { functionReturnsNumber, nativeFunctions, paramCountError } from "./functions.ts";
+import { functionReturnsNumber, functionSpecOf, paramCountError } from "./functions.ts";
 import { likeMatches, type LikePattern, likePattern } from "./like.ts";
 
 /** A compiled expression: the value for one row and the statement's bound parameters. */
@@ -59,7 +59,16 @@ export interface CompileScope {
    * one table answers -1 when it names another.
    */
   columnIndex(name: string, quoted: boolean, table?: string): number;
+  /**
+   * What column `index` holds by its type: "string", "number", or
+   * "unknown". Optional; IF, COALESCE and CASE use it to type their result
+   * as MySQL does (a number beside a string makes a string).
+   */
+  columnKind?(index: number): StaticKind;
 }
+
+/** An expression's result type as MySQL knows it before evaluation ("none": a NULL literal). */
+export type StaticKind = "string" | "number" | "unknown" | "none";
 
 /** The queue functions: the engine executes them itself; compileExpr refuses them. */
 export const queueFunctionNames: ReadonlySet<string> = new Set([
@@ -796,17 +805,63 @@ function compileCall(expr: Extract<Expr, { kind: "call" }>, scope: CompileScope)
       power(base.accessor(row, params), exponent.accessor(row, params));
     return fold(accessor, base.constant && exponent.constant);
   }
-  // CASE reaches its entries ("case simple", "case searched") only through its syntax.
-  const spec = name.includes(" ")
-    ? undefined
-    : nativeFunctions.get(name === "case" && expr.form !== undefined ? `case ${expr.form}` : name);
+  const spec = functionSpecOf(name, expr.form);
   if (spec === undefined) {
     throw new QueueError("ER_NOT_SUPPORTED_YET", `FUNCTION ${name} does not exist`);
   }
   if (expr.args.length < spec.min || expr.args.length > spec.max) throw paramCountError(name);
   const args = expr.args.map((arg) => compileNode(arg, scope));
-  const accessor = spec.build(args.map((arg) => arg.accessor), expr.form);
+  let accessor = spec.build(args.map((arg) => arg.accessor), expr.form);
+  if (spec.resultArgs !== undefined && staticKindOf(expr, scope) === "string") {
+    const inner = accessor;
+    accessor = (row, params) => {
+      const value = inner(row, params);
+      return value === null || typeof value === "string" || value instanceof Uint8Array
+        ? value
+        : valueToText(value);
+    };
+  }
   return fold(accessor, args.every((arg) => arg.constant));
+}
+
+/** Aggregates result types as MySQL: strings win over numbers; unknown stays unknown. */
+function aggregateKinds(kinds: StaticKind[]): StaticKind {
+  let result: StaticKind = "none";
+  for (const kind of kinds) {
+    if (kind === "unknown") return "unknown";
+    if (kind === "string" || (kind === "number" && result === "none")) result = kind;
+  }
+  return result;
+}
+
+/** An expression's type before evaluation (MySQL's static typing, as far as q4d knows it). */
+function staticKindOf(expr: Expr, scope: CompileScope): StaticKind {
+  switch (expr.kind) {
+    case "literal":
+      if (expr.value === null) return "none";
+      return typeof expr.value === "string" || expr.value instanceof Uint8Array
+        ? "string"
+        : "number";
+    case "param":
+    case "count_star":
+      return "unknown";
+    case "column":
+      if (scope.columnKind === undefined) return "unknown";
+      return scope.columnKind(scope.columnIndex(expr.name, expr.quoted, expr.table));
+    case "call": {
+      if (expr.name === "pow" || expr.name === "power" || expr.name === "mod") return "number";
+      const spec = functionSpecOf(expr.name, expr.form);
+      if (spec === undefined) return "unknown";
+      if (spec.resultArgs !== undefined) {
+        return aggregateKinds(
+          spec.resultArgs(expr.args.length).map((i) => staticKindOf(expr.args[i], scope)),
+        );
+      }
+      return spec.numeric ? "number" : "string";
+    }
+    default:
+      return "number";
+  }
 }
 
 /**

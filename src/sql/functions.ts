@@ -60,6 +60,13 @@ export interface FunctionSpec {
   numeric: boolean;
   /** The evaluator over the compiled arguments. `form` is the special syntax used (TRIM). */
   build(args: Arg[], form: string | undefined): Arg;
+  /**
+   * For functions whose result is one of their arguments (IF, COALESCE,
+   * CASE…): the indexes, for `count` arguments, of those that can be the
+   * result. MySQL types the result by aggregating theirs: a number beside
+   * a string makes it a string.
+   */
+  resultArgs?: (count: number) => number[];
 }
 
 type NonNull = Exclude<Value, null>;
@@ -436,11 +443,25 @@ function truthy(value: Value): boolean {
   return valueToNumber(value) != 0;
 }
 
+const everyIndex = (count: number): number[] => Array.from({ length: count }, (_, i) => i);
+
+/** CASE's result arguments: each THEN and the ELSE, from index `first` (the first WHEN). */
+function caseResults(first: number): (count: number) => number[] {
+  return (count) => {
+    const indexes: number[] = [];
+    let i = first;
+    for (; i + 1 < count; i += 2) indexes.push(i + 1);
+    if (i < count) indexes.push(i);
+    return indexes;
+  };
+}
+
 const controlFunctions: Record<string, FunctionSpec> = {
   coalesce: {
     min: 1,
     max: Infinity,
     numeric: false,
+    resultArgs: everyIndex,
     build: (args) => (row, params) => {
       for (const arg of args) {
         const value = arg(row, params);
@@ -453,6 +474,7 @@ const controlFunctions: Record<string, FunctionSpec> = {
     min: 2,
     max: 2,
     numeric: false,
+    resultArgs: everyIndex,
     build: ([a, b]) => (row, params) => a(row, params) ?? b(row, params),
   },
   nullif: {
@@ -470,6 +492,7 @@ const controlFunctions: Record<string, FunctionSpec> = {
     min: 3,
     max: 3,
     numeric: false,
+    resultArgs: () => [1, 2],
     build: ([condition, yes, no]) => (row, params) =>
       truthy(condition(row, params)) ? yes(row, params) : no(row, params),
   },
@@ -478,6 +501,7 @@ const controlFunctions: Record<string, FunctionSpec> = {
     min: 2,
     max: Infinity,
     numeric: false,
+    resultArgs: caseResults(0),
     build: (args) => (row, params) => {
       let i = 0;
       for (; i + 1 < args.length; i += 2) {
@@ -491,6 +515,7 @@ const controlFunctions: Record<string, FunctionSpec> = {
     min: 3,
     max: Infinity,
     numeric: false,
+    resultArgs: caseResults(1),
     build: ([operand, ...rest]) => (row, params) => {
       const value = operand(row, params);
       let i = 0;
@@ -661,6 +686,12 @@ export const nativeFunctions: ReadonlyMap<string, FunctionSpec> = new Map(
     ...jsonFunctions,
   }),
 );
+
+/** The spec a call node names, or undefined (CASE's entries only through CASE syntax). */
+export function functionSpecOf(name: string, form: string | undefined): FunctionSpec | undefined {
+  if (name.includes(" ")) return undefined;
+  return nativeFunctions.get(name === "case" && form !== undefined ? `case ${form}` : name);
+}
 
 /** Whether `name` (lower case) is a native function whose result is a number by type. */
 export function functionReturnsNumber(name: string): boolean {

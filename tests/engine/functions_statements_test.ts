@@ -149,6 +149,8 @@ describe("queue_wait conditions with functions and JSON", () => {
     assert.equal(await wait(s, ["jobs:COALESCE(name, 'none') = 'none'"], 0), 1);
     assert.deepEqual(plain(await s.sql`SELECT id FROM jobs`), [{ id: 3 }]);
     await s.sql`SELECT queue_abort()`;
+    // A VARCHAR beside a number makes COALESCE a string: '0' = 'abc' is false (MySQL).
+    assert.equal(await wait(s, ["jobs:COALESCE(name, 0) = 'abc'"], 0), 0);
     await rejectsCode(wait(s, ["jobs:CONCAT() = 1"], 0), "ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT");
     await rejectsCode(wait(s, ["jobs:JSON_EXTRACT(name, 'x') = 1"], 0), "ER_INVALID_JSON_PATH");
     await db.close();

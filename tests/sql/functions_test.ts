@@ -158,7 +158,7 @@ describe("control flow functions", () => {
       ["COALESCE(NULL, NULL)", null],
       ["COALESCE(NULL, 2, 3)", 2],
       ["IFNULL(NULL, 'x')", "x"],
-      ["IFNULL(0, 'x')", 0],
+      ["IFNULL(0, 'x')", "0"],
       ["NULLIF(1, 1)", null],
       ["NULLIF(1, 2)", 1],
       ["NULLIF('a', 'A')", "a"],
@@ -179,6 +179,20 @@ describe("control flow functions", () => {
     assert.throws(() => evaluate("IF(n < 0, 'ok', 9223372036854775807 + n)"), {
       code: "ER_DATA_OUT_OF_RANGE",
     });
+  });
+
+  test("a result mixing numbers and strings is a string (MySQL's type aggregation)", () => {
+    check([
+      ["COALESCE(NULL, 0, 'x')", "0"],
+      ["IF(1, 0, 'x')", "0"],
+      ["IF(1, 0, 'x') = 'abc'", 0],
+      ["IFNULL(NULL, 1.5e0) = '1.5'", 1],
+      ["CASE WHEN 1 THEN 2 ELSE 'a' END", "2"],
+      ["CASE 1 WHEN 1 THEN 2 WHEN 3 THEN 'a' END", "2"],
+      ["IF(1, 2, NULL)", 2],
+      ["COALESCE(NULL, 7)", 7],
+      ["IF(1, 2, 3.5e0)", 2],
+    ]);
   });
 
   test("CASE, simple and searched", () => {
