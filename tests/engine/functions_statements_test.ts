@@ -82,6 +82,21 @@ describe("INSERT forms", () => {
     await db.close();
   });
 
+  test("an INSERT IGNORE that skips every row leaves a queue_set_srcid mark armed", async () => {
+    const { db } = await openTemp();
+    await db.sql`CREATE TABLE j (a TINYINT NOT NULL)`;
+    const s = db.session();
+    await s.sql`SELECT queue_set_srcid(1, 'a', 5)`;
+    assert.equal((await s.sql`INSERT IGNORE INTO j VALUES (999)`).affectedRows, 0);
+    // The mark is still armed: this INSERT records row 5 of source 1...
+    assert.equal((await s.sql`INSERT INTO j VALUES (1)`).affectedRows, 1);
+    // ...so row 5 relayed again is a duplicate and is dropped.
+    await s.sql`SELECT queue_set_srcid(1, 'a', 5)`;
+    assert.equal((await s.sql`INSERT INTO j VALUES (2)`).affectedRows, 0);
+    assert.deepEqual(plain(await db.sql`SELECT a FROM j`), [{ a: 1 }]);
+    await db.close();
+  });
+
   test("INSERT values may call functions (constant expressions)", async () => {
     const { db } = await openTemp();
     await db.sql`CREATE TABLE j (id INT NOT NULL, name VARCHAR(32), body JSON)`;
