@@ -121,16 +121,28 @@ export function integerArgument(value: NonNull): number {
   return match === null ? 0 : Number(match[1]);
 }
 
-/** A string argument: text (counted in code points) or a byte string (counted in bytes). */
-type Units = { binary: false; units: string[] } | { binary: true; units: Uint8Array };
+/**
+ * A string argument: text counted in code points, or a byte string counted
+ * in bytes. Text without surrogates is kept as the string itself (a code
+ * unit is then a code point), so a long body costs no array per call.
+ */
+type Units = { binary: false; units: string | string[] } | { binary: true; units: Uint8Array };
+
+const surrogate = /[\ud800-\udfff]/;
+
+function textUnits(text: string): Units {
+  return { binary: false, units: surrogate.test(text) ? Array.from(text) : text };
+}
 
 function unitsOf(value: NonNull): Units {
   if (value instanceof Uint8Array) return { binary: true, units: value };
-  return { binary: false, units: Array.from(valueToText(value)) };
+  return textUnits(valueToText(value));
 }
 
 function sliceUnits(units: Units, start: number, end?: number): Value {
-  return units.binary ? units.units.slice(start, end) : units.units.slice(start, end).join("");
+  if (units.binary) return units.units.slice(start, end);
+  const u = units.units;
+  return typeof u === "string" ? u.slice(start, end) : u.slice(start, end).join("");
 }
 
 function byteLength(value: string | Uint8Array): number {
@@ -188,6 +200,7 @@ function mapCase(text: string, upper: boolean): string {
 function indexOfUnits(haystack: Units, needle: Units, from: number): number {
   const h = haystack.units;
   const n = needle.units;
+  if (typeof h === "string" && typeof n === "string") return h.indexOf(n, from);
   outer: for (let i = from; i + n.length <= h.length; i++) {
     for (let j = 0; j < n.length; j++) if (h[i + j] !== n[j]) continue outer;
     return i;
@@ -305,10 +318,16 @@ function pad(values: NonNull[], left: boolean): Value {
   if (padding.units.length === 0) return null;
   const need = length - have;
   if (need > stringResultBytesMax) return null;
+  const own = subject.units;
+  const padUnits = padding.units;
+  if (typeof own === "string" && typeof padUnits === "string") {
+    const fill = padUnits.repeat(Math.ceil(need / padUnits.length)).slice(0, need);
+    return bounded(left ? fill + own : own + fill);
+  }
   const fill: (string | number)[] = [];
-  for (let i = 0; i < need; i++) fill.push(padding.units[i % padding.units.length]);
-  const own = Array.from(subject.units as ArrayLike<string | number>);
-  const all = left ? [...fill, ...own] : [...own, ...fill];
+  for (let i = 0; i < need; i++) fill.push(padUnits[i % padUnits.length]);
+  const mine = Array.from(own as ArrayLike<string | number>);
+  const all = left ? [...fill, ...mine] : [...mine, ...fill];
   const result = subject.binary ? Uint8Array.from(all as number[]) : (all as string[]).join("");
   return bounded(result);
 }

@@ -98,6 +98,24 @@ describe("string functions", () => {
     ]);
   });
 
+  test("characters outside the BMP count as one (code points, not UTF-16 units)", () => {
+    check([
+      ["SUBSTRING('a😀b', 2, 1)", "😀"],
+      ["SUBSTRING('a😀b', -1)", "b"],
+      ["LOCATE('b', 'a😀b')", 3],
+      ["LOCATE('😀', 'ab😀')", 3],
+      ["LEFT('😀😀x', 1)", "😀"],
+      ["RIGHT('x😀', 1)", "😀"],
+      ["LPAD('😀', 3, 'x')", "xx😀"],
+      ["RPAD('a', 3, '😀')", "a😀😀"],
+      ["LPAD('a😀b', 2, 'x')", "a😀"],
+      ["TRIM('😀' FROM '😀a😀')", "a"],
+      ["TRIM(LEADING 'x' FROM 'x😀')", "😀"],
+      ["REPLACE('a😀a', '😀', 'b')", "aba"],
+      ["CHAR_LENGTH(REPEAT('😀', 3))", 3],
+    ]);
+  });
+
   test("TRIM variants, LTRIM, RTRIM", () => {
     check([
       ["TRIM('  a  ')", "a"],
