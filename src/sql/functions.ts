@@ -111,14 +111,18 @@ function strict(
 /** An integer argument (position, length, count) as MySQL's val_int reads it. */
 export function integerArgument(value: NonNull): number {
   if (typeof value === "number") {
-    if (Number.isInteger(value)) return value;
-    return Math.sign(value) * Math.round(Math.abs(value));
+    const integer = Number.isInteger(value)
+      ? value
+      : Math.sign(value) * Math.round(Math.abs(value));
+    return Math.min(Math.max(integer, -(2 ** 63)), 2 ** 63 - 1);
   }
   if (typeof value === "bigint") return Number(value);
   if (typeof value === "boolean") return value ? 1 : 0;
   const text = typeof value === "string" ? value : bytesToText(value);
   const match = /^[ \t\n\r]*([+-]?\d+)/.exec(text);
-  return match === null ? 0 : Number(match[1]);
+  if (match === null) return 0;
+  // A longer digit run saturates at the BIGINT bounds, as MySQL's conversion.
+  return Math.min(Math.max(Number(match[1]), -(2 ** 63)), 2 ** 63 - 1);
 }
 
 /**

@@ -74,6 +74,11 @@ describe("string functions", () => {
       ["REPEAT('ab', 0)", ""],
       ["REPEAT('ab', -1)", ""],
       ["REPEAT('ab', NULL)", null],
+      // Regression: a count written as a huge digit string saturates (MySQL's val_int), no RangeError.
+      [`REPEAT('', '${"9".repeat(400)}')`, ""],
+      [`REPEAT('a', '${"9".repeat(400)}')`, null],
+      [`LEFT('abc', '${"9".repeat(400)}')`, "abc"],
+      [`SUBSTRING('abc', '-${"9".repeat(400)}')`, ""],
       // Past max_allowed_packet (16 MiB) the result is NULL, as MySQL.
       ["REPEAT('a', 70000000) IS NULL", 1],
       ["LENGTH(REPEAT('a', 16777216))", 16777216],
