@@ -346,9 +346,8 @@ function hex(value: NonNull): string {
   let integer: bigint;
   if (typeof value === "bigint") integer = value;
   else if (typeof value === "boolean") integer = value ? 1n : 0n;
-  else if (Number.isInteger(value) && Math.abs(value) < 2 ** 64) integer = BigInt(value);
-  else if (!Number.isFinite(value) || value >= 2 ** 64) integer = uint64Max;
-  else if (value <= -(2 ** 63)) integer = int64Min;
+  // A double outside the 64-bit range is all ones (MariaDB's HEX), at either end.
+  else if (!(value > -(2 ** 63) && value < 2 ** 64)) integer = uint64Max;
   else integer = BigInt(Math.sign(value) * Math.round(Math.abs(value)));
   return BigInt.asUintN(64, integer).toString(16).toUpperCase();
 }

@@ -174,7 +174,8 @@ class Reader {
   }
 
   number(): JsonInteger | JsonDouble {
-    const match = numberPattern.exec(this.text.slice(this.at, this.at + 400));
+    numberPattern.lastIndex = this.at;
+    const match = numberPattern.exec(this.text);
     if (match === null) return this.fail("bad number");
     this.at += match[0].length;
     if (match[1] === undefined && match[2] === undefined) {
@@ -188,7 +189,7 @@ class Reader {
 }
 
 const literals: [string, JsonValue][] = [["true", true], ["false", false], ["null", null]];
-const numberPattern = /^-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/;
+const numberPattern = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
 const escapes: Record<string, string> = {
   '"': '"',
   "\\": "\\",

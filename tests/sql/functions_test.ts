@@ -165,6 +165,10 @@ describe("string functions", () => {
       ["HEX(1.5e0)", "2"],
       ["HEX(-1.5e0)", "FFFFFFFFFFFFFFFE"],
       ["HEX(18446744073709551615)", "FFFFFFFFFFFFFFFF"],
+      // Regression: a double at or below -2^63 saturates to all ones (MariaDB's rule), no wrap.
+      ["HEX(-1e19)", "FFFFFFFFFFFFFFFF"],
+      ["HEX(-9.3e18)", "FFFFFFFFFFFFFFFF"],
+      ["HEX(1e19)", "8AC7230489E80000"],
       ["HEX(b)", "01FF"],
       ["HEX(NULL)", null],
       ["UNHEX('zz')", null],
@@ -420,6 +424,8 @@ describe("JSON functions", () => {
       ["JSON_VALID(' [1] ')", 1],
       ["JSON_VALID('\"\\\\ud800\"')", 0],
       ["JSON_VALID(NULL)", null],
+      // Regression: a number longer than 400 characters is read whole.
+      [`JSON_LENGTH('[${"1".repeat(300)}.${"5".repeat(200)}, 2]')`, 2],
       ["JSON_LENGTH('[1,2]')", 2],
       ["JSON_LENGTH('{\"a\":1}')", 1],
       ["JSON_LENGTH('1')", 1],
