@@ -12,7 +12,7 @@
 import { QueueError } from "../errors.ts";
 import type { Value } from "./ast.ts";
 import { bytesToText, valueToText } from "./convert.ts";
-import type { Arg, FunctionSpec } from "./functions.ts";
+import type { Arg, FunctionSpec } from "./function_support.ts";
 import {
   isJsonObject,
   jsonToText,
