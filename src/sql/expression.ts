@@ -522,7 +522,12 @@ export class TokenStream {
     if (!this.isOp(")")) {
       this.enter();
       if (name === "trim") form = parseTrimArguments(this, args);
-      else {
+      else if (name === "position") {
+        // POSITION(substr IN str): the first operand stops before IN (a predicate there).
+        args.push(this.parseBitOr());
+        this.expectWord("IN");
+        args.push(this.parseExpr());
+      } else {
         do args.push(this.parseExpr()); while (this.acceptOp(","));
         if ((name === "substring" || name === "substr") && args.length === 1) {
           parseSubstringFrom(this, args);

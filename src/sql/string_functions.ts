@@ -1,7 +1,7 @@
 /**
  * The string functions: CONCAT, CONCAT_WS, LENGTH, CHAR_LENGTH, LOWER,
  * UPPER, SUBSTRING, LEFT, RIGHT, TRIM, LTRIM, RTRIM, REPLACE, LOCATE,
- * INSTR, REPEAT, REVERSE, LPAD, RPAD, HEX, UNHEX (and MySQL's aliases).
+ * INSTR, POSITION … IN, REPEAT, REVERSE, LPAD, RPAD, HEX, UNHEX (and MySQL's aliases).
  * Text counts positions in code points, byte strings (Uint8Array) in
  * bytes; a byte-string argument makes CONCAT's result bytes. Comparisons
  * (LOCATE, REPLACE, TRIM) are binary. Results over `stringResultBytesMax`
@@ -333,6 +333,8 @@ export const stringFunctions: Record<string, FunctionSpec> = {
     (values) => locate(values[0], values[1], values.length > 2 ? integerArgument(values[2]) : null),
   ),
   instr: strict(2, 2, true, ([haystack, needle]) => locate(needle, haystack, null)),
+  /** POSITION(substr IN str); the parser gives it (substr, str). */
+  position: strict(2, 2, true, ([needle, haystack]) => locate(needle, haystack, null)),
   repeat: strict(2, 2, false, repeat),
   reverse: strict(1, 1, false, ([value]) => {
     if (value instanceof Uint8Array) return value.slice().reverse();

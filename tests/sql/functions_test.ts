@@ -100,6 +100,9 @@ describe("string functions", () => {
       ["LOCATE('l', 'héllo')", 3],
       ["INSTR('abc', 'c')", 3],
       ["INSTR(NULL, 'c')", null],
+      ["POSITION('c' IN 'abc')", 3],
+      ["POSITION('c' IN 'abc') IN (3)", 1],
+      ["POSITION('x' IN NULL)", null],
     ]);
   });
 

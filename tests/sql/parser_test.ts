@@ -275,6 +275,8 @@ describe("statements", () => {
       ['t.body->>"$.a" = "eu"', "(= (json_unquote (json_extract body '$.a')) 'eu')"],
       ["`Body`->>'$[0]' IS NULL", "(is-null (json_unquote (json_extract Body '$[0]')))"],
       ["MOD(a, 2)", "(mod a 2)"],
+      ["POSITION(a | b IN c)", "(position (| a b) c)"],
+      ["POSITION(a + 1 IN c = d)", "(position (+ a 1) (= c d))"],
       ["LEFT(a, 1) = RIGHT(b, 1)", "(= (left a 1) (right b 1))"],
     ];
     for (const [text, expected] of cases) assert.equal(show(parseExpression(text)), expected, text);
@@ -291,6 +293,8 @@ describe("statements", () => {
         "1->'$'",
         "(body)->'$'",
         "then",
+        "POSITION(a, b)",
+        "POSITION(a IN)",
       ]
     ) {
       assert.throws(() => parseExpression(text), { code: "ER_PARSE_ERROR" }, text);
