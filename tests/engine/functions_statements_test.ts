@@ -125,6 +125,13 @@ describe("queue_wait conditions with functions and JSON", () => {
     assert.equal(await wait(s, ['jobs:body->>"$.region" = "eu"'], 0), 1);
     assert.deepEqual(plain(await s.sql`SELECT id FROM jobs`), [{ id: 2 }]);
     await s.sql`SELECT queue_end()`;
+    // The issue's spelling, as SQL text: the condition is a string literal holding double quotes.
+    const [taken] = await s.sql.unsafe(
+      `SELECT queue_wait('jobs:body->>"$.region" = "us"', 0) AS got`,
+    );
+    assert.equal(taken.got, 1);
+    assert.deepEqual(plain(await s.sql`SELECT id FROM jobs`), [{ id: 1 }]);
+    await s.sql`SELECT queue_abort()`;
     assert.equal(await wait(s, ["jobs:body->'$.region' = '\"us\"'"], 0), 1);
     assert.deepEqual(plain(await s.sql`SELECT id FROM jobs`), [{ id: 1 }]);
     await s.sql`SELECT queue_abort()`;
