@@ -137,9 +137,7 @@ function substring(values: NonNull[]): Value {
 }
 
 function trim(values: NonNull[], form: string | undefined): Value {
-  const [subject, remove] = values.length > 1
-    ? unitsPair(values[0], values[1])
-    : [unitsOf(values[0]), unitsOf(" ")];
+  const [subject, remove] = unitsPair(values[0], values.length > 1 ? values[1] : " ");
   const s = subject.units;
   const r = remove.units;
   if (r.length === 0) return values[0] instanceof Uint8Array ? values[0] : valueToText(values[0]);

@@ -140,6 +140,10 @@ describe("string functions", () => {
       ["TRIM(NULL FROM 'a')", null],
       ["LTRIM('  a ')", "a "],
       ["RTRIM(' a  ')", " a"],
+      // Regression: a byte string loses its 0x20 bytes too.
+      ["HEX(TRIM(UNHEX('204120')))", "41"],
+      ["HEX(LTRIM(UNHEX('204120')))", "4120"],
+      ["HEX(RTRIM(UNHEX('204120')))", "2041"],
     ]);
   });
 
