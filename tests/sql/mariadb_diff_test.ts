@@ -203,7 +203,21 @@ class Generator {
     ]);
   }
 
+  /** While set, text() leaves are byte strings (the result is then shown through HEX). */
+  private binary = false;
+
   text(depth: number): string {
+    if (this.binary && (depth <= 0 || this.next() < 0.35)) {
+      return this.pick([
+        "UNHEX('204120')",
+        "UNHEX('2020')",
+        "UNHEX('616263')",
+        "UNHEX('00ff')",
+        "UNHEX('78')",
+        "UNHEX('')",
+        "'ab'",
+      ]);
+    }
     if (depth <= 0 || this.next() < 0.35) {
       return this.pick([
         this.string(),
@@ -224,7 +238,9 @@ class Generator {
       case 1:
         return `CONCAT_WS(${this.pick(["','", "''", "NULL", "'-'"])}, ${a}, ${b})`;
       case 2:
-        return `${this.pick(["LOWER", "UPPER", "LCASE", "UCASE", "REVERSE", "LTRIM"])}(${a})`;
+        return `${
+          this.pick(["LOWER", "UPPER", "LCASE", "UCASE", "REVERSE", "LTRIM", "RTRIM", "TRIM"])
+        }(${a})`;
       case 3:
         return this.next() < 0.5
           ? `SUBSTRING(${a}, ${this.small()}${this.next() < 0.6 ? `, ${this.small()}` : ""})`
@@ -334,7 +350,13 @@ class Generator {
   /** A function call, its result compared now and then. */
   functionCall(depth: number): string {
     const roll = this.next();
-    if (roll < 0.4) return this.text(depth);
+    if (roll < 0.25) return this.text(depth);
+    if (roll < 0.4) {
+      this.binary = true;
+      const text = `HEX(${this.text(depth)})`;
+      this.binary = false;
+      return text;
+    }
     if (roll < 0.8) return this.numericFunction(depth);
     // The '|' ends make trailing spaces count under MariaDB's PAD SPACE too.
     return `(CONCAT(${this.text(depth - 1)}, '|') ${
