@@ -88,6 +88,8 @@ export type Expr =
       name: string;
       args: Expr[];
       form?: "simple" | "searched" | "leading" | "trailing" | "both";
+      /** The name as written, when it differs from `name` (error messages name it so). */
+      written?: string;
     }
     /** COUNT(*). */
     | { kind: "count_star" }

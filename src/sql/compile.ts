@@ -787,7 +787,7 @@ function compileCall(expr: Extract<Expr, { kind: "call" }>, scope: CompileScope)
     );
   }
   if (name === "pow" || name === "power" || name === "mod") {
-    if (expr.args.length !== 2) throw paramCountError(name);
+    if (expr.args.length !== 2) throw paramCountError(expr.written ?? name);
     if (name === "mod") {
       const [left, right] = expr.args;
       return compileBinary({
@@ -809,7 +809,9 @@ function compileCall(expr: Extract<Expr, { kind: "call" }>, scope: CompileScope)
   if (spec === undefined) {
     throw new QueueError("ER_NOT_SUPPORTED_YET", `FUNCTION ${name} does not exist`);
   }
-  if (expr.args.length < spec.min || expr.args.length > spec.max) throw paramCountError(name);
+  if (expr.args.length < spec.min || expr.args.length > spec.max) {
+    throw paramCountError(expr.written ?? name);
+  }
   const args = expr.args.map((arg) => compileNode(arg, scope));
   let accessor = spec.build(args.map((arg) => arg.accessor), expr.form);
   if (spec.resultArgs !== undefined && staticKindOf(expr, scope) === "string") {

@@ -508,8 +508,8 @@ export class TokenStream {
   }
 
   private parseCall(nameToken: Token): Expr {
-    const name = (nameToken.kind === "quoted" ? nameToken.value as string : nameToken.text)
-      .toLowerCase();
+    const written = nameToken.kind === "quoted" ? nameToken.value as string : nameToken.text;
+    const name = written.toLowerCase();
     this.expectOp("(");
     if (name === "count" && this.isOp("*")) {
       this.at++;
@@ -539,6 +539,7 @@ export class TokenStream {
     this.expectOp(")");
     const call: Expr = { kind: "call", name, args, start: nameToken.byteStart, end: close.byteEnd };
     if (form !== undefined) call.form = form;
+    if (written !== name) call.written = written;
     return this.track(call, args);
   }
 }
