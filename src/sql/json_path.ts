@@ -3,13 +3,15 @@
  * document (json.ts), for JSON_EXTRACT, `->`, `->>`, JSON_LENGTH and
  * JSON_CONTAINS_PATH.
  *
- * Supported: `$` (the document), `.key` (an ECMAScript identifier: letters,
- * digits, `_`, `$`, non-ASCII), `."any key"` (JSON string escapes), `[n]`
- * (n >= 0; on a non-array, `[0]` is the value itself, as MySQL), and the
- * wildcards `.*`, `[*]` and `**` (any depth; not last). Spaces between
- * legs are allowed. Not supported (ER_NOT_SUPPORTED_YET): `[last]`,
- * `[last-n]` and ranges `[m to n]`. Anything else is ER_INVALID_JSON_PATH
- * with the character position, as MySQL's error 3143.
+ * Supported (MySQL 8's syntax): `$` (the document), `.key` (an ECMAScript
+ * identifier: letters, digits, `_`, `$`, non-ASCII), `."any key"` (JSON
+ * string escapes), `[n]`, `[last]`, `[last-n]`, ranges `[m to n]` (each end
+ * a number or `last[-n]`; a range beyond the array is cut to it, an empty
+ * one matches nothing), and the wildcards `.*`, `[*]` and `**` (any depth;
+ * not last). An array step on a non-array treats it as an array of one
+ * (`$[0]` and `$[last]` of `7` are `7`), as MySQL. Spaces between tokens
+ * are allowed. Anything else is ER_INVALID_JSON_PATH with the character
+ * position, as MySQL's error 3143.
  *
  * path text → parseJsonPath → legs → evaluateJsonPath(document) → matches
  *
@@ -22,12 +24,19 @@ import type { JsonValue } from "./json.ts";
 /** One step of a path. */
 export type PathLeg =
   | { kind: "member"; name: string }
-  | { kind: "index"; index: number }
+  | { kind: "index"; at: ArrayPosition }
+  | { kind: "range"; from: ArrayPosition; to: ArrayPosition }
   | { kind: "any_member" }
   | { kind: "any_index" }
   | { kind: "any_depth" };
 
-/** A parsed path; `wildcard` when it may match more than one value. */
+/** An array position: `index`, or `last - index` when `fromEnd`. */
+export interface ArrayPosition {
+  index: number;
+  fromEnd: boolean;
+}
+
+/** A parsed path; `wildcard` when it may match more than one value (wildcards, ranges). */
 export interface JsonPath {
   legs: PathLeg[];
   wildcard: boolean;
@@ -98,27 +107,34 @@ export function parseJsonPath(text: string): JsonPath {
         legs.push({ kind: "any_index" });
         wildcard = true;
       } else {
-        const digits = /^\d+/.exec(text.slice(at));
-        if (digits === null) {
+        const position = (): ArrayPosition => {
+          let fromEnd = false;
+          let index = 0;
           if (/^last\b/.test(text.slice(at))) {
-            throw new QueueError(
-              "ER_NOT_SUPPORTED_YET",
-              `JSON path '${text}': [last] is not supported by q4d`,
-            );
+            fromEnd = true;
+            at += 4;
+            space();
+            if (text[at] !== "-") return { index, fromEnd };
+            at++;
+            space();
           }
-          throw invalidPath(text, at);
-        }
-        at += digits[0].length;
+          const digits = /^\d+/.exec(text.slice(at));
+          if (digits === null) throw invalidPath(text, at);
+          at += digits[0].length;
+          index = Number(digits[0]);
+          if (!Number.isSafeInteger(index)) throw invalidPath(text, at);
+          return { index, fromEnd };
+        };
+        const from = position();
         space();
         if (/^to\b/.test(text.slice(at))) {
-          throw new QueueError(
-            "ER_NOT_SUPPORTED_YET",
-            `JSON path '${text}': array ranges are not supported by q4d`,
-          );
+          at += 2;
+          space();
+          legs.push({ kind: "range", from, to: position() });
+          wildcard = true;
+        } else {
+          legs.push({ kind: "index", at: from });
         }
-        const index = Number(digits[0]);
-        if (!Number.isSafeInteger(index)) throw invalidPath(text, at);
-        legs.push({ kind: "index", index });
       }
       space();
       if (text[at] !== "]") throw invalidPath(text, at);
@@ -172,13 +188,19 @@ function step(value: JsonValue, leg: PathLeg, out: JsonValue[]): void {
     case "member":
       if (value instanceof Map && value.has(leg.name)) out.push(value.get(leg.name)!);
       return;
-    case "index":
-      if (Array.isArray(value)) {
-        if (leg.index < value.length) out.push(value[leg.index]);
-      } else if (leg.index === 0) {
-        out.push(value);
-      }
+    case "index": {
+      const items = Array.isArray(value) ? value : [value];
+      const index = resolve(leg.at, items.length);
+      if (index >= 0 && index < items.length) out.push(items[index]);
       return;
+    }
+    case "range": {
+      const items = Array.isArray(value) ? value : [value];
+      const from = Math.max(0, resolve(leg.from, items.length));
+      const to = Math.min(items.length - 1, resolve(leg.to, items.length));
+      for (let i = from; i <= to; i++) out.push(items[i]);
+      return;
+    }
     case "any_member":
       if (value instanceof Map) out.push(...value.values());
       return;
@@ -189,6 +211,10 @@ function step(value: JsonValue, leg: PathLeg, out: JsonValue[]): void {
       descendants(value, out);
       return;
   }
+}
+
+function resolve(position: ArrayPosition, length: number): number {
+  return position.fromEnd ? length - 1 - position.index : position.index;
 }
 
 /** The value and everything inside it, depth first (the `**` leg). */

@@ -77,9 +77,28 @@ describe("JSON paths", () => {
     }
   });
 
-  test("[last] and ranges are not supported, said plainly", () => {
-    for (const path of ["$[last]", "$[last-1]", "$[0 to 2]"]) {
-      assert.throws(() => parseJsonPath(path), { code: "ER_NOT_SUPPORTED_YET" }, path);
+  test("[last], [last-n] and ranges, on arrays and (as an array of one) on scalars", () => {
+    const cases: [string, string[]][] = [
+      ["$.a.b[last]", ['{"c": "x"}']],
+      ["$.a.b[last-1]", ["10"]],
+      ["$.a.b[last - 1]", ["10"]],
+      ["$.a.b[last-2]", []],
+      ["$.f[0 to 1]", ["[1, 2]", "[3]"]],
+      ["$.f[0 to last]", ["[1, 2]", "[3]"]],
+      ["$.f[last to last]", ["[3]"]],
+      ["$.f[1 to 9]", ["[3]"]],
+      ["$.f[1 to 0]", []],
+      ["$.f[*][last]", ["2", "3"]],
+      ["$.c[last]", ["0"]],
+      ["$.c[0 to 3]", ["0"]],
+    ];
+    for (const [path, expected] of cases) assert.deepEqual(select(path), expected, path);
+    assert.equal(parseJsonPath("$[last-1]").wildcard, false);
+    assert.equal(parseJsonPath("$[0 to 1]").wildcard, true);
+    for (
+      const path of ["$[last-]", "$[last+1]", "$[1 to]", "$[lastx]", "$[to 2]", "$[1 to 2 to 3]"]
+    ) {
+      assert.throws(() => parseJsonPath(path), { code: "ER_INVALID_JSON_PATH" }, path);
     }
   });
 });
