@@ -29,7 +29,9 @@
 //   a rounded BIGINT to DECIMAL); JSON functions only where MySQL and
 //   MariaDB agree: valid documents and paths, scalar results, no doubles
 //   (MariaDB keeps a number's text, MySQL reprints it) and no objects
-//   (MySQL sorts keys). No `->`/`->>`: MariaDB lacks them. Compared text
+//   (MySQL sorts keys). No `->`/`->>`: MariaDB lacks them. No `[last]`:
+//   MariaDB 10.11 answers NULL when it evaluates such a path a second time
+//   (NULLIF(JSON_EXTRACT('[1, 2]', '$[last]'), 0) is NULL there). Compared text
 //   results end in '|' so that trailing spaces count under MariaDB's PAD
 //   SPACE as they do in q4d.
 import { test } from "node:test";
@@ -294,8 +296,6 @@ class Generator {
             "'$[1][0]'",
             "'$.c'",
             "'$[7]'",
-            "'$.b[last]'",
-            "'$.b[last-2]'",
           ])
         }))`;
     }
