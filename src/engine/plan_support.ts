@@ -40,10 +40,11 @@ export function tableScope(tableName: string, schema: TableSchema, clause: strin
           return "number";
         case "char":
         case "text":
-        case "binary":
-        case "blob":
         case "json":
           return "string";
+        case "binary":
+        case "blob":
+          return "binary";
         default:
           return "unknown";
       }

@@ -40,6 +40,7 @@ import {
   compareValues,
   doubleToText,
   isDoubleValue,
+  textToBytes,
   valueToNumber,
   valueToText,
 } from "./convert.ts";
@@ -60,15 +61,18 @@ export interface CompileScope {
    */
   columnIndex(name: string, quoted: boolean, table?: string): number;
   /**
-   * What column `index` holds by its type: "string", "number", or
-   * "unknown". Optional; IF, COALESCE and CASE use it to type their result
+   * What column `index` holds by its type: "binary" (BINARY, BLOB),
+   * "string", "number", or "unknown". Optional; IF, COALESCE and CASE use it to type their result
    * as MySQL does (a number beside a string makes a string).
    */
   columnKind?(index: number): StaticKind;
 }
 
-/** An expression's result type as MySQL knows it before evaluation ("none": a NULL literal). */
-export type StaticKind = "string" | "number" | "unknown" | "none";
+/**
+ * An expression's result type as MySQL knows it before evaluation:
+ * "binary" is a byte string, "none" a NULL literal.
+ */
+export type StaticKind = "binary" | "string" | "number" | "unknown" | "none";
 
 /** The queue functions: the engine executes them itself; compileExpr refuses them. */
 export const queueFunctionNames: ReadonlySet<string> = new Set([
@@ -814,26 +818,46 @@ function compileCall(expr: Extract<Expr, { kind: "call" }>, scope: CompileScope)
   }
   const args = expr.args.map((arg) => compileNode(arg, scope));
   let accessor = spec.build(args.map((arg) => arg.accessor), expr.form);
-  if (spec.resultArgs !== undefined && staticKindOf(expr, scope) === "string") {
-    const inner = accessor;
-    accessor = (row, params) => {
-      const value = inner(row, params);
+  if (spec.resultArgs !== undefined) {
+    accessor = aggregateResult(accessor, staticKindOf(expr, scope));
+  }
+  return fold(accessor, args.every((arg) => arg.constant));
+}
+
+const kindRank: Record<StaticKind, number> = {
+  none: 0,
+  number: 1,
+  string: 2,
+  binary: 3,
+  unknown: 4,
+};
+
+/** Aggregates result types as MySQL: bytes over text over numbers; unknown stays unknown. */
+function aggregateKinds(kinds: StaticKind[]): StaticKind {
+  let result: StaticKind = "none";
+  for (const kind of kinds) if (kindRank[kind] > kindRank[result]) result = kind;
+  return result;
+}
+
+/** A control function's value in its aggregated type: a number as text, text as bytes. */
+function aggregateResult(accessor: RowAccessor, kind: StaticKind): RowAccessor {
+  if (kind === "string") {
+    return (row, params) => {
+      const value = accessor(row, params);
       return value === null || typeof value === "string" || value instanceof Uint8Array
         ? value
         : valueToText(value);
     };
   }
-  return fold(accessor, args.every((arg) => arg.constant));
-}
-
-/** Aggregates result types as MySQL: strings win over numbers; unknown stays unknown. */
-function aggregateKinds(kinds: StaticKind[]): StaticKind {
-  let result: StaticKind = "none";
-  for (const kind of kinds) {
-    if (kind === "unknown") return "unknown";
-    if (kind === "string" || (kind === "number" && result === "none")) result = kind;
+  if (kind === "binary") {
+    return (row, params) => {
+      const value = accessor(row, params);
+      return value === null || value instanceof Uint8Array
+        ? value
+        : textToBytes(valueToText(value));
+    };
   }
-  return result;
+  return accessor;
 }
 
 /** An expression's type before evaluation (MySQL's static typing, as far as q4d knows it). */
@@ -841,9 +865,8 @@ function staticKindOf(expr: Expr, scope: CompileScope): StaticKind {
   switch (expr.kind) {
     case "literal":
       if (expr.value === null) return "none";
-      return typeof expr.value === "string" || expr.value instanceof Uint8Array
-        ? "string"
-        : "number";
+      if (expr.value instanceof Uint8Array) return "binary";
+      return typeof expr.value === "string" ? "string" : "number";
     case "param":
     case "count_star":
       return "unknown";
@@ -859,7 +882,10 @@ function staticKindOf(expr: Expr, scope: CompileScope): StaticKind {
           spec.resultArgs(expr.args.length).map((i) => staticKindOf(expr.args[i], scope)),
         );
       }
-      return spec.numeric ? "number" : "string";
+      if (spec.numeric) return "number";
+      if (spec.textResult !== undefined) return spec.textResult;
+      // A string function's result is bytes when a string argument is (MySQL's charset rule).
+      return expr.args.some((arg) => staticKindOf(arg, scope) === "binary") ? "binary" : "string";
     }
     default:
       return "number";

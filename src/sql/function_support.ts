@@ -41,6 +41,12 @@ export interface FunctionSpec {
    * a string makes it a string.
    */
   resultArgs?: (count: number) => number[];
+  /**
+   * A string result's fixed kind (HEX: text, UNHEX: bytes, the JSON
+   * functions: text); without it a string function's result is bytes when a
+   * string argument is, as MySQL's charset aggregation.
+   */
+  textResult?: "string" | "binary";
 }
 
 /** The wrong-argument-count error (MySQL's 1582). */

@@ -116,17 +116,19 @@ function strictArgs(args: Arg[], apply: (values: NonNull[]) => Value): Arg {
 
 /** The JSON functions, by lower-case name (merged into functions.ts' table). */
 export const jsonFunctions: Record<string, FunctionSpec> = {
-  json_extract: { min: 2, max: Infinity, numeric: false, build: extract },
+  json_extract: { min: 2, max: Infinity, numeric: false, build: extract, textResult: "string" },
   json_unquote: {
     min: 1,
     max: 1,
     numeric: false,
+    textResult: "string",
     build: (args) => strictArgs(args, ([value]) => unquote(value)),
   },
   json_type: {
     min: 1,
     max: 1,
     numeric: false,
+    textResult: "string",
     build: (args) => {
       const read = documentReader(1, "json_type");
       return strictArgs(args, ([value]) => jsonTypeName(read(value)));

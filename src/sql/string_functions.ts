@@ -340,8 +340,8 @@ export const stringFunctions: Record<string, FunctionSpec> = {
   }),
   lpad: strict(3, 3, false, (values) => pad(values, true)),
   rpad: strict(3, 3, false, (values) => pad(values, false)),
-  hex: strict(1, 1, false, ([value]) => hex(value)),
-  unhex: strict(1, 1, false, ([value]) => unhex(value)),
+  hex: { ...strict(1, 1, false, ([value]) => hex(value)), textResult: "string" },
+  unhex: { ...strict(1, 1, false, ([value]) => unhex(value)), textResult: "binary" },
 };
 stringFunctions.character_length = stringFunctions.char_length;
 stringFunctions.octet_length = stringFunctions.length;

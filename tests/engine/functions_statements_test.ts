@@ -116,6 +116,15 @@ describe("INSERT forms", () => {
   });
 });
 
+test("COALESCE over a BLOB column gives bytes also for its default (MySQL: VARBINARY)", async () => {
+  const { db } = await openTemp();
+  await db.sql`CREATE TABLE j (id INT NOT NULL, payload BLOB)`;
+  await db.sql`INSERT INTO j VALUES (1, NULL), (2, 'ab')`;
+  const rows = await db.sql`SELECT COALESCE(payload, '') AS p FROM j`;
+  assert.deepEqual(rows.map((row) => row.p), [new Uint8Array(0), new TextEncoder().encode("ab")]);
+  await db.close();
+});
+
 describe("queue_wait conditions with functions and JSON", () => {
   test("a JSON body field selects the row: body->>'$.region'", async () => {
     const { db } = await openTemp();

@@ -9,7 +9,11 @@ import type { Value } from "../../src/sql/ast.ts";
 
 const columns = ["s", "n", "j", "b"];
 const row: Value[] = ["Hello", 7, '{"region": "eu", "tags": ["a", "b"]}', new Uint8Array([1, 255])];
-const scope = { columnIndex: (name: string) => columns.indexOf(name.toLowerCase()) };
+const kinds = ["string", "number", "string", "binary"] as const;
+const scope = {
+  columnIndex: (name: string) => columns.indexOf(name.toLowerCase()),
+  columnKind: (index: number) => kinds[index],
+};
 
 function evaluate(text: string): Value {
   return compileExpr(parseExpression(text), scope)(row, []);
@@ -226,7 +230,13 @@ describe("control flow functions", () => {
       ["IF(1, 2, NULL)", 2],
       ["COALESCE(NULL, 7)", 7],
       ["IF(1, 2, 3.5e0)", 2],
+      // A byte string among the results makes the result a byte string (MySQL: VARBINARY).
+      ["HEX(UPPER(CASE WHEN 1 THEN 'ab' ELSE UNHEX('2020') END))", "6162"],
+      ["HEX(LOWER(IFNULL(NULL, CONCAT('A', b))))", "4101FF"],
     ]);
+    assert.deepEqual(evaluate("COALESCE(NULL, 'x', UNHEX('41'))"), new Uint8Array([0x78]));
+    assert.deepEqual(evaluate("IF(1, 1, b)"), new Uint8Array([0x31]));
+    assert.deepEqual(evaluate("IF(1, s, UNHEX('41'))"), new TextEncoder().encode("Hello"));
   });
 
   test("CASE, simple and searched", () => {
