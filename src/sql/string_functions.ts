@@ -175,14 +175,40 @@ function replace([subjectArg, fromArg, toArg]: Arg[]): Arg {
     if (!subject.binary && !(toValue instanceof Uint8Array)) {
       return bounded((original as string).replaceAll(valueToText(fromValue), valueToText(toValue)));
     }
-    const text = bytesToText(subject.binary ? subject.units : textToBytes(original as string));
-    const result = text.replaceAll(bytesToText(from.units as Uint8Array), textOf(toValue));
-    return bounded(textToBytes(result));
+    // Some argument is a byte string: the result is bytes, replaced byte for byte.
+    const bytes = (value: NonNull): Units => ({
+      binary: true,
+      units: value instanceof Uint8Array ? value : textToBytes(valueToText(value)),
+    });
+    return replaceBytes(bytes(subjectValue), bytes(fromValue), bytes(toValue));
   };
 }
 
-function textOf(value: NonNull): string {
-  return value instanceof Uint8Array ? bytesToText(value) : valueToText(value);
+/** Every occurrence of `from` in `subject` replaced by `to`, as bytes (NULL past the bound). */
+function replaceBytes(subject: Units, from: Units, to: Units): Value {
+  const chunks: Uint8Array[] = [];
+  const source = subject.units as Uint8Array;
+  const replacement = to.units as Uint8Array;
+  let total = 0;
+  let at = 0;
+  for (;;) {
+    const found = indexOfUnits(subject, from, at);
+    const end = found < 0 ? source.length : found;
+    chunks.push(source.subarray(at, end));
+    total += end - at;
+    if (found < 0) break;
+    chunks.push(replacement);
+    total += replacement.length;
+    if (total > stringResultBytesMax) return null;
+    at = found + from.units.length;
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
 }
 
 /** LOCATE's 1-based position of `needle` from `start`, 0 when absent (MariaDB's bounds). */

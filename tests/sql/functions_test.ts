@@ -94,6 +94,11 @@ describe("string functions", () => {
       // Regression: the replacement is read only on a match (MySQL's order; found by the diff test).
       ["REPLACE('q', 'xx', NULLIF(1, 1))", "q"],
       ["REPLACE('q', 'q', NULLIF(1, 1))", null],
+      // Regression: a byte-string replacement in a text subject (a TypeError before), and
+      // bytes that are not UTF-8 replaced byte for byte.
+      ["HEX(REPLACE('abc', 'b', UNHEX('78')))", "617863"],
+      ["HEX(REPLACE(UNHEX('ff01ff'), UNHEX('01'), UNHEX('02')))", "FF02FF"],
+      ["HEX(REPLACE(UNHEX('ff01ff'), UNHEX('ff'), 'é'))", "C3A901C3A9"],
       ["LOCATE('b', 'abcb')", 2],
       ["LOCATE('b', 'abcb', 3)", 4],
       ["LOCATE('b', 'abcb', 0)", 0],
