@@ -820,6 +820,9 @@ function compileCall(expr: Extract<Expr, { kind: "call" }>, scope: CompileScope)
   let accessor = spec.build(args.map((arg) => arg.accessor), expr.form);
   if (spec.resultArgs !== undefined) {
     accessor = aggregateResult(accessor, staticKindOf(expr, scope));
+  } else if (!spec.numeric && staticKindOf(expr, scope) === "binary") {
+    // A byte-string argument makes the result bytes even when it was not used.
+    accessor = aggregateResult(accessor, "binary");
   }
   return fold(accessor, args.every((arg) => arg.constant));
 }
@@ -885,7 +888,10 @@ function staticKindOf(expr: Expr, scope: CompileScope): StaticKind {
       if (spec.numeric) return "number";
       if (spec.textResult !== undefined) return spec.textResult;
       // A string function's result is bytes when a string argument is (MySQL's charset rule).
-      return expr.args.some((arg) => staticKindOf(arg, scope) === "binary") ? "binary" : "string";
+      const charsetArgs = spec.charsetArgs?.(expr.args.length) ?? expr.args.map((_, i) => i);
+      return charsetArgs.some((i) => staticKindOf(expr.args[i], scope) === "binary")
+        ? "binary"
+        : "string";
     }
     default:
       return "number";

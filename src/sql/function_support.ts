@@ -47,6 +47,12 @@ export interface FunctionSpec {
    * string argument is, as MySQL's charset aggregation.
    */
   textResult?: "string" | "binary";
+  /**
+   * The string arguments, for `count` arguments, whose charset the result
+   * takes (default: all): LEFT's count is not one, so a byte string there
+   * does not make the result bytes.
+   */
+  charsetArgs?: (count: number) => number[];
 }
 
 /** The wrong-argument-count error (MySQL's 1582). */

@@ -12,7 +12,13 @@
 
 import { QueueError } from "../errors.ts";
 import type { Value } from "./ast.ts";
-import { compareNumbers, compareValues, isDoubleValue, valueToNumber } from "./convert.ts";
+import {
+  compareNumbers,
+  compareValues,
+  isDoubleValue,
+  textToBytes,
+  valueToNumber,
+} from "./convert.ts";
 import { type FunctionSpec, integerArgument, type NonNull, strict } from "./function_support.ts";
 
 const int64Min = -(1n << 63n);
@@ -123,6 +129,10 @@ function extreme(greatest: boolean): FunctionSpec {
       if (greatest ? sign > 0 : sign < 0) best = value;
     }
     if (allInt) return typeof best === "boolean" ? (best ? 1 : 0) : best;
+    // Strings with a byte string among them give bytes (MySQL's VARBINARY result).
+    if (allText && typeof best === "string" && values.some((v) => v instanceof Uint8Array)) {
+      return textToBytes(best);
+    }
     return typeof best === "number" && best === 0 ? 0 : best;
   });
 }

@@ -281,6 +281,15 @@ function unhex(value: NonNull): Value {
   return bytes;
 }
 
+/** Only the first argument is a string whose charset the result takes. */
+const first = (): number[] => [0];
+/** LPAD/RPAD: the string and the padding. */
+const padArgs = (): number[] => [0, 2];
+
+function withCharsetArgs(charsetArgs: () => number[], spec: FunctionSpec): FunctionSpec {
+  return { ...spec, charsetArgs };
+}
+
 /** The string functions, by lower-case name. */
 export const stringFunctions: Record<string, FunctionSpec> = {
   concat: strict(1, Infinity, false, concatenate),
@@ -330,17 +339,23 @@ export const stringFunctions: Record<string, FunctionSpec> = {
     false,
     ([value]) => value instanceof Uint8Array ? value : mapCase(valueToText(value), true),
   ),
-  substring: strict(2, 3, false, substring),
-  left: strict(2, 2, false, ([value, count]) => {
-    const units = unitsOf(value);
-    return sliceUnits(units, 0, Math.max(0, integerArgument(count)));
-  }),
-  right: strict(2, 2, false, ([value, count]) => {
-    const units = unitsOf(value);
-    const n = integerArgument(count);
-    if (n <= 0) return sliceUnits(units, 0, 0);
-    return sliceUnits(units, Math.max(0, units.units.length - n));
-  }),
+  substring: { ...strict(2, 3, false, substring), charsetArgs: first },
+  left: withCharsetArgs(
+    first,
+    strict(2, 2, false, ([value, count]) => {
+      const units = unitsOf(value);
+      return sliceUnits(units, 0, Math.max(0, integerArgument(count)));
+    }),
+  ),
+  right: withCharsetArgs(
+    first,
+    strict(2, 2, false, ([value, count]) => {
+      const units = unitsOf(value);
+      const n = integerArgument(count);
+      if (n <= 0) return sliceUnits(units, 0, 0);
+      return sliceUnits(units, Math.max(0, units.units.length - n));
+    }),
+  ),
   trim: {
     min: 1,
     max: 2,
@@ -359,13 +374,13 @@ export const stringFunctions: Record<string, FunctionSpec> = {
   instr: strict(2, 2, true, ([haystack, needle]) => locate(needle, haystack, null)),
   /** POSITION(substr IN str); the parser gives it (substr, str). */
   position: strict(2, 2, true, ([needle, haystack]) => locate(needle, haystack, null)),
-  repeat: strict(2, 2, false, repeat),
+  repeat: { ...strict(2, 2, false, repeat), charsetArgs: first },
   reverse: strict(1, 1, false, ([value]) => {
     if (value instanceof Uint8Array) return value.slice().reverse();
     return Array.from(valueToText(value)).reverse().join("");
   }),
-  lpad: strict(3, 3, false, (values) => pad(values, true)),
-  rpad: strict(3, 3, false, (values) => pad(values, false)),
+  lpad: { ...strict(3, 3, false, (values) => pad(values, true)), charsetArgs: padArgs },
+  rpad: { ...strict(3, 3, false, (values) => pad(values, false)), charsetArgs: padArgs },
   hex: { ...strict(1, 1, false, ([value]) => hex(value)), textResult: "string" },
   unhex: { ...strict(1, 1, false, ([value]) => unhex(value)), textResult: "binary" },
 };
@@ -374,4 +389,4 @@ stringFunctions.octet_length = stringFunctions.length;
 stringFunctions.lcase = stringFunctions.lower;
 stringFunctions.ucase = stringFunctions.upper;
 stringFunctions.substr = stringFunctions.substring;
-stringFunctions.mid = strict(3, 3, false, substring);
+stringFunctions.mid = { ...strict(3, 3, false, substring), charsetArgs: first };

@@ -323,6 +323,15 @@ describe("numeric functions", () => {
       ["GREATEST(1, '10')", 10],
       ["LEAST(1.5e0, 2)", 1.5],
       ["GREATEST(9223372036854775807, 9223372036854775806)", 9223372036854775807n],
+      // Regression: a byte string among strings makes the result bytes (MySQL: VARBINARY).
+      ["HEX(UPPER(GREATEST(UNHEX('00ff'), 'ab')))", "6162"],
+      // Regression: the result is bytes when any string argument is, even one not used
+      // (MySQL's charset aggregation; MariaDB diff, seed 661). Counts are not string arguments.
+      ["CHAR_LENGTH(REPLACE('héllo', 'z', UNHEX('78')))", 6],
+      ["CHAR_LENGTH(CONCAT_WS(UNHEX('2c'), 'é'))", 2],
+      ["HEX(RPAD(REPLACE('héllo', '', UNHEX('78')), 6, 'xy'))", "68C3A96C6C6F"],
+      ["CHAR_LENGTH(LEFT('héllo', CHAR_LENGTH(UNHEX('00'))))", 1],
+      ["CHAR_LENGTH(LEFT('héllo', UNHEX('01')))", 0],
     ]);
   });
 });

@@ -274,9 +274,12 @@ class Generator {
       case 10:
         return `IF(${this.predicateOrOperand(depth - 1)}, ${a}, ${b})`;
       case 11:
-        return `${this.pick(["COALESCE", "IFNULL", "NULLIF"])}(${a}, ${b})`;
+        // Functions that compare get '|'-ended operands (PAD SPACE, see the top).
+        return this.next() < 0.6
+          ? `${this.pick(["COALESCE", "IFNULL"])}(${a}, ${b})`
+          : `NULLIF(${this.ended(a)}, ${this.ended(b)})`;
       case 12:
-        return `CASE ${a} WHEN ${b} THEN ${this.text(depth - 1)} ${
+        return `CASE ${this.ended(a)} WHEN ${this.ended(b)} THEN ${this.text(depth - 1)} ${
           this.next() < 0.5 ? `ELSE ${this.text(depth - 1)} ` : ""
         }END`;
       case 13:
@@ -284,7 +287,7 @@ class Generator {
       case 14:
         // MariaDB reads GREATEST of strings as a number by the largest numeric value
         // ('123' of ('xxaxx', '123')), so NULLIF(GREATEST(…), 123) differs; CONCAT keeps it text.
-        return `CONCAT(${this.pick(["GREATEST", "LEAST"])}(${a}, ${b}))`;
+        return `CONCAT(${this.pick(["GREATEST", "LEAST"])}(${this.ended(a)}, ${this.ended(b)}))`;
       default:
         return `JSON_UNQUOTE(JSON_EXTRACT(${
           this.pick(['\'{"a": "x", "b": [1, "y", null, true]}\'', '\'["p", ["q"]]\''])
@@ -301,6 +304,11 @@ class Generator {
           ])
         }))`;
     }
+  }
+
+  /** A text operand ended by '|', so that trailing spaces count under PAD SPACE too. */
+  ended(text: string): string {
+    return `CONCAT(${text}, '|')`;
   }
 
   /** Number-valued function calls. */
