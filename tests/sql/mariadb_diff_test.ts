@@ -314,7 +314,7 @@ class Generator {
   /** Number-valued function calls. */
   numericFunction(depth: number): string {
     const text = this.text(depth - 1);
-    switch (Math.floor(this.next() * 12)) {
+    switch (Math.floor(this.next() * 13)) {
       case 0:
         return `${this.pick(["LENGTH", "CHAR_LENGTH", "CHARACTER_LENGTH"])}(${text})`;
       case 1:
@@ -352,6 +352,11 @@ class Generator {
         return `${this.pick(["JSON_LENGTH", "JSON_VALID"])}(${
           this.pick(["'[1, 2, [3]]'", '\'{"a": {"b": 1}}\'', "'7'", "'[]'"])
         })`;
+      case 12:
+        // Strings read as numbers ('1.5' is a double, ' 7x' is 7).
+        return this.next() < 0.5
+          ? `${this.pick(["ABS", "SIGN", "CEIL", "FLOOR", "ROUND"])}(${this.string()})`
+          : `${this.pick(["ROUND", "TRUNCATE"])}(${this.string()}, ${this.pick(["0", "1", "-1"])})`;
       default:
         return `JSON_CONTAINS_PATH('{\"a\": [1, 2]}', ${this.pick(["'one'", "'all'"])}, ${
           this.pick(["'$.a'", "'$.b'", "'$.a[1]'"])
