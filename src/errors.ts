@@ -45,7 +45,11 @@ export type ErrorCode =
   | "ER_NOT_OWNER"
   | "ER_DB_LOCKED"
   | "ER_CORRUPT"
-  | "ER_CLOSED";
+  | "ER_CLOSED"
+  | "ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT"
+  | "ER_INVALID_JSON_TEXT_IN_PARAM"
+  | "ER_INVALID_JSON_PATH"
+  | "ER_INVALID_JSON_PATH_WILDCARD";
 
 /** Options for {@linkcode QueueError}. */
 export interface QueueErrorOptions {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Prepared, Value } from "../sql/ast.ts";
+import type { Expr, Prepared, Value } from "../sql/ast.ts";
 import { checkValue, compileExpr } from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
@@ -25,6 +25,7 @@ import { countResult, type Result, type StatementOf } from "./result.ts";
 import { encodeRow } from "./row_codec.ts";
 import type { ArmedMark, SessionState } from "./session_state.ts";
 import type { QueueTable } from "./table.ts";
+import type { TableSchema } from "./schema.ts";
 import { selectRows } from "./visibility.ts";
 
 interface DeletePlan {
@@ -87,6 +88,8 @@ interface InsertPlan {
   template: Value[];
   /** Columns that must be named because they are NOT NULL without DEFAULT. */
   missingRequired: string | null;
+  /** INSERT IGNORE: a row with a value its column refuses is skipped, not an error. */
+  ignore: boolean;
 }
 
 const insertPlans = new WeakMap<Prepared, InsertPlan>();
@@ -135,7 +138,7 @@ function planInsert(prepared: Prepared, table: QueueTable): InsertPlan {
         `Column count doesn't match value count at row ${r + 1}`,
       );
     }
-    return values.map(valueAccessor);
+    return values.map((expr, i) => insertValueAccessor(expr, schema, positions[i]));
   });
   const named = new Set(positions);
   let missingRequired: string | null = null;
@@ -153,6 +156,7 @@ function planInsert(prepared: Prepared, table: QueueTable): InsertPlan {
     rows,
     template,
     missingRequired,
+    ignore: statement.ignore,
   };
   insertPlans.set(prepared, plan);
   return plan;
@@ -174,29 +178,66 @@ export async function executeInsert(
   // row is written, DESIGN decision 16) unless the session armed another.
   const armed = session.armed;
   session.armed = null;
-  try {
-    return await writeRows(table, plan, params, armed);
-  } catch (error) {
+  const giveBack = (): void => {
     if (armed !== null && session.armed === null && !session.closed) session.armed = armed;
+  };
+  try {
+    const result = await writeRows(table, plan, params, armed);
+    // INSERT IGNORE that skipped every row wrote nothing: the mark stays armed.
+    if (result === null) giveBack();
+    return result ?? countResult(0);
+  } catch (error) {
+    giveBack();
     throw error;
   }
 }
 
+/**
+ * How an INSERT value is computed: DEFAULT / DEFAULT(col) is the column's
+ * default (ER_NO_DEFAULT_FOR_FIELD for a NOT NULL column without one),
+ * anything else a constant expression.
+ */
+function insertValueAccessor(expr: Expr, schema: TableSchema, position: number): RowAccessor {
+  if (expr.kind !== "call" || expr.name !== "default") return valueAccessor(expr);
+  let target = position;
+  if (expr.args.length > 0) {
+    const column = expr.args[0];
+    if (expr.args.length !== 1 || column.kind !== "column") {
+      throw new QueueError("ER_WRONG_ARGUMENTS", "DEFAULT() takes one column name");
+    }
+    target = schema.position(column.name);
+    if (target < 0) {
+      throw new QueueError("ER_BAD_FIELD_ERROR", `Unknown column '${column.name}' in 'field list'`);
+    }
+  }
+  const def = schema.columns[target].def;
+  if (def.defaultValue === undefined && def.notNull) {
+    throw new QueueError(
+      "ER_NO_DEFAULT_FOR_FIELD",
+      `Field '${def.name}' doesn't have a default value`,
+    );
+  }
+  const value = def.defaultValue ?? null;
+  return () => value;
+}
+
+/** Writes the rows; null when INSERT IGNORE skipped them all (nothing written). */
 async function writeRows(
   table: QueueTable,
   plan: InsertPlan,
   params: readonly Value[],
   armed: ArmedMark | null,
-): Promise<Result> {
+): Promise<Result | null> {
   if (plan.missingRequired !== null) {
+    if (plan.ignore) return null;
     throw new QueueError(
       "ER_NO_DEFAULT_FOR_FIELD",
       `Field '${plan.missingRequired}' doesn't have a default value`,
     );
   }
   const columns = table.schema.columns;
-  const payloads: Uint8Array[] = new Array(plan.rows.length);
-  for (let r = 0; r < plan.rows.length; r++) {
+  const payloads: Uint8Array[] = [];
+  rows: for (let r = 0; r < plan.rows.length; r++) {
     const accessors = plan.rows[r];
     const values = plan.template.slice();
     for (let i = 0; i < accessors.length; i++) {
@@ -204,10 +245,18 @@ async function writeRows(
       values[position] = accessors[i](emptyRow, params);
     }
     for (let c = 0; c < values.length; c++) {
-      values[c] = checkValue(columns[c].def, values[c]);
+      try {
+        values[c] = checkValue(columns[c].def, values[c]);
+      } catch (error) {
+        // MySQL would store an adjusted value with a warning; q4d has no
+        // warnings channel and skips the row (README, differences).
+        if (plan.ignore && error instanceof QueueError) continue rows;
+        throw error;
+      }
     }
-    payloads[r] = encodeRow(table.schema, values);
+    payloads.push(encodeRow(table.schema, values));
   }
+  if (payloads.length === 0) return null;
   let mark: { source: number; rowId: number } | undefined;
   if (armed !== null) {
     if (armed.mode === "a" && armed.rowId <= table.sourceMarks[armed.source]) {

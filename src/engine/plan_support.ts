@@ -11,7 +11,7 @@
 
 import type { Expr, OrderTerm, Value } from "../sql/ast.ts";
 import { compileExpr, queueFunctionNames } from "../sql/mod.ts";
-import type { CompileScope, RowAccessor } from "../sql/mod.ts";
+import type { CompileScope, RowAccessor, StaticKind } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
 import type { TableSchema } from "./schema.ts";
 
@@ -32,6 +32,22 @@ export function tableScope(tableName: string, schema: TableSchema, clause: strin
         throw new QueueError("ER_BAD_FIELD_ERROR", `Unknown column '${shown}' in '${clause}'`);
       }
       return position;
+    },
+    columnKind(index: number): StaticKind {
+      switch (schema.columns[index].def.type.kind) {
+        case "int":
+        case "float":
+          return "number";
+        case "char":
+        case "text":
+        case "json":
+          return "string";
+        case "binary":
+        case "blob":
+          return "binary";
+        default:
+          return "unknown";
+      }
     },
   };
 }

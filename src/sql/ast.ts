@@ -77,8 +77,20 @@ export type Expr =
     | { kind: "in"; operand: Expr; list: Expr[]; negated: boolean }
     | { kind: "between"; operand: Expr; low: Expr; high: Expr; negated: boolean }
     | { kind: "like"; operand: Expr; pattern: Expr; escape: Expr | null; negated: boolean }
-    /** A function call; `name` lower-cased (pow, queue_wait, ...). */
-    | { kind: "call"; name: string; args: Expr[] }
+    /**
+     * A function call; `name` lower-cased (pow, queue_wait, ...). `form` marks
+     * special syntax: CASE ("simple": operand, when, then, …[, else];
+     * "searched": when, then, …[, else]) and TRIM's LEADING/TRAILING/BOTH.
+     * `col->'$.p'` is json_extract, `->>` json_unquote(json_extract(…)).
+     */
+    | {
+      kind: "call";
+      name: string;
+      args: Expr[];
+      form?: "simple" | "searched" | "leading" | "trailing" | "both";
+      /** The name as written, when it differs from `name` (error messages name it so). */
+      written?: string;
+    }
     /** COUNT(*). */
     | { kind: "count_star" }
   )
@@ -107,7 +119,13 @@ export type Statement =
     table: string;
     actions: ({ kind: "add"; column: ColumnDef } | { kind: "drop"; name: string })[];
   }
-  | { kind: "insert"; table: string; columns: string[] | null; rows: Expr[][] }
+  /**
+   * INSERT, INSERT … SET and REPLACE (run as INSERT: queue tables have no
+   * keys to replace by, Q4M's behaviour). A DEFAULT value is a `call` named
+   * "default" with no argument (DEFAULT) or one column (DEFAULT(col)).
+   * `ignore`: INSERT IGNORE (a row with a value the column refuses is skipped).
+   */
+  | { kind: "insert"; table: string; columns: string[] | null; rows: Expr[][]; ignore: boolean }
   | {
     kind: "select";
     items: SelectItem[];

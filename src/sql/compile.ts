@@ -40,9 +40,11 @@ import {
   compareValues,
   doubleToText,
   isDoubleValue,
+  textToBytes,
   valueToNumber,
   valueToText,
 } from "./convert.ts";
+import { functionReturnsNumber, functionSpecOf, paramCountError } from "./functions.ts";
 import { likeMatches, type LikePattern, likePattern } from "./like.ts";
 
 /** A compiled expression: the value for one row and the statement's bound parameters. */
@@ -58,7 +60,19 @@ export interface CompileScope {
    * one table answers -1 when it names another.
    */
   columnIndex(name: string, quoted: boolean, table?: string): number;
+  /**
+   * What column `index` holds by its type: "binary" (BINARY, BLOB),
+   * "string", "number", or "unknown". Optional; IF, COALESCE and CASE use it to type their result
+   * as MySQL does (a number beside a string makes a string).
+   */
+  columnKind?(index: number): StaticKind;
 }
+
+/**
+ * An expression's result type as MySQL knows it before evaluation:
+ * "binary" is a byte string, "none" a NULL literal.
+ */
+export type StaticKind = "binary" | "string" | "number" | "unknown" | "none";
 
 /** The queue functions: the engine executes them itself; compileExpr refuses them. */
 export const queueFunctionNames: ReadonlySet<string> = new Set([
@@ -569,6 +583,7 @@ function isNumericTyped(expr: Expr): boolean {
   if (expr.kind === "literal") {
     return typeof expr.value === "number" || typeof expr.value === "bigint";
   }
+  if (expr.kind === "call") return functionReturnsNumber(expr.name);
   return expr.kind !== "column" && expr.kind !== "param";
 }
 
@@ -765,15 +780,28 @@ function compileNode(expr: Expr, scope: CompileScope): Compiled {
 }
 
 function compileCall(expr: Extract<Expr, { kind: "call" }>, scope: CompileScope): Compiled {
-  if (queueFunctionNames.has(expr.name)) {
-    throw new QueueError("ER_NOT_SUPPORTED_YET", `${expr.name}() is not supported in this place`);
+  const name = expr.name;
+  if (queueFunctionNames.has(name)) {
+    throw new QueueError("ER_NOT_SUPPORTED_YET", `${name}() is not supported in this place`);
   }
-  if (expr.name === "pow" || expr.name === "power") {
-    if (expr.args.length !== 2) {
-      throw new QueueError(
-        "ER_WRONG_ARGUMENTS",
-        `Incorrect parameter count in the call to native function '${expr.name}'`,
-      );
+  if (name === "default") {
+    throw new QueueError(
+      "ER_NOT_SUPPORTED_YET",
+      "DEFAULT is supported only as a whole value of INSERT",
+    );
+  }
+  if (name === "pow" || name === "power" || name === "mod") {
+    if (expr.args.length !== 2) throw paramCountError(expr.written ?? name);
+    if (name === "mod") {
+      const [left, right] = expr.args;
+      return compileBinary({
+        kind: "binary",
+        op: "%",
+        left,
+        right,
+        start: expr.start,
+        end: expr.end,
+      }, scope);
     }
     const base = numericOperand(expr.args[0], scope);
     const exponent = numericOperand(expr.args[1], scope);
@@ -781,7 +809,93 @@ function compileCall(expr: Extract<Expr, { kind: "call" }>, scope: CompileScope)
       power(base.accessor(row, params), exponent.accessor(row, params));
     return fold(accessor, base.constant && exponent.constant);
   }
-  throw new QueueError("ER_NOT_SUPPORTED_YET", `FUNCTION ${expr.name} does not exist`);
+  const spec = functionSpecOf(name, expr.form);
+  if (spec === undefined) {
+    throw new QueueError("ER_NOT_SUPPORTED_YET", `FUNCTION ${name} does not exist`);
+  }
+  if (expr.args.length < spec.min || expr.args.length > spec.max) {
+    throw paramCountError(expr.written ?? name);
+  }
+  const args = expr.args.map((arg) => compileNode(arg, scope));
+  let accessor = spec.build(args.map((arg) => arg.accessor), expr.form);
+  if (spec.resultArgs !== undefined) {
+    accessor = aggregateResult(accessor, staticKindOf(expr, scope));
+  } else if (!spec.numeric && staticKindOf(expr, scope) === "binary") {
+    // A byte-string argument makes the result bytes even when it was not used.
+    accessor = aggregateResult(accessor, "binary");
+  }
+  return fold(accessor, args.every((arg) => arg.constant));
+}
+
+const kindRank: Record<StaticKind, number> = {
+  none: 0,
+  number: 1,
+  string: 2,
+  binary: 3,
+  unknown: 4,
+};
+
+/** Aggregates result types as MySQL: bytes over text over numbers; unknown stays unknown. */
+function aggregateKinds(kinds: StaticKind[]): StaticKind {
+  let result: StaticKind = "none";
+  for (const kind of kinds) if (kindRank[kind] > kindRank[result]) result = kind;
+  return result;
+}
+
+/** A control function's value in its aggregated type: a number as text, text as bytes. */
+function aggregateResult(accessor: RowAccessor, kind: StaticKind): RowAccessor {
+  if (kind === "string") {
+    return (row, params) => {
+      const value = accessor(row, params);
+      return value === null || typeof value === "string" || value instanceof Uint8Array
+        ? value
+        : valueToText(value);
+    };
+  }
+  if (kind === "binary") {
+    return (row, params) => {
+      const value = accessor(row, params);
+      return value === null || value instanceof Uint8Array
+        ? value
+        : textToBytes(valueToText(value));
+    };
+  }
+  return accessor;
+}
+
+/** An expression's type before evaluation (MySQL's static typing, as far as q4d knows it). */
+function staticKindOf(expr: Expr, scope: CompileScope): StaticKind {
+  switch (expr.kind) {
+    case "literal":
+      if (expr.value === null) return "none";
+      if (expr.value instanceof Uint8Array) return "binary";
+      return typeof expr.value === "string" ? "string" : "number";
+    case "param":
+    case "count_star":
+      return "unknown";
+    case "column":
+      if (scope.columnKind === undefined) return "unknown";
+      return scope.columnKind(scope.columnIndex(expr.name, expr.quoted, expr.table));
+    case "call": {
+      if (expr.name === "pow" || expr.name === "power" || expr.name === "mod") return "number";
+      const spec = functionSpecOf(expr.name, expr.form);
+      if (spec === undefined) return "unknown";
+      if (spec.resultArgs !== undefined) {
+        return aggregateKinds(
+          spec.resultArgs(expr.args.length).map((i) => staticKindOf(expr.args[i], scope)),
+        );
+      }
+      if (spec.numeric) return "number";
+      if (spec.textResult !== undefined) return spec.textResult;
+      // A string function's result is bytes when a string argument is (MySQL's charset rule).
+      const charsetArgs = spec.charsetArgs?.(expr.args.length) ?? expr.args.map((_, i) => i);
+      return charsetArgs.some((i) => staticKindOf(expr.args[i], scope) === "binary")
+        ? "binary"
+        : "string";
+    }
+    default:
+      return "number";
+  }
 }
 
 /**

@@ -26,12 +26,14 @@ export const reservedWords: ReadonlySet<string> = new Set([
   "ASC",
   "BETWEEN",
   "BY",
+  "CASE",
   "CREATE",
   "DEFAULT",
   "DELETE",
   "DESC",
   "DIV",
   "DROP",
+  "ELSE",
   "ESCAPE",
   "FALSE",
   "FROM",
@@ -52,10 +54,12 @@ export const reservedWords: ReadonlySet<string> = new Set([
   "SELECT",
   "SET",
   "TABLE",
+  "THEN",
   "TRUE",
   "UNION",
   "UPDATE",
   "VALUES",
+  "WHEN",
   "WHERE",
   "XOR",
 ]);
@@ -411,8 +415,16 @@ export class TokenStream {
         return { kind: "param", index: this.paramCount++, start, end };
       case "quoted":
         if (this.isOp("(")) return this.parseCall(token);
-        if (this.isOp(".")) return this.parseQualifiedColumn(token.value as string, start);
-        return { kind: "column", name: token.value as string, quoted: true, start, end };
+        if (this.isOp(".")) {
+          return this.jsonArrow(this.parseQualifiedColumn(token.value as string, start));
+        }
+        return this.jsonArrow({
+          kind: "column",
+          name: token.value as string,
+          quoted: true,
+          start,
+          end,
+        });
       case "op":
         if (token.text === "(") {
           this.enter();
@@ -426,10 +438,11 @@ export class TokenStream {
         if (token.upper === "NULL") return { kind: "literal", value: null, start, end };
         if (token.upper === "TRUE") return { kind: "literal", value: 1, start, end };
         if (token.upper === "FALSE") return { kind: "literal", value: 0, start, end };
+        if (token.upper === "CASE") return parseCase(this, start);
         if (this.isOp("(")) return this.parseCall(token);
         if (reservedWords.has(token.upper)) break;
-        if (this.isOp(".")) return this.parseQualifiedColumn(token.text, start);
-        return { kind: "column", name: token.text, quoted: false, start, end };
+        if (this.isOp(".")) return this.jsonArrow(this.parseQualifiedColumn(token.text, start));
+        return this.jsonArrow({ kind: "column", name: token.text, quoted: false, start, end });
       default:
         break;
     }
@@ -459,9 +472,44 @@ export class TokenStream {
     throw this.error("expected a column name after '.'", token);
   }
 
+  /** `column->'path'` / `column->>'path'` after a column (MySQL allows them only there). */
+  private jsonArrow(column: Expr): Expr {
+    const unquote = this.isOp("->>");
+    if (!unquote && !this.isOp("->")) return column;
+    this.next();
+    const path = this.next();
+    if (path.kind !== "string") throw this.error("expected a JSON path string", path);
+    const pathLiteral: Expr = {
+      kind: "literal",
+      value: path.value as string,
+      start: path.byteStart,
+      end: path.byteEnd,
+    };
+    const extract: Expr = {
+      kind: "call",
+      name: "json_extract",
+      args: [column, pathLiteral],
+      start: column.start,
+      end: path.byteEnd,
+    };
+    if (!unquote) return extract;
+    return {
+      kind: "call",
+      name: "json_unquote",
+      args: [extract],
+      start: column.start,
+      end: path.byteEnd,
+    };
+  }
+
+  /** Tracks a node built by a helper outside this class (depth bookkeeping). */
+  tracked<E extends Expr>(expr: E, children: readonly Expr[]): E {
+    return this.track(expr, children);
+  }
+
   private parseCall(nameToken: Token): Expr {
-    const name = (nameToken.kind === "quoted" ? nameToken.value as string : nameToken.text)
-      .toLowerCase();
+    const written = nameToken.kind === "quoted" ? nameToken.value as string : nameToken.text;
+    const name = written.toLowerCase();
     this.expectOp("(");
     if (name === "count" && this.isOp("*")) {
       this.at++;
@@ -470,16 +518,88 @@ export class TokenStream {
       return { kind: "count_star", start: nameToken.byteStart, end: close.byteEnd };
     }
     const args: Expr[] = [];
+    let form: TrimForm | undefined;
     if (!this.isOp(")")) {
       this.enter();
-      do args.push(this.parseExpr()); while (this.acceptOp(","));
+      if (name === "trim") form = parseTrimArguments(this, args);
+      else if (name === "position") {
+        // POSITION(substr IN str): the first operand stops before IN (a predicate there).
+        args.push(this.parseBitOr());
+        this.expectWord("IN");
+        args.push(this.parseExpr());
+      } else {
+        do args.push(this.parseExpr()); while (this.acceptOp(","));
+        if ((name === "substring" || name === "substr") && args.length === 1) {
+          parseSubstringFrom(this, args);
+        }
+      }
       this.depth--;
     }
     const close = this.peek();
     this.expectOp(")");
-    return this.track(
-      { kind: "call", name, args, start: nameToken.byteStart, end: close.byteEnd },
-      args,
-    );
+    const call: Expr = { kind: "call", name, args, start: nameToken.byteStart, end: close.byteEnd };
+    if (form !== undefined) call.form = form;
+    if (written !== name) call.written = written;
+    return this.track(call, args);
   }
+}
+
+type TrimForm = "leading" | "trailing" | "both";
+
+/**
+ * TRIM's arguments: `TRIM([{BOTH|LEADING|TRAILING}] [remstr] FROM str)` or
+ * `TRIM(str)`; pushes str then remstr (when given) and returns the form.
+ */
+function parseTrimArguments(stream: TokenStream, args: Expr[]): TrimForm | undefined {
+  let form: TrimForm | undefined;
+  if (stream.acceptWord("LEADING")) form = "leading";
+  else if (stream.acceptWord("TRAILING")) form = "trailing";
+  else if (stream.acceptWord("BOTH")) form = "both";
+  if (form !== undefined && stream.acceptWord("FROM")) {
+    args.push(stream.parseExpr());
+    return form;
+  }
+  const first = stream.parseExpr();
+  if (stream.acceptWord("FROM")) {
+    args.push(stream.parseExpr(), first);
+  } else {
+    if (form !== undefined) throw stream.error("expected FROM");
+    args.push(first);
+  }
+  return form;
+}
+
+/** `SUBSTRING(str FROM pos [FOR len])`: the part after str. */
+function parseSubstringFrom(stream: TokenStream, args: Expr[]): void {
+  if (!stream.acceptWord("FROM")) return;
+  args.push(stream.parseExpr());
+  if (stream.acceptWord("FOR")) args.push(stream.parseExpr());
+}
+
+/**
+ * `CASE [operand] WHEN a THEN b … [ELSE c] END` as a call named "case":
+ * form "simple" (args: operand, when, then, …[, else]) or "searched"
+ * (args: when, then, …[, else]). The CASE word is consumed.
+ */
+function parseCase(stream: TokenStream, start: number): Expr {
+  const args: Expr[] = [];
+  const simple = !stream.isWord("WHEN");
+  if (simple) args.push(stream.parseExpr());
+  if (!stream.isWord("WHEN")) throw stream.error("expected WHEN");
+  while (stream.acceptWord("WHEN")) {
+    args.push(stream.parseExpr());
+    stream.expectWord("THEN");
+    args.push(stream.parseExpr());
+  }
+  if (stream.acceptWord("ELSE")) args.push(stream.parseExpr());
+  const end = stream.peek();
+  stream.expectWord("END");
+  return stream.tracked({
+    kind: "call",
+    name: "case",
+    args,
+    form: simple ? "simple" : "searched",
+    start,
+    end: end.byteEnd,
+  }, args);
 }

@@ -8,6 +8,7 @@
  * for a back-quote, '…' and "…" strings with MySQL's backslash escapes and
  * doubled quotes, integer, decimal, exponent and hex (`0x…`, `X'…'`)
  * literals, comments `-- ` (dash dash space), `#` and `/* … *\/`, and `?`.
+ * `->` and `->>` (JSON access) are operators, as in MySQL 5.7+.
  *
  * @module
  */
@@ -46,6 +47,8 @@ export interface Token {
 
 /** Operators, longest first so that the first match is the longest one. */
 const operators: readonly string[] = [
+  "->>",
+  "->",
   "<=>",
   "<=",
   ">=",

@@ -18,7 +18,7 @@ export type {
   Value,
 } from "./ast.ts";
 export { compareForOrder, compileExpr, isTruthy, queueFunctionNames } from "./compile.ts";
-export type { CompileScope, RowAccessor } from "./compile.ts";
+export type { CompileScope, RowAccessor, StaticKind } from "./compile.ts";
 export { ident, Identifier } from "./identifier.ts";
 export { parseExpression, parseStatement } from "./parser.ts";
 export type { ParseResult } from "./parser.ts";

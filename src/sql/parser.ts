@@ -7,7 +7,7 @@
  *
  * Every failure is a QueueError: ER_PARSE_ERROR with the byte position for
  * bad syntax, ER_NOT_SUPPORTED_YET for MySQL features queue tables do not
- * have (keys, AUTO_INCREMENT, UPDATE, REPLACE), ER_DUP_FIELDNAME,
+ * have (keys, AUTO_INCREMENT, UPDATE), ER_DUP_FIELDNAME,
  * ER_WRONG_VALUE_COUNT_ON_ROW, ER_INVALID_DEFAULT, ER_TOO_BIG_FIELDLENGTH.
  *
  * @module
@@ -91,7 +91,11 @@ function parseAny(stream: TokenStream): Statement {
         return parseSelect(stream);
       case "INSERT":
         stream.next();
-        return parseInsert(stream);
+        return parseInsert(stream, true);
+      case "REPLACE":
+        // Q4M: REPLACE finds no unique key to collide with, so it is an INSERT.
+        stream.next();
+        return parseInsert(stream, false);
       case "DELETE":
         stream.next();
         return parseDelete(stream);
@@ -112,7 +116,6 @@ function parseAny(stream: TokenStream): Statement {
         stream.next();
         return parseShow(stream);
       case "UPDATE":
-      case "REPLACE":
         throw notSupported(`${first.upper} (queue rows are immutable)`);
     }
   }
@@ -252,10 +255,19 @@ function parseLimitValue(stream: TokenStream): Expr {
   throw stream.error("LIMIT takes an integer or '?'");
 }
 
-function parseInsert(stream: TokenStream): Statement {
-  if (stream.isWord("IGNORE")) throw notSupported("INSERT IGNORE");
+function parseInsert(stream: TokenStream, insert: boolean): Statement {
+  // MySQL takes LOW_PRIORITY / DELAYED / HIGH_PRIORITY here; they mean nothing to a queue.
+  for (
+    const word of insert
+      ? ["LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY"]
+      : ["LOW_PRIORITY", "DELAYED"]
+  ) {
+    if (stream.acceptWord(word)) break;
+  }
+  const ignore = insert && stream.acceptWord("IGNORE");
   stream.acceptWord("INTO");
   const table = parseName(stream, "table");
+  if (stream.acceptWord("SET")) return parseInsertSet(stream, table, ignore);
   let columns: string[] | null = null;
   if (stream.acceptOp("(")) {
     columns = [];
@@ -265,7 +277,6 @@ function parseInsert(stream: TokenStream): Statement {
     stream.expectOp(")");
   }
   if (stream.isWord("SELECT")) throw notSupported("INSERT ... SELECT");
-  if (stream.isWord("SET")) throw notSupported("INSERT ... SET");
   if (!stream.acceptWord("VALUES") && !stream.acceptWord("VALUE")) {
     throw stream.error("expected VALUES");
   }
@@ -277,7 +288,7 @@ function parseInsert(stream: TokenStream): Statement {
     stream.expectOp("(");
     const row: Expr[] = [];
     if (!stream.isOp(")")) {
-      do row.push(stream.parseExpr()); while (stream.acceptOp(","));
+      do row.push(parseInsertValue(stream)); while (stream.acceptOp(","));
     }
     stream.expectOp(")");
     const expected = columns === null
@@ -292,7 +303,32 @@ function parseInsert(stream: TokenStream): Statement {
     rows.push(row);
   } while (stream.acceptOp(","));
   if (stream.isWord("ON")) throw notSupported("INSERT ... ON DUPLICATE KEY UPDATE");
-  return { kind: "insert", table, columns, rows };
+  return { kind: "insert", table, columns, rows, ignore };
+}
+
+/** `INSERT t SET a = 1, b = DEFAULT`: one row naming its columns. */
+function parseInsertSet(stream: TokenStream, table: string, ignore: boolean): Statement {
+  const columns: string[] = [];
+  const row: Expr[] = [];
+  do {
+    columns.push(parseName(stream, "column"));
+    stream.expectOp("=");
+    row.push(parseInsertValue(stream));
+  } while (stream.acceptOp(","));
+  if (stream.isWord("ON")) throw notSupported("INSERT ... ON DUPLICATE KEY UPDATE");
+  return { kind: "insert", table, columns, rows: [row], ignore };
+}
+
+/** A value of VALUES or SET: an expression, or the bare word DEFAULT (a `default` call). */
+function parseInsertValue(stream: TokenStream): Expr {
+  const token = stream.peek();
+  if (
+    token.kind === "word" && token.upper === "DEFAULT" && !stream.peekNext().text.startsWith("(")
+  ) {
+    stream.next();
+    return { kind: "call", name: "default", args: [], start: token.byteStart, end: token.byteEnd };
+  }
+  return stream.parseExpr();
 }
 
 function parseDelete(stream: TokenStream): Statement {

@@ -25,6 +25,11 @@ const corpus = [
   "SELECT 1 + 2 * 3 DIV 4 % 5 ^ 6 | 7 & 8 << 9 >> 10, ~1, !0, -a, POW(2, -1), 0x41, X'42', 1e3, .5",
   "SELECT a IN (1, 2, NULL), b NOT BETWEEN 1 AND 2, c LIKE 'a\\%' ESCAPE '|', d <=> NULL, e XOR f, NOT g",
   "SELECT COUNT(*) FROM t WHERE a <> 1 && b != 2 || c >= 3 -- comment\n # more\n /* block */",
+  "SELECT CONCAT(a, 'x', NULL), SUBSTRING(b FROM 2 FOR 3), TRIM(LEADING 'x' FROM c), LPAD(a, 5, '*')",
+  "SELECT CASE a WHEN 1 THEN 'one' ELSE 'other' END, CASE WHEN b > 0 THEN ROUND(b, 2) END FROM t",
+  "SELECT body->>'$.region', body->'$.a[0].\"b c\"', JSON_EXTRACT(j, '$**.x', '$[*]') FROM t",
+  "INSERT IGNORE INTO t SET a = DEFAULT, b = COALESCE(NULL, HEX(UNHEX('41')), IFNULL(NULL, 2))",
+  "REPLACE INTO t VALUES (DEFAULT(a), GREATEST(1, 2.5e0), IF(1, LOCATE('a', 'ba'), REPEAT('x', 3)))",
 ];
 
 const fragments = [
@@ -79,6 +84,23 @@ const fragments = [
   "(((((",
   ")))))",
   "DEFAULT",
+  "CASE",
+  "WHEN",
+  "THEN",
+  "ELSE",
+  "END",
+  "TRIM(",
+  "LEADING",
+  "FOR",
+  "->",
+  "->>",
+  "'$.a[0]'",
+  "'$**'",
+  "'{\"a\": [1]}'",
+  "JSON_EXTRACT(",
+  "SUBSTRING(",
+  "REPEAT(",
+  "LPAD(",
 ];
 
 function mutate(text: string, next: () => number): string {
@@ -170,7 +192,11 @@ test(`deep and long inputs fail cleanly (seed ${seed})`, () => {
   const next = prng(seed + 1);
   for (let i = 0; i < 50; i++) {
     const depth = 200 + Math.floor(next() * 20000);
-    const opener = fragments[Math.floor(next() * 8)] + "(";
+    const opener = next() < 0.2
+      ? "CASE WHEN 1 THEN "
+      : next() < 0.25
+      ? "CONCAT("
+      : fragments[Math.floor(next() * 8)] + "(";
     const text = "SELECT " + opener.repeat(depth) + "1" + ")".repeat(depth);
     attempt(() => parseStatement(text), text.slice(0, 40));
   }

@@ -38,7 +38,9 @@ function show(expr: Expr): string {
         expr.escape ? " " + show(expr.escape) : ""
       })`;
     case "call":
-      return `(${expr.name}${expr.args.map((arg) => " " + show(arg)).join("")})`;
+      return `(${expr.name}${expr.form === undefined ? "" : ":" + expr.form}${
+        expr.args.map((arg) => " " + show(arg)).join("")
+      })`;
     case "count_star":
       return "count(*)";
   }
@@ -220,6 +222,85 @@ describe("statements", () => {
     assert.equal(bare.columns, null);
   });
 
+  test("INSERT … SET, IGNORE, DEFAULT, REPLACE and the ignored priority words", () => {
+    const insert = (text: string) => {
+      const statement = parse(text);
+      assert.equal(statement.kind, "insert");
+      if (statement.kind !== "insert") throw new Error("unreachable");
+      return {
+        table: statement.table,
+        columns: statement.columns,
+        rows: statement.rows.map((row) => row.map(show).join(" ")),
+        ignore: statement.ignore,
+      };
+    };
+    assert.deepEqual(insert("INSERT INTO t SET a = 1, `b` = DEFAULT, c = DEFAULT(a)"), {
+      table: "t",
+      columns: ["a", "b", "c"],
+      rows: ["1 (default) (default a)"],
+      ignore: false,
+    });
+    assert.deepEqual(insert("insert low_priority ignore t values (default, 1 + 2)"), {
+      table: "t",
+      columns: null,
+      rows: ["(default) (+ 1 2)"],
+      ignore: true,
+    });
+    assert.deepEqual(insert("REPLACE INTO t (a) VALUES (CONCAT('x', 1))"), {
+      table: "t",
+      columns: ["a"],
+      rows: ["(concat 'x' 1)"],
+      ignore: false,
+    });
+    assert.deepEqual(insert("REPLACE DELAYED t SET a = 2").rows, ["2"]);
+    assertError("INSERT INTO t SET", "ER_PARSE_ERROR");
+    assertError("INSERT INTO t SET a = 1,", "ER_PARSE_ERROR");
+    assertError("INSERT INTO t (a) SET a = 1", "ER_PARSE_ERROR");
+    assertError("INSERT INTO t VALUES (DEFAULT DEFAULT)", "ER_PARSE_ERROR");
+  });
+
+  test("function syntax: CASE, TRIM forms, SUBSTRING FROM/FOR, -> and ->>", () => {
+    const cases: [string, string][] = [
+      ["CASE WHEN a THEN 1 ELSE 2 END", "(case:searched a 1 2)"],
+      ["CASE a WHEN 1 THEN 'x' WHEN 2 THEN 'y' END", "(case:simple a 1 'x' 2 'y')"],
+      ["CASE WHEN a = 1 OR b THEN c END + 1", "(+ (case:searched (or (= a 1) b) c) 1)"],
+      ["TRIM(a)", "(trim a)"],
+      ["TRIM('x' FROM a)", "(trim a 'x')"],
+      ["TRIM(LEADING 'x' FROM a)", "(trim:leading a 'x')"],
+      ["trim(trailing from a)", "(trim:trailing a)"],
+      ["TRIM(BOTH a || b FROM c)", "(trim:both c (or a b))"],
+      ["SUBSTRING(a FROM 2 FOR 3)", "(substring a 2 3)"],
+      ["SUBSTR(a FROM b + 1)", "(substr a (+ b 1))"],
+      ["body->'$.a'", "(json_extract body '$.a')"],
+      ['t.body->>"$.a" = "eu"', "(= (json_unquote (json_extract body '$.a')) 'eu')"],
+      ["`Body`->>'$[0]' IS NULL", "(is-null (json_unquote (json_extract Body '$[0]')))"],
+      ["MOD(a, 2)", "(mod a 2)"],
+      ["POSITION(a | b IN c)", "(position (| a b) c)"],
+      ["POSITION(a + 1 IN c = d)", "(position (+ a 1) (= c d))"],
+      ["LEFT(a, 1) = RIGHT(b, 1)", "(= (left a 1) (right b 1))"],
+    ];
+    for (const [text, expected] of cases) assert.equal(show(parseExpression(text)), expected, text);
+    for (
+      const text of [
+        "CASE END",
+        "CASE WHEN 1 THEN 2",
+        "CASE a ELSE 1 END",
+        "TRIM(LEADING 'x' a)",
+        "TRIM(LEADING 'x' FROM)",
+        "SUBSTRING(a FOR 2)",
+        "body->",
+        "body->>1",
+        "1->'$'",
+        "(body)->'$'",
+        "then",
+        "POSITION(a, b)",
+        "POSITION(a IN)",
+      ]
+    ) {
+      assert.throws(() => parseExpression(text), { code: "ER_PARSE_ERROR" }, text);
+    }
+  });
+
   test("INSERT value count mismatch is ER_WRONG_VALUE_COUNT_ON_ROW", () => {
     assertError("INSERT INTO t (a, b) VALUES (1)", "ER_WRONG_VALUE_COUNT_ON_ROW");
     assertError("INSERT INTO t VALUES (1, 2), (3)", "ER_WRONG_VALUE_COUNT_ON_ROW");
@@ -332,7 +413,9 @@ describe("statements", () => {
     ["CREATE TABLE t (a DATETIME)", "ER_PARSE_ERROR"],
     ["CREATE TABLE t ()", "ER_PARSE_ERROR"],
     ["UPDATE t SET a = 1", "ER_NOT_SUPPORTED_YET"],
-    ["REPLACE INTO t VALUES (1)", "ER_NOT_SUPPORTED_YET"],
+    ["REPLACE INTO t SELECT 1", "ER_NOT_SUPPORTED_YET"],
+    ["INSERT INTO t SET a", "ER_PARSE_ERROR"],
+    ["INSERT INTO t SET a = 1 ON DUPLICATE KEY UPDATE a = 2", "ER_NOT_SUPPORTED_YET"],
     ["INSERT INTO t SELECT 1", "ER_NOT_SUPPORTED_YET"],
     ["ALTER TABLE t MODIFY a INT", "ER_NOT_SUPPORTED_YET"],
     ["SELECT 1; SELECT 2", "ER_PARSE_ERROR"],
