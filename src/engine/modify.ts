@@ -8,7 +8,7 @@
  */
 
 import type { Prepared, Value } from "../sql/ast.ts";
-import { checkValue, compileExpr } from "../sql/mod.ts";
+import { checkValue, compileExpr, now } from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
 import { insertRowCountMax } from "../limits.ts";
@@ -87,6 +87,8 @@ interface InsertPlan {
   template: Value[];
   /** Columns that must be named because they are NOT NULL without DEFAULT. */
   missingRequired: string | null;
+  /** Unnamed columns with DEFAULT CURRENT_TIMESTAMP: [position, fsp]. */
+  nowDefaults: [number, number][];
 }
 
 const insertPlans = new WeakMap<Prepared, InsertPlan>();
@@ -139,9 +141,12 @@ function planInsert(prepared: Prepared, table: QueueTable): InsertPlan {
   });
   const named = new Set(positions);
   let missingRequired: string | null = null;
+  const nowDefaults: [number, number][] = [];
   const template = schema.columns.map((column, position) => {
     const def = column.def;
-    if (!named.has(position) && def.notNull && def.defaultValue === undefined) {
+    if (!named.has(position) && def.defaultNow === true && def.type.kind === "datetime") {
+      nowDefaults.push([position, def.type.fsp]);
+    } else if (!named.has(position) && def.notNull && def.defaultValue === undefined) {
       missingRequired ??= def.name;
     }
     return def.defaultValue ?? null;
@@ -153,6 +158,7 @@ function planInsert(prepared: Prepared, table: QueueTable): InsertPlan {
     rows,
     template,
     missingRequired,
+    nowDefaults,
   };
   insertPlans.set(prepared, plan);
   return plan;
@@ -199,6 +205,7 @@ async function writeRows(
   for (let r = 0; r < plan.rows.length; r++) {
     const accessors = plan.rows[r];
     const values = plan.template.slice();
+    for (const [position, fsp] of plan.nowDefaults) values[position] = now(fsp);
     for (let i = 0; i < accessors.length; i++) {
       const position = plan.positions[i];
       values[position] = accessors[i](emptyRow, params);

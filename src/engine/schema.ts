@@ -9,6 +9,7 @@
  */
 
 import type { ColumnDef, Value } from "../sql/ast.ts";
+import { Decimal, Temporal } from "../sql/mod.ts";
 import { assert, QueueError } from "../errors.ts";
 import { columnCountMax } from "../limits.ts";
 
@@ -97,6 +98,7 @@ export class TableSchema {
     let columnIdNext = this.meta.columnIdNext;
     for (const action of actions) {
       if (action.kind === "add") {
+        checkAddable(action.column);
         columns.push({ columnId: columnIdNext++, def: action.column });
       } else {
         const index = columns.findIndex((c) =>
@@ -143,9 +145,39 @@ export class TableSchema {
         );
       case "json":
         return "null";
+      case "decimal":
+        return new Decimal(0n, def.type.scale);
+      case "year":
+      case "bit":
+        return 0;
+      case "time":
+        return new Temporal("time", 0, 0, def.type.fsp);
+      case "enum":
+        return def.type.members[0];
+      case "date":
+      case "datetime":
+        // Refused by checkAddable: MySQL would fill '0000-00-00', which q4d does not hold.
+        throw new Error("unreachable: a NOT NULL date column added without DEFAULT");
       default:
         return "";
     }
+  }
+}
+
+/**
+ * ALTER TABLE ADD of a NOT NULL DATE/DATETIME/TIMESTAMP column needs a
+ * literal DEFAULT: existing rows read it, and MySQL's fill value
+ * ('0000-00-00', or the time of the ALTER) is not one q4d can give them.
+ */
+function checkAddable(column: ColumnDef): void {
+  const kind = column.type.kind;
+  if (
+    (kind === "date" || kind === "datetime") && column.notNull && column.defaultValue === undefined
+  ) {
+    throw new QueueError(
+      "ER_INVALID_DEFAULT",
+      `Invalid default value for '${column.name}' (a NOT NULL date column added to a table needs a DEFAULT literal)`,
+    );
   }
 }
 
@@ -166,10 +198,14 @@ function checkColumns(columns: readonly ColumnDef[]): void {
   }
 }
 
-/** The JSON-safe form of a schema's meta for the catalog (bigint and bytes tagged). */
+/** The JSON-safe form of a schema's meta for the catalog (bigint, bytes, decimals and dates tagged). */
 export function schemaToJson(schema: TableSchema): unknown {
   return JSON.parse(JSON.stringify(schema.meta, (_key, value) => {
     if (typeof value === "bigint") return { $bigint: value.toString() };
+    if (value instanceof Decimal) return { $decimal: [value.unscaled.toString(), value.scale] };
+    if (value instanceof Temporal) {
+      return { $temporal: [value.kind, value.seconds, value.micros, value.fsp] };
+    }
     if (value instanceof Uint8Array) return { $bytes: Array.from(value) };
     return value;
   }));
@@ -181,6 +217,13 @@ export function schemaFromJson(json: unknown): TableSchema {
     if (value !== null && typeof value === "object" && !Array.isArray(value)) {
       if (typeof value.$bigint === "string") return BigInt(value.$bigint);
       if (Array.isArray(value.$bytes)) return new Uint8Array(value.$bytes);
+      if (Array.isArray(value.$decimal)) {
+        return new Decimal(BigInt(value.$decimal[0]), value.$decimal[1]);
+      }
+      if (Array.isArray(value.$temporal)) {
+        const [kind, seconds, micros, fsp] = value.$temporal;
+        return new Temporal(kind, seconds, micros, fsp);
+      }
     }
     return value;
   }) as SchemaMeta;

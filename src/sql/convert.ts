@@ -13,6 +13,8 @@
  */
 
 import type { Value } from "./ast.ts";
+import { compareDecimals, Decimal, decimalFromNumber } from "./decimal.ts";
+import { compareTemporals, parseDateTime, parseTime, Temporal } from "./temporal.ts";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -46,27 +48,78 @@ export function doubleToText(value: number): string {
   return String(value).replace("e+", "e");
 }
 
-/** A non-NULL value as text (numbers in MySQL's spelling, bytes decoded). */
+/** A non-NULL value as text (numbers in MySQL's spelling, bytes decoded, decimals and dates as MySQL prints them). */
 export function valueToText(value: Exclude<Value, null>): string {
   if (typeof value === "string") return value;
   if (typeof value === "number") return doubleToText(value);
   if (typeof value === "bigint") return String(value);
   if (typeof value === "boolean") return value ? "1" : "0";
-  return bytesToText(value);
+  if (value instanceof Uint8Array) return bytesToText(value);
+  return value.toString();
 }
 
-/** A non-NULL value as a number: numbers as they are, strings by their numeric prefix. */
+/**
+ * A non-NULL value as a number: numbers as they are, strings by their
+ * numeric prefix, a decimal as the nearest double, a date by its numeric
+ * form (20240102).
+ */
 export function valueToNumber(value: Exclude<Value, null>): number | bigint {
   if (typeof value === "number" || typeof value === "bigint") return value;
   if (typeof value === "string") return stringToDouble(value);
   if (typeof value === "boolean") return value ? 1 : 0;
-  return stringToDouble(bytesToText(value));
+  if (value instanceof Uint8Array) return stringToDouble(bytesToText(value));
+  if (value instanceof Decimal) return value.toNumber();
+  const numeric = value.toNumeric();
+  return numeric instanceof Decimal ? numeric.toNumber() : numeric;
 }
 
 /** Whether MySQL would compute with this value as a double (strings and bytes are read as doubles). */
 export function isDoubleValue(value: Exclude<Value, null>): boolean {
   if (typeof value === "number") return !Number.isSafeInteger(value);
   return typeof value === "string" || value instanceof Uint8Array;
+}
+
+/** How MySQL computes with a value: as a double, an exact DECIMAL, or an integer. */
+export type NumericClass = "double" | "decimal" | "integer";
+
+/** The class of a non-NULL arithmetic operand (a date with a fraction is a decimal). */
+export function numericClass(value: Exclude<Value, null>): NumericClass {
+  if (typeof value === "number") return Number.isSafeInteger(value) ? "integer" : "double";
+  if (typeof value === "bigint" || typeof value === "boolean") return "integer";
+  if (value instanceof Decimal) return "decimal";
+  if (value instanceof Temporal) return value.fsp === 0 ? "integer" : "decimal";
+  return "double";
+}
+
+/** An integer or decimal operand as a Decimal (a double by its shortest digits). */
+export function valueToDecimal(value: Exclude<Value, null>): Decimal {
+  if (value instanceof Decimal) return value;
+  if (typeof value === "bigint") return Decimal.ofInteger(value);
+  if (typeof value === "boolean") return Decimal.ofInteger(value ? 1n : 0n);
+  if (value instanceof Temporal) {
+    const numeric = value.toNumeric();
+    return numeric instanceof Decimal ? numeric : Decimal.ofInteger(numeric);
+  }
+  const number = valueToNumber(value);
+  return typeof number === "bigint" ? Decimal.ofInteger(number) : decimalFromNumber(number);
+}
+
+/** Compares a temporal value with any other non-NULL value, MySQL's way. */
+function compareWithTemporal(a: Temporal, b: Exclude<Value, null>): number {
+  if (b instanceof Temporal) return compareTemporals(a, b);
+  if (typeof b === "string" || b instanceof Uint8Array) {
+    const text = typeof b === "string" ? b : bytesToText(b);
+    const parsed = a.kind === "time" ? parseTime(text, 6) : parseDateTime(text, "datetime", 6);
+    if (parsed !== null) return compareTemporals(a, parsed);
+    return compareStrings(a.toString(), text);
+  }
+  return compareExact(valueToDecimal(a), b);
+}
+
+/** A decimal against a number: exactly against integers and decimals, as doubles against doubles. */
+function compareExact(a: Decimal, b: Exclude<Value, null>): number {
+  if (numericClass(b) === "double") return compareNumbers(a.toNumber(), valueToNumber(b));
+  return compareDecimals(a, valueToDecimal(b));
 }
 
 /** Compares numbers exactly (number and bigint mixed). */
@@ -108,6 +161,10 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 export function compareValues(a: Exclude<Value, null>, b: Exclude<Value, null>): number {
   if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === "string" && typeof b === "string") return compareStrings(a, b);
+  if (a instanceof Temporal) return compareWithTemporal(a, b);
+  if (b instanceof Temporal) return -compareWithTemporal(b, a);
+  if (a instanceof Decimal) return compareExact(a, b);
+  if (b instanceof Decimal) return -compareExact(b, a);
   const aIsText = typeof a === "string" || a instanceof Uint8Array;
   const bIsText = typeof b === "string" || b instanceof Uint8Array;
   if (aIsText && bIsText) {
@@ -117,4 +174,13 @@ export function compareValues(a: Exclude<Value, null>, b: Exclude<Value, null>):
     );
   }
   return compareNumbers(valueToNumber(a), valueToNumber(b));
+}
+
+/**
+ * A value as a user receives it: DECIMAL as its exact text ("9.99"), dates
+ * and times as MySQL's text ("2024-01-02 03:04:05"); others unchanged.
+ */
+export function outputValue(value: Value): Value {
+  if (value instanceof Decimal || value instanceof Temporal) return value.toString();
+  return value;
 }

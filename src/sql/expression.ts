@@ -15,8 +15,21 @@
 
 import type { QueueError } from "../errors.ts";
 import { expressionDepthMax } from "../limits.ts";
-import type { BinaryOp, Expr } from "./ast.ts";
+import type { BinaryOp, Expr, Value } from "./ast.ts";
 import { syntaxError, type Token } from "./lexer.ts";
+import { type IntervalUnit, intervalUnits } from "./temporal.ts";
+
+/** Functions MySQL also accepts without parentheses (`CURRENT_TIMESTAMP`); reserved words there. */
+const niladicFunctions: ReadonlySet<string> = new Set([
+  "CURRENT_TIMESTAMP",
+  "CURRENT_DATE",
+  "CURRENT_TIME",
+  "LOCALTIME",
+  "LOCALTIMESTAMP",
+  "UTC_TIMESTAMP",
+  "UTC_DATE",
+  "UTC_TIME",
+]);
 
 /** Words that are never a bare column name or alias (back-quote them to use them). */
 export const reservedWords: ReadonlySet<string> = new Set([
@@ -39,6 +52,7 @@ export const reservedWords: ReadonlySet<string> = new Set([
   "HAVING",
   "IN",
   "INSERT",
+  "INTERVAL",
   "INTO",
   "IS",
   "LIKE",
@@ -400,12 +414,7 @@ export class TokenStream {
       case "float":
       case "string":
       case "hex":
-        return {
-          kind: "literal",
-          value: token.value as number | bigint | string | Uint8Array,
-          start,
-          end,
-        };
+        return { kind: "literal", value: token.value as Exclude<Value, null>, start, end };
       case "param":
         if (!this.allowParams) throw this.error("'?' placeholders are not allowed here", token);
         return { kind: "param", index: this.paramCount++, start, end };
@@ -427,6 +436,10 @@ export class TokenStream {
         if (token.upper === "TRUE") return { kind: "literal", value: 1, start, end };
         if (token.upper === "FALSE") return { kind: "literal", value: 0, start, end };
         if (this.isOp("(")) return this.parseCall(token);
+        if (niladicFunctions.has(token.upper)) {
+          return { kind: "call", name: token.upper.toLowerCase(), args: [], start, end };
+        }
+        if (token.upper === "INTERVAL") return this.parseInterval(start);
         if (reservedWords.has(token.upper)) break;
         if (this.isOp(".")) return this.parseQualifiedColumn(token.text, start);
         return { kind: "column", name: token.text, quoted: false, start, end };
@@ -436,6 +449,21 @@ export class TokenStream {
     throw this.error(
       token.kind === "end" ? "unexpected end of statement" : "unexpected token",
       token,
+    );
+  }
+
+  /** `INTERVAL expr unit`; the INTERVAL word is consumed. */
+  private parseInterval(start: number): Expr {
+    this.enter();
+    const value = this.parseExpr();
+    this.depth--;
+    const unit = this.next();
+    if (unit.kind !== "word" || !intervalUnits.has(unit.upper)) {
+      throw this.error("expected an interval unit (SECOND, MINUTE, HOUR, DAY, …)", unit);
+    }
+    return this.track(
+      { kind: "interval", value, unit: unit.upper as IntervalUnit, start, end: unit.byteEnd },
+      [value],
     );
   }
 

@@ -14,6 +14,7 @@
 
 import { QueueError } from "../errors.ts";
 import { statementBytesMax } from "../limits.ts";
+import { Decimal, integerDigits, parseDecimal } from "./decimal.ts";
 
 /** What a token is. Keywords are `word` tokens; the parser decides. */
 export type TokenKind =
@@ -34,8 +35,11 @@ export interface Token {
   text: string;
   /** Upper-cased text of a `word`, else "". */
   upper: string;
-  /** Decoded value: string contents, identifier name, number/bigint, hex bytes. */
-  value: string | number | bigint | Uint8Array | null;
+  /**
+   * Decoded value: string contents, identifier name, number/bigint, hex
+   * bytes; a `float` token without exponent (`0.1`) is an exact Decimal.
+   */
+  value: string | number | bigint | Uint8Array | Decimal | null;
   start: number;
   end: number;
   byteStart: number;
@@ -130,13 +134,18 @@ export function syntaxError(text: string, index: number, detail: string): QueueE
   );
 }
 
-/** Decodes an integer literal: number when exact, bigint up to 2^64-1, else a double. */
-function integerValue(digits: string): number | bigint {
+/** Decodes an integer literal: number when exact, bigint up to 2^64-1, else a DECIMAL (MySQL's). */
+function integerValue(digits: string): number | bigint | Decimal {
   if (digits.length <= 15) return Number(digits);
   const big = BigInt(digits);
   if (big <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(big);
-  // Beyond BIGINT UNSIGNED MySQL switches to DECIMAL; q4d uses a double.
-  return big < twoPow64 ? big : Number(digits);
+  return big < twoPow64 ? big : decimalOrDouble(digits);
+}
+
+/** A literal with a point and no exponent is an exact DECIMAL (MySQL), a double when too long for one. */
+function decimalOrDouble(digits: string): Decimal | number {
+  const decimal = parseDecimal(digits);
+  return decimal !== null && integerDigits(decimal) <= 65 ? decimal : Number(digits);
 }
 
 function hexBytes(hex: string): Uint8Array {
@@ -298,6 +307,7 @@ export function tokenize(text: string): Token[] {
       let end = index;
       while (end < length && isDigit(text.charCodeAt(end))) end++;
       let isFloat = false;
+      let hasExponent = false;
       if (text.charCodeAt(end) === 46) {
         isFloat = true;
         end++;
@@ -311,6 +321,7 @@ export function tokenize(text: string): Token[] {
           while (at < length && isDigit(text.charCodeAt(at))) at++;
           end = at;
           isFloat = true;
+          hasExponent = true;
         }
       }
       if (!isFloat && end < length && isWordChar(text.charCodeAt(end))) {
@@ -321,7 +332,11 @@ export function tokenize(text: string): Token[] {
         continue;
       }
       const digits = text.slice(start, end);
-      const value = isFloat ? Number(digits) : integerValue(digits);
+      const value = !isFloat
+        ? integerValue(digits)
+        : hasExponent
+        ? Number(digits)
+        : decimalOrDouble(digits);
       if (value === Infinity) {
         // MySQL refuses a literal beyond the double range rather than round it.
         throw new QueueError(

@@ -41,6 +41,8 @@ function show(expr: Expr): string {
       return `(${expr.name}${expr.args.map((arg) => " " + show(arg)).join("")})`;
     case "count_star":
       return "count(*)";
+    case "interval":
+      return `(interval ${show(expr.value)} ${expr.unit})`;
   }
 }
 
@@ -329,7 +331,7 @@ describe("statements", () => {
     ["CREATE TABLE t (a CHAR(2) DEFAULT 'abc')", "ER_INVALID_DEFAULT"],
     ["CREATE TABLE t (a CHAR(256))", "ER_TOO_BIG_FIELDLENGTH"],
     ["CREATE TABLE t (a VARCHAR)", "ER_PARSE_ERROR"],
-    ["CREATE TABLE t (a DATETIME)", "ER_PARSE_ERROR"],
+    ["CREATE TABLE t (a GEOMETRY)", "ER_PARSE_ERROR"],
     ["CREATE TABLE t ()", "ER_PARSE_ERROR"],
     ["UPDATE t SET a = 1", "ER_NOT_SUPPORTED_YET"],
     ["REPLACE INTO t VALUES (1)", "ER_NOT_SUPPORTED_YET"],
