@@ -522,7 +522,7 @@ function compileIn(expr: Extract<Expr, { kind: "in" }>, scope: CompileScope): Co
     const set = new Set<Value>(values.filter((v) => v !== null));
     const slow = (value: NonNull): Value => {
       for (const item of values) {
-        if (item !== null && compareValues(value, item) === 0) return hit;
+        if (item !== null && compareValues(value, item, true) === 0) return hit;
       }
       return hasNull ? null : miss;
     };
@@ -547,7 +547,7 @@ function compileIn(expr: Extract<Expr, { kind: "in" }>, scope: CompileScope): Co
     for (const item of items) {
       const itemValue = item.accessor(row, params);
       if (itemValue === null) sawNull = true;
-      else if (compareValues(value, itemValue) === 0) return hit;
+      else if (compareValues(value, itemValue, true) === 0) return hit;
     }
     return sawNull ? null : miss;
   };
@@ -605,11 +605,11 @@ function isNumber(value: Value): boolean {
 
 /** BETWEEN's comparison: numerically (exact for two integers) when `numeric`, else MySQL's rule. */
 function compareBetween(a: NonNull, b: NonNull, numeric: boolean): number {
-  if (!numeric) return compareValues(a, b);
+  if (!numeric) return compareValues(a, b, true);
   if (
     a instanceof Decimal || b instanceof Decimal || a instanceof Temporal || b instanceof Temporal
   ) {
-    if (typeof a !== "string" && typeof b !== "string") return compareValues(a, b);
+    if (typeof a !== "string" && typeof b !== "string") return compareValues(a, b, true);
   }
   if (isNumber(a) && isNumber(b)) return compareNumbers(valueToNumber(a), valueToNumber(b));
   return compareNumbers(Number(valueToNumber(a)), Number(valueToNumber(b)));

@@ -105,7 +105,7 @@ export function valueToDecimal(value: Exclude<Value, null>): Decimal {
 }
 
 /** Compares a temporal value with any other non-NULL value, MySQL's way. */
-function compareWithTemporal(a: Temporal, b: Exclude<Value, null>): number {
+function compareWithTemporal(a: Temporal, b: Exclude<Value, null>, asHeld: boolean): number {
   if (b instanceof Temporal) return compareTemporals(a, b);
   if (typeof b === "string" || b instanceof Uint8Array) {
     const text = typeof b === "string" ? b : bytesToText(b);
@@ -113,13 +113,13 @@ function compareWithTemporal(a: Temporal, b: Exclude<Value, null>): number {
     if (parsed !== null) return compareTemporals(a, parsed);
     return compareStrings(a.toString(), text);
   }
-  return compareExact(valueToDecimal(a), b);
+  return compareExact(valueToDecimal(a), b, asHeld);
 }
 
 /** A decimal against a number: exactly against integers and decimals, as doubles against doubles. */
-function compareExact(a: Decimal, b: Exclude<Value, null>): number {
+function compareExact(a: Decimal, b: Exclude<Value, null>, asHeld: boolean): number {
   if (numericClass(b) === "double") return compareNumbers(a.toNumber(), valueToNumber(b));
-  return compareDecimals(a, valueToDecimal(b));
+  return compareDecimals(a, valueToDecimal(b), asHeld);
 }
 
 /** Compares numbers exactly (number and bigint mixed). */
@@ -156,15 +156,22 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 /**
  * Compares two non-NULL values with MySQL's rules: two strings as strings,
- * bytes with text or bytes as bytes, anything with a number as numbers.
+ * bytes with text or bytes as bytes, anything with a number as numbers,
+ * dates as dates. Decimals compare at their declared scale, or with
+ * `decimalsAsHeld` at every digit they hold (IN and BETWEEN; see
+ * `compareDecimals`).
  */
-export function compareValues(a: Exclude<Value, null>, b: Exclude<Value, null>): number {
+export function compareValues(
+  a: Exclude<Value, null>,
+  b: Exclude<Value, null>,
+  decimalsAsHeld: boolean = false,
+): number {
   if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === "string" && typeof b === "string") return compareStrings(a, b);
-  if (a instanceof Temporal) return compareWithTemporal(a, b);
-  if (b instanceof Temporal) return -compareWithTemporal(b, a);
-  if (a instanceof Decimal) return compareExact(a, b);
-  if (b instanceof Decimal) return -compareExact(b, a);
+  if (a instanceof Temporal) return compareWithTemporal(a, b, decimalsAsHeld);
+  if (b instanceof Temporal) return -compareWithTemporal(b, a, decimalsAsHeld);
+  if (a instanceof Decimal) return compareExact(a, b, decimalsAsHeld);
+  if (b instanceof Decimal) return -compareExact(b, a, decimalsAsHeld);
   const aIsText = typeof a === "string" || a instanceof Uint8Array;
   const bIsText = typeof b === "string" || b instanceof Uint8Array;
   if (aIsText && bIsText) {

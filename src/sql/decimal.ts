@@ -257,11 +257,13 @@ export function decimalNegate(a: Decimal): Decimal {
 }
 
 /**
- * Compares two decimals at their declared scales (MySQL compares `1/3` as
- * 0.3333). Negative, zero or positive.
+ * Compares two decimals at their declared scales, as MySQL's comparison
+ * operators do (`1/3 = 0.3333` is true), or, with `asHeld`, at every digit
+ * held, as IN and BETWEEN do (`1/3 IN (0.3333, 5)` is false). Negative,
+ * zero or positive.
  */
-export function compareDecimals(a: Decimal, b: Decimal): number {
-  const [x, y] = aligned(a.declared(), b.declared());
+export function compareDecimals(a: Decimal, b: Decimal, asHeld: boolean = false): number {
+  const [x, y] = asHeld ? aligned(a, b) : aligned(a.declared(), b.declared());
   return x < y ? -1 : x > y ? 1 : 0;
 }
 

@@ -148,6 +148,14 @@ function decimalOrDouble(digits: string): Decimal | number {
   return decimal !== null && integerDigits(decimal) <= 65 ? decimal : Number(digits);
 }
 
+/** A bit string as bytes, big-endian, padded on the left to whole bytes (MySQL's b'…'). */
+function bitBytes(bits: string): Uint8Array {
+  const bytes = new Uint8Array(Math.ceil(bits.length / 8));
+  const padded = bits.padStart(bytes.length * 8, "0");
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(padded.slice(i * 8, i * 8 + 8), 2);
+  return bytes;
+}
+
 function hexBytes(hex: string): Uint8Array {
   const padded = hex.length % 2 === 1 ? "0" + hex : hex;
   const bytes = new Uint8Array(padded.length / 2);
@@ -293,6 +301,16 @@ export function tokenize(text: string): Token[] {
       push("hex", start, index, hexBytes(hex));
       continue;
     }
+    // B'…' bit strings (MySQL's bit-value literal): bytes, like hex strings.
+    if ((code === 98 || code === 66) && text.charCodeAt(index + 1) === 39) {
+      const close = text.indexOf("'", index + 2);
+      if (close < 0) throw syntaxError(text, start, "unterminated bit literal");
+      const bits = text.slice(index + 2, close);
+      if (!/^[01]*$/.test(bits)) throw syntaxError(text, start, "bad bit literal");
+      index = close + 1;
+      push("hex", start, index, bitBytes(bits));
+      continue;
+    }
     // Numbers (and identifiers that start with digits, like MySQL's `1abc`).
     if (isDigit(code) || (code === 46 && isDigit(text.charCodeAt(index + 1)))) {
       if (code === 48 && (text.charCodeAt(index + 1) | 32) === 120) {
@@ -300,6 +318,15 @@ export function tokenize(text: string): Token[] {
         while (end < length && isHexDigit(text.charCodeAt(end))) end++;
         if (end > index + 2 && (end >= length || !isWordChar(text.charCodeAt(end)))) {
           push("hex", start, end, hexBytes(text.slice(index + 2, end)));
+          index = end;
+          continue;
+        }
+      }
+      if (code === 48 && text.charCodeAt(index + 1) === 98) {
+        let end = index + 2;
+        while (end < length && (text.charCodeAt(end) | 1) === 49) end++;
+        if (end > index + 2 && (end >= length || !isWordChar(text.charCodeAt(end)))) {
+          push("hex", start, end, bitBytes(text.slice(index + 2, end)));
           index = end;
           continue;
         }

@@ -20,6 +20,7 @@ import {
   decimalModulo,
   decimalMultiply,
   parseDecimal,
+  roundDecimal,
 } from "./decimal.ts";
 import {
   addInterval,
@@ -125,13 +126,20 @@ export function intervalArithmetic(
     // MySQL reads an interval string by its leading number ('1' DAY, '1.5' SECOND).
     const match = /^\s*[+-]?(\d+\.?\d*|\.\d+)/.exec(valueToText(amount));
     delta = (match === null ? null : parseDecimal(match[0])) ?? Decimal.ofInteger(0n);
+    // MySQL types a string amount of seconds with all 6 fraction digits.
+    if (unit === "SECOND") delta = roundDecimal(delta, fspMax);
   } else if (numericClass(amount) === "double") {
     delta = valueToDecimal(Number(amount));
   } else {
     delta = valueToDecimal(amount);
   }
   if (subtract) delta = new Decimal(-delta.unscaled, delta.scale, delta.decimals);
-  return addInterval(datetime, delta, unit);
+  const result = addInterval(datetime, delta, unit);
+  // MySQL: the result is a string when the date was given as one (it then compares as text).
+  if (result !== null && (typeof value === "string" || value instanceof Uint8Array)) {
+    return result.toString();
+  }
+  return result;
 }
 
 /** The fsp argument of NOW(fsp) and kin: 0..6, else ER_WRONG_ARGUMENTS (MySQL: ER_TOO_BIG_PRECISION). */
@@ -198,8 +206,8 @@ export function callTemporal(name: string, args: readonly Value[]): Value {
       const datetime = toDateTime(value);
       if (datetime === null) return null;
       const seconds = unixTimestamp(datetime);
-      // Before 1970 (or past 2038 in MySQL's 32-bit range) UNIX_TIMESTAMP gives 0.
-      return (seconds instanceof Decimal ? seconds.unscaled < 0n : seconds < 0) ? 0 : seconds;
+      // Before 1970 UNIX_TIMESTAMP is NULL (MariaDB; MySQL 8 gives 0).
+      return (seconds instanceof Decimal ? seconds.unscaled < 0n : seconds < 0) ? null : seconds;
     }
     case "from_unixtime": {
       const value = args[0];

@@ -19,9 +19,15 @@
 
 import { QueueError } from "../errors.ts";
 import type { ColumnDef, Value } from "./ast.ts";
-import { textToBytes, valueToNumber, valueToText } from "./convert.ts";
+import { textToBytes, valueToDecimal, valueToNumber, valueToText } from "./convert.ts";
 import { Identifier } from "./identifier.ts";
-import { Decimal, decimalFromNumber, fitDecimal, parseDecimal } from "./decimal.ts";
+import {
+  Decimal,
+  decimalFromNumber,
+  decimalToInteger,
+  fitDecimal,
+  parseDecimal,
+} from "./decimal.ts";
 import {
   dateToTemporal,
   inDateRange,
@@ -228,6 +234,9 @@ function checkInteger(column: ColumnDef, value: Exclude<Value, null>): number | 
     integer = value;
   } else if (typeof value === "boolean") {
     integer = value ? 1 : 0;
+  } else if (value instanceof Decimal || value instanceof Temporal) {
+    // MySQL rounds a decimal half away from zero; a date is its number (20240102).
+    integer = decimalToInteger(valueToDecimal(value));
   } else {
     const text = toText(value, column);
     if (!integerText.test(text)) throw wrongValue("integer", value, column);
@@ -260,7 +269,9 @@ function checkFloat(column: ColumnDef, value: Exclude<Value, null>, double: bool
   if (typeof value === "number") number = value;
   else if (typeof value === "bigint") number = Number(value);
   else if (typeof value === "boolean") number = value ? 1 : 0;
-  else {
+  else if (value instanceof Decimal || value instanceof Temporal) {
+    number = valueToNumber(value) as number;
+  } else {
     const text = toText(value, column);
     if (!doubleText.test(text)) throw wrongValue("double", value, column);
     number = Number(text.trim());
@@ -272,9 +283,13 @@ function checkFloat(column: ColumnDef, value: Exclude<Value, null>, double: bool
 }
 
 function checkJson(column: ColumnDef, value: Exclude<Value, null>): string {
-  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+  if (
+    typeof value === "number" || typeof value === "bigint" || typeof value === "boolean" ||
+    value instanceof Decimal
+  ) {
     return valueToText(value);
   }
+  if (value instanceof Temporal) return JSON.stringify(value.toString());
   const text = checkWellFormed(toText(value, column), column);
   let valid = true;
   try {
@@ -409,21 +424,16 @@ function checkDateTime(
   } else if (typeof value === "string" || value instanceof Uint8Array) {
     const text = toText(value, column);
     temporal = parseDateTime(text, "datetime", 6);
-    // A DATE column refuses a non-zero time part (MySQL strict mode: truncation is an error).
-    if (temporal !== null && kind === "date" && temporal.seconds % 86400 !== 0) temporal = null;
   } else if (typeof value === "boolean") {
     temporal = null;
   } else {
     temporal = numberToDateTime(value, "datetime", 6);
-    if (temporal !== null && kind === "date" && temporal.seconds % 86400 !== 0) temporal = null;
   }
   if (temporal === null || !inDateRange(temporal)) {
     throw wrongValue(kind === "date" ? "date" : "datetime", value, column);
   }
   if (kind === "date") {
-    if (temporal.kind === "datetime" && (temporal.seconds % 86400 !== 0 || temporal.micros !== 0)) {
-      throw wrongValue("date", value, column);
-    }
+    // A time part is dropped (MySQL stores the date with a note, also in strict mode).
     return new Temporal(
       "date",
       temporal.seconds - (((temporal.seconds % 86400) + 86400) % 86400),

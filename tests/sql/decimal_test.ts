@@ -1,0 +1,136 @@
+// Tests for src/sql/decimal.ts and the DECIMAL arithmetic of compile.ts:
+// exact results and MySQL's scales, each expected value as MariaDB 10.11
+// printed it.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  compareDecimals,
+  Decimal,
+  decimalAdd,
+  decimalDivide,
+  decimalFromNumber,
+  decimalMultiply,
+  fitDecimal,
+  parseDecimal,
+  roundDecimal,
+} from "../../src/sql/decimal.ts";
+import { compileExpr } from "../../src/sql/compile.ts";
+import { parseExpression } from "../../src/sql/parser.ts";
+import { QueueError } from "../../src/errors.ts";
+
+function evaluate(text: string): string {
+  const value = compileExpr(parseExpression(text), { columnIndex: () => -1 })([], []);
+  return value === null ? "NULL" : String(value);
+}
+
+function d(text: string): Decimal {
+  const value = parseDecimal(text);
+  assert.ok(value !== null, text);
+  return value;
+}
+
+describe("decimal values", () => {
+  const parsed: [string, string][] = [
+    ["0.1", "0.1"],
+    ["-0.50", "-0.50"],
+    [".5", "0.5"],
+    ["1.", "1"],
+    ["  12  ", "12"],
+    ["1e3", "1000"],
+    ["1.5e-3", "0.0015"],
+    ["-0", "0"],
+    ["+7.25", "7.25"],
+  ];
+  for (const [text, shown] of parsed) {
+    test(`'${text}' parses as ${shown}`, () => assert.equal(String(d(text)), shown));
+  }
+  for (const text of ["", ".", "abc", "1x", "1..2", "- 1", "e3"]) {
+    test(`'${text}' is no decimal`, () => assert.equal(parseDecimal(text), null));
+  }
+  test("a double becomes its shortest digits", () => {
+    assert.equal(String(decimalFromNumber(0.1)), "0.1");
+    assert.equal(String(decimalFromNumber(1e-7)), "0.0000001");
+    assert.equal(String(decimalFromNumber(-2.5e21)), "-2500000000000000000000");
+  });
+  test("rounding is half away from zero", () => {
+    assert.equal(String(roundDecimal(d("1.005"), 2)), "1.01");
+    assert.equal(String(roundDecimal(d("-1.005"), 2)), "-1.01");
+    assert.equal(String(roundDecimal(d("1.004"), 2)), "1.00");
+    assert.equal(String(roundDecimal(d("2.5"), 0)), "3");
+    assert.equal(String(roundDecimal(d("1.5"), 3)), "1.500");
+  });
+  test("fitting into DECIMAL(5,2) rounds, and refuses too many integer digits", () => {
+    assert.equal(String(fitDecimal(d("999.994"), 5, 2)), "999.99");
+    assert.equal(fitDecimal(d("999.995"), 5, 2), null);
+    assert.equal(fitDecimal(d("-1000"), 5, 2), null);
+    assert.equal(String(fitDecimal(d("0.001"), 5, 2)), "0.00");
+  });
+  test("scales: + - keep the larger, * adds them, / adds 4 to the dividend's", () => {
+    assert.equal(String(decimalAdd(d("1.10"), d("1"), "+")), "2.10");
+    assert.equal(String(decimalAdd(d("0.1"), d("0.25"), "-")), "-0.15");
+    assert.equal(String(decimalMultiply(d("1.5"), d("2.25"))), "3.375");
+    assert.equal(String(decimalDivide(d("1.0"), d("3.00"))), "0.33333");
+    assert.equal(decimalDivide(d("1"), d("0.00")), null);
+  });
+  test("comparison is at the declared scale, so 1/3 equals 0.3333", () => {
+    const third = decimalDivide(d("1"), d("3"))!;
+    assert.equal(compareDecimals(third, d("0.3333")), 0);
+    assert.equal(compareDecimals(third, d("0.333333333")), -1);
+    assert.equal(compareDecimals(d("2"), d("1.999")), 1);
+  });
+});
+
+describe("decimal expressions agree with MariaDB 10.11", () => {
+  const cases: [string, string][] = [
+    ["0.1 + 0.2 = 0.3", "1"],
+    ["0.1 * 3 = 0.3", "1"],
+    ["1/3", "0.3333"],
+    ["2/3", "0.6667"],
+    ["10/4", "2.5000"],
+    ["0/5", "0.0000"],
+    ["1/-3", "-0.3333"],
+    ["0.00001/3", "0.000003333"],
+    ["1.0/3.00", "0.33333"],
+    ["1/3/3", "0.11111111"],
+    ["1/3*3", "1.0000"],
+    ["1/7*7", "1.0000"],
+    ["1/3*3 = 1", "1"],
+    ["1/3 = 0.333333333", "0"],
+    ["(1/3) + 0.00001", "0.33334"],
+    ["1/3 + 1/3 + 1/3", "1.0000"],
+    ["1.5 * 2.25", "3.375"],
+    ["5 % 1.5", "0.5"],
+    ["7 DIV 2.5", "2"],
+    ["-0.5 * 0", "0.0"],
+    ["1.10 + 1", "2.10"],
+    ["5/0", "NULL"],
+    ["1/'3'", "0.3333333333333333"],
+    ["0.5 * 0.5 * 0.5 * 0.5 * 0.5 * 0.5 * 0.5 * 0.5", "0.00390625"],
+    ["-(0.25)", "-0.25"],
+    ["2.5 | 0", "3"],
+    ["1.5 IN (1.50, 2)", "1"],
+    ["1/3 IN (0.3333, 5)", "0"],
+    ["1/3 BETWEEN 0.3333 AND 0.3333", "0"],
+    ["1/3 >= 0.33331", "0"],
+    ["0 = 10/4294967295", "1"],
+    ["0 IN (10/4294967295, 1)", "0"],
+    ["1/(1/100000)", "100000.0000"],
+    ["1 % (1/100000)", "0.0000"],
+    ["10 DIV (1/3)", "30"],
+    ["1/(0.0001/3)", "30000.3000"],
+    ["1.5 BETWEEN 1 AND 2", "1"],
+    ["0.1 + 0.2 = '0.3'", "1"],
+    ["123456789012345678901234567890 * 10", "1234567890123456789012345678900"],
+  ];
+  for (const [text, expected] of cases) {
+    test(`${text} is ${expected}`, () => assert.equal(evaluate(text), expected));
+  }
+
+  test("an integer part beyond 81 digits overflows with ER_DATA_OUT_OF_RANGE", () => {
+    const big = "9".repeat(60);
+    assert.throws(
+      () => evaluate(`${big}.5 * ${big}.5`),
+      (error: unknown) => error instanceof QueueError && error.code === "ER_DATA_OUT_OF_RANGE",
+    );
+  });
+});
