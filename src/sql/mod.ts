@@ -28,3 +28,4 @@ export { bindValue, checkValue } from "./values.ts";
 export { outputValue } from "./convert.ts";
 export { Decimal } from "./decimal.ts";
 export { now, Temporal } from "./temporal.ts";
+export { exprReadsClock } from "./typed_ops.ts";

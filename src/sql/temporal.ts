@@ -325,6 +325,29 @@ export function compareTemporals(a: Temporal, b: Temporal): number {
 /** The statement clock: microseconds since the epoch, read once per synchronous run. */
 let frozenNowMicros: number | null = null;
 
+/** Reads the system clock in microseconds since 1970 UTC. */
+function systemClockMicros(): number {
+  return Math.floor((performance.timeOrigin + performance.now()) * 1000);
+}
+
+let clockMicros: () => number = systemClockMicros;
+
+/**
+ * Replaces the clock NOW() reads (microseconds since 1970 UTC), for tests
+ * of time-based conditions; `null` restores the system clock.
+ *
+ * @example
+ * ```ts
+ * setClock(() => 0);
+ * console.log(String(now(0))); // "1970-01-01 00:00:00"
+ * setClock(null);
+ * ```
+ */
+export function setClock(clock: (() => number) | null): void {
+  clockMicros = clock ?? systemClockMicros;
+  frozenNowMicros = null;
+}
+
 /**
  * The current time in microseconds since 1970 UTC, the same for everything
  * evaluated in one synchronous run (so NOW() is one value within a
@@ -332,7 +355,7 @@ let frozenNowMicros: number | null = null;
  */
 export function statementNowMicros(): number {
   if (frozenNowMicros === null) {
-    frozenNowMicros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+    frozenNowMicros = clockMicros();
     queueMicrotask(() => {
       frozenNowMicros = null;
     });

@@ -10,7 +10,7 @@
  */
 
 import { QueueError } from "../errors.ts";
-import type { Value } from "./ast.ts";
+import type { Expr, Value } from "./ast.ts";
 import { numericClass, valueToDecimal, valueToText } from "./convert.ts";
 import {
   Decimal,
@@ -234,4 +234,43 @@ function dayStart(seconds: number): number {
 /** A double's seconds shown with 6 fraction digits (MySQL: FROM_UNIXTIME(1.5e0) has fsp 6). */
 function roundedTo6(seconds: Decimal): Decimal {
   return new Decimal(seconds.unscaled, seconds.scale, 6);
+}
+
+/**
+ * Whether an expression reads the clock (NOW(), CURDATE(), UNIX_TIMESTAMP()
+ * …): its value for a row can change with time alone, so a queue_wait
+ * condition over it cannot skip rows it once found not matching.
+ *
+ * @example
+ * ```ts
+ * import { parseExpression } from "./parser.ts";
+ * console.log(exprReadsClock(parseExpression("run_at <= NOW()"))); // true
+ * ```
+ */
+export function exprReadsClock(expr: Expr): boolean {
+  switch (expr.kind) {
+    case "literal":
+    case "param":
+    case "column":
+    case "count_star":
+      return false;
+    case "unary":
+    case "is":
+      return exprReadsClock(expr.operand);
+    case "binary":
+      return exprReadsClock(expr.left) || exprReadsClock(expr.right);
+    case "in":
+      return exprReadsClock(expr.operand) || expr.list.some(exprReadsClock);
+    case "between":
+      return exprReadsClock(expr.operand) || exprReadsClock(expr.low) ||
+        exprReadsClock(expr.high);
+    case "like":
+      return exprReadsClock(expr.operand) || exprReadsClock(expr.pattern) ||
+        (expr.escape !== null && exprReadsClock(expr.escape));
+    case "interval":
+      return exprReadsClock(expr.value);
+    case "call":
+      return (temporalFunctionArity.has(expr.name) && readsClock(expr.name, expr.args.length)) ||
+        expr.args.some(exprReadsClock);
+  }
 }

@@ -8,7 +8,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { open } from "../../mod.ts";
-import { openTemp, plain, rejectsCode } from "./_helpers.ts";
+import { nextTurn, openTemp, plain, rejectsCode } from "./_helpers.ts";
+import { setClock } from "../../src/sql/temporal.ts";
 
 const allTypes = `CREATE TABLE t (
   id INT NOT NULL,
@@ -276,5 +277,59 @@ describe("types: bad values are refused and change nothing", () => {
       { id: 1, d: "2024-01-01", p: "0.0", e: "x" },
     ]);
     await db.close();
+  });
+});
+
+describe("types: time-based queue_wait conditions", () => {
+  /** A fake clock at 2030-01-01 00:00:00 UTC that a test moves by hand. */
+  function fakeClock() {
+    let micros = Date.UTC(2030, 0, 1) * 1000;
+    setClock(() => micros);
+    return {
+      advanceSeconds(seconds: number) {
+        micros += seconds * 1e6;
+      },
+    };
+  }
+
+  test("a row passed over while not yet due is found once it is due", async () => {
+    const clock = fakeClock();
+    try {
+      const { db } = await openTemp();
+      await db.sql`CREATE TABLE jobs (id INT NOT NULL, run_at DATETIME NOT NULL) ENGINE=QUEUE`;
+      await db
+        .sql`INSERT INTO jobs VALUES (1, NOW() + INTERVAL 10 SECOND), (2, NOW() + INTERVAL 20 SECOND)`;
+      const s = db.session();
+      const [early] = await s.sql`SELECT queue_wait('jobs:run_at <= NOW()', 0) AS w`;
+      assert.equal(early.w, 0);
+      clock.advanceSeconds(15);
+      const [due] = await s.sql`SELECT queue_wait('jobs:run_at <= NOW()', 0) AS w`;
+      assert.equal(due.w, 1);
+      const [row] = await s.sql`SELECT id FROM jobs`;
+      assert.equal(row.id, 1);
+      await s.close();
+      await db.close();
+    } finally {
+      setClock(null);
+    }
+  });
+
+  test("a blocked queue_wait notices a row that becomes due while it waits", async () => {
+    const clock = fakeClock();
+    try {
+      const { db } = await openTemp();
+      await db.sql`CREATE TABLE jobs (id INT NOT NULL, run_at DATETIME NOT NULL) ENGINE=QUEUE`;
+      await db.sql`INSERT INTO jobs VALUES (1, NOW() + INTERVAL 10 SECOND)`;
+      const s = db.session();
+      const waiting = s.sql`SELECT queue_wait('jobs:run_at <= NOW()', 60) AS w`;
+      await nextTurn();
+      clock.advanceSeconds(11);
+      const [got] = await waiting;
+      assert.equal(got.w, 1);
+      await s.close();
+      await db.close();
+    } finally {
+      setClock(null);
+    }
   });
 });
