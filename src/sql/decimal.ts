@@ -282,3 +282,84 @@ export function fitDecimal(value: Decimal, precision: number, scale: number): De
   if (integerDigits(rounded) > precision - scale) return null;
   return rounded;
 }
+
+/*
+ * Helpers for the math functions on DECIMAL arguments (ROUND, TRUNCATE,
+ * CEIL, FLOOR, ABS, GREATEST, LEAST), with MySQL's result scales, checked
+ * against MariaDB 10.11. The function implementations call these when an
+ * argument is a Decimal.
+ */
+
+/** Shifts `value` to `places` digits after the point, `places` possibly negative: [digits, divisor]. */
+function shifted(value: Decimal, places: number): [bigint, bigint] {
+  const drop = value.scale - places;
+  return drop > 0 ? [value.unscaled, power10(drop)] : [value.unscaled * power10(-drop), 1n];
+}
+
+/**
+ * ROUND(value, places): half away from zero at `places` digits (negative:
+ * left of the point), from every digit held; the result has
+ * max(places, 0) decimals, at most 30 (`ROUND(1.5, 3)` is 1.500,
+ * `ROUND(2/3, 10)` is 0.6666666660, `ROUND(155, -1)` is 160).
+ */
+export function decimalRound(value: Decimal, places: number): Decimal {
+  return roundOrTruncate(value, places, true);
+}
+
+/** TRUNCATE(value, places): toward zero at `places` digits; scales as {@linkcode decimalRound}. */
+export function decimalTruncate(value: Decimal, places: number): Decimal {
+  return roundOrTruncate(value, places, false);
+}
+
+function roundOrTruncate(value: Decimal, placesWanted: number, round: boolean): Decimal {
+  const places = Math.min(placesWanted, decimalScaleMax);
+  const [digits, divisor] = shifted(value, places);
+  let quotient = digits / divisor;
+  if (round) {
+    const remainder = digits % divisor;
+    if ((remainder < 0n ? -remainder : remainder) * 2n >= divisor) {
+      quotient += digits < 0n ? -1n : 1n;
+    }
+  }
+  if (places >= 0) return new Decimal(quotient, places);
+  return new Decimal(quotient * power10(-places), 0);
+}
+
+/** CEIL(value) / CEILING: the least integer not below it, scale 0. */
+export function decimalCeil(value: Decimal): Decimal {
+  const [digits, divisor] = shifted(value, 0);
+  const quotient = digits / divisor;
+  return new Decimal(digits > quotient * divisor ? quotient + 1n : quotient, 0);
+}
+
+/** FLOOR(value): the greatest integer not above it, scale 0. */
+export function decimalFloor(value: Decimal): Decimal {
+  const [digits, divisor] = shifted(value, 0);
+  const quotient = digits / divisor;
+  return new Decimal(digits < quotient * divisor ? quotient - 1n : quotient, 0);
+}
+
+/** ABS(value): same scales (`ABS(-1/3)` shows 0.3333). */
+export function decimalAbs(value: Decimal): Decimal {
+  return value.unscaled < 0n ? decimalNegate(value) : value;
+}
+
+/**
+ * The pick of GREATEST/LEAST among decimal (and integer) arguments, shown
+ * with the largest declared scale among them, as MySQL types the result
+ * (`GREATEST(1.5, 2)` is 2.0, `LEAST(0.1, 1/3)` is 0.1000). `greatest`
+ * picks the largest, else the smallest; comparison is at every digit held.
+ */
+export function decimalExtreme(values: readonly Decimal[], greatest: boolean): Decimal {
+  assert(values.length > 0, "GREATEST/LEAST has arguments");
+  let pick = values[0];
+  let decimals = pick.decimals;
+  for (let i = 1; i < values.length; i++) {
+    const value = values[i];
+    decimals = Math.max(decimals, value.decimals);
+    const sign = compareDecimals(value, pick, true);
+    if (greatest ? sign > 0 : sign < 0) pick = value;
+  }
+  const scale = Math.max(pick.scale, decimals);
+  return new Decimal(pick.unscaled * power10(scale - pick.scale), scale, decimals);
+}

@@ -6,10 +6,16 @@ import assert from "node:assert/strict";
 import {
   compareDecimals,
   Decimal,
+  decimalAbs,
   decimalAdd,
+  decimalCeil,
   decimalDivide,
+  decimalExtreme,
+  decimalFloor,
   decimalFromNumber,
   decimalMultiply,
+  decimalRound,
+  decimalTruncate,
   fitDecimal,
   parseDecimal,
   roundDecimal,
@@ -133,4 +139,33 @@ describe("decimal expressions agree with MariaDB 10.11", () => {
       (error: unknown) => error instanceof QueueError && error.code === "ER_DATA_OUT_OF_RANGE",
     );
   });
+});
+
+describe("decimal helpers for the math functions agree with MariaDB 10.11", () => {
+  const third = decimalDivide(d("1"), d("3"))!;
+  const twoThirds = decimalDivide(d("2"), d("3"))!;
+  const cases: [string, Decimal, string][] = [
+    ["ROUND(1.005, 2)", decimalRound(d("1.005"), 2), "1.01"],
+    ["ROUND(-2.5)", decimalRound(d("-2.5"), 0), "-3"],
+    ["ROUND(123.456, -1)", decimalRound(d("123.456"), -1), "120"],
+    ["ROUND(1.5, 3)", decimalRound(d("1.5"), 3), "1.500"],
+    ["ROUND(1/3, 2)", decimalRound(third, 2), "0.33"],
+    ["ROUND(2/3, 10)", decimalRound(twoThirds, 10), "0.6666666660"],
+    ["ROUND(155, -1)", decimalRound(d("155"), -1), "160"],
+    ["ROUND(-0.4)", decimalRound(d("-0.4"), 0), "0"],
+    ["ROUND(99.95, 1)", decimalRound(d("99.95"), 1), "100.0"],
+    ["CEIL(1.2)", decimalCeil(d("1.2")), "2"],
+    ["CEIL(-1.2)", decimalCeil(d("-1.2")), "-1"],
+    ["FLOOR(-1.2)", decimalFloor(d("-1.2")), "-2"],
+    ["CEIL(1/3)", decimalCeil(third), "1"],
+    ["ABS(-1.50)", decimalAbs(d("-1.50")), "1.50"],
+    ["ABS(-1/3)", decimalAbs(decimalDivide(d("-1"), d("3"))!), "0.3333"],
+    ["TRUNCATE(1.999, 2)", decimalTruncate(d("1.999"), 2), "1.99"],
+    ["TRUNCATE(-1.999, 1)", decimalTruncate(d("-1.999"), 1), "-1.9"],
+    ["GREATEST(1.5, 2)", decimalExtreme([d("1.5"), d("2")], true), "2.0"],
+    ["LEAST(0.1, 1/3)", decimalExtreme([d("0.1"), third], false), "0.1000"],
+  ];
+  for (const [text, value, expected] of cases) {
+    test(`${text} is ${expected}`, () => assert.equal(String(value), expected));
+  }
 });
