@@ -122,9 +122,11 @@ const decimalTextPattern = /^[ \t\n\r]*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+)
 
 /**
  * Parses a complete decimal number (`12`, `-0.50`, `.5`, `1e-3`, spaces
- * around allowed), or returns null. The scale is the digits after the point
- * (less the exponent); `exact` is false when the exponent is so large the
- * value cannot be held (the caller reports the overflow).
+ * around allowed), or returns null, also when the integer part needs more
+ * than 81 digits. The scale is the digits after the point less the
+ * exponent; beyond 81 digits after the point the value is rounded there.
+ * Works on the text first, so a long or far-shifted number costs no huge
+ * bigint.
  */
 export function parseDecimal(text: string): Decimal | null {
   const match = decimalTextPattern.exec(text);
@@ -132,22 +134,27 @@ export function parseDecimal(text: string): Decimal | null {
   const whole = match[2];
   const fraction = match[3] ?? "";
   if (whole === "" && fraction === "") return null;
-  const exponent = match[4] === undefined ? 0 : Number(match[4]);
-  let unscaled = BigInt((whole + fraction) || "0");
+  // Clamped: beyond this the value is zero or too large either way.
+  const exponent = match[4] === undefined ? 0 : Math.max(-1e7, Math.min(1e7, Number(match[4])));
+  const negative = match[1] === "-";
+  const digits = (whole + fraction).replace(/^0+/, "");
   let scale = fraction.length - exponent;
-  if (unscaled === 0n) scale = Math.min(Math.max(scale, 0), decimalScaleMax);
-  if (scale < 0) {
-    if (-scale > integerDigitsMax) return null;
-    unscaled *= power10(-scale);
-    scale = 0;
-  }
+  if (digits === "") return new Decimal(0n, Math.min(Math.max(scale, 0), decimalScaleMax));
+  if (digits.length - scale > integerDigitsMax) return null;
+  let unscaled: bigint;
   if (scale > internalScaleMax) {
-    const cut = roundDecimal(new Decimal(unscaled, scale, 0), internalScaleMax);
-    unscaled = cut.unscaled;
+    // Keep the digits down to internalScaleMax places, rounding half up on the next one.
+    const keep = digits.length - (scale - internalScaleMax);
+    unscaled = keep > 0 ? BigInt(digits.slice(0, keep)) : 0n;
+    if (keep >= 0 && keep < digits.length && digits.charCodeAt(keep) >= 53) unscaled += 1n;
     scale = internalScaleMax;
+  } else if (scale < 0) {
+    unscaled = BigInt(digits) * power10(-scale);
+    scale = 0;
+  } else {
+    unscaled = BigInt(digits);
   }
-  const signed = match[1] === "-" ? -unscaled : unscaled;
-  return new Decimal(signed, scale);
+  return new Decimal(negative ? -unscaled : unscaled, scale);
 }
 
 /** A finite double as a decimal: its shortest round-trip digits (MySQL's conversion). */

@@ -17,6 +17,8 @@ import { Decimal, parseDecimal, roundDecimal } from "./decimal.ts";
 /** Which temporal type a value has at run time (TIMESTAMP values are "datetime"). */
 export type TemporalKind = "date" | "datetime" | "time";
 
+/** Longest text parsed as a date or time; longer is no valid value (and bounds regex work). */
+const temporalTextLengthMax = 64;
 /** Most digits of fractional seconds (MySQL's fsp limit). */
 export const fspMax = 6;
 /** TIME's range in seconds either side of zero: 838:59:59. */
@@ -194,6 +196,7 @@ export function parseDateTime(
   kind: "date" | "datetime",
   fsp: number = 0,
 ): Temporal | null {
+  if (text.length > temporalTextLengthMax) return null;
   const match = delimitedDate.exec(text) ?? compactDate.exec(text);
   if (match === null) return null;
   const year = twoDigitYear(match[1]);
@@ -229,6 +232,7 @@ export function parseTime(text: string, fsp: number = 0): Temporal | null {
   let minutes: number;
   let secs: number;
   let fraction: string;
+  if (text.length > temporalTextLengthMax) return null;
   const match = delimitedTime.exec(text);
   if (match !== null) {
     negative = match[1] === "-";
@@ -238,7 +242,8 @@ export function parseTime(text: string, fsp: number = 0): Temporal | null {
     fraction = match[6] ?? "";
   } else {
     const packed = compactTime.exec(text);
-    if (packed === null) return null;
+    // More than 10 digits is beyond 838:59:59 (and beyond exact doubles).
+    if (packed === null || packed[2].length > 10) return null;
     negative = packed[1] === "-";
     const digits = Number(packed[2]);
     hours = Math.floor(digits / 10000);

@@ -169,3 +169,17 @@ describe("decimal helpers for the math functions agree with MariaDB 10.11", () =
     test(`${text} is ${expected}`, () => assert.equal(String(value), expected));
   }
 });
+
+describe("decimal parsing is bounded", () => {
+  test("a tiny exponent is zero, a huge one no decimal, without building huge numbers", () => {
+    assert.equal(parseDecimal("1e-999999999")!.unscaled, 0n);
+    assert.equal(parseDecimal("1e999999999"), null);
+    assert.equal(parseDecimal("1e99999999999999999999999"), null);
+  });
+  test("a literal with 100,000 fraction digits keeps 81 of them, rounded", () => {
+    const text = "0." + "3".repeat(100_000);
+    const value = parseDecimal(text)!;
+    assert.equal(value.scale, 81);
+    assert.equal(String(parseDecimal("0." + "0".repeat(81) + "5")), "0." + "0".repeat(80) + "1");
+  });
+});

@@ -162,3 +162,13 @@ describe("unix time and the clock", () => {
     }
   });
 });
+
+describe("temporal parsing is bounded", () => {
+  test("a megabyte of digits is no date or time, found without backtracking", () => {
+    const digits = "1".repeat(1 << 20);
+    assert.equal(parseTime(digits), null);
+    assert.equal(parseTime(" ".repeat(1 << 20) + "1"), null);
+    assert.equal(parseDateTime(digits, "datetime"), null);
+    assert.equal(parseTime("9".repeat(60)), null);
+  });
+});
