@@ -12,6 +12,7 @@
  * @module
  */
 
+import { assert } from "../errors.ts";
 import type { Value } from "./ast.ts";
 import { compareDecimals, Decimal, decimalFromNumber } from "./decimal.ts";
 import { compareTemporals, parseDateTime, parseTime, Temporal } from "./temporal.ts";
@@ -101,7 +102,10 @@ export function valueToDecimal(value: Exclude<Value, null>): Decimal {
     return numeric instanceof Decimal ? numeric : Decimal.ofInteger(numeric);
   }
   const number = valueToNumber(value);
-  return typeof number === "bigint" ? Decimal.ofInteger(number) : decimalFromNumber(number);
+  if (typeof number === "bigint") return Decimal.ofInteger(number);
+  const decimal = decimalFromNumber(number);
+  assert(decimal !== null, "only integers and decimals are read as decimals");
+  return decimal;
 }
 
 /** Compares a temporal value with any other non-NULL value, MySQL's way. */

@@ -157,12 +157,13 @@ export function parseDecimal(text: string): Decimal | null {
   return new Decimal(negative ? -unscaled : unscaled, scale);
 }
 
-/** A finite double as a decimal: its shortest round-trip digits (MySQL's conversion). */
-export function decimalFromNumber(value: number): Decimal {
+/**
+ * A finite double as a decimal: its shortest round-trip digits (MySQL's
+ * conversion); null when its integer part needs more than 81 digits.
+ */
+export function decimalFromNumber(value: number): Decimal | null {
   assert(Number.isFinite(value), "only finite doubles become decimals");
-  const parsed = parseDecimal(String(value));
-  assert(parsed !== null, "a double's text is a decimal number");
-  return parsed;
+  return parseDecimal(String(value));
 }
 
 /** How many digits `value` has before the point (0 for |value| < 1). */
@@ -319,6 +320,8 @@ export function decimalTruncate(value: Decimal, places: number): Decimal {
 }
 
 function roundOrTruncate(value: Decimal, placesWanted: number, round: boolean): Decimal {
+  // Left of every digit a decimal can hold, the result is 0.
+  if (placesWanted < -integerDigitsMax) return new Decimal(0n, 0);
   const places = Math.min(placesWanted, decimalScaleMax);
   const [digits, divisor] = shifted(value, places);
   let quotient = digits / divisor;

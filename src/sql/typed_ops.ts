@@ -11,11 +11,12 @@
 
 import { QueueError } from "../errors.ts";
 import type { Expr, Value } from "./ast.ts";
-import { numericClass, valueToDecimal, valueToText } from "./convert.ts";
+import { numericClass, valueToDecimal, valueToNumber, valueToText } from "./convert.ts";
 import {
   Decimal,
   decimalAdd,
   decimalDivide,
+  decimalFromNumber,
   decimalIntegerDivide,
   decimalModulo,
   decimalMultiply,
@@ -129,7 +130,10 @@ export function intervalArithmetic(
     // MySQL types a string amount of seconds with all 6 fraction digits.
     if (unit === "SECOND") delta = roundDecimal(delta, fspMax);
   } else if (numericClass(amount) === "double") {
-    delta = valueToDecimal(Number(amount));
+    const decimal = decimalFromNumber(Number(valueToNumber(amount)));
+    // An amount beyond 81 digits takes any date out of range.
+    if (decimal === null) return null;
+    delta = decimal;
   } else {
     delta = valueToDecimal(amount);
   }
@@ -212,10 +216,11 @@ export function callTemporal(name: string, args: readonly Value[]): Value {
     case "from_unixtime": {
       const value = args[0];
       if (value === null) return null;
-      const seconds = numericClass(value) === "double"
-        ? valueToDecimal(Number(value))
-        : valueToDecimal(value);
-      return fromUnixTime(numericClass(value) === "double" ? roundedTo6(seconds) : seconds);
+      if (numericClass(value) === "double") {
+        const seconds = decimalFromNumber(Number(valueToNumber(value)));
+        return seconds === null ? null : fromUnixTime(roundedTo6(seconds));
+      }
+      return fromUnixTime(valueToDecimal(value));
     }
     case "date": {
       const value = args[0];

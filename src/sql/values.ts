@@ -393,6 +393,7 @@ function checkDecimal(
   else if (typeof value === "number") {
     if (!Number.isFinite(value)) throw outOfRange(column);
     decimal = decimalFromNumber(value);
+    if (decimal === null) throw outOfRange(column);
   } else if (typeof value === "bigint") decimal = Decimal.ofInteger(value);
   else if (typeof value === "boolean") decimal = Decimal.ofInteger(value ? 1n : 0n);
   else if (value instanceof Temporal) {

@@ -333,3 +333,15 @@ describe("types: time-based queue_wait conditions", () => {
     }
   });
 });
+
+describe("types: doubles too large for a DECIMAL column", () => {
+  test("1e300 into DECIMAL(10,2) is ER_WARN_DATA_OUT_OF_RANGE", async () => {
+    const { db } = await openTemp();
+    await db.sql`CREATE TABLE d (p DECIMAL(10,2)) ENGINE=QUEUE`;
+    await rejectsCode(db.sql`INSERT INTO d VALUES (${1e300})`, "ER_WARN_DATA_OUT_OF_RANGE");
+    await rejectsCode(db.sql`INSERT INTO d VALUES (1e300)`, "ER_WARN_DATA_OUT_OF_RANGE");
+    await db.sql`INSERT INTO d VALUES (${1e-300})`;
+    assert.deepEqual(plain(await db.sql`SELECT p FROM d`), [{ p: "0.00" }]);
+    await db.close();
+  });
+});

@@ -162,6 +162,7 @@ describe("decimal helpers for the math functions agree with MariaDB 10.11", () =
     ["ABS(-1/3)", decimalAbs(decimalDivide(d("-1"), d("3"))!), "0.3333"],
     ["TRUNCATE(1.999, 2)", decimalTruncate(d("1.999"), 2), "1.99"],
     ["TRUNCATE(-1.999, 1)", decimalTruncate(d("-1.999"), 1), "-1.9"],
+    ["ROUND(5, -1000000000)", decimalRound(d("5"), -1e9), "0"],
     ["GREATEST(1.5, 2)", decimalExtreme([d("1.5"), d("2")], true), "2.0"],
     ["LEAST(0.1, 1/3)", decimalExtreme([d("0.1"), third], false), "0.1000"],
   ];
@@ -181,5 +182,13 @@ describe("decimal parsing is bounded", () => {
     const value = parseDecimal(text)!;
     assert.equal(value.scale, 81);
     assert.equal(String(parseDecimal("0." + "0".repeat(81) + "5")), "0." + "0".repeat(80) + "1");
+  });
+});
+
+describe("doubles too large for a decimal", () => {
+  test("DATE_ADD and FROM_UNIXTIME of 1e300 are NULL, not a crash", () => {
+    assert.equal(evaluate("DATE_ADD('2024-01-01', INTERVAL 1e300 DAY)"), "NULL");
+    assert.equal(evaluate("FROM_UNIXTIME(1e300)"), "NULL");
+    assert.equal(evaluate("FROM_UNIXTIME(-1e300)"), "NULL");
   });
 });
