@@ -553,8 +553,10 @@ function checkSet(
         mask |= 1n << BigInt(index);
       }
     }
+  } else if (value instanceof Temporal) {
+    throw dataTruncated(column);
   } else {
-    const number = valueToNumber(value instanceof Temporal ? 0 : value);
+    const number = valueToNumber(value);
     if (typeof number === "number" && !Number.isInteger(number)) throw dataTruncated(column);
     mask = BigInt(number);
     if (mask < 0n || mask >= 1n << BigInt(members.length)) throw dataTruncated(column);
@@ -562,15 +564,18 @@ function checkSet(
   return members.filter((_, i) => (mask >> BigInt(i)) & 1n).join(",");
 }
 
-/** BIT(n): an unsigned integer below 2^n (bytes read big-endian, as b'…' and 0x… literals). */
+/**
+ * BIT(n): an unsigned integer below 2^n. Bytes, and strings as their UTF-8
+ * bytes, are read big-endian, as MySQL stores a string in a BIT column
+ * ('5' is 53) and as b'…' and 0x… literals spell them.
+ */
 function checkBit(column: ColumnDef, bits: number, value: Exclude<Value, null>): number | bigint {
   let integer: bigint;
-  if (value instanceof Uint8Array) {
+  if (value instanceof Uint8Array || typeof value === "string") {
+    const bytes = typeof value === "string" ? textToBytes(checkWellFormed(value, column)) : value;
+    if (bytes.length * 8 > bits + 7) throw outOfRange(column);
     integer = 0n;
-    for (const byte of value) integer = (integer << 8n) | BigInt(byte);
-  } else if (typeof value === "string") {
-    if (!integerText.test(value)) throw wrongValue("integer", value, column);
-    integer = BigInt(value.trim());
+    for (const byte of bytes) integer = (integer << 8n) | BigInt(byte);
   } else if (value instanceof Decimal || value instanceof Temporal) {
     throw wrongValue("integer", value, column);
   } else if (typeof value === "boolean") {

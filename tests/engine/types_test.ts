@@ -230,6 +230,8 @@ describe("types: bad values are refused and change nothing", () => {
     ["tags", "8", "ER_WARN_DATA_TRUNCATED"],
     ["flags", "1024", "ER_WARN_DATA_OUT_OF_RANGE"],
     ["flags", "-1", "ER_WARN_DATA_OUT_OF_RANGE"],
+    ["flags", "'abc'", "ER_WARN_DATA_OUT_OF_RANGE"],
+    ["tags", "NOW()", "ER_WARN_DATA_TRUNCATED"],
   ];
   for (const [column, value, code] of bad) {
     test(`${column} = ${value} is ${code}`, async () => {
@@ -342,6 +344,16 @@ describe("types: doubles too large for a DECIMAL column", () => {
     await rejectsCode(db.sql`INSERT INTO d VALUES (1e300)`, "ER_WARN_DATA_OUT_OF_RANGE");
     await db.sql`INSERT INTO d VALUES (${1e-300})`;
     assert.deepEqual(plain(await db.sql`SELECT p FROM d`), [{ p: "0.00" }]);
+    await db.close();
+  });
+});
+
+describe("types: BIT takes a string as its bytes (MySQL)", () => {
+  test("'5' into BIT(16) is 53, 0x0102 is 258", async () => {
+    const { db } = await openTemp();
+    await db.sql`CREATE TABLE b (v BIT(16)) ENGINE=QUEUE`;
+    await db.sql`INSERT INTO b VALUES ('5'), (0x0102), (${"5"})`;
+    assert.deepEqual((await db.sql`SELECT v FROM b`).map((row) => row.v), [53, 258, 53]);
     await db.close();
   });
 });
