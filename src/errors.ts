@@ -42,6 +42,7 @@ export type ErrorCode =
   | "ER_TOO_BIG_PRECISION"
   | "ER_TOO_BIG_SCALE"
   | "ER_M_BIGGER_THAN_D"
+  | "ER_WRONG_VALUE"
   | "ER_DISK_FULL"
   | "ER_ERROR_ON_WRITE"
   | "ER_ERROR_ON_READ"

@@ -13,11 +13,29 @@
  * @module
  */
 
-import type { QueueError } from "../errors.ts";
+import { QueueError } from "../errors.ts";
 import { expressionDepthMax } from "../limits.ts";
 import type { BinaryOp, Expr, Value } from "./ast.ts";
 import { syntaxError, type Token } from "./lexer.ts";
-import { type IntervalUnit, intervalUnits } from "./temporal.ts";
+import {
+  fspMax,
+  type IntervalUnit,
+  intervalUnits,
+  parseDateTime,
+  parseTime,
+  Temporal,
+} from "./temporal.ts";
+
+/** `DATE '…'`, `TIME '…'`, `TIMESTAMP '…'` (standard SQL literals MySQL takes), or null when invalid. */
+function typedLiteral(word: string, text: string): Temporal | null {
+  const fsp = Math.min(/\.(\d*)\s*$/.exec(text)?.[1].length ?? 0, fspMax);
+  if (word === "TIME") return parseTime(text, fsp);
+  if (word === "DATE") {
+    const day = parseDateTime(text, "date");
+    return day !== null && /^\s*[\d./-]+\s*$/.test(text) ? day : null;
+  }
+  return parseDateTime(text, "datetime", fsp);
+}
 
 /** Functions MySQL also accepts without parentheses (`CURRENT_TIMESTAMP`); reserved words there. */
 const niladicFunctions: ReadonlySet<string> = new Set([
@@ -440,6 +458,21 @@ export class TokenStream {
           return { kind: "call", name: token.upper.toLowerCase(), args: [], start, end };
         }
         if (token.upper === "INTERVAL") return this.parseInterval(start);
+        if (
+          (token.upper === "DATE" || token.upper === "TIME" || token.upper === "TIMESTAMP") &&
+          this.peek().kind === "string"
+        ) {
+          const text = this.next();
+          const value = typedLiteral(token.upper, text.value as string);
+          if (value === null) {
+            throw new QueueError(
+              "ER_WRONG_VALUE",
+              `Incorrect ${token.upper} value: '${text.value as string}'`,
+              { position: text.byteStart },
+            );
+          }
+          return { kind: "literal", value, start, end: text.byteEnd };
+        }
         if (reservedWords.has(token.upper)) break;
         if (this.isOp(".")) return this.parseQualifiedColumn(token.text, start);
         return { kind: "column", name: token.text, quoted: false, start, end };

@@ -357,3 +357,28 @@ describe("types: BIT takes a string as its bytes (MySQL)", () => {
     await db.close();
   });
 });
+
+describe("types: DEFAULT values of the new types persist in the catalog", () => {
+  test("decimal, date, time, enum, set and bit defaults fill rows after reopen", async () => {
+    const { db, directory } = await openTemp();
+    await db.sql`CREATE TABLE d (id INT, p DECIMAL(6,2) DEFAULT 1.5, day DATE DEFAULT '2024-02-29',
+      at DATETIME(3) DEFAULT '2024-01-02 03:04:05.678', t TIME DEFAULT '-01:00', y YEAR DEFAULT 2024,
+      e ENUM('a','b') NOT NULL DEFAULT 'b', s SET('x','y') DEFAULT 'y,x', f BIT(3) DEFAULT b'101')
+      ENGINE=QUEUE`;
+    await db.close();
+    const again = await open(directory, { sync: "none" });
+    await again.sql`INSERT INTO d (id) VALUES (1)`;
+    assert.deepEqual(plain(await again.sql`SELECT * FROM d`), [{
+      id: 1,
+      p: "1.50",
+      day: "2024-02-29",
+      at: "2024-01-02 03:04:05.678",
+      t: "-01:00:00",
+      y: 2024,
+      e: "b",
+      s: "x,y",
+      f: 5,
+    }]);
+    await again.close();
+  });
+});

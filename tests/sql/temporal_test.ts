@@ -16,6 +16,9 @@ import {
   unixTimestamp,
 } from "../../src/sql/temporal.ts";
 import { Decimal, parseDecimal } from "../../src/sql/decimal.ts";
+import { compileExpr } from "../../src/sql/compile.ts";
+import { parseExpression } from "../../src/sql/parser.ts";
+import { QueueError } from "../../src/errors.ts";
 
 function datetime(text: string, fsp = 6): Temporal {
   const value = parseDateTime(text, "datetime", fsp);
@@ -170,5 +173,26 @@ describe("temporal parsing is bounded", () => {
     assert.equal(parseTime(" ".repeat(1 << 20) + "1"), null);
     assert.equal(parseDateTime(digits, "datetime"), null);
     assert.equal(parseTime("9".repeat(60)), null);
+  });
+});
+
+describe("typed literals DATE '…', TIME '…', TIMESTAMP '…'", () => {
+  const evaluate = (text: string): string =>
+    String(compileExpr(parseExpression(text), { columnIndex: () => -1 })([], []));
+  const cases: [string, string][] = [
+    ["DATE '2024-01-02'", "2024-01-02"],
+    ["DATE '2024-1-2'", "2024-01-02"],
+    ["TIMESTAMP '2024-01-02 03:04:05.5'", "2024-01-02 03:04:05.5"],
+    ["TIME '10:00'", "10:00:00"],
+    ["DATE '2024-01-02' + INTERVAL 1 DAY", "2024-01-03"],
+  ];
+  for (const [text, expected] of cases) {
+    test(`${text} is ${expected} (MariaDB 10.11)`, () => assert.equal(evaluate(text), expected));
+  }
+  test("an invalid one is ER_WRONG_VALUE at parse time", () => {
+    assert.throws(
+      () => parseExpression("DATE '2024-02-30'"),
+      (error: unknown) => error instanceof QueueError && error.code === "ER_WRONG_VALUE",
+    );
   });
 });
