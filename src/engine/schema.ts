@@ -9,7 +9,7 @@
  */
 
 import type { ColumnDef, Value } from "../sql/ast.ts";
-import { Decimal, Temporal } from "../sql/mod.ts";
+import { checkValue, Decimal, now, Temporal } from "../sql/mod.ts";
 import { assert, QueueError } from "../errors.ts";
 import { columnCountMax } from "../limits.ts";
 
@@ -17,6 +17,12 @@ import { columnCountMax } from "../limits.ts";
 export interface SchemaColumn {
   readonly columnId: number;
   readonly def: ColumnDef;
+  /**
+   * What rows stored before the column was added read, when that is not
+   * its DEFAULT: for DEFAULT CURRENT_TIMESTAMP, the time of the ALTER
+   * TABLE that added it (MySQL fills existing rows so).
+   */
+  readonly fill?: Value;
 }
 
 /** One shape rows were written in: the column ids in order. */
@@ -98,8 +104,16 @@ export class TableSchema {
     let columnIdNext = this.meta.columnIdNext;
     for (const action of actions) {
       if (action.kind === "add") {
-        checkAddable(action.column);
-        columns.push({ columnId: columnIdNext++, def: action.column });
+        const def = action.column;
+        checkAddable(def);
+        const fill = def.defaultNow === true && def.type.kind === "datetime"
+          ? checkValue(def, now(def.type.fsp))
+          : undefined;
+        columns.push(
+          fill === undefined
+            ? { columnId: columnIdNext++, def }
+            : { columnId: columnIdNext++, def, fill },
+        );
       } else {
         const index = columns.findIndex((c) =>
           c.def.name.toLowerCase() === action.name.toLowerCase()
@@ -131,7 +145,9 @@ export class TableSchema {
    * (0, '' or empty bytes), as MySQL fills existing rows on ALTER TABLE ADD.
    */
   missingValue(position: number): Value {
-    const def = this.columns[position].def;
+    const column = this.columns[position];
+    if (column.fill !== undefined) return column.fill;
+    const def = column.def;
     if (def.defaultValue !== undefined) return def.defaultValue;
     if (!def.notNull) return null;
     switch (def.type.kind) {
@@ -166,13 +182,15 @@ export class TableSchema {
 
 /**
  * ALTER TABLE ADD of a NOT NULL DATE/DATETIME/TIMESTAMP column needs a
- * literal DEFAULT: existing rows read it, and MySQL's fill value
- * ('0000-00-00', or the time of the ALTER) is not one q4d can give them.
+ * DEFAULT (a literal, or CURRENT_TIMESTAMP: existing rows then read the
+ * time of the ALTER): MySQL's other fill value, '0000-00-00', is not one
+ * q4d holds.
  */
 function checkAddable(column: ColumnDef): void {
   const kind = column.type.kind;
   if (
-    (kind === "date" || kind === "datetime") && column.notNull && column.defaultValue === undefined
+    (kind === "date" || kind === "datetime") && column.notNull &&
+    column.defaultValue === undefined && column.defaultNow !== true
   ) {
     throw new QueueError(
       "ER_INVALID_DEFAULT",

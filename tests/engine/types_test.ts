@@ -382,3 +382,30 @@ describe("types: DEFAULT values of the new types persist in the catalog", () => 
     await again.close();
   });
 });
+
+describe("types: ALTER TABLE ADD … DEFAULT CURRENT_TIMESTAMP", () => {
+  test("rows stored before read the time of the ALTER, also after reopen (MySQL)", async () => {
+    let micros = Date.UTC(2030, 0, 1, 12) * 1000;
+    setClock(() => micros);
+    try {
+      const { db, directory } = await openTemp();
+      await db.sql`CREATE TABLE a (id INT) ENGINE=QUEUE`;
+      await db.sql`INSERT INTO a VALUES (1)`;
+      await db.sql`ALTER TABLE a ADD at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        ADD maybe TIMESTAMP NULL DEFAULT CURRENT_TIMESTAMP`;
+      micros += 3_600_000_000;
+      await db.sql`INSERT INTO a (id) VALUES (2)`;
+      const expected = [
+        { id: 1, at: "2030-01-01 12:00:00", maybe: "2030-01-01 12:00:00" },
+        { id: 2, at: "2030-01-01 13:00:00", maybe: "2030-01-01 13:00:00" },
+      ];
+      assert.deepEqual(plain(await db.sql`SELECT * FROM a`), expected);
+      await db.close();
+      const again = await open(directory, { sync: "none" });
+      assert.deepEqual(plain(await again.sql`SELECT * FROM a`), expected);
+      await again.close();
+    } finally {
+      setClock(null);
+    }
+  });
+});
