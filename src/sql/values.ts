@@ -12,7 +12,11 @@
  * error (MySQL strict mode); BINARY(n) is padded with zero bytes to n
  * (MySQL); JSON columns take JSON text, and numbers as their JSON text;
  * FLOAT is range-checked but kept as the double given (the storage layer
- * decides the bytes).
+ * decides the bytes). DECIMAL(p,s) rounds half away from zero to s digits
+ * and refuses more than p−s integer digits; dates and times are parsed
+ * strictly (no zero dates), extra fraction digits rounded, a DATE keeps the
+ * date of a datetime; ENUM/SET take members case-insensitively or by
+ * index/mask; BIT takes integers and bytes (a string is its bytes).
  *
  * @module
  */

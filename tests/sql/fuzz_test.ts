@@ -25,6 +25,8 @@ const corpus = [
   "SELECT 1 + 2 * 3 DIV 4 % 5 ^ 6 | 7 & 8 << 9 >> 10, ~1, !0, -a, POW(2, -1), 0x41, X'42', 1e3, .5",
   "SELECT a IN (1, 2, NULL), b NOT BETWEEN 1 AND 2, c LIKE 'a\\%' ESCAPE '|', d <=> NULL, e XOR f, NOT g",
   "SELECT COUNT(*) FROM t WHERE a <> 1 && b != 2 || c >= 3 -- comment\n # more\n /* block */",
+  "CREATE TABLE j (p DECIMAL(10,2) UNSIGNED DEFAULT -0.5, at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE NOW(3), d DATE DEFAULT '2024-02-29', t TIME(1), y YEAR(4), e ENUM('a','b'), s SET('x','y'), f BIT(3) DEFAULT b'101')",
+  "SELECT 0.1 + 0.2 = 0.3, 1/3, NOW(6) - INTERVAL 1.5 SECOND, DATE_ADD('2024-01-31', INTERVAL 1 MONTH), UNIX_TIMESTAMP(DATE '2024-01-01'), FROM_UNIXTIME(1.5), CURRENT_TIMESTAMP, TIME '10:00' < TIMESTAMP '2024-01-01 00:00:00', 0b101",
 ];
 
 const fragments = [
