@@ -12,7 +12,7 @@
  */
 
 import { assert } from "../errors.ts";
-import { Decimal, parseDecimal, roundDecimal } from "./decimal.ts";
+import { Decimal, roundDecimal } from "./decimal.ts";
 
 /** Which temporal type a value has at run time (TIMESTAMP values are "datetime"). */
 export type TemporalKind = "date" | "datetime" | "time";
@@ -507,9 +507,4 @@ export function dateToTemporal(date: Date): Temporal | null {
   const seconds = Math.floor(ms / 1000);
   const value = new Temporal("datetime", seconds, (ms - seconds * 1000) * 1000, 3);
   return inDateRange(value) ? value : null;
-}
-
-/** A decimal text as a decimal, else null (for INTERVAL amounts given as strings). */
-export function intervalAmount(text: string): Decimal | null {
-  return parseDecimal(text);
 }
