@@ -606,11 +606,12 @@ function isNumber(value: Value): boolean {
 /** BETWEEN's comparison: numerically (exact for two integers) when `numeric`, else MySQL's rule. */
 function compareBetween(a: NonNull, b: NonNull, numeric: boolean): number {
   if (!numeric) return compareValues(a, b, true);
+  // A date compares as a date with anything (a string is parsed as one);
+  // a decimal exactly with any number.
+  if (a instanceof Temporal || b instanceof Temporal) return compareValues(a, b, true);
   if (
-    a instanceof Decimal || b instanceof Decimal || a instanceof Temporal || b instanceof Temporal
-  ) {
-    if (typeof a !== "string" && typeof b !== "string") return compareValues(a, b, true);
-  }
+    (a instanceof Decimal || b instanceof Decimal) && typeof a !== "string" && typeof b !== "string"
+  ) return compareValues(a, b, true);
   if (isNumber(a) && isNumber(b)) return compareNumbers(valueToNumber(a), valueToNumber(b));
   return compareNumbers(Number(valueToNumber(a)), Number(valueToNumber(b)));
 }

@@ -15,7 +15,13 @@
 import { assert } from "../errors.ts";
 import type { Value } from "./ast.ts";
 import { compareDecimals, Decimal, decimalFromNumber } from "./decimal.ts";
-import { compareTemporals, parseDateTime, parseTime, Temporal } from "./temporal.ts";
+import {
+  compareTemporals,
+  numberToDateTime,
+  parseDateTime,
+  parseTime,
+  Temporal,
+} from "./temporal.ts";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -116,6 +122,15 @@ function compareWithTemporal(a: Temporal, b: Exclude<Value, null>, asHeld: boole
     const parsed = a.kind === "time" ? parseTime(text, 6) : parseDateTime(text, "datetime", 6);
     if (parsed !== null) return compareTemporals(a, parsed);
     return compareStrings(a.toString(), text);
+  }
+  // A number that spells a date or time (20240201, 100000) compares as one, as MySQL converts it.
+  if (typeof b === "number" || typeof b === "bigint" || b instanceof Decimal) {
+    const parsed = a.kind === "time"
+      ? parseTime(valueToText(b), 6)
+      : Number.isFinite(Number(b))
+      ? numberToDateTime(b, "datetime", 6)
+      : null;
+    if (parsed !== null) return compareTemporals(a, parsed);
   }
   return compareExact(valueToDecimal(a), b, asHeld);
 }
