@@ -8,6 +8,8 @@
 // - zero dates ('0000-00-00', a zero month or day): MariaDB accepts them,
 //   q4d refuses them (MySQL 8's NO_ZERO_DATE);
 // - extra fraction digits of a time: MariaDB truncates, q4d rounds (MySQL).
+// - an ENUM or SET meets a number as its text in q4d, as its index or bit
+//   mask in MariaDB (`e = 1`, `s = 3`).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -204,6 +206,20 @@ const conditions = [
   "tm > 95959",
   "dt < 2",
   "d >= 240101",
+  "e > 'new'",
+  "p = '9.990'",
+  "p > '9.99x'",
+  "p <=> NULL",
+  "p IN ('10', 9.99)",
+  "d = '2024-01-01 00:00:00'",
+  "d IN ('2024-01-01', '2024-06-01')",
+  "dt >= d",
+  "tm BETWEEN '-02:00' AND '11:00'",
+  "y BETWEEN 1999 AND '2000'",
+  "b IN (1, 15)",
+  "d LIKE '2024%'",
+  "dt LIKE '%.500'",
+  "p LIKE '9.9%'",
   "d + INTERVAL 5 MONTH = '2024-06-01'",
   "dt > '2024-06-01'",
   "dt = '2024-01-01 10:00:00.5'",
