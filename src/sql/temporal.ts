@@ -330,9 +330,13 @@ export function compareTemporals(a: Temporal, b: Temporal): number {
 /** The statement clock: microseconds since the epoch, read once per synchronous run. */
 let frozenNowMicros: number | null = null;
 
-/** Reads the system clock in microseconds since 1970 UTC. */
+/**
+ * Reads the system (wall) clock in microseconds since 1970 UTC, to the
+ * millisecond: NOW(6) ends in 000. The monotonic clock would give
+ * microseconds but drifts from the wall clock that MySQL reports.
+ */
 function systemClockMicros(): number {
-  return Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  return Date.now() * 1000;
 }
 
 let clockMicros: () => number = systemClockMicros;
