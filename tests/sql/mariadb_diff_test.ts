@@ -146,6 +146,14 @@ class Generator {
     return this.string();
   }
 
+  /** An operand that is never UNSIGNED-sized: signed integers, decimals or strings. */
+  signedOperand(depth: number): string {
+    const roll = this.next();
+    if (roll < 0.5) return this.signed(depth);
+    if (roll < 0.75) return this.decimal(depth);
+    return this.string();
+  }
+
   /** Exact DECIMAL expressions: decimal literals and integers under + - * / % DIV. */
   decimal(depth: number): string {
     if (depth <= 0 || this.next() < 0.3) {
@@ -246,7 +254,11 @@ class Generator {
           this.next() < 0.3 ? ", NULL" : ""
         }))`;
       case 6:
-        return `(${a} ${this.pick(["", "NOT "])}BETWEEN ${b} AND ${this.operand(depth - 1)})`;
+        // No UNSIGNED-sized bounds: MariaDB reads 9223372036854775808 as signed when the
+        // other bound is a NULL DECIMAL (x BETWEEN 9223372036854775808 AND (NULL - NULL) is NULL).
+        return `(${this.signedOperand(depth - 1)} ${this.pick(["", "NOT "])}BETWEEN ${
+          this.signedOperand(depth - 1)
+        } AND ${this.signedOperand(depth - 1)})`;
       case 7:
         return `(${this.pick([a, this.string()])} ${this.pick(["", "NOT "])}LIKE ${
           this.pick(["'a%'", "'%b%'", "'_'", "'1%'", "'%'", "'a\\\\%'", "'A_c'", "'-%'", "NULL"])
