@@ -21,7 +21,7 @@ import type { Value } from "../sql/ast.ts";
 import { assert, QueueError } from "../errors.ts";
 import { columnCountMax, rowBytesMax } from "../limits.ts";
 import type { TableSchema } from "./schema.ts";
-import { Decimal, Temporal } from "../sql/mod.ts";
+import { Decimal, Member, memberOfText, Temporal } from "../sql/mod.ts";
 
 const tagNull = 0;
 const tagInt32 = 1;
@@ -103,7 +103,9 @@ function encodeIntoScratch(schema: TableSchema, values: readonly Value[]): Uint8
   ensureCapacity(4 + values.length * fixedValueBytesMax);
   scratchView.setUint32(0, schema.version, true);
   for (let i = 0; i < values.length; i++) {
-    const value = values[i];
+    const raw = values[i];
+    // An ENUM/SET member is stored as its text (tag 5).
+    const value = raw instanceof Member ? raw.text : raw;
     if (value === null) {
       scratch[offset++] = tagNull;
     } else if (typeof value === "number") {
@@ -203,6 +205,7 @@ export function decodeRow(schema: TableSchema, payload: Uint8Array): Value[] {
       offset = readValue(payload, view, offset, values, i);
     }
     if (offset !== payload.length) throw corrupt("has trailing bytes");
+    if (schema.memberPositions.length > 0) wrapMembers(schema, values);
     return values;
   }
   const storedIds = schema.versionColumnIds(version);
@@ -221,7 +224,21 @@ export function decodeRow(schema: TableSchema, payload: Uint8Array): Value[] {
   for (let i = 0; i < columnCount; i++) {
     if (present[i] === 0) values[i] = schema.missingValue(i);
   }
+  if (schema.memberPositions.length > 0) wrapMembers(schema, values);
   return values;
+}
+
+/** ENUM/SET columns are stored as text; at run time they are Members (text and number). */
+function wrapMembers(schema: TableSchema, values: Value[]): void {
+  for (const position of schema.memberPositions) {
+    const value = values[position];
+    if (typeof value !== "string") continue;
+    const type = schema.columns[position].def.type;
+    assert(type.kind === "enum" || type.kind === "set", "member positions are ENUM/SET columns");
+    const member = memberOfText(type.members, type.kind === "set", value);
+    if (member === null) throw corrupt(`holds '${value}', no member of its ${type.kind}`);
+    values[position] = member;
+  }
 }
 
 function readValue(

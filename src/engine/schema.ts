@@ -9,7 +9,7 @@
  */
 
 import type { ColumnDef, Value } from "../sql/ast.ts";
-import { checkValue, Decimal, now, Temporal } from "../sql/mod.ts";
+import { checkValue, Decimal, Member, now, Temporal } from "../sql/mod.ts";
 import { assert, QueueError } from "../errors.ts";
 import { columnCountMax } from "../limits.ts";
 
@@ -55,6 +55,8 @@ export class TableSchema {
   readonly #versions: Map<number, readonly number[]>;
   /** Column id → position in current `columns`. */
   readonly #positionById: Map<number, number>;
+  /** Positions of ENUM and SET columns (their stored text decodes to a Member). */
+  readonly memberPositions: readonly number[];
 
   constructor(meta: SchemaMeta) {
     assert(meta.versions.length > 0, "a schema has at least one version");
@@ -64,6 +66,9 @@ export class TableSchema {
     this.#positionByName = new Map(meta.columns.map((c, i) => [c.def.name.toLowerCase(), i]));
     this.#positionById = new Map(meta.columns.map((c, i) => [c.columnId, i]));
     this.#versions = new Map(meta.versions.map((v) => [v.version, v.columnIds]));
+    this.memberPositions = meta.columns.flatMap((c, i) =>
+      c.def.type.kind === "enum" || c.def.type.kind === "set" ? [i] : []
+    );
   }
 
   /** A new table's schema from CREATE TABLE columns. */
@@ -169,7 +174,9 @@ export class TableSchema {
       case "time":
         return new Temporal("time", 0, 0, def.type.fsp);
       case "enum":
-        return def.type.members[0];
+        return new Member(def.type.members[0], 1);
+      case "set":
+        return new Member("", 0);
       case "date":
       case "datetime":
         // Refused by checkAddable: MySQL would fill '0000-00-00', which q4d does not hold.
@@ -221,6 +228,7 @@ export function schemaToJson(schema: TableSchema): unknown {
   return JSON.parse(JSON.stringify(schema.meta, (_key, value) => {
     if (typeof value === "bigint") return { $bigint: value.toString() };
     if (value instanceof Decimal) return { $decimal: [value.unscaled.toString(), value.scale] };
+    if (value instanceof Member) return { $member: [value.text, String(value.number)] };
     if (value instanceof Temporal) {
       return { $temporal: [value.kind, value.seconds, value.micros, value.fsp] };
     }
@@ -235,6 +243,13 @@ export function schemaFromJson(json: unknown): TableSchema {
     if (value !== null && typeof value === "object" && !Array.isArray(value)) {
       if (typeof value.$bigint === "string") return BigInt(value.$bigint);
       if (Array.isArray(value.$bytes)) return new Uint8Array(value.$bytes);
+      if (Array.isArray(value.$member)) {
+        const number = BigInt(value.$member[1]);
+        return new Member(
+          value.$member[0],
+          number <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(number) : number,
+        );
+      }
       if (Array.isArray(value.$decimal)) {
         return new Decimal(BigInt(value.$decimal[0]), value.$decimal[1]);
       }

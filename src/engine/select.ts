@@ -68,7 +68,10 @@ function typedOutput(accessor: RowAccessor): RowAccessor {
 /** The output accessor of a column of this type. */
 function columnOutput(kind: string, accessor: RowAccessor): RowAccessor {
   if (kind === "json") return jsonOutput(accessor);
-  if (kind === "decimal" || kind === "date" || kind === "datetime" || kind === "time") {
+  if (
+    kind === "decimal" || kind === "date" || kind === "datetime" || kind === "time" ||
+    kind === "enum" || kind === "set"
+  ) {
     return typedOutput(accessor);
   }
   return accessor;

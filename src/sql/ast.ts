@@ -8,14 +8,24 @@
  */
 
 import type { Decimal } from "./decimal.ts";
+import type { Member } from "./member.ts";
 import type { IntervalUnit, Temporal } from "./temporal.ts";
 
 /**
- * A SQL value as q4d holds it at run time. `Decimal` (DECIMAL) and
- * `Temporal` (DATE, DATETIME, TIMESTAMP, TIME) never reach users: results
- * give their MySQL text (see `outputValue`).
+ * A SQL value as q4d holds it at run time. `Decimal` (DECIMAL), `Temporal`
+ * (DATE, DATETIME, TIMESTAMP, TIME) and `Member` (ENUM, SET) never reach
+ * users: results give their MySQL text (see `outputValue`).
  */
-export type Value = null | number | bigint | string | Uint8Array | boolean | Decimal | Temporal;
+export type Value =
+  | null
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | boolean
+  | Decimal
+  | Temporal
+  | Member;
 
 /** A column type. `BOOLEAN` parses to TINYINT (MySQL's alias). */
 export type ColumnType =

@@ -50,6 +50,7 @@ import {
 import { likeMatches, type LikePattern, likePattern } from "./like.ts";
 import { Decimal, decimalNegate } from "./decimal.ts";
 import { Temporal } from "./temporal.ts";
+import { Member } from "./member.ts";
 import {
   callTemporal,
   decimalArithmetic,
@@ -126,6 +127,8 @@ export function isTruthy(value: Value): boolean {
 export function compareForOrder(a: Value, b: Value): number {
   if (a === null) return b === null ? 0 : -1;
   if (b === null) return 1;
+  // MySQL sorts an ENUM by its index (a SET by its mask), not by its text.
+  if (a instanceof Member && b instanceof Member) return compareNumbers(a.number, b.number);
   return compareValues(a, b);
 }
 

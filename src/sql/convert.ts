@@ -15,6 +15,7 @@
 import { assert } from "../errors.ts";
 import type { Value } from "./ast.ts";
 import { compareDecimals, Decimal, decimalFromNumber } from "./decimal.ts";
+import { Member } from "./member.ts";
 import {
   compareTemporals,
   numberToDateTime,
@@ -76,6 +77,7 @@ export function valueToNumber(value: Exclude<Value, null>): number | bigint {
   if (typeof value === "boolean") return value ? 1 : 0;
   if (value instanceof Uint8Array) return stringToDouble(bytesToText(value));
   if (value instanceof Decimal) return value.toNumber();
+  if (value instanceof Member) return value.number;
   const numeric = value.toNumeric();
   return numeric instanceof Decimal ? numeric.toNumber() : numeric;
 }
@@ -92,7 +94,9 @@ export type NumericClass = "double" | "decimal" | "integer";
 /** The class of a non-NULL arithmetic operand (a date with a fraction is a decimal). */
 export function numericClass(value: Exclude<Value, null>): NumericClass {
   if (typeof value === "number") return Number.isSafeInteger(value) ? "integer" : "double";
-  if (typeof value === "bigint" || typeof value === "boolean") return "integer";
+  if (typeof value === "bigint" || typeof value === "boolean" || value instanceof Member) {
+    return "integer";
+  }
   if (value instanceof Decimal) return "decimal";
   if (value instanceof Temporal) return value.fsp === 0 ? "integer" : "decimal";
   return "double";
@@ -133,6 +137,15 @@ function compareWithTemporal(a: Temporal, b: Exclude<Value, null>, asHeld: boole
     if (parsed !== null) return compareTemporals(a, parsed);
   }
   return compareExact(valueToDecimal(a), b, asHeld);
+}
+
+/** An ENUM/SET member: as text beside text (and another member), as its number beside a number. */
+function compareMember(a: Member, b: Exclude<Value, null>, asHeld: boolean): number {
+  if (b instanceof Member || typeof b === "string") {
+    return compareStrings(a.text, typeof b === "string" ? b : b.text);
+  }
+  if (b instanceof Uint8Array) return compareBytes(textToBytes(a.text), b);
+  return compareValues(a.number, b, asHeld);
 }
 
 /** A decimal against a number: exactly against integers and decimals, as doubles against doubles. */
@@ -187,6 +200,8 @@ export function compareValues(
 ): number {
   if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === "string" && typeof b === "string") return compareStrings(a, b);
+  if (a instanceof Member) return compareMember(a, b, decimalsAsHeld);
+  if (b instanceof Member) return -compareMember(b, a, decimalsAsHeld);
   if (a instanceof Temporal) return compareWithTemporal(a, b, decimalsAsHeld);
   if (b instanceof Temporal) return -compareWithTemporal(b, a, decimalsAsHeld);
   if (a instanceof Decimal) return compareExact(a, b, decimalsAsHeld);
@@ -204,9 +219,12 @@ export function compareValues(
 
 /**
  * A value as a user receives it: DECIMAL as its exact text ("9.99"), dates
- * and times as MySQL's text ("2024-01-02 03:04:05"); others unchanged.
+ * and times as MySQL's text ("2024-01-02 03:04:05"), ENUM and SET as their
+ * text; others unchanged.
  */
 export function outputValue(value: Value): Value {
-  if (value instanceof Decimal || value instanceof Temporal) return value.toString();
+  if (value instanceof Decimal || value instanceof Temporal || value instanceof Member) {
+    return value.toString();
+  }
   return value;
 }

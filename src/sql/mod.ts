@@ -28,4 +28,5 @@ export { bindValue, checkValue } from "./values.ts";
 export { outputValue } from "./convert.ts";
 export { Decimal } from "./decimal.ts";
 export { now, Temporal } from "./temporal.ts";
+export { Member, memberOfText } from "./member.ts";
 export { exprReadsClock } from "./typed_ops.ts";

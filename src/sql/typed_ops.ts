@@ -23,6 +23,7 @@ import {
   parseDecimal,
   roundDecimal,
 } from "./decimal.ts";
+import { Member } from "./member.ts";
 import {
   addInterval,
   currentDate,
@@ -95,7 +96,7 @@ export function exactIntegerDivide(a: NonNull, b: NonNull): number | bigint | nu
  */
 export function toDateTime(value: NonNull): Temporal | null {
   if (value instanceof Temporal) return value;
-  if (typeof value === "string" || value instanceof Uint8Array) {
+  if (typeof value === "string" || value instanceof Uint8Array || value instanceof Member) {
     const text = valueToText(value);
     const datetime = parseDateTime(text, "datetime", fspMax);
     if (datetime === null) return null;

@@ -25,6 +25,7 @@ import { QueueError } from "../errors.ts";
 import type { ColumnDef, Value } from "./ast.ts";
 import { textToBytes, valueToDecimal, valueToNumber, valueToText } from "./convert.ts";
 import { Identifier } from "./identifier.ts";
+import { Member, setMember } from "./member.ts";
 import {
   Decimal,
   decimalFromNumber,
@@ -426,7 +427,7 @@ function checkDateTime(
   let temporal: Temporal | null;
   if (value instanceof Temporal) {
     temporal = value.kind === "time" ? null : value;
-  } else if (typeof value === "string" || value instanceof Uint8Array) {
+  } else if (typeof value === "string" || value instanceof Uint8Array || value instanceof Member) {
     const text = toText(value, column);
     temporal = parseDateTime(text, "datetime", 6);
   } else if (typeof value === "boolean") {
@@ -521,14 +522,14 @@ function checkEnum(
   column: ColumnDef,
   members: readonly string[],
   value: Exclude<Value, null>,
-): string {
-  if (typeof value === "string" || value instanceof Uint8Array) {
+): Member {
+  if (typeof value === "string" || value instanceof Uint8Array || value instanceof Member) {
     const text = toText(value, column).replace(/ +$/, "");
     const exact = members.indexOf(text);
-    if (exact >= 0) return members[exact];
+    if (exact >= 0) return new Member(members[exact], exact + 1);
     const lower = text.toLowerCase();
     const loose = members.findIndex((member) => member.toLowerCase() === lower);
-    if (loose >= 0) return members[loose];
+    if (loose >= 0) return new Member(members[loose], loose + 1);
     throw dataTruncated(column);
   }
   const number = Number(
@@ -537,7 +538,7 @@ function checkEnum(
   if (!Number.isInteger(number) || number < 1 || number > members.length) {
     throw dataTruncated(column);
   }
-  return members[number - 1];
+  return new Member(members[number - 1], number);
 }
 
 /** A SET value: comma-separated members (any order, repeats merged) or a bit mask; stored in declaration order. */
@@ -545,9 +546,9 @@ function checkSet(
   column: ColumnDef,
   members: readonly string[],
   value: Exclude<Value, null>,
-): string {
+): Member {
   let mask = 0n;
-  if (typeof value === "string" || value instanceof Uint8Array) {
+  if (typeof value === "string" || value instanceof Uint8Array || value instanceof Member) {
     const text = toText(value, column);
     if (text !== "") {
       for (const part of text.split(",")) {
@@ -565,7 +566,7 @@ function checkSet(
     mask = BigInt(number);
     if (mask < 0n || mask >= 1n << BigInt(members.length)) throw dataTruncated(column);
   }
-  return members.filter((_, i) => (mask >> BigInt(i)) & 1n).join(",");
+  return setMember(members, mask);
 }
 
 /**
@@ -582,6 +583,8 @@ function checkBit(column: ColumnDef, bits: number, value: Exclude<Value, null>):
     for (const byte of bytes) integer = (integer << 8n) | BigInt(byte);
   } else if (value instanceof Decimal || value instanceof Temporal) {
     throw wrongValue("integer", value, column);
+  } else if (value instanceof Member) {
+    integer = BigInt(value.number);
   } else if (typeof value === "boolean") {
     integer = value ? 1n : 0n;
   } else if (typeof value === "number") {

@@ -8,8 +8,6 @@
 // - zero dates ('0000-00-00', a zero month or day): MariaDB accepts them,
 //   q4d refuses them (MySQL 8's NO_ZERO_DATE);
 // - extra fraction digits of a time: MariaDB truncates, q4d rounds (MySQL).
-// - an ENUM or SET meets a number as its text in q4d, as its index or bit
-//   mask in MariaDB (`e = 1`, `s = 3`).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -206,7 +204,11 @@ const conditions = [
   "tm > 95959",
   "dt < 2",
   "d >= 240101",
+  "e = 1",
   "e > 'new'",
+  "s = 3",
+  "e + 0 = 2",
+  "s & 2",
   "p = '9.990'",
   "p > '9.99x'",
   "p <=> NULL",

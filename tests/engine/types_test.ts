@@ -409,3 +409,35 @@ describe("types: ALTER TABLE ADD … DEFAULT CURRENT_TIMESTAMP", () => {
     }
   });
 });
+
+describe("types: ENUM and SET in numeric context (MySQL)", () => {
+  async function states() {
+    const { db } = await openTemp();
+    await db
+      .sql`CREATE TABLE s (id INT, state ENUM('zeta','alpha'), tags SET('a','b','c')) ENGINE=QUEUE`;
+    await db.sql`INSERT INTO s VALUES (1, 'alpha', 'a,c'), (2, 'zeta', 'b'), (3, NULL, '')`;
+    return db;
+  }
+  test("an ENUM equals its index and a SET its bit mask", async () => {
+    const db = await states();
+    assert.deepEqual((await db.sql`SELECT id FROM s WHERE state = 1`).map((r) => r.id), [2]);
+    assert.deepEqual((await db.sql`SELECT id FROM s WHERE tags = 5`).map((r) => r.id), [1]);
+    assert.deepEqual((await db.sql`SELECT id FROM s WHERE tags & 2`).map((r) => r.id), [2]);
+    assert.deepEqual(
+      plain(await db.sql`SELECT state + 0 AS i, tags + 0 AS m, state, tags FROM s WHERE id = 1`),
+      [{ i: 2, m: 5, state: "alpha", tags: "a,c" }],
+    );
+    await db.close();
+  });
+  test("ORDER BY sorts an ENUM by index; text comparisons stay text", async () => {
+    const db = await states();
+    assert.deepEqual((await db.sql`SELECT id FROM s ORDER BY state`).map((r) => r.id), [3, 2, 1]);
+    assert.deepEqual((await db.sql`SELECT id FROM s WHERE state < 'b'`).map((r) => r.id), [1]);
+    const s = db.session();
+    const [got] = await s.sql`SELECT queue_wait('s:state = 2', 0) AS w`;
+    assert.equal(got.w, 1);
+    assert.deepEqual((await s.sql`SELECT id FROM s`).map((r) => r.id), [1]);
+    await s.close();
+    await db.close();
+  });
+});
