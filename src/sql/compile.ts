@@ -843,7 +843,7 @@ function compileDateAdd(
   return fold(accessor, date.constant && amount.constant);
 }
 
-function wrongArgumentCount(name: string): QueueError {
+function temporalArgumentCountError(name: string): QueueError {
   return new QueueError(
     "ER_WRONG_ARGUMENTS",
     `Incorrect parameter count in the call to native function '${name}'`,
@@ -857,7 +857,7 @@ function compileTemporalCall(
 ): Compiled | null {
   const name = expr.name;
   if (name === "date_add" || name === "date_sub" || name === "adddate" || name === "subdate") {
-    if (expr.args.length !== 2) throw wrongArgumentCount(name);
+    if (expr.args.length !== 2) throw temporalArgumentCountError(name);
     let interval = expr.args[1];
     if (interval.kind !== "interval") {
       // ADDDATE(d, n) / SUBDATE(d, n): n days.
@@ -880,7 +880,9 @@ function compileTemporalCall(
   }
   const arity = temporalFunctionArity.get(name);
   if (arity === undefined) return null;
-  if (expr.args.length < arity[0] || expr.args.length > arity[1]) throw wrongArgumentCount(name);
+  if (expr.args.length < arity[0] || expr.args.length > arity[1]) {
+    throw temporalArgumentCountError(name);
+  }
   const args = expr.args.map((arg) => compileNode(arg, scope));
   const values: Value[] = new Array(args.length);
   const accessor: RowAccessor = (row, params) => {
