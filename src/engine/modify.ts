@@ -8,7 +8,7 @@
  */
 
 import type { Expr, Prepared, Value } from "../sql/ast.ts";
-import { checkValue, compileExpr } from "../sql/mod.ts";
+import { checkValue, compileExpr, now } from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
 import { insertRowCountMax } from "../limits.ts";
@@ -90,6 +90,8 @@ interface InsertPlan {
   missingRequired: string | null;
   /** INSERT IGNORE: a row with a value its column refuses is skipped, not an error. */
   ignore: boolean;
+  /** Unnamed columns with DEFAULT CURRENT_TIMESTAMP: [position, fsp]. */
+  nowDefaults: [number, number][];
 }
 
 const insertPlans = new WeakMap<Prepared, InsertPlan>();
@@ -142,9 +144,12 @@ function planInsert(prepared: Prepared, table: QueueTable): InsertPlan {
   });
   const named = new Set(positions);
   let missingRequired: string | null = null;
+  const nowDefaults: [number, number][] = [];
   const template = schema.columns.map((column, position) => {
     const def = column.def;
-    if (!named.has(position) && def.notNull && def.defaultValue === undefined) {
+    if (!named.has(position) && def.defaultNow === true && def.type.kind === "datetime") {
+      nowDefaults.push([position, def.type.fsp]);
+    } else if (!named.has(position) && def.notNull && def.defaultValue === undefined) {
       missingRequired ??= def.name;
     }
     return def.defaultValue ?? null;
@@ -157,6 +162,7 @@ function planInsert(prepared: Prepared, table: QueueTable): InsertPlan {
     template,
     missingRequired,
     ignore: statement.ignore,
+    nowDefaults,
   };
   insertPlans.set(prepared, plan);
   return plan;
@@ -194,7 +200,8 @@ export async function executeInsert(
 
 /**
  * How an INSERT value is computed: DEFAULT / DEFAULT(col) is the column's
- * default (ER_NO_DEFAULT_FOR_FIELD for a NOT NULL column without one),
+ * default (the statement's time for DEFAULT CURRENT_TIMESTAMP;
+ * ER_NO_DEFAULT_FOR_FIELD for a NOT NULL column without one),
  * anything else a constant expression.
  */
 function insertValueAccessor(expr: Expr, schema: TableSchema, position: number): RowAccessor {
@@ -211,6 +218,10 @@ function insertValueAccessor(expr: Expr, schema: TableSchema, position: number):
     }
   }
   const def = schema.columns[target].def;
+  if (def.defaultNow === true && def.type.kind === "datetime") {
+    const fsp = def.type.fsp;
+    return () => now(fsp);
+  }
   if (def.defaultValue === undefined && def.notNull) {
     throw new QueueError(
       "ER_NO_DEFAULT_FOR_FIELD",
@@ -240,6 +251,7 @@ async function writeRows(
   rows: for (let r = 0; r < plan.rows.length; r++) {
     const accessors = plan.rows[r];
     const values = plan.template.slice();
+    for (const [position, fsp] of plan.nowDefaults) values[position] = now(fsp);
     for (let i = 0; i < accessors.length; i++) {
       const position = plan.positions[i];
       values[position] = accessors[i](emptyRow, params);

@@ -259,6 +259,13 @@ async function queueWaitOnce(
   return await block(session, conditionsOf, tables, timeoutSeconds * 1000);
 }
 
+/**
+ * How often a blocked queue_wait whose condition reads the clock (NOW() …)
+ * searches again for rows that came due through time alone; rows that
+ * arrive or are given back are found at once, as for any condition.
+ */
+const clockConditionRecheckMs = 1000;
+
 function block(
   session: SessionState,
   args: readonly WaitArg[],
@@ -271,6 +278,7 @@ function block(
     const finish = () => {
       done = true;
       clearTimeout(timer);
+      if (recheck !== undefined) clearInterval(recheck);
       for (const table of distinct) table.waiters.delete(waiter);
       for (const arg of args) arg.table.unhold(arg.condition);
       session.pendingWait = null;
@@ -292,6 +300,13 @@ function block(
       },
     };
     const timer = setTimeout(() => waiter.settle(0, null, 0), timeoutMs);
+    const recheck = args.some((arg) => arg.condition.readsClock)
+      ? setInterval(() => {
+        for (const table of distinct) {
+          if (!done) table.serveWaiters();
+        }
+      }, clockConditionRecheckMs)
+      : undefined;
     session.pendingWait = {
       waiter,
       cancel: (error) => waiter.fail(error),

@@ -9,8 +9,9 @@ import type { Statement } from "../sql/ast.ts";
 
 /**
  * A row of a result: plain object keyed in select-list order. Values are
- * `number`, `bigint` (integers beyond 2^53), `string`, `Uint8Array`, parsed
- * JSON, or `null`.
+ * `number`, `bigint` (integers beyond 2^53), `string` (also DECIMAL, dates
+ * and times, ENUM and SET, as MySQL's text), `Uint8Array`, parsed JSON, or
+ * `null`.
  */
 // deno-lint-ignore no-explicit-any
 export type Row = Record<string, any>;

@@ -5,6 +5,10 @@
  * that version, each a tag byte and its data:
  *   0 NULL · 1 int32 (4) · 2 float64 (8) · 3 int64 (8) · 4 uint64 (8)
  *   · 5 UTF-8 text (u32 length + bytes) · 6 bytes (u32 length + bytes)
+ *   · 7 DECIMAL (u8 scale, u8 length n, n bytes: the unscaled integer,
+ *     two's complement little-endian) · 8 temporal (u8 kind 0 DATE,
+ *     1 DATETIME/TIMESTAMP, 2 TIME; u8 fsp; i64 microseconds since
+ *     1970-01-01 00:00:00 UTC, for TIME signed microseconds)
  * Tags make every value skippable without its type, so a row stored before
  * ALTER TABLE DROP COLUMN still decodes under the new schema.
  *
@@ -17,6 +21,7 @@ import type { Value } from "../sql/ast.ts";
 import { assert, QueueError } from "../errors.ts";
 import { columnCountMax, rowBytesMax } from "../limits.ts";
 import type { TableSchema } from "./schema.ts";
+import { Decimal, Member, memberOfText, Temporal } from "../sql/mod.ts";
 
 const tagNull = 0;
 const tagInt32 = 1;
@@ -25,6 +30,13 @@ const tagInt64 = 3;
 const tagUint64 = 4;
 const tagText = 5;
 const tagBytes = 6;
+const tagDecimal = 7;
+const tagTemporal = 8;
+const temporalKinds = ["date", "datetime", "time"] as const;
+/** Longest unscaled DECIMAL in bytes: 81 digits (MySQL's 9 words) fit in 34 bytes. */
+const decimalBytesMax = 34;
+/** Largest fixed-size value: a tag, scale, length and the longest DECIMAL. */
+const fixedValueBytesMax = 3 + decimalBytesMax;
 
 /** Texts up to this length that are pure ASCII are decoded without TextDecoder (cheaper). */
 const asciiFastPathBytesMax = 256;
@@ -38,10 +50,10 @@ const scratchBytesInitial = 64 * 1024;
 const scratchBytesKeptMax = 1024 * 1024;
 /**
  * Largest scratch ever needed: a row of `rowBytesMax` bytes, then one
- * fixed-size value (at most 9 bytes) for each of up to `columnCountMax`
- * columns, checked before the row is refused.
+ * fixed-size value (at most `fixedValueBytesMax` bytes) for each of up to
+ * `columnCountMax` columns, checked before the row is refused.
  */
-const scratchBytesMax = rowBytesMax + columnCountMax * 9 + 4;
+const scratchBytesMax = rowBytesMax + columnCountMax * fixedValueBytesMax + 4;
 
 let scratch = new Uint8Array(scratchBytesInitial);
 let scratchView = new DataView(scratch.buffer);
@@ -88,10 +100,12 @@ function encodeIntoScratch(schema: TableSchema, values: readonly Value[]): Uint8
   assert(values.length === schema.columns.length, "one value per column");
   assert(values.length <= columnCountMax, "at most columnCountMax columns");
   let offset = 4;
-  ensureCapacity(4 + values.length * 9);
+  ensureCapacity(4 + values.length * fixedValueBytesMax);
   scratchView.setUint32(0, schema.version, true);
   for (let i = 0; i < values.length; i++) {
-    const value = values[i];
+    const raw = values[i];
+    // An ENUM/SET member is stored as its text (tag 5).
+    const value = raw instanceof Member ? raw.text : raw;
     if (value === null) {
       scratch[offset++] = tagNull;
     } else if (typeof value === "number") {
@@ -109,7 +123,7 @@ function encodeIntoScratch(schema: TableSchema, values: readonly Value[]): Uint8
       const room = rowBytesMax - offset - 5;
       if (value.length > room) throw rowTooLong();
       const end = offset + 5 + Math.min(value.length * 3, room);
-      ensureCapacity(end + (values.length - i) * 9);
+      ensureCapacity(end + (values.length - i) * fixedValueBytesMax);
       const { read, written } = textEncoder.encodeInto(value, scratch.subarray(offset + 5, end));
       if (read < value.length) throw rowTooLong();
       scratch[offset] = tagText;
@@ -117,7 +131,7 @@ function encodeIntoScratch(schema: TableSchema, values: readonly Value[]): Uint8
       offset += 5 + written;
     } else if (value instanceof Uint8Array) {
       if (value.length > rowBytesMax - offset - 5) throw rowTooLong();
-      ensureCapacity(offset + 5 + value.length + (values.length - i) * 9);
+      ensureCapacity(offset + 5 + value.length + (values.length - i) * fixedValueBytesMax);
       scratch[offset] = tagBytes;
       scratchView.setUint32(offset + 1, value.length, true);
       scratch.set(value, offset + 5);
@@ -131,6 +145,18 @@ function encodeIntoScratch(schema: TableSchema, values: readonly Value[]): Uint8
         scratchView.setBigUint64(offset + 1, value, true);
       }
       offset += 9;
+    } else if (value instanceof Decimal) {
+      offset = writeDecimal(value, offset);
+    } else if (value instanceof Temporal) {
+      scratch[offset] = tagTemporal;
+      scratch[offset + 1] = temporalKinds.indexOf(value.kind);
+      scratch[offset + 2] = value.fsp;
+      scratchView.setBigInt64(
+        offset + 3,
+        BigInt(value.seconds) * 1000000n + BigInt(value.micros),
+        true,
+      );
+      offset += 11;
     } else {
       assert(typeof value === "boolean", "checked values are SQL values");
       scratch[offset] = tagInt32;
@@ -138,9 +164,28 @@ function encodeIntoScratch(schema: TableSchema, values: readonly Value[]): Uint8
       offset += 5;
     }
     if (offset > rowBytesMax) throw rowTooLong();
-    ensureCapacity(offset + (values.length - i) * 9);
+    ensureCapacity(offset + (values.length - i) * fixedValueBytesMax);
   }
   return scratch.slice(0, offset);
+}
+
+function writeDecimal(value: Decimal, offset: number): number {
+  assert(value.scale <= 255, "a stored decimal's scale fits a byte");
+  let rest = value.unscaled;
+  let length = 0;
+  const start = offset + 3;
+  // Little-endian two's complement, shortest form that keeps the sign bit.
+  for (;;) {
+    const byte = Number(BigInt.asUintN(8, rest));
+    scratch[start + length++] = byte;
+    rest >>= 8n;
+    if ((rest === 0n && byte < 0x80) || (rest === -1n && byte >= 0x80)) break;
+    assert(length < decimalBytesMax, "a stored decimal fits decimalBytesMax bytes");
+  }
+  scratch[offset] = tagDecimal;
+  scratch[offset + 1] = value.scale;
+  scratch[offset + 2] = length;
+  return start + length;
 }
 
 /**
@@ -160,6 +205,7 @@ export function decodeRow(schema: TableSchema, payload: Uint8Array): Value[] {
       offset = readValue(payload, view, offset, values, i);
     }
     if (offset !== payload.length) throw corrupt("has trailing bytes");
+    if (schema.memberPositions.length > 0) wrapMembers(schema, values);
     return values;
   }
   const storedIds = schema.versionColumnIds(version);
@@ -178,7 +224,21 @@ export function decodeRow(schema: TableSchema, payload: Uint8Array): Value[] {
   for (let i = 0; i < columnCount; i++) {
     if (present[i] === 0) values[i] = schema.missingValue(i);
   }
+  if (schema.memberPositions.length > 0) wrapMembers(schema, values);
   return values;
+}
+
+/** ENUM/SET columns are stored as text; at run time they are Members (text and number). */
+function wrapMembers(schema: TableSchema, values: Value[]): void {
+  for (const position of schema.memberPositions) {
+    const value = values[position];
+    if (typeof value !== "string") continue;
+    const type = schema.columns[position].def.type;
+    assert(type.kind === "enum" || type.kind === "set", "member positions are ENUM/SET columns");
+    const member = memberOfText(type.members, type.kind === "set", value);
+    if (member === null) throw corrupt(`holds '${value}', no member of its ${type.kind}`);
+    values[position] = member;
+  }
 }
 
 function readValue(
@@ -220,6 +280,32 @@ function readValue(
       const bytes = payload.subarray(offset + 5, end);
       out[index] = tag === tagText ? decodeText(bytes) : bytes.slice();
       return end;
+    }
+    case tagDecimal: {
+      checkLength(payload, offset + 3);
+      const scale = payload[offset + 1];
+      const length = payload[offset + 2];
+      const end = offset + 3 + length;
+      checkLength(payload, end);
+      if (length === 0 || length > decimalBytesMax || scale > 30) {
+        throw corrupt("holds a bad DECIMAL");
+      }
+      let unscaled = 0n;
+      for (let i = length - 1; i >= 0; i--) {
+        unscaled = (unscaled << 8n) | BigInt(payload[offset + 3 + i]);
+      }
+      out[index] = new Decimal(BigInt.asIntN(length * 8, unscaled), scale);
+      return end;
+    }
+    case tagTemporal: {
+      checkLength(payload, offset + 11);
+      const kind = temporalKinds[payload[offset + 1]];
+      const fsp = payload[offset + 2];
+      const micros = view.getBigInt64(offset + 3, true);
+      if (kind === undefined || fsp > 6) throw corrupt("holds a bad temporal value");
+      const seconds = micros >= 0n ? micros / 1000000n : -((-micros + 999999n) / 1000000n);
+      out[index] = new Temporal(kind, Number(seconds), Number(micros - seconds * 1000000n), fsp);
+      return offset + 11;
     }
     default:
       throw corrupt(`has unknown value tag ${tag}`);

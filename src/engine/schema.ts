@@ -9,6 +9,7 @@
  */
 
 import type { ColumnDef, Value } from "../sql/ast.ts";
+import { checkValue, Decimal, Member, now, Temporal } from "../sql/mod.ts";
 import { assert, QueueError } from "../errors.ts";
 import { columnCountMax } from "../limits.ts";
 
@@ -16,6 +17,12 @@ import { columnCountMax } from "../limits.ts";
 export interface SchemaColumn {
   readonly columnId: number;
   readonly def: ColumnDef;
+  /**
+   * What rows stored before the column was added read, when that is not
+   * its DEFAULT: for DEFAULT CURRENT_TIMESTAMP, the time of the ALTER
+   * TABLE that added it (MySQL fills existing rows so).
+   */
+  readonly fill?: Value;
 }
 
 /** One shape rows were written in: the column ids in order. */
@@ -48,6 +55,8 @@ export class TableSchema {
   readonly #versions: Map<number, readonly number[]>;
   /** Column id → position in current `columns`. */
   readonly #positionById: Map<number, number>;
+  /** Positions of ENUM and SET columns (their stored text decodes to a Member). */
+  readonly memberPositions: readonly number[];
 
   constructor(meta: SchemaMeta) {
     assert(meta.versions.length > 0, "a schema has at least one version");
@@ -57,6 +66,9 @@ export class TableSchema {
     this.#positionByName = new Map(meta.columns.map((c, i) => [c.def.name.toLowerCase(), i]));
     this.#positionById = new Map(meta.columns.map((c, i) => [c.columnId, i]));
     this.#versions = new Map(meta.versions.map((v) => [v.version, v.columnIds]));
+    this.memberPositions = meta.columns.flatMap((c, i) =>
+      c.def.type.kind === "enum" || c.def.type.kind === "set" ? [i] : []
+    );
   }
 
   /** A new table's schema from CREATE TABLE columns. */
@@ -97,7 +109,16 @@ export class TableSchema {
     let columnIdNext = this.meta.columnIdNext;
     for (const action of actions) {
       if (action.kind === "add") {
-        columns.push({ columnId: columnIdNext++, def: action.column });
+        const def = action.column;
+        checkAddable(def);
+        const fill = def.defaultNow === true && def.type.kind === "datetime"
+          ? checkValue(def, now(def.type.fsp))
+          : undefined;
+        columns.push(
+          fill === undefined
+            ? { columnId: columnIdNext++, def }
+            : { columnId: columnIdNext++, def, fill },
+        );
       } else {
         const index = columns.findIndex((c) =>
           c.def.name.toLowerCase() === action.name.toLowerCase()
@@ -129,7 +150,9 @@ export class TableSchema {
    * (0, '' or empty bytes), as MySQL fills existing rows on ALTER TABLE ADD.
    */
   missingValue(position: number): Value {
-    const def = this.columns[position].def;
+    const column = this.columns[position];
+    if (column.fill !== undefined) return column.fill;
+    const def = column.def;
     if (def.defaultValue !== undefined) return def.defaultValue;
     if (!def.notNull) return null;
     switch (def.type.kind) {
@@ -143,9 +166,43 @@ export class TableSchema {
         );
       case "json":
         return "null";
+      case "decimal":
+        return new Decimal(0n, def.type.scale);
+      case "year":
+      case "bit":
+        return 0;
+      case "time":
+        return new Temporal("time", 0, 0, def.type.fsp);
+      case "enum":
+        return new Member(def.type.members[0], 1);
+      case "set":
+        return new Member("", 0);
+      case "date":
+      case "datetime":
+        // Refused by checkAddable: MySQL would fill '0000-00-00', which q4d does not hold.
+        throw new Error("unreachable: a NOT NULL date column added without DEFAULT");
       default:
         return "";
     }
+  }
+}
+
+/**
+ * ALTER TABLE ADD of a NOT NULL DATE/DATETIME/TIMESTAMP column needs a
+ * DEFAULT (a literal, or CURRENT_TIMESTAMP: existing rows then read the
+ * time of the ALTER): MySQL's other fill value, '0000-00-00', is not one
+ * q4d holds.
+ */
+function checkAddable(column: ColumnDef): void {
+  const kind = column.type.kind;
+  if (
+    (kind === "date" || kind === "datetime") && column.notNull &&
+    column.defaultValue === undefined && column.defaultNow !== true
+  ) {
+    throw new QueueError(
+      "ER_INVALID_DEFAULT",
+      `Invalid default value for '${column.name}' (a NOT NULL date column added to a table needs a DEFAULT literal)`,
+    );
   }
 }
 
@@ -166,10 +223,15 @@ function checkColumns(columns: readonly ColumnDef[]): void {
   }
 }
 
-/** The JSON-safe form of a schema's meta for the catalog (bigint and bytes tagged). */
+/** The JSON-safe form of a schema's meta for the catalog (bigint, bytes, decimals and dates tagged). */
 export function schemaToJson(schema: TableSchema): unknown {
   return JSON.parse(JSON.stringify(schema.meta, (_key, value) => {
     if (typeof value === "bigint") return { $bigint: value.toString() };
+    if (value instanceof Decimal) return { $decimal: [value.unscaled.toString(), value.scale] };
+    if (value instanceof Member) return { $member: [value.text, String(value.number)] };
+    if (value instanceof Temporal) {
+      return { $temporal: [value.kind, value.seconds, value.micros, value.fsp] };
+    }
     if (value instanceof Uint8Array) return { $bytes: Array.from(value) };
     return value;
   }));
@@ -181,6 +243,20 @@ export function schemaFromJson(json: unknown): TableSchema {
     if (value !== null && typeof value === "object" && !Array.isArray(value)) {
       if (typeof value.$bigint === "string") return BigInt(value.$bigint);
       if (Array.isArray(value.$bytes)) return new Uint8Array(value.$bytes);
+      if (Array.isArray(value.$member)) {
+        const number = BigInt(value.$member[1]);
+        return new Member(
+          value.$member[0],
+          number <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(number) : number,
+        );
+      }
+      if (Array.isArray(value.$decimal)) {
+        return new Decimal(BigInt(value.$decimal[0]), value.$decimal[1]);
+      }
+      if (Array.isArray(value.$temporal)) {
+        const [kind, seconds, micros, fsp] = value.$temporal;
+        return new Temporal(kind, seconds, micros, fsp);
+      }
     }
     return value;
   }) as SchemaMeta;

@@ -9,7 +9,7 @@
  */
 
 import type { Prepared, SelectItem, Value } from "../sql/ast.ts";
-import { compileExpr, isTruthy, queueFunctionNames } from "../sql/mod.ts";
+import { compileExpr, Decimal, isTruthy, outputValue, queueFunctionNames } from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
 import {
@@ -60,6 +60,23 @@ function jsonOutput(accessor: RowAccessor): RowAccessor {
   };
 }
 
+/** Decimal and temporal values leave as MySQL's text (README: value mapping). */
+function typedOutput(accessor: RowAccessor): RowAccessor {
+  return (row, params) => outputValue(accessor(row, params));
+}
+
+/** The output accessor of a column of this type. */
+function columnOutput(kind: string, accessor: RowAccessor): RowAccessor {
+  if (kind === "json") return jsonOutput(accessor);
+  if (
+    kind === "decimal" || kind === "date" || kind === "datetime" || kind === "time" ||
+    kind === "enum" || kind === "set"
+  ) {
+    return typedOutput(accessor);
+  }
+  return accessor;
+}
+
 function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
   const cached = selectPlans.get(prepared);
   if (
@@ -98,7 +115,7 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
           const accessor: RowAccessor = (row) => row[position];
           columns!.push({
             name: column.def.name,
-            accessor: column.def.type.kind === "json" ? jsonOutput(accessor) : accessor,
+            accessor: columnOutput(column.def.type.kind, accessor),
           });
         });
         continue;
@@ -112,7 +129,9 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
       let accessor = compileExpr(item.expr, fieldScope);
       if (item.expr.kind === "column") {
         const position = schema.position(item.expr.name);
-        if (schema.columns[position].def.type.kind === "json") accessor = jsonOutput(accessor);
+        accessor = columnOutput(schema.columns[position].def.type.kind, accessor);
+      } else {
+        accessor = typedOutput(accessor);
       }
       columns.push({ name: item.name, accessor });
     }
@@ -157,7 +176,9 @@ export async function executeSelect(
     }
     const row: Row = {};
     for (const item of plan.countItems) {
-      row[item.name] = item.accessor === null ? count : item.accessor(emptyRow, params);
+      row[item.name] = item.accessor === null
+        ? count
+        : outputValue(item.accessor(emptyRow, params));
     }
     return offset === 0 && limit > 0 ? [row] : [];
   }
@@ -215,9 +236,13 @@ async function selectWithoutTable(
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     if (item.call === null) {
-      row[item.name] = item.value(emptyRow, params);
+      row[item.name] = outputValue(item.value(emptyRow, params));
     } else {
-      const args = item.args.map((arg) => arg(emptyRow, params));
+      // Queue functions take numbers and strings: a decimal timeout (0.5) is its double.
+      const args = item.args.map((arg) => {
+        const value = arg(emptyRow, params);
+        return value instanceof Decimal ? value.toNumber() : outputValue(value);
+      });
       const value = callQueueFunction(host, session, item.call, args);
       row[item.name] = value instanceof Promise ? await value : value;
     }

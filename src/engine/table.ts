@@ -10,7 +10,7 @@
 
 import type { TableEntry } from "../storage/types.ts";
 import type { Value } from "../sql/ast.ts";
-import { compileExpr, isTruthy, parseExpression } from "../sql/mod.ts";
+import { compileExpr, exprReadsClock, isTruthy, parseExpression } from "../sql/mod.ts";
 import { assert, QueueError } from "../errors.ts";
 import { conditionCacheBytesMax, conditionCacheEntriesMax, relaySourceCount } from "../limits.ts";
 import { tableScope } from "./plan_support.ts";
@@ -39,6 +39,12 @@ export interface Condition {
   readonly schemaVersion: number;
   /** null matches every row. May throw a QueueError (e.g. BIGINT overflow) for a row. */
   readonly matches: ((row: readonly Value[]) => boolean) | null;
+  /**
+   * It reads the clock (NOW() …): a row may match later through time alone,
+   * so every search starts from the oldest row (the cursor invariant does
+   * not hold) and a blocked wait rechecks on a timer.
+   */
+  readonly readsClock: boolean;
   cursorRowId: number;
   /** Blocked waiters holding it; a held condition is never evicted (its cursor must rewind). */
   holders: number;
@@ -212,20 +218,24 @@ export class QueueTable {
     const cached = this.#conditions.get(text) ?? this.#held.get(text);
     if (cached !== undefined) return cached;
     let matches: Condition["matches"] = null;
+    let readsClock = false;
     if (text !== "") {
       if (text.trim() === "") {
         throw new QueueError("ER_PARSE_ERROR", `Empty condition for table '${this.name}'`);
       }
+      const expression = parseExpression(text);
       const accessor = compileExpr(
-        parseExpression(text),
+        expression,
         tableScope(this.name, this.schema, "queue_wait condition"),
       );
+      readsClock = exprReadsClock(expression);
       matches = (row) => isTruthy(accessor(row, noParams));
     }
     const condition: Condition = {
       text,
       schemaVersion: this.schema.version,
       matches,
+      readsClock,
       cursorRowId: 0,
       holders: 0,
     };
@@ -257,6 +267,7 @@ export class QueueTable {
       `condition '${condition.text}' compiled for schema ${condition.schemaVersion}`,
     );
     if (this.availableCount <= 0) return 0;
+    if (condition.readsClock) condition.cursorRowId = 0;
     const rows = this.entry.rows;
     for (let id = rows.nextLive(condition.cursorRowId); id !== 0; id = rows.nextLive(id)) {
       if (

@@ -7,8 +7,25 @@
  * @module
  */
 
-/** A SQL value as q4d holds it at run time. */
-export type Value = null | number | bigint | string | Uint8Array | boolean;
+import type { Decimal } from "./decimal.ts";
+import type { Member } from "./member.ts";
+import type { IntervalUnit, Temporal } from "./temporal.ts";
+
+/**
+ * A SQL value as q4d holds it at run time. `Decimal` (DECIMAL), `Temporal`
+ * (DATE, DATETIME, TIMESTAMP, TIME) and `Member` (ENUM, SET) never reach
+ * users: results give their MySQL text (see `outputValue`).
+ */
+export type Value =
+  | null
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | boolean
+  | Decimal
+  | Temporal
+  | Member;
 
 /** A column type. `BOOLEAN` parses to TINYINT (MySQL's alias). */
 export type ColumnType =
@@ -22,7 +39,19 @@ export type ColumnType =
   | { kind: "binary"; length: number; variable: boolean }
   /** TINYBLOB/BLOB/MEDIUMBLOB/LONGBLOB. */
   | { kind: "blob"; bytesMax: number }
-  | { kind: "json" };
+  | { kind: "json" }
+  /** DECIMAL(precision, scale) / NUMERIC. */
+  | { kind: "decimal"; precision: number; scale: number; unsigned: boolean }
+  | { kind: "date" }
+  /** DATETIME(fsp) / TIMESTAMP(fsp) (`timestamp` true: range 1970..2038, UTC). */
+  | { kind: "datetime"; fsp: number; timestamp: boolean }
+  | { kind: "time"; fsp: number }
+  | { kind: "year" }
+  /** ENUM('a', …) / SET('a', …): the members as declared (trailing spaces cut). */
+  | { kind: "enum"; members: string[] }
+  | { kind: "set"; members: string[] }
+  /** BIT(n), 1..64 bits. */
+  | { kind: "bit"; bits: number };
 
 /** One column of CREATE TABLE or ALTER TABLE ADD. */
 export interface ColumnDef {
@@ -34,6 +63,10 @@ export interface ColumnDef {
   defaultValue?: Value;
   /** The type as written, for SHOW-style output (e.g. "VARCHAR(96)"). */
   typeText: string;
+  /** DEFAULT CURRENT_TIMESTAMP[(fsp)] (DATETIME/TIMESTAMP): the statement's time. */
+  defaultNow?: boolean;
+  /** ON UPDATE CURRENT_TIMESTAMP: accepted and kept (q4d has no UPDATE statement). */
+  onUpdateNow?: boolean;
 }
 
 /** Binary operators, canonical spelling ("&&" → "and", "MOD" → "%", "!=" → "<>"). */
@@ -93,6 +126,8 @@ export type Expr =
     }
     /** COUNT(*). */
     | { kind: "count_star" }
+    /** `INTERVAL value unit`: only as an operand of + / - or DATE_ADD / DATE_SUB. */
+    | { kind: "interval"; value: Expr; unit: IntervalUnit }
   )
   & { start: number; end: number };
 

@@ -12,10 +12,14 @@
  *   known only from their size: `col - 1` with an UNSIGNED col of 0 is -1
  *   here where MySQL fails.
  * - A number that is a safe integer counts as an integer; other numbers,
- *   and strings read as numbers, compute as doubles. MySQL's DECIMAL
- *   (literals like 1.5, the result of `/`) is a double here.
- * - `/` gives a double, DIV truncates to an integer, `%` takes the sign of
- *   the dividend; any division by zero gives NULL.
+ *   and strings read as numbers, compute as doubles. DECIMAL values
+ *   (literals like 1.5, DECIMAL columns, the result of `/`) compute exactly
+ *   when no operand is a double (`typed_ops.ts`, `decimal.ts`).
+ * - `/` gives a DECIMAL (a double when an operand is one), DIV truncates to
+ *   an integer, `%` takes the sign of the dividend; any division by zero
+ *   gives NULL.
+ * - Temporal values compare as dates with dates and with date strings, and
+ *   compute by their numeric form (20240102); `+ INTERVAL` is date math.
  * - Bitwise operators work on unsigned 64-bit; results above 2^53 are bigint.
  * - Comparisons: numbers with numbers exactly, strings with strings by code
  *   point (binary, case-sensitive), a number with a string as numbers.
@@ -46,6 +50,20 @@ import {
 } from "./convert.ts";
 import { functionReturnsNumber, functionSpecOf, paramCountError } from "./functions.ts";
 import { likeMatches, type LikePattern, likePattern } from "./like.ts";
+import { Decimal, decimalNegate } from "./decimal.ts";
+import { Temporal } from "./temporal.ts";
+import { Member } from "./member.ts";
+import {
+  callTemporal,
+  decimalArithmetic,
+  exactDivide,
+  exactIntegerDivide,
+  exactModulo,
+  intervalArithmetic,
+  isDecimalOperation,
+  readsClock,
+  temporalFunctionArity,
+} from "./typed_ops.ts";
 
 /** A compiled expression: the value for one row and the statement's bound parameters. */
 export type RowAccessor = (row: readonly Value[], params: readonly Value[]) => Value;
@@ -107,6 +125,7 @@ export function isTruthy(value: Value): boolean {
   if (value === null) return false;
   if (typeof value === "bigint") return value !== 0n;
   if (typeof value === "boolean") return value;
+  if (value instanceof Decimal) return value.unscaled !== 0n;
   return valueToNumber(value) != 0;
 }
 
@@ -122,6 +141,8 @@ export function isTruthy(value: Value): boolean {
 export function compareForOrder(a: Value, b: Value): number {
   if (a === null) return b === null ? 0 : -1;
   if (b === null) return 1;
+  // MySQL sorts an ENUM by its index (a SET by its mask), not by its text.
+  if (a instanceof Member && b instanceof Member) return compareNumbers(a.number, b.number);
   return compareValues(a, b);
 }
 
@@ -155,6 +176,7 @@ function toBigInt(value: number | bigint): bigint {
 /** + - * on any values (the slow path behind the compiled fast paths). */
 function arithmetic(op: "+" | "-" | "*", a: Value, b: Value): Value {
   if (a === null || b === null) return null;
+  if (isDecimalOperation(a, b)) return decimalArithmetic(op, a, b);
   const x = valueToNumber(a);
   const y = valueToNumber(b);
   if (isDoubleValue(a) || isDoubleValue(b)) {
@@ -174,6 +196,7 @@ function arithmetic(op: "+" | "-" | "*", a: Value, b: Value): Value {
 
 function divide(a: Value, b: Value): Value {
   if (a === null || b === null) return null;
+  if (!isDoubleValue(a) && !isDoubleValue(b)) return exactDivide(a, b);
   const y = Number(valueToNumber(b));
   if (y === 0) return null;
   const x = Number(valueToNumber(a));
@@ -182,6 +205,7 @@ function divide(a: Value, b: Value): Value {
 
 function integerDivide(a: Value, b: Value): Value {
   if (a === null || b === null) return null;
+  if (isDecimalOperation(a, b)) return exactIntegerDivide(a, b);
   const x = valueToNumber(a);
   const y = valueToNumber(b);
   if (y == 0) return null;
@@ -203,6 +227,7 @@ function integerDivide(a: Value, b: Value): Value {
 
 function modulo(a: Value, b: Value): Value {
   if (a === null || b === null) return null;
+  if (isDecimalOperation(a, b)) return exactModulo(a, b);
   const x = valueToNumber(a);
   const y = valueToNumber(b);
   if (y == 0) return null;
@@ -277,6 +302,7 @@ function bitwise(op: "|" | "&" | "^" | "<<" | ">>", a: Value, b: Value): Value {
 function negate(value: Value): Value {
   if (value === null) return null;
   if (typeof value === "number") return value === 0 ? 0 : -value;
+  if (value instanceof Decimal) return decimalNegate(value);
   if (isDoubleValue(value)) {
     const number = Number(valueToNumber(value));
     return number === 0 ? 0 : -number;
@@ -493,6 +519,8 @@ function isColumnFree(expr: Expr): boolean {
         (expr.escape === null || isColumnFree(expr.escape));
     case "call":
       return expr.args.every(isColumnFree);
+    case "interval":
+      return isColumnFree(expr.value);
   }
 }
 
@@ -511,7 +539,7 @@ function compileIn(expr: Extract<Expr, { kind: "in" }>, scope: CompileScope): Co
     const set = new Set<Value>(values.filter((v) => v !== null));
     const slow = (value: NonNull): Value => {
       for (const item of values) {
-        if (item !== null && compareValues(value, item) === 0) return hit;
+        if (item !== null && compareValues(value, item, true) === 0) return hit;
       }
       return hasNull ? null : miss;
     };
@@ -536,7 +564,7 @@ function compileIn(expr: Extract<Expr, { kind: "in" }>, scope: CompileScope): Co
     for (const item of items) {
       const itemValue = item.accessor(row, params);
       if (itemValue === null) sawNull = true;
-      else if (compareValues(value, itemValue) === 0) return hit;
+      else if (compareValues(value, itemValue, true) === 0) return hit;
     }
     return sawNull ? null : miss;
   };
@@ -581,19 +609,27 @@ function compileHexComparison(
  */
 function isNumericTyped(expr: Expr): boolean {
   if (expr.kind === "literal") {
-    return typeof expr.value === "number" || typeof expr.value === "bigint";
+    return typeof expr.value === "number" || typeof expr.value === "bigint" ||
+      expr.value instanceof Decimal;
   }
   if (expr.kind === "call") return functionReturnsNumber(expr.name);
   return expr.kind !== "column" && expr.kind !== "param";
 }
 
 function isNumber(value: Value): boolean {
-  return typeof value === "number" || typeof value === "bigint" || typeof value === "boolean";
+  return typeof value === "number" || typeof value === "bigint" || typeof value === "boolean" ||
+    value instanceof Decimal;
 }
 
 /** BETWEEN's comparison: numerically (exact for two integers) when `numeric`, else MySQL's rule. */
 function compareBetween(a: NonNull, b: NonNull, numeric: boolean): number {
-  if (!numeric) return compareValues(a, b);
+  if (!numeric) return compareValues(a, b, true);
+  // A date compares as a date with anything (a string is parsed as one);
+  // a decimal exactly with any number.
+  if (a instanceof Temporal || b instanceof Temporal) return compareValues(a, b, true);
+  if (
+    (a instanceof Decimal || b instanceof Decimal) && typeof a !== "string" && typeof b !== "string"
+  ) return compareValues(a, b, true);
   if (isNumber(a) && isNumber(b)) return compareNumbers(valueToNumber(a), valueToNumber(b));
   return compareNumbers(Number(valueToNumber(a)), Number(valueToNumber(b)));
 }
@@ -606,6 +642,9 @@ function and3(a: Value, b: Value): Value {
 
 function compileBinary(expr: Extract<Expr, { kind: "binary" }>, scope: CompileScope): Compiled {
   const op = expr.op;
+  if (expr.left.kind === "interval" || expr.right.kind === "interval") {
+    return compileIntervalArithmetic(expr, scope);
+  }
   const arithmeticOperands = op === "+" || op === "-" || op === "*" || op === "div" ||
     op === "%" || op === "/" || op === "|" || op === "&" || op === "^" || op === "<<" ||
     op === ">>";
@@ -776,7 +815,98 @@ function compileNode(expr: Expr, scope: CompileScope): Compiled {
       return compileCall(expr, scope);
     case "count_star":
       throw new QueueError("ER_NOT_SUPPORTED_YET", "COUNT(*) is only supported as a select item");
+    case "interval":
+      throw new QueueError(
+        "ER_PARSE_ERROR",
+        "You have an error in your SQL syntax; INTERVAL is only an operand of + and - or of DATE_ADD/DATE_SUB",
+        { position: expr.start },
+      );
   }
+}
+
+/** `date + INTERVAL n unit`, `INTERVAL n unit + date`, `date - INTERVAL n unit`. */
+function compileIntervalArithmetic(
+  expr: Extract<Expr, { kind: "binary" }>,
+  scope: CompileScope,
+): Compiled {
+  const interval = expr.right.kind === "interval" ? expr.right : expr.left;
+  const other = interval === expr.right ? expr.left : expr.right;
+  if (
+    interval.kind !== "interval" || other.kind === "interval" ||
+    (expr.op !== "+" && !(expr.op === "-" && interval === expr.right))
+  ) {
+    throw new QueueError(
+      "ER_PARSE_ERROR",
+      "You have an error in your SQL syntax; INTERVAL is only added to or subtracted from a date",
+      { position: expr.start },
+    );
+  }
+  return compileDateAdd(other, interval, expr.op === "-", scope);
+}
+
+function compileDateAdd(
+  dateExpr: Expr,
+  interval: Extract<Expr, { kind: "interval" }>,
+  subtract: boolean,
+  scope: CompileScope,
+): Compiled {
+  const date = compileNode(dateExpr, scope);
+  const amount = compileNode(interval.value, scope);
+  const unit = interval.unit;
+  const accessor: RowAccessor = (row, params) =>
+    intervalArithmetic(date.accessor(row, params), amount.accessor(row, params), unit, subtract);
+  return fold(accessor, date.constant && amount.constant);
+}
+
+function temporalArgumentCountError(name: string): QueueError {
+  return new QueueError(
+    "ER_WRONG_ARGUMENTS",
+    `Incorrect parameter count in the call to native function '${name}'`,
+  );
+}
+
+/** NOW(), UNIX_TIMESTAMP(), DATE_ADD() and the other functions of the temporal types. */
+function compileTemporalCall(
+  expr: Extract<Expr, { kind: "call" }>,
+  scope: CompileScope,
+): Compiled | null {
+  const name = expr.name;
+  if (name === "date_add" || name === "date_sub" || name === "adddate" || name === "subdate") {
+    if (expr.args.length !== 2) throw temporalArgumentCountError(name);
+    let interval = expr.args[1];
+    if (interval.kind !== "interval") {
+      // ADDDATE(d, n) / SUBDATE(d, n): n days.
+      if (name === "date_add" || name === "date_sub") {
+        throw new QueueError(
+          "ER_PARSE_ERROR",
+          `You have an error in your SQL syntax; ${name.toUpperCase()} takes an INTERVAL`,
+          { position: interval.start },
+        );
+      }
+      interval = {
+        kind: "interval",
+        value: interval,
+        unit: "DAY",
+        start: interval.start,
+        end: interval.end,
+      };
+    }
+    return compileDateAdd(expr.args[0], interval, name === "date_sub" || name === "subdate", scope);
+  }
+  const arity = temporalFunctionArity.get(name);
+  if (arity === undefined) return null;
+  if (expr.args.length < arity[0] || expr.args.length > arity[1]) {
+    throw temporalArgumentCountError(name);
+  }
+  const args = expr.args.map((arg) => compileNode(arg, scope));
+  const values: Value[] = new Array(args.length);
+  const accessor: RowAccessor = (row, params) => {
+    for (let i = 0; i < args.length; i++) values[i] = args[i].accessor(row, params);
+    return callTemporal(name, values);
+  };
+  // A clock reading is never folded: a cached plan would keep the time it was compiled at.
+  if (readsClock(name, args.length)) return { accessor, constant: false };
+  return fold(accessor, args.every((arg) => arg.constant));
 }
 
 function compileCall(expr: Extract<Expr, { kind: "call" }>, scope: CompileScope): Compiled {
@@ -809,6 +939,8 @@ function compileCall(expr: Extract<Expr, { kind: "call" }>, scope: CompileScope)
       power(base.accessor(row, params), exponent.accessor(row, params));
     return fold(accessor, base.constant && exponent.constant);
   }
+  const temporal = compileTemporalCall(expr, scope);
+  if (temporal !== null) return temporal;
   const spec = functionSpecOf(name, expr.form);
   if (spec === undefined) {
     throw new QueueError("ER_NOT_SUPPORTED_YET", `FUNCTION ${name} does not exist`);

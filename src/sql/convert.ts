@@ -12,7 +12,17 @@
  * @module
  */
 
+import { assert } from "../errors.ts";
 import type { Value } from "./ast.ts";
+import { compareDecimals, Decimal, decimalFromNumber } from "./decimal.ts";
+import { Member } from "./member.ts";
+import {
+  compareTemporals,
+  numberToDateTime,
+  parseDateTime,
+  parseTime,
+  Temporal,
+} from "./temporal.ts";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -46,27 +56,102 @@ export function doubleToText(value: number): string {
   return String(value).replace("e+", "e");
 }
 
-/** A non-NULL value as text (numbers in MySQL's spelling, bytes decoded). */
+/** A non-NULL value as text (numbers in MySQL's spelling, bytes decoded, decimals and dates as MySQL prints them). */
 export function valueToText(value: Exclude<Value, null>): string {
   if (typeof value === "string") return value;
   if (typeof value === "number") return doubleToText(value);
   if (typeof value === "bigint") return String(value);
   if (typeof value === "boolean") return value ? "1" : "0";
-  return bytesToText(value);
+  if (value instanceof Uint8Array) return bytesToText(value);
+  return value.toString();
 }
 
-/** A non-NULL value as a number: numbers as they are, strings by their numeric prefix. */
+/**
+ * A non-NULL value as a number: numbers as they are, strings by their
+ * numeric prefix, a decimal as the nearest double, a date by its numeric
+ * form (20240102).
+ */
 export function valueToNumber(value: Exclude<Value, null>): number | bigint {
   if (typeof value === "number" || typeof value === "bigint") return value;
   if (typeof value === "string") return stringToDouble(value);
   if (typeof value === "boolean") return value ? 1 : 0;
-  return stringToDouble(bytesToText(value));
+  if (value instanceof Uint8Array) return stringToDouble(bytesToText(value));
+  if (value instanceof Decimal) return value.toNumber();
+  if (value instanceof Member) return value.number;
+  const numeric = value.toNumeric();
+  return numeric instanceof Decimal ? numeric.toNumber() : numeric;
 }
 
 /** Whether MySQL would compute with this value as a double (strings and bytes are read as doubles). */
 export function isDoubleValue(value: Exclude<Value, null>): boolean {
   if (typeof value === "number") return !Number.isSafeInteger(value);
   return typeof value === "string" || value instanceof Uint8Array;
+}
+
+/** How MySQL computes with a value: as a double, an exact DECIMAL, or an integer. */
+export type NumericClass = "double" | "decimal" | "integer";
+
+/** The class of a non-NULL arithmetic operand (a date with a fraction is a decimal). */
+export function numericClass(value: Exclude<Value, null>): NumericClass {
+  if (typeof value === "number") return Number.isSafeInteger(value) ? "integer" : "double";
+  if (typeof value === "bigint" || typeof value === "boolean" || value instanceof Member) {
+    return "integer";
+  }
+  if (value instanceof Decimal) return "decimal";
+  if (value instanceof Temporal) return value.fsp === 0 ? "integer" : "decimal";
+  return "double";
+}
+
+/** An integer or decimal operand as a Decimal (a double by its shortest digits). */
+export function valueToDecimal(value: Exclude<Value, null>): Decimal {
+  if (value instanceof Decimal) return value;
+  if (typeof value === "bigint") return Decimal.ofInteger(value);
+  if (typeof value === "boolean") return Decimal.ofInteger(value ? 1n : 0n);
+  if (value instanceof Temporal) {
+    const numeric = value.toNumeric();
+    return numeric instanceof Decimal ? numeric : Decimal.ofInteger(numeric);
+  }
+  const number = valueToNumber(value);
+  if (typeof number === "bigint") return Decimal.ofInteger(number);
+  const decimal = decimalFromNumber(number);
+  assert(decimal !== null, "only integers and decimals are read as decimals");
+  return decimal;
+}
+
+/** Compares a temporal value with any other non-NULL value, MySQL's way. */
+function compareWithTemporal(a: Temporal, b: Exclude<Value, null>, asHeld: boolean): number {
+  if (b instanceof Temporal) return compareTemporals(a, b);
+  if (typeof b === "string" || b instanceof Uint8Array) {
+    const text = typeof b === "string" ? b : bytesToText(b);
+    const parsed = a.kind === "time" ? parseTime(text, 6) : parseDateTime(text, "datetime", 6);
+    if (parsed !== null) return compareTemporals(a, parsed);
+    return compareStrings(a.toString(), text);
+  }
+  // A number that spells a date or time (20240201, 100000) compares as one, as MySQL converts it.
+  if (typeof b === "number" || typeof b === "bigint" || b instanceof Decimal) {
+    const parsed = a.kind === "time"
+      ? parseTime(valueToText(b), 6)
+      : Number.isFinite(Number(b))
+      ? numberToDateTime(b, "datetime", 6)
+      : null;
+    if (parsed !== null) return compareTemporals(a, parsed);
+  }
+  return compareExact(valueToDecimal(a), b, asHeld);
+}
+
+/** An ENUM/SET member: as text beside text (and another member), as its number beside a number. */
+function compareMember(a: Member, b: Exclude<Value, null>, asHeld: boolean): number {
+  if (b instanceof Member || typeof b === "string") {
+    return compareStrings(a.text, typeof b === "string" ? b : b.text);
+  }
+  if (b instanceof Uint8Array) return compareBytes(textToBytes(a.text), b);
+  return compareValues(a.number, b, asHeld);
+}
+
+/** A decimal against a number: exactly against integers and decimals, as doubles against doubles. */
+function compareExact(a: Decimal, b: Exclude<Value, null>, asHeld: boolean): number {
+  if (numericClass(b) === "double") return compareNumbers(a.toNumber(), valueToNumber(b));
+  return compareDecimals(a, valueToDecimal(b), asHeld);
 }
 
 /** Compares numbers exactly (number and bigint mixed). */
@@ -103,11 +188,24 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 /**
  * Compares two non-NULL values with MySQL's rules: two strings as strings,
- * bytes with text or bytes as bytes, anything with a number as numbers.
+ * bytes with text or bytes as bytes, anything with a number as numbers,
+ * dates as dates. Decimals compare at their declared scale, or with
+ * `decimalsAsHeld` at every digit they hold (IN and BETWEEN; see
+ * `compareDecimals`).
  */
-export function compareValues(a: Exclude<Value, null>, b: Exclude<Value, null>): number {
+export function compareValues(
+  a: Exclude<Value, null>,
+  b: Exclude<Value, null>,
+  decimalsAsHeld: boolean = false,
+): number {
   if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === "string" && typeof b === "string") return compareStrings(a, b);
+  if (a instanceof Member) return compareMember(a, b, decimalsAsHeld);
+  if (b instanceof Member) return -compareMember(b, a, decimalsAsHeld);
+  if (a instanceof Temporal) return compareWithTemporal(a, b, decimalsAsHeld);
+  if (b instanceof Temporal) return -compareWithTemporal(b, a, decimalsAsHeld);
+  if (a instanceof Decimal) return compareExact(a, b, decimalsAsHeld);
+  if (b instanceof Decimal) return -compareExact(b, a, decimalsAsHeld);
   const aIsText = typeof a === "string" || a instanceof Uint8Array;
   const bIsText = typeof b === "string" || b instanceof Uint8Array;
   if (aIsText && bIsText) {
@@ -117,4 +215,16 @@ export function compareValues(a: Exclude<Value, null>, b: Exclude<Value, null>):
     );
   }
   return compareNumbers(valueToNumber(a), valueToNumber(b));
+}
+
+/**
+ * A value as a user receives it: DECIMAL as its exact text ("9.99"), dates
+ * and times as MySQL's text ("2024-01-02 03:04:05"), ENUM and SET as their
+ * text; others unchanged.
+ */
+export function outputValue(value: Value): Value {
+  if (value instanceof Decimal || value instanceof Temporal || value instanceof Member) {
+    return value.toString();
+  }
+  return value;
 }

@@ -13,10 +13,41 @@
  * @module
  */
 
-import type { QueueError } from "../errors.ts";
+import { QueueError } from "../errors.ts";
 import { expressionDepthMax } from "../limits.ts";
-import type { BinaryOp, Expr } from "./ast.ts";
+import type { BinaryOp, Expr, Value } from "./ast.ts";
 import { syntaxError, type Token } from "./lexer.ts";
+import {
+  fspMax,
+  type IntervalUnit,
+  intervalUnits,
+  parseDateTime,
+  parseTime,
+  Temporal,
+} from "./temporal.ts";
+
+/** `DATE '…'`, `TIME '…'`, `TIMESTAMP '…'` (standard SQL literals MySQL takes), or null when invalid. */
+function typedLiteral(word: string, text: string): Temporal | null {
+  const fsp = Math.min(/\.(\d*)\s*$/.exec(text)?.[1].length ?? 0, fspMax);
+  if (word === "TIME") return parseTime(text, fsp);
+  if (word === "DATE") {
+    const day = parseDateTime(text, "date");
+    return day !== null && /^\s*[\d./-]+\s*$/.test(text) ? day : null;
+  }
+  return parseDateTime(text, "datetime", fsp);
+}
+
+/** Functions MySQL also accepts without parentheses (`CURRENT_TIMESTAMP`); reserved words there. */
+const niladicFunctions: ReadonlySet<string> = new Set([
+  "CURRENT_TIMESTAMP",
+  "CURRENT_DATE",
+  "CURRENT_TIME",
+  "LOCALTIME",
+  "LOCALTIMESTAMP",
+  "UTC_TIMESTAMP",
+  "UTC_DATE",
+  "UTC_TIME",
+]);
 
 /** Words that are never a bare column name or alias (back-quote them to use them). */
 export const reservedWords: ReadonlySet<string> = new Set([
@@ -41,6 +72,7 @@ export const reservedWords: ReadonlySet<string> = new Set([
   "HAVING",
   "IN",
   "INSERT",
+  "INTERVAL",
   "INTO",
   "IS",
   "LIKE",
@@ -404,12 +436,7 @@ export class TokenStream {
       case "float":
       case "string":
       case "hex":
-        return {
-          kind: "literal",
-          value: token.value as number | bigint | string | Uint8Array,
-          start,
-          end,
-        };
+        return { kind: "literal", value: token.value as Exclude<Value, null>, start, end };
       case "param":
         if (!this.allowParams) throw this.error("'?' placeholders are not allowed here", token);
         return { kind: "param", index: this.paramCount++, start, end };
@@ -440,6 +467,25 @@ export class TokenStream {
         if (token.upper === "FALSE") return { kind: "literal", value: 0, start, end };
         if (token.upper === "CASE") return parseCase(this, start);
         if (this.isOp("(")) return this.parseCall(token);
+        if (niladicFunctions.has(token.upper)) {
+          return { kind: "call", name: token.upper.toLowerCase(), args: [], start, end };
+        }
+        if (token.upper === "INTERVAL") return this.parseInterval(start);
+        if (
+          (token.upper === "DATE" || token.upper === "TIME" || token.upper === "TIMESTAMP") &&
+          this.peek().kind === "string"
+        ) {
+          const text = this.next();
+          const value = typedLiteral(token.upper, text.value as string);
+          if (value === null) {
+            throw new QueueError(
+              "ER_WRONG_VALUE",
+              `Incorrect ${token.upper} value: '${text.value as string}'`,
+              { position: text.byteStart },
+            );
+          }
+          return { kind: "literal", value, start, end: text.byteEnd };
+        }
         if (reservedWords.has(token.upper)) break;
         if (this.isOp(".")) return this.jsonArrow(this.parseQualifiedColumn(token.text, start));
         return this.jsonArrow({ kind: "column", name: token.text, quoted: false, start, end });
@@ -449,6 +495,21 @@ export class TokenStream {
     throw this.error(
       token.kind === "end" ? "unexpected end of statement" : "unexpected token",
       token,
+    );
+  }
+
+  /** `INTERVAL expr unit`; the INTERVAL word is consumed. */
+  private parseInterval(start: number): Expr {
+    this.enter();
+    const value = this.parseExpr();
+    this.depth--;
+    const unit = this.next();
+    if (unit.kind !== "word" || !intervalUnits.has(unit.upper)) {
+      throw this.error("expected an interval unit (SECOND, MINUTE, HOUR, DAY, …)", unit);
+    }
+    return this.track(
+      { kind: "interval", value, unit: unit.upper as IntervalUnit, start, end: unit.byteEnd },
+      [value],
     );
   }
 

@@ -9,7 +9,7 @@
 
 import { QueueError } from "../errors.ts";
 import type { Value } from "./ast.ts";
-import { bytesToText } from "./convert.ts";
+import { bytesToText, valueToNumber } from "./convert.ts";
 
 /** A non-NULL value. */
 export type NonNull = Exclude<Value, null>;
@@ -91,17 +91,18 @@ export function strict(
 
 /** An integer argument (position, length, count) as MySQL's val_int reads it. */
 export function integerArgument(value: NonNull): number {
-  if (typeof value === "number") {
-    const integer = Number.isInteger(value)
-      ? value
-      : Math.sign(value) * Math.round(Math.abs(value));
-    return Math.min(Math.max(integer, -(2 ** 63)), 2 ** 63 - 1);
+  if (typeof value === "string" || value instanceof Uint8Array) {
+    const text = typeof value === "string" ? value : bytesToText(value);
+    const match = /^[ \t\n\r]*([+-]?\d+)/.exec(text);
+    if (match === null) return 0;
+    // A longer digit run saturates at the BIGINT bounds, as MySQL's conversion.
+    return Math.min(Math.max(Number(match[1]), -(2 ** 63)), 2 ** 63 - 1);
   }
-  if (typeof value === "bigint") return Number(value);
-  if (typeof value === "boolean") return value ? 1 : 0;
-  const text = typeof value === "string" ? value : bytesToText(value);
-  const match = /^[ \t\n\r]*([+-]?\d+)/.exec(text);
-  if (match === null) return 0;
-  // A longer digit run saturates at the BIGINT bounds, as MySQL's conversion.
-  return Math.min(Math.max(Number(match[1]), -(2 ** 63)), 2 ** 63 - 1);
+  // Numbers, booleans, decimals, dates and ENUM/SET members by their numeric value.
+  const number = valueToNumber(value);
+  if (typeof number === "bigint") return Number(number);
+  const integer = Number.isInteger(number)
+    ? number
+    : Math.sign(number) * Math.round(Math.abs(number));
+  return Math.min(Math.max(integer, -(2 ** 63)), 2 ** 63 - 1);
 }

@@ -15,9 +15,9 @@
  * bytes; text comparisons (NULLIF, CASE, GREATEST, LOCATE, REPLACE) are
  * binary (case-sensitive), as everywhere in q4d.
  *
- * Numbers: numeric_functions.ts (one dispatch point per function for
- * DECIMAL). Decimal literals (2.5) are doubles in q4d until DECIMAL lands,
- * so ROUND(2.5) is 2 here and 3 in MySQL.
+ * Numbers: numeric_functions.ts (one dispatch point, numericKindOf: exact
+ * integer, exact DECIMAL, or double), so ROUND(2.5) is 3 and ROUND(2.5e0)
+ * is 2, as in MySQL.
  *
  * String results longer than `stringResultBytesMax` (REPEAT, LPAD, RPAD,
  * CONCAT, CONCAT_WS, REPLACE) are NULL, as MySQL past max_allowed_packet

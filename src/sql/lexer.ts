@@ -15,6 +15,7 @@
 
 import { QueueError } from "../errors.ts";
 import { statementBytesMax } from "../limits.ts";
+import { Decimal, integerDigits, parseDecimal } from "./decimal.ts";
 
 /** What a token is. Keywords are `word` tokens; the parser decides. */
 export type TokenKind =
@@ -35,8 +36,11 @@ export interface Token {
   text: string;
   /** Upper-cased text of a `word`, else "". */
   upper: string;
-  /** Decoded value: string contents, identifier name, number/bigint, hex bytes. */
-  value: string | number | bigint | Uint8Array | null;
+  /**
+   * Decoded value: string contents, identifier name, number/bigint, hex
+   * bytes; a `float` token without exponent (`0.1`) is an exact Decimal.
+   */
+  value: string | number | bigint | Uint8Array | Decimal | null;
   start: number;
   end: number;
   byteStart: number;
@@ -133,13 +137,26 @@ export function syntaxError(text: string, index: number, detail: string): QueueE
   );
 }
 
-/** Decodes an integer literal: number when exact, bigint up to 2^64-1, else a double. */
-function integerValue(digits: string): number | bigint {
+/** Decodes an integer literal: number when exact, bigint up to 2^64-1, else a DECIMAL (MySQL's). */
+function integerValue(digits: string): number | bigint | Decimal {
   if (digits.length <= 15) return Number(digits);
   const big = BigInt(digits);
   if (big <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(big);
-  // Beyond BIGINT UNSIGNED MySQL switches to DECIMAL; q4d uses a double.
-  return big < twoPow64 ? big : Number(digits);
+  return big < twoPow64 ? big : decimalOrDouble(digits);
+}
+
+/** A literal with a point and no exponent is an exact DECIMAL (MySQL), a double when too long for one. */
+function decimalOrDouble(digits: string): Decimal | number {
+  const decimal = parseDecimal(digits);
+  return decimal !== null && integerDigits(decimal) <= 65 ? decimal : Number(digits);
+}
+
+/** A bit string as bytes, big-endian, padded on the left to whole bytes (MySQL's b'…'). */
+function bitBytes(bits: string): Uint8Array {
+  const bytes = new Uint8Array(Math.ceil(bits.length / 8));
+  const padded = bits.padStart(bytes.length * 8, "0");
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(padded.slice(i * 8, i * 8 + 8), 2);
+  return bytes;
 }
 
 function hexBytes(hex: string): Uint8Array {
@@ -287,6 +304,16 @@ export function tokenize(text: string): Token[] {
       push("hex", start, index, hexBytes(hex));
       continue;
     }
+    // B'…' bit strings (MySQL's bit-value literal): bytes, like hex strings.
+    if ((code === 98 || code === 66) && text.charCodeAt(index + 1) === 39) {
+      const close = text.indexOf("'", index + 2);
+      if (close < 0) throw syntaxError(text, start, "unterminated bit literal");
+      const bits = text.slice(index + 2, close);
+      if (!/^[01]*$/.test(bits)) throw syntaxError(text, start, "bad bit literal");
+      index = close + 1;
+      push("hex", start, index, bitBytes(bits));
+      continue;
+    }
     // Numbers (and identifiers that start with digits, like MySQL's `1abc`).
     if (isDigit(code) || (code === 46 && isDigit(text.charCodeAt(index + 1)))) {
       if (code === 48 && (text.charCodeAt(index + 1) | 32) === 120) {
@@ -298,9 +325,19 @@ export function tokenize(text: string): Token[] {
           continue;
         }
       }
+      if (code === 48 && text.charCodeAt(index + 1) === 98) {
+        let end = index + 2;
+        while (end < length && (text.charCodeAt(end) | 1) === 49) end++;
+        if (end > index + 2 && (end >= length || !isWordChar(text.charCodeAt(end)))) {
+          push("hex", start, end, bitBytes(text.slice(index + 2, end)));
+          index = end;
+          continue;
+        }
+      }
       let end = index;
       while (end < length && isDigit(text.charCodeAt(end))) end++;
       let isFloat = false;
+      let hasExponent = false;
       if (text.charCodeAt(end) === 46) {
         isFloat = true;
         end++;
@@ -314,6 +351,7 @@ export function tokenize(text: string): Token[] {
           while (at < length && isDigit(text.charCodeAt(at))) at++;
           end = at;
           isFloat = true;
+          hasExponent = true;
         }
       }
       if (!isFloat && end < length && isWordChar(text.charCodeAt(end))) {
@@ -324,7 +362,11 @@ export function tokenize(text: string): Token[] {
         continue;
       }
       const digits = text.slice(start, end);
-      const value = isFloat ? Number(digits) : integerValue(digits);
+      const value = !isFloat
+        ? integerValue(digits)
+        : hasExponent
+        ? Number(digits)
+        : decimalOrDouble(digits);
       if (value === Infinity) {
         // MySQL refuses a literal beyond the double range rather than round it.
         throw new QueueError(

@@ -25,3 +25,8 @@ export type { ParseResult } from "./parser.ts";
 export { bindParams, prepareTemplate, prepareText } from "./template.ts";
 export type { BoundTemplate } from "./template.ts";
 export { bindValue, checkValue } from "./values.ts";
+export { outputValue } from "./convert.ts";
+export { Decimal } from "./decimal.ts";
+export { now, Temporal } from "./temporal.ts";
+export { Member, memberOfText } from "./member.ts";
+export { exprReadsClock } from "./typed_ops.ts";

@@ -15,21 +15,32 @@ import type { Value } from "./ast.ts";
 import {
   compareNumbers,
   compareValues,
-  isDoubleValue,
+  numericClass,
   textToBytes,
+  valueToDecimal,
   valueToNumber,
 } from "./convert.ts";
+import {
+  decimalAbs,
+  decimalCeil,
+  decimalExtreme,
+  decimalFloor,
+  decimalRound,
+  decimalTruncate,
+} from "./decimal.ts";
 import { type FunctionSpec, integerArgument, type NonNull, strict } from "./function_support.ts";
 
 const int64Min = -(1n << 63n);
 const uint64Max = (1n << 64n) - 1n;
 
 /**
- * The arithmetic a numeric function uses for a value: exact integer or
- * double. The single dispatch point per value: DECIMAL adds its kind here.
+ * The arithmetic a numeric function uses for a value: exact integer, exact
+ * DECIMAL (also a date with a fraction) or double. The single dispatch
+ * point per value.
  */
-export function numericKindOf(value: NonNull): "int" | "double" {
-  return isDoubleValue(value) ? "double" : "int";
+export function numericKindOf(value: NonNull): "int" | "decimal" | "double" {
+  const kind = numericClass(value);
+  return kind === "integer" ? "int" : kind;
 }
 
 function asInteger(value: NonNull): bigint {
@@ -95,6 +106,10 @@ function rounding(name: string, truncate: boolean): FunctionSpec {
     switch (numericKindOf(value)) {
       case "int":
         return roundInteger(asInteger(value), places, truncate, name);
+      case "decimal": {
+        const exact = valueToDecimal(value);
+        return truncate ? decimalTruncate(exact, places) : decimalRound(exact, places);
+      }
       case "double":
         return roundDouble(Number(valueToNumber(value)), places, truncate);
     }
@@ -106,6 +121,10 @@ function ceilOrFloor(up: boolean): FunctionSpec {
     switch (numericKindOf(value)) {
       case "int":
         return valueToNumber(value);
+      case "decimal": {
+        const exact = valueToDecimal(value);
+        return up ? decimalCeil(exact) : decimalFloor(exact);
+      }
       case "double": {
         const number = Number(valueToNumber(value));
         const result = up ? Math.ceil(number) : Math.floor(number);
@@ -115,10 +134,17 @@ function ceilOrFloor(up: boolean): FunctionSpec {
   });
 }
 
-/** GREATEST / LEAST: strings as strings when all are, integers exactly, else doubles. */
+/**
+ * GREATEST / LEAST: strings as strings when all are, integers exactly,
+ * decimals exactly when none is a double or a string, else doubles.
+ */
 function extreme(greatest: boolean): FunctionSpec {
   return strict(2, Infinity, false, (values) => {
     const allText = values.every((v) => typeof v === "string" || v instanceof Uint8Array);
+    const kinds = allText ? [] : values.map((v) => numericKindOf(v));
+    if (kinds.includes("decimal") && !kinds.includes("double")) {
+      return decimalExtreme(values.map((v) => valueToDecimal(v)), greatest);
+    }
     const allInt = !allText && values.every((v) => !allTextLike(v) && numericKindOf(v) === "int");
     let best: NonNull = allText || allInt ? values[0] : Number(valueToNumber(values[0]));
     for (let i = 1; i < values.length; i++) {
@@ -151,6 +177,8 @@ export const numericFunctions: Record<string, FunctionSpec> = {
         if (number === int64Min) throw outOfRange(`abs(${number})`);
         return fromBigInt(number < 0n ? -number : number);
       }
+      case "decimal":
+        return decimalAbs(valueToDecimal(value));
       case "double":
         return Math.abs(Number(valueToNumber(value)));
     }

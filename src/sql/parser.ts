@@ -27,6 +27,8 @@ import type {
 import { TokenStream } from "./expression.ts";
 import { tokenize } from "./lexer.ts";
 import { checkValue } from "./values.ts";
+import { acceptNow, parseTypedColumnType } from "./parse_types.ts";
+import { Decimal, decimalNegate } from "./decimal.ts";
 
 /** Longest CHAR(n), in characters (MySQL's). */
 export const charLengthMax = 255;
@@ -568,19 +570,33 @@ function parseColumnDef(stream: TokenStream): ColumnDef {
   } else if (word === "JSON") {
     type = { kind: "json" };
   } else {
-    throw stream.error(`unknown column type ${typeToken.text}`, typeToken);
+    const typed = parseTypedColumnType(stream, word, name);
+    if (typed === null) throw stream.error(`unknown column type ${typeToken.text}`, typeToken);
+    ({ type, typeText } = typed);
   }
 
   let notNull = false;
   let defaultValue: Value | undefined;
+  let defaultNow = false;
+  let onUpdateNow = false;
+  const takesNow = type.kind === "datetime";
   for (;;) {
-    if (stream.acceptWord("NOT")) {
+    if (takesNow && stream.isWord("DEFAULT") && stream.peekNext().kind === "word") {
+      stream.at++;
+      defaultNow = acceptNow(stream);
+      defaultValue = defaultNow ? undefined : parseDefaultLiteral(stream);
+    } else if (takesNow && stream.isWord("ON") && stream.peekNext().upper === "UPDATE") {
+      stream.at += 2;
+      if (!acceptNow(stream)) throw stream.error("expected CURRENT_TIMESTAMP");
+      onUpdateNow = true;
+    } else if (stream.acceptWord("NOT")) {
       stream.expectWord("NULL");
       notNull = true;
     } else if (stream.acceptWord("NULL")) {
       notNull = false;
     } else if (stream.acceptWord("DEFAULT")) {
       defaultValue = parseDefaultLiteral(stream);
+      defaultNow = false;
     } else if (parseCharsetOption(stream)) {
       // accepted and ignored: q4d text is always UTF-8
     } else if (stream.acceptWord("COMMENT")) {
@@ -593,6 +609,8 @@ function parseColumnDef(stream: TokenStream): ColumnDef {
     } else break;
   }
   const column: ColumnDef = { name, type, notNull, typeText };
+  if (defaultNow) column.defaultNow = true;
+  if (onUpdateNow) column.onUpdateNow = true;
   if (defaultValue !== undefined) {
     try {
       column.defaultValue = checkValue(column, defaultValue);
@@ -623,8 +641,9 @@ function parseDefaultLiteral(stream: TokenStream): Value {
   switch (literal.kind) {
     case "integer":
     case "float": {
-      const value = literal.value as number | bigint;
+      const value = literal.value as number | bigint | Decimal;
       if (!negative) return value;
+      if (value instanceof Decimal) return decimalNegate(value);
       if (typeof value === "number") return -value;
       const negated = -value;
       return negated >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(negated) : negated;

@@ -12,6 +12,7 @@
 
 import type { Value } from "./ast.ts";
 import { bytesToText, textToBytes, valueToText } from "./convert.ts";
+import { Decimal, decimalToInteger } from "./decimal.ts";
 import {
   type Arg,
   type FunctionSpec,
@@ -257,8 +258,12 @@ function pad(values: NonNull[], left: boolean): Value {
 }
 
 function hex(value: NonNull): string {
-  if (typeof value === "string" || value instanceof Uint8Array) {
-    const bytes = typeof value === "string" ? textToBytes(value) : value;
+  if (value instanceof Decimal) {
+    return BigInt.asUintN(64, decimalToInteger(value)).toString(16).toUpperCase();
+  }
+  if (typeof value !== "number" && typeof value !== "bigint" && typeof value !== "boolean") {
+    // Text, bytes, dates and ENUM/SET members: the bytes of their text.
+    const bytes = value instanceof Uint8Array ? value : textToBytes(valueToText(value));
     let out = "";
     for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
     return out.toUpperCase();

@@ -12,15 +12,36 @@
  * error (MySQL strict mode); BINARY(n) is padded with zero bytes to n
  * (MySQL); JSON columns take JSON text, and numbers as their JSON text;
  * FLOAT is range-checked but kept as the double given (the storage layer
- * decides the bytes).
+ * decides the bytes). DECIMAL(p,s) rounds half away from zero to s digits
+ * and refuses more than p−s integer digits; dates and times are parsed
+ * strictly (no zero dates), extra fraction digits rounded, a DATE keeps the
+ * date of a datetime; ENUM/SET take members case-insensitively or by
+ * index/mask; BIT takes integers and bytes (a string is its bytes).
  *
  * @module
  */
 
 import { QueueError } from "../errors.ts";
 import type { ColumnDef, Value } from "./ast.ts";
-import { textToBytes, valueToText } from "./convert.ts";
+import { textToBytes, valueToDecimal, valueToNumber, valueToText } from "./convert.ts";
 import { Identifier } from "./identifier.ts";
+import { Member, setMember } from "./member.ts";
+import {
+  Decimal,
+  decimalFromNumber,
+  decimalToInteger,
+  fitDecimal,
+  parseDecimal,
+} from "./decimal.ts";
+import {
+  dateToTemporal,
+  inDateRange,
+  numberToDateTime,
+  parseDateTime,
+  parseTime,
+  roundFsp,
+  Temporal,
+} from "./temporal.ts";
 
 const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
 const int64Min = -(1n << 63n);
@@ -32,9 +53,10 @@ const doubleText = /^[ \t\n\r]*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[ \t\n\r
 /**
  * Converts a JS value given as a parameter into a Value: numbers (finite),
  * bigint (within -2^63..2^64-1; small ones become numbers), strings,
- * booleans (1/0), null, Uint8Array, and plain objects or arrays (their
- * JSON text). Anything else (undefined, functions, symbols, Dates, class
- * instances, an `ident()` outside a template) is ER_WRONG_ARGUMENTS.
+ * booleans (1/0), null, Uint8Array, Dates (a DATETIME(3) in UTC), and plain
+ * objects or arrays (their JSON text). Anything else (undefined, functions,
+ * symbols, invalid Dates, class instances, an `ident()` outside a template)
+ * is ER_WRONG_ARGUMENTS.
  *
  * @example
  * ```ts
@@ -82,6 +104,16 @@ export function bindValue(value: unknown): Value {
 /** An object parameter: bytes, or a plain object or array as JSON text. May run user code (Proxy traps, toJSON). */
 function bindObject(value: object): Value {
   if (value instanceof Uint8Array) return value;
+  if (value instanceof Date) {
+    const temporal = dateToTemporal(value);
+    if (temporal === null) {
+      throw new QueueError(
+        "ER_WRONG_ARGUMENTS",
+        "Parameter Date is invalid or outside years 0..9999",
+      );
+    }
+    return temporal;
+  }
   if (value instanceof Identifier) {
     throw new QueueError(
       "ER_WRONG_ARGUMENTS",
@@ -207,6 +239,9 @@ function checkInteger(column: ColumnDef, value: Exclude<Value, null>): number | 
     integer = value;
   } else if (typeof value === "boolean") {
     integer = value ? 1 : 0;
+  } else if (value instanceof Decimal || value instanceof Temporal) {
+    // MySQL rounds a decimal half away from zero; a date is its number (20240102).
+    integer = decimalToInteger(valueToDecimal(value));
   } else {
     const text = toText(value, column);
     if (!integerText.test(text)) throw wrongValue("integer", value, column);
@@ -239,7 +274,9 @@ function checkFloat(column: ColumnDef, value: Exclude<Value, null>, double: bool
   if (typeof value === "number") number = value;
   else if (typeof value === "bigint") number = Number(value);
   else if (typeof value === "boolean") number = value ? 1 : 0;
-  else {
+  else if (value instanceof Decimal || value instanceof Temporal) {
+    number = valueToNumber(value) as number;
+  } else {
     const text = toText(value, column);
     if (!doubleText.test(text)) throw wrongValue("double", value, column);
     number = Number(text.trim());
@@ -251,9 +288,13 @@ function checkFloat(column: ColumnDef, value: Exclude<Value, null>, double: bool
 }
 
 function checkJson(column: ColumnDef, value: Exclude<Value, null>): string {
-  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+  if (
+    typeof value === "number" || typeof value === "bigint" || typeof value === "boolean" ||
+    value instanceof Decimal
+  ) {
     return valueToText(value);
   }
+  if (value instanceof Temporal) return JSON.stringify(value.toString());
   const text = checkWellFormed(toText(value, column), column);
   let valid = true;
   try {
@@ -329,5 +370,227 @@ export function checkValue(column: ColumnDef, value: Value): Value {
     }
     case "json":
       return checkJson(column, value);
+    case "decimal":
+      return checkDecimal(column, type, value);
+    case "date":
+    case "datetime":
+      return checkDateTime(column, type, value);
+    case "time":
+      return checkTime(column, type.fsp, value);
+    case "year":
+      return checkYear(column, value);
+    case "enum":
+      return checkEnum(column, type.members, value);
+    case "set":
+      return checkSet(column, type.members, value);
+    case "bit":
+      return checkBit(column, type.bits, value);
   }
+}
+
+function checkDecimal(
+  column: ColumnDef,
+  type: Extract<ColumnDef["type"], { kind: "decimal" }>,
+  value: Exclude<Value, null>,
+): Decimal {
+  let decimal: Decimal | null;
+  if (value instanceof Decimal) decimal = value;
+  else if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw outOfRange(column);
+    decimal = decimalFromNumber(value);
+    if (decimal === null) throw outOfRange(column);
+  } else if (typeof value === "bigint") decimal = Decimal.ofInteger(value);
+  else if (typeof value === "boolean") decimal = Decimal.ofInteger(value ? 1n : 0n);
+  else if (value instanceof Temporal) {
+    const numeric = value.toNumeric();
+    decimal = numeric instanceof Decimal ? numeric : Decimal.ofInteger(numeric);
+  } else {
+    decimal = parseDecimal(toText(value, column));
+    if (decimal === null) throw wrongValue("decimal", value, column);
+  }
+  const fitted = fitDecimal(decimal, type.precision, type.scale);
+  if (fitted === null || (type.unsigned && fitted.unscaled < 0n)) throw outOfRange(column);
+  return fitted.unscaled === 0n ? new Decimal(0n, fitted.scale) : fitted;
+}
+
+/** TIMESTAMP's range in seconds since 1970 UTC: 1970-01-01 00:00:01 .. 2038-01-19 03:14:07.999999. */
+const timestampSecondsMin = 1;
+const timestampSecondsMax = 2147483647;
+
+function checkDateTime(
+  column: ColumnDef,
+  type: { kind: "date" } | { kind: "datetime"; fsp: number; timestamp: boolean },
+  value: Exclude<Value, null>,
+): Temporal {
+  const kind = type.kind;
+  const fsp = type.kind === "date" ? 0 : type.fsp;
+  let temporal: Temporal | null;
+  if (value instanceof Temporal) {
+    temporal = value.kind === "time" ? null : value;
+  } else if (typeof value === "string" || value instanceof Uint8Array || value instanceof Member) {
+    const text = toText(value, column);
+    temporal = parseDateTime(text, "datetime", 6);
+  } else if (typeof value === "boolean") {
+    temporal = null;
+  } else {
+    temporal = numberToDateTime(value, "datetime", 6);
+  }
+  if (temporal === null || !inDateRange(temporal)) {
+    throw wrongValue(kind === "date" ? "date" : "datetime", value, column);
+  }
+  if (kind === "date") {
+    // A time part is dropped (MySQL stores the date with a note, also in strict mode).
+    return new Temporal(
+      "date",
+      temporal.seconds - (((temporal.seconds % 86400) + 86400) % 86400),
+      0,
+      0,
+    );
+  }
+  const rounded = roundFsp(new Temporal("datetime", temporal.seconds, temporal.micros, 0), fsp);
+  if (
+    type.kind === "datetime" && type.timestamp &&
+    (rounded.seconds < timestampSecondsMin || rounded.seconds > timestampSecondsMax)
+  ) {
+    throw wrongValue("datetime", value, column);
+  }
+  if (!inDateRange(rounded)) throw wrongValue("datetime", value, column);
+  return rounded;
+}
+
+function checkTime(column: ColumnDef, fsp: number, value: Exclude<Value, null>): Temporal {
+  let temporal: Temporal | null = null;
+  if (value instanceof Temporal) {
+    temporal = value.kind === "time"
+      ? value
+      : value.kind === "datetime"
+      ? new Temporal("time", ((value.seconds % 86400) + 86400) % 86400, value.micros, value.fsp)
+      : null;
+  } else if (typeof value !== "boolean") {
+    temporal = parseTime(valueToTextFor(value, column), 6);
+  }
+  if (temporal === null) throw wrongValue("time", value, column);
+  const rounded = roundFsp(temporal, fsp);
+  if (
+    Math.abs(rounded.seconds + (rounded.seconds < 0 && rounded.micros > 0 ? 1 : 0)) >
+      838 * 3600 + 59 * 60 + 59
+  ) {
+    throw wrongValue("time", value, column);
+  }
+  return rounded;
+}
+
+function valueToTextFor(value: Exclude<Value, null | boolean>, column: ColumnDef): string {
+  return typeof value === "string" || value instanceof Uint8Array
+    ? toText(value, column)
+    : valueToText(value);
+}
+
+/** YEAR: 1901..2155 (or 0); 1..69 → 2001..2069, 70..99 → 1970..1999; strings '0'..'99' likewise ('0' → 2000). */
+function checkYear(column: ColumnDef, value: Exclude<Value, null>): number {
+  let year: number;
+  let fromText = false;
+  if (typeof value === "string" || value instanceof Uint8Array) {
+    const text = toText(value, column).trim();
+    if (!/^\d{1,4}$/.test(text)) throw wrongValue("integer", value, column);
+    year = Number(text);
+    fromText = text.length <= 2;
+  } else if (value instanceof Temporal) {
+    if (value.kind === "time") throw wrongValue("integer", value, column);
+    year = Number(String(value).slice(0, 4));
+  } else {
+    const number = typeof value === "boolean" ? (value ? 1 : 0) : Number(valueToNumber(value));
+    year = Math.sign(number) * Math.round(Math.abs(number));
+  }
+  if (fromText && year < 100) return year < 70 ? 2000 + year : 1900 + year;
+  if (year === 0) return 0;
+  if (year >= 1 && year <= 69) return 2000 + year;
+  if (year >= 70 && year <= 99) return 1900 + year;
+  if (year < 1901 || year > 2155) throw outOfRange(column);
+  return year;
+}
+
+function dataTruncated(column: ColumnDef): QueueError {
+  return new QueueError(
+    "ER_WARN_DATA_TRUNCATED",
+    `Data truncated for column '${column.name}' at row 1`,
+  );
+}
+
+/** The member an ENUM value names: by text (case-insensitively, trailing spaces ignored) or 1-based index. */
+function checkEnum(
+  column: ColumnDef,
+  members: readonly string[],
+  value: Exclude<Value, null>,
+): Member {
+  if (typeof value === "string" || value instanceof Uint8Array || value instanceof Member) {
+    const text = toText(value, column).replace(/ +$/, "");
+    const exact = members.indexOf(text);
+    if (exact >= 0) return new Member(members[exact], exact + 1);
+    const lower = text.toLowerCase();
+    const loose = members.findIndex((member) => member.toLowerCase() === lower);
+    if (loose >= 0) return new Member(members[loose], loose + 1);
+    throw dataTruncated(column);
+  }
+  const number = Number(
+    valueToNumber(value instanceof Temporal ? value.toNumeric() as number : value),
+  );
+  if (!Number.isInteger(number) || number < 1 || number > members.length) {
+    throw dataTruncated(column);
+  }
+  return new Member(members[number - 1], number);
+}
+
+/** A SET value: comma-separated members (any order, repeats merged) or a bit mask; stored in declaration order. */
+function checkSet(
+  column: ColumnDef,
+  members: readonly string[],
+  value: Exclude<Value, null>,
+): Member {
+  let mask = 0n;
+  if (typeof value === "string" || value instanceof Uint8Array || value instanceof Member) {
+    const text = toText(value, column);
+    if (text !== "") {
+      for (const part of text.split(",")) {
+        const name = part.replace(/ +$/, "").toLowerCase();
+        const index = members.findIndex((member) => member.toLowerCase() === name);
+        if (index < 0) throw dataTruncated(column);
+        mask |= 1n << BigInt(index);
+      }
+    }
+  } else if (value instanceof Temporal) {
+    throw dataTruncated(column);
+  } else {
+    const number = valueToNumber(value);
+    if (typeof number === "number" && !Number.isInteger(number)) throw dataTruncated(column);
+    mask = BigInt(number);
+    if (mask < 0n || mask >= 1n << BigInt(members.length)) throw dataTruncated(column);
+  }
+  return setMember(members, mask);
+}
+
+/**
+ * BIT(n): an unsigned integer below 2^n. Bytes, and strings as their UTF-8
+ * bytes, are read big-endian, as MySQL stores a string in a BIT column
+ * ('5' is 53) and as b'…' and 0x… literals spell them.
+ */
+function checkBit(column: ColumnDef, bits: number, value: Exclude<Value, null>): number | bigint {
+  let integer: bigint;
+  if (value instanceof Uint8Array || typeof value === "string") {
+    const bytes = typeof value === "string" ? textToBytes(checkWellFormed(value, column)) : value;
+    if (bytes.length * 8 > bits + 7) throw outOfRange(column);
+    integer = 0n;
+    for (const byte of bytes) integer = (integer << 8n) | BigInt(byte);
+  } else if (value instanceof Decimal || value instanceof Temporal) {
+    throw wrongValue("integer", value, column);
+  } else if (value instanceof Member) {
+    integer = BigInt(value.number);
+  } else if (typeof value === "boolean") {
+    integer = value ? 1n : 0n;
+  } else if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw outOfRange(column);
+    integer = BigInt(Math.sign(value) * Math.round(Math.abs(value)));
+  } else integer = value;
+  if (integer < 0n || integer >= 1n << BigInt(bits)) throw outOfRange(column);
+  return integer <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(integer) : integer;
 }

@@ -11,8 +11,14 @@ import { QueueError } from "../errors.ts";
 import type { FileSystem } from "../io/types.ts";
 import { crc32c } from "./crc32c.ts";
 
-/** Version of the catalog layout. */
-export const catalogVersion = 1;
+/**
+ * Version of the catalog layout written. 2: table schemas may hold DECIMAL,
+ * temporal, ENUM/SET and BIT columns (and rows their payload tags 7 and 8),
+ * which a q4d that reads only version 1 must refuse rather than misread.
+ */
+export const catalogVersion = 2;
+/** Oldest catalog version still read (1 has the same layout, fewer column types). */
+const catalogVersionMin = 1;
 /** File name of the catalog inside the data directory. */
 export const catalogFileName = "catalog.json";
 /** File name of a catalog being rewritten. */
@@ -62,7 +68,10 @@ export function decodeCatalog(bytes: Uint8Array, path: string): CatalogData {
   } catch (cause) {
     throw new QueueError("ER_CORRUPT", "catalog is not valid JSON", { path, cause });
   }
-  if (data.version !== catalogVersion) throw corrupt(`unsupported version ${data.version}`);
+  if (
+    !Number.isInteger(data.version) || data.version < catalogVersionMin ||
+    data.version > catalogVersion
+  ) throw corrupt(`unsupported version ${data.version}`);
   if (!Number.isSafeInteger(data.nextTableId) || !Array.isArray(data.tables)) {
     throw corrupt("bad shape");
   }

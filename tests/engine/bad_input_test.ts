@@ -146,8 +146,8 @@ const insertCases: Case[] = [
     "ER_WRONG_ARGUMENTS",
   ],
   [
-    "INSERT … ${new Date()}",
-    (s) => s.sql`INSERT INTO t (id) VALUES (${new Date()})`,
+    "INSERT … ${new Date(NaN)}",
+    (s) => s.sql`INSERT INTO t (id) VALUES (${new Date(Number.NaN)})`,
     "ER_WRONG_ARGUMENTS",
   ],
   [

@@ -1,6 +1,7 @@
 // Tests for src/sql/lexer.ts: token kinds, literal values, escapes, comments, positions.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { Decimal } from "../../src/sql/decimal.ts";
 import { tokenize } from "../../src/sql/lexer.ts";
 import { QueueError } from "../../src/errors.ts";
 
@@ -26,10 +27,11 @@ describe("lexer", () => {
     ["010", 10],
     ["9007199254740993", 9007199254740993n],
     ["18446744073709551615", 18446744073709551615n],
-    ["18446744073709551616", 18446744073709551616],
-    ["1.5", 1.5],
-    [".5", 0.5],
-    ["1.", 1],
+    ["18446744073709551616", new Decimal(18446744073709551616n, 0)],
+    ["1.5", new Decimal(15n, 1)],
+    [".5", new Decimal(5n, 1)],
+    ["1.", new Decimal(1n, 0)],
+    [`1${"0".repeat(70)}.5`, 1e70],
     ["1e3", 1000],
     ["2.5E-1", 0.25],
     ["'it''s'", "it's"],

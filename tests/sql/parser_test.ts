@@ -43,6 +43,8 @@ function show(expr: Expr): string {
       })`;
     case "count_star":
       return "count(*)";
+    case "interval":
+      return `(interval ${show(expr.value)} ${expr.unit})`;
   }
 }
 
@@ -410,7 +412,7 @@ describe("statements", () => {
     ["CREATE TABLE t (a CHAR(2) DEFAULT 'abc')", "ER_INVALID_DEFAULT"],
     ["CREATE TABLE t (a CHAR(256))", "ER_TOO_BIG_FIELDLENGTH"],
     ["CREATE TABLE t (a VARCHAR)", "ER_PARSE_ERROR"],
-    ["CREATE TABLE t (a DATETIME)", "ER_PARSE_ERROR"],
+    ["CREATE TABLE t (a GEOMETRY)", "ER_PARSE_ERROR"],
     ["CREATE TABLE t ()", "ER_PARSE_ERROR"],
     ["UPDATE t SET a = 1", "ER_NOT_SUPPORTED_YET"],
     ["REPLACE INTO t SELECT 1", "ER_NOT_SUPPORTED_YET"],

@@ -247,7 +247,7 @@ describe("bindValue", () => {
     ["bigint below -2^63", -(2n ** 63n) - 1n],
     ["function", () => 1],
     ["symbol", Symbol("x")],
-    ["Date", new Date(0)],
+    ["invalid Date", new Date(Number.NaN)],
     ["Map", new Map()],
     ["class instance", new (class Thing {})()],
     ["ident()", ident("t")],
