@@ -40,7 +40,8 @@ export type ErrorCode =
   | "ER_NOT_OWNER"
   | "ER_DB_LOCKED"
   | "ER_CORRUPT"
-  | "ER_CLOSED";
+  | "ER_CLOSED"
+  | "ER_QUERY_INTERRUPTED";
 
 /** Options for {@linkcode QueueError}. */
 export interface QueueErrorOptions {
