@@ -41,6 +41,8 @@ export class PacketFramer {
   #parts: Uint8Array[] = [];
   #partsBytes = 0;
   payloadBytesMax: number;
+  /** The sequence id of the last packet header read. */
+  sequenceIdLast = 0;
 
   /** A framer refusing payloads longer than `payloadBytesMax`. */
   constructor(payloadBytesMax: number) {
@@ -62,6 +64,7 @@ export class PacketFramer {
     while (buffer.length - at >= 4) {
       const length = buffer[at] | (buffer[at + 1] << 8) | (buffer[at + 2] << 16);
       const sequenceId = buffer[at + 3];
+      this.sequenceIdLast = sequenceId;
       if (this.#partsBytes + length > this.payloadBytesMax) return "too_large";
       if (buffer.length - at - 4 < length) {
         this.#neededBytes = 4 + length;
@@ -289,12 +292,14 @@ export class PayloadWriter {
   }
 
   u8(value: number): this {
-    this.#bytes[this.#room(1)] = value;
+    const at = this.#room(1);
+    this.#bytes[at] = value;
     return this;
   }
 
   u16(value: number): this {
-    this.#view.setUint16(this.#room(2), value, true);
+    const at = this.#room(2);
+    this.#view.setUint16(at, value, true);
     return this;
   }
 
@@ -307,27 +312,32 @@ export class PayloadWriter {
   }
 
   u32(value: number): this {
-    this.#view.setUint32(this.#room(4), value >>> 0, true);
+    const at = this.#room(4);
+    this.#view.setUint32(at, value >>> 0, true);
     return this;
   }
 
   i64(value: bigint): this {
-    this.#view.setBigInt64(this.#room(8), BigInt.asIntN(64, value), true);
+    const at = this.#room(8);
+    this.#view.setBigInt64(at, BigInt.asIntN(64, value), true);
     return this;
   }
 
   u64(value: bigint): this {
-    this.#view.setBigUint64(this.#room(8), BigInt.asUintN(64, value), true);
+    const at = this.#room(8);
+    this.#view.setBigUint64(at, BigInt.asUintN(64, value), true);
     return this;
   }
 
   f32(value: number): this {
-    this.#view.setFloat32(this.#room(4), value, true);
+    const at = this.#room(4);
+    this.#view.setFloat32(at, value, true);
     return this;
   }
 
   f64(value: number): this {
-    this.#view.setFloat64(this.#room(8), value, true);
+    const at = this.#room(8);
+    this.#view.setFloat64(at, value, true);
     return this;
   }
 
@@ -338,7 +348,8 @@ export class PayloadWriter {
   }
 
   bytes(value: Uint8Array): this {
-    this.#bytes.set(value, this.#room(value.length));
+    const at = this.#room(value.length);
+    this.#bytes.set(value, at);
     return this;
   }
 
