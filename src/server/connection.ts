@@ -120,6 +120,9 @@ const commandNames: Record<number, string> = {
 /** How long a handshake may take before the connection is dropped (MySQL's connect_timeout). */
 export const handshakeTimeoutMs = 10_000;
 
+/** How long a closing socket may take to flush before it is destroyed. */
+const socketLingerMs = 2_000;
+
 /** What a connection needs from its server. */
 export interface ConnectionHost {
   readonly db: Database;
@@ -265,7 +268,11 @@ export class Connection implements InterceptContext {
     this.#closed = true;
     this.#clearIdleTimer();
     void this.#session.close();
-    this.#socket.destroy();
+    // end() flushes what was written (an ERR packet) first; destroy() would drop it.
+    const socket = this.#socket;
+    const timer = setTimeout(() => socket.destroy(), socketLingerMs);
+    socket.once("close", () => clearTimeout(timer));
+    socket.end();
     const waiter = this.#packetWaiter;
     this.#packetWaiter = null;
     waiter?.(null);
@@ -285,13 +292,12 @@ export class Connection implements InterceptContext {
       new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
     );
     if (packets === "too_large") {
-      this.#sequenceId = 0xff & (this.#sequenceId + 1);
+      this.#sequenceId = 0xff & (this.#framer.sequenceIdLast + 1);
       this.#sendError(
         serverErrors.packetTooLarge,
         "Got a packet bigger than 'max_allowed_packet' bytes",
       );
       this.#host.log(`connection ${this.id}: packet over max_allowed_packet, closed`);
-      this.#socket.end();
       this.close();
       return;
     }
@@ -423,7 +429,9 @@ export class Connection implements InterceptContext {
           this.close();
           throw error;
         }
-        this.#host.log(`connection ${this.id}: unexpected ${String(error)}, closed`);
+        this.#host.log(
+          `connection ${this.id}: unexpected ${(error as Error)?.stack ?? String(error)}, closed`,
+        );
       }
     } finally {
       this.close();

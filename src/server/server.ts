@@ -233,7 +233,8 @@ export async function serve(db: Database, options: ServeOptions = {}): Promise<S
     close({ graceMs = 10_000 } = {}) {
       if (closing !== null) return closing;
       closing = (async () => {
-        await Promise.all(
+        // close() stops accepting now; its callback waits for every connection to end.
+        const listenersClosed = Promise.all(
           listeners.map((listener) =>
             new Promise<void>((resolve) => listener.close(() => resolve()))
           ),
@@ -252,6 +253,7 @@ export async function serve(db: Database, options: ServeOptions = {}): Promise<S
         }
         for (const connection of [...connections.values()]) connection.close();
         await Promise.all([...connections.values()].map((c) => c.done.catch(() => {})));
+        await listenersClosed;
       })();
       return closing;
     },

@@ -86,15 +86,6 @@ export function skipUnless(reason: string | null): { skip?: string } {
   return reason === null ? {} : { skip: reason };
 }
 
-/** Runs the mariadb CLI; returns its exit code and output. */
-export function mariadb(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync("mariadb", ["--no-defaults", ...args], {
-    encoding: "utf8",
-    timeout: 30_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
 /** A raw TCP socket to the server, collecting what it receives until it closes. */
 export function rawSocket(port: number): Promise<{
   socket: net.Socket;
