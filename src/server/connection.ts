@@ -10,6 +10,7 @@
  */
 
 import type { Socket } from "node:net";
+import { Duplex } from "node:stream";
 import { type SecureContext, TLSSocket } from "node:tls";
 import type { Database, Session } from "../engine/database.ts";
 import type { Result } from "../engine/result.ts";
@@ -173,6 +174,8 @@ export class Connection implements InterceptContext {
   readonly id: number;
   readonly #host: ConnectionHost;
   #socket: Socket;
+  /** The TCP socket under TLS, once upgraded. */
+  #rawSocket: Socket | null = null;
   readonly #framer: PacketFramer;
   readonly #packets: Packet[] = [];
   #packetWaiter: ((packet: Packet | null) => void) | null = null;
@@ -273,6 +276,7 @@ export class Connection implements InterceptContext {
     const timer = setTimeout(() => socket.destroy(), socketLingerMs);
     socket.once("close", () => clearTimeout(timer));
     socket.end();
+    this.#rawSocket?.end();
     const waiter = this.#packetWaiter;
     this.#packetWaiter = null;
     waiter?.(null);
@@ -323,20 +327,46 @@ export class Connection implements InterceptContext {
     return (capabilities & Capability.ssl) !== 0;
   }
 
-  /** Switches to TLS right after the SSLRequest, synchronously, so no TLS byte is read as a packet. */
+  /**
+   * Switches to TLS right after the SSLRequest, synchronously, so no TLS byte
+   * is read as a packet. The client sends its ClientHello without waiting, so
+   * it may already sit in the framer: TLS reads through a stream bridge fed
+   * with those bytes first (a TLSSocket over the raw socket would not see them).
+   */
   #startTls(packet: Packet): void {
     const rest = this.#framer.takeRest();
     const raw = this.#socket;
     raw.removeAllListeners("data");
     raw.removeAllListeners("close");
     raw.removeAllListeners("error");
+    const bridge = new Duplex({
+      read() {},
+      write(chunk, _encoding, callback) {
+        raw.write(chunk, callback);
+      },
+      final(callback) {
+        raw.end();
+        callback();
+      },
+      destroy(error, callback) {
+        raw.destroy();
+        callback(error);
+      },
+    });
+    if (rest.length > 0) bridge.push(rest);
+    raw.on("data", (chunk) => bridge.push(chunk));
+    raw.on("end", () => bridge.push(null));
+    raw.on("close", () => this.close());
     raw.on("error", () => this.close());
-    if (rest.length > 0) raw.unshift(rest);
-    const tls = new TLSSocket(raw, { isServer: true, secureContext: this.#host.secureContext! });
+    const tls = new TLSSocket(bridge as unknown as Socket, {
+      isServer: true,
+      secureContext: this.#host.secureContext!,
+    });
     this.#socket = tls;
     this.#secure = true;
     this.#sequenceId = (packet.sequenceId + 1) & 0xff;
     this.#listen(tls);
+    this.#rawSocket = raw;
   }
 
   /** The next packet; null once the connection is closed. Arms wait_timeout while idle. */

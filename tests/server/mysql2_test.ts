@@ -236,3 +236,28 @@ test("what clients send at connect is answered: @@ variables, SET, SHOW VARIABLE
     await served.close();
   }
 });
+
+test("TLS: mysql2 upgrades with SSLRequest; require_secure_transport refuses plain TCP", async () => {
+  const { readFileSync } = await import("node:fs");
+  const tlsDir = new URL("./_tls/", import.meta.url);
+  const served = await startServer({
+    tlsCert: readFileSync(new URL("cert.pem", tlsDir), "utf8"),
+    tlsKey: readFileSync(new URL("key.pem", tlsDir), "utf8"),
+    requireSecureTransport: true,
+  });
+  try {
+    // The first login of a user over TLS is caching_sha2_password's full authentication.
+    for (let i = 0; i < 2; i++) {
+      const c = await served.connect({ ssl: { rejectUnauthorized: false } });
+      const [[row]] = (await c.query("SELECT @@have_ssl AS s")) as unknown as [{ s: string }[]];
+      assert.equal(row.s, "YES");
+      await c.end();
+    }
+    await assert.rejects(served.connect(), { errno: 3159 });
+    await assert.rejects(served.connect({ ssl: { rejectUnauthorized: false }, password: "x" }), {
+      errno: 1045,
+    });
+  } finally {
+    await served.close();
+  }
+});
