@@ -213,3 +213,23 @@ test("server close ends waits, gives owned rows back and refuses new connections
   c.destroy();
   w.destroy();
 });
+
+test("wait_timeout closes an idle connection but never fires during a queue_wait", async () => {
+  const served = await startServer({ waitTimeoutSeconds: 0.2 });
+  try {
+    const c = await served.connect();
+    await c.query("CREATE TABLE q (id INT NOT NULL) ENGINE=QUEUE");
+    // A wait five times longer than wait_timeout ends by its own timeout, on a live connection.
+    const [[w]] = (await c.query("SELECT queue_wait('q', 1) AS got")) as unknown as [
+      { got: number }[],
+    ];
+    assert.equal(w.got, 0);
+    const [[one]] = (await c.query("SELECT 1 AS one")) as unknown as [{ one: number }[]];
+    assert.equal(one.one, 1);
+    const closed = new Promise<void>((resolve) => c.on("error", () => resolve()));
+    await closed;
+    assert.ok(served.log.some((line) => line.includes("idle past its timeout")));
+  } finally {
+    await served.close();
+  }
+});
