@@ -129,3 +129,78 @@ export async function until(
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/** Frames one payload as a wire packet. */
+export function packet(sequenceId: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + payload.length);
+  out[0] = payload.length & 0xff;
+  out[1] = (payload.length >> 8) & 0xff;
+  out[2] = (payload.length >> 16) & 0xff;
+  out[3] = sequenceId;
+  out.set(payload, 4);
+  return out;
+}
+
+/**
+ * A hand-driven client for commands no library sends on request: logs in
+ * (server with no password, mysql_native_password) and then sends raw
+ * commands, returning the payloads of the reply.
+ */
+export async function rawClient(port: number): Promise<{
+  /** Sends one command payload; resolves with `replyCount` reply payloads. */
+  command(payload: Uint8Array, replyCount: number): Promise<Uint8Array[]>;
+  /** Sends one command that has no reply. */
+  send(payload: Uint8Array): void;
+  close(): void;
+}> {
+  const raw = await rawSocket(port);
+  let consumed = 0;
+  const take = async (count: number): Promise<Uint8Array[]> => {
+    const out: Uint8Array[] = [];
+    let at = consumed;
+    await until(() => {
+      const bytes = raw.received();
+      while (out.length < count && at + 4 <= bytes.length) {
+        const length = bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16);
+        if (at + 4 + length > bytes.length) break;
+        out.push(bytes.slice(at + 4, at + 4 + length));
+        at += 4 + length;
+      }
+      return out.length >= count;
+    }, `${count} packets`);
+    consumed = at;
+    return out;
+  };
+  await take(1); // the handshake
+  const capabilities = 0x200 | 0x8000 | 0x80000; // PROTOCOL_41, SECURE_CONNECTION, PLUGIN_AUTH
+  const login = new Uint8Array([
+    capabilities & 0xff,
+    (capabilities >> 8) & 0xff,
+    (capabilities >> 16) & 0xff,
+    0,
+    0,
+    0,
+    0,
+    1,
+    45,
+    ...new Uint8Array(23),
+    ...new TextEncoder().encode("root\0"),
+    0,
+    ...new TextEncoder().encode("mysql_native_password\0"),
+  ]);
+  raw.socket.write(packet(1, login));
+  const [ok] = await take(1);
+  if (ok[0] !== 0) throw new Error(`login failed: ${new TextDecoder().decode(ok)}`);
+  return {
+    command(payload, replyCount) {
+      raw.socket.write(packet(0, payload));
+      return take(replyCount);
+    },
+    send(payload) {
+      raw.socket.write(packet(0, payload));
+    },
+    close() {
+      raw.socket.destroy();
+    },
+  };
+}

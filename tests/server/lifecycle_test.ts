@@ -6,17 +6,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { rawSocket, startServer, until } from "./_helpers.ts";
-
-function packet(sequenceId: number, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + payload.length);
-  out[0] = payload.length & 0xff;
-  out[1] = (payload.length >> 8) & 0xff;
-  out[2] = (payload.length >> 16) & 0xff;
-  out[3] = sequenceId;
-  out.set(payload, 4);
-  return out;
-}
+import { packet, rawClient, rawSocket, startServer, until } from "./_helpers.ts";
 
 test("a client dropping while owning a row gives it back at once (restored_by_close)", async () => {
   const served = await startServer();
@@ -146,51 +136,13 @@ test("malformed input (random bytes, truncated packets, lying lengths) closes on
 test("an unknown command is ERR 1047 and the connection stays usable", async () => {
   const served = await startServer({ password: "", authPlugin: "mysql_native_password" });
   try {
-    const raw = await rawSocket(served.port);
-    const packetsIn = async (count: number) => {
-      const out: Uint8Array[] = [];
-      await until(() => {
-        out.length = 0;
-        const bytes = raw.received();
-        let at = 0;
-        while (at + 4 <= bytes.length) {
-          const length = bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16);
-          if (at + 4 + length > bytes.length) break;
-          out.push(bytes.subarray(at + 4, at + 4 + length));
-          at += 4 + length;
-        }
-        return out.length >= count;
-      }, `${count} packets`);
-      return out;
-    };
-    await packetsIn(1); // the handshake
-    const capabilities = 0x200 | 0x8000 | 0x80000; // PROTOCOL_41, SECURE_CONNECTION, PLUGIN_AUTH
-    const response = new Uint8Array([
-      capabilities & 0xff,
-      (capabilities >> 8) & 0xff,
-      (capabilities >> 16) & 0xff,
-      0,
-      0,
-      0,
-      0,
-      1,
-      45,
-      ...new Uint8Array(23),
-      ...new TextEncoder().encode("root\0"),
-      0,
-      ...new TextEncoder().encode("mysql_native_password\0"),
-    ]);
-    raw.socket.write(packet(1, response));
-    const [, ok] = await packetsIn(2);
-    assert.equal(ok[0], 0x00, "authenticated");
-    raw.socket.write(packet(0, new Uint8Array([0x0f]))); // COM_TIME: no server answers it any more
-    const [, , error] = await packetsIn(3);
+    const client = await rawClient(served.port);
+    const [error] = await client.command(new Uint8Array([0x0f]), 1); // COM_TIME: long gone
     assert.equal(error[0], 0xff);
     assert.equal(error[1] | (error[2] << 8), 1047);
-    raw.socket.write(packet(0, new Uint8Array([0x0e]))); // COM_PING
-    const [, , , pong] = await packetsIn(4);
+    const [pong] = await client.command(new Uint8Array([0x0e]), 1); // COM_PING
     assert.equal(pong[0], 0x00);
-    raw.socket.destroy();
+    client.close();
   } finally {
     await served.close();
   }
