@@ -272,11 +272,15 @@ export class Connection implements InterceptContext {
     this.#clearIdleTimer();
     void this.#session.close();
     // end() flushes what was written (an ERR packet) first; destroy() would drop it.
+    // Under TLS, ending the TLS socket ends the TCP one once the bridge has flushed.
     const socket = this.#socket;
-    const timer = setTimeout(() => socket.destroy(), socketLingerMs);
-    socket.once("close", () => clearTimeout(timer));
+    const raw = this.#rawSocket;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      raw?.destroy();
+    }, socketLingerMs);
+    (raw ?? socket).once("close", () => clearTimeout(timer));
     socket.end();
-    this.#rawSocket?.end();
     const waiter = this.#packetWaiter;
     this.#packetWaiter = null;
     waiter?.(null);
