@@ -36,4 +36,5 @@ export type { Result, ResultColumn, Row } from "./src/engine/result.ts";
 export { QueueError } from "./src/errors.ts";
 export type { ErrorCode, QueueErrorOptions } from "./src/errors.ts";
 export { ident, Identifier } from "./src/sql/mod.ts";
+export type { ColumnType } from "./src/sql/ast.ts";
 export type { SyncMode } from "./src/storage/types.ts";

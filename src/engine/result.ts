@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ColumnDef, Statement } from "../sql/ast.ts";
+import type { ColumnType, Statement } from "../sql/ast.ts";
 
 /**
  * A row of a result: plain object keyed in select-list order. Values are
@@ -30,15 +30,17 @@ export type Result<T extends Row = Row> = T[] & {
 
 /**
  * One output column of a SELECT: its name, and for a plain table column its
- * table and definition (an expression's type follows from its values).
+ * table, type and nullability (an expression's type follows from its values).
  */
 export interface ResultColumn {
   /** The key of this column in each row. */
   name: string;
   /** The table a plain column comes from. */
   table?: string;
-  /** The column's definition when the item is a plain table column. */
-  def?: ColumnDef;
+  /** The column's type when the item is a plain table column. */
+  type?: ColumnType;
+  /** Whether that column is NOT NULL. */
+  notNull?: boolean;
 }
 
 /** The statement of one kind. */

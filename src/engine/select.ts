@@ -110,7 +110,12 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
             name: column.def.name,
             accessor: column.def.type.kind === "json" ? jsonOutput(accessor) : accessor,
           });
-          described.push({ name: column.def.name, table: table.name, def: column.def });
+          described.push({
+            name: column.def.name,
+            table: table.name,
+            type: column.def.type,
+            notNull: column.def.notNull,
+          });
         });
         continue;
       }
@@ -125,7 +130,12 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
         const position = schema.position(item.expr.name);
         const def = schema.columns[position].def;
         if (def.type.kind === "json") accessor = jsonOutput(accessor);
-        described.push({ name: item.name, table: table.name, def });
+        described.push({
+          name: item.name,
+          table: table.name,
+          type: def.type,
+          notNull: def.notNull,
+        });
       } else {
         described.push({ name: item.name });
       }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ColumnDef } from "../sql/ast.ts";
+import type { ColumnType } from "../sql/ast.ts";
 import type { Result, ResultColumn } from "../engine/result.ts";
 import { PayloadWriter } from "./packet.ts";
 
@@ -64,9 +64,13 @@ export interface WireColumn {
   decimals: number;
 }
 
-function fromDef(name: string, table: string, def: ColumnDef): WireColumn {
-  const notNull = def.notNull ? ColumnFlag.notNull : 0;
-  const type = def.type;
+function fromDef(
+  name: string,
+  table: string,
+  type: ColumnType,
+  notNullColumn: boolean,
+): WireColumn {
+  const notNull = notNullColumn ? ColumnFlag.notNull : 0;
   const column = (
     code: number,
     flags: number,
@@ -192,8 +196,8 @@ export function describeResult(result: Result): WireColumn[] {
   const columns: ResultColumn[] = result.columns ??
     (result.length > 0 ? Object.keys(result[0]).map((name) => ({ name })) : []);
   return columns.map((column) =>
-    column.def !== undefined
-      ? fromDef(column.name, column.table ?? "", column.def)
+    column.type !== undefined
+      ? fromDef(column.name, column.table ?? "", column.type, column.notNull ?? false)
       : fromValues(column.name, result.map((row) => row[column.name]))
   );
 }

@@ -39,8 +39,9 @@ export interface ServeOptions {
   password?: string;
   /** The authentication plugin clients are switched to; default caching_sha2_password (MySQL 8). */
   authPlugin?: AuthPlugin;
-  /** PEM certificate chain and key: enables TLS (SSLRequest). */
+  /** PEM certificate chain: with `tlsKey`, enables TLS (SSLRequest). */
   tlsCert?: string;
+  /** PEM private key of `tlsCert`. */
   tlsKey?: string;
   /** Refuse connections that are neither TLS nor the Unix socket. */
   requireSecureTransport?: boolean;
