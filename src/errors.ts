@@ -41,7 +41,8 @@ export type ErrorCode =
   | "ER_DB_LOCKED"
   | "ER_CORRUPT"
   | "ER_CLOSED"
-  | "ER_QUERY_INTERRUPTED";
+  | "ER_QUERY_INTERRUPTED"
+  | "ER_ACCESS_DENIED_ERROR";
 
 /** Options for {@linkcode QueueError}. */
 export interface QueueErrorOptions {

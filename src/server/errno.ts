@@ -12,7 +12,9 @@ import type { ErrorCode } from "../errors.ts";
 
 /** A MySQL error number and its SQLSTATE. */
 export interface MysqlError {
+  /** MySQL's error number (e.g. 1146). */
   readonly errno: number;
+  /** The five-character SQLSTATE (e.g. "42S02"). */
   readonly sqlState: string;
 }
 
@@ -51,6 +53,8 @@ export const errorCodeToMysql: Readonly<Record<ErrorCode, MysqlError>> = {
   // Over the wire a closed session or database means the server is shutting down.
   ER_CLOSED: { errno: 1053, sqlState: "08S01" },
   ER_QUERY_INTERRUPTED: { errno: 1317, sqlState: "70100" },
+  // Raised by connect() when the server refuses the credentials.
+  ER_ACCESS_DENIED_ERROR: { errno: 1045, sqlState: "28000" },
 };
 
 /** Errors the server itself raises (protocol, authentication, limits). */

@@ -17,6 +17,8 @@
  */
 
 export { serve } from "./server.ts";
+export { connect, RemoteDatabase, RemoteSession } from "./client.ts";
+export type { ConnectOptions } from "./client.ts";
 export type { ServeOptions, Server } from "./server.ts";
 export type { AuthPlugin } from "./auth.ts";
 export { errorCodeToMysql } from "./errno.ts";
