@@ -78,3 +78,20 @@ test("every QueueError code has a MySQL errno and a five-character SQLSTATE", ()
   }
   assert.deepEqual(errorCodeToMysql.ER_QUERY_INTERRUPTED, { errno: 1317, sqlState: "70100" });
 });
+
+test("the README's errno table lists exactly the server's mapping", async () => {
+  const { existsSync, readFileSync } = await import("node:fs");
+  // Under Node the tests run in a scratch project where the README ships inside the package.
+  const candidates = [
+    new URL("../../README.md", import.meta.url),
+    new URL("../../node_modules/@q4d/q4d/README.md", import.meta.url),
+  ];
+  const readme = readFileSync(candidates.find((url) => existsSync(url))!, "utf8");
+  const listed: Record<string, { errno: number; sqlState: string }> = {};
+  for (
+    const match of readme.matchAll(/\|\s*(ER_[A-Z_]+)\s*\|\s*(\d+)\s*\|\s*([0-9A-Z]{5})\s*\|/g)
+  ) {
+    listed[match[1]] = { errno: Number(match[2]), sqlState: match[3] };
+  }
+  assert.deepEqual(listed, { ...errorCodeToMysql });
+});
