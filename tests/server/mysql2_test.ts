@@ -261,3 +261,57 @@ test("TLS: mysql2 upgrades with SSLRequest; require_secure_transport refuses pla
     await served.close();
   }
 });
+
+test("a mysql2 pool of 16 consumes every row exactly once", async () => {
+  const served = await startServer();
+  const { mysql } = await import("./_helpers.ts");
+  const pool = mysql.createPool({ ...served.options(), connectionLimit: 16 });
+  try {
+    await pool.query("CREATE TABLE jobs (id INT NOT NULL) ENGINE=QUEUE");
+    const rowCount = 400;
+    for (let i = 0; i < rowCount; i += 50) {
+      const values = Array.from({ length: 50 }, (_, j) => `(${i + j})`).join(", ");
+      await pool.query(`INSERT INTO jobs VALUES ${values}`);
+    }
+    const seen: number[] = [];
+    const consumer = async () => {
+      const c = await pool.getConnection();
+      try {
+        for (;;) {
+          const [[w]] = (await c.query("SELECT queue_wait('jobs', 0) AS got")) as unknown as [
+            { got: number }[],
+          ];
+          if (w.got === 0) return;
+          const [[row]] = (await c.execute("SELECT id FROM jobs")) as unknown as [{ id: number }[]];
+          seen.push(row.id);
+          await c.query("SELECT queue_end()");
+        }
+      } finally {
+        c.release();
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, consumer));
+    assert.deepEqual(seen.sort((a, b) => a - b), Array.from({ length: rowCount }, (_, i) => i));
+    assert.equal(served.server.connectionCount, 16);
+  } finally {
+    await pool.end();
+    await served.close();
+  }
+});
+
+test("many connections opened and dropped leave the server serving", async () => {
+  const served = await startServer();
+  try {
+    const { rawSocket } = await import("./_helpers.ts");
+    for (let round = 0; round < 10; round++) {
+      const sockets = await Promise.all(Array.from({ length: 50 }, () => rawSocket(served.port)));
+      for (const raw of sockets) raw.socket.destroy();
+      await Promise.all(sockets.map((raw) => raw.closed));
+    }
+    const c = await served.connect();
+    await c.ping();
+    await c.end();
+  } finally {
+    await served.close();
+  }
+});
