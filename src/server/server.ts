@@ -9,7 +9,7 @@
  */
 
 import { chmodSync, existsSync, lstatSync, unlinkSync } from "node:fs";
-import { createServer, type Server as NetServer, type Socket } from "node:net";
+import { connect, createServer, type Server as NetServer, type Socket } from "node:net";
 import { hostname } from "node:os";
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { Database } from "../engine/database.ts";
@@ -73,6 +73,18 @@ export interface Server {
    * go back to their queues). Does not close the database.
    */
   close(options?: { graceMs?: number }): Promise<void>;
+}
+
+/** Whether something accepts connections on the Unix socket at `path`. */
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect(path);
+    probe.once("connect", () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once("error", () => resolve(false));
+  });
 }
 
 function isLoopback(host: string): boolean {
@@ -202,10 +214,13 @@ export async function serve(db: Database, options: ServeOptions = {}): Promise<S
     }
     if (options.socket !== undefined) {
       const path = options.socket;
-      // A stale socket file from a crashed server is removed; anything else is refused.
+      // A stale socket file from a crashed server is removed; a live one or any other file is refused.
       if (existsSync(path)) {
         if (!lstatSync(path).isSocket()) {
           throw new QueueError("ER_CANT_OPEN_FILE", `${path} exists and is not a socket`);
+        }
+        if (await socketAnswers(path)) {
+          throw new QueueError("ER_CANT_OPEN_FILE", `${path} is in use by another server`);
         }
         unlinkSync(path);
       }

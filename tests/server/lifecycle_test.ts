@@ -6,6 +6,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { QueueError } from "../../mod.ts";
+import { serve } from "../../src/server/mod.ts";
 import { packet, rawClient, rawSocket, startServer, until } from "./_helpers.ts";
 
 test("a client dropping while owning a row gives it back at once (restored_by_close)", async () => {
@@ -181,6 +183,21 @@ test("wait_timeout closes an idle connection but never fires during a queue_wait
     const closed = new Promise<void>((resolve) => c.on("error", () => resolve()));
     await closed;
     assert.ok(served.log.some((line) => line.includes("idle past its timeout")));
+  } finally {
+    await served.close();
+  }
+});
+
+test("a second server refuses a socket path a live server listens on", async () => {
+  const served = await startServer();
+  try {
+    await assert.rejects(
+      serve(served.db, { port: 0, socket: served.socket }),
+      (e: unknown) => e instanceof QueueError && e.code === "ER_CANT_OPEN_FILE",
+    );
+    const c = await served.connect();
+    await c.ping();
+    await c.end();
   } finally {
     await served.close();
   }
