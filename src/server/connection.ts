@@ -44,6 +44,7 @@ import {
   PayloadWriter,
   ProtocolError,
 } from "./packet.ts";
+import { queryText } from "./query_text.ts";
 import { countPlaceholders, splitStatements } from "./tokens.ts";
 import { serverVersion } from "./variables.ts";
 
@@ -623,7 +624,7 @@ export class Connection implements InterceptContext {
         this.#write([this.#ok()]);
         return true;
       case Command.query:
-        await this.#query(utf8.decode(reader.rest()));
+        await this.#query(queryText(reader.rest()));
         return true;
       case Command.fieldList:
         await this.#fieldList(reader.nulString(true));
@@ -657,7 +658,7 @@ export class Connection implements InterceptContext {
       case Command.changeUser:
         return await this.#changeUser(reader);
       case Command.stmtPrepare:
-        this.#prepare(utf8.decode(reader.rest()));
+        this.#prepare(queryText(reader.rest()));
         return true;
       case Command.stmtExecute:
         await this.#execute(reader);

@@ -76,3 +76,32 @@ test("COM_FIELD_LIST describes a table's columns; COM_SET_OPTION switches multi-
     await served.close();
   }
 });
+
+test("raw bytes in a quoted literal (client-side quoting) reach a BLOB unchanged", async () => {
+  const served = await startServer({ password: "", authPlugin: "mysql_native_password" });
+  const client = await rawClient(served.port);
+  try {
+    await served.db.sql`CREATE TABLE q (id INT NOT NULL, b BLOB, t TEXT) ENGINE=QUEUE`;
+    // What PyMySQL sends for b"\x00\xff'": escapes for NUL and quote, 0xff as is.
+    const [ok] = await client.command(
+      bytes(
+        [0x03],
+        "INSERT INTO q VALUES (1, '\\0",
+        [0xff],
+        "\\'', 'é'), (2, _binary'",
+        [0xfe],
+        "', 'x')",
+      ),
+      1,
+    );
+    assert.equal(ok[0], 0x00, new TextDecoder().decode(ok));
+    const rows = await served.db.sql`SELECT * FROM q`;
+    assert.deepEqual(rows.map((r) => ({ ...r })), [
+      { id: 1, b: new Uint8Array([0x00, 0xff, 0x27]), t: "é" },
+      { id: 2, b: new Uint8Array([0xfe]), t: "x" },
+    ]);
+  } finally {
+    client.close();
+    await served.close();
+  }
+});
