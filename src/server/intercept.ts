@@ -511,6 +511,29 @@ function interceptShow(tokens: Token[], context: InterceptContext): Outcome | nu
   }
 }
 
+/** The first word of a statement, after comments. */
+const leadingWord = /^\s*(?:(?:\/\*[\s\S]*?\*\/|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$))\s*)*([A-Za-z]+)/;
+
+/** First words of statements the server may answer itself. */
+const interceptedHeads = new Set([
+  "SELECT",
+  "SET",
+  "SHOW",
+  "USE",
+  "BEGIN",
+  "COMMIT",
+  "ROLLBACK",
+  "START",
+  "SAVEPOINT",
+  "RELEASE",
+  "KILL",
+  "DO",
+]);
+
+/** A SELECT the server answers reads a variable or calls one of its functions. */
+const serverValueHint =
+  /@|\b(?:DATABASE|SCHEMA|USER|CURRENT_USER|SESSION_USER|SYSTEM_USER|VERSION|CONNECTION_ID|LAST_INSERT_ID)\b/i;
+
 /**
  * Answers `text` when it is a statement the server handles; null when it is
  * the engine's. Throws {@linkcode ServerStatementError} for a bad one.
@@ -521,6 +544,10 @@ export function intercept(
   params: readonly unknown[],
   defaults: ReadonlyMap<string, string | number | null>,
 ): Outcome | null {
+  // Most statements are the engine's: decide from the first word, without tokenizing.
+  const head = leadingWord.exec(text)?.[1]?.toUpperCase() ?? "";
+  if (!interceptedHeads.has(head)) return null;
+  if (head === "SELECT" && !serverValueHint.test(text)) return null;
   const tokens = tokenize(text);
   if (tokens.length > 0 && tokens[tokens.length - 1].text === ";") tokens.pop();
   const first = tokens[0];

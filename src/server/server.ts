@@ -255,7 +255,7 @@ export async function serve(db: Database, options: ServeOptions = {}): Promise<S
             new Promise<void>((resolve) => listener.close(() => resolve()))
           ),
         );
-        // A waiting queue_wait is not work in flight: end it now (the client sees ER_CLOSED).
+        // A waiting queue_wait is not work in flight: end it now (the client sees ERR 1317).
         for (const connection of connections.values()) {
           if (!connection.busy) connection.close();
           else connection.cancelWait();
