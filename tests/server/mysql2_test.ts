@@ -315,3 +315,34 @@ test("many connections opened and dropped leave the server serving", async () =>
     await served.close();
   }
 });
+
+test("DESCRIBE and SHOW CREATE TABLE show a table's columns as MySQL spells them", async () => {
+  const served = await startServer();
+  const c = await served.connect();
+  try {
+    await c.query(
+      "CREATE TABLE jobs (id INT UNSIGNED NOT NULL, prio TINYINT NOT NULL, body TEXT, tag VARCHAR(16)) ENGINE=QUEUE",
+    );
+    const [rows] = await c.query("DESCRIBE jobs");
+    assert.deepEqual(
+      (rows as Record<string, unknown>[]).map((r) => [r.Field, r.Type, r.Null]),
+      [
+        ["id", "int unsigned", "NO"],
+        ["prio", "tinyint", "NO"],
+        ["body", "text", "YES"],
+        ["tag", "varchar(16)", "YES"],
+      ],
+    );
+    const [[create]] = (await c.query("SHOW CREATE TABLE `jobs`")) as unknown as [
+      Record<string, string>[],
+    ];
+    assert.equal(
+      create["Create Table"],
+      "CREATE TABLE `jobs` (\n  `id` int unsigned NOT NULL,\n  `prio` tinyint NOT NULL,\n  `body` text,\n  `tag` varchar(16)\n) ENGINE=QUEUE",
+    );
+    await assert.rejects(c.query("DESC missing"), { errno: 1146 });
+  } finally {
+    await c.end();
+    await served.close();
+  }
+});
