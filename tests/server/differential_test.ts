@@ -94,8 +94,13 @@ test("statements give the same rows, counts and error codes embedded and over th
   const served = await startServer();
   const remote = await connect(`mysql://root:secret@127.0.0.1:${served.port}`);
   try {
-    const local = await runAll(embedded.session().sql);
-    const wire = await runAll(remote.session().sql);
+    // Hold the sessions: a Session object that becomes garbage is closed by its finalizer.
+    const localSession = embedded.session();
+    const remoteSession = remote.session();
+    const local = await runAll(localSession.sql);
+    const wire = await runAll(remoteSession.sql);
+    await localSession.close();
+    await remoteSession.close();
     if (process.env.Q4D_DIFF_PRINT) console.log(local);
     for (let i = 0; i < statements.length; i++) {
       assert.deepEqual(wire[i], local[i], `statement ${i}: ${statements[i][0]}`);
