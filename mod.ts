@@ -25,10 +25,16 @@
  */
 
 export { Database, open, Session } from "./src/engine/database.ts";
-export type { OpenOptions, RecoveryReportView, Sql } from "./src/engine/database.ts";
+export type {
+  OpenOptions,
+  RecoveryReportView,
+  SessionActivity,
+  Sql,
+} from "./src/engine/database.ts";
 export type { QueueStats } from "./src/engine/queue_functions.ts";
-export type { Result, Row } from "./src/engine/result.ts";
+export type { Result, ResultColumn, Row } from "./src/engine/result.ts";
 export { QueueError } from "./src/errors.ts";
 export type { ErrorCode, QueueErrorOptions } from "./src/errors.ts";
 export { ident, Identifier } from "./src/sql/mod.ts";
+export type { ColumnType } from "./src/sql/ast.ts";
 export type { SyncMode } from "./src/storage/types.ts";

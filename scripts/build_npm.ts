@@ -209,6 +209,18 @@ async function finishPackage(packageDir: string): Promise<string[]> {
   const packageJson = await readJson<PackageJson>(packageJsonPath);
   packageJson.description ??= packageDescription;
   packageJson.engines = { ...packageJson.engines, node: nodeEngineRange };
+  // The `q4d` command (`npx q4d serve`): the "./cli" export, run by Node through its shebang.
+  const cliExport = (packageJson.exports as Record<string, Record<string, string>> | undefined)
+    ?.["./cli"];
+  const cliPath = cliExport?.import ?? cliExport?.default;
+  if (cliPath !== undefined) {
+    packageJson.bin = { q4d: cliPath };
+    const cliFile = join(packageDir, cliPath);
+    const cliText = await Deno.readTextFile(cliFile);
+    if (!cliText.startsWith("#!")) {
+      await Deno.writeTextFile(cliFile, "#!/usr/bin/env node\n" + cliText);
+    }
+  }
   await Deno.writeTextFile(packageJsonPath, JSON.stringify(packageJson, null, 2) + "\n");
 
   const dropped: string[] = [];

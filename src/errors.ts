@@ -54,7 +54,9 @@ export type ErrorCode =
   | "ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT"
   | "ER_INVALID_JSON_TEXT_IN_PARAM"
   | "ER_INVALID_JSON_PATH"
-  | "ER_INVALID_JSON_PATH_WILDCARD";
+  | "ER_INVALID_JSON_PATH_WILDCARD"
+  | "ER_QUERY_INTERRUPTED"
+  | "ER_ACCESS_DENIED_ERROR";
 
 /** Options for {@linkcode QueueError}. */
 export interface QueueErrorOptions {

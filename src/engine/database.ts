@@ -156,6 +156,35 @@ export class Session {
     return Promise.resolve();
   }
 
+  /** The session's id, unique within its database (a server's connection id). */
+  get id(): number {
+    return this.#state.sessionId;
+  }
+
+  /**
+   * Ends this session's pending queue_wait, if any, with
+   * ER_QUERY_INTERRUPTED (what a server's KILL QUERY does); the session stays
+   * usable. Returns whether a wait was pending.
+   */
+  cancelWait(): boolean {
+    const pending = this.#state.pendingWait;
+    if (pending === null) return false;
+    pending.cancel(new QueueError("ER_QUERY_INTERRUPTED", "Query execution was interrupted"));
+    return true;
+  }
+
+  /** What the session holds, for a server's SHOW PROCESSLIST. */
+  get activity(): SessionActivity {
+    const state = this.#state;
+    const waiting = state.pendingWait === null
+      ? null
+      : [...new Set(state.pendingWait.waiter.args.map((arg) => arg.table.name))];
+    const owned = state.owned === null
+      ? null
+      : { table: state.owned.table.name, rowId: state.owned.rowId };
+    return { waiting, owned };
+  }
+
   /**
    * Closes the session at the end of an `await using` block.
    *
@@ -244,6 +273,14 @@ export class Database {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** What a session holds: the tables of its pending queue_wait and its owned row. */
+export interface SessionActivity {
+  /** Tables a pending queue_wait is waiting on, or null when not waiting. */
+  waiting: string[] | null;
+  /** The owned row, or null. */
+  owned: { table: string; rowId: number } | null;
 }
 
 /** What recovery found and did when a database was opened. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Statement } from "../sql/ast.ts";
+import type { ColumnType, Statement } from "../sql/ast.ts";
 
 /**
  * A row of a result: plain object keyed in select-list order. Values are
@@ -22,7 +22,27 @@ export type Result<T extends Row = Row> = T[] & {
   affectedRows?: number;
   /** Row id of the first inserted row (INSERT). */
   insertId?: number;
+  /**
+   * The result's columns in select-list order (SELECT only), present even
+   * when there are no rows; a wire protocol server describes them from it.
+   */
+  columns?: ResultColumn[];
 };
+
+/**
+ * One output column of a SELECT: its name, and for a plain table column its
+ * table, type and nullability (an expression's type follows from its values).
+ */
+export interface ResultColumn {
+  /** The key of this column in each row. */
+  name: string;
+  /** The table a plain column comes from. */
+  table?: string;
+  /** The column's type when the item is a plain table column. */
+  type?: ColumnType;
+  /** Whether that column is NOT NULL. */
+  notNull?: boolean;
+}
 
 /** The statement of one kind. */
 export type StatementOf<K extends Statement["kind"]> = Extract<Statement, { kind: K }>;
@@ -32,5 +52,14 @@ export function countResult(affectedRows: number, insertId?: number): Result {
   const result: Result = [];
   result.affectedRows = affectedRows;
   if (insertId !== undefined) result.insertId = insertId;
+  return result;
+}
+
+/**
+ * Sets a result's `columns` (not enumerable, so results still compare equal
+ * to plain arrays of rows) and returns the result.
+ */
+export function withColumns(result: Result, columns: ResultColumn[]): Result {
+  Object.defineProperty(result, "columns", { value: columns, writable: true, configurable: true });
   return result;
 }

@@ -24,7 +24,13 @@ import {
   valueAccessor,
 } from "./plan_support.ts";
 import { callQueueFunction, type QueueHost } from "./queue_functions.ts";
-import type { Result, Row, StatementOf } from "./result.ts";
+import {
+  type Result,
+  type ResultColumn,
+  type Row,
+  type StatementOf,
+  withColumns,
+} from "./result.ts";
 import type { SessionState } from "./session_state.ts";
 import type { QueueTable } from "./table.ts";
 import { forEachVisible, selectRows, visibleCount } from "./visibility.ts";
@@ -44,6 +50,8 @@ interface SelectPlan {
   columns: OutputColumn[] | null;
   /** For COUNT(*) queries: per item, null for COUNT(*) or a constant accessor. */
   countItems: { name: string; accessor: RowAccessor | null }[] | null;
+  /** What the result's `columns` property reports. */
+  described: ResultColumn[];
 }
 
 const selectPlans = new WeakMap<Prepared, SelectPlan>();
@@ -92,6 +100,7 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
   );
   let columns: OutputColumn[] | null = null;
   let countItems: SelectPlan["countItems"] = null;
+  const described: ResultColumn[] = [];
   if (isCount) {
     countItems = statement.items.map((item) => {
       if (item.kind === "star") {
@@ -100,6 +109,7 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
           "COUNT(*) cannot be mixed with * (no GROUP BY)",
         );
       }
+      described.push({ name: item.name });
       if (item.expr.kind === "count_star") return { name: item.name, accessor: null };
       if (containsQueueCall(item.expr)) throw notSupportedNested();
       return { name: item.name, accessor: compileExpr(item.expr, noColumns) };
@@ -117,6 +127,12 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
             name: column.def.name,
             accessor: columnOutput(column.def.type.kind, accessor),
           });
+          described.push({
+            name: column.def.name,
+            table: table.name,
+            type: column.def.type,
+            notNull: column.def.notNull,
+          });
         });
         continue;
       }
@@ -129,9 +145,17 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
       let accessor = compileExpr(item.expr, fieldScope);
       if (item.expr.kind === "column") {
         const position = schema.position(item.expr.name);
-        accessor = columnOutput(schema.columns[position].def.type.kind, accessor);
+        const def = schema.columns[position].def;
+        accessor = columnOutput(def.type.kind, accessor);
+        described.push({
+          name: item.name,
+          table: table.name,
+          type: def.type,
+          notNull: def.notNull,
+        });
       } else {
         accessor = typedOutput(accessor);
+        described.push({ name: item.name });
       }
       columns.push({ name: item.name, accessor });
     }
@@ -145,6 +169,7 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
     order: compileOrder(statement.orderBy, table.name, schema),
     columns,
     countItems,
+    described,
   };
   selectPlans.set(prepared, plan);
   return plan;
@@ -180,7 +205,7 @@ export async function executeSelect(
         ? count
         : outputValue(item.accessor(emptyRow, params));
     }
-    return offset === 0 && limit > 0 ? [row] : [];
+    return withColumns(offset === 0 && limit > 0 ? [row] : [], plan.described);
   }
   const { rows } = selectRows(session, table, plan.where, plan.order, offset, limit, params);
   const columns = plan.columns!;
@@ -193,7 +218,7 @@ export async function executeSelect(
     }
     result[r] = row;
   }
-  return result;
+  return withColumns(result, plan.described);
 }
 
 /** A select-list item of a SELECT without FROM: a queue function call or a constant. */
@@ -229,7 +254,9 @@ async function selectWithoutTable(
 ): Promise<Result> {
   const statement = prepared.statement as StatementOf<"select">;
   const items = planWithoutTable(prepared);
-  if (statement.where !== null && !isTruthy(evaluateConstant(statement.where, params))) return [];
+  if (statement.where !== null && !isTruthy(evaluateConstant(statement.where, params))) {
+    return withColumns([], items.map((item) => ({ name: item.name })));
+  }
   const offset = limitValue(statement.offset, params, "OFFSET");
   const limit = limitValue(statement.limit, params, "LIMIT");
   const row: Row = {};
@@ -247,7 +274,10 @@ async function selectWithoutTable(
       row[item.name] = value instanceof Promise ? await value : value;
     }
   }
-  return offset === 0 && limit > 0 ? [row] : [];
+  return withColumns(
+    offset === 0 && limit > 0 ? [row] : [],
+    items.map((item) => ({ name: item.name })),
+  );
 }
 
 /** Runs SHOW TABLES [LIKE pattern]. */

@@ -1,0 +1,63 @@
+/**
+ * Password checks of MySQL's two common authentication plugins, against a
+ * password the server knows in clear (from --password or the embedding API).
+ *
+ * nonce + client's scramble + known password → accepted or not
+ *
+ * @module
+ */
+
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+
+/** The plugins the server speaks. */
+export type AuthPlugin = "mysql_native_password" | "caching_sha2_password";
+
+/** Length of the nonce ("auth plugin data") sent in the handshake. */
+export const nonceBytes = 20;
+
+/** A fresh 20-byte nonce with no NUL bytes (it travels NUL-terminated). */
+export function makeNonce(): Uint8Array {
+  const bytes = new Uint8Array(randomBytes(nonceBytes));
+  for (let i = 0; i < bytes.length; i++) {
+    bytes[i] = (bytes[i] & 0x7f) || 0x41;
+  }
+  return bytes;
+}
+
+function hash(algorithm: "sha1" | "sha256", ...parts: Uint8Array[]): Uint8Array {
+  const h = createHash(algorithm);
+  for (const part of parts) h.update(part);
+  return new Uint8Array(h.digest());
+}
+
+function xor(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] ^ b[i];
+  return out;
+}
+
+/** What a client sends for `password` under `plugin` with `nonce` (empty for no password). */
+export function scramble(plugin: AuthPlugin, password: string, nonce: Uint8Array): Uint8Array {
+  if (password === "") return new Uint8Array(0);
+  const pw = new TextEncoder().encode(password);
+  if (plugin === "mysql_native_password") {
+    const stage1 = hash("sha1", pw);
+    return xor(stage1, hash("sha1", nonce, hash("sha1", stage1)));
+  }
+  const stage1 = hash("sha256", pw);
+  return xor(stage1, hash("sha256", hash("sha256", stage1), nonce));
+}
+
+/** Whether `response` proves knowledge of `password` (constant time in the response). */
+export function scrambleMatches(
+  plugin: AuthPlugin,
+  password: string,
+  nonce: Uint8Array,
+  response: Uint8Array,
+): boolean {
+  // Some clients send a trailing NUL after an empty or full scramble.
+  const trimmed = response.length === 1 && response[0] === 0 ? response.subarray(0, 0) : response;
+  const expected = scramble(plugin, password, nonce);
+  if (trimmed.length !== expected.length) return false;
+  return expected.length === 0 || timingSafeEqual(expected, trimmed);
+}

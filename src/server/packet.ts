@@ -1,0 +1,384 @@
+/**
+ * The MySQL packet layer: framing (3-byte length + sequence id, payloads of
+ * 16 MiB and more split and joined), and the readers and writers of the
+ * protocol's integers and strings. Knows nothing of SQL.
+ *
+ * socket bytes → PacketFramer → payloads → PayloadReader
+ * PayloadWriter → payload → framePackets → socket bytes
+ *
+ * @module
+ */
+
+/** Largest payload of one wire packet; a longer payload continues in the next. */
+export const packetPayloadBytesMax = 0xffffff;
+
+/** A malformed packet: the connection that sent it is closed. */
+export class ProtocolError extends Error {
+  /** Makes a protocol error with a one-sentence message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ProtocolError";
+  }
+}
+
+/** A logical packet: its joined payload and the sequence id of its last wire packet. */
+export interface Packet {
+  payload: Uint8Array;
+  sequenceId: number;
+}
+
+/**
+ * Splits a byte stream into logical packets, joining 16 MiB continuations.
+ * A payload longer than `payloadBytesMax` is reported as soon as its header
+ * says so, before its bytes arrive (a lying length never makes us buffer).
+ */
+export class PacketFramer {
+  /** Received bytes not yet framed, kept as chunks so a large packet is copied once. */
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  /** Bytes needed before framing can make progress. */
+  #neededBytes = 4;
+  #parts: Uint8Array[] = [];
+  #partsBytes = 0;
+  payloadBytesMax: number;
+  /** The sequence id of the last packet header read. */
+  sequenceIdLast = 0;
+
+  /** A framer refusing payloads longer than `payloadBytesMax`. */
+  constructor(payloadBytesMax: number) {
+    this.payloadBytesMax = payloadBytesMax;
+  }
+
+  /**
+   * Adds received bytes; returns the complete packets, or "too_large" when
+   * the next payload exceeds the limit.
+   */
+  push(chunk: Uint8Array): Packet[] | "too_large" {
+    this.#pending.push(chunk);
+    this.#pendingBytes += chunk.length;
+    if (this.#pendingBytes < this.#neededBytes) return [];
+    const buffer = this.#pending.length === 1 ? this.#pending[0] : concat(this.#pending);
+    const packets: Packet[] = [];
+    let at = 0;
+    this.#neededBytes = 4;
+    while (buffer.length - at >= 4) {
+      const length = buffer[at] | (buffer[at + 1] << 8) | (buffer[at + 2] << 16);
+      const sequenceId = buffer[at + 3];
+      this.sequenceIdLast = sequenceId;
+      if (this.#partsBytes + length > this.payloadBytesMax) return "too_large";
+      if (buffer.length - at - 4 < length) {
+        this.#neededBytes = 4 + length;
+        break;
+      }
+      const part = buffer.subarray(at + 4, at + 4 + length);
+      at += 4 + length;
+      if (length === packetPayloadBytesMax) {
+        this.#parts.push(part.slice());
+        this.#partsBytes += length;
+        continue;
+      }
+      let payload: Uint8Array = part.slice();
+      if (this.#parts.length > 0) {
+        this.#parts.push(part);
+        payload = concat(this.#parts);
+        this.#parts = [];
+        this.#partsBytes = 0;
+      }
+      packets.push({ payload, sequenceId });
+    }
+    const rest = buffer.subarray(at);
+    this.#pending = rest.length === 0 ? [] : [rest.slice()];
+    this.#pendingBytes = rest.length;
+    return packets;
+  }
+
+  /** Takes the bytes received past the last packet (before a switch to TLS). */
+  takeRest(): Uint8Array {
+    const rest = concat(this.#pending);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#neededBytes = 4;
+    return rest;
+  }
+}
+
+/** Frames one payload as wire packets starting at `sequenceId`; returns the bytes and next id. */
+export function framePackets(
+  payload: Uint8Array,
+  sequenceId: number,
+): { bytes: Uint8Array; sequenceIdNext: number } {
+  const pieces: Uint8Array[] = [];
+  let at = 0;
+  let sequence = sequenceId;
+  for (;;) {
+    const length = Math.min(packetPayloadBytesMax, payload.length - at);
+    const header = new Uint8Array([
+      length & 0xff,
+      (length >> 8) & 0xff,
+      (length >> 16) & 0xff,
+      sequence & 0xff,
+    ]);
+    pieces.push(header, payload.subarray(at, at + length));
+    at += length;
+    sequence = (sequence + 1) & 0xff;
+    // A payload of exactly n × 16 MiB - 1 ends with an empty packet.
+    if (length < packetPayloadBytesMax) break;
+  }
+  return { bytes: concat(pieces), sequenceIdNext: sequence };
+}
+
+/** Concatenates byte arrays. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+/** Reads a payload front to back; reading past its end is a ProtocolError. */
+export class PayloadReader {
+  readonly bytes: Uint8Array;
+  readonly #view: DataView;
+  offset: number;
+
+  /** A reader over `bytes`, from `offset`. */
+  constructor(bytes: Uint8Array, offset = 0) {
+    this.bytes = bytes;
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.offset = offset;
+  }
+
+  get remaining(): number {
+    return this.bytes.length - this.offset;
+  }
+
+  #need(count: number): number {
+    if (count < 0 || this.offset + count > this.bytes.length) {
+      throw new ProtocolError("Malformed packet: read past its end");
+    }
+    const at = this.offset;
+    this.offset += count;
+    return at;
+  }
+
+  u8(): number {
+    return this.bytes[this.#need(1)];
+  }
+
+  u16(): number {
+    return this.#view.getUint16(this.#need(2), true);
+  }
+
+  u24(): number {
+    const at = this.#need(3);
+    return this.bytes[at] | (this.bytes[at + 1] << 8) | (this.bytes[at + 2] << 16);
+  }
+
+  u32(): number {
+    return this.#view.getUint32(this.#need(4), true);
+  }
+
+  i8(): number {
+    return this.#view.getInt8(this.#need(1));
+  }
+
+  i16(): number {
+    return this.#view.getInt16(this.#need(2), true);
+  }
+
+  i32(): number {
+    return this.#view.getInt32(this.#need(4), true);
+  }
+
+  u64(): bigint {
+    return this.#view.getBigUint64(this.#need(8), true);
+  }
+
+  i64(): bigint {
+    return this.#view.getBigInt64(this.#need(8), true);
+  }
+
+  f32(): number {
+    return this.#view.getFloat32(this.#need(4), true);
+  }
+
+  f64(): number {
+    return this.#view.getFloat64(this.#need(8), true);
+  }
+
+  bytesOf(count: number): Uint8Array {
+    const at = this.#need(count);
+    return this.bytes.subarray(at, at + count);
+  }
+
+  rest(): Uint8Array {
+    return this.bytesOf(this.remaining);
+  }
+
+  /** A length-encoded integer (null for the NULL marker 0xfb). */
+  lenencInt(): number | null {
+    const first = this.u8();
+    if (first < 0xfb) return first;
+    if (first === 0xfb) return null;
+    if (first === 0xfc) return this.u16();
+    if (first === 0xfd) return this.u24();
+    if (first === 0xfe) {
+      const value = this.u64();
+      if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+        throw new ProtocolError("Malformed packet: length-encoded integer out of range");
+      }
+      return Number(value);
+    }
+    throw new ProtocolError("Malformed packet: bad length-encoded integer");
+  }
+
+  lenencBytes(): Uint8Array {
+    const length = this.lenencInt();
+    if (length === null) throw new ProtocolError("Malformed packet: unexpected NULL");
+    return this.bytesOf(length);
+  }
+
+  lenencString(): string {
+    return utf8Decoder.decode(this.lenencBytes());
+  }
+
+  /** Bytes up to a NUL (consumed); to the end when there is none and `toEndOk`. */
+  nulBytes(toEndOk = false): Uint8Array {
+    const end = this.bytes.indexOf(0, this.offset);
+    if (end < 0) {
+      if (!toEndOk) throw new ProtocolError("Malformed packet: missing NUL terminator");
+      return this.rest();
+    }
+    const out = this.bytes.subarray(this.offset, end);
+    this.offset = end + 1;
+    return out;
+  }
+
+  nulString(toEndOk = false): string {
+    return utf8Decoder.decode(this.nulBytes(toEndOk));
+  }
+}
+
+/** Builds a payload. */
+export class PayloadWriter {
+  #bytes: Uint8Array;
+  #view: DataView;
+  length = 0;
+
+  /** A writer with room for `capacity` bytes to start with. */
+  constructor(capacity = 256) {
+    this.#bytes = new Uint8Array(capacity);
+    this.#view = new DataView(this.#bytes.buffer);
+  }
+
+  #room(count: number): number {
+    if (this.length + count > this.#bytes.length) {
+      const grown = new Uint8Array(Math.max(this.#bytes.length * 2, this.length + count));
+      grown.set(this.#bytes.subarray(0, this.length));
+      this.#bytes = grown;
+      this.#view = new DataView(grown.buffer);
+    }
+    const at = this.length;
+    this.length += count;
+    return at;
+  }
+
+  u8(value: number): this {
+    const at = this.#room(1);
+    this.#bytes[at] = value;
+    return this;
+  }
+
+  u16(value: number): this {
+    const at = this.#room(2);
+    this.#view.setUint16(at, value, true);
+    return this;
+  }
+
+  u24(value: number): this {
+    const at = this.#room(3);
+    this.#bytes[at] = value & 0xff;
+    this.#bytes[at + 1] = (value >> 8) & 0xff;
+    this.#bytes[at + 2] = (value >> 16) & 0xff;
+    return this;
+  }
+
+  u32(value: number): this {
+    const at = this.#room(4);
+    this.#view.setUint32(at, value >>> 0, true);
+    return this;
+  }
+
+  i64(value: bigint): this {
+    const at = this.#room(8);
+    this.#view.setBigInt64(at, BigInt.asIntN(64, value), true);
+    return this;
+  }
+
+  u64(value: bigint): this {
+    const at = this.#room(8);
+    this.#view.setBigUint64(at, BigInt.asUintN(64, value), true);
+    return this;
+  }
+
+  f32(value: number): this {
+    const at = this.#room(4);
+    this.#view.setFloat32(at, value, true);
+    return this;
+  }
+
+  f64(value: number): this {
+    const at = this.#room(8);
+    this.#view.setFloat64(at, value, true);
+    return this;
+  }
+
+  zeros(count: number): this {
+    this.#room(count);
+    this.#bytes.fill(0, this.length - count, this.length);
+    return this;
+  }
+
+  bytes(value: Uint8Array): this {
+    const at = this.#room(value.length);
+    this.#bytes.set(value, at);
+    return this;
+  }
+
+  string(value: string): this {
+    return this.bytes(utf8Encoder.encode(value));
+  }
+
+  nulString(value: string): this {
+    return this.string(value).u8(0);
+  }
+
+  lenencInt(value: number | bigint): this {
+    const n = typeof value === "bigint" ? value : BigInt(value);
+    if (n < 0xfbn) return this.u8(Number(n));
+    if (n < 0x10000n) return this.u8(0xfc).u16(Number(n));
+    if (n < 0x1000000n) return this.u8(0xfd).u24(Number(n));
+    return this.u8(0xfe).u64(n);
+  }
+
+  lenencBytes(value: Uint8Array): this {
+    return this.lenencInt(value.length).bytes(value);
+  }
+
+  lenencString(value: string): this {
+    return this.lenencBytes(utf8Encoder.encode(value));
+  }
+
+  /** The payload written so far. */
+  finish(): Uint8Array {
+    return this.#bytes.subarray(0, this.length);
+  }
+}
