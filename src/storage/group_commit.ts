@@ -86,6 +86,7 @@ export class GroupCommit {
   #scheduled = false;
   #rollOverWaiters: Array<(error: unknown) => void> = [];
   #idleWaiters: Array<() => void> = [];
+  #deferTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   /** Rounds completed (with or without failure). */
   roundCount = 0;
 
@@ -99,6 +100,19 @@ export class GroupCommit {
   submit(operation: LogOperation): void {
     this.#queue.push(operation);
     this.#schedule();
+  }
+
+  /**
+   * Queues an operation that need not start a round of its own: it rides
+   * with the next one, or starts one after `maxDelayMs` if none came.
+   */
+  submitDeferred(operation: LogOperation, maxDelayMs: number): void {
+    this.#queue.push(operation);
+    if (this.#scheduled || this.#running || this.#deferTimer !== undefined) return;
+    this.#deferTimer = setTimeout(() => {
+      this.#deferTimer = undefined;
+      if (this.#queue.length > 0) this.#schedule();
+    }, maxDelayMs);
   }
 
   /** Makes the next batch start a new segment (even an empty batch: just its checkpoint). */
@@ -118,10 +132,16 @@ export class GroupCommit {
   /** Resolves once nothing is queued or being written. */
   whenIdle(): Promise<void> {
     if (this.idle) return Promise.resolve();
+    // Deferred operations are written now rather than after their delay.
+    if (this.#queue.length > 0) this.#schedule();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   #schedule(): void {
+    if (this.#deferTimer !== undefined) {
+      clearTimeout(this.#deferTimer);
+      this.#deferTimer = undefined;
+    }
     if (this.#scheduled || this.#running) return;
     this.#scheduled = true;
     // One event-loop turn, never a timer: callers whose commit just resolved
