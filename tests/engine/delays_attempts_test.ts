@@ -9,7 +9,16 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { FaultFileSystem } from "../../src/io/fault_fs.ts";
-import { openEngine, openTemp, plain, rejectsCode, wait, within } from "./_helpers.ts";
+import {
+  freshDirectory,
+  openEngine,
+  openTemp,
+  plain,
+  rejectsCode,
+  wait,
+  within,
+} from "./_helpers.ts";
+import { childTimeoutMs, runAndKill } from "./_crash_harness.ts";
 import { open } from "../../mod.ts";
 import type { Database, Session } from "../../mod.ts";
 
@@ -192,6 +201,47 @@ describe("delays and attempts survive restarts and crashes", () => {
     await r.sql`SELECT queue_end()`;
     assert.equal(await wait(r, ["t"], 0), 0, "row 1 is still delayed after the crash");
     await reopened.close();
+  });
+
+  test(
+    "delays and counts survive SIGKILL of a real process",
+    { timeout: childTimeoutMs * 2 },
+    async () => {
+      const directory = freshDirectory();
+      const log = await runAndKill([directory, "delay", "1"], (line) => line.startsWith("HOLD"));
+      assert.equal(log.held, 3);
+      const db = await open(directory);
+      assert.equal(db.stats("q").rowsDelayed, 2);
+      const s = db.session();
+      assert.equal(await wait(s, ["q"], 0), 1);
+      assert.deepEqual(plain(await s.sql`SELECT v FROM q`), [{ v: 3 }]);
+      assert.equal(await attempts(s), 2, "the delivery the kill interrupted counts");
+      await s.sql`SELECT queue_end()`;
+      assert.equal(await wait(s, ["q"], 0), 0, "rows 1 and 2 are still delayed");
+      await db.close();
+    },
+  );
+
+  test("counting deliveries adds no sync: a sequential drain syncs once per row", async () => {
+    const fs = new FaultFileSystem();
+    const db = await openEngine("/db", { fs, autoCompact: false });
+    await queueTable(db);
+    const rows = 20;
+    await db.sql.unsafe(
+      `INSERT INTO t (v) VALUES ${Array.from({ length: rows }, (_, i) => `(${i})`).join(", ")}`,
+    );
+    const s = db.session();
+    const before = fs.syncCount;
+    for (let i = 0; i < rows; i++) {
+      assert.equal(await wait(s, ["t"], 0), 1);
+      // The work on the row takes an event-loop turn, as any real work does.
+      await new Promise((resolve) => setImmediate(resolve));
+      await s.sql`SELECT queue_end()`;
+    }
+    // One sync per queue_end; each delivery's count rode in the next round.
+    assert.equal(fs.syncCount - before, rows);
+    assert.equal(await wait(s, ["t"], 0), 0);
+    await db.close();
   });
 
   test("a failed write of queue_abort(seconds) leaves the row owned, nothing changed", async () => {
