@@ -87,6 +87,10 @@ export class GroupCommit {
   #rollOverWaiters: Array<(error: unknown) => void> = [];
   #idleWaiters: Array<() => void> = [];
   #deferTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Queued operations submitted with submitDeferred. */
+  #deferred: WeakSet<LogOperation> = new WeakSet();
+  #deferredQueued = 0;
+  #deferMs = 0;
   /** Rounds completed (with or without failure). */
   roundCount = 0;
 
@@ -108,11 +112,19 @@ export class GroupCommit {
    */
   submitDeferred(operation: LogOperation, maxDelayMs: number): void {
     this.#queue.push(operation);
-    if (this.#scheduled || this.#running || this.#deferTimer !== undefined) return;
+    this.#deferred.add(operation);
+    this.#deferredQueued++;
+    this.#deferMs = maxDelayMs;
+    if (this.#scheduled || this.#running) return;
+    this.#armDeferTimer();
+  }
+
+  #armDeferTimer(): void {
+    if (this.#deferTimer !== undefined) return;
     this.#deferTimer = setTimeout(() => {
       this.#deferTimer = undefined;
       if (this.#queue.length > 0) this.#schedule();
-    }, maxDelayMs);
+    }, this.#deferMs);
   }
 
   /** Makes the next batch start a new segment (even an empty batch: just its checkpoint). */
@@ -200,6 +212,11 @@ export class GroupCommit {
         operations = this.#queue.slice(0, takeCount);
         this.#queue = this.#queue.slice(takeCount);
       }
+      if (this.#deferredQueued > 0) {
+        for (const operation of operations) {
+          if (this.#deferred.has(operation)) this.#deferredQueued--;
+        }
+      }
       const encoder = this.#encoder;
       encoder.reset();
       if (segment.dataEnd === segmentHeaderBytes) {
@@ -241,6 +258,7 @@ export class GroupCommit {
       // Operations queued meanwhile were built on the failed ones' effects.
       const later = this.#queue;
       this.#queue = [];
+      this.#deferredQueued = 0;
       for (let i = later.length - 1; i >= 0; i--) later[i].revert();
       for (let i = operations.length - 1; i >= 0; i--) operations[i].revert();
       for (const operation of operations) operation.settle(error);
@@ -252,8 +270,15 @@ export class GroupCommit {
     this.roundCount++;
     this.#running = false;
     this.#hooks.afterRound();
-    if (this.#queue.length > 0 || this.#rollOverWaiters.length > 0) this.#schedule();
-    else this.#notifyIdle();
+    if (this.#queue.length > this.#deferredQueued || this.#rollOverWaiters.length > 0) {
+      this.#schedule();
+    } else if (this.#queue.length > 0) {
+      // Only deferred operations wait: they ride with the next commit, or go after their delay.
+      if (this.#idleWaiters.length > 0) this.#schedule();
+      else this.#armDeferTimer();
+    } else {
+      this.#notifyIdle();
+    }
   }
 
   #notifyIdle(): void {

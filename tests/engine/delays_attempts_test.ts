@@ -244,6 +244,23 @@ describe("delays and attempts survive restarts and crashes", () => {
     await db.close();
   });
 
+  test("a count queued during a commit round waits for the next commit too", async () => {
+    const fs = new FaultFileSystem();
+    const db = await openEngine("/db", { fs, autoCompact: false });
+    await queueTable(db);
+    const s = db.session();
+    const blocked = wait(s, ["t"], 60);
+    await new Promise((resolve) => setImmediate(resolve));
+    const before = fs.syncCount;
+    // The INSERT's commit hands the row to the blocked waiter while the round settles.
+    await db.sql`INSERT INTO t (v) VALUES (1)`;
+    assert.equal(await within(blocked, guardMs, "queue_wait"), 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    await s.sql`SELECT queue_end()`;
+    assert.equal(fs.syncCount - before, 2, "one sync for the INSERT, one for queue_end");
+    await db.close();
+  });
+
   test("a failed write of queue_abort(seconds) leaves the row owned, nothing changed", async () => {
     const fs = new FaultFileSystem();
     const db = await openEngine("/db", { fs, autoCompact: false });
