@@ -122,6 +122,7 @@ export class Engine implements QueueHost {
     this.#sessions.delete(session);
     session.pendingWait?.cancel(new QueueError("ER_CLOSED", "Session was closed while waiting"));
     session.armed = null;
+    session.armedDelayMs = 0;
     const table = session.owned?.table;
     if (session.release() && table !== undefined) table.counters.restoredByClose++;
   }
@@ -141,6 +142,7 @@ export class Engine implements QueueHost {
         );
       }
       for (const session of [...this.#sessions]) this.closeSession(session);
+      for (const table of this.#tables.values()) table.stopDueTimer();
       this.#closing = this.store.close();
     }
     return this.#closing;
@@ -206,6 +208,7 @@ export class Engine implements QueueHost {
       await this.store.dropTable(name);
       this.#tables.delete(name);
       table.dropped = true;
+      table.stopDueTimer();
       table.owners.clear();
       // A session waiting only on dropped tables gets 0 now rather than at its timeout.
       for (const waiter of [...table.waiters]) {

@@ -184,11 +184,17 @@ export async function executeInsert(
   // row is written, DESIGN decision 16) unless the session armed another.
   const armed = session.armed;
   session.armed = null;
+  // queue_set_delay arms the next INSERT the same way (q4d's extension).
+  const delayMs = session.armedDelayMs;
+  session.armedDelayMs = 0;
   const giveBack = (): void => {
     if (armed !== null && session.armed === null && !session.closed) session.armed = armed;
+    if (delayMs !== 0 && session.armedDelayMs === 0 && !session.closed) {
+      session.armedDelayMs = delayMs;
+    }
   };
   try {
-    const result = await writeRows(table, plan, params, armed);
+    const result = await writeRows(table, plan, params, armed, delayMs);
     // INSERT IGNORE that skipped every row wrote nothing: the mark stays armed.
     if (result === null) giveBack();
     return result ?? countResult(0);
@@ -238,6 +244,7 @@ async function writeRows(
   plan: InsertPlan,
   params: readonly Value[],
   armed: ArmedMark | null,
+  delayMs: number,
 ): Promise<Result | null> {
   if (plan.missingRequired !== null) {
     if (plan.ignore) return null;
@@ -278,10 +285,19 @@ async function writeRows(
   }
   const previousMark = mark === undefined ? 0 : table.sourceMarks[mark.source];
   if (mark !== undefined) table.sourceMarks[mark.source] = mark.rowId;
-  const { firstRowId, durable } = table.entry.rows.append(payloads, mark);
+  const visibleAt = delayMs > 0 ? Date.now() + delayMs : 0;
+  const { firstRowId, durable } = table.entry.rows.append(payloads, mark, visibleAt);
+  // Delayed before the rows become live, so no waiter is handed one early.
+  if (visibleAt > 0) {
+    for (let i = 0; i < payloads.length; i++) table.delay(firstRowId + i, visibleAt);
+  }
   try {
     await durable;
   } catch (error) {
+    // The ids are issued again: they must not stay delayed.
+    for (let i = 0; i < payloads.length; i++) {
+      if (table.delayed.get(firstRowId + i) === visibleAt) table.delayed.delete(firstRowId + i);
+    }
     if (mark !== undefined && table.sourceMarks[mark.source] === mark.rowId) {
       table.sourceMarks[mark.source] = previousMark;
     }

@@ -44,6 +44,8 @@ export interface QueueStats {
   bytesTotal: number;
   /** The part of bytesTotal already removed, reclaimable by compaction. */
   bytesRemoved: number;
+  /** Live rows not yet visible to queue_wait (q4d's delayed rows). */
+  rowsDelayed: number;
   /**
    * Automatic compaction runs that failed since open, for the whole database
    * (not only this table); the first failure is also logged to stderr.
@@ -65,8 +67,21 @@ export function callQueueFunction(
       checkArgCount(name, args, 0);
       return queueEnd(session).then(() => 1);
     case "queue_abort":
+      if (args.length === 1) return queueAbortDelayed(session, delayArg(name, args[0]));
       checkArgCount(name, args, 0);
       return queueAbort(session);
+    case "queue_attempts": {
+      checkArgCount(name, args, 0);
+      const owned = session.owned;
+      if (!session.ownerMode || owned === null || session.ownedRowIn(owned.table) === 0) {
+        return null;
+      }
+      return owned.table.entry.rows.rowMeta(owned.rowId).attempts;
+    }
+    case "queue_set_delay":
+      checkArgCount(name, args, 1);
+      session.armedDelayMs = delayArg(name, args[0]);
+      return 1;
     case "queue_rowid":
       checkArgCount(name, args, 0);
       if (!session.ownerMode) {
@@ -104,6 +119,7 @@ export function tableStats(table: QueueTable, compactionErrors: number): QueueSt
     restoredByClose: table.counters.restoredByClose,
     bytesTotal: counters.bytesTotal,
     bytesRemoved: counters.bytesRemoved,
+    rowsDelayed: table.delayedCount,
     compactionErrors,
   };
 }
@@ -118,7 +134,8 @@ export function formatStats(stats: QueueStats): string {
     `restored_by_abort: ${stats.restoredByAbort}\n` +
     `restored_by_close: ${stats.restoredByClose}\n` +
     `bytes_total: ${stats.bytesTotal}\n` +
-    `bytes_removed: ${stats.bytesRemoved}\n`;
+    `bytes_removed: ${stats.bytesRemoved}\n` +
+    `rows_delayed: ${stats.rowsDelayed}\n`;
 }
 
 /**
@@ -149,6 +166,53 @@ function queueAbort(session: SessionState): number {
   const table = session.owned?.table;
   if (session.release() && table !== undefined) table.counters.restoredByAbort++;
   return 1;
+}
+
+/** Longest delay queue_abort(seconds) and queue_set_delay(seconds) accept: one year. */
+const delaySecondsMax = 365 * 24 * 3600;
+
+/** A delay argument in seconds (number or numeric string, ≥ 0, fractions allowed) → ms. */
+function delayArg(name: string, value: Value): number {
+  const seconds = typeof value === "bigint"
+    ? Number(value)
+    : typeof value === "string" && numericText.test(value)
+    ? Number(value)
+    : value;
+  if (
+    typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0 ||
+    seconds > delaySecondsMax
+  ) {
+    throw new QueueError(
+      "ER_WRONG_ARGUMENTS",
+      `${name}(): the delay must be a number of seconds from 0 to ${delaySecondsMax}, not ${
+        describe(value)
+      }`,
+    );
+  }
+  return Math.round(seconds * 1000);
+}
+
+/**
+ * queue_abort(seconds), q4d's extension: returns the owned row to its queue,
+ * visible to queue_wait again only after the delay. The due time is durable
+ * before the row leaves its owner; if writing it fails the row stays owned
+ * and nothing changed. Without an owned row it is queue_abort().
+ */
+async function queueAbortDelayed(session: SessionState, delayMs: number): Promise<number> {
+  const owned = session.owned;
+  if (delayMs === 0 || owned === null || session.ownedRowIn(owned.table) === 0) {
+    return queueAbort(session);
+  }
+  const { table, rowId } = owned;
+  if (table.owners.get(rowId) !== session) return queueAbort(session);
+  const rows = table.entry.rows;
+  const visibleAt = Date.now() + delayMs;
+  await rows.setRowMeta(rowId, { visibleAt, attempts: rows.rowMeta(rowId).attempts });
+  // Meanwhile the session may have been closed (its row went back at once).
+  if (table.owners.get(rowId) === session && session.claims(table, rowId)) {
+    table.delay(rowId, visibleAt);
+  }
+  return queueAbort(session);
 }
 
 function queueSetSrcid(session: SessionState, args: readonly Value[]): Value {
@@ -245,7 +309,7 @@ async function queueWaitOnce(
     const { table, condition } = conditionsOf[i];
     const rowId = table.findRow(condition);
     if (rowId !== 0) {
-      table.owners.set(rowId, session);
+      table.deliver(rowId, session);
       table.counters.waitImmediate++;
       session.own(table, rowId);
       return i + 1;

@@ -47,6 +47,8 @@ export class SessionState implements Owner {
   /** True from the moment queue_wait is called until it returns or fails. */
   waitCalled = false;
   armed: ArmedMark | null = null;
+  /** A delay (ms) armed by queue_set_delay for the session's next INSERT; 0 = none. */
+  armedDelayMs = 0;
   closed = false;
 
   constructor(sessionId: number) {

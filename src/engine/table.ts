@@ -129,6 +129,17 @@ export class QueueTable {
   #conditionBytes = 0;
   /** Conditions held by blocked waiters, by text: found and rewound even once evicted. */
   #held: Map<string, Condition> = new Map();
+  /**
+   * Rows not delivered before their time (q4d's delayed visibility): row id
+   * → wall-clock ms. An entry leaves when due; entries of rows removed
+   * meanwhile are harmless (only live rows are searched) and leave then too.
+   */
+  readonly delayed: Map<number, number> = new Map();
+  /** Min-heap of [visibleAt, rowId] over `delayed` (stale pairs are skipped). */
+  #dueHeap: Array<[number, number]> = [];
+  /** One timer for the earliest due row; its due time. */
+  #dueTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  #dueTimerAt = 0;
 
   constructor(entry: TableEntry, schema: TableSchema) {
     this.entry = entry;
@@ -136,6 +147,87 @@ export class QueueTable {
     this.sourceMarks = Array.from(
       { length: relaySourceCount },
       (_, i) => entry.rows.sourceMarks()[i] ?? 0,
+    );
+    const now = Date.now();
+    for (const [rowId, visibleAt] of entry.rows.delayedRows()) {
+      if (visibleAt > now) this.delay(rowId, visibleAt);
+    }
+  }
+
+  /** Live rows whose time has not come yet (queue_stats' rows_delayed). */
+  get delayedCount(): number {
+    let count = 0;
+    const rows = this.entry.rows;
+    for (const rowId of this.delayed.keys()) if (rows.isLive(rowId)) count++;
+    return count;
+  }
+
+  /**
+   * Keeps row `rowId` from queue_wait until `visibleAt` (wall-clock ms). A
+   * timer for the earliest due row makes it available then and serves
+   * waiters; nothing polls the table.
+   */
+  delay(rowId: number, visibleAt: number): void {
+    this.delayed.set(rowId, visibleAt);
+    heapPush(this.#dueHeap, [visibleAt, rowId]);
+    this.#armDueTimer();
+  }
+
+  #armDueTimer(): void {
+    const top = this.#dueHeap[0];
+    if (top === undefined || this.dropped) return;
+    if (this.#dueTimer !== undefined) {
+      if (this.#dueTimerAt <= top[0]) return;
+      clearTimeout(this.#dueTimer);
+    }
+    this.#dueTimerAt = top[0];
+    // setTimeout runs on a monotonic clock, the due times on the wall clock:
+    // when it fires, rows are due by Date.now(); a clock set back re-arms.
+    const wait = Math.min(Math.max(top[0] - Date.now(), 0), 2_147_483_647);
+    this.#dueTimer = setTimeout(() => this.#onDue(), wait);
+    unrefTimer(this.#dueTimer);
+  }
+
+  #onDue(): void {
+    this.#dueTimer = undefined;
+    if (this.dropped) return;
+    const now = Date.now();
+    const heap = this.#dueHeap;
+    let firstDue = 0;
+    while (heap.length > 0 && heap[0][0] <= now) {
+      const [visibleAt, rowId] = heapPop(heap);
+      if (this.delayed.get(rowId) !== visibleAt) continue;
+      this.delayed.delete(rowId);
+      if (firstDue === 0 || rowId < firstDue) firstDue = rowId;
+    }
+    this.#armDueTimer();
+    if (firstDue !== 0) {
+      this.rewindCursors(firstDue);
+      this.serveWaiters();
+    }
+  }
+
+  /** Stops the due timer (drop, close). */
+  stopDueTimer(): void {
+    if (this.#dueTimer !== undefined) clearTimeout(this.#dueTimer);
+    this.#dueTimer = undefined;
+  }
+
+  /**
+   * Hands row `rowId` to `owner` and counts the delivery. The count is
+   * written as a deferred ROW_META record: it rides with the next commit
+   * (queue_end's removal, another session's insert) or gets its own round
+   * after metaDeferMs, so queue_wait adds no sync of its own.
+   */
+  deliver(rowId: number, owner: Owner): void {
+    this.owners.set(rowId, owner);
+    const rows = this.entry.rows;
+    const meta = rows.rowMeta(rowId);
+    rows.setRowMeta(rowId, { visibleAt: 0, attempts: meta.attempts + 1 }, true).catch(
+      () => {
+        // A failed write is reported to the statements of its round; the
+        // delivery happened, and the restored count is at most one behind.
+      },
     );
   }
 
@@ -271,7 +363,7 @@ export class QueueTable {
     const rows = this.entry.rows;
     for (let id = rows.nextLive(condition.cursorRowId); id !== 0; id = rows.nextLive(id)) {
       if (
-        !this.owners.has(id) &&
+        !this.owners.has(id) && (this.delayed.size === 0 || !this.delayed.has(id)) &&
         (condition.matches === null || condition.matches(this.readValues(id)))
       ) {
         condition.cursorRowId = id;
@@ -363,7 +455,7 @@ export class QueueTable {
           break;
         }
         if (rowId !== 0) {
-          this.owners.set(rowId, waiter.owner);
+          this.deliver(rowId, waiter.owner);
           this.counters.waitDelayed++;
           waiter.settle(i + 1, this, rowId);
           break;
@@ -371,4 +463,46 @@ export class QueueTable {
       }
     }
   }
+}
+
+/** Removes a timer from what keeps the process alive (Deno and Node). */
+function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
+  const deno = (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno;
+  if (typeof timer === "number") deno?.unrefTimer?.(timer);
+  else (timer as { unref?(): void }).unref?.();
+}
+
+function heapPush(heap: Array<[number, number]>, item: [number, number]): void {
+  heap.push(item);
+  let i = heap.length - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!lessThan(heap[i], heap[parent])) break;
+    [heap[i], heap[parent]] = [heap[parent], heap[i]];
+    i = parent;
+  }
+}
+
+function heapPop(heap: Array<[number, number]>): [number, number] {
+  const top = heap[0];
+  const last = heap.pop()!;
+  if (heap.length > 0) {
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let least = i;
+      if (left < heap.length && lessThan(heap[left], heap[least])) least = left;
+      if (right < heap.length && lessThan(heap[right], heap[least])) least = right;
+      if (least === i) break;
+      [heap[i], heap[least]] = [heap[least], heap[i]];
+      i = least;
+    }
+  }
+  return top;
+}
+
+function lessThan(a: [number, number], b: [number, number]): boolean {
+  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 }

@@ -101,6 +101,8 @@ export const queueFunctionNames: ReadonlySet<string> = new Set([
   "queue_set_srcid",
   "queue_compact",
   "queue_stats",
+  "queue_attempts",
+  "queue_set_delay",
 ]);
 
 const int64Min = -(1n << 63n);

@@ -86,6 +86,11 @@ export class GroupCommit {
   #scheduled = false;
   #rollOverWaiters: Array<(error: unknown) => void> = [];
   #idleWaiters: Array<() => void> = [];
+  #deferTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Queued operations submitted with submitDeferred. */
+  #deferred: WeakSet<LogOperation> = new WeakSet();
+  #deferredQueued = 0;
+  #deferMs = 0;
   /** Rounds completed (with or without failure). */
   roundCount = 0;
 
@@ -99,6 +104,27 @@ export class GroupCommit {
   submit(operation: LogOperation): void {
     this.#queue.push(operation);
     this.#schedule();
+  }
+
+  /**
+   * Queues an operation that need not start a round of its own: it rides
+   * with the next one, or starts one after `maxDelayMs` if none came.
+   */
+  submitDeferred(operation: LogOperation, maxDelayMs: number): void {
+    this.#queue.push(operation);
+    this.#deferred.add(operation);
+    this.#deferredQueued++;
+    this.#deferMs = maxDelayMs;
+    if (this.#scheduled || this.#running) return;
+    this.#armDeferTimer();
+  }
+
+  #armDeferTimer(): void {
+    if (this.#deferTimer !== undefined) return;
+    this.#deferTimer = setTimeout(() => {
+      this.#deferTimer = undefined;
+      if (this.#queue.length > 0) this.#schedule();
+    }, this.#deferMs);
   }
 
   /** Makes the next batch start a new segment (even an empty batch: just its checkpoint). */
@@ -118,10 +144,16 @@ export class GroupCommit {
   /** Resolves once nothing is queued or being written. */
   whenIdle(): Promise<void> {
     if (this.idle) return Promise.resolve();
+    // Deferred operations are written now rather than after their delay.
+    if (this.#queue.length > 0) this.#schedule();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   #schedule(): void {
+    if (this.#deferTimer !== undefined) {
+      clearTimeout(this.#deferTimer);
+      this.#deferTimer = undefined;
+    }
     if (this.#scheduled || this.#running) return;
     this.#scheduled = true;
     // One event-loop turn, never a timer: callers whose commit just resolved
@@ -180,6 +212,11 @@ export class GroupCommit {
         operations = this.#queue.slice(0, takeCount);
         this.#queue = this.#queue.slice(takeCount);
       }
+      if (this.#deferredQueued > 0) {
+        for (const operation of operations) {
+          if (this.#deferred.has(operation)) this.#deferredQueued--;
+        }
+      }
       const encoder = this.#encoder;
       encoder.reset();
       if (segment.dataEnd === segmentHeaderBytes) {
@@ -221,6 +258,7 @@ export class GroupCommit {
       // Operations queued meanwhile were built on the failed ones' effects.
       const later = this.#queue;
       this.#queue = [];
+      this.#deferredQueued = 0;
       for (let i = later.length - 1; i >= 0; i--) later[i].revert();
       for (let i = operations.length - 1; i >= 0; i--) operations[i].revert();
       for (const operation of operations) operation.settle(error);
@@ -232,8 +270,15 @@ export class GroupCommit {
     this.roundCount++;
     this.#running = false;
     this.#hooks.afterRound();
-    if (this.#queue.length > 0 || this.#rollOverWaiters.length > 0) this.#schedule();
-    else this.#notifyIdle();
+    if (this.#queue.length > this.#deferredQueued || this.#rollOverWaiters.length > 0) {
+      this.#schedule();
+    } else if (this.#queue.length > 0) {
+      // Only deferred operations wait: they ride with the next commit, or go after their delay.
+      if (this.#idleWaiters.length > 0) this.#schedule();
+      else this.#armDeferTimer();
+    } else {
+      this.#notifyIdle();
+    }
   }
 
   #notifyIdle(): void {

@@ -16,7 +16,9 @@ export const segmentHeaderBytes = 64;
 /** The segment magic, "Q4DLOG01". */
 export const segmentMagic: Uint8Array = new TextEncoder().encode("Q4DLOG01");
 /** On-disk format version written in every segment header and in the log head. */
-export const formatVersion = 2;
+export const formatVersion = 3;
+/** Older format versions still read (their records are a subset of this version's). */
+export const formatVersionsRead: readonly number[] = [2, 3];
 /** Bytes of a batch header: magic, body length, record count, header CRC. */
 export const batchHeaderBytes = 16;
 /** Batch magic, "Q4DB" read as a little-endian u32. */
@@ -37,7 +39,13 @@ export const RecordType = {
   sourceMark: 3,
   truncate: 4,
   checkpoint: 5,
+  rowMeta: 6,
 } as const;
+
+/** Bytes of a ROW_META payload: table id, row id, visible-at ms, attempts. */
+export const rowMetaPayloadBytes = 24;
+/** Bytes of a whole ROW_META record. */
+export const rowMetaRecordBytes: number = recordHeaderBytes + rowMetaPayloadBytes;
 
 const twoTo32 = 4294967296;
 
@@ -98,8 +106,10 @@ export function checkSegmentHeader(bytes: Uint8Array, segmentNumber: number): st
   }
   if (view.getUint32(60, true) !== crc32c(bytes, 0, 60)) return "bad segment header checksum";
   const version = view.getUint32(8, true);
-  if (version !== formatVersion) {
-    return `unsupported format version ${version} (this build reads ${formatVersion})`;
+  if (!formatVersionsRead.includes(version)) {
+    return `unsupported format version ${version} (this build reads ${
+      formatVersionsRead.join(", ")
+    })`;
   }
   if (getU64(view, 12) !== segmentNumber) return "segment number does not match its file name";
   return null;
@@ -153,7 +163,7 @@ export function decodeLogHead(bytes: Uint8Array): LogHead | string {
   }
   if (view.getUint32(28, true) !== crc32c(bytes, 0, 28)) return "bad log head checksum";
   const version = view.getUint32(8, true);
-  if (version !== formatVersion) return `unsupported log head version ${version}`;
+  if (!formatVersionsRead.includes(version)) return `unsupported log head version ${version}`;
   const head = { first: getU64(view, 12), last: getU64(view, 20) };
   if (head.first < 1 || head.last < 1 || head.first > head.last) return "log head out of range";
   return head;
@@ -280,6 +290,17 @@ export class BatchEncoder {
     this.#end();
   }
 
+  /** Appends a ROW_META record: the row's visible-at time (ms, 0 = now) and delivery count. */
+  addRowMeta(tableId: number, rowId: number, visibleAt: number, attempts: number): void {
+    const at = this.#begin(RecordType.rowMeta, rowMetaPayloadBytes);
+    setU32(this.#view, at, tableId);
+    setU64(this.#view, at + 4, rowId);
+    setU64(this.#view, at + 12, visibleAt);
+    setU32(this.#view, at + 20, attempts);
+    this.#length = at + rowMetaPayloadBytes;
+    this.#end();
+  }
+
   /** Appends a TRUNCATE record: every id below `belowRowId` is removed. */
   addTruncate(tableId: number, belowRowId: number): void {
     const at = this.#begin(RecordType.truncate, 12);
@@ -363,6 +384,8 @@ export interface RecordVisitor {
   sourceMark(tableId: number, source: number, rowId: number): void;
   truncate(tableId: number, belowRowId: number): void;
   checkpoint(entries: CheckpointEntry[]): void;
+  /** A ROW_META record: the row's visible-at time (ms, 0 = now) and delivery count. */
+  rowMeta?(tableId: number, rowId: number, visibleAt: number, attempts: number): void;
 }
 
 /**
@@ -420,6 +443,8 @@ function recordShapeValid(
       return payloadBytes === 13;
     case RecordType.truncate:
       return payloadBytes === 12;
+    case RecordType.rowMeta:
+      return payloadBytes === rowMetaPayloadBytes;
     case RecordType.checkpoint: {
       if (payloadBytes < 4) return false;
       const count = view.getUint32(at, true);
@@ -469,6 +494,14 @@ function visitRecord(
       return;
     case RecordType.truncate:
       visitor.truncate(view.getUint32(at, true), getU64(view, at + 4));
+      return;
+    case RecordType.rowMeta:
+      visitor.rowMeta?.(
+        view.getUint32(at, true),
+        getU64(view, at + 4),
+        getU64(view, at + 12),
+        view.getUint32(at + 20, true),
+      );
       return;
     case RecordType.checkpoint: {
       const count = view.getUint32(at, true);

@@ -109,6 +109,13 @@ class RecoveryVisitor implements RecordVisitor {
     }
   }
 
+  rowMeta(tableId: number, rowId: number, visibleAt: number, attempts: number): void {
+    const table = this.#tables.get(tableId);
+    if (table === undefined || rowId < table.index.firstRowId) return;
+    // The newest record wins; entries of rows not live at the end are pruned.
+    table.rowMetas.set(rowId, { visibleAt, attempts });
+  }
+
   sourceMark(tableId: number, source: number, rowId: number): void {
     const table = this.#tables.get(tableId);
     if (table !== undefined && source < table.marks.length) table.marks[source] = rowId;
@@ -389,6 +396,9 @@ async function scanLog(
   for (const table of tables.values()) {
     table.index.extendTo(visitor.nextRowIds.get(table.tableId) ?? 1);
     table.index.recovering = false;
+    for (const rowId of table.rowMetas.keys()) {
+      if (table.index.state(rowId) !== RowState.live) table.rowMetas.delete(rowId);
+    }
   }
   report.durationMs = performance.now() - startedMs;
   return report;

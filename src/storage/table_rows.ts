@@ -17,10 +17,16 @@ import {
   recordHeaderBytes,
   rowDataOffset,
   rowIdMax,
+  rowMetaRecordBytes,
 } from "./record_codec.ts";
 import { RowIndex, RowState } from "./row_index.ts";
 import type { Segment, SegmentFiles } from "./segments.ts";
-import type { SourceMark, TableCounters, TableEntry, TableRows } from "./types.ts";
+import type { RowMeta, SourceMark, TableCounters, TableEntry, TableRows } from "./types.ts";
+
+/** How long a deferred ROW_META record waits for another commit before starting its own round. */
+export const metaDeferMs = 100;
+
+const noMeta: RowMeta = Object.freeze({ visibleAt: 0, attempts: 0 });
 
 /** What a table needs from its store. */
 export interface TableContext {
@@ -37,7 +43,7 @@ const sourceMarkRecordBytes = recordHeaderBytes + 13;
 
 // The overhead limits.ts budgets for around a row must cover the real one.
 assert(
-  rowDataOffset + sourceMarkRecordBytes <= rowOverheadBytesMax,
+  rowDataOffset + sourceMarkRecordBytes + rowMetaRecordBytes <= rowOverheadBytesMax,
   "a row's record overhead exceeds rowOverheadBytesMax",
 );
 
@@ -75,6 +81,8 @@ export class TableState implements TableRows {
   bytesRemoved = 0;
   /** Set once dropped: pending operations then touch nothing. */
   dropped = false;
+  /** ROW_META state of live rows that have any (in memory at once, like the index). */
+  readonly rowMetas: Map<number, RowMeta> = new Map();
   readonly #context: TableContext;
 
   constructor(tableId: number, name: string, meta: unknown, context: TableContext) {
@@ -128,6 +136,44 @@ export class TableState implements TableRows {
     return this.marks;
   }
 
+  /** The row's visible-at time and delivery count. */
+  rowMeta(rowId: number): RowMeta {
+    return this.rowMetas.get(rowId) ?? noMeta;
+  }
+
+  /** Rows with a nonzero visible-at time. */
+  delayedRows(): Array<[number, number]> {
+    this.#context.checkOpen();
+    const rows: Array<[number, number]> = [];
+    for (const [rowId, meta] of this.rowMetas) {
+      if (meta.visibleAt > 0) rows.push([rowId, meta.visibleAt]);
+    }
+    return rows;
+  }
+
+  /** Sets a live row's meta now; durable when the promise resolves. */
+  setRowMeta(rowId: number, meta: RowMeta, deferred = false): Promise<void> {
+    try {
+      this.#checkUsable();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    assert(this.index.state(rowId) === RowState.live, `meta of row ${rowId} that is not live`);
+    assert(
+      Number.isSafeInteger(meta.visibleAt) && meta.visibleAt >= 0 &&
+        Number.isInteger(meta.attempts) && meta.attempts >= 0 && meta.attempts <= 0xffff_ffff,
+      "row meta out of range",
+    );
+    const previous = this.rowMetas.get(rowId);
+    const next = { visibleAt: meta.visibleAt, attempts: meta.attempts };
+    this.rowMetas.set(rowId, next);
+    return new Promise((resolve, reject) => {
+      const operation = new MetaOperation(this, rowId, next, previous, resolve, reject);
+      if (deferred) this.#context.commit.submitDeferred(operation, metaDeferMs);
+      else this.#context.commit.submit(operation);
+    });
+  }
+
   /** The payload of a live row (or one whose removal is not yet durable). */
   readRow(rowId: number): Uint8Array {
     this.#checkUsable();
@@ -163,12 +209,14 @@ export class TableState implements TableRows {
   append(
     payloads: Uint8Array[],
     mark?: SourceMark,
+    visibleAt = 0,
   ): { firstRowId: number; durable: Promise<void> } {
     this.#checkUsable();
+    assert(Number.isSafeInteger(visibleAt) && visibleAt >= 0, "visibleAt out of range");
     let batchBytes = mark === undefined ? 0 : sourceMarkRecordBytes;
     for (const payload of payloads) {
       assert(payload.length <= rowBytesMax, `row of ${payload.length} bytes exceeds rowBytesMax`);
-      batchBytes += rowDataOffset + payload.length;
+      batchBytes += rowDataOffset + payload.length + (visibleAt > 0 ? rowMetaRecordBytes : 0);
     }
     if (batchBytes > batchBytesMax) {
       // An append is one batch: refused whole, before anything changes.
@@ -200,10 +248,16 @@ export class TableState implements TableRows {
         payloads,
         mark,
         previousMark,
+        visibleAt,
         resolve,
         reject,
       );
     });
+    if (visibleAt > 0) {
+      for (let i = 0; i < payloads.length; i++) {
+        this.rowMetas.set(firstRowId + i, { visibleAt, attempts: 0 });
+      }
+    }
     if (payloads.length === 0 && mark === undefined) operation.settle(null);
     else this.#context.commit.submit(operation);
     return { firstRowId, durable };
@@ -305,6 +359,7 @@ export class TableState implements TableRows {
     // Read the location first: a removed id may take its index slot with it.
     const segment = this.#context.segments.get(this.index.segmentOf(rowId));
     this.index.setState(rowId, RowState.removed);
+    this.rowMetas.delete(rowId);
     assert(segment !== undefined, `row ${rowId} lives in a deleted segment`);
     segment.liveRows--;
   }
@@ -365,6 +420,7 @@ class AppendOperation implements LogOperation {
   readonly #payloads: Uint8Array[];
   readonly #mark: SourceMark | undefined;
   readonly #previousMark: number;
+  readonly #visibleAt: number;
   readonly #resolve: () => void;
   readonly #reject: (error: unknown) => void;
   readonly #offsets: number[] = [];
@@ -376,6 +432,7 @@ class AppendOperation implements LogOperation {
     payloads: Uint8Array[],
     mark: SourceMark | undefined,
     previousMark: number,
+    visibleAt: number,
     resolve: () => void,
     reject: (error: unknown) => void,
   ) {
@@ -384,13 +441,15 @@ class AppendOperation implements LogOperation {
     this.#payloads = payloads;
     this.#mark = mark;
     this.#previousMark = previousMark;
+    this.#visibleAt = visibleAt;
     this.#resolve = resolve;
     this.#reject = reject;
   }
 
   recordBytesMax(): number {
     let bytes = this.#mark === undefined ? 0 : sourceMarkRecordBytes;
-    for (const payload of this.#payloads) bytes += rowDataOffset + payload.length;
+    const meta = this.#visibleAt > 0 ? rowMetaRecordBytes : 0;
+    for (const payload of this.#payloads) bytes += rowDataOffset + payload.length + meta;
     return bytes;
   }
 
@@ -398,6 +457,9 @@ class AppendOperation implements LogOperation {
     const tableId = this.#table.tableId;
     for (let i = 0; i < this.#payloads.length; i++) {
       this.#offsets[i] = encoder.addRow(tableId, this.#firstRowId + i, this.#payloads[i]);
+      if (this.#visibleAt > 0) {
+        encoder.addRowMeta(tableId, this.#firstRowId + i, this.#visibleAt, 0);
+      }
     }
     if (this.#mark !== undefined) {
       encoder.addSourceMark(tableId, this.#mark.source, this.#mark.rowId);
@@ -432,6 +494,7 @@ class AppendOperation implements LogOperation {
     if (this.#payloads.length === 0) return;
     for (let i = this.#payloads.length - 1; i >= 0; i--) {
       table.index.setState(this.#firstRowId + i, RowState.absent);
+      table.rowMetas.delete(this.#firstRowId + i);
     }
     table.index.rollbackTo(this.#firstRowId);
   }
@@ -551,11 +614,17 @@ export class CopyOperation implements LogOperation {
   }
 
   recordBytesMax(): number {
-    return rowDataOffset + this.#payload.length;
+    return rowDataOffset + this.#payload.length + rowMetaRecordBytes;
   }
 
   encode(encoder: BatchEncoder): void {
     this.#offset = encoder.addRow(this.#table.tableId, this.#rowId, this.#payload);
+    // The row's meta travels with it: the segments holding its older
+    // ROW_META records are deleted once the copy is durable.
+    const meta = this.#table.rowMetas.get(this.#rowId);
+    if (meta !== undefined) {
+      encoder.addRowMeta(this.#table.tableId, this.#rowId, meta.visibleAt, meta.attempts);
+    }
   }
 
   commit(segment: Segment, batchOffset: number): void {
@@ -569,6 +638,54 @@ export class CopyOperation implements LogOperation {
   }
 
   revert(): void {}
+
+  settle(error: unknown): void {
+    if (error === null) this.#resolve();
+    else this.#reject(error);
+  }
+}
+
+/** A ROW_META record for one row: in memory at once, restored on failure unless set again since. */
+class MetaOperation implements LogOperation {
+  readonly #table: TableState;
+  readonly #rowId: number;
+  readonly #meta: RowMeta;
+  readonly #previous: RowMeta | undefined;
+  readonly #resolve: () => void;
+  readonly #reject: (error: unknown) => void;
+
+  constructor(
+    table: TableState,
+    rowId: number,
+    meta: RowMeta,
+    previous: RowMeta | undefined,
+    resolve: () => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#table = table;
+    this.#rowId = rowId;
+    this.#meta = meta;
+    this.#previous = previous;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  recordBytesMax(): number {
+    return rowMetaRecordBytes;
+  }
+
+  encode(encoder: BatchEncoder): void {
+    encoder.addRowMeta(this.#table.tableId, this.#rowId, this.#meta.visibleAt, this.#meta.attempts);
+  }
+
+  commit(): void {}
+
+  revert(): void {
+    const table = this.#table;
+    if (table.dropped || table.rowMetas.get(this.#rowId) !== this.#meta) return;
+    if (this.#previous === undefined) table.rowMetas.delete(this.#rowId);
+    else table.rowMetas.set(this.#rowId, this.#previous);
+  }
 
   settle(error: unknown): void {
     if (error === null) this.#resolve();

@@ -48,6 +48,14 @@ export interface SourceMark {
   rowId: number;
 }
 
+/** q4d's per-row state beside the payload (ROW_META records), zeros when never set. */
+export interface RowMeta {
+  /** Wall-clock ms (Date.now) before which the row is not delivered; 0 = visible now. */
+  visibleAt: number;
+  /** Times queue_wait handed the row to a session. */
+  attempts: number;
+}
+
 /** Counters of one table, exact and derived from the log (never drift). */
 export interface TableCounters {
   /** Rows ever appended (equals the highest row id issued). */
@@ -89,7 +97,23 @@ export interface TableRows {
    * `durable` rejects with QueueError (ER_DISK_FULL / ER_ERROR_ON_WRITE) and
    * the rows never become live.
    */
-  append(payloads: Uint8Array[], mark?: SourceMark): { firstRowId: number; durable: Promise<void> };
+  append(
+    payloads: Uint8Array[],
+    mark?: SourceMark,
+    visibleAt?: number,
+  ): { firstRowId: number; durable: Promise<void> };
+  /** The row's visible-at time and delivery count (zeros when never set). O(1). */
+  rowMeta(rowId: number): RowMeta;
+  /** Rows of this table with a nonzero visible-at time (read at open). */
+  delayedRows(): Array<[rowId: number, visibleAt: number]>;
+  /**
+   * Sets a live row's meta at once; durable when the promise resolves. With
+   * `deferred` the record waits up to `metaDeferMs` for another commit to
+   * ride with instead of starting a round (and a sync) of its own. On a
+   * write failure the previous meta is restored (unless set again since)
+   * and the promise rejects.
+   */
+  setRowMeta(rowId: number, meta: RowMeta, deferred?: boolean): Promise<void>;
   /**
    * Removes live rows: they stop being live at once; the promise resolves
    * when the removal is durable. Ids that are not live are ignored (removal

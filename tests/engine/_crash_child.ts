@@ -3,7 +3,7 @@
  * (fdatasync) durability and prints one line per acknowledged effect, so
  * the parent, after SIGKILLing it, knows what must have survived.
  *
- * Usage: `_crash_child.ts <directory> <run|hold|churn> <firstValue> [holdAfter] [segmentBytes]`.
+ * Usage: `_crash_child.ts <directory> <run|hold|churn|delay> <firstValue> [holdAfter] [segmentBytes]`.
  * Lines (each printed only after the statement resolved):
  *   READY                       database open
  *   INS <v> <rowId>             a row with value v is on disk
@@ -16,7 +16,10 @@
  * `holdAfter` values owning one row, and waits to be killed. "churn" mode
  * loops like "run" with ~1 KB rows, consumes a row after every insert and
  * empties dst after every relay, so that with small segments the log rolls
- * over and compaction deletes segments all the time.
+ * over and compaction deletes segments all the time. "delay" mode inserts
+ * row 1 delayed an hour and rows 2 and 3, aborts row 2 with an hour's delay,
+ * takes row 3 (its second delivery's count made durable by an insert into
+ * dst), prints HOLD 3 and waits to be killed.
  *
  * @module
  */
@@ -42,6 +45,21 @@ await db.sql`CREATE TABLE IF NOT EXISTS dst (v INT NOT NULL) ENGINE=QUEUE`;
 const consumer = db.session();
 const relay = db.session();
 say("READY");
+
+if (mode === "delay") {
+  await db.sql`SELECT queue_set_delay(3600)`;
+  await db.sql`INSERT INTO q (v) VALUES (1)`;
+  await db.sql`INSERT INTO q (v) VALUES (2), (3)`;
+  await take();
+  await consumer.sql`SELECT queue_abort()`;
+  await take();
+  await consumer.sql`SELECT queue_abort(3600)`;
+  const held = await take();
+  await relay.sql`INSERT INTO dst (v) VALUES (0)`;
+  say(`HOLD ${held}`);
+  setInterval(() => {}, 1000);
+  await new Promise(() => {});
+}
 
 async function take(): Promise<number> {
   const [w] = await consumer.sql`SELECT queue_wait('q', 0) AS got`;

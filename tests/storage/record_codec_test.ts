@@ -6,8 +6,10 @@ import { crc32c } from "../../src/storage/crc32c.ts";
 import {
   BatchEncoder,
   type CheckpointEntry,
+  checkSegmentHeader,
   decodeBatchHeader,
   decodeRowRecord,
+  encodeSegmentHeader,
   type RecordVisitor,
   verifyBatchBody,
 } from "../../src/storage/record_codec.ts";
@@ -61,6 +63,50 @@ describe("record codec", () => {
       ["truncate", 7, 99],
     ]);
     assert.deepEqual(decodeRowRecord(batch, rowAt, 24), new Uint8Array([1, 2, 3]));
+  });
+
+  test("a ROW_META record round-trips; a wrong payload length fails verification", () => {
+    const encoder = new BatchEncoder();
+    encoder.addRowMeta(4, 2 ** 50, 1_790_000_000_123, 0xffff_ffff);
+    encoder.addRowMeta(4, 1, 0, 0);
+    const batch = encoder.finish().slice();
+    const seen: unknown[] = [];
+    const visitor: RecordVisitor = {
+      row: () => seen.push("row"),
+      remove: () => seen.push("remove"),
+      sourceMark: () => seen.push("mark"),
+      truncate: () => seen.push("truncate"),
+      checkpoint: () => seen.push("checkpoint"),
+      rowMeta: (t, id, at, attempts) => seen.push(["meta", t, id, at, attempts]),
+    };
+    assert.equal(verifyBatchBody(batch, 16, batch.length, 2, visitor), -1);
+    assert.deepEqual(seen, [
+      ["meta", 4, 2 ** 50, 1_790_000_000_123, 0xffff_ffff],
+      ["meta", 4, 1, 0, 0],
+    ]);
+    // A visitor without rowMeta (a reader that ignores it) still verifies the batch.
+    assert.equal(
+      verifyBatchBody(batch, 16, batch.length, 2, { ...visitor, rowMeta: undefined }),
+      -1,
+    );
+    const view = new DataView(batch.buffer);
+    view.setUint32(16 + 4, 23, true); // payload length 23: the record no longer verifies
+    assert.equal(verifyBatchBody(batch, 16, batch.length, 2, null), 16);
+  });
+
+  test("segment headers of format 2 are still read; 1 and 4 are refused", () => {
+    const header = encodeSegmentHeader(3, { previousEnd: 0, previousLastBatchCrc: 0 });
+    assert.equal(new DataView(header.buffer).getUint32(8, true), 3);
+    assert.equal(checkSegmentHeader(header, 3), null);
+    for (const [version, ok] of [[2, true], [1, false], [4, false]] as const) {
+      const bytes = header.slice();
+      const view = new DataView(bytes.buffer);
+      view.setUint32(8, version, true);
+      view.setUint32(60, crc32c(bytes, 0, 60), true);
+      const reason = checkSegmentHeader(bytes, 3);
+      if (ok) assert.equal(reason, null);
+      else assert.match(reason ?? "", new RegExp(`unsupported format version ${version}`));
+    }
   });
 
   test("any flipped bit in a batch body fails verification", () => {
