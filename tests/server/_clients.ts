@@ -52,3 +52,8 @@ export function tally(result: ChildResult): { pass: number; fail: number; failur
     failures: result.stdout.split("\n").filter((line) => line.startsWith("FAIL")),
   };
 }
+
+/** Why the Perl client tests are skipped, or null when DBI and DBD::mysql load. */
+export const perlMissing: string | null = probe("perl", ["-MDBI", "-MDBD::mysql", "-e", "1"])
+  ? null
+  : "perl with DBI and DBD::mysql not installed (apt-get install libdbd-mysql-perl)";
