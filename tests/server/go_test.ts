@@ -7,7 +7,7 @@
  * driver is not installed.
  */
 
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import * as nodeFs from "node:fs";
 import * as os from "node:os";
@@ -36,10 +36,15 @@ const goMissing: string | null = !probe("go", ["version"], goEnv)
   : null;
 
 let built: Promise<string> | undefined;
+let buildDirectory: string | undefined;
+after(() => {
+  if (buildDirectory !== undefined) nodeFs.rmSync(buildDirectory, { recursive: true, force: true });
+});
 /** Builds the client once per run into a temp directory. */
 function buildClient(): Promise<string> {
   built ??= (async () => {
-    const out = path.join(nodeFs.mkdtempSync(path.join(os.tmpdir(), "q4d-go-")), "client");
+    buildDirectory = nodeFs.mkdtempSync(path.join(os.tmpdir(), "q4d-go-"));
+    const out = path.join(buildDirectory, "client");
     const result = await runChild("go", ["build", "-o", out, "."], { env: goEnv, cwd: source });
     assert.equal(result.status, 0, `go build failed:\n${result.stderr}`);
     return out;
