@@ -20,8 +20,9 @@ const source = fileURLToPath(new URL("./_jdbc_client/Client.java", import.meta.u
 const jar = ["/usr/share/java/mariadb-java-client.jar"].find((candidate) =>
   nodeFs.existsSync(candidate)
 );
-const jdbcMissing: string | null = !probe("java", ["-version"])
-  ? "java not installed (apt-get install default-jdk-headless)"
+// The single-file source launcher needs the JDK's compiler, not only a JRE.
+const jdbcMissing: string | null = !probe("java", ["-version"]) || !probe("javac", ["-version"])
+  ? "java and javac not installed (apt-get install default-jdk-headless)"
   : jar === undefined
   ? "MariaDB Connector/J not installed (apt-get install libmariadb-java)"
   : null;
