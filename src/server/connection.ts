@@ -933,11 +933,9 @@ export class Connection implements InterceptContext {
       for (let i = 0; i < statement.paramCount; i++) {
         const long = statement.longData.get(i);
         if (long !== undefined) {
-          params.push(
-            types[i] & 0xff && isTextType(types[i] & 0xff)
-              ? utf8.decode(concat(long))
-              : concat(long),
-          );
+          // Text when the type is textual and the bytes are UTF-8 (as inline
+          // values): Connector/J sends setBytes as VAR_STRING long data.
+          params.push(isTextType(types[i] & 0xff) ? textOrBytes(concat(long)) : concat(long));
           continue;
         }
         if (bitmap[i >> 3] & (1 << (i & 7))) {
@@ -1021,12 +1019,16 @@ function readBinaryParam(reader: PayloadReader, type: number): unknown {
       return reader.lenencBytes().slice();
     default: {
       // VARCHAR, VAR_STRING, STRING, DECIMAL, JSON: text when it is UTF-8, bytes otherwise.
-      const bytes = reader.lenencBytes();
-      try {
-        return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-      } catch {
-        return bytes.slice();
-      }
+      return textOrBytes(reader.lenencBytes());
     }
+  }
+}
+
+/** `bytes` as text when they are UTF-8, else a copy of the bytes. */
+function textOrBytes(bytes: Uint8Array): string | Uint8Array {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return bytes.slice();
   }
 }

@@ -251,6 +251,20 @@ function setValue(
     }
     case "word": {
       const upper = value.text.toUpperCase();
+      if (upper === "CONCAT" && tokens[at + 1]?.text === "(") {
+        // Connector/J at connect: sql_mode = concat(@@sql_mode,',STRICT_TRANS_TABLES').
+        const parts: (string | number | null)[] = [];
+        let next = at + 2;
+        for (;;) {
+          const part = setValue(tokens, next, context, params, name, defaults);
+          parts.push(part.value);
+          next = part.next;
+          if (tokens[next]?.text === ",") next++;
+          else if (tokens[next]?.text === ")") break;
+          else throw parseError(tokens[next]?.text ?? "");
+        }
+        return { value: parts.includes(null) ? null : parts.join(""), next: next + 1 };
+      }
       if (upper === "DEFAULT") return { value: defaults.get(name) ?? null, next: at + 1 };
       if (upper === "NULL") return { value: null, next: at + 1 };
       if (upper === "ON" || upper === "TRUE") return { value: 1, next: at + 1 };

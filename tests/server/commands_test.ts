@@ -105,3 +105,25 @@ test("raw bytes in a quoted literal (client-side quoting) reach a BLOB unchanged
     await served.close();
   }
 });
+
+test("long data that is not UTF-8 reaches a BLOB byte for byte, as Connector/J sends it", async () => {
+  const served = await startServer({ password: "", authPlugin: "mysql_native_password" });
+  const client = await rawClient(served.port);
+  try {
+    await served.db.sql`CREATE TABLE q (id INT NOT NULL, b BLOB) ENGINE=QUEUE`;
+    const [prepared] = await client.command(bytes([0x16], "INSERT INTO q VALUES (?, ?)"), 4);
+    const statementId = prepared[1] | (prepared[2] << 8);
+    // Connector/J's setBytes with useServerPrepStmts: long data, type VAR_STRING.
+    client.send(bytes([0x18], u32(statementId), [1, 0], [0x00, 0xff, 0x27]));
+    const [ok] = await client.command(
+      bytes([0x17], u32(statementId), [0], u32(1), [0], [1], [0x03, 0, 0xfd, 0], u32(7)),
+      1,
+    );
+    assert.equal(ok[0], 0x00, new TextDecoder().decode(ok));
+    const rows = await served.db.sql`SELECT b FROM q` as { b: Uint8Array }[];
+    assert.deepEqual([...rows[0].b], [0x00, 0xff, 0x27]);
+  } finally {
+    client.close();
+    await served.close();
+  }
+});
