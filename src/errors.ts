@@ -54,7 +54,9 @@ export type ErrorCode =
   | "ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT"
   | "ER_INVALID_JSON_TEXT_IN_PARAM"
   | "ER_INVALID_JSON_PATH"
-  | "ER_INVALID_JSON_PATH_WILDCARD";
+  | "ER_INVALID_JSON_PATH_WILDCARD"
+  | "ER_BAD_DB_ERROR"
+  | "ER_UNKNOWN_STORAGE_ENGINE";
 
 /** Options for {@linkcode QueueError}. */
 export interface QueueErrorOptions {
