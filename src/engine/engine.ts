@@ -21,6 +21,7 @@ import { executeDelete, executeInsert } from "./modify.ts";
 import { countResult, type Result, type StatementOf } from "./result.ts";
 import { executeSelect, executeShowTables } from "./select.ts";
 import { executeShow, selectView } from "./inspect.ts";
+import { defaultDatabase } from "../sql/mod.ts";
 import { QueueTable } from "./table.ts";
 
 /** Options of the engine (the public `open` accepts a subset). */
@@ -78,7 +79,12 @@ export class Engine implements QueueHost {
 
   /** The table by name (case-sensitive, as MySQL on Linux), or undefined. */
   table(name: string): QueueTable | undefined {
-    return this.#tables.get(name);
+    const table = this.#tables.get(name);
+    // `q4d.t` (the one database's name, as queue_wait('q4d.t:…') writes it) is `t`.
+    if (table === undefined && name.startsWith(defaultDatabase + ".")) {
+      return this.#tables.get(name.slice(defaultDatabase.length + 1));
+    }
+    return table;
   }
 
   /** Every table's name, in creation order. */

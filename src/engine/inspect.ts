@@ -12,18 +12,19 @@
  * @module
  */
 
-import type { ColumnDef, ColumnType, Expr, ShowStatement, Value } from "../sql/ast.ts";
+import type { ColumnDef, ColumnType, Expr, ShowStatement, Value } from "../sql/mod.ts";
 import {
   compareForOrder,
   compileExpr,
   Decimal,
+  defaultDatabase,
+  informationSchema,
   isTruthy,
   Member,
   outputValue,
   Temporal,
 } from "../sql/mod.ts";
 import type { CompileScope, RowAccessor, StaticKind } from "../sql/mod.ts";
-import { defaultDatabase, informationSchema } from "../sql/show.ts";
 import { QueueError } from "../errors.ts";
 import { containsQueueCall, limitValue, notSupportedNested } from "./plan_support.ts";
 import { tableStats } from "./queue_functions.ts";
