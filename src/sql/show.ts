@@ -12,6 +12,7 @@
 import { QueueError } from "../errors.ts";
 import type { Expr, Statement } from "./ast.ts";
 import type { TokenStream } from "./expression.ts";
+import type { FunctionSpec } from "./function_support.ts";
 
 /** The name of q4d's one database (SHOW TABLES' column is `Tables_in_q4d`). */
 export const defaultDatabase = "q4d";
@@ -131,3 +132,12 @@ export function parseDescribe(stream: TokenStream, parseName: NameParser): State
   }
   return { kind: "show", show: { what: "columns", table, full: false, like, where: null } };
 }
+
+/**
+ * DATABASE() and SCHEMA(): the one database's name (tools filter
+ * information_schema by `table_schema = DATABASE()`).
+ */
+export const databaseFunctions: Record<string, FunctionSpec> = {
+  database: { min: 0, max: 0, numeric: false, build: () => () => defaultDatabase },
+  schema: { min: 0, max: 0, numeric: false, build: () => () => defaultDatabase },
+};

@@ -281,6 +281,23 @@ describe("inspection statements", () => {
     await db.close();
   });
 
+  test("DATABASE() and SCHEMA() name the one database, as tools filter views by it", async () => {
+    const { db } = await openTemp();
+    await db.sql`CREATE TABLE jobs (id INT NOT NULL) ENGINE=QUEUE`;
+    assert.deepEqual(plain(await db.sql`SELECT DATABASE() AS d, SCHEMA() AS s`), [
+      { d: "q4d", s: "q4d" },
+    ]);
+    assert.deepEqual(
+      plain(
+        await db.sql`SELECT table_name FROM information_schema.TABLES
+          WHERE table_schema = DATABASE()`,
+      ),
+      [{ table_name: "jobs" }],
+    );
+    await rejectsCode(db.sql`SELECT DATABASE(1)`, "ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT");
+    await db.close();
+  });
+
   test("q4d.table names the table in every statement and in queue_wait", async () => {
     const { db } = await openTemp();
     await db.sql`CREATE TABLE q4d.jobs (id INT NOT NULL, prio INT NOT NULL) ENGINE=QUEUE`;
