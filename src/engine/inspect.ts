@@ -191,10 +191,16 @@ function extraShown(def: ColumnDef): string {
   return def.onUpdateNow === true ? `on update ${nowText(def)}` : "";
 }
 
+/** NOT NULL; or NULL for a nullable TIMESTAMP (MySQL writes it, TIMESTAMP was once NOT NULL). */
+function nullClause(def: ColumnDef): string {
+  if (def.notNull) return " NOT NULL";
+  return def.type.kind === "datetime" && def.type.timestamp ? " NULL" : "";
+}
+
 /** SHOW CREATE TABLE's text for a table. */
 export function createTableText(table: QueueTable): string {
   const lines = table.schema.columns.map(({ def }) =>
-    `  ${quoteIdentifier(def.name)} ${columnTypeText(def)}${def.notNull ? " NOT NULL" : ""}` +
+    `  ${quoteIdentifier(def.name)} ${columnTypeText(def)}${nullClause(def)}` +
     defaultClause(def) + (def.onUpdateNow === true ? ` ON UPDATE ${nowText(def)}` : "")
   );
   return `CREATE TABLE ${quoteIdentifier(table.name)} (\n${lines.join(",\n")}\n)` +

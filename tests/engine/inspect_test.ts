@@ -32,7 +32,7 @@ async function createText(sql: (text: string) => Promise<unknown>, table: string
   const rows = plain(await sql(`SHOW CREATE TABLE ${table}`) as never);
   assert.equal(rows.length, 1);
   assert.deepEqual(Object.keys(rows[0]), ["Table", "Create Table"]);
-  assert.equal(rows[0].Table, table);
+  assert.equal(rows[0].Table, table.replace(/^`(.*)`$/, "$1").replaceAll("``", "`"));
   return rows[0]["Create Table"] as string;
 }
 
@@ -57,7 +57,7 @@ describe("inspection statements", () => {
         "  `dec2` decimal(30,10) unsigned NOT NULL DEFAULT 0.0000000000,",
         "  `dtm` datetime(6) DEFAULT '2024-01-02 03:04:05.123456',",
         "  `ts` timestamp NOT NULL DEFAULT current_timestamp() ON UPDATE current_timestamp(),",
-        "  `ts3` timestamp(3) DEFAULT current_timestamp(3),",
+        "  `ts3` timestamp(3) NULL DEFAULT current_timestamp(3),",
         "  `e` enum('new','it''s','done') NOT NULL DEFAULT 'it''s',",
         "  `s` set('a','b','c') DEFAULT 'a,c',",
         "  `bit9` bit(9) DEFAULT 300",
@@ -73,6 +73,33 @@ describe("inspection statements", () => {
     assert.equal(await createText((t) => again.sql.unsafe(t), "every"), text);
     assert.deepEqual(plain(await again.sql.unsafe("DESCRIBE every")), described);
     await again.close();
+  });
+
+  test("SHOW CREATE TABLE quotes odd names, strings and members so that they read back", async () => {
+    const { db } = await openTemp();
+    const sql = (text: string) => db.sql.unsafe(text);
+    await sql(
+      "CREATE TABLE `we``ird t` (`co``l` VARCHAR(30) DEFAULT 'tab\there \u2603 \u{1F600} \\\\ %_'," +
+        " f FLOAT DEFAULT 1e30, d DOUBLE DEFAULT -0.000001, e ENUM('a\\\\b','c''d') DEFAULT 'c''d'," +
+        " b64 BIT(64) DEFAULT 18446744073709551615, dn DECIMAL(5,3) DEFAULT -1.5, t TIMESTAMP NULL," +
+        " t2 TIMESTAMP NOT NULL ON UPDATE CURRENT_TIMESTAMP DEFAULT '2020-01-01 00:00:00') ENGINE=QUEUE",
+    );
+    const text = await createText(sql, "`we``ird t`");
+    assert.ok(text.startsWith("CREATE TABLE `we``ird t` (\n  `co``l` varchar(30) DEFAULT 'tab\t"));
+    assert.ok(text.includes("\n  `t` timestamp NULL DEFAULT NULL,\n"));
+    assert.ok(
+      text.includes(
+        "\n  `t2` timestamp NOT NULL DEFAULT '2020-01-01 00:00:00' ON UPDATE current_timestamp()\n",
+      ),
+    );
+    const described = plain(await sql("DESCRIBE `we``ird t`"));
+    await sql("DROP TABLE `we``ird t`");
+    await sql(text);
+    assert.equal(await createText(sql, "`we``ird t`"), text);
+    assert.deepEqual(plain(await sql("DESCRIBE `we``ird t`")), described);
+    assert.equal(described[0].Default, "tab\there \u2603 \u{1F600} \\ %_");
+    assert.equal(described[3].Type, "enum('a\\\\b','c''d')");
+    await db.close();
   });
 
   test("round trip keeps rows equal: the same inserts read the same in both tables", async () => {
