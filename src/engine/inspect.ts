@@ -420,6 +420,24 @@ export function executeShow(
       return showRows(tableStatusView(host), show, params);
     case "engine_status":
       return engineStatus(host);
+    case "full_tables":
+      return showRows(
+        {
+          name: "TABLES",
+          columns: [`Tables_in_${defaultDatabase}`, "Table_type"],
+          kinds: ["string", "string"],
+          rows: host.tableNames().sort().map((name) => [name, "BASE TABLE"]),
+        },
+        show,
+        params,
+      );
+    case "create_database":
+      return [{
+        Database: show.database,
+        "Create Database": `CREATE DATABASE ${
+          quoteIdentifier(show.database)
+        } /*!40100 DEFAULT CHARACTER SET utf8mb4 */`,
+      }];
     case "databases":
       return showRows(
         {

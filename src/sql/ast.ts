@@ -183,7 +183,9 @@ export type ShowStatement =
   | { what: "columns"; table: string; full: boolean; like: Expr | null; where: Expr | null }
   | { what: "table_status"; like: Expr | null; where: Expr | null }
   | { what: "engine_status" }
-  | { what: "databases"; like: Expr | null; where: Expr | null };
+  | { what: "databases"; like: Expr | null; where: Expr | null }
+  | { what: "full_tables"; like: Expr | null; where: Expr | null }
+  | { what: "create_database"; database: string };
 
 /** A statement ready to bind: the AST and how many parameters it takes. */
 export interface Prepared {

@@ -66,10 +66,19 @@ function parseFilter(
 /** The rest of a SHOW statement that is not SHOW TABLES (SHOW already read). */
 export function parseShowInspect(stream: TokenStream, parseName: NameParser): Statement {
   if (stream.acceptWord("CREATE")) {
+    if (stream.acceptWord("DATABASE") || stream.acceptWord("SCHEMA")) {
+      if (stream.acceptWord("IF")) {
+        stream.expectWord("NOT");
+        stream.expectWord("EXISTS");
+      }
+      const database = parseName(stream);
+      if (database !== defaultDatabase) throw unknownDatabase(database);
+      return { kind: "show", show: { what: "create_database", database } };
+    }
     if (!stream.acceptWord("TABLE")) {
       throw new QueueError(
         "ER_NOT_SUPPORTED_YET",
-        "SHOW CREATE of anything but a TABLE is not supported by q4d",
+        "SHOW CREATE of anything but a TABLE or DATABASE is not supported by q4d",
       );
     }
     return {
@@ -84,7 +93,11 @@ export function parseShowInspect(stream: TokenStream, parseName: NameParser): St
     acceptFromDatabase(stream, parseName);
     return { kind: "show", show: { what: "columns", table, full, ...parseFilter(stream, "SHOW") } };
   }
-  if (full) throw stream.error("expected COLUMNS");
+  if (full) {
+    stream.expectWord("TABLES");
+    acceptFromDatabase(stream, parseName);
+    return { kind: "show", show: { what: "full_tables", ...parseFilter(stream, "SHOW") } };
+  }
   if (stream.acceptWord("TABLE")) {
     stream.expectWord("STATUS");
     acceptFromDatabase(stream, parseName);

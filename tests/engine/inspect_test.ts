@@ -253,6 +253,15 @@ describe("inspection statements", () => {
       { Database: "q4d" },
     ]);
     assert.deepEqual(plain(await db.sql`SHOW DATABASES LIKE 'q%'`), [{ Database: "q4d" }]);
+    assert.deepEqual(plain(await db.sql`SHOW FULL TABLES FROM q4d LIKE 'j%'`), [
+      { Tables_in_q4d: "jobs", Table_type: "BASE TABLE" },
+    ]);
+    assert.deepEqual(plain(await db.sql`SHOW CREATE DATABASE IF NOT EXISTS q4d`), [
+      {
+        Database: "q4d",
+        "Create Database": "CREATE DATABASE `q4d` /*!40100 DEFAULT CHARACTER SET utf8mb4 */",
+      },
+    ]);
     assert.deepEqual(
       plain(
         await db.sql`SELECT SCHEMA_NAME FROM information_schema.SCHEMATA ORDER BY schema_name DESC`,
@@ -364,6 +373,8 @@ describe("inspection statements", () => {
         "SHOW TABLES FROM other",
         "SHOW TABLE STATUS IN other",
         "SHOW CREATE TABLE other.jobs",
+        "SHOW CREATE DATABASE other",
+        "SHOW FULL TABLES IN other",
       ]
     ) await rejectsCode(db.sql.unsafe(text), "ER_BAD_DB_ERROR");
     const s = db.session();
