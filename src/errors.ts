@@ -56,7 +56,9 @@ export type ErrorCode =
   | "ER_INVALID_JSON_PATH"
   | "ER_INVALID_JSON_PATH_WILDCARD"
   | "ER_QUERY_INTERRUPTED"
-  | "ER_ACCESS_DENIED_ERROR";
+  | "ER_ACCESS_DENIED_ERROR"
+  | "ER_BAD_DB_ERROR"
+  | "ER_UNKNOWN_STORAGE_ENGINE";
 
 /** Options for {@linkcode QueueError}. */
 export interface QueueErrorOptions {

@@ -20,6 +20,8 @@ import { SessionState } from "./session_state.ts";
 import { executeDelete, executeInsert } from "./modify.ts";
 import { countResult, type Result, type StatementOf } from "./result.ts";
 import { executeSelect, executeShowTables } from "./select.ts";
+import { executeShow, selectView } from "./inspect.ts";
+import { defaultDatabase } from "../sql/mod.ts";
 import { QueueTable } from "./table.ts";
 
 /** Options of the engine (the public `open` accepts a subset). */
@@ -77,7 +79,17 @@ export class Engine implements QueueHost {
 
   /** The table by name (case-sensitive, as MySQL on Linux), or undefined. */
   table(name: string): QueueTable | undefined {
-    return this.#tables.get(name);
+    const table = this.#tables.get(name);
+    // `q4d.t` (the one database's name, as queue_wait('q4d.t:…') writes it) is `t`.
+    if (table === undefined && name.startsWith(defaultDatabase + ".")) {
+      return this.#tables.get(name.slice(defaultDatabase.length + 1));
+    }
+    return table;
+  }
+
+  /** Every table's name, in creation order. */
+  tableNames(): string[] {
+    return [...this.#tables.keys()];
   }
 
   /** The table by name; ER_NO_SUCH_TABLE when missing. */
@@ -159,6 +171,9 @@ export class Engine implements QueueHost {
     const statement = prepared.statement;
     switch (statement.kind) {
       case "select":
+        if (statement.view !== undefined) {
+          return Promise.resolve(selectView(this, statement, params));
+        }
         return executeSelect(this, session, prepared, params);
       case "insert":
         return executeInsert(this, session, prepared, params);
@@ -166,6 +181,8 @@ export class Engine implements QueueHost {
         return executeDelete(this, session, prepared, params);
       case "show_tables":
         return Promise.resolve(executeShowTables([...this.#tables.keys()], statement, params));
+      case "show":
+        return Promise.resolve(executeShow(this, statement, params));
       case "create_table":
         return this.#createTable(statement);
       case "drop_table":

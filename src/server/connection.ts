@@ -44,7 +44,6 @@ import {
   PayloadWriter,
   ProtocolError,
 } from "./packet.ts";
-import { createTableText, describedTable, describeRows } from "./describe.ts";
 import { queryText } from "./query_text.ts";
 import { countPlaceholders, splitStatements } from "./tokens.ts";
 import { serverVersion } from "./variables.ts";
@@ -762,24 +761,6 @@ export class Connection implements InterceptContext {
 
   /** Runs one statement through the interceptor or the engine. */
   async #run1(text: string, params: readonly unknown[]): Promise<Outcome | Result> {
-    const described = describedTable(text);
-    if (described !== null) {
-      const table = await this.#session.sql.unsafe(
-        `SELECT * FROM \`${described.table.replaceAll("`", "``")}\` LIMIT 0`,
-      );
-      const columns = table.columns ?? [];
-      return described.kind === "columns"
-        ? {
-          kind: "rows",
-          names: ["Field", "Type", "Null", "Key", "Default", "Extra"],
-          rows: describeRows(columns),
-        }
-        : {
-          kind: "rows",
-          names: ["Table", "Create Table"],
-          rows: [[described.table, createTableText(described.table, columns)]],
-        };
-    }
     const answered = intercept(text, this, params, this.#host.defaults);
     if (answered !== null) return answered;
     const result = await this.#session.sql.unsafe(text, params);

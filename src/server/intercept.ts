@@ -481,12 +481,6 @@ function interceptShow(tokens: Token[], context: InterceptContext): Outcome | nu
     case "WARNINGS":
     case "ERRORS":
       return { kind: "rows", names: ["Level", "Code", "Message"], rows: [] };
-    case "DATABASES":
-    case "SCHEMAS": {
-      const filter = nameFilter(tokens, at, "Database");
-      const name = context.database ?? "q4d";
-      return { kind: "rows", names: ["Database"], rows: filter(name) ? [[name]] : [] };
-    }
     case "PROCESSLIST": {
       if (at !== tokens.length) throw parseError(tokens[at].text);
       const rows = context.processList().map((p) => [

@@ -169,9 +169,23 @@ export type Statement =
     orderBy: OrderTerm[];
     limit: Expr | null;
     offset: Expr | null;
+    /** FROM information_schema.`view`: the view's name upper-cased (SCHEMATA, TABLES, COLUMNS). */
+    view?: string;
   }
   | { kind: "delete"; table: string; where: Expr | null; orderBy: OrderTerm[]; limit: Expr | null }
-  | { kind: "show_tables"; like: Expr | null };
+  | { kind: "show_tables"; like: Expr | null }
+  /** SHOW CREATE TABLE, DESCRIBE / SHOW COLUMNS, SHOW TABLE STATUS, SHOW ENGINE, SHOW DATABASES. */
+  | { kind: "show"; show: ShowStatement };
+
+/** The inspection statements (`src/sql/show.ts` parses them, `src/engine/inspect.ts` runs them). */
+export type ShowStatement =
+  | { what: "create_table"; table: string }
+  | { what: "columns"; table: string; full: boolean; like: Expr | null; where: Expr | null }
+  | { what: "table_status"; like: Expr | null; where: Expr | null }
+  | { what: "engine_status" }
+  | { what: "databases"; like: Expr | null; where: Expr | null }
+  | { what: "full_tables"; like: Expr | null; where: Expr | null }
+  | { what: "create_database"; database: string };
 
 /** A statement ready to bind: the AST and how many parameters it takes. */
 export interface Prepared {

@@ -32,6 +32,7 @@ import type { FunctionSpec } from "./function_support.ts";
 import { jsonFunctions } from "./json_functions.ts";
 import { numericFunctions } from "./numeric_functions.ts";
 import { stringFunctions } from "./string_functions.ts";
+import { databaseFunctions } from "./show.ts";
 
 export type { Arg, FunctionSpec } from "./function_support.ts";
 export { paramCountError, stringResultBytesMax } from "./function_support.ts";
@@ -144,6 +145,7 @@ export const nativeFunctions: ReadonlyMap<string, FunctionSpec> = new Map(
     ...controlFunctions,
     ...numericFunctions,
     ...jsonFunctions,
+    ...databaseFunctions,
   }),
 );
 

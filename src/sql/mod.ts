@@ -13,6 +13,7 @@ export type {
   OrderTerm,
   Prepared,
   SelectItem,
+  ShowStatement,
   Statement,
   UnaryOp,
   Value,
@@ -30,3 +31,4 @@ export { Decimal } from "./decimal.ts";
 export { now, Temporal } from "./temporal.ts";
 export { Member, memberOfText } from "./member.ts";
 export { exprReadsClock } from "./typed_ops.ts";
+export { defaultDatabase, informationSchema } from "./show.ts";

@@ -29,6 +29,15 @@ import { tokenize } from "./lexer.ts";
 import { checkValue } from "./values.ts";
 import { acceptNow, parseTypedColumnType } from "./parse_types.ts";
 import { Decimal, decimalNegate } from "./decimal.ts";
+import {
+  acceptFromDatabase,
+  defaultDatabase,
+  informationSchema,
+  parseDescribe,
+  parseShowInspect,
+  parseTableRef,
+  unknownDatabase,
+} from "./show.ts";
 
 /** Longest CHAR(n), in characters (MySQL's). */
 export const charLengthMax = 255;
@@ -110,13 +119,18 @@ function parseAny(stream: TokenStream): Statement {
       case "TRUNCATE":
         stream.next();
         stream.acceptWord("TABLE");
-        return { kind: "truncate", table: parseName(stream, "table") };
+        return { kind: "truncate", table: tableRef(stream) };
       case "ALTER":
         stream.next();
         return parseAlter(stream);
       case "SHOW":
         stream.next();
         return parseShow(stream);
+      case "DESCRIBE":
+      case "DESC":
+      case "EXPLAIN":
+        stream.next();
+        return parseDescribe(stream, tableName);
       case "UPDATE":
         throw notSupported(`${first.upper} (queue rows are immutable)`);
     }
@@ -155,6 +169,16 @@ function parseName(stream: TokenStream, role: NameRole): string {
   return name;
 }
 
+/** A table name as a NameParser (for show.ts). */
+function tableName(stream: TokenStream): string {
+  return parseName(stream, "table");
+}
+
+/** `table` or `q4d.table` (the default database), as the table's name. */
+function tableRef(stream: TokenStream): string {
+  return parseTableRef(stream, tableName);
+}
+
 /** Checks a name's length (1..64 code points; longer is ER_TOO_LONG_IDENT) and that it holds no NUL. */
 export function checkIdentifierText(
   name: string,
@@ -179,7 +203,17 @@ export function checkIdentifierText(
 function parseSelect(stream: TokenStream): Statement {
   const items: SelectItem[] = [];
   do items.push(parseSelectItem(stream)); while (stream.acceptOp(","));
-  const from = stream.acceptWord("FROM") ? parseName(stream, "table") : null;
+  let from: string | null = null;
+  let view: string | undefined;
+  if (stream.acceptWord("FROM")) {
+    from = parseName(stream, "table");
+    if (stream.acceptOp(".")) {
+      const table = parseName(stream, "table");
+      if (from.toLowerCase() === informationSchema) view = table.toUpperCase();
+      else if (from !== defaultDatabase) throw unknownDatabase(from);
+      from = table;
+    }
+  }
   const where = stream.acceptWord("WHERE") ? stream.parseExpr() : null;
   const orderBy = parseOrderBy(stream);
   let limit: Expr | null = null;
@@ -192,6 +226,9 @@ function parseSelect(stream: TokenStream): Statement {
     } else if (stream.acceptWord("OFFSET")) {
       offset = parseLimitValue(stream);
     }
+  }
+  if (view !== undefined) {
+    return { kind: "select", items, from, where, orderBy, limit, offset, view };
   }
   return { kind: "select", items, from, where, orderBy, limit, offset };
 }
@@ -268,7 +305,7 @@ function parseInsert(stream: TokenStream, insert: boolean): Statement {
   }
   const ignore = insert && stream.acceptWord("IGNORE");
   stream.acceptWord("INTO");
-  const table = parseName(stream, "table");
+  const table = tableRef(stream);
   if (stream.acceptWord("SET")) return parseInsertSet(stream, table, ignore);
   let columns: string[] | null = null;
   if (stream.acceptOp("(")) {
@@ -335,7 +372,7 @@ function parseInsertValue(stream: TokenStream): Expr {
 
 function parseDelete(stream: TokenStream): Statement {
   stream.expectWord("FROM");
-  const table = parseName(stream, "table");
+  const table = tableRef(stream);
   const where = stream.acceptWord("WHERE") ? stream.parseExpr() : null;
   const orderBy = parseOrderBy(stream);
   const limit = stream.acceptWord("LIMIT") ? parseLimitValue(stream) : null;
@@ -343,7 +380,8 @@ function parseDelete(stream: TokenStream): Statement {
 }
 
 function parseShow(stream: TokenStream): Statement {
-  stream.expectWord("TABLES");
+  if (!stream.acceptWord("TABLES")) return parseShowInspect(stream, tableName);
+  acceptFromDatabase(stream, tableName);
   let like: Expr | null = null;
   if (stream.acceptWord("LIKE")) {
     const token = stream.peek();
@@ -363,7 +401,7 @@ function parseDrop(stream: TokenStream): Statement {
     ifExists = true;
   }
   const tables: string[] = [];
-  do tables.push(parseName(stream, "table")); while (stream.acceptOp(","));
+  do tables.push(tableRef(stream)); while (stream.acceptOp(","));
   return { kind: "drop_table", tables, ifExists };
 }
 
@@ -378,7 +416,7 @@ function parseCreate(stream: TokenStream): Statement {
     stream.expectWord("EXISTS");
     ifNotExists = true;
   }
-  const table = parseName(stream, "table");
+  const table = tableRef(stream);
   stream.expectOp("(");
   const columns: ColumnDef[] = [];
   const seen = new Set<string>();
@@ -463,7 +501,7 @@ function parseCharsetOption(stream: TokenStream): boolean {
 
 function parseAlter(stream: TokenStream): Statement {
   stream.expectWord("TABLE");
-  const table = parseName(stream, "table");
+  const table = tableRef(stream);
   const actions: ({ kind: "add"; column: ColumnDef } | { kind: "drop"; name: string })[] = [];
   do {
     if (stream.acceptWord("ADD")) {
@@ -527,7 +565,9 @@ function parseColumnDef(stream: TokenStream): ColumnDef {
       `Column length too big for column '${name}' (max = ${max})`,
     );
   if (intBits[word] !== undefined) {
-    parseLength(stream); // display width, ignored as in MySQL 8
+    // Display width: meaningless to values (as in MySQL 8), kept for SHOW CREATE TABLE.
+    const width = parseLength(stream);
+    if (width !== undefined) typeText += `(${width})`;
     let unsigned = false;
     if (stream.acceptWord("UNSIGNED")) unsigned = true;
     else stream.acceptWord("SIGNED");

@@ -59,7 +59,7 @@ test("mariadb CLI connects over the Unix socket", skipUnless(mariadbMissing), as
       "SELECT USER(); SHOW DATABASES",
     ]);
     assert.equal(result.status, 0, result.stderr);
-    assert.equal(result.stdout, "root@localhost\nq4d\n");
+    assert.equal(result.stdout, "root@localhost\ninformation_schema\nq4d\n");
   } finally {
     await served.close();
   }

@@ -316,7 +316,7 @@ test("many connections opened and dropped leave the server serving", async () =>
   }
 });
 
-test("DESCRIBE and SHOW CREATE TABLE show a table's columns as MySQL spells them", async () => {
+test("DESCRIBE and SHOW CREATE TABLE show a table's columns as MariaDB spells them", async () => {
   const served = await startServer();
   const c = await served.connect();
   try {
@@ -327,8 +327,8 @@ test("DESCRIBE and SHOW CREATE TABLE show a table's columns as MySQL spells them
     assert.deepEqual(
       (rows as Record<string, unknown>[]).map((r) => [r.Field, r.Type, r.Null]),
       [
-        ["id", "int unsigned", "NO"],
-        ["prio", "tinyint", "NO"],
+        ["id", "int(10) unsigned", "NO"],
+        ["prio", "tinyint(4)", "NO"],
         ["body", "text", "YES"],
         ["tag", "varchar(16)", "YES"],
       ],
@@ -338,7 +338,8 @@ test("DESCRIBE and SHOW CREATE TABLE show a table's columns as MySQL spells them
     ];
     assert.equal(
       create["Create Table"],
-      "CREATE TABLE `jobs` (\n  `id` int unsigned NOT NULL,\n  `prio` tinyint NOT NULL,\n  `body` text,\n  `tag` varchar(16)\n) ENGINE=QUEUE",
+      "CREATE TABLE `jobs` (\n  `id` int(10) unsigned NOT NULL,\n  `prio` tinyint(4) NOT NULL,\n" +
+        "  `body` text DEFAULT NULL,\n  `tag` varchar(16) DEFAULT NULL\n) ENGINE=QUEUE DEFAULT CHARSET=utf8mb4",
     );
     await assert.rejects(c.query("DESC missing"), { errno: 1146 });
   } finally {
