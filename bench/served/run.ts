@@ -25,7 +25,7 @@ import {
   type WorkloadResults,
 } from "../workload/mod.ts";
 import { createQ4d } from "../peers/q4d.ts";
-import { servedSystems } from "./systems.ts";
+import { servedSystems, serverCpuSeconds } from "./systems.ts";
 
 interface Entry {
   connections: number;
@@ -35,6 +35,8 @@ interface Entry {
   reason?: string;
   notes: readonly string[];
   results?: WorkloadResults;
+  /** CPU seconds of the child server(s), user + system, when measured. */
+  serverCpuSeconds?: number;
 }
 
 function rate(value: number | undefined): string {
@@ -120,7 +122,9 @@ async function main(): Promise<number> {
         workload,
         log,
       );
-      entries.push({ connections, key, name, status: "ok", notes, results });
+      const cpu = serverCpuSeconds.get(name);
+      serverCpuSeconds.delete(name);
+      entries.push({ connections, key, name, status: "ok", notes, results, serverCpuSeconds: cpu });
     }
   }
 
@@ -136,12 +140,22 @@ async function main(): Promise<number> {
   for (const connections of connectionCounts) {
     const mine = entries.filter((entry) => entry.connections === connections);
     sections.push(
-      `${connections} connections (producers = consumers = ${connections}; msgs/s, W3 latency insert → receipt):\n` +
+      `${connections} connections (producers = consumers = ${connections}; msgs/s, W3 latency insert → receipt;\n` +
+        "srv CPU: the q4d serve child's user+system CPU per message moved, over all workloads):\n" +
         table(
-          ["system", "W1 ins/s", "W2 drain/s", "W3 msgs/s", "W3 p50 ms", "W3 p99 ms", "delivery"],
+          [
+            "system",
+            "W1 ins/s",
+            "W2 drain/s",
+            "W3 msgs/s",
+            "W3 p50 ms",
+            "W3 p99 ms",
+            "srv CPU µs/msg",
+            "delivery",
+          ],
           mine.map((entry) => {
             if (entry.status === "unavailable") {
-              return [entry.name, "-", "-", "-", "-", "-", `unavailable: ${entry.reason}`];
+              return [entry.name, "-", "-", "-", "-", "-", "-", `unavailable: ${entry.reason}`];
             }
             const r = entry.results!;
             const checks = [r.w2, r.w3].filter((x) => x !== undefined).map((x) => checkText(x!));
@@ -153,6 +167,8 @@ async function main(): Promise<number> {
               rate(r.w3?.messagesPerSecond),
               ms(r.w3?.latencyP50Ms),
               ms(r.w3?.latencyP99Ms),
+              entry.serverCpuSeconds === undefined ? "-" : (entry.serverCpuSeconds * 1e6 /
+                (options.workload.rowCount * options.workload.workloads.length)).toFixed(0),
               [...new Set(checks), ...errors].join("; ") || "-",
             ];
           }),

@@ -10,7 +10,7 @@
  */
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import mysql from "npm:mysql2@3.24.6/promise";
@@ -29,6 +29,11 @@ import { connect, type RemoteDatabase, type RemoteSession, serve } from "../../s
 const cliPath = new URL("../../src/cli.ts", import.meta.url).pathname;
 /** MariaDB's socket on Debian. */
 export const mariadbSocketPath = "/run/mysqld/mysqld.sock";
+/** Linux's USER_HZ, the unit of /proc/PID/stat's CPU times. */
+const clockTicksPerSecond = 100;
+/** Server CPU seconds per system name, summed over its child servers (W1+W2 and W3). */
+export const serverCpuSeconds = new Map<string, number>();
+
 /** How long the child server may take to print its address. */
 const serverStartTimeoutMs = 30_000;
 
@@ -41,16 +46,23 @@ function tableDdl(bodyBytes: number, engine: string, extraColumns = ""): string 
 class ServerChild {
   readonly #child: ChildProcess;
   readonly port: number;
+  /** CPU seconds spent starting up (module loading), left out of cpuSeconds(). */
+  readonly #startupCpuSeconds: number;
 
   private constructor(child: ChildProcess, port: number) {
     this.#child = child;
     this.port = port;
+    this.#startupCpuSeconds = 0;
+    this.#startupCpuSeconds = this.cpuSeconds() ?? 0;
   }
 
-  static start(dataDir: string): Promise<ServerChild> {
+  static start(dataDir: string, cli = cliPath): Promise<ServerChild> {
     const isDeno = "Deno" in globalThis;
-    const args = [cliPath, "serve", "--data", dataDir, "--port", "0", "--max-connections", "1000"];
-    const child = spawn(process.execPath, isDeno ? ["run", "-A", ...args] : args, {
+    const args = [cli, "serve", "--data", dataDir, "--port", "0", "--max-connections", "1000"];
+    // Q4D_BENCH_SERVER_FLAGS: extra runtime flags for the server, e.g. "--cpu-prof".
+    const extra = (process.env.Q4D_BENCH_SERVER_FLAGS ?? "").split(" ").filter((f) => f !== "");
+    const runtimeArgs = isDeno ? ["run", "-A", ...extra, ...args] : [...extra, ...args];
+    const child = spawn(process.execPath, runtimeArgs, {
       stdio: ["ignore", "pipe", "pipe"],
     });
     return new Promise((resolve, reject) => {
@@ -76,6 +88,19 @@ class ServerChild {
     });
   }
 
+  /** CPU seconds (user + system) the server used since it started listening; null without /proc. */
+  cpuSeconds(): number | null {
+    try {
+      const stat = readFileSync(`/proc/${this.#child.pid}/stat`, "utf8");
+      // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond -
+        this.#startupCpuSeconds;
+    } catch {
+      return null;
+    }
+  }
+
   /** SIGTERM (clean shutdown), then waits for the exit. */
   stop(): Promise<void> {
     if (this.#child.exitCode !== null) return Promise.resolve();
@@ -95,12 +120,16 @@ interface Endpoint {
   stop(): Promise<void>;
 }
 
-async function childEndpoint(dir: string): Promise<Endpoint> {
-  const child = await ServerChild.start(join(dir, "q4d"));
+async function childEndpoint(dir: string, name: string, cli = cliPath): Promise<Endpoint> {
+  const child = await ServerChild.start(join(dir, "q4d"), cli);
   return {
     mysql2: { host: "127.0.0.1", port: child.port, user: "root" },
     url: `mysql://root@127.0.0.1:${child.port}`,
-    stop: () => child.stop(),
+    stop: () => {
+      const cpu = child.cpuSeconds();
+      if (cpu !== null) serverCpuSeconds.set(name, (serverCpuSeconds.get(name) ?? 0) + cpu);
+      return child.stop();
+    },
   };
 }
 
@@ -195,16 +224,19 @@ class Q4dServedMysql2 implements QueueSystem {
 
 /** q4d served, driven through q4d's own connect() (binary prepared statements). */
 class Q4dServedConnect implements QueueSystem {
-  readonly name = "q4d-served (connect)";
+  readonly name: string;
   readonly notes: readonly string[];
   readonly #connectionCount: number;
+  readonly #cli: string;
   #endpoint: Endpoint | undefined;
   #db: RemoteDatabase | undefined;
   #free: RemoteSession[] = [];
   #waiting: ((session: RemoteSession) => void)[] = [];
 
-  constructor(connectionCount: number) {
+  constructor(connectionCount: number, name = "q4d-served (connect)", cli = cliPath) {
     this.#connectionCount = connectionCount;
+    this.name = name;
+    this.#cli = cli;
     this.notes = [
       `q4d serve child process, as above; connect(url): every statement a cached COM_STMT_PREPARE + COM_STMT_EXECUTE`,
       `${connectionCount} producer sessions (connections) handed out as a pool; each consumer its own session`,
@@ -212,7 +244,7 @@ class Q4dServedConnect implements QueueSystem {
   }
 
   async setup(dir: string, options: SetupOptions): Promise<void> {
-    this.#endpoint = await childEndpoint(dir);
+    this.#endpoint = await childEndpoint(dir, this.name, this.#cli);
     this.#db = await connect(this.#endpoint.url);
     await this.#db.sql.unsafe(tableDdl(options.bodyBytes, "QUEUE"));
     for (let i = 0; i < this.#connectionCount; i++) this.#free.push(this.#db.session());
@@ -373,6 +405,34 @@ class MariadbInnodb implements QueueSystem {
   }
 }
 
+/**
+ * With Q4D_BENCH_BASELINE_CLI=path/to/an/older/src/cli.ts, the same served
+ * systems against that server too, in the same run (before/after figures).
+ */
+function baselineSystems(connectionCount: number): { key: string; create: SystemFactory }[] {
+  const cli = process.env.Q4D_BENCH_BASELINE_CLI;
+  if (cli === undefined || cli === "") return [];
+  return [
+    {
+      key: "baseline-served-mysql2",
+      create: () =>
+        Promise.resolve(
+          new Q4dServedMysql2(
+            "baseline served (mysql2)",
+            connectionCount,
+            (dir) => childEndpoint(dir, "baseline served (mysql2)", cli),
+            `baseline q4d serve child process (${cli})`,
+          ),
+        ),
+    },
+    {
+      key: "baseline-served-connect",
+      create: () =>
+        Promise.resolve(new Q4dServedConnect(connectionCount, "baseline served (connect)", cli)),
+    },
+  ];
+}
+
 /** The systems of this bench for `connectionCount` connections, keyed for `--systems`. */
 export function servedSystems(
   connectionCount: number,
@@ -385,11 +445,12 @@ export function servedSystems(
           new Q4dServedMysql2(
             "q4d-served (mysql2)",
             connectionCount,
-            childEndpoint,
+            (dir) => childEndpoint(dir, "q4d-served (mysql2)"),
             "q4d serve child process (deno run -A src/cli.ts serve --port 0)",
           ),
         ),
     },
+    ...baselineSystems(connectionCount),
     {
       key: "q4d-served-connect",
       create: () => Promise.resolve(new Q4dServedConnect(connectionCount)),

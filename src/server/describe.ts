@@ -86,19 +86,25 @@ export function createTableText(table: string, columns: readonly ResultColumn[])
   return `CREATE TABLE ${quote(table)} (\n${lines.join(",\n")}\n) ENGINE=QUEUE`;
 }
 
+const tableName = "(`(?:[^`]|``)+`|[A-Za-z0-9_$]+)";
+const describeColumns = new RegExp(
+  `^\\s*(?:DESCRIBE|DESC|EXPLAIN|SHOW\\s+(?:FULL\\s+)?(?:COLUMNS|FIELDS)\\s+(?:FROM|IN))\\s+${tableName}\\s*;?\\s*$`,
+  "i",
+);
+const showCreate = new RegExp(`^\\s*SHOW\\s+CREATE\\s+TABLE\\s+${tableName}\\s*;?\\s*$`, "i");
+/** Only statements starting with D, E or S (after blanks) can be one of these. */
+const possibleHead = /^\s*[DESdes]/;
+
 /** The table a DESCRIBE / SHOW COLUMNS / SHOW CREATE TABLE statement names, and which it is. */
 export function describedTable(
   text: string,
 ): { table: string; kind: "columns" | "create" } | null {
-  const name = "(`(?:[^`]|``)+`|[A-Za-z0-9_$]+)";
+  if (!possibleHead.test(text)) return null;
   const unquote = (raw: string) =>
     raw.startsWith("`") ? raw.slice(1, -1).replaceAll("``", "`") : raw;
-  const columns = new RegExp(
-    `^\\s*(?:DESCRIBE|DESC|EXPLAIN|SHOW\\s+(?:FULL\\s+)?(?:COLUMNS|FIELDS)\\s+(?:FROM|IN))\\s+${name}\\s*;?\\s*$`,
-    "i",
-  ).exec(text);
+  const columns = describeColumns.exec(text);
   if (columns !== null) return { table: unquote(columns[1]), kind: "columns" };
-  const create = new RegExp(`^\\s*SHOW\\s+CREATE\\s+TABLE\\s+${name}\\s*;?\\s*$`, "i").exec(text);
+  const create = showCreate.exec(text);
   if (create !== null) return { table: unquote(create[1]), kind: "create" };
   return null;
 }
