@@ -257,8 +257,30 @@ export function describeValues(names: readonly string[], rows: readonly unknown[
   return names.map((name, i) => fromValues(name, rows.map((row) => row[i])));
 }
 
-/** The ColumnDefinition41 payload of a column. */
+/** Encoded column definitions by their fields: most results repeat a few shapes. */
+const definitionCache = new Map<string, Uint8Array>();
+/** The cache is emptied when it reaches this many shapes. */
+const definitionCacheMax = 4096;
+
+/**
+ * The ColumnDefinition41 payload of a column. Cached: callers must not
+ * modify the returned bytes.
+ */
 export function columnDefinition(column: WireColumn, schema: string): Uint8Array {
+  const table = column.table;
+  const key = `${column.name}\u0000${table}\u0000${
+    table === "" ? "" : schema
+  }\u0000${column.charset},${column.length},${column.type},${column.flags},${column.decimals}`;
+  let bytes = definitionCache.get(key);
+  if (bytes === undefined) {
+    if (definitionCache.size >= definitionCacheMax) definitionCache.clear();
+    bytes = encodeColumnDefinition(column, schema);
+    definitionCache.set(key, bytes);
+  }
+  return bytes;
+}
+
+function encodeColumnDefinition(column: WireColumn, schema: string): Uint8Array {
   return new PayloadWriter(64 + column.name.length * 2)
     .lenencString("def")
     .lenencString(column.table === "" ? "" : schema)

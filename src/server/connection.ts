@@ -37,7 +37,7 @@ import {
 } from "./intercept.ts";
 import {
   concat,
-  framePackets,
+  framePayloads,
   type Packet,
   PacketFramer,
   PayloadReader,
@@ -191,6 +191,8 @@ export class Connection implements InterceptContext {
   #statementIdNext = 1;
   #multiStatements = false;
   #idleTimer: ReturnType<typeof setTimeout> | null = null;
+  /** performance.now() past which an idle connection is closed; 0 while a statement runs. */
+  #idleDeadline = 0;
   #command = "Connect";
   #commandSince = Date.now();
   #info: string | null = null;
@@ -270,7 +272,7 @@ export class Connection implements InterceptContext {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#clearIdleTimer();
+    this.#stopIdleTimer();
     void this.#session.close();
     // end() flushes what was written (an ERR packet) first; destroy() would drop it.
     // Under TLS, ending the TLS socket ends the TCP one once the bridge has flushed.
@@ -380,10 +382,7 @@ export class Connection implements InterceptContext {
     if (queued !== undefined) return Promise.resolve(this.#accept(queued));
     if (this.#closed) return Promise.reject(new ClientGone());
     return new Promise((resolve, reject) => {
-      this.#idleTimer = setTimeout(() => {
-        this.#host.log(`connection ${this.id}: idle past its timeout, closed`);
-        this.close();
-      }, timeoutMs);
+      this.#armIdleTimer(timeoutMs);
       this.#packetWaiter = (packet) => {
         if (packet === null) reject(new ClientGone());
         else resolve(this.#accept(packet));
@@ -396,20 +395,46 @@ export class Connection implements InterceptContext {
     return packet;
   }
 
+  /**
+   * Closes the connection once it has been idle for `timeoutMs`. One timer
+   * per connection, re-armed only when it fires early: a busy connection
+   * does not create and cancel a timer per statement.
+   */
+  #armIdleTimer(timeoutMs: number): void {
+    this.#idleDeadline = performance.now() + timeoutMs;
+    if (this.#idleTimer === null) this.#idleTimer = setTimeout(this.#onIdleTimer, timeoutMs);
+  }
+
+  readonly #onIdleTimer = (): void => {
+    this.#idleTimer = null;
+    if (this.#idleDeadline === 0 || this.#closed) return;
+    const remainingMs = this.#idleDeadline - performance.now();
+    if (remainingMs > 0) {
+      this.#idleTimer = setTimeout(this.#onIdleTimer, remainingMs);
+      return;
+    }
+    this.#host.log(`connection ${this.id}: idle past its timeout, closed`);
+    this.close();
+  };
+
+  /** A packet arrived: the connection is not idle (the timer, if any, finds no deadline). */
   #clearIdleTimer(): void {
+    this.#idleDeadline = 0;
+  }
+
+  /** Stops the idle timer for good (the connection is closing). */
+  #stopIdleTimer(): void {
+    this.#idleDeadline = 0;
     if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
     this.#idleTimer = null;
   }
 
   #write(payloads: Uint8Array[]): void {
     if (this.#closed) return;
-    const frames: Uint8Array[] = [];
-    for (const payload of payloads) {
-      const { bytes, sequenceIdNext } = framePackets(payload, this.#sequenceId);
-      frames.push(bytes);
-      this.#sequenceId = sequenceIdNext;
-    }
-    this.#socket.write(frames.length === 1 ? frames[0] : concat(frames));
+    // One buffer and one socket write per response, headers written in place.
+    const { bytes, sequenceIdNext } = framePayloads(payloads, this.#sequenceId);
+    this.#sequenceId = sequenceIdNext;
+    this.#socket.write(bytes);
   }
 
   #status(more = false): number {

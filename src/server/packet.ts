@@ -127,6 +127,45 @@ export function framePackets(
   return { bytes: concat(pieces), sequenceIdNext: sequence };
 }
 
+/**
+ * Frames several payloads, back to back, into one buffer starting at
+ * `sequenceId` (one socket write per response); returns the bytes and the
+ * next id. Payloads under 16 MiB take one header each with a single copy.
+ */
+export function framePayloads(
+  payloads: readonly Uint8Array[],
+  sequenceId: number,
+): { bytes: Uint8Array; sequenceIdNext: number } {
+  let total = 0;
+  for (const payload of payloads) {
+    if (payload.length >= packetPayloadBytesMax) {
+      const pieces: Uint8Array[] = [];
+      let sequence = sequenceId;
+      for (const each of payloads) {
+        const framed = framePackets(each, sequence);
+        pieces.push(framed.bytes);
+        sequence = framed.sequenceIdNext;
+      }
+      return { bytes: concat(pieces), sequenceIdNext: sequence };
+    }
+    total += payload.length + 4;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  let sequence = sequenceId;
+  for (const payload of payloads) {
+    const length = payload.length;
+    out[at] = length & 0xff;
+    out[at + 1] = (length >> 8) & 0xff;
+    out[at + 2] = (length >> 16) & 0xff;
+    out[at + 3] = sequence;
+    out.set(payload, at + 4);
+    at += length + 4;
+    sequence = (sequence + 1) & 0xff;
+  }
+  return { bytes: out, sequenceIdNext: sequence };
+}
+
 /** Concatenates byte arrays. */
 export function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   let length = 0;
@@ -354,7 +393,11 @@ export class PayloadWriter {
   }
 
   string(value: string): this {
-    return this.bytes(utf8Encoder.encode(value));
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: encode in place, no copy.
+    const at = this.#room(value.length * 3);
+    const { written } = utf8Encoder.encodeInto(value, this.#bytes.subarray(at));
+    this.length = at + written;
+    return this;
   }
 
   nulString(value: string): this {
@@ -362,6 +405,11 @@ export class PayloadWriter {
   }
 
   lenencInt(value: number | bigint): this {
+    if (typeof value === "number" && (value >>> 0) === value && value < 0x1000000) {
+      if (value < 0xfb) return this.u8(value);
+      if (value < 0x10000) return this.u8(0xfc).u16(value);
+      return this.u8(0xfd).u24(value);
+    }
     const n = typeof value === "bigint" ? value : BigInt(value);
     if (n < 0xfbn) return this.u8(Number(n));
     if (n < 0x10000n) return this.u8(0xfc).u16(Number(n));
@@ -374,6 +422,15 @@ export class PayloadWriter {
   }
 
   lenencString(value: string): this {
+    // Short ASCII-or-not strings: encode in place after a 1-byte length when it fits.
+    if (value.length < 0x54) {
+      const lengthAt = this.#room(1);
+      const at = this.#room(value.length * 3);
+      const { written } = utf8Encoder.encodeInto(value, this.#bytes.subarray(at));
+      this.#bytes[lengthAt] = written;
+      this.length = at + written;
+      return this;
+    }
     return this.lenencBytes(utf8Encoder.encode(value));
   }
 
