@@ -283,6 +283,15 @@ async function runStats(args: string[]): Promise<never> {
       process.stdout.write(`${text}\n`);
     }
   };
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await source.close().catch(() => {});
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop());
+  process.on("SIGINT", () => void stop());
   try {
     await print();
     if (watchSeconds === null) {
@@ -295,15 +304,6 @@ async function runStats(args: string[]): Promise<never> {
     console.error(`q4d: cannot read ${target}: ${message}`);
     process.exit(exitCannot);
   }
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await source.close().catch(() => {});
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void stop());
-  process.on("SIGINT", () => void stop());
   while (!stopping) {
     await new Promise((resolve) => setTimeout(resolve, watchSeconds * 1000));
     if (stopping) break;
