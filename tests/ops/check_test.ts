@@ -156,6 +156,15 @@ test("check: a missing segment in the chain is 2", async () => {
   assert.equal(outcome.error?.path?.endsWith("0000000000000002.q4l"), true);
 });
 
+test("check: a damaged catalog is 2", async () => {
+  const directory = await makeDatabase(1);
+  const catalog = path.join(directory, "catalog.json");
+  nodeFs.writeFileSync(catalog, nodeFs.readFileSync(catalog, "utf8").replace("jobs", "jobz"));
+  const outcome = await checkDatabase(directory);
+  assert.equal(outcome.exitCode, 2, formatCheck(outcome));
+  assert.match(outcome.error!.message, /catalog is corrupt/);
+});
+
 test("check: a missing directory is 3 and is not created", async () => {
   const directory = path.join(root, "nothing-here");
   const outcome = await checkDatabase(directory);
