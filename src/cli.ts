@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
  * The `q4d` command: `q4d serve [flags]` opens a database directory and
- * serves it to MySQL clients until SIGTERM/SIGINT. Runs under Deno
- * (`deno task serve`) and Node (the npm package's `q4d` bin) alike.
+ * serves it to MySQL clients until SIGTERM/SIGINT; `q4d check DIR` verifies
+ * a closed database; `q4d stats DIR|URL` prints every table's queue_stats.
+ * Runs under Deno (`deno task q4d`, `deno task serve`) and Node (the npm
+ * package's `q4d` bin) alike.
  *
  * argv → flags → open(data) → serve(db, options) → one line on start
  *
@@ -13,6 +15,31 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import { open } from "../mod.ts";
 import { serve, type ServeOptions } from "./server/mod.ts";
+import {
+  checkDatabase,
+  exitCannot,
+  formatCheck,
+  formatStats,
+  openStatsSource,
+  type StatsSource,
+} from "./ops.ts";
+import { QueueError } from "./errors.ts";
+
+const commands = `usage: q4d COMMAND [flags]
+  serve [flags]               serve a database directory to MySQL clients (q4d serve --help)
+  check DIR [--json]          verify a database that is not open, changing nothing:
+                              every checksum, the segment chain, the catalog; says what
+                              recovery would do
+  stats DIR|URL [--watch [SECONDS]] [--json]
+                              queue_stats of every table, of a directory (opened, read,
+                              closed) or a mysql:// URL; --watch refreshes (default 2 s)
+
+exit codes of check and stats:
+  0  clean (stats: printed)
+  1  check: recovery would cut a torn tail (only unacknowledged writes are lost)
+  2  check: the database is corrupt (ER_CORRUPT; the report names file and offset)
+  3  cannot check or read: database open elsewhere (ER_DB_LOCKED), missing
+     directory, permission, server unreachable`;
 
 const usage = `usage: q4d serve [flags]
   --data DIR                  database directory (default ./data)
@@ -177,6 +204,124 @@ async function runServe(args: string[]): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
 }
 
+/** Exits 3 (cannot check) with a one-line error and the command list. */
+function failOps(message: string): never {
+  console.error(`q4d: ${message}\n${commands}`);
+  process.exit(exitCannot);
+}
+
+/** `q4d check DIR [--json]`: exits with the check's code. */
+async function runCheck(args: string[]): Promise<never> {
+  let directory: string | undefined;
+  let json = false;
+  for (const arg of args) {
+    if (arg === "--json") json = true;
+    else if (arg === "--help" || arg === "-h") {
+      console.log(commands);
+      process.exit(0);
+    } else if (arg.startsWith("-")) failOps(`unknown flag ${arg}`);
+    else if (directory === undefined) directory = arg;
+    else failOps(`check takes one directory, not also ${arg}`);
+  }
+  if (directory === undefined) failOps("check needs a database directory");
+  let code: number;
+  try {
+    const outcome = await checkDatabase(directory);
+    console.log(json ? JSON.stringify(outcome) : formatCheck(outcome));
+    code = outcome.exitCode;
+  } catch (error) {
+    // Not a verdict on the database (an internal error): "cannot check".
+    console.error(`q4d: check failed: ${error instanceof Error ? error.stack : String(error)}`);
+    code = exitCannot;
+  }
+  process.exit(code);
+}
+
+/** `q4d stats DIR|URL [--watch [SECONDS]] [--json]`. */
+async function runStats(args: string[]): Promise<never> {
+  let target: string | undefined;
+  let json = false;
+  let watchSeconds: number | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--json") json = true;
+    else if (arg === "--watch" || arg.startsWith("--watch=")) {
+      const inline = arg.startsWith("--watch=") ? arg.slice("--watch=".length) : undefined;
+      const text = inline ?? (/^\d+(\.\d+)?$/.test(args[i + 1] ?? "") ? args[++i] : "2");
+      watchSeconds = Number(text);
+      if (!(watchSeconds > 0)) failOps(`--watch takes a positive number of seconds, not ${text}`);
+    } else if (arg === "--help" || arg === "-h") {
+      console.log(commands);
+      process.exit(0);
+    } else if (arg.startsWith("-")) failOps(`unknown flag ${arg}`);
+    else if (target === undefined) target = arg;
+    else failOps(`stats takes one directory or URL, not also ${arg}`);
+  }
+  if (target === undefined) failOps("stats needs a database directory or mysql:// URL");
+  let source: StatsSource;
+  try {
+    source = await openStatsSource(target);
+  } catch (error) {
+    if (!(error instanceof QueueError)) throw error;
+    const hint = error.code === "ER_DB_LOCKED"
+      ? " (use the URL of the server that has it open)"
+      : "";
+    console.error(`q4d: cannot read ${target}: ${error.code}: ${error.message}${hint}`);
+    process.exit(exitCannot);
+  }
+  const print = async (): Promise<void> => {
+    const snapshot = await source.read();
+    const text = json
+      ? JSON.stringify({ source: target, at: new Date().toISOString(), tables: snapshot })
+      : formatStats(snapshot);
+    if (watchSeconds !== null && !json && process.stdout.isTTY) {
+      // On a terminal: redraw in place (cursor home, clear screen).
+      process.stdout.write(`\x1b[H\x1b[2J${target}  ${new Date().toISOString()}\n${text}\n`);
+    } else if (watchSeconds !== null && !json) {
+      process.stdout.write(`${new Date().toISOString()}\n${text}\n\n`);
+    } else {
+      process.stdout.write(`${text}\n`);
+    }
+  };
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await source.close().catch(() => {});
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop());
+  process.on("SIGINT", () => void stop());
+  try {
+    await print();
+    if (watchSeconds === null) {
+      await source.close();
+      process.exit(0);
+    }
+  } catch (error) {
+    await source.close().catch(() => {});
+    const message = error instanceof QueueError ? `${error.code}: ${error.message}` : String(error);
+    console.error(`q4d: cannot read ${target}: ${message}`);
+    process.exit(exitCannot);
+  }
+  while (!stopping) {
+    await new Promise((resolve) => setTimeout(resolve, watchSeconds * 1000));
+    if (stopping) break;
+    try {
+      await print();
+    } catch (error) {
+      if (stopping) break;
+      const message = error instanceof QueueError
+        ? `${error.code}: ${error.message}`
+        : String(error);
+      console.error(`q4d: cannot read ${target}: ${message}`);
+      await source.close().catch(() => {});
+      process.exit(exitCannot);
+    }
+  }
+  return await new Promise<never>(() => {});
+}
+
 /** The entry point: dispatches on the subcommand. */
 export async function main(args: string[]): Promise<void> {
   const [command, ...rest] = args;
@@ -184,11 +329,17 @@ export async function main(args: string[]): Promise<void> {
     case "serve":
       await runServe(rest);
       break;
+    case "check":
+      await runCheck(rest);
+      break;
+    case "stats":
+      await runStats(rest);
+      break;
     case undefined:
     case "--help":
     case "-h":
     case "help":
-      console.log(usage);
+      console.log(`${commands}\n\n${usage}`);
       break;
     default:
       fail(`unknown command ${command}`);

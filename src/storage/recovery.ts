@@ -6,7 +6,9 @@
  * counters (without keeping payloads), and cuts off a torn tail of the last
  * segment. Anything else wrong is ER_CORRUPT with its file and offset.
  * Leftovers of an unfinished segment creation are removed. Runs once, in
- * openStore, before anything is written.
+ * openStore, before anything is written. With a {@linkcode RecoveryPlan}
+ * (`q4d check`) the same scan changes nothing: the removals and the cut it
+ * would make are only reported.
  *
  * @module
  */
@@ -40,6 +42,15 @@ import {
 } from "./segments.ts";
 import type { TableState } from "./table_rows.ts";
 import type { RecoveryReport } from "./types.ts";
+
+/**
+ * Read-only recovery: what it would remove is listed here instead of done,
+ * and a torn tail is reported in the RecoveryReport but not cut.
+ */
+export interface RecoveryPlan {
+  /** Paths recovery would delete (unfinished creations, an unwritten segment). */
+  remove: string[];
+}
 
 /** Bytes read per call while loading a segment. */
 const readChunkBytes = 8 * 1024 * 1024;
@@ -194,15 +205,17 @@ async function readHead(segments: SegmentFiles): Promise<LogHead | null> {
 
 /**
  * Opens and scans every segment of the log directory into `segments`,
- * rebuilding `tables` (by table id). Returns what it did.
+ * rebuilding `tables` (by table id). Returns what it did. With `plan`,
+ * modifies no file and lists in it what it would have removed.
  */
 export async function recoverLog(
   segments: SegmentFiles,
   tables: ReadonlyMap<number, TableState>,
+  plan: RecoveryPlan | null = null,
 ): Promise<RecoveryReport> {
   const handles: FileHandle[] = [];
   try {
-    return await scanLog(segments, tables, handles);
+    return await scanLog(segments, tables, handles, plan);
   } catch (error) {
     // A failed open must not leak descriptors: close every handle opened here
     // (closing is idempotent, so those of segments already adopted too).
@@ -215,6 +228,7 @@ async function scanLog(
   segments: SegmentFiles,
   tables: ReadonlyMap<number, TableState>,
   handles: FileHandle[],
+  plan: RecoveryPlan | null,
 ): Promise<RecoveryReport> {
   const startedMs = performance.now();
   const fs = segments.fs;
@@ -222,7 +236,8 @@ async function scanLog(
   for (const name of await fs.list(segments.logDirectory)) {
     // Unfinished creations and head rewrites: never part of the log.
     if (name === logHeadTempFileName || name.endsWith(".q4l" + segmentTempSuffix)) {
-      await fs.remove(`${segments.logDirectory}/${name}`);
+      if (plan === null) await fs.remove(`${segments.logDirectory}/${name}`);
+      else plan.remove.push(`${segments.logDirectory}/${name}`);
       continue;
     }
     const segmentNumber = parseSegmentFileName(name);
@@ -273,8 +288,12 @@ async function scanLog(
       throw corrupt("a segment newer than the log head holds data", segments.pathOf(last + 1), 0);
     }
     await handles[i].close();
-    await fs.remove(segments.pathOf(last + 1));
-    await fs.syncDirectory(segments.logDirectory);
+    if (plan === null) {
+      await fs.remove(segments.pathOf(last + 1));
+      await fs.syncDirectory(segments.logDirectory);
+    } else {
+      plan.remove.push(segments.pathOf(last + 1));
+    }
     numbers.pop();
     handles.pop();
     sizes.pop();
@@ -390,7 +409,7 @@ async function scanLog(
       offset: failedAt,
       bytesDropped: nonZeroEnd(bytes, failedAt, size) - failedAt,
     };
-    await segment.handle.truncate(failedAt);
+    if (plan === null) await segment.handle.truncate(failedAt);
     segment.preallocatedEnd = failedAt;
   }
   for (const table of tables.values()) {

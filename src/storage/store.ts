@@ -21,7 +21,7 @@ import {
 import { compactionError, Compactor } from "./compaction.ts";
 import { GroupCommit, type LogOperation } from "./group_commit.ts";
 import type { CheckpointEntry } from "./record_codec.ts";
-import { recoverLog } from "./recovery.ts";
+import { recoverLog, type RecoveryPlan } from "./recovery.ts";
 import { parseSegmentFileName, SegmentFiles, writeError } from "./segments.ts";
 import { type TableContext, TableState } from "./table_rows.ts";
 import type { RecoveryReport, Store, StoreOptions, TableEntry } from "./types.ts";
@@ -258,8 +258,35 @@ class StoreImpl implements Store, TableContext {
  * ER_DISK_FULL), never a bare IoError.
  */
 export async function openStore(directory: string, options: StoreOpenOptions): Promise<Store> {
+  return await withQueueErrors(directory, () => openStoreChecked(directory, options, null));
+}
+
+/** What {@linkcode checkStore} found: the store (to read, then close) and the repairs it would make. */
+export interface StoreCheck {
+  /** The scanned store: read its tables and recovery report, then close it. Never write to it. */
+  store: Store;
+  /** Files recovery would delete, and (in store.recovery.tornTail) the cut it would make. */
+  plan: RecoveryPlan;
+}
+
+/**
+ * Opens an existing store read-only for `q4d check`: takes the directory
+ * lock (ER_DB_LOCKED when held), verifies the catalog and the whole log with
+ * recovery's own scan, and modifies no file (besides the lock file). A
+ * missing directory is ER_CANT_OPEN_FILE. The caller closes the store.
+ */
+export async function checkStore(
+  directory: string,
+  options: StoreOpenOptions,
+): Promise<StoreCheck> {
+  const plan: RecoveryPlan = { remove: [] };
+  const store = await withQueueErrors(directory, () => openStoreChecked(directory, options, plan));
+  return { store, plan };
+}
+
+async function withQueueErrors(directory: string, run: () => Promise<Store>): Promise<Store> {
   try {
-    return await openStoreChecked(directory, options);
+    return await run();
   } catch (error) {
     if (!(error instanceof IoError)) throw error;
     const code = error.errno === "ENOSPC" ? "ER_DISK_FULL" : "ER_CANT_OPEN_FILE";
@@ -286,6 +313,7 @@ export async function openStore(directory: string, options: StoreOpenOptions): P
 async function openStoreChecked(
   directory: string,
   options: StoreOpenOptions,
+  plan: RecoveryPlan | null,
 ): Promise<Store> {
   const fs = options.fs;
   const segmentBytes = options.segmentBytes ?? segmentBytesDefault;
@@ -303,10 +331,13 @@ async function openStoreChecked(
   // a power cut could take a whole new database, acknowledged rows and all.
   const created: string[] = [];
   for (let path = logDirectory; !(await fs.exists(path)); path = parentPath(path)) {
+    if (plan !== null) {
+      throw new QueueError("ER_CANT_OPEN_FILE", `'${path}' does not exist`, { path });
+    }
     created.push(path);
     if (parentPath(path) === path) break;
   }
-  await fs.mkdir(logDirectory);
+  if (plan === null) await fs.mkdir(logDirectory);
   for (const path of created.reverse()) await fs.syncDirectory(parentPath(path));
   let lock: DirectoryLock;
   try {
@@ -341,9 +372,10 @@ async function openStoreChecked(
         );
       }
       catalog = { version: catalogVersion, nextTableId: 1, tables: [] };
-      await writeCatalog(fs, directory, catalog);
+      if (plan === null) await writeCatalog(fs, directory, catalog);
     } else if (await fs.exists(`${directory}/${catalogTempFileName}`)) {
-      await fs.remove(`${directory}/${catalogTempFileName}`);
+      if (plan === null) await fs.remove(`${directory}/${catalogTempFileName}`);
+      else plan.remove.push(`${directory}/${catalogTempFileName}`);
     }
     const loaded = catalog;
     const tables = new Map<number, TableState>();
@@ -362,9 +394,9 @@ async function openStoreChecked(
       },
       () => emptyReport(),
     );
-    const report = await recoverLog(segments, tables);
+    const report = await recoverLog(segments, tables, plan);
     for (const table of tables.values()) table.durableMarks.splice(0, Infinity, ...table.marks);
-    if (segments.list.length === 0) await segments.create(1);
+    if (segments.list.length === 0 && plan === null) await segments.create(1);
     Object.assign(store.recovery, report);
     return store;
   } catch (error) {
