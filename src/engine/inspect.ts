@@ -591,6 +591,7 @@ function columnsOfTablesView(host: InspectHost): View {
     "EXTRA",
     "PRIVILEGES",
     "COLUMN_COMMENT",
+    "GENERATION_EXPRESSION", // mysqldump reads it; q4d has no generated columns
   ];
   const numeric = new Set([4, 8, 9, 10, 11, 12]);
   const kinds: StaticKind[] = columns.map((_, i) => numeric.has(i) ? "number" : "string");
@@ -619,6 +620,7 @@ function columnsOfTablesView(host: InspectHost): View {
         "",
         extraShown(def),
         "select,insert,delete",
+        "",
         "",
       ]);
     });

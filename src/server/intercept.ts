@@ -10,6 +10,7 @@
  */
 
 import { type Token, tokenize } from "./tokens.ts";
+import { openExecutableComments } from "../sql/lexer.ts";
 
 /** What a statement produced, in wire terms. */
 export type Outcome =
@@ -536,11 +537,43 @@ const interceptedHeads = new Set([
   "RELEASE",
   "KILL",
   "DO",
+  "LOCK",
+  "UNLOCK",
 ]);
 
 /** A SELECT the server answers reads a variable or calls one of its functions. */
 const serverValueHint =
   /@|\b(?:DATABASE|SCHEMA|USER|CURRENT_USER|SESSION_USER|SYSTEM_USER|VERSION|CONNECTION_ID|LAST_INSERT_ID)\b/i;
+
+/**
+ * information_schema views that are empty on q4d as they are on a MySQL
+ * without tablespaces, partitions, routines, triggers or events (mysqldump
+ * reads them).
+ */
+const emptyViewFrom =
+  /\bFROM\s+`?INFORMATION_SCHEMA`?\s*\.\s*`?(?:FILES|PARTITIONS|ROUTINES|TRIGGERS|EVENTS)\b/i;
+
+/** No rows, with the names of the outer select list's items. */
+function emptyView(text: string): Outcome {
+  const tokens = tokenize(text);
+  const names: string[] = [];
+  let depth = 0;
+  let start = 1;
+  for (let at = 1; at < tokens.length; at++) {
+    const token = tokens[at];
+    if (token.text === "(") depth++;
+    else if (token.text === ")") depth--;
+    const last = depth === 0 && isWord(token, "FROM");
+    if (depth === 0 && (token.text === "," || last)) {
+      const item = tokens.slice(start, at).filter((t) => !isWord(t, "DISTINCT"));
+      const alias = item.length > 2 && isWord(item[item.length - 2], "AS") ? item.at(-1) : null;
+      names.push(alias?.text ?? text.slice(item[0]?.start ?? 0, item.at(-1)?.end ?? 0));
+      start = at + 1;
+    }
+    if (last) break;
+  }
+  return { kind: "rows", names, rows: [] };
+}
 
 /**
  * Answers `text` when it is a statement the server handles; null when it is
@@ -552,9 +585,11 @@ export function intercept(
   params: readonly unknown[],
   defaults: ReadonlyMap<string, string | number | null>,
 ): Outcome | null {
+  text = openExecutableComments(text);
   // Most statements are the engine's: decide from the first word, without tokenizing.
   const head = leadingWord.exec(text)?.[1]?.toUpperCase() ?? "";
   if (!interceptedHeads.has(head)) return null;
+  if (head === "SELECT" && emptyViewFrom.test(text)) return emptyView(text);
   if (head === "SELECT" && !serverValueHint.test(text)) return null;
   const tokens = tokenize(text);
   if (tokens.length > 0 && tokens[tokens.length - 1].text === ";") tokens.pop();
@@ -597,6 +632,13 @@ export function intercept(
       return ok;
     }
     case "DO":
+      return ok;
+    case "LOCK":
+    case "UNLOCK":
+      // LOCK TABLES t READ LOCAL / WRITE and UNLOCK TABLES (mysqldump, its dumps): no-ops.
+      // Every statement is atomic on its own and queue rows are owned per connection, so
+      // there is nothing a table lock would add; the statement is checked, then accepted.
+      if (!isWord(tokens[1], "TABLES", "TABLE")) throw parseError(tokens[1]?.text ?? "");
       return ok;
     default:
       return null;
