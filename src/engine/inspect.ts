@@ -434,7 +434,8 @@ export function executeShow(
     case "create_database":
       return [{
         Database: show.database,
-        "Create Database": `CREATE DATABASE ${
+        // MySQL's form; mysqldump --databases copies it into the dump.
+        "Create Database": `CREATE DATABASE ${show.ifNotExists ? "/*!32312 IF NOT EXISTS*/ " : ""}${
           quoteIdentifier(show.database)
         } /*!40100 DEFAULT CHARACTER SET utf8mb4 */`,
       }];

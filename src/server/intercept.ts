@@ -11,6 +11,7 @@
 
 import { type Token, tokenize } from "./tokens.ts";
 import { openExecutableComments } from "../sql/lexer.ts";
+import { defaultDatabase } from "../sql/show.ts";
 
 /** What a statement produced, in wire terms. */
 export type Outcome =
@@ -226,6 +227,12 @@ function setValue(
   if (token.kind === "punct" && token.text === "-" && tokens[at + 1]?.kind === "number") {
     sign = -1;
     at++;
+  }
+  if (
+    tokens[at].kind === "word" && tokens[at].text.startsWith("_") &&
+    tokens[at + 1]?.kind === "string"
+  ) {
+    at++; // a character set introducer (_utf8 '…', _binary '…')
   }
   const value = tokens[at];
   switch (value.kind) {
@@ -500,6 +507,20 @@ function interceptShow(tokens: Token[], context: InterceptContext): Outcome | nu
         rows,
       };
     }
+    case "EVENTS":
+      // mysqldump --events / --routines / --triggers, --order-by-primary: q4d has no events,
+      // routines, triggers or keys, as a MySQL database without them.
+      return { kind: "rows", names: ["Db", "Name", "Definer", "Type"], rows: [] };
+    case "PROCEDURE":
+    case "FUNCTION":
+    case "PACKAGE":
+      return { kind: "rows", names: ["Db", "Name", "Type", "Definer"], rows: [] };
+    case "TRIGGERS":
+      return { kind: "rows", names: ["Trigger", "Event", "Table", "Statement"], rows: [] };
+    case "KEYS":
+    case "INDEX":
+    case "INDEXES":
+      return { kind: "rows", names: ["Table", "Non_unique", "Key_name", "Column_name"], rows: [] };
     case "ENGINES":
       return {
         kind: "rows",
@@ -539,7 +560,13 @@ const interceptedHeads = new Set([
   "DO",
   "LOCK",
   "UNLOCK",
+  "FLUSH",
+  "CREATE",
 ]);
+
+/** CREATE DATABASE / SCHEMA, after comments. */
+const createDatabase =
+  /^\s*(?:(?:\/\*[\s\S]*?\*\/|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$))\s*)*CREATE\s+(?:DATABASE|SCHEMA)\b/i;
 
 /** A SELECT the server answers reads a variable or calls one of its functions. */
 const serverValueHint =
@@ -589,6 +616,7 @@ export function intercept(
   // Most statements are the engine's: decide from the first word, without tokenizing.
   const head = leadingWord.exec(text)?.[1]?.toUpperCase() ?? "";
   if (!interceptedHeads.has(head)) return null;
+  if (head === "CREATE" && !createDatabase.test(text)) return null;
   if (head === "SELECT" && emptyViewFrom.test(text)) return emptyView(text);
   if (head === "SELECT" && !serverValueHint.test(text)) return null;
   const tokens = tokenize(text);
@@ -632,6 +660,40 @@ export function intercept(
       return ok;
     }
     case "DO":
+      return ok;
+    case "CREATE": {
+      // CREATE DATABASE [IF NOT EXISTS] q4d [options] (mysqldump --databases): q4d serves its
+      // one database, which always exists.
+      let at = 2;
+      const ifNotExists = isWord(tokens[at], "IF");
+      if (ifNotExists) {
+        if (!isWord(tokens[at + 1], "NOT") || !isWord(tokens[at + 2], "EXISTS")) {
+          throw parseError(tokens[at + 1]?.text ?? "");
+        }
+        at += 3;
+      }
+      const name = tokens[at];
+      if (name === undefined || (name.kind !== "word" && name.kind !== "quoted")) {
+        throw parseError(name?.text ?? "");
+      }
+      if (name.text !== defaultDatabase) {
+        throw new ServerStatementError(
+          1235,
+          "42000",
+          "This version of q4d doesn't yet support 'CREATE DATABASE' (one database: q4d)",
+        );
+      }
+      if (!ifNotExists) {
+        throw new ServerStatementError(
+          1007,
+          "HY000",
+          "Can't create database 'q4d'; database exists",
+        );
+      }
+      return ok;
+    }
+    case "FLUSH":
+      // FLUSH [LOCAL] TABLES [WITH READ LOCK], FLUSH LOGS… (mysqldump): nothing to flush.
       return ok;
     case "LOCK":
     case "UNLOCK":

@@ -97,7 +97,16 @@ async function seed(served: Served): Promise<void> {
   }
 }
 
-for (const options of [[], ["--hex-blob"]]) {
+const optionSets = [
+  [],
+  ["--hex-blob"],
+  ["--databases"],
+  ["--single-transaction", "--routines", "--events", "--triggers", "--flush-logs"],
+  ["--skip-opt", "--lock-all-tables", "--complete-insert", "--order-by-primary"],
+];
+
+for (const options of optionSets) {
+  const databases = options.includes("--databases");
   test(
     `mysqldump ${
       options.join(" ") || "(default options)"
@@ -111,11 +120,18 @@ for (const options of [[], ["--hex-blob"]]) {
         const dump = await run("mysqldump", [...connectArgs(a), ...options, "q4d"]);
         assert.equal(dump.status, 0, dump.stderr);
         const text = dump.stdout.toString("latin1");
-        assert.match(text, /\/\*!40101 SET NAMES utf8mb4 \*\//);
-        assert.match(text, /LOCK TABLES `jobs` WRITE;/);
-        assert.match(text, /ALTER TABLE `jobs` DISABLE KEYS/);
+        if (!options.includes("--skip-opt")) {
+          assert.match(text, /\/\*!40101 SET NAMES utf8mb4 \*\//);
+          assert.match(text, /LOCK TABLES `jobs` WRITE;/);
+          assert.match(text, /ALTER TABLE `jobs` DISABLE KEYS/);
+        }
         if (options.includes("--hex-blob")) assert.match(text, /0x00FF0A275C220D1A80/);
-        const load = await run("mariadb", [...connectArgs(b), "q4d"], dump.stdout as never);
+        if (databases) assert.match(text, /CREATE DATABASE \/\*!32312 IF NOT EXISTS\*\/ `q4d`/);
+        const load = await run(
+          "mariadb",
+          [...connectArgs(b), ...(databases ? [] : ["q4d"])],
+          dump.stdout as never,
+        );
         assert.equal(load.status, 0, load.stderr);
         assert.deepEqual(await snapshot(b), await snapshot(a));
         // Queue semantics after the load: the loaded rows are served in order.
@@ -144,3 +160,42 @@ for (const options of [[], ["--hex-blob"]]) {
     },
   );
 }
+
+test(
+  "CREATE DATABASE: IF NOT EXISTS q4d is a no-op, q4d exists, others unsupported",
+  async () => {
+    const served = await startServer();
+    const connection = await served.connect();
+    try {
+      await connection.query("/*!40000 CREATE DATABASE /*!32312 IF NOT EXISTS*/ `q4d` */");
+      await assert.rejects(connection.query("CREATE DATABASE q4d"), { errno: 1007 });
+      await assert.rejects(connection.query("CREATE SCHEMA other"), { errno: 1235 });
+      const [rows] = await connection.query({
+        sql: "SHOW CREATE DATABASE IF NOT EXISTS q4d",
+        rowsAsArray: true,
+      });
+      assert.deepEqual(rows, [[
+        "q4d",
+        "CREATE DATABASE /*!32312 IF NOT EXISTS*/ `q4d` /*!40100 DEFAULT CHARACTER SET utf8mb4 */",
+      ]]);
+      for (
+        const sql of [
+          "LOCK TABLES `x` READ /*!32311 LOCAL */",
+          "UNLOCK TABLES",
+          "FLUSH /*!40101 LOCAL */ TABLES",
+          "SET @a = @@UNIQUE_CHECKS, UNIQUE_CHECKS=0, FOREIGN_KEY_CHECKS = 0",
+          "SET SQL_MODE=concat(@@sql_mode, _utf8 ',NO_KEY_OPTIONS')",
+        ]
+      ) {
+        await connection.query(sql);
+      }
+      const [empty] = await connection.query(
+        "SELECT DISTINCT TABLESPACE_NAME FROM INFORMATION_SCHEMA.FILES WHERE x IN (SELECT 1)",
+      );
+      assert.deepEqual(empty, []);
+    } finally {
+      await connection.end();
+      await served.close();
+    }
+  },
+);
