@@ -89,6 +89,14 @@ async function seed(served: Served): Promise<void> {
     );
     await connection.query("CREATE TABLE other (k INT NOT NULL, v TEXT) ENGINE=QUEUE");
     await connection.query("CREATE TABLE empty (k BIGINT NOT NULL) ENGINE=QUEUE");
+    // Over 1 MB, so that mysqldump splits them over INSERTs (its net_buffer_length).
+    await connection.query("CREATE TABLE many (n INT NOT NULL, s VARCHAR(1000)) ENGINE=QUEUE");
+    const tuples = Array.from(
+      { length: 2000 },
+      (_, i) => `(${i}, 'row ${i} \\\\ \\'q\\' ${"x".repeat(600)}')`,
+    );
+    await connection.query(`INSERT INTO many VALUES ${tuples.slice(0, 1000).join(", ")}`);
+    await connection.query(`INSERT INTO many VALUES ${tuples.slice(1000).join(", ")}`);
     for (let i = 0; i < 50; i++) {
       await connection.query("INSERT INTO other VALUES (?, ?)", [i, `row ${i} ${"x".repeat(i)}`]);
     }
@@ -124,6 +132,9 @@ for (const options of optionSets) {
           assert.match(text, /\/\*!40101 SET NAMES utf8mb4 \*\//);
           assert.match(text, /LOCK TABLES `jobs` WRITE;/);
           assert.match(text, /ALTER TABLE `jobs` DISABLE KEYS/);
+        }
+        if (!options.includes("--skip-opt")) {
+          assert.ok((text.match(/^INSERT INTO `many`/gm) ?? []).length > 1, "many INSERTs");
         }
         if (options.includes("--hex-blob")) assert.match(text, /0x00FF0A275C220D1A80/);
         if (databases) assert.match(text, /CREATE DATABASE \/\*!32312 IF NOT EXISTS\*\/ `q4d`/);
