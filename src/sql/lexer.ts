@@ -49,6 +49,16 @@ export interface Token {
   line: number;
 }
 
+/** Character set introducers accepted before a string literal. */
+const introducers = new Set([
+  "_BINARY",
+  "_UTF8",
+  "_UTF8MB3",
+  "_UTF8MB4",
+  "_LATIN1",
+  "_ASCII",
+]);
+
 /** Operators, longest first so that the first match is the longest one. */
 const operators: readonly string[] = [
   "->>",
@@ -262,6 +272,10 @@ export function tokenize(sql: string): Token[] {
     // Strings.
     if (code === 39 || code === 34) {
       const { value, end } = scanString(text, index, code);
+      // A character set introducer (`_binary '…'` in MySQL 8's dumps, `_utf8mb4 '…'`): the
+      // string as written; the column it is stored in decides text or bytes.
+      const previous = tokens[tokens.length - 1];
+      if (previous?.kind === "word" && introducers.has(previous.upper)) tokens.pop();
       push("string", start, end, value);
       lineTo(start, end);
       index = end;
@@ -524,5 +538,7 @@ export function openExecutableComments(text: string): string {
     }
     i++;
   }
+  // Unterminated: left as written, for the lexer's "unterminated comment".
+  if (open) return text;
   return copied === 0 ? text : out + text.slice(copied);
 }

@@ -139,6 +139,8 @@ test("executable comments run by version; others stay comments", () => {
   assert.equal(words("SELECT 1 /*!90000 + 2 */"), "SELECT 1");
   assert.equal(words("SELECT 1 /*M!100616 + 2 */ /*M!999999\\- sandbox */"), "SELECT 1");
   assert.equal(words("SELECT '/*!40101 x */' /* !1 */"), "SELECT '/*!40101 x */'");
+  // Unterminated, it is an unterminated comment, as an ordinary one.
+  assert.throws(() => tokenize("/*!40101 SELECT 1"), /unterminated comment/);
   // Positions stay those of the original text.
   const token = tokenize("/*!40101 SELECT */")[0];
   assert.equal(token.start, 9);
