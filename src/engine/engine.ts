@@ -254,6 +254,7 @@ export class Engine implements QueueHost {
 
   async #alterTable(statement: StatementOf<"alter_table">): Promise<Result> {
     const table = this.requireTable(statement.table);
+    if (statement.actions.length === 0) return countResult(0); // DISABLE / ENABLE KEYS
     const schema = table.schema.alter(statement.actions);
     const entry = await this.store.alterTable(table.name, schemaToJson(schema));
     table.setSchema(schema, entry);

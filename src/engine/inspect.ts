@@ -434,7 +434,8 @@ export function executeShow(
     case "create_database":
       return [{
         Database: show.database,
-        "Create Database": `CREATE DATABASE ${
+        // MySQL's form; mysqldump --databases copies it into the dump.
+        "Create Database": `CREATE DATABASE ${show.ifNotExists ? "/*!32312 IF NOT EXISTS*/ " : ""}${
           quoteIdentifier(show.database)
         } /*!40100 DEFAULT CHARACTER SET utf8mb4 */`,
       }];
@@ -591,6 +592,7 @@ function columnsOfTablesView(host: InspectHost): View {
     "EXTRA",
     "PRIVILEGES",
     "COLUMN_COMMENT",
+    "GENERATION_EXPRESSION", // mysqldump reads it; q4d has no generated columns
   ];
   const numeric = new Set([4, 8, 9, 10, 11, 12]);
   const kinds: StaticKind[] = columns.map((_, i) => numeric.has(i) ? "number" : "string");
@@ -619,6 +621,7 @@ function columnsOfTablesView(host: InspectHost): View {
         "",
         extraShown(def),
         "select,insert,delete",
+        "",
         "",
       ]);
     });

@@ -88,6 +88,7 @@ const Command = {
   initDb: 0x02,
   query: 0x03,
   fieldList: 0x04,
+  refresh: 0x07,
   statistics: 0x09,
   processKill: 0x0c,
   ping: 0x0e,
@@ -106,6 +107,7 @@ const commandNames: Record<number, string> = {
   0x02: "Init DB",
   0x03: "Query",
   0x04: "Field List",
+  0x07: "Refresh",
   0x09: "Statistics",
   0x0c: "Kill",
   0x0e: "Ping",
@@ -676,6 +678,10 @@ export class Connection implements InterceptContext {
         this.#write([this.#eof()]);
         return true;
       }
+      case Command.refresh:
+        // mysqldump --flush-logs / mysqladmin flush-*: no logs or caches to flush.
+        this.#write([this.#ok()]);
+        return true;
       case Command.resetConnection:
         this.#reset();
         this.#write([this.#ok()]);

@@ -10,6 +10,8 @@
  */
 
 import { type Token, tokenize } from "./tokens.ts";
+import { openExecutableComments } from "../sql/lexer.ts";
+import { defaultDatabase } from "../sql/show.ts";
 
 /** What a statement produced, in wire terms. */
 export type Outcome =
@@ -225,6 +227,12 @@ function setValue(
   if (token.kind === "punct" && token.text === "-" && tokens[at + 1]?.kind === "number") {
     sign = -1;
     at++;
+  }
+  if (
+    tokens[at].kind === "word" && tokens[at].text.startsWith("_") &&
+    tokens[at + 1]?.kind === "string"
+  ) {
+    at++; // a character set introducer (_utf8 '…', _binary '…')
   }
   const value = tokens[at];
   switch (value.kind) {
@@ -499,6 +507,20 @@ function interceptShow(tokens: Token[], context: InterceptContext): Outcome | nu
         rows,
       };
     }
+    case "EVENTS":
+      // mysqldump --events / --routines / --triggers, --order-by-primary: q4d has no events,
+      // routines, triggers or keys, as a MySQL database without them.
+      return { kind: "rows", names: ["Db", "Name", "Definer", "Type"], rows: [] };
+    case "PROCEDURE":
+    case "FUNCTION":
+    case "PACKAGE":
+      return { kind: "rows", names: ["Db", "Name", "Type", "Definer"], rows: [] };
+    case "TRIGGERS":
+      return { kind: "rows", names: ["Trigger", "Event", "Table", "Statement"], rows: [] };
+    case "KEYS":
+    case "INDEX":
+    case "INDEXES":
+      return { kind: "rows", names: ["Table", "Non_unique", "Key_name", "Column_name"], rows: [] };
     case "ENGINES":
       return {
         kind: "rows",
@@ -536,11 +558,49 @@ const interceptedHeads = new Set([
   "RELEASE",
   "KILL",
   "DO",
+  "LOCK",
+  "UNLOCK",
+  "FLUSH",
+  "CREATE",
 ]);
+
+/** CREATE DATABASE / SCHEMA, after comments. */
+const createDatabase =
+  /^\s*(?:(?:\/\*[\s\S]*?\*\/|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$))\s*)*CREATE\s+(?:DATABASE|SCHEMA)\b/i;
 
 /** A SELECT the server answers reads a variable or calls one of its functions. */
 const serverValueHint =
   /@|\b(?:DATABASE|SCHEMA|USER|CURRENT_USER|SESSION_USER|SYSTEM_USER|VERSION|CONNECTION_ID|LAST_INSERT_ID)\b/i;
+
+/**
+ * information_schema views that are empty on q4d as they are on a MySQL
+ * without tablespaces, partitions, routines, triggers or events (mysqldump
+ * reads them).
+ */
+const emptyViewFrom =
+  /\bFROM\s+`?INFORMATION_SCHEMA`?\s*\.\s*`?(?:FILES|PARTITIONS|ROUTINES|TRIGGERS|EVENTS)\b/i;
+
+/** No rows, with the names of the outer select list's items. */
+function emptyView(text: string): Outcome {
+  const tokens = tokenize(text);
+  const names: string[] = [];
+  let depth = 0;
+  let start = 1;
+  for (let at = 1; at < tokens.length; at++) {
+    const token = tokens[at];
+    if (token.text === "(") depth++;
+    else if (token.text === ")") depth--;
+    const last = depth === 0 && isWord(token, "FROM");
+    if (depth === 0 && (token.text === "," || last)) {
+      const item = tokens.slice(start, at).filter((t) => !isWord(t, "DISTINCT"));
+      const alias = item.length > 2 && isWord(item[item.length - 2], "AS") ? item.at(-1) : null;
+      names.push(alias?.text ?? text.slice(item[0]?.start ?? 0, item.at(-1)?.end ?? 0));
+      start = at + 1;
+    }
+    if (last) break;
+  }
+  return { kind: "rows", names, rows: [] };
+}
 
 /**
  * Answers `text` when it is a statement the server handles; null when it is
@@ -552,9 +612,12 @@ export function intercept(
   params: readonly unknown[],
   defaults: ReadonlyMap<string, string | number | null>,
 ): Outcome | null {
+  text = openExecutableComments(text);
   // Most statements are the engine's: decide from the first word, without tokenizing.
   const head = leadingWord.exec(text)?.[1]?.toUpperCase() ?? "";
   if (!interceptedHeads.has(head)) return null;
+  if (head === "CREATE" && !createDatabase.test(text)) return null;
+  if (head === "SELECT" && emptyViewFrom.test(text)) return emptyView(text);
   if (head === "SELECT" && !serverValueHint.test(text)) return null;
   const tokens = tokenize(text);
   if (tokens.length > 0 && tokens[tokens.length - 1].text === ";") tokens.pop();
@@ -597,6 +660,47 @@ export function intercept(
       return ok;
     }
     case "DO":
+      return ok;
+    case "CREATE": {
+      // CREATE DATABASE [IF NOT EXISTS] q4d [options] (mysqldump --databases): q4d serves its
+      // one database, which always exists.
+      let at = 2;
+      const ifNotExists = isWord(tokens[at], "IF");
+      if (ifNotExists) {
+        if (!isWord(tokens[at + 1], "NOT") || !isWord(tokens[at + 2], "EXISTS")) {
+          throw parseError(tokens[at + 1]?.text ?? "");
+        }
+        at += 3;
+      }
+      const name = tokens[at];
+      if (name === undefined || (name.kind !== "word" && name.kind !== "quoted")) {
+        throw parseError(name?.text ?? "");
+      }
+      if (name.text !== defaultDatabase) {
+        throw new ServerStatementError(
+          1235,
+          "42000",
+          "This version of q4d doesn't yet support 'CREATE DATABASE' (one database: q4d)",
+        );
+      }
+      if (!ifNotExists) {
+        throw new ServerStatementError(
+          1007,
+          "HY000",
+          "Can't create database 'q4d'; database exists",
+        );
+      }
+      return ok;
+    }
+    case "FLUSH":
+      // FLUSH [LOCAL] TABLES [WITH READ LOCK], FLUSH LOGS… (mysqldump): nothing to flush.
+      return ok;
+    case "LOCK":
+    case "UNLOCK":
+      // LOCK TABLES t READ LOCAL / WRITE and UNLOCK TABLES (mysqldump, its dumps): no-ops.
+      // Every statement is atomic on its own and queue rows are owned per connection, so
+      // there is nothing a table lock would add; the statement is checked, then accepted.
+      if (!isWord(tokens[1], "TABLES", "TABLE")) throw parseError(tokens[1]?.text ?? "");
       return ok;
     default:
       return null;

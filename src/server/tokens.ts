@@ -8,6 +8,8 @@
  * @module
  */
 
+import { openExecutableComments } from "../sql/lexer.ts";
+
 /** One token of SQL text. */
 export type Token =
   | { kind: "word"; text: string; start: number; end: number }
@@ -74,7 +76,8 @@ function unquote(raw: string): string {
 }
 
 /** Tokens of `text`; comments and whitespace dropped. */
-export function tokenize(text: string): Token[] {
+export function tokenize(sql: string): Token[] {
+  const text = openExecutableComments(sql);
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {
@@ -159,7 +162,8 @@ export function tokenize(text: string): Token[] {
  * Splits multi-statement text at `;` outside strings, quoted names and
  * comments. Empty statements (only whitespace or comments) are dropped.
  */
-export function splitStatements(text: string): string[] {
+export function splitStatements(sql: string): string[] {
+  const text = openExecutableComments(sql);
   const out: string[] = [];
   let start = 0;
   let i = 0;

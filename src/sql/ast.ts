@@ -185,7 +185,7 @@ export type ShowStatement =
   | { what: "engine_status" }
   | { what: "databases"; like: Expr | null; where: Expr | null }
   | { what: "full_tables"; like: Expr | null; where: Expr | null }
-  | { what: "create_database"; database: string };
+  | { what: "create_database"; database: string; ifNotExists?: boolean };
 
 /** A statement ready to bind: the AST and how many parameters it takes. */
 export interface Prepared {

@@ -49,6 +49,16 @@ export interface Token {
   line: number;
 }
 
+/** Character set introducers accepted before a string literal. */
+const introducers = new Set([
+  "_BINARY",
+  "_UTF8",
+  "_UTF8MB3",
+  "_UTF8MB4",
+  "_LATIN1",
+  "_ASCII",
+]);
+
 /** Operators, longest first so that the first match is the longest one. */
 const operators: readonly string[] = [
   "->>",
@@ -190,7 +200,8 @@ const escapes: Record<string, string> = {
  * console.log(tokens.map((t) => t.kind)); // ["word", "integer", "end"]
  * ```
  */
-export function tokenize(text: string): Token[] {
+export function tokenize(sql: string): Token[] {
+  const text = openExecutableComments(sql);
   if (text.length > statementBytesMax / 3 && utf8Length(text) > statementBytesMax) {
     throw new QueueError(
       "ER_PARSE_ERROR",
@@ -261,6 +272,10 @@ export function tokenize(text: string): Token[] {
     // Strings.
     if (code === 39 || code === 34) {
       const { value, end } = scanString(text, index, code);
+      // A character set introducer (`_binary '…'` in MySQL 8's dumps, `_utf8mb4 '…'`): the
+      // string as written; the column it is stored in decides text or bytes.
+      const previous = tokens[tokens.length - 1];
+      if (previous?.kind === "word" && introducers.has(previous.upper)) tokens.pop();
       push("string", start, end, value);
       lineTo(start, end);
       index = end;
@@ -436,4 +451,94 @@ function scanString(text: string, start: number, quote: number): { value: string
     }
     at++;
   }
+}
+
+/**
+ * The MySQL version q4d speaks, as the number an executable comment names
+ * (`/*!80036 … *\/` runs, `/*!80100 … *\/` does not). The server's
+ * `@@version` (8.0.36) must agree.
+ */
+export const mysqlVersionId = 80036;
+
+/**
+ * MySQL's executable comments opened: `/*! text *\/` always and
+ * `/*!NNNNN text *\/` or MariaDB's `/*M!NNNNNN text *\/` when
+ * `mysqlVersionId` ≥ NNNNN become their text; the markers are replaced by
+ * spaces so every index of the result is the same as in `text`. Others stay
+ * comments. Strings, quoted names and ordinary comments are left alone.
+ *
+ * @example
+ * ```ts
+ * console.log(openExecutableComments("/*!40101 SET @a=1 *\/").trim()); // "SET @a=1"
+ * ```
+ */
+export function openExecutableComments(text: string): string {
+  if (!text.includes("/*!") && !text.includes("/*M!")) return text;
+  let out = "";
+  let copied = 0;
+  let open = false;
+  const length = text.length;
+  const blank = (from: number, to: number): void => {
+    out += text.slice(copied, from) + " ".repeat(to - from);
+    copied = to;
+  };
+  let i = 0;
+  while (i < length) {
+    const c = text.charCodeAt(i);
+    if (c === 39 || c === 34 || c === 96) {
+      // '…', "…" and `…`: doubled quotes, and backslash escapes outside `…`.
+      let j = i + 1;
+      while (j < length) {
+        const d = text.charCodeAt(j);
+        if (d === 92 && c !== 96) j += 2;
+        else if (d === c && text.charCodeAt(j + 1) === c) j += 2;
+        else if (d === c) break;
+        else j++;
+      }
+      i = j + 1;
+      continue;
+    }
+    if (
+      c === 35 ||
+      (c === 45 && text.charCodeAt(i + 1) === 45 &&
+        (i + 2 >= length || text.charCodeAt(i + 2) <= 32))
+    ) {
+      while (i < length && text.charCodeAt(i) !== 10) i++;
+      continue;
+    }
+    if (open && c === 42 && text.charCodeAt(i + 1) === 47) {
+      blank(i, i + 2);
+      open = false;
+      i += 2;
+      continue;
+    }
+    if (c === 47 && text.charCodeAt(i + 1) === 42) {
+      const mariadb = text[i + 2] === "M" && text[i + 3] === "!";
+      if (text[i + 2] === "!" || mariadb) {
+        const digitsAt = i + (mariadb ? 4 : 3);
+        let j = digitsAt;
+        while (
+          j < length && j < digitsAt + 6 && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57
+        ) {
+          j++;
+        }
+        const digits = j - digitsAt;
+        const runs = digits === 0 ? !mariadb : (digits === 5 || digits === 6) &&
+          Number(text.slice(digitsAt, j)) <= mysqlVersionId;
+        if (runs && !open) {
+          blank(i, j);
+          open = true;
+          i = j;
+          continue;
+        }
+      }
+      const close = text.indexOf("*/", i + 2);
+      i = close < 0 ? length : close + 2;
+      continue;
+    }
+    i++;
+  }
+  // Unterminated: left as written, for the lexer's "unterminated comment".
+  if (open) return text;
+  return copied === 0 ? text : out + text.slice(copied);
 }

@@ -201,6 +201,8 @@ export function checkIdentifierText(
 }
 
 function parseSelect(stream: TokenStream): Statement {
+  // SELECT /*!40001 SQL_NO_CACHE */ … (mysqldump): there is no query cache to skip.
+  while (stream.acceptWord("SQL_NO_CACHE") || stream.acceptWord("SQL_CACHE"));
   const items: SelectItem[] = [];
   do items.push(parseSelectItem(stream)); while (stream.acceptOp(","));
   let from: string | null = null;
@@ -514,6 +516,9 @@ function parseAlter(stream: TokenStream): Statement {
       }
       stream.acceptWord("COLUMN");
       actions.push({ kind: "drop", name: parseName(stream, "column") });
+    } else if (stream.acceptWord("DISABLE") || stream.acceptWord("ENABLE")) {
+      // /*!40000 ALTER TABLE t DISABLE KEYS */ in dumps: queue tables have no keys to pause.
+      stream.expectWord("KEYS");
     } else {
       const word = stream.peek();
       if (word.kind === "word" && ["MODIFY", "CHANGE", "RENAME", "ALTER"].includes(word.upper)) {

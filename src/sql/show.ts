@@ -67,13 +67,17 @@ function parseFilter(
 export function parseShowInspect(stream: TokenStream, parseName: NameParser): Statement {
   if (stream.acceptWord("CREATE")) {
     if (stream.acceptWord("DATABASE") || stream.acceptWord("SCHEMA")) {
-      if (stream.acceptWord("IF")) {
+      const ifNotExists = stream.acceptWord("IF");
+      if (ifNotExists) {
         stream.expectWord("NOT");
         stream.expectWord("EXISTS");
       }
       const database = parseName(stream);
       if (database !== defaultDatabase) throw unknownDatabase(database);
-      return { kind: "show", show: { what: "create_database", database } };
+      const show = ifNotExists
+        ? { what: "create_database" as const, database, ifNotExists }
+        : { what: "create_database" as const, database };
+      return { kind: "show", show };
     }
     if (!stream.acceptWord("TABLE")) {
       throw new QueueError(

@@ -129,3 +129,19 @@ describe("lexer", () => {
     assert.throws(() => tokenize("x".repeat(1024 * 1024 + 1)), { code: "ER_PARSE_ERROR" });
   });
 });
+
+test("executable comments run by version; others stay comments", () => {
+  const words = (sql: string) =>
+    tokenize(sql).filter((t) => t.kind !== "end").map((t) => t.text).join(" ");
+  assert.equal(words("/*!40100 SELECT 1, '' */"), "SELECT 1 , ''");
+  assert.equal(words("SELECT /*!40001 SQL_NO_CACHE */ * FROM t"), "SELECT SQL_NO_CACHE * FROM t");
+  assert.equal(words("SELECT 1 /*! + 2 */"), "SELECT 1 + 2");
+  assert.equal(words("SELECT 1 /*!90000 + 2 */"), "SELECT 1");
+  assert.equal(words("SELECT 1 /*M!100616 + 2 */ /*M!999999\\- sandbox */"), "SELECT 1");
+  assert.equal(words("SELECT '/*!40101 x */' /* !1 */"), "SELECT '/*!40101 x */'");
+  // Unterminated, it is an unterminated comment, as an ordinary one.
+  assert.throws(() => tokenize("/*!40101 SELECT 1"), /unterminated comment/);
+  // Positions stay those of the original text.
+  const token = tokenize("/*!40101 SELECT */")[0];
+  assert.equal(token.start, 9);
+});
