@@ -27,13 +27,80 @@ export interface JobPolicy {
   deadLetter?: string;
 }
 
+/** The table holding per-table policies, readable by every client. */
+export const policyTable = "q4d_queue_policy";
+
+const policyKeys: Record<string, keyof JobPolicy> = {
+  max_attempts: "maxAttempts",
+  backoff: "backoff",
+  delay: "delay",
+  delay_max: "delayMax",
+  dead_letter: "deadLetter",
+};
+
+/** Parses a policy row's JSON text (snake_case keys, as written in SQL). */
+export function parsePolicy(table: string, text: unknown): JobPolicy {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(text));
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new QueueError(
+      "ER_WRONG_ARGUMENTS",
+      `${policyTable}: the policy of ${table} is not a JSON object: ${String(text)}`,
+    );
+  }
+  const policy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    const name = policyKeys[key];
+    if (name === undefined) {
+      throw new QueueError(
+        "ER_WRONG_ARGUMENTS",
+        `${policyTable}: unknown policy key ${JSON.stringify(key)} for ${table} (known: ${
+          Object.keys(policyKeys).join(", ")
+        })`,
+      );
+    }
+    policy[name] = value;
+  }
+  return checkPolicy(policy as JobPolicy);
+}
+
+function checkPolicy(policy: JobPolicy): JobPolicy {
+  if (
+    policy.maxAttempts !== undefined &&
+    !(Number.isInteger(policy.maxAttempts) && policy.maxAttempts >= 1)
+  ) {
+    throw new QueueError("ER_WRONG_ARGUMENTS", "jobs(): max_attempts must be an integer ≥ 1");
+  }
+  if (
+    policy.backoff !== undefined && policy.backoff !== "fixed" && policy.backoff !== "exponential"
+  ) {
+    throw new QueueError("ER_WRONG_ARGUMENTS", "jobs(): backoff is 'fixed' or 'exponential'");
+  }
+  if (
+    policy.deadLetter !== undefined &&
+    (typeof policy.deadLetter !== "string" || policy.deadLetter === "")
+  ) {
+    throw new QueueError("ER_WRONG_ARGUMENTS", "jobs(): dead_letter must be a table name");
+  }
+  checkSeconds("delay", policy.delay ?? 0);
+  checkSeconds("delay_max", policy.delayMax ?? 0);
+  return policy;
+}
+
 /** Options of {@linkcode Session.jobs}. */
 export interface JobsOptions {
   /** Seconds of each queue_wait (the loop keeps waiting across timeouts); default 60. */
   timeout?: number;
   /** Aborting it stops the loop as `session.stop()` does. */
   signal?: AbortSignal;
-  /** Retry policy (max attempts, back-off, dead-letter table). */
+  /**
+   * Retry policy (max attempts, back-off, dead-letter table) for every table
+   * of the loop; its fields override the table's row in `q4d_queue_policy`.
+   */
   policy?: JobPolicy;
 }
 
@@ -132,15 +199,7 @@ export function jobs<T = Row>(
     );
   }
   const timeout = checkSeconds("timeout", options.timeout ?? 60);
-  const policy = options.policy ?? {};
-  if (
-    policy.maxAttempts !== undefined &&
-    !(Number.isInteger(policy.maxAttempts) && policy.maxAttempts >= 1)
-  ) {
-    throw new QueueError("ER_WRONG_ARGUMENTS", "jobs(): policy.maxAttempts must be an integer ≥ 1");
-  }
-  checkSeconds("policy.delay", policy.delay ?? 0);
-  checkSeconds("policy.delayMax", policy.delayMax ?? 0);
+  const override = checkPolicy({ ...options.policy });
   if (activeLoops.has(host)) {
     throw new QueueError(
       "ER_WRONG_ARGUMENTS",
@@ -168,11 +227,40 @@ export function jobs<T = Row>(
   const onAbort = () => state.stop();
   options.signal?.addEventListener("abort", onAbort);
   if (options.signal?.aborted) state.stopping = true;
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    options.signal?.removeEventListener("abort", onAbort);
+    activeLoops.delete(host);
+    registry.delete(state);
+  };
   const sql = host.sql;
   const tables = (conditions as string[]).map(tableOf);
 
+  const policies = new Map<string, JobPolicy>();
+  async function loadPolicies(): Promise<void> {
+    let rows: Row[];
+    try {
+      rows = await sql.unsafe(`SELECT tbl, policy FROM ${policyTable}`);
+    } catch (error) {
+      if (error instanceof QueueError && error.code === "ER_NO_SUCH_TABLE") rows = [];
+      else throw error;
+    }
+    const wanted = new Set(tables.map((t) => t.toLowerCase()));
+    for (const row of rows) {
+      const name = String(row.tbl).toLowerCase();
+      if (wanted.has(name)) policies.set(name, parsePolicy(name, row.policy));
+    }
+  }
+  const policyOf = (table: string): JobPolicy => ({
+    ...policies.get(table.toLowerCase()),
+    ...override,
+  });
+
   async function* loop(): AsyncGenerator<Job<T>> {
     try {
+      await loadPolicies();
       while (!state.stopping) {
         let got: unknown;
         state.waiting = true;
@@ -209,7 +297,14 @@ export function jobs<T = Row>(
         const table = tables[index - 1];
         const [row] = await sql.unsafe(`SELECT * FROM ${quoteIdent(table)}`);
         const [info] = await sql.unsafe("SELECT queue_rowid() AS id, queue_attempts() AS n");
-        const job = makeJob<T>(sql, table, row as T, Number(info.id), Number(info.n ?? 1), policy);
+        const job = makeJob<T>(
+          sql,
+          table,
+          row as T,
+          Number(info.id),
+          Number(info.n ?? 1),
+          policyOf(table),
+        );
         try {
           yield job;
         } finally {
@@ -217,12 +312,30 @@ export function jobs<T = Row>(
         }
       }
     } finally {
-      options.signal?.removeEventListener("abort", onAbort);
-      activeLoops.delete(host);
-      registry!.delete(state);
+      release();
     }
   }
-  return loop();
+  const generator = loop();
+  // return() on a loop never iterated does not run the generator's finally.
+  const iterator: AsyncIterableIterator<Job<T>> = {
+    next: () => generator.next(),
+    return: async (value?: unknown) => {
+      const result = await generator.return(value as undefined);
+      release();
+      return result;
+    },
+    throw: async (error?: unknown) => {
+      try {
+        return await generator.throw(error);
+      } finally {
+        release();
+      }
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
 }
 
 function makeJob<T>(

@@ -102,6 +102,60 @@ describe("jobs()", () => {
     await db.close();
   });
 
+  test("a policy set in SQL (q4d_queue_policy) applies to every session's loop", async () => {
+    const { db } = await openTemp();
+    await queueTables(db, "t", "t_dead");
+    await db
+      .sql`CREATE TABLE q4d_queue_policy (tbl VARCHAR(64) NOT NULL, policy TEXT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`INSERT INTO q4d_queue_policy VALUES ('t', ${
+      JSON.stringify({ max_attempts: 3, backoff: "fixed", delay: 0.01, dead_letter: "t_dead" })
+    })`;
+    await insert(db, "t", 9);
+    const s = db.session();
+    const attempts: number[] = [];
+    await within(
+      (async () => {
+        for await (const job of s.jobs("t", { timeout: 0.05 })) {
+          attempts.push(job.attempts);
+          if (job.attempts === 3) s.stop();
+          // not finished: the unfinished-job rule retries it, the third time to the dead letters
+        }
+      })(),
+      guardMs,
+      "jobs loop",
+    );
+    assert.deepEqual(attempts, [1, 2, 3]);
+    assert.deepEqual(plain(await db.sql`SELECT v FROM t`), []);
+    assert.deepEqual(plain(await db.sql`SELECT v FROM t_dead`), [{ v: 9 }]);
+    await db.close();
+  });
+
+  test("a bad policy row is ER_WRONG_ARGUMENTS and takes no job", async () => {
+    const { db } = await openTemp();
+    await queueTables(db, "t");
+    await db
+      .sql`CREATE TABLE q4d_queue_policy (tbl VARCHAR(64) NOT NULL, policy TEXT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`INSERT INTO q4d_queue_policy VALUES ('t', '{"max_attempt": 3}')`;
+    await insert(db, "t", 1);
+    const s = db.session();
+    await rejectsCode(async () => {
+      for await (const _job of s.jobs("t", { timeout: 0.05 })) break;
+    }, "ER_WRONG_ARGUMENTS");
+    assert.deepEqual(plain(await db.sql`SELECT v FROM t`), [{ v: 1 }]);
+    await db.close();
+  });
+
+  test("a loop never iterated but returned frees the session", async () => {
+    const { db } = await openTemp();
+    await queueTables(db, "t");
+    const s = db.session();
+    await s.jobs("t").return?.();
+    const again = s.jobs("t", { timeout: 0.05 });
+    s.stop();
+    assert.equal((await within(again.next(), guardMs, "stopped loop")).done, true);
+    await db.close();
+  });
+
   test("fail() moves the row to the dead-letter table at once", async () => {
     const { db } = await openTemp();
     await queueTables(db, "t", "t_dead");
