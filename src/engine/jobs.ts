@@ -258,6 +258,23 @@ export function jobs<T = Row>(
     ...override,
   });
 
+  // The unfinished-job rule; if its retry or fail fails, the row still goes
+  // back at once: a session keeping it would consume it at its next wait.
+  async function giveBack(job: Job<T>): Promise<void> {
+    try {
+      await job.retry();
+    } catch (error) {
+      if (!job.finished && error instanceof QueueError) {
+        try {
+          await sql.unsafe("SELECT queue_abort()");
+        } catch (abortError) {
+          if (!(abortError instanceof QueueError)) throw abortError;
+        }
+      }
+      throw error;
+    }
+  }
+
   async function* loop(): AsyncGenerator<Job<T>> {
     try {
       await loadPolicies();
@@ -308,7 +325,7 @@ export function jobs<T = Row>(
         try {
           yield job;
         } finally {
-          if (!job.finished) await job.retry();
+          if (!job.finished) await giveBack(job);
         }
       }
     } finally {

@@ -170,6 +170,31 @@ describe("jobs()", () => {
     await db.close();
   });
 
+  test("a fail() that cannot write the dead letter leaves the row in its queue", async () => {
+    const { db } = await openTemp();
+    await queueTables(db, "t");
+    await insert(db, "t", 4);
+    const s = db.session();
+    await rejectsCode(async () => {
+      for await (
+        const job of s.jobs("t", {
+          timeout: 0.05,
+          policy: { deadLetter: "missing", maxAttempts: 1 },
+        })
+      ) {
+        await rejectsCode(job.fail("x"), "ER_NO_SUCH_TABLE");
+        assert.equal(job.finished, false, "a failed fail() leaves the job unfinished");
+      }
+    }, "ER_NO_SUCH_TABLE");
+    // The session does not keep the row (a later queue_wait would consume it).
+    const other = db.session();
+    assert.equal(await wait(other, ["t"], 0), 1, "the row is back in the queue");
+    await other.sql`SELECT queue_abort()`;
+    assert.equal(await wait(s, ["t"], 0), 1);
+    await s.sql`SELECT queue_end()`;
+    await db.close();
+  });
+
   test("an unknown table is ER_NO_SUCH_TABLE", async () => {
     const { db } = await openTemp();
     const s = db.session();
