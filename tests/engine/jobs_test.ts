@@ -227,6 +227,28 @@ describe("jobs()", () => {
     await db.close();
   });
 
+  test("bad arguments are ER_WRONG_ARGUMENTS at the call and leave the session free", async () => {
+    const { db } = await openTemp();
+    await queueTables(db, "t");
+    await insert(db, "t", 1);
+    const s = db.session();
+    const bad: Array<() => unknown> = [
+      () => (s.jobs as (...args: unknown[]) => unknown)(),
+      () => (s.jobs as (...args: unknown[]) => unknown)(42),
+      () => s.jobs("t", { timeout: -1 }),
+      () => s.jobs("t", { policy: { maxAttempts: 0 } }),
+      () => s.jobs("t", { policy: { backoff: "linear" as "fixed" } }),
+      () => s.jobs("t", { policy: { delay: Number.NaN } }),
+    ];
+    for (const call of bad) assert.throws(call, { code: "ER_WRONG_ARGUMENTS" });
+    for await (const job of s.jobs("t", { timeout: 0.05 })) {
+      await job.ack();
+      break;
+    }
+    assert.deepEqual(plain(await db.sql`SELECT v FROM t`), []);
+    await db.close();
+  });
+
   test("a second loop on one session is refused at once", async () => {
     const { db } = await openTemp();
     await queueTables(db, "t");
