@@ -25,6 +25,7 @@
  */
 
 export { Database, open, Session } from "./src/engine/database.ts";
+export type { Job, JobPolicy, JobsOptions } from "./src/engine/jobs.ts";
 export type {
   OpenOptions,
   RecoveryReportView,

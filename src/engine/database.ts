@@ -16,6 +16,7 @@ import { Engine } from "./engine.ts";
 import type { QueueStats } from "./queue_functions.ts";
 import type { SessionState } from "./session_state.ts";
 import type { Result, Row } from "./result.ts";
+import { type Job, jobs, type JobsOptions, stopAllJobs, stopJobs } from "./jobs.ts";
 
 /** Options for {@linkcode open}. */
 export interface OpenOptions {
@@ -173,6 +174,39 @@ export class Session {
     return true;
   }
 
+  /**
+   * A job loop over `conditions` (queue_wait's arguments, in Q4M's priority
+   * order): yields one owned row at a time. A job not acked, retried or
+   * failed when the loop body ends is retried (see `JobPolicy`). One loop per
+   * session at a time; {@linkcode Session.stop} ends it gracefully.
+   *
+   * @example
+   * ```ts
+   * import { open } from "@q4d/q4d";
+   * const db = await open(await Deno.makeTempDir());
+   * await db.sql`CREATE TABLE thumbs (id INT NOT NULL) ENGINE=QUEUE`;
+   * await db.sql`INSERT INTO thumbs VALUES (${1})`;
+   * const s = db.session();
+   * for await (const job of s.jobs<{ id: number }>("thumbs", { timeout: 1 })) {
+   *   console.log(job.row.id, job.attempts);
+   *   await job.ack();
+   *   s.stop();
+   * }
+   * await db.close();
+   * ```
+   */
+  jobs<T = Row>(...args: [string, ...(string | JobsOptions)[]]): AsyncIterableIterator<Job<T>> {
+    return jobs<T>(this, this.#engine, args);
+  }
+
+  /**
+   * Stops this session's job loop: a pending wait ends at once, a job in
+   * progress may still finish, then the loop ends. No-op without a loop.
+   */
+  stop(): void {
+    stopJobs(this);
+  }
+
   /** What the session holds, for a server's SHOW PROCESSLIST. */
   get activity(): SessionActivity {
     const state = this.#state;
@@ -253,6 +287,11 @@ export class Database {
   get recovery(): RecoveryReportView {
     const report = this.#engine.recovery;
     return { ...report, tornTail: report.tornTail === null ? null : { ...report.tornTail } };
+  }
+
+  /** Stops every job loop of this database's sessions, as Session.stop() does. */
+  stop(): void {
+    stopAllJobs(this.#engine);
   }
 
   /** True once close() was called. */

@@ -1,0 +1,86 @@
+/**
+ * W2-style drain (16 consumers) through raw statements (queue_wait →
+ * SELECT → queue_end) and through `session.jobs()` in one run, on the same
+ * database with default durability: the job API's cost over raw SQL.
+ *
+ *   deno run -A bench/jobs_drain.ts [--rows N]
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { open } from "../mod.ts";
+import type { Database } from "../mod.ts";
+
+const args = process.argv.slice(2);
+const rowsIndex = args.indexOf("--rows");
+const rows = rowsIndex >= 0 ? Number(args[rowsIndex + 1]) : 4000;
+if (!Number.isInteger(rows) || rows < 1) throw new Error("--rows takes N ≥ 1");
+const consumers = 16;
+
+async function fill(db: Database): Promise<void> {
+  const batch = 100;
+  for (let i = 0; i < rows; i += batch) {
+    const values = Array.from({ length: Math.min(batch, rows - i) }, (_, k) => `(${i + k})`);
+    await db.sql.unsafe(`INSERT INTO w (v) VALUES ${values.join(", ")}`);
+  }
+}
+
+async function drainRaw(db: Database): Promise<number> {
+  let taken = 0;
+  await Promise.all(Array.from({ length: consumers }, async () => {
+    const s = db.session();
+    for (;;) {
+      const [w] = await s.sql`SELECT queue_wait('w', 0) AS got`;
+      if (w.got !== 1) break;
+      await s.sql`SELECT * FROM w`;
+      await s.sql`SELECT queue_end()`;
+      taken++;
+    }
+    await s.close();
+  }));
+  return taken;
+}
+
+async function drainJobs(db: Database): Promise<number> {
+  let taken = 0;
+  await Promise.all(Array.from({ length: consumers }, async () => {
+    const s = db.session();
+    for await (const job of s.jobs("w", { timeout: 0.01 })) {
+      await job.ack();
+      taken++;
+      if (taken === rows) db.stop();
+    }
+    await s.close();
+  }));
+  return taken;
+}
+
+const dir = await Deno.makeTempDir({ prefix: "q4d-jobs-bench-" });
+try {
+  const db = await open(dir);
+  await db.sql`CREATE TABLE w (v INT NOT NULL) ENGINE=QUEUE`;
+  // Two rounds, interleaved; the first warms the JIT and the caches.
+  for (const round of [1, 2]) {
+    await fill(db);
+    let start = performance.now();
+    const raw = await drainRaw(db);
+    const rawRate = raw / ((performance.now() - start) / 1000);
+    await fill(db);
+    start = performance.now();
+    const viaJobs = await drainJobs(db);
+    const jobsRate = viaJobs / ((performance.now() - start) / 1000);
+    if (raw !== rows || viaJobs !== rows) {
+      throw new Error(`drained ${raw} and ${viaJobs} of ${rows}`);
+    }
+    const f = (n: number) => Math.round(n).toString().padStart(8);
+    console.log(
+      `round ${round}: W2 drain raw ${f(rawRate)} msgs/s, jobs ${f(jobsRate)} msgs/s (${
+        (jobsRate / rawRate).toFixed(2)
+      }× raw)`,
+    );
+  }
+  await db.close();
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}

@@ -1,0 +1,426 @@
+/**
+ * The job API of issue 12: `session.jobs(...conditions, options)`, an async
+ * iterable of owned rows built only on q4d's SQL (queue_wait, queue_end,
+ * queue_abort(s), queue_attempts(), queue_rowid()).
+ *
+ * Rule for an unfinished job: a job neither acked, retried nor failed when
+ * the loop body ends (break, throw, `continue`, or the next iteration) is
+ * retried as `job.retry()` would: back in its queue after the policy's
+ * back-off, or to the dead-letter table once attempts reach maxAttempts.
+ * It is never consumed silently.
+ */
+
+import { QueueError } from "../errors.ts";
+import type { Row } from "./result.ts";
+
+/** Retry policy of a job loop. */
+export interface JobPolicy {
+  /** Deliveries before a retry becomes fail(); default: unlimited. */
+  maxAttempts?: number;
+  /** "fixed": `delay` each time; "exponential": delay·2^(attempts-1). Default "fixed". */
+  backoff?: "fixed" | "exponential";
+  /** Seconds before a retried job is visible again; default 0. */
+  delay?: number;
+  /** Cap of an exponential back-off in seconds; default 3600. */
+  delayMax?: number;
+  /** Table that fail() moves rows to (same columns); without it fail() only ends the row. */
+  deadLetter?: string;
+}
+
+/** The table holding per-table policies, readable by every client. */
+export const policyTable = "q4d_queue_policy";
+
+const policyKeys: Record<string, keyof JobPolicy> = {
+  max_attempts: "maxAttempts",
+  backoff: "backoff",
+  delay: "delay",
+  delay_max: "delayMax",
+  dead_letter: "deadLetter",
+};
+
+/** Parses a policy row's JSON text (snake_case keys, as written in SQL). */
+export function parsePolicy(table: string, text: unknown): JobPolicy {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(text));
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new QueueError(
+      "ER_WRONG_ARGUMENTS",
+      `${policyTable}: the policy of ${table} is not a JSON object: ${String(text)}`,
+    );
+  }
+  const policy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    const name = policyKeys[key];
+    if (name === undefined) {
+      throw new QueueError(
+        "ER_WRONG_ARGUMENTS",
+        `${policyTable}: unknown policy key ${JSON.stringify(key)} for ${table} (known: ${
+          Object.keys(policyKeys).join(", ")
+        })`,
+      );
+    }
+    policy[name] = value;
+  }
+  return checkPolicy(policy as JobPolicy);
+}
+
+function checkPolicy(policy: JobPolicy): JobPolicy {
+  if (
+    policy.maxAttempts !== undefined &&
+    !(Number.isInteger(policy.maxAttempts) && policy.maxAttempts >= 1)
+  ) {
+    throw new QueueError("ER_WRONG_ARGUMENTS", "jobs(): max_attempts must be an integer ≥ 1");
+  }
+  if (
+    policy.backoff !== undefined && policy.backoff !== "fixed" && policy.backoff !== "exponential"
+  ) {
+    throw new QueueError("ER_WRONG_ARGUMENTS", "jobs(): backoff is 'fixed' or 'exponential'");
+  }
+  if (
+    policy.deadLetter !== undefined &&
+    (typeof policy.deadLetter !== "string" || policy.deadLetter === "")
+  ) {
+    throw new QueueError("ER_WRONG_ARGUMENTS", "jobs(): dead_letter must be a table name");
+  }
+  checkSeconds("delay", policy.delay ?? 0);
+  checkSeconds("delay_max", policy.delayMax ?? 0);
+  return policy;
+}
+
+/** Options of {@linkcode Session.jobs}. */
+export interface JobsOptions {
+  /** Seconds of each queue_wait (the loop keeps waiting across timeouts); default 60. */
+  timeout?: number;
+  /** Aborting it stops the loop as `session.stop()` does. */
+  signal?: AbortSignal;
+  /**
+   * Retry policy (max attempts, back-off, dead-letter table) for every table
+   * of the loop; its fields override the table's row in `q4d_queue_policy`.
+   */
+  policy?: JobPolicy;
+}
+
+/** One owned row handed out by a job loop. */
+export interface Job<T = Row> {
+  /** The table the row came from. */
+  readonly table: string;
+  /** The row. */
+  readonly row: T;
+  /** Its row id (queue_rowid()). */
+  readonly rowId: number;
+  /** Deliveries of this row, this one included (1-based). */
+  readonly attempts: number;
+  /** Whether ack/retry/fail was called. */
+  readonly finished: boolean;
+  /** Consumes the row (queue_end). */
+  ack(): Promise<void>;
+  /** Returns the row to its queue, visible after `delay` seconds (default: the policy's back-off). */
+  retry(options?: { delay?: number }): Promise<void>;
+  /** Moves the row to the policy's dead-letter table (INSERT, then queue_end). */
+  fail(reason?: string): Promise<void>;
+}
+
+/** What a job loop needs of its session. */
+export interface JobHost {
+  readonly sql: {
+    unsafe(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  };
+  cancelWait(): boolean;
+}
+
+interface LoopState {
+  stopping: boolean;
+  waiting: boolean;
+  stop(): void;
+}
+
+const activeLoops = new WeakMap<JobHost, LoopState>();
+const loopsByKey = new WeakMap<object, Set<LoopState>>();
+
+/** Stops the job loop of one session, if any. */
+export function stopJobs(host: JobHost): void {
+  activeLoops.get(host)?.stop();
+}
+
+/** Stops every job loop registered under a database key. */
+export function stopAllJobs(key: object): void {
+  for (const loop of loopsByKey.get(key) ?? []) loop.stop();
+}
+
+function quoteIdent(name: string): string {
+  return "`" + name.replaceAll("`", "``") + "`";
+}
+
+function tableOf(condition: string): string {
+  const colon = condition.indexOf(":");
+  const name = (colon < 0 ? condition : condition.slice(0, colon)).trim();
+  const dot = name.lastIndexOf(".");
+  return dot < 0 ? name : name.slice(dot + 1);
+}
+
+function checkSeconds(what: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new QueueError("ER_WRONG_ARGUMENTS", `jobs(): ${what} must be a number of seconds ≥ 0`);
+  }
+  return value;
+}
+
+/** The delay a retry without an explicit delay gets under `policy`. */
+export function backoffDelay(policy: JobPolicy, attempts: number): number {
+  const base = policy.delay ?? 0;
+  if (policy.backoff !== "exponential") return base;
+  const cap = policy.delayMax ?? 3600;
+  return Math.min(cap, base * 2 ** Math.max(0, attempts - 1));
+}
+
+/**
+ * Starts a job loop on `host`. Throws at once if the session already runs one.
+ */
+export function jobs<T = Row>(
+  host: JobHost,
+  key: object,
+  args: readonly (string | JobsOptions)[],
+): AsyncIterableIterator<Job<T>> {
+  let options: JobsOptions = {};
+  let conditions = args as readonly unknown[];
+  const last = args.at(-1);
+  if (last !== undefined && typeof last === "object" && last !== null) {
+    options = last;
+    conditions = args.slice(0, -1);
+  }
+  if (conditions.length === 0 || conditions.some((c) => typeof c !== "string" || c === "")) {
+    throw new QueueError(
+      "ER_WRONG_ARGUMENTS",
+      "jobs() takes one or more table conditions as strings",
+    );
+  }
+  const timeout = checkSeconds("timeout", options.timeout ?? 60);
+  const override = checkPolicy({ ...options.policy });
+  if (activeLoops.has(host)) {
+    throw new QueueError(
+      "ER_WRONG_ARGUMENTS",
+      "this session already runs a jobs() loop; use one session per loop",
+    );
+  }
+  const state: LoopState = {
+    stopping: false,
+    waiting: false,
+    stop() {
+      if (state.stopping) return;
+      state.stopping = true;
+      // The wait may not have reached the engine yet: retry until it ends.
+      const poke = () => {
+        if (!state.waiting) return;
+        if (!host.cancelWait()) setTimeout(poke, 5);
+      };
+      poke();
+    },
+  };
+  activeLoops.set(host, state);
+  let registry = loopsByKey.get(key);
+  if (registry === undefined) loopsByKey.set(key, registry = new Set());
+  registry.add(state);
+  const onAbort = () => state.stop();
+  options.signal?.addEventListener("abort", onAbort);
+  if (options.signal?.aborted) state.stopping = true;
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    options.signal?.removeEventListener("abort", onAbort);
+    activeLoops.delete(host);
+    registry.delete(state);
+  };
+  const sql = host.sql;
+  const tables = (conditions as string[]).map(tableOf);
+
+  const policies = new Map<string, JobPolicy>();
+  async function loadPolicies(): Promise<void> {
+    let rows: Row[];
+    try {
+      rows = await sql.unsafe(`SELECT tbl, policy FROM ${policyTable}`);
+    } catch (error) {
+      if (error instanceof QueueError && error.code === "ER_NO_SUCH_TABLE") rows = [];
+      else throw error;
+    }
+    const wanted = new Set(tables.map((t) => t.toLowerCase()));
+    for (const row of rows) {
+      const name = String(row.tbl).toLowerCase();
+      if (wanted.has(name)) policies.set(name, parsePolicy(name, row.policy));
+    }
+  }
+  const policyOf = (table: string): JobPolicy => ({
+    ...policies.get(table.toLowerCase()),
+    ...override,
+  });
+
+  // The unfinished-job rule; if its retry or fail fails, the row still goes
+  // back at once: a session keeping it would consume it at its next wait.
+  async function giveBack(job: Job<T>): Promise<void> {
+    try {
+      await job.retry();
+    } catch (error) {
+      if (!job.finished && error instanceof QueueError) {
+        try {
+          await sql.unsafe("SELECT queue_abort()");
+        } catch (abortError) {
+          if (!(abortError instanceof QueueError)) throw abortError;
+        }
+      }
+      throw error;
+    }
+  }
+
+  async function* loop(): AsyncGenerator<Job<T>> {
+    try {
+      await loadPolicies();
+      while (!state.stopping) {
+        let got: unknown;
+        state.waiting = true;
+        try {
+          const [result] = await sql.unsafe(
+            `SELECT queue_wait(${conditions.map(() => "?").join(", ")}, ?) AS got`,
+            [...conditions, timeout],
+          );
+          got = result.got;
+        } catch (error) {
+          if (
+            state.stopping && error instanceof QueueError && error.code === "ER_QUERY_INTERRUPTED"
+          ) break;
+          throw error;
+        } finally {
+          state.waiting = false;
+        }
+        if (got === null) {
+          // Find which table is missing for a clear message.
+          for (const table of tables) {
+            try {
+              await sql.unsafe(`SELECT 1 FROM ${quoteIdent(table)} LIMIT 0`);
+            } catch (error) {
+              if (error instanceof QueueError && error.code === "ER_NO_SUCH_TABLE") throw error;
+            }
+          }
+          throw new QueueError(
+            "ER_NO_SUCH_TABLE",
+            `jobs(): a table of ${JSON.stringify(conditions)} doesn't exist`,
+          );
+        }
+        const index = Number(got);
+        if (index === 0) continue;
+        const table = tables[index - 1];
+        const [row] = await sql.unsafe(`SELECT * FROM ${quoteIdent(table)}`);
+        const [info] = await sql.unsafe("SELECT queue_rowid() AS id, queue_attempts() AS n");
+        const job = makeJob<T>(
+          sql,
+          table,
+          row as T,
+          Number(info.id),
+          Number(info.n ?? 1),
+          policyOf(table),
+        );
+        try {
+          yield job;
+        } finally {
+          if (!job.finished) await giveBack(job);
+        }
+      }
+    } finally {
+      release();
+    }
+  }
+  const generator = loop();
+  // return() on a loop never iterated does not run the generator's finally.
+  const iterator: AsyncIterableIterator<Job<T>> = {
+    next: () => generator.next(),
+    return: async (value?: unknown) => {
+      const result = await generator.return(value as undefined);
+      release();
+      return result;
+    },
+    throw: async (error?: unknown) => {
+      try {
+        return await generator.throw(error);
+      } finally {
+        release();
+      }
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
+
+function makeJob<T>(
+  sql: JobHost["sql"],
+  table: string,
+  row: T,
+  rowId: number,
+  attempts: number,
+  policy: JobPolicy,
+): Job<T> {
+  let finished = false;
+  const finish = () => {
+    if (finished) {
+      throw new QueueError(
+        "ER_WRONG_ARGUMENTS",
+        "this job is already finished (ack, retry or fail)",
+      );
+    }
+    finished = true;
+  };
+  const job: Job<T> = {
+    table,
+    row,
+    rowId,
+    attempts,
+    get finished() {
+      return finished;
+    },
+    async ack() {
+      finish();
+      await undoing(sql.unsafe("SELECT queue_end()"));
+    },
+    async retry(options) {
+      if (policy.maxAttempts !== undefined && attempts >= policy.maxAttempts) {
+        return job.fail(`gave up after ${attempts} attempts`);
+      }
+      const delay = options?.delay === undefined
+        ? backoffDelay(policy, attempts)
+        : checkSeconds("retry delay", options.delay);
+      finish();
+      await undoing(sql.unsafe("SELECT queue_abort(?)", [delay]));
+    },
+    async fail(_reason) {
+      finish();
+      await undoing(moveToDeadLetter());
+    },
+  };
+  // A failed statement leaves the row owned: the job is unfinished again.
+  const undoing = async (work: Promise<unknown>) => {
+    try {
+      await work;
+    } catch (error) {
+      finished = false;
+      throw error;
+    }
+  };
+  const moveToDeadLetter = async () => {
+    if (policy.deadLetter !== undefined) {
+      const r = row as Record<string, unknown>;
+      const columns = Object.keys(r);
+      await sql.unsafe(
+        `INSERT INTO ${quoteIdent(policy.deadLetter)} (${
+          columns.map(quoteIdent).join(", ")
+        }) VALUES (${columns.map(() => "?").join(", ")})`,
+        columns.map((c) => r[c]),
+      );
+    }
+    await sql.unsafe("SELECT queue_end()");
+  };
+  return job;
+}
