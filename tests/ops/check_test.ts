@@ -11,28 +11,14 @@ import { createHash } from "node:crypto";
 import * as nodeFs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { open } from "../../mod.ts";
 import { checkDatabase, formatCheck } from "../../src/ops.ts";
 import { skipUnless } from "../_skip.ts";
+import { cliCommand, cliMissing } from "./_cli.ts";
 
-const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
 const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), "q4d-check-test-"));
 after(() => nodeFs.rmSync(root, { recursive: true, force: true }));
 let count = 0;
-
-const testPath = fileURLToPath(import.meta.url);
-const cliPath = path.join(
-  path.dirname(testPath),
-  "..",
-  "..",
-  "src",
-  `cli${path.extname(testPath)}`,
-);
-const cliMissing = nodeFs.existsSync(cliPath)
-  ? null
-  : "src/cli is not beside the tests (npm build)";
 
 /** A closed database with table `jobs` holding `rows` rows of `bytes` bytes each. */
 async function makeDatabase(rows: number, bytes = 8, segmentBytes?: number): Promise<string> {
@@ -76,9 +62,7 @@ function dataEnd(file: string): number {
 }
 
 function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const [command, argv] = isDeno
-    ? [process.execPath, ["run", "-A", cliPath, ...args]]
-    : [process.execPath, [cliPath, ...args]];
+  const [command, argv] = cliCommand(args);
   return spawnSync(command, argv, { encoding: "utf8", timeout: 120_000 });
 }
 

@@ -10,32 +10,14 @@ import { spawn } from "node:child_process";
 import * as nodeFs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { open } from "../../mod.ts";
 import { formatStats, openStatsSource } from "../../src/ops.ts";
 import { startServer } from "../server/_helpers.ts";
 import { skipUnless } from "../_skip.ts";
+import { cliCommand, cliMissing } from "./_cli.ts";
 
-const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
 const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), "q4d-stats-test-"));
 after(() => nodeFs.rmSync(root, { recursive: true, force: true }));
-
-const testPath = fileURLToPath(import.meta.url);
-const cliPath = path.join(
-  path.dirname(testPath),
-  "..",
-  "..",
-  "src",
-  `cli${path.extname(testPath)}`,
-);
-const cliMissing = nodeFs.existsSync(cliPath)
-  ? null
-  : "src/cli is not beside the tests (npm build)";
-const cliCommand = (args: string[]): [string, string[]] =>
-  isDeno
-    ? [process.execPath, ["run", "-A", cliPath, ...args]]
-    : [process.execPath, [cliPath, ...args]];
 
 /** Runs the CLI without blocking the event loop (the server under test runs in this process). */
 function runCli(
