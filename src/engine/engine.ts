@@ -23,6 +23,7 @@ import { executeSelect, executeShowTables } from "./select.ts";
 import { executeShow, selectView } from "./inspect.ts";
 import { defaultDatabase } from "../sql/mod.ts";
 import { QueueTable } from "./table.ts";
+import { Transaction } from "./transaction.ts";
 
 /** Options of the engine (the public `open` accepts a subset). */
 export interface EngineOptions {
@@ -135,6 +136,9 @@ export class Engine implements QueueHost {
     session.pendingWait?.cancel(new QueueError("ER_CLOSED", "Session was closed while waiting"));
     session.armed = null;
     session.armedDelayMs = 0;
+    // An open transaction rolls back: what it took goes back to the queues.
+    session.transaction?.rollback();
+    session.transaction = null;
     const table = session.owned?.table;
     if (session.release() && table !== undefined) table.counters.restoredByClose++;
   }
@@ -183,15 +187,87 @@ export class Engine implements QueueHost {
         return Promise.resolve(executeShowTables([...this.#tables.keys()], statement, params));
       case "show":
         return Promise.resolve(executeShow(this, statement, params));
+      case "transaction":
+        return this.#transactionStatement(session, statement);
       case "create_table":
+        if (session.transaction !== null) {
+          return this.#afterCommit(session, () => this.#createTable(statement));
+        }
         return this.#createTable(statement);
       case "drop_table":
+        if (session.transaction !== null) {
+          return this.#afterCommit(session, () => this.#dropTables(statement));
+        }
         return this.#dropTables(statement);
       case "truncate":
+        if (session.transaction !== null) {
+          return this.#afterCommit(session, () => this.#truncate(statement));
+        }
         return this.#truncate(statement);
       case "alter_table":
+        if (session.transaction !== null) {
+          return this.#afterCommit(session, () => this.#alterTable(statement));
+        }
         return this.#alterTable(statement);
     }
+  }
+
+  /** DDL inside a transaction commits it first, as MySQL does (an implicit commit). */
+  async #afterCommit(session: SessionState, run: () => Promise<Result>): Promise<Result> {
+    await this.#commit(session);
+    return run();
+  }
+
+  /** Commits the session's open transaction, if any (one log batch); on failure it rolled back. */
+  #commit(session: SessionState): Promise<void> {
+    const transaction = session.transaction;
+    if (transaction === null) return Promise.resolve();
+    session.transaction = null;
+    return transaction.commit(this.store);
+  }
+
+  async #transactionStatement(
+    session: SessionState,
+    statement: StatementOf<"transaction">,
+  ): Promise<Result> {
+    const transaction = session.transaction;
+    switch (statement.action) {
+      case "begin":
+        // BEGIN inside a transaction commits it first (MySQL's implicit commit).
+        await this.#commit(session);
+        session.checkOpen();
+        session.transaction = new Transaction(session);
+        break;
+      case "commit":
+        await this.#commit(session);
+        if (statement.chain) {
+          session.checkOpen();
+          session.transaction = new Transaction(session);
+        }
+        break;
+      case "rollback":
+        session.transaction = null;
+        transaction?.rollback();
+        if (statement.chain) session.transaction = new Transaction(session);
+        break;
+      case "savepoint":
+        // Outside a transaction a savepoint ends with its statement (autocommit).
+        transaction?.savepoint(statement.savepoint!);
+        break;
+      case "release_savepoint":
+      case "rollback_to_savepoint":
+        if (transaction === null) {
+          throw new QueueError(
+            "ER_SP_DOES_NOT_EXIST",
+            `SAVEPOINT ${statement.savepoint} does not exist`,
+          );
+        }
+        if (statement.action === "release_savepoint") {
+          transaction.releaseSavepoint(statement.savepoint!);
+        } else transaction.rollbackToSavepoint(statement.savepoint!);
+        break;
+    }
+    return countResult(0);
   }
 
   async #createTable(statement: StatementOf<"create_table">): Promise<Result> {

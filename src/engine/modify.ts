@@ -62,6 +62,11 @@ export async function executeDelete(
   const limit = limitValue(statement.limit, params, "LIMIT");
   const { rowIds } = selectRows(session, table, plan.where, plan.order, 0, limit, params);
   if (rowIds.length === 0) return countResult(0);
+  if (session.transaction !== null) {
+    // Held by the transaction (hidden from everyone) and removed at COMMIT.
+    session.transaction.hold(table, rowIds);
+    return countResult(rowIds.length);
+  }
   // Only the session's own row can be owned here; it is consumed, not
   // returned. If the write fails the row comes back to its owner.
   const done = table.entry.rows.remove(rowIds);
@@ -194,7 +199,7 @@ export async function executeInsert(
     }
   };
   try {
-    const result = await writeRows(table, plan, params, armed, delayMs);
+    const result = await writeRows(session, table, plan, params, armed, delayMs);
     // INSERT IGNORE that skipped every row wrote nothing: the mark stays armed.
     if (result === null) giveBack();
     return result ?? countResult(0);
@@ -238,8 +243,12 @@ function insertValueAccessor(expr: Expr, schema: TableSchema, position: number):
   return () => value;
 }
 
-/** Writes the rows; null when INSERT IGNORE skipped them all (nothing written). */
+/**
+ * Writes the rows (inside a transaction: buffers them for its COMMIT); null
+ * when INSERT IGNORE skipped them all (nothing written).
+ */
 async function writeRows(
+  session: SessionState,
   table: QueueTable,
   plan: InsertPlan,
   params: readonly Value[],
@@ -282,6 +291,11 @@ async function writeRows(
       return countResult(0);
     }
     mark = { source: armed.source, rowId: armed.rowId };
+  }
+  if (session.transaction !== null) {
+    // Ids are issued at COMMIT, so no insertId here.
+    session.transaction.insert(table, payloads, mark, delayMs > 0 ? Date.now() + delayMs : 0);
+    return countResult(payloads.length);
   }
   const previousMark = mark === undefined ? 0 : table.sourceMarks[mark.source];
   if (mark !== undefined) table.sourceMarks[mark.source] = mark.rowId;

@@ -47,6 +47,11 @@ export interface QueueStats {
   /** Live rows not yet visible to queue_wait (q4d's delayed rows). */
   rowsDelayed: number;
   /**
+   * Rows consumed with queue_fail() (the job API's `fail()`) since the
+   * database was opened: in memory, like the wait counters.
+   */
+  rowsFailed: number;
+  /**
    * Automatic compaction runs that failed since open, for the whole database
    * (not only this table); the first failure is also logged to stderr.
    */
@@ -66,7 +71,16 @@ export function callQueueFunction(
     case "queue_end":
       checkArgCount(name, args, 0);
       return queueEnd(session).then(() => 1);
+    case "queue_fail":
+      checkArgCount(name, args, 0);
+      return queueEnd(session, true).then(() => 1);
     case "queue_abort":
+      if (session.transaction !== null) {
+        throw new QueueError(
+          "ER_CANT_DO_THIS_DURING_AN_TRANSACTION",
+          "queue_abort() is not allowed inside a transaction: ROLLBACK gives back the rows the transaction took, or COMMIT first",
+        );
+      }
       if (args.length === 1) return queueAbortDelayed(session, delayArg(name, args[0]));
       checkArgCount(name, args, 0);
       return queueAbort(session);
@@ -120,6 +134,7 @@ export function tableStats(table: QueueTable, compactionErrors: number): QueueSt
     bytesTotal: counters.bytesTotal,
     bytesRemoved: counters.bytesRemoved,
     rowsDelayed: table.delayedCount,
+    rowsFailed: table.counters.rowsFailed,
     compactionErrors,
   };
 }
@@ -135,16 +150,28 @@ export function formatStats(stats: QueueStats): string {
     `restored_by_close: ${stats.restoredByClose}\n` +
     `bytes_total: ${stats.bytesTotal}\n` +
     `bytes_removed: ${stats.bytesRemoved}\n` +
-    `rows_delayed: ${stats.rowsDelayed}\n`;
+    `rows_delayed: ${stats.rowsDelayed}\n` +
+    `rows_failed: ${stats.rowsFailed}\n`;
 }
 
 /**
  * Consumes the owned row (durably) and leaves owner mode. Idempotent: a row
  * the owner already deleted, or that TRUNCATE or DROP removed, is not
- * removed or counted again.
+ * removed or counted again. `failed` (queue_fail) counts it in rows_failed.
+ * Inside a transaction the row is held by it and removed at COMMIT.
  */
-export async function queueEnd(session: SessionState): Promise<void> {
+export async function queueEnd(session: SessionState, failed = false): Promise<void> {
   const owned = session.owned;
+  const transaction = session.transaction;
+  if (transaction !== null) {
+    // Held first: a transaction too large fails here and the row stays owned.
+    if (owned !== null && owned.table.owners.get(owned.rowId) === session) {
+      transaction.hold(owned.table, [owned.rowId], failed);
+    }
+    session.ownerMode = false;
+    session.owned = null;
+    return;
+  }
   session.ownerMode = false;
   session.owned = null;
   if (owned === null) return;
@@ -159,6 +186,7 @@ export async function queueEnd(session: SessionState): Promise<void> {
   if (table.owners.get(rowId) === session) table.owners.delete(rowId);
   if (table.dropped || !table.entry.rows.isLive(rowId)) return;
   await table.entry.rows.remove([rowId]);
+  if (failed) table.counters.rowsFailed++;
 }
 
 /** Returns the owned row to its queue at its place; 1 in any mode. */

@@ -9,6 +9,7 @@
 
 import { QueueError } from "../errors.ts";
 import type { Owner, QueueTable, Waiter } from "./table.ts";
+import type { Transaction } from "./transaction.ts";
 
 /** A relay mark armed by queue_set_srcid for the session's next INSERT. */
 export interface ArmedMark {
@@ -49,6 +50,8 @@ export class SessionState implements Owner {
   armed: ArmedMark | null = null;
   /** A delay (ms) armed by queue_set_delay for the session's next INSERT; 0 = none. */
   armedDelayMs = 0;
+  /** The open transaction (BEGIN … COMMIT), if any. */
+  transaction: Transaction | null = null;
   closed = false;
 
   constructor(sessionId: number) {
@@ -59,6 +62,8 @@ export class SessionState implements Owner {
   ownedRowIn(table: QueueTable): number {
     const owned = this.owned;
     if (owned === null || owned.table !== table || table.dropped) return 0;
+    // Not once its own transaction consumed it (the transaction owns it then).
+    if (table.owners.get(owned.rowId) !== this) return 0;
     return table.entry.rows.isLive(owned.rowId) ? owned.rowId : 0;
   }
 
@@ -70,6 +75,7 @@ export class SessionState implements Owner {
 
   /** Takes the owned row (after a successful queue_wait). */
   own(table: QueueTable | null, rowId: number): void {
+    if (table !== null) this.transaction?.noteChange();
     this.ownerMode = true;
     this.owned = table === null ? null : { table, rowId };
   }

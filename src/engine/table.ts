@@ -87,6 +87,8 @@ export interface WaitCounters {
   waitTimeout: number;
   restoredByAbort: number;
   restoredByClose: number;
+  /** Rows consumed with queue_fail() (the job API's fail()), counted once durable. */
+  rowsFailed: number;
 }
 
 const noParams: readonly Value[] = [];
@@ -112,6 +114,7 @@ export class QueueTable {
     waitTimeout: 0,
     restoredByAbort: 0,
     restoredByClose: 0,
+    rowsFailed: 0,
   };
   /**
    * Relay watermarks including appends not yet durable, so two relayed

@@ -103,6 +103,7 @@ export const queueFunctionNames: ReadonlySet<string> = new Set([
   "queue_stats",
   "queue_attempts",
   "queue_set_delay",
+  "queue_fail",
 ]);
 
 const int64Min = -(1n << 63n);

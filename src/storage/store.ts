@@ -7,7 +7,7 @@
  * @module
  */
 
-import { QueueError } from "../errors.ts";
+import { assert, QueueError } from "../errors.ts";
 import { type DirectoryLock, type FileSystem, IoError } from "../io/types.ts";
 import { segmentBytesDefault, segmentBytesMax, segmentBytesMin } from "../limits.ts";
 import {
@@ -19,6 +19,7 @@ import {
   writeCatalog,
 } from "./catalog.ts";
 import { compactionError, Compactor } from "./compaction.ts";
+import { AtomicOperation } from "./atomic_operation.ts";
 import { GroupCommit, type LogOperation } from "./group_commit.ts";
 import type { CheckpointEntry } from "./record_codec.ts";
 import { recoverLog, type RecoveryPlan } from "./recovery.ts";
@@ -55,6 +56,8 @@ class StoreImpl implements Store, TableContext {
   #catalogQueue: Promise<unknown> = Promise.resolve();
   #closed = false;
   #closing: Promise<void> | null = null;
+  /** Operations submitted inside atomically(), or null outside it. */
+  #captured: LogOperation[] | null = null;
   compactionErrorCount = 0;
 
   constructor(
@@ -101,6 +104,31 @@ class StoreImpl implements Store, TableContext {
     this.onRowsLive?.(table.entry, firstRowId, count);
   }
 
+  submit(operation: LogOperation): void {
+    if (this.#captured !== null) this.#captured.push(operation);
+    else this.commit.submit(operation);
+  }
+
+  atomically(build: () => void): void {
+    assert(this.#captured === null, "atomically() inside atomically()");
+    this.checkOpen();
+    const captured: LogOperation[] = [];
+    this.#captured = captured;
+    try {
+      build();
+    } catch (error) {
+      // Nothing was submitted: undo what the operations did in memory,
+      // newest first (no other operation can have started in between).
+      for (let i = captured.length - 1; i >= 0; i--) captured[i].revert();
+      for (const operation of captured) operation.settle(error);
+      throw error;
+    } finally {
+      this.#captured = null;
+    }
+    if (captured.length === 1) this.commit.submit(captured[0]);
+    else if (captured.length > 1) this.commit.submit(new AtomicOperation(captured));
+  }
+
   #checkpointEntries(operations: readonly LogOperation[]): CheckpointEntry[] {
     // Relay marks as durable once this batch is: operations still queued
     // have set theirs in memory already, and a mark must never be ahead of
@@ -109,8 +137,11 @@ class StoreImpl implements Store, TableContext {
     const marks = new Map<number, number[]>();
     for (const table of this.#byId.values()) marks.set(table.tableId, table.durableMarks.slice());
     for (const operation of operations) {
-      const mark = operation.relayMark?.();
-      if (mark != null) {
+      const written = operation instanceof AtomicOperation
+        ? operation.relayMarks()
+        : [operation.relayMark?.() ?? null];
+      for (const mark of written) {
+        if (mark === null) continue;
         const tableMarks = marks.get(mark.tableId);
         if (tableMarks !== undefined) tableMarks[mark.source] = mark.rowId;
       }

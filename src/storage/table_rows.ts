@@ -36,6 +36,8 @@ export interface TableContext {
   checkOpen(): void;
   /** Rows became live (durable append, or a failed removal undone). */
   rowsLive(table: TableState, firstRowId: number, count: number): void;
+  /** Queues an append or removal for commit (or for the atomic unit being built). */
+  submit(operation: LogOperation): void;
 }
 
 /** Bytes of a SOURCE_MARK record: record header and a 13-byte payload. */
@@ -259,7 +261,7 @@ export class TableState implements TableRows {
       }
     }
     if (payloads.length === 0 && mark === undefined) operation.settle(null);
-    else this.#context.commit.submit(operation);
+    else this.#context.submit(operation);
     return { firstRowId, durable };
   }
 
@@ -288,7 +290,7 @@ export class TableState implements TableRows {
         : removed.slice(i, i + removeIdsPerOperationMax);
       parts.push(
         new Promise((resolve, reject) => {
-          this.#context.commit.submit(new RemoveOperation(this, ids, resolve, reject));
+          this.#context.submit(new RemoveOperation(this, ids, resolve, reject));
         }),
       );
     }
