@@ -120,7 +120,12 @@ export interface Job<T = Row> {
   ack(): Promise<void>;
   /** Returns the row to its queue, visible after `delay` seconds (default: the policy's back-off). */
   retry(options?: { delay?: number }): Promise<void>;
-  /** Moves the row to the policy's dead-letter table (INSERT, then queue_end). */
+  /**
+   * Moves the row to the policy's dead-letter table: its INSERT there and
+   * the row's end (queue_fail(), counted in rows_failed) commit as one
+   * transaction, so a crash leaves the row in exactly one of the two tables.
+   * Inside a transaction the session opened itself, they join it instead.
+   */
   fail(reason?: string): Promise<void>;
 }
 
@@ -130,6 +135,8 @@ export interface JobHost {
     unsafe(text: string, params?: readonly unknown[]): Promise<Row[]>;
   };
   cancelWait(): boolean;
+  /** True while the session has an open transaction (BEGIN … COMMIT). */
+  readonly inTransaction?: boolean;
 }
 
 interface LoopState {
@@ -275,6 +282,16 @@ export function jobs<T = Row>(
     }
   }
 
+  async function ownsRow(rowId: number): Promise<boolean> {
+    try {
+      const [owned] = await sql.unsafe("SELECT queue_rowid() AS id");
+      return Number(owned.id) === rowId;
+    } catch (error) {
+      if (error instanceof QueueError && error.code === "ER_NOT_OWNER") return false;
+      throw error;
+    }
+  }
+
   async function* loop(): AsyncGenerator<Job<T>> {
     try {
       await loadPolicies();
@@ -314,8 +331,8 @@ export function jobs<T = Row>(
         const table = tables[index - 1];
         const [row] = await sql.unsafe(`SELECT * FROM ${quoteIdent(table)}`);
         const [info] = await sql.unsafe("SELECT queue_rowid() AS id, queue_attempts() AS n");
-        const job = makeJob<T>(
-          sql,
+        const { job, finishedInTransaction, reopen } = makeJob<T>(
+          host,
           table,
           row as T,
           Number(info.id),
@@ -325,6 +342,9 @@ export function jobs<T = Row>(
         try {
           yield job;
         } finally {
+          // A job finished inside a transaction that then rolled back is the
+          // session's again: unfinished, so the rule applies to it too.
+          if (job.finished && finishedInTransaction() && await ownsRow(job.rowId)) reopen();
           if (!job.finished) await giveBack(job);
         }
       }
@@ -356,14 +376,16 @@ export function jobs<T = Row>(
 }
 
 function makeJob<T>(
-  sql: JobHost["sql"],
+  host: JobHost,
   table: string,
   row: T,
   rowId: number,
   attempts: number,
   policy: JobPolicy,
-): Job<T> {
+): { job: Job<T>; finishedInTransaction(): boolean; reopen(): void } {
+  const sql = host.sql;
   let finished = false;
+  let inTransaction = false;
   const finish = () => {
     if (finished) {
       throw new QueueError(
@@ -372,6 +394,7 @@ function makeJob<T>(
       );
     }
     finished = true;
+    inTransaction = host.inTransaction === true;
   };
   const job: Job<T> = {
     table,
@@ -410,17 +433,42 @@ function makeJob<T>(
     }
   };
   const moveToDeadLetter = async () => {
-    if (policy.deadLetter !== undefined) {
-      const r = row as Record<string, unknown>;
-      const columns = Object.keys(r);
-      await sql.unsafe(
-        `INSERT INTO ${quoteIdent(policy.deadLetter)} (${
+    if (policy.deadLetter === undefined) {
+      await sql.unsafe("SELECT queue_fail()");
+      return;
+    }
+    const r = row as Record<string, unknown>;
+    const columns = Object.keys(r);
+    const insert = () =>
+      sql.unsafe(
+        `INSERT INTO ${quoteIdent(policy.deadLetter!)} (${
           columns.map(quoteIdent).join(", ")
         }) VALUES (${columns.map(() => "?").join(", ")})`,
         columns.map((c) => r[c]),
       );
+    if (host.inTransaction === true) {
+      // The session's own transaction: its COMMIT makes both durable together.
+      await insert();
+      await sql.unsafe("SELECT queue_fail()");
+      return;
     }
-    await sql.unsafe("SELECT queue_end()");
+    // One transaction, one batch: never in both tables, never in neither.
+    await sql.unsafe("BEGIN");
+    try {
+      await insert();
+      await sql.unsafe("SELECT queue_fail()");
+      await sql.unsafe("COMMIT");
+    } catch (error) {
+      // The row is owned again (a failed COMMIT has rolled back already).
+      await sql.unsafe("ROLLBACK").catch(() => {});
+      throw error;
+    }
   };
-  return job;
+  return {
+    job,
+    finishedInTransaction: () => inTransaction,
+    reopen: () => {
+      finished = false;
+    },
+  };
 }
