@@ -441,6 +441,7 @@ export class Connection implements InterceptContext {
 
   #status(more = false): number {
     return (this.variables.get("autocommit") ? Status.autocommit : 0) |
+      (this.#session.inTransaction ? Status.inTransaction : 0) |
       (more ? Status.moreResults : 0);
   }
 
