@@ -9,7 +9,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { FaultFileSystem } from "../../src/io/fault_fs.ts";
 import { batchBytesMax } from "../../src/limits.ts";
-import { column, openEngine, openTemp, plain, rejectsCode, wait } from "./_helpers.ts";
+import { column, openEngine, openTemp, plain, rejectsCode, wait, withSeed } from "./_helpers.ts";
 import type { Database } from "../../mod.ts";
 
 async function pipeline(db: Database): Promise<void> {
@@ -291,6 +291,37 @@ describe("transactions: failures and limits", () => {
     assert.deepEqual(column(await reopened.sql`SELECT v FROM dst`, "v"), [12]);
     assert.deepEqual(column(await reopened.sql`SELECT v FROM src`, "v"), [1, 2]);
     await reopened.close();
+  });
+
+  test("a crash during COMMIT's sync, with the batch torn anywhere, leaves all of it or none", async () => {
+    await withSeed(async (random) => {
+      for (let round = 0; round < 20; round++) {
+        const fs = new FaultFileSystem();
+        const db = await openEngine("/db", { fs, autoCompact: false });
+        await pipeline(db);
+        await db.sql`CREATE TABLE pad (b MEDIUMTEXT) ENGINE=QUEUE`;
+        await db.sql`INSERT INTO src VALUES (1)`;
+        const s = db.session();
+        assert.equal(await wait(s, ["src"], 0), 1);
+        await db.sql`INSERT INTO src VALUES (2)`; // the delivery count is durable now
+        await s.sql`BEGIN`;
+        // A batch of a random size, spanning one to several pages, torn anywhere.
+        await s.sql`INSERT INTO pad VALUES (${"x".repeat(Math.floor(random() * 20_000))})`;
+        await s.sql`INSERT INTO dst VALUES (10), (11)`;
+        await s.sql`SELECT queue_end()`;
+        fs.crashAtSync(1);
+        await rejectsCode(s.sql`COMMIT`, "ER_ERROR_ON_WRITE");
+        const reopened = await openEngine("/db", { fs: fs.crash({ torn: "pages", random }) });
+        const dst = column(await reopened.sql`SELECT v FROM dst`, "v");
+        const src = column(await reopened.sql`SELECT v FROM src`, "v");
+        if (dst.length === 0) assert.deepEqual(src, [1, 2], "none of it");
+        else {
+          assert.deepEqual(dst, [10, 11], "all of it");
+          assert.deepEqual(src, [2]);
+        }
+        await reopened.close();
+      }
+    });
   });
 
   test("a transaction larger than one batch is ER_TRANS_CACHE_FULL; the statement changes nothing", async () => {
