@@ -219,7 +219,14 @@ type NameRole = "table" | "new column" | "column";
 function parseName(stream: TokenStream, role: NameRole): string {
   const token = stream.peek();
   if (!stream.isIdentifier()) {
-    throw stream.error(`expected a ${role === "table" ? "table" : "column"} name`);
+    const what = role === "table" ? "table" : "column";
+    if (token.kind === "param") {
+      // sql`SELECT * FROM ${name}` binds a value where a name must stand.
+      throw stream.error(
+        `expected a ${what} name, not a bound value: a \${value} in a template is always a value; write a dynamic name as \${ident(name)}`,
+      );
+    }
+    throw stream.error(`expected a ${what} name`);
   }
   stream.next();
   const name = token.kind === "quoted" ? token.value as string : token.text;
