@@ -8,23 +8,14 @@
  * @module
  */
 
-import process from "node:process";
 import { open } from "../mod.ts";
+import { fillTable, rowsOption } from "./_drain_support.ts";
 import type { Database } from "../mod.ts";
 
-const args = process.argv.slice(2);
-const rowsIndex = args.indexOf("--rows");
-const rows = rowsIndex >= 0 ? Number(args[rowsIndex + 1]) : 4000;
-if (!Number.isInteger(rows) || rows < 1) throw new Error("--rows takes N ≥ 1");
+const rows = rowsOption();
 const consumers = 16;
 
-async function fill(db: Database): Promise<void> {
-  const batch = 100;
-  for (let i = 0; i < rows; i += batch) {
-    const values = Array.from({ length: Math.min(batch, rows - i) }, (_, k) => `(${i + k})`);
-    await db.sql.unsafe(`INSERT INTO w (v) VALUES ${values.join(", ")}`);
-  }
-}
+const fill = (db: Database) => fillTable(db, "w", rows);
 
 async function drainRaw(db: Database): Promise<number> {
   let taken = 0;

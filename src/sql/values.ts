@@ -165,21 +165,17 @@ function tooLong(column: ColumnDef): QueueError {
         type.variable ? "VARCHAR" : "CHAR"
       }(${type.length}) holds at most ${type.length} characters; declare a longer VARCHAR(n) (at most 16383) or TEXT`;
       break;
-    case "text":
-      detail = `${
-        biggerType(textTypes, type.bytesMax - 1)
-      } holds at most ${type.bytesMax} bytes; use ${biggerType(textTypes, type.bytesMax)}`;
-      break;
     case "binary":
-      detail = `${
-        type.variable ? "VARBINARY" : "BINARY"
-      }(${type.length}) holds at most ${type.length} bytes; declare a longer VARBINARY(n) or BLOB`;
+      detail = `${type.variable ? "VARBINARY" : "BINARY"}(${type.length}) holds at most ${type.length} bytes; declare a longer VARBINARY(n) or BLOB`;
       break;
-    case "blob":
-      detail = `${
-        biggerType(blobTypes, type.bytesMax - 1)
-      } holds at most ${type.bytesMax} bytes; use ${biggerType(blobTypes, type.bytesMax)}`;
+    case "text":
+    case "blob": {
+      const types = type.kind === "text" ? textTypes : blobTypes;
+      detail = `${biggerType(types, type.bytesMax - 1)} holds at most ${type.bytesMax} bytes; use ${
+        biggerType(types, type.bytesMax)
+      }`;
       break;
+    }
   }
   return new QueueError(
     "ER_DATA_TOO_LONG",

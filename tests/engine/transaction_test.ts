@@ -10,21 +10,34 @@ import assert from "node:assert/strict";
 import { FaultFileSystem } from "../../src/io/fault_fs.ts";
 import { batchBytesMax } from "../../src/limits.ts";
 import { column, openEngine, openTemp, plain, rejectsCode, wait, withSeed } from "./_helpers.ts";
-import type { Database } from "../../mod.ts";
+import type { Database, Session } from "../../mod.ts";
 
 async function pipeline(db: Database): Promise<void> {
   await db.sql`CREATE TABLE src (v INT NOT NULL) ENGINE=QUEUE`;
   await db.sql`CREATE TABLE dst (v INT NOT NULL) ENGINE=QUEUE`;
 }
 
+/** src and dst, src holding row 1, owned by a new session (returned). */
+async function ownFirst(db: Database): Promise<Session> {
+  await pipeline(db);
+  await db.sql`INSERT INTO src VALUES (1)`;
+  const s = db.session();
+  assert.equal(await wait(s, ["src"], 0), 1);
+  return s;
+}
+
+/** BEGIN, INSERT 10 into dst, queue_end(): a move waiting for its COMMIT. */
+async function beginMove(s: Session): Promise<void> {
+  await s.sql`BEGIN`;
+  await s.sql`INSERT INTO dst VALUES (10)`;
+  await s.sql`SELECT queue_end()`;
+}
+
 describe("transactions: commit", () => {
   test("BEGIN; INSERT; queue_end(); COMMIT moves a row in one sync", async () => {
     const fs = new FaultFileSystem();
     const db = await openEngine("/db", { fs, autoCompact: false });
-    await pipeline(db);
-    await db.sql`INSERT INTO src VALUES (1)`;
-    const s = db.session();
-    assert.equal(await wait(s, ["src"], 0), 1);
+    const s = await ownFirst(db);
     await s.sql`BEGIN`;
     const before = fs.syncCount;
     const inserted = await s.sql`INSERT INTO dst VALUES (10), (11)`;
@@ -48,9 +61,7 @@ describe("transactions: commit", () => {
     const s = db.session();
     const other = db.session();
     assert.equal(await wait(s, ["src"], 0), 1);
-    await s.sql`BEGIN`;
-    await s.sql`INSERT INTO dst VALUES (10)`;
-    await s.sql`SELECT queue_end()`;
+    await beginMove(s);
     assert.deepEqual(column(await other.sql`SELECT v FROM dst`, "v"), []);
     assert.deepEqual(column(await s.sql`SELECT v FROM dst`, "v"), []);
     // The consumed row stays hidden from everyone: it is not back in the queue.
@@ -180,14 +191,9 @@ describe("transactions: commit", () => {
 describe("transactions: rollback", () => {
   test("ROLLBACK undoes the INSERTs and the queue_end: the row is owned again", async () => {
     const { db } = await openTemp();
-    await pipeline(db);
-    await db.sql`INSERT INTO src VALUES (1)`;
-    const s = db.session();
-    assert.equal(await wait(s, ["src"], 0), 1);
+    const s = await ownFirst(db);
     const [id] = await s.sql`SELECT queue_rowid() AS id`;
-    await s.sql`BEGIN`;
-    await s.sql`INSERT INTO dst VALUES (10)`;
-    await s.sql`SELECT queue_end()`;
+    await beginMove(s);
     await s.sql`ROLLBACK`;
     assert.deepEqual(column(await db.sql`SELECT v FROM dst`, "v"), []);
     assert.deepEqual(column(await s.sql`SELECT v FROM src`, "v"), [1], "owner mode is back");
@@ -219,10 +225,7 @@ describe("transactions: rollback", () => {
 
   test("ROLLBACK of an owner's DELETE gives the row back to its owner", async () => {
     const { db } = await openTemp();
-    await pipeline(db);
-    await db.sql`INSERT INTO src VALUES (1)`;
-    const s = db.session();
-    assert.equal(await wait(s, ["src"], 0), 1);
+    const s = await ownFirst(db);
     await s.sql`BEGIN`;
     assert.equal((await s.sql`DELETE FROM src`).affectedRows, 1);
     assert.deepEqual(column(await s.sql`SELECT v FROM src`, "v"), []);
@@ -234,13 +237,8 @@ describe("transactions: rollback", () => {
 
   test("closing a session with an open transaction rolls it back", async () => {
     const { db } = await openTemp();
-    await pipeline(db);
-    await db.sql`INSERT INTO src VALUES (1)`;
-    const s = db.session();
-    assert.equal(await wait(s, ["src"], 0), 1);
-    await s.sql`BEGIN`;
-    await s.sql`INSERT INTO dst VALUES (10)`;
-    await s.sql`SELECT queue_end()`;
+    const s = await ownFirst(db);
+    await beginMove(s);
     await s.close();
     assert.deepEqual(column(await db.sql`SELECT v FROM dst`, "v"), []);
     assert.deepEqual(column(await db.sql`SELECT v FROM src`, "v"), [1]);
@@ -269,10 +267,7 @@ describe("transactions: failures and limits", () => {
   test("a COMMIT whose write fails rolls back: nothing of it happened, in memory or on disk", async () => {
     const fs = new FaultFileSystem();
     const db = await openEngine("/db", { fs, autoCompact: false });
-    await pipeline(db);
-    await db.sql`INSERT INTO src VALUES (1)`;
-    const s = db.session();
-    assert.equal(await wait(s, ["src"], 0), 1);
+    const s = await ownFirst(db);
     await db.sql`INSERT INTO src VALUES (2)`; // the delivery count is durable now
     await s.sql`BEGIN`;
     await s.sql`INSERT INTO dst VALUES (10), (11)`;
@@ -340,10 +335,7 @@ describe("transactions: failures and limits", () => {
 
   test("queue_abort inside a transaction is refused and changes nothing", async () => {
     const { db } = await openTemp();
-    await pipeline(db);
-    await db.sql`INSERT INTO src VALUES (1)`;
-    const s = db.session();
-    assert.equal(await wait(s, ["src"], 0), 1);
+    const s = await ownFirst(db);
     await s.sql`BEGIN`;
     await rejectsCode(s.sql`SELECT queue_abort()`, "ER_CANT_DO_THIS_DURING_AN_TRANSACTION");
     await rejectsCode(s.sql`SELECT queue_abort(5)`, "ER_CANT_DO_THIS_DURING_AN_TRANSACTION");
@@ -354,13 +346,8 @@ describe("transactions: failures and limits", () => {
 
   test("COMMIT after a table it inserted into was dropped fails and rolls back", async () => {
     const { db } = await openTemp();
-    await pipeline(db);
-    await db.sql`INSERT INTO src VALUES (1)`;
-    const s = db.session();
-    assert.equal(await wait(s, ["src"], 0), 1);
-    await s.sql`BEGIN`;
-    await s.sql`INSERT INTO dst VALUES (10)`;
-    await s.sql`SELECT queue_end()`;
+    const s = await ownFirst(db);
+    await beginMove(s);
     await db.sql`DROP TABLE dst`;
     await rejectsCode(s.sql`COMMIT`, "ER_NO_SUCH_TABLE");
     assert.deepEqual(column(await s.sql`SELECT v FROM src`, "v"), [1]);
