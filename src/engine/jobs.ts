@@ -7,7 +7,9 @@
  * the loop body ends (break, throw, `continue`, or the next iteration) is
  * retried as `job.retry()` would: back in its queue after the policy's
  * back-off, or to the dead-letter table once attempts reach maxAttempts.
- * It is never consumed silently.
+ * It is never consumed silently. A job finished inside a transaction the
+ * session opened, which then rolled back, is unfinished again. fail() moves
+ * a row to its dead-letter table in one transaction (one log batch).
  */
 
 import { QueueError } from "../errors.ts";

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { FaultFileSystem } from "../../src/io/fault_fs.ts";
 import { batchBytesMax } from "../../src/limits.ts";
 import { column, openEngine, openTemp, plain, rejectsCode, wait, withSeed } from "./_helpers.ts";
+import { open } from "../../mod.ts";
 import type { Database, Session } from "../../mod.ts";
 
 async function pipeline(db: Database): Promise<void> {
@@ -260,6 +261,29 @@ describe("transactions: rollback", () => {
     assert.equal((await s.sql`INSERT INTO dst VALUES (5)`).affectedRows, 1);
     assert.deepEqual(column(await db.sql`SELECT v FROM dst`, "v"), [5]);
     await db.close();
+  });
+});
+
+describe("transactions: durability details", () => {
+  test("a relay mark committed in the first batch of a segment survives compaction and reopen", async () => {
+    const { db, directory } = await openTemp({ sync: "none", segmentBytes: 65536 });
+    await db.sql`CREATE TABLE dst (v INT NOT NULL, pad BLOB) ENGINE=QUEUE`;
+    const s = db.session();
+    await s.sql`BEGIN`;
+    await s.sql`SELECT queue_set_srcid(3, 'a', 42)`;
+    // Larger than a segment's room: the batch starts a new segment, after its checkpoint.
+    await s.sql`INSERT INTO dst VALUES (1, ${new Uint8Array(60_000)}), (2, ${new Uint8Array(
+      60_000,
+    )})`;
+    await s.sql`COMMIT`;
+    await db.sql`DELETE FROM dst`;
+    await db.sql`SELECT queue_compact('dst')`;
+    await db.close();
+    const reopened = await open(directory, { sync: "none", segmentBytes: 65536 });
+    await reopened.sql`SELECT queue_set_srcid(3, 'a', 42)`;
+    const again = await reopened.sql`INSERT INTO dst VALUES (3, NULL)`;
+    assert.equal(again.affectedRows, 0, "the relay mark survived");
+    await reopened.close();
   });
 });
 
