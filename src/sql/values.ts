@@ -166,7 +166,9 @@ function tooLong(column: ColumnDef): QueueError {
       }(${type.length}) holds at most ${type.length} characters; declare a longer VARCHAR(n) (at most 16383) or TEXT`;
       break;
     case "binary":
-      detail = `${type.variable ? "VARBINARY" : "BINARY"}(${type.length}) holds at most ${type.length} bytes; declare a longer VARBINARY(n) or BLOB`;
+      detail = `${
+        type.variable ? "VARBINARY" : "BINARY"
+      }(${type.length}) holds at most ${type.length} bytes; declare a longer VARBINARY(n) or BLOB`;
       break;
     case "text":
     case "blob": {
