@@ -7,8 +7,9 @@
  * the loop body ends (break, throw, `continue`, or the next iteration) is
  * retried as `job.retry()` would: back in its queue after the policy's
  * back-off, or to the dead-letter table once attempts reach maxAttempts.
- * It is never consumed silently. A job finished inside a transaction the
- * session opened, which then rolled back, is unfinished again. fail() moves
+ * It is never consumed silently. A transaction still open when the body is
+ * left by break or throw is rolled back; a job finished inside a
+ * transaction that then rolled back is unfinished again. fail() moves
  * a row to its dead-letter table in one transaction (one log batch).
  */
 
@@ -341,9 +342,14 @@ export function jobs<T = Row>(
           Number(info.n ?? 1),
           policyOf(table),
         );
+        let resumed = false;
         try {
           yield job;
+          resumed = true;
         } finally {
+          // Left by break or throw with a transaction still open: it cannot
+          // be finished any more, so it rolls back (as a closing session's).
+          if (!resumed && host.inTransaction === true) await sql.unsafe("ROLLBACK");
           // A job finished inside a transaction that then rolled back is the
           // session's again: unfinished, so the rule applies to it too.
           if (job.finished && finishedInTransaction() && await ownsRow(job.rowId)) reopen();

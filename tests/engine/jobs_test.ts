@@ -218,6 +218,25 @@ describe("jobs()", () => {
     await db.close();
   });
 
+  test("a throw out of the loop body with its transaction open rolls it back and keeps the error", async () => {
+    const { db } = await openTemp();
+    await queueTables(db, "t", "audit");
+    await insert(db, "t", 1);
+    const s = db.session();
+    await assert.rejects(async () => {
+      for await (const job of s.jobs("t", { timeout: 0.05 })) {
+        await s.sql`BEGIN`;
+        await s.sql`INSERT INTO audit VALUES (1)`;
+        await job.ack();
+        throw new Error("boom");
+      }
+    }, /boom/);
+    assert.equal(s.inTransaction, false);
+    assert.deepEqual(plain(await db.sql`SELECT v FROM audit`), []);
+    assert.deepEqual(plain(await db.sql`SELECT v FROM t`), [{ v: 1 }], "back in its queue");
+    await db.close();
+  });
+
   test("a fail() that cannot write the dead letter leaves the row in its queue", async () => {
     const { db } = await openTemp();
     await queueTables(db, "t");
