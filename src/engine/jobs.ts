@@ -285,14 +285,36 @@ export function jobs<T = Row>(
     }
   }
 
-  async function ownsRow(rowId: number): Promise<boolean> {
+  /** The row the session owns, or null (not in owner mode, or no row). */
+  async function ownedRowId(): Promise<number | null> {
     try {
       const [owned] = await sql.unsafe("SELECT queue_rowid() AS id");
-      return Number(owned.id) === rowId;
+      return owned.id === null ? null : Number(owned.id);
     } catch (error) {
-      if (error instanceof QueueError && error.code === "ER_NOT_OWNER") return false;
+      if (error instanceof QueueError && error.code === "ER_NOT_OWNER") return null;
       throw error;
     }
+  }
+
+  /**
+   * After a body that used a transaction: the session must own exactly the
+   * current job's row if that is unfinished, and nothing else. A ROLLBACK
+   * gives back what was owned at BEGIN, which may be the current job (then
+   * unfinished again) or an earlier job's row (back to its queue: its loop
+   * iteration is over, and the next queue_wait would consume it).
+   */
+  async function settleOwnership(
+    job: Job<T>,
+    control: { setFinished(finished: boolean): void },
+  ): Promise<void> {
+    const owned = await ownedRowId();
+    if (owned === job.rowId) {
+      control.setFinished(false);
+      return;
+    }
+    if (owned !== null && host.inTransaction !== true) await sql.unsafe("SELECT queue_abort()");
+    // The current row is not ours (given back by a ROLLBACK, or held by an open transaction).
+    if (!job.finished) control.setFinished(true);
   }
 
   async function* loop(): AsyncGenerator<Job<T>> {
@@ -334,7 +356,7 @@ export function jobs<T = Row>(
         const table = tables[index - 1];
         const [row] = await sql.unsafe(`SELECT * FROM ${quoteIdent(table)}`);
         const [info] = await sql.unsafe("SELECT queue_rowid() AS id, queue_attempts() AS n");
-        const { job, finishedInTransaction, reopen } = makeJob<T>(
+        const { job, control } = makeJob<T>(
           host,
           table,
           row as T,
@@ -343,16 +365,18 @@ export function jobs<T = Row>(
           policyOf(table),
         );
         let resumed = false;
+        const inTransactionAtYield = host.inTransaction === true;
         try {
           yield job;
           resumed = true;
         } finally {
           // Left by break or throw with a transaction still open: it cannot
           // be finished any more, so it rolls back (as a closing session's).
-          if (!resumed && host.inTransaction === true) await sql.unsafe("ROLLBACK");
-          // A job finished inside a transaction that then rolled back is the
-          // session's again: unfinished, so the rule applies to it too.
-          if (job.finished && finishedInTransaction() && await ownsRow(job.rowId)) reopen();
+          const rolledBack = !resumed && host.inTransaction === true;
+          if (rolledBack) await sql.unsafe("ROLLBACK");
+          if (inTransactionAtYield || rolledBack || control.finishedInTransaction()) {
+            await settleOwnership(job, control);
+          }
           if (!job.finished) await giveBack(job);
         }
       }
@@ -390,7 +414,10 @@ function makeJob<T>(
   rowId: number,
   attempts: number,
   policy: JobPolicy,
-): { job: Job<T>; finishedInTransaction(): boolean; reopen(): void } {
+): {
+  job: Job<T>;
+  control: { finishedInTransaction(): boolean; setFinished(finished: boolean): void };
+} {
   const sql = host.sql;
   let finished = false;
   let inTransaction = false;
@@ -474,9 +501,11 @@ function makeJob<T>(
   };
   return {
     job,
-    finishedInTransaction: () => inTransaction,
-    reopen: () => {
-      finished = false;
+    control: {
+      finishedInTransaction: () => inTransaction,
+      setFinished: (value: boolean) => {
+        finished = value;
+      },
     },
   };
 }

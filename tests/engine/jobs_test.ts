@@ -218,6 +218,34 @@ describe("jobs()", () => {
     await db.close();
   });
 
+  test("several jobs acked in one transaction commit together", async () => {
+    const { db } = await openTemp();
+    await queueTables(db, "t");
+    await insert(db, "t", 1, 2, 3);
+    const s = db.session();
+    let acked = 0;
+    for await (const job of s.jobs("t", { timeout: 0.05 })) {
+      if (acked === 0) await s.sql`BEGIN`;
+      await job.ack();
+      if (++acked === 3) break;
+    }
+    assert.equal(s.inTransaction, false, "break rolled it back");
+    assert.deepEqual(plain(await db.sql`SELECT v FROM t`), [{ v: 1 }, { v: 2 }, { v: 3 }]);
+    acked = 0;
+    for await (const job of s.jobs("t", { timeout: 0.05 })) {
+      if (acked === 0) await s.sql`BEGIN`;
+      await job.ack();
+      if (++acked === 3) {
+        assert.equal(db.stats("t").rowsRemoved, 0);
+        await s.sql`COMMIT`;
+        break;
+      }
+    }
+    assert.deepEqual(plain(await db.sql`SELECT v FROM t`), []);
+    assert.equal(db.stats("t").rowsRemoved, 3);
+    await db.close();
+  });
+
   test("a throw out of the loop body with its transaction open rolls it back and keeps the error", async () => {
     const { db } = await openTemp();
     await queueTables(db, "t", "audit");
