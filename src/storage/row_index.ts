@@ -61,7 +61,7 @@ class Chunk {
 
 /** Chunk number of an id: a shift while ids fit 31 bits, division beyond. */
 function chunkNumberOf(rowId: number): number {
-  return rowId <= 0x7fff_ffff ? rowId >> chunkShift : chunkNumberOf(rowId);
+  return rowId <= 0x7fff_ffff ? rowId >> chunkShift : Math.floor(rowId / rowIndexChunkIds);
 }
 
 function isAlive(state: number): boolean {
