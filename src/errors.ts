@@ -63,9 +63,9 @@ export type ErrorCode =
 /** Options for {@linkcode QueueError}. */
 export interface QueueErrorOptions {
   /** Byte offset in the SQL text (parse errors) or in a file (corruption). */
-  position?: number;
+  position?: number | undefined;
   /** The file a storage error is about. */
-  path?: string;
+  path?: string | undefined;
   /** The underlying error, if any. */
   cause?: unknown;
 }
