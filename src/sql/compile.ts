@@ -148,6 +148,22 @@ export function compareForOrder(a: Value, b: Value): number {
   return compareValues(a, b);
 }
 
+/**
+ * Compares two rows' ORDER BY keys (one per term, in term order) with
+ * {@linkcode compareForOrder}, a DESC term reversed; 0 when all are equal.
+ */
+export function compareOrderKeys(
+  order: readonly { readonly descending: boolean }[],
+  a: readonly Value[],
+  b: readonly Value[],
+): number {
+  for (let t = 0; t < order.length; t++) {
+    const c = compareForOrder(defined(a[t], "a key per term"), defined(b[t], "a key per term"));
+    if (c !== 0) return defined(order[t], "t < length").descending ? -c : c;
+  }
+  return 0;
+}
+
 /** An integer result back to a Value: number when safe, else bigint. */
 function fromBigInt(value: bigint): number | bigint {
   return value >= safeMin && value <= safeMax ? Number(value) : value;
