@@ -26,9 +26,9 @@ export interface OpenOptions {
    * metadata; `"none"` never syncs (tests and benchmarks only: a crash may
    * lose acknowledged rows).
    */
-  sync?: SyncMode;
+  sync?: SyncMode | undefined;
   /** Log segment size in bytes (default 64 MiB, at least 64 KiB). */
-  segmentBytes?: number;
+  segmentBytes?: number | undefined;
 }
 
 /**
