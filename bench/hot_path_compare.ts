@@ -44,7 +44,7 @@ async function once(open: Open): Promise<[number, number]> {
       const s = db.session();
       for (;;) {
         const [w] = await s.sql`SELECT queue_wait('w', 0) AS got`;
-        if (w.got !== 1) break;
+        if (w?.got !== 1) break;
         await s.sql`SELECT * FROM w`;
         await s.sql`SELECT queue_end()`;
         taken++;
@@ -70,7 +70,7 @@ for (let round = 0; round < 12; round++) {
     results.baseline.push(await once(baseline.open));
   }
 }
-const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1];
+const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1] ?? NaN;
 for (const [name, i] of [["W1 inserts/s", 0], ["W2 drained/s", 1]] as const) {
   const b = median(results.baseline.map((r) => r[i]));
   const c = median(results.current.map((r) => r[i]));

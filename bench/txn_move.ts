@@ -28,9 +28,9 @@ async function drain(db: Database, handle: (s: Session, v: number) => Promise<vo
     const s = db.session();
     for (;;) {
       const [w] = await s.sql`SELECT queue_wait('src', 0) AS got`;
-      if (w.got !== 1) break;
-      const [{ v }] = await s.sql`SELECT v FROM src`;
-      await handle(s, v as number);
+      if (w?.got !== 1) break;
+      const [row] = await s.sql`SELECT v FROM src`;
+      await handle(s, row?.v as number);
       taken++;
     }
     await s.close();

@@ -13,7 +13,7 @@
  * a row to its dead-letter table in one transaction (one log batch).
  */
 
-import { QueueError } from "../errors.ts";
+import { assert, defined, QueueError } from "../errors.ts";
 import type { Row } from "./result.ts";
 
 /** Retry policy of a job loop. */
@@ -289,6 +289,7 @@ export function jobs<T = Row>(
   async function ownedRowId(): Promise<number | null> {
     try {
       const [owned] = await sql.unsafe("SELECT queue_rowid() AS id");
+      assert(owned !== undefined, "a SELECT without FROM returns one row");
       return owned.id === null ? null : Number(owned.id);
     } catch (error) {
       if (error instanceof QueueError && error.code === "ER_NOT_OWNER") return null;
@@ -328,7 +329,7 @@ export function jobs<T = Row>(
             `SELECT queue_wait(${conditions.map(() => "?").join(", ")}, ?) AS got`,
             [...conditions, timeout],
           );
-          got = result.got;
+          got = defined(result, "SELECT queue_wait() returns one row").got;
         } catch (error) {
           if (
             state.stopping && error instanceof QueueError && error.code === "ER_QUERY_INTERRUPTED"
@@ -353,9 +354,10 @@ export function jobs<T = Row>(
         }
         const index = Number(got);
         if (index === 0) continue;
-        const table = tables[index - 1];
+        const table = defined(tables[index - 1], "queue_wait returns a condition's 1-based index");
         const [row] = await sql.unsafe(`SELECT * FROM ${quoteIdent(table)}`);
         const [info] = await sql.unsafe("SELECT queue_rowid() AS id, queue_attempts() AS n");
+        assert(info !== undefined, "a SELECT without FROM returns one row");
         const { job, control } = makeJob<T>(
           host,
           table,

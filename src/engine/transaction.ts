@@ -11,7 +11,7 @@
  * @module
  */
 
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 import { batchBytesMax, rowOverheadBytesMax } from "../limits.ts";
 import type { Store } from "../storage/types.ts";
 import type { SessionState } from "./session_state.ts";
@@ -94,7 +94,9 @@ export class Transaction implements Owner {
     let bytes = mark === undefined ? 0 : rowOverheadBytesMax;
     for (const payload of payloads) bytes += payload.length + rowOverheadBytesMax;
     this.#reserve(bytes);
-    const previousMark = mark === undefined ? 0 : table.sourceMarks[mark.source];
+    const previousMark = mark === undefined
+      ? 0
+      : defined(table.sourceMarks[mark.source], "a relay source is below relaySourceCount");
     if (mark !== undefined) table.sourceMarks[mark.source] = mark.rowId;
     this.#inserts.push({ table, payloads, mark, previousMark, visibleAt });
   }
@@ -231,8 +233,7 @@ export class Transaction implements Owner {
     if (this.#state === "done") return;
     this.#state = "done";
     const session = this.session;
-    for (let i = this.#inserts.length - 1; i >= 0; i--) {
-      const { table, mark, previousMark } = this.#inserts[i];
+    for (const { table, mark, previousMark } of this.#inserts.toReversed()) {
       if (mark !== undefined && table.sourceMarks[mark.source] === mark.rowId) {
         table.sourceMarks[mark.source] = previousMark;
       }

@@ -152,7 +152,7 @@ const blobTypes: readonly [number, string][] = [
 
 /** The next type up from a byte limit, in a list of [limit, name]. */
 function biggerType(types: readonly [number, string][], bytesMax: number): string {
-  return types.find(([limit]) => limit > bytesMax)?.[1] ?? types[types.length - 1][1];
+  return (types.find(([limit]) => limit > bytesMax) ?? types.at(-1))?.[1] ?? "LONGBLOB";
 }
 
 /** MySQL's "Data too long", with the column's limit and the type that holds more. */
@@ -571,19 +571,19 @@ function checkEnum(
   if (typeof value === "string" || value instanceof Uint8Array || value instanceof Member) {
     const text = toText(value, column).replace(/ +$/, "");
     const exact = members.indexOf(text);
-    if (exact >= 0) return new Member(members[exact], exact + 1);
+    if (exact >= 0) return new Member(text, exact + 1);
     const lower = text.toLowerCase();
     const loose = members.findIndex((member) => member.toLowerCase() === lower);
-    if (loose >= 0) return new Member(members[loose], loose + 1);
+    const member = members[loose];
+    if (member !== undefined) return new Member(member, loose + 1);
     throw dataTruncated(column);
   }
   const number = Number(
     valueToNumber(value instanceof Temporal ? value.toNumeric() as number : value),
   );
-  if (!Number.isInteger(number) || number < 1 || number > members.length) {
-    throw dataTruncated(column);
-  }
-  return new Member(members[number - 1], number);
+  const member = Number.isInteger(number) ? members[number - 1] : undefined;
+  if (member === undefined) throw dataTruncated(column);
+  return new Member(member, number);
 }
 
 /** A SET value: comma-separated members (any order, repeats merged) or a bit mask; stored in declaration order. */

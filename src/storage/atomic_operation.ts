@@ -41,7 +41,7 @@ export class AtomicOperation implements LogOperation {
   }
 
   revert(): void {
-    for (let i = this.#parts.length - 1; i >= 0; i--) this.#parts[i].revert();
+    for (const part of this.#parts.toReversed()) part.revert();
   }
 
   relayMarks(): RelayMarkWrite[] {

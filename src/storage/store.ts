@@ -119,13 +119,14 @@ class StoreImpl implements Store, TableContext {
     } catch (error) {
       // Nothing was submitted: undo what the operations did in memory,
       // newest first (no other operation can have started in between).
-      for (let i = captured.length - 1; i >= 0; i--) captured[i].revert();
+      for (const operation of captured.toReversed()) operation.revert();
       for (const operation of captured) operation.settle(error);
       throw error;
     } finally {
       this.#captured = null;
     }
-    if (captured.length === 1) this.commit.submit(captured[0]);
+    const [only] = captured;
+    if (captured.length === 1 && only !== undefined) this.commit.submit(only);
     else if (captured.length > 1) this.commit.submit(new AtomicOperation(captured));
   }
 

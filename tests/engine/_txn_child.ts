@@ -25,6 +25,7 @@ import process from "node:process";
 import { open } from "../../mod.ts";
 
 const [directory, mode, rowCountText] = process.argv.slice(2);
+if (directory === undefined) throw new Error("usage: _txn_child.ts DIRECTORY MODE ROWS");
 const rowCount = Number(rowCountText);
 
 function say(line: string): void {
@@ -64,8 +65,9 @@ say("READY");
 const s = db.session();
 for (;;) {
   const [w] = await s.sql`SELECT queue_wait('src', 0) AS got`;
-  if (w.got !== 1) break;
-  const [{ v }] = await s.sql`SELECT v FROM src`;
+  if (w?.got !== 1) break;
+  const [row] = await s.sql`SELECT v FROM src`;
+  const v = row?.v;
   await s.sql`BEGIN`;
   await s.sql`INSERT INTO dst (v) VALUES (${v})`;
   say(`MID ${v}`);

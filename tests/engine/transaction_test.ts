@@ -44,7 +44,7 @@ describe("transactions: commit", () => {
     const inserted = await s.sql`INSERT INTO dst VALUES (10), (11)`;
     assert.equal(inserted.affectedRows, 2);
     const [ended] = await s.sql`SELECT queue_end() AS e`;
-    assert.equal(ended.e, 1);
+    assert.equal(ended?.e, 1);
     assert.equal(fs.syncCount, before, "nothing is written before COMMIT");
     await s.sql`COMMIT`;
     // The COMMIT's batch, plus at most the deferred delivery count riding with it.
@@ -69,7 +69,7 @@ describe("transactions: commit", () => {
     assert.deepEqual(column(await other.sql`SELECT v FROM src`, "v"), [2]);
     assert.deepEqual(column(await s.sql`SELECT v FROM src`, "v"), [2]);
     const [count] = await other.sql`SELECT COUNT(*) AS n FROM src`;
-    assert.equal(count.n, 1);
+    assert.equal(count?.n, 1);
     await s.sql`COMMIT`;
     assert.deepEqual(column(await other.sql`SELECT v FROM dst`, "v"), [10]);
     assert.deepEqual(column(await other.sql`SELECT v FROM src`, "v"), [2]);
@@ -184,7 +184,7 @@ describe("transactions: commit", () => {
     await s.sql`COMMIT`;
     assert.equal(db.stats("src").rowsFailed, 2);
     const [text] = await db.sql`SELECT queue_stats('src') AS s`;
-    assert.match(text.s as string, /\nrows_failed: 2\n$/);
+    assert.match(text?.s as string, /\nrows_failed: 2\n$/);
     await db.close();
   });
 });
@@ -199,7 +199,7 @@ describe("transactions: rollback", () => {
     assert.deepEqual(column(await db.sql`SELECT v FROM dst`, "v"), []);
     assert.deepEqual(column(await s.sql`SELECT v FROM src`, "v"), [1], "owner mode is back");
     const [again] = await s.sql`SELECT queue_rowid() AS id`;
-    assert.equal(again.id, id.id);
+    assert.equal(again?.id, id?.id);
     assert.deepEqual(column(await db.sql`SELECT v FROM src`, "v"), [], "still owned");
     await s.sql`SELECT queue_end()`;
     assert.equal(db.stats("src").rowsRemoved, 1);
