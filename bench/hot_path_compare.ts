@@ -14,6 +14,7 @@ import process from "node:process";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import * as here from "../mod.ts";
+import { drainRaw } from "./_drain_support.ts";
 
 type Open = typeof here.open;
 
@@ -38,19 +39,8 @@ async function once(open: Open): Promise<[number, number]> {
       while (issued < rows) await s.sql`INSERT INTO w (v, body) VALUES (${issued++}, ${body})`;
     }));
     const w1 = rows / ((performance.now() - start) / 1000);
-    let taken = 0;
     start = performance.now();
-    await Promise.all(Array.from({ length: workers }, async () => {
-      const s = db.session();
-      for (;;) {
-        const [w] = await s.sql`SELECT queue_wait('w', 0) AS got`;
-        if (w?.got !== 1) break;
-        await s.sql`SELECT * FROM w`;
-        await s.sql`SELECT queue_end()`;
-        taken++;
-      }
-      await s.close();
-    }));
+    const taken = await drainRaw(db, workers);
     if (taken !== rows) throw new Error(`drained ${taken} of ${rows}`);
     const w2 = taken / ((performance.now() - start) / 1000);
     await db.close();

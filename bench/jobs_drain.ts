@@ -9,29 +9,13 @@
  */
 
 import { open } from "../mod.ts";
-import { fillTable, rowsOption } from "./_drain_support.ts";
+import { drainRaw, fillTable, rowsOption } from "./_drain_support.ts";
 import type { Database } from "../mod.ts";
 
 const rows = rowsOption();
 const consumers = 16;
 
 const fill = (db: Database) => fillTable(db, "w", rows);
-
-async function drainRaw(db: Database): Promise<number> {
-  let taken = 0;
-  await Promise.all(Array.from({ length: consumers }, async () => {
-    const s = db.session();
-    for (;;) {
-      const [w] = await s.sql`SELECT queue_wait('w', 0) AS got`;
-      if (w?.got !== 1) break;
-      await s.sql`SELECT * FROM w`;
-      await s.sql`SELECT queue_end()`;
-      taken++;
-    }
-    await s.close();
-  }));
-  return taken;
-}
 
 async function drainJobs(db: Database): Promise<number> {
   let taken = 0;
@@ -55,7 +39,7 @@ try {
   for (const round of [1, 2]) {
     await fill(db);
     let start = performance.now();
-    const raw = await drainRaw(db);
+    const raw = await drainRaw(db, consumers);
     const rawRate = raw / ((performance.now() - start) / 1000);
     await fill(db);
     start = performance.now();

@@ -34,6 +34,17 @@ async function beginMove(s: Session): Promise<void> {
   await s.sql`SELECT queue_end()`;
 }
 
+/** src holding rows 1 and 2; a new session's transaction took 1 and owns 2 (returned). */
+async function takeBothInTransaction(db: Database): Promise<Session> {
+  await pipeline(db);
+  await db.sql`INSERT INTO src VALUES (1), (2)`;
+  const s = db.session();
+  await s.sql`BEGIN`;
+  assert.equal(await wait(s, ["src"], 0), 1);
+  assert.equal(await wait(s, ["src"], 0), 1); // ends row 1 inside the transaction
+  return s;
+}
+
 describe("transactions: commit", () => {
   test("BEGIN; INSERT; queue_end(); COMMIT moves a row in one sync", async () => {
     const fs = new FaultFileSystem();
@@ -78,12 +89,7 @@ describe("transactions: commit", () => {
 
   test("queue_wait inside a transaction claims a row; its implicit end of the previous row is part of it", async () => {
     const { db } = await openTemp();
-    await pipeline(db);
-    await db.sql`INSERT INTO src VALUES (1), (2)`;
-    const s = db.session();
-    await s.sql`BEGIN`;
-    assert.equal(await wait(s, ["src"], 0), 1);
-    assert.equal(await wait(s, ["src"], 0), 1); // ends row 1 inside the transaction
+    const s = await takeBothInTransaction(db);
     assert.deepEqual(column(await s.sql`SELECT v FROM src`, "v"), [2]);
     await s.sql`INSERT INTO dst VALUES (20)`;
     await s.sql`SELECT queue_end()`;
@@ -209,12 +215,7 @@ describe("transactions: rollback", () => {
 
   test("ROLLBACK returns a row claimed inside the transaction to its queue", async () => {
     const { db } = await openTemp();
-    await pipeline(db);
-    await db.sql`INSERT INTO src VALUES (1), (2)`;
-    const s = db.session();
-    await s.sql`BEGIN`;
-    assert.equal(await wait(s, ["src"], 0), 1);
-    assert.equal(await wait(s, ["src"], 0), 1);
+    const s = await takeBothInTransaction(db);
     await s.sql`ROLLBACK`;
     assert.deepEqual(column(await s.sql`SELECT v FROM src`, "v"), [1, 2]);
     assert.equal(db.stats("src").restoredByAbort, 2);
