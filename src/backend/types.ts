@@ -192,6 +192,8 @@ export interface TableStats {
   rowsWritten: number;
   /** Rows ever removed (consumed, deleted, truncated), each once. */
   rowsRemoved: number;
+  /** Rows in the table now, owned ones included (SHOW TABLE STATUS' Rows). */
+  rowsLive: number;
   /** queue_wait calls served from this table without blocking (this process, since open). */
   waitImmediate: number;
   /** queue_wait calls served from this table after blocking. */

@@ -9,6 +9,7 @@
 
 import { QueueError } from "../errors.ts";
 import { type DirectoryLock, type FileSystem, IoError } from "../io/types.ts";
+import { defaultFileSystem } from "../io/mod.ts";
 import { segmentBytesDefault, segmentBytesMax, segmentBytesMin } from "../limits.ts";
 import {
   type CatalogData,
@@ -315,7 +316,7 @@ async function openStoreChecked(
   options: StoreOpenOptions,
   plan: RecoveryPlan | null,
 ): Promise<Store> {
-  const fs = options.fs;
+  const fs = options.fs ?? defaultFileSystem();
   const segmentBytes = options.segmentBytes ?? segmentBytesDefault;
   if (
     !Number.isSafeInteger(segmentBytes) || segmentBytes < segmentBytesMin ||

@@ -207,7 +207,7 @@ export class TableState implements TableRows {
 
   /** Appends rows (and a relay mark) as one atomic unit. */
   append(
-    payloads: Uint8Array[],
+    payloads: readonly Uint8Array[],
     mark?: SourceMark,
     visibleAt = 0,
   ): { firstRowId: number; durable: Promise<void> } {
@@ -264,7 +264,7 @@ export class TableState implements TableRows {
   }
 
   /** Removes live rows now; durable when the promise resolves. */
-  remove(rowIds: number[]): Promise<void> {
+  remove(rowIds: readonly number[]): Promise<void> {
     try {
       this.#checkUsable();
     } catch (error) {
@@ -417,7 +417,7 @@ export class TableState implements TableRows {
 class AppendOperation implements LogOperation {
   readonly #table: TableState;
   readonly #firstRowId: number;
-  readonly #payloads: Uint8Array[];
+  readonly #payloads: readonly Uint8Array[];
   readonly #mark: SourceMark | undefined;
   readonly #previousMark: number;
   readonly #visibleAt: number;
@@ -429,7 +429,7 @@ class AppendOperation implements LogOperation {
   constructor(
     table: TableState,
     firstRowId: number,
-    payloads: Uint8Array[],
+    payloads: readonly Uint8Array[],
     mark: SourceMark | undefined,
     previousMark: number,
     visibleAt: number,

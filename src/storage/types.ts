@@ -14,10 +14,10 @@ import type { FileSystem } from "../io/types.ts";
 /** How a commit reaches the disk. */
 export type SyncMode = "fdatasync" | "fsync" | "none";
 
-/** Options for {@linkcode StoreOpener}. */
+/** Options for `openStore`. */
 export interface StoreOptions {
-  /** The file system (Deno, Node or fault-injecting). */
-  fs: FileSystem;
+  /** The file system (Deno, Node or fault-injecting); default the real one of this runtime. */
+  fs?: FileSystem;
   /** Default "fdatasync". "none" skips syncing (tests, benchmarks). */
   sync?: SyncMode;
   /** Segment size in bytes; default limits.segmentBytesDefault. */
@@ -98,7 +98,7 @@ export interface TableRows {
    * the rows never become live.
    */
   append(
-    payloads: Uint8Array[],
+    payloads: readonly Uint8Array[],
     mark?: SourceMark,
     visibleAt?: number,
   ): { firstRowId: number; durable: Promise<void> };
@@ -120,7 +120,7 @@ export interface TableRows {
    * is idempotent). On a write failure the rows become live again and the
    * promise rejects.
    */
-  remove(rowIds: number[]): Promise<void>;
+  remove(rowIds: readonly number[]): Promise<void>;
   /** Removes every row appended so far (TRUNCATE). Ids keep rising. */
   truncate(): Promise<void>;
   /** The 64 relay watermarks (0 = never set); the array must not be modified. */
@@ -161,6 +161,3 @@ export interface Store {
   /** Waits for pending commits and compaction, then closes all files. Idempotent. */
   close(): Promise<void>;
 }
-
-/** Signature of `openStore` in store.ts. */
-export type StoreOpener = (directory: string, options: StoreOptions) => Promise<Store>;
