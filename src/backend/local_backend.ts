@@ -22,7 +22,7 @@ import {
   type SyncMode,
   type TableEntry,
 } from "../storage/mod.ts";
-import type { Value } from "../sql/ast.ts";
+import type { Value } from "../sql/mod.ts";
 import { LocalSession } from "./local_session.ts";
 import { LocalTable } from "./local_table.ts";
 import type {

@@ -50,16 +50,16 @@
  * @module
  */
 
-import type { Expr, Value } from "../sql/ast.ts";
+import type { Expr, Value } from "../sql/mod.ts";
 
 /** What a backend can and cannot promise. The engine and the tests read these; users see them as `db.capabilities`. */
 export interface BackendCapabilities {
   /** The backend's name: "local", "nats". */
   readonly name: string;
   /**
-   * {@linkcode Backend.commit} applies several writes (inserts, ends,
-   * removals, over several tables) as one atomic unit, also across a crash.
-   * False: `commit` rejects with ER_NOT_SUPPORTED_YET.
+   * The backend's `commit` applies several writes (inserts, ends, removals,
+   * over several tables) as one atomic unit, also across a crash. False:
+   * `commit` rejects with ER_NOT_SUPPORTED_YET.
    */
   readonly transactions: boolean;
   /**

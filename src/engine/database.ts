@@ -11,6 +11,7 @@ import { resolve as resolvePath } from "node:path";
 import { bindParams, prepareTemplate, prepareText } from "../sql/mod.ts";
 import type { BackendCapabilities, SyncMode } from "../backend/mod.ts";
 import { QueueError } from "../errors.ts";
+import { ConstructionSlot } from "../construction.ts";
 import { segmentBytesMin } from "../limits.ts";
 import { type BackendOpener, Engine, type EngineOptions } from "./engine.ts";
 import type { QueueStats } from "./queue_functions.ts";
@@ -105,33 +106,10 @@ function makeSql(engine: Engine, state: SessionState): { sql: Sql; anchor: Sessi
   return { sql, anchor };
 }
 
-/**
- * What the next `new Database()` / `new Session()` wraps: set by the
- * module-private factories below for the duration of one constructor call
- * (the public classes expose no engine type). Never set between calls.
- */
-let constructing: { engine: Engine; state: SessionState | null } | null = null;
-
-function construct<T>(what: { engine: Engine; state: SessionState | null }, make: () => T): T {
-  constructing = what;
-  try {
-    return make();
-  } finally {
-    constructing = null;
-  }
-}
-
-function takeConstructing(): { engine: Engine; state: SessionState } {
-  const what = constructing;
-  constructing = null;
-  if (what === null) {
-    throw new QueueError(
-      "ER_WRONG_ARGUMENTS",
-      "Database and Session objects are made by open() and db.session()",
-    );
-  }
-  return what as { engine: Engine; state: SessionState };
-}
+/** What the next `new Database()` / `new Session()` wraps (see src/construction.ts). */
+const constructing = new ConstructionSlot<{ engine: Engine; state: SessionState }>(
+  "made by open() and db.session()",
+);
 
 /** Makes the Database of an engine (module-private; set in Database's static block). */
 let createDatabase: (engine: Engine) => Database;
@@ -167,7 +145,7 @@ export class Session {
 
   /** Sessions are made by {@linkcode Database.session}. */
   private constructor() {
-    const { engine, state } = takeConstructing();
+    const { engine, state } = constructing.take("Session");
     this.#engine = engine;
     this.#state = state;
     const { sql, anchor } = makeSql(engine, state);
@@ -177,7 +155,7 @@ export class Session {
   }
 
   static {
-    createSession = (engine, state) => construct({ engine, state }, () => new Session());
+    createSession = (engine, state) => constructing.with({ engine, state }, () => new Session());
   }
 
   /** True once closed (by itself or by its database). */
@@ -306,13 +284,14 @@ export class Database {
 
   /** Databases are made by {@linkcode open}. */
   private constructor() {
-    const { engine } = takeConstructing();
+    const { engine, state } = constructing.take("Database");
     this.#engine = engine;
-    this.sql = makeSql(engine, engine.newSession()).sql;
+    this.sql = makeSql(engine, state).sql;
   }
 
   static {
-    createDatabase = (engine) => construct({ engine, state: null }, () => new Database());
+    createDatabase = (engine) =>
+      constructing.with({ engine, state: engine.newSession() }, () => new Database());
   }
 
   /** A new session (one consumer). */

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Prepared, Value } from "../sql/ast.ts";
+import type { Prepared, Value } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
 import {
   type Backend,

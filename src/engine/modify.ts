@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Expr, Prepared, Value } from "../sql/ast.ts";
+import type { Expr, Prepared, Value } from "../sql/mod.ts";
 import { checkValue, compileExpr, now } from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Value } from "../sql/ast.ts";
+import type { Value } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
 import { relaySourceCount, waitTimeoutSecondsDefault, waitTimeoutSecondsMax } from "../limits.ts";
 import type { WaitArg } from "../backend/mod.ts";

@@ -17,7 +17,7 @@
  * @module
  */
 
-import type { Value } from "../sql/ast.ts";
+import type { Value } from "../sql/mod.ts";
 import { assert, QueueError } from "../errors.ts";
 import { columnCountMax, rowBytesMax } from "../limits.ts";
 import type { TableSchema } from "./schema.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Prepared, SelectItem, Value } from "../sql/ast.ts";
+import type { Prepared, SelectItem, Value } from "../sql/mod.ts";
 import { compileExpr, Decimal, isTruthy, outputValue, queueFunctionNames } from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";

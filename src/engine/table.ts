@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { Value } from "../sql/ast.ts";
+import type { Value } from "../sql/mod.ts";
 import { compileExpr, exprReadsClock, isTruthy, parseExpression } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
 import type { CompiledCondition, TableInfo } from "../backend/mod.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Value } from "../sql/ast.ts";
+import type { Value } from "../sql/mod.ts";
 import { compareForOrder, isTruthy } from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
 import type { SessionState } from "./session_state.ts";

@@ -8,7 +8,7 @@
  */
 
 import { QueueError } from "../errors.ts";
-import { type DirectoryLock, type FileSystem, IoError } from "../io/types.ts";
+import { type DirectoryLock, type FileSystem, IoError } from "../io/mod.ts";
 import { defaultFileSystem } from "../io/mod.ts";
 import { segmentBytesDefault, segmentBytesMax, segmentBytesMin } from "../limits.ts";
 import {

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { FileSystem } from "../io/types.ts";
+import type { FileSystem } from "../io/mod.ts";
 
 /** How a commit reaches the disk. */
 export type SyncMode = "fdatasync" | "fsync" | "none";
