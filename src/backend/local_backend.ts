@@ -30,7 +30,6 @@ import type {
   BackendCapabilities,
   BackendOpenOptions,
   BackendSession,
-  BackendWrite,
   ConditionCompiler,
   InsertOptions,
   InsertResult,
@@ -219,15 +218,6 @@ export class LocalBackend implements Backend {
     } finally {
       table.endRemoval(owned);
     }
-  }
-
-  commit(_writes: readonly BackendWrite[]): Promise<(InsertResult | null)[]> {
-    return Promise.reject(
-      new QueueError(
-        "ER_NOT_SUPPORTED_YET",
-        "the local backend does not apply several writes as one atomic unit yet",
-      ),
-    );
   }
 
   openSession(sessionId: number): BackendSession {

@@ -279,6 +279,24 @@ export class LocalSession implements BackendSession, Owner {
     }
   }
 
+  /** Transactions are not in the local backend yet (capabilities.transactions is false). */
+  begin(): void {
+    throw new QueueError(
+      "ER_NOT_SUPPORTED_YET",
+      "transactions are not supported by this backend yet",
+    );
+  }
+
+  get inTransaction(): boolean {
+    return false;
+  }
+
+  commit(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  rollback(): void {}
+
   #requireTable(tableId: number): LocalTable {
     const table = this.#host.table(tableId);
     if (table === undefined) {

@@ -57,9 +57,10 @@ export interface BackendCapabilities {
   /** The backend's name: "local", "nats". */
   readonly name: string;
   /**
-   * The backend's `commit` applies several writes (inserts, ends, removals,
-   * over several tables) as one atomic unit, also across a crash. False:
-   * `commit` rejects with ER_NOT_SUPPORTED_YET.
+   * Sessions have transactions ({@linkcode BackendSession.begin}): what a
+   * session inserts, ends and removes between `begin` and `commit` becomes
+   * durable as one atomic unit (over several tables, also across a crash),
+   * or not at all. False: `begin` throws ER_NOT_SUPPORTED_YET.
    */
   readonly transactions: boolean;
   /**
@@ -134,6 +135,12 @@ export interface RelayMark {
 
 /** Options of one insert. */
 export interface InsertOptions {
+  /**
+   * The inserting session: when it has a transaction open, the rows are
+   * buffered in it and written (or dropped) with its commit (or rollback);
+   * the promise then resolves at once with firstRowId 0 and the row count.
+   */
+  readonly session?: BackendSession;
   /** The relay mark to apply atomically with the rows. */
   readonly mark?: RelayMark;
   /** Wall-clock ms (Date.now) before which queue_wait does not deliver the rows; 0 = at once. */
@@ -226,25 +233,6 @@ export interface RecoveryReport {
   durationMs: number;
 }
 
-/** One write of an atomic {@linkcode Backend.commit}. */
-export type BackendWrite =
-  | {
-    readonly kind: "insert";
-    readonly tableId: number;
-    readonly payloads: readonly Uint8Array[];
-    readonly values: readonly (readonly Value[])[];
-    readonly options?: InsertOptions;
-  }
-  /** Consumes the session's owned row (queue_end). */
-  | { readonly kind: "end"; readonly session: BackendSession }
-  /** Removes rows the session can see (DELETE). */
-  | {
-    readonly kind: "remove";
-    readonly session: BackendSession;
-    readonly tableId: number;
-    readonly rowIds: readonly number[];
-  };
-
 /**
  * One session's view of the backend: the row it owns and its blocked wait.
  * Made by {@linkcode Backend.openSession}; one per engine session.
@@ -320,6 +308,31 @@ export interface BackendSession {
    * the write fails, every row stays (an owned one with its owner).
    */
   remove(tableId: number, rowIds: readonly number[]): Promise<void>;
+
+  // --- transactions (capabilities.transactions) --------------------------
+
+  /**
+   * Opens a transaction: until `commit` or `rollback`, rows this session
+   * consumes (`end`, `remove`) are held (no session sees or gets them; the
+   * returned promises resolve at once) and its inserts (`insert` with
+   * `options.session`) are buffered. ER_NOT_SUPPORTED_YET when the backend
+   * has no transactions; ER_WRONG_ARGUMENTS when one is open already.
+   */
+  begin(): void;
+  /** True while a transaction is open. */
+  readonly inTransaction: boolean;
+  /**
+   * Writes everything of the transaction as one atomic unit; resolves when
+   * durable. On failure nothing of it happened (as `rollback`) and the
+   * promise rejects with the cause. Without a transaction it resolves at once.
+   */
+  commit(): Promise<void>;
+  /**
+   * Undoes the transaction: buffered rows are dropped, held rows go back to
+   * their queues (the row owned at `begin` to this session), the owned row
+   * is what it was at `begin`. Idempotent; `close` rolls back.
+   */
+  rollback(): void;
 }
 
 /** One open database on some backend. */
@@ -373,12 +386,6 @@ export interface Backend {
   relayMarks(tableId: number): readonly number[];
   /** Removes every row (TRUNCATE); owned rows vanish for their owners too. Ids keep rising. */
   truncate(tableId: number): Promise<void>;
-  /**
-   * Applies `writes` as one atomic unit (capabilities.transactions), in
-   * order; resolves with each insert's result (null for other writes).
-   * ER_NOT_SUPPORTED_YET when the backend cannot.
-   */
-  commit(writes: readonly BackendWrite[]): Promise<(InsertResult | null)[]>;
 
   // --- sessions, stats, lifetime ---------------------------------------
 

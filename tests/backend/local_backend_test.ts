@@ -136,15 +136,15 @@ describe("local backend", () => {
     await backend.close();
   });
 
-  test("commit of several writes is refused while the local backend lacks it", async () => {
+  test("begin is refused by capability while the local backend lacks transactions", async () => {
     const backend = await openBackend();
     assert.equal(backend.capabilities.transactions, false);
-    const { tableId } = await backend.createTable("t", {});
-    await assert.rejects(
-      backend.commit([{ kind: "insert", tableId, payloads: [row(1)], values: [[1]] }]),
+    const session = backend.openSession(1);
+    assert.throws(
+      () => session.begin(),
       (error) => error instanceof QueueError && error.code === "ER_NOT_SUPPORTED_YET",
     );
-    assert.equal(backend.stats(tableId).rowsWritten, 0);
+    assert.equal(session.inTransaction, false);
     await backend.close();
   });
 
