@@ -36,6 +36,13 @@ interface DeletePlan {
   order: { accessor: RowAccessor; descending: boolean }[];
 }
 
+/**
+ * DELETE plans by prepared statement (module state). Weak: a plan lives
+ * exactly as long as its statement (a template call site's cache entry or
+ * an unsafe-text cache entry, both bounded in src/sql/template.ts), so this
+ * cache needs no bound of its own; a plan is rebuilt when its table or
+ * schema version changed.
+ */
 const deletePlans = new WeakMap<Prepared, DeletePlan>();
 
 /** Runs a DELETE: removes the visible rows that match; others' owned rows are untouched. */
@@ -90,6 +97,13 @@ interface InsertPlan {
   nowDefaults: [number, number][];
 }
 
+/**
+ * INSERT plans by prepared statement (module state). Weak: a plan lives
+ * exactly as long as its statement (a template call site's cache entry or
+ * an unsafe-text cache entry, both bounded in src/sql/template.ts), so this
+ * cache needs no bound of its own; a plan is rebuilt when its table or
+ * schema version changed.
+ */
 const insertPlans = new WeakMap<Prepared, InsertPlan>();
 
 function planInsert(prepared: Prepared, table: EngineTable): InsertPlan {

@@ -54,6 +54,13 @@ interface SelectPlan {
   described: ResultColumn[];
 }
 
+/**
+ * SELECT … FROM plans by prepared statement (module state). Weak: a plan lives
+ * exactly as long as its statement (a template call site's cache entry or
+ * an unsafe-text cache entry, both bounded in src/sql/template.ts), so this
+ * cache needs no bound of its own; a plan is rebuilt when its table or
+ * schema version changed.
+ */
 const selectPlans = new WeakMap<Prepared, SelectPlan>();
 
 function jsonOutput(accessor: RowAccessor): RowAccessor {
@@ -229,6 +236,13 @@ type NoTableItem =
   | { name: string; call: string; args: RowAccessor[] }
   | { name: string; call: null; value: RowAccessor };
 
+/**
+ * SELECT without FROM plans by prepared statement (module state). Weak: a plan lives
+ * exactly as long as its statement (a template call site's cache entry or
+ * an unsafe-text cache entry, both bounded in src/sql/template.ts), so this
+ * cache needs no bound of its own; a plan is rebuilt when its table or
+ * schema version changed.
+ */
 const noTablePlans = new WeakMap<Prepared, NoTableItem[]>();
 
 function planWithoutTable(prepared: Prepared): NoTableItem[] {
