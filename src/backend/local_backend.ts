@@ -129,6 +129,17 @@ export class LocalBackend implements Backend {
     return this.#addTable(await this.#store.createTable(name, meta)).info;
   }
 
+  /** No databases yet: the storage catalog gains its list with CREATE DATABASE (branch sql). */
+  databases(): readonly string[] {
+    return [];
+  }
+
+  setDatabases(_names: readonly string[]): Promise<void> {
+    return Promise.reject(
+      new QueueError("ER_NOT_SUPPORTED_YET", "databases are not stored by this backend yet"),
+    );
+  }
+
   async alterTable(tableId: number, meta: unknown): Promise<TableInfo> {
     const table = this.#requireTable(tableId);
     const entry = await this.#store.alterTable(table.name, meta);

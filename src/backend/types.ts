@@ -362,6 +362,14 @@ export interface Backend {
    */
   dropTable(tableId: number): Promise<void>;
   /**
+   * The databases (SQL namespaces) besides the default one, as last set.
+   * Tables carry their database in their name (the engine's naming rule);
+   * the backend only stores this list.
+   */
+  databases(): readonly string[];
+  /** Replaces the list of databases durably. */
+  setDatabases(names: readonly string[]): Promise<void>;
+  /**
    * Called when the catalog changed other than through this object's own
    * calls (another client of a shared backend). The engine re-reads
    * `tables()`. Never called by the local backend.
