@@ -77,27 +77,22 @@ export class LocalSession implements BackendSession, Owner {
     return !this.#closed && owned !== null && owned.table === table && owned.rowId === rowId;
   }
 
-  wait(args: readonly WaitArg[], timeoutMs: number, keepAlive?: object): Promise<WaitResult> {
-    try {
-      return this.#wait(args, timeoutMs, keepAlive);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  #wait(args: readonly WaitArg[], timeoutMs: number, keepAlive?: object): Promise<WaitResult> {
+  /** The result itself when a row is there or `timeoutMs` is 0; a promise when it blocks. */
+  wait(
+    args: readonly WaitArg[],
+    timeoutMs: number,
+    keepAlive?: object,
+  ): WaitResult | Promise<WaitResult> {
     this.#checkOpen();
     assert(this.#pendingWait === null, "a second wait in one session");
-    const tables: LocalTable[] = [];
-    for (const arg of args) {
-      const table = this.#host.table(arg.tableId);
-      if (table === undefined) return Promise.resolve(notWaiting);
-      tables.push(table);
+    // Every table resolved and every condition compiled before any row is
+    // taken: a bad condition anywhere fails the call with nothing owned.
+    const waitArgs: TableWaitArg[] = new Array(args.length);
+    for (let i = 0; i < args.length; i++) {
+      const table = this.#host.table(args[i].tableId);
+      if (table === undefined) return notWaiting;
+      waitArgs[i] = { table, condition: table.condition(args[i].text) };
     }
-    const waitArgs: TableWaitArg[] = args.map(({ text }, i) => ({
-      table: tables[i],
-      condition: tables[i].condition(text),
-    }));
     for (let i = 0; i < waitArgs.length; i++) {
       const { table, condition } = waitArgs[i];
       const rowId = table.findRow(condition);
@@ -105,13 +100,14 @@ export class LocalSession implements BackendSession, Owner {
         table.deliver(rowId, this);
         table.counters.waitImmediate++;
         this.#owned = { table, rowId };
-        return Promise.resolve({ argIndex: i + 1, rowId });
+        return { argIndex: i + 1, rowId };
       }
     }
+    const tables = waitArgs.map((arg) => arg.table);
     if (timeoutMs === 0) {
       countTimeout(tables);
       this.#owned = null;
-      return Promise.resolve(notWaiting);
+      return notWaiting;
     }
     return this.#block(waitArgs, tables, timeoutMs, keepAlive);
   }
@@ -196,22 +192,34 @@ export class LocalSession implements BackendSession, Owner {
     await table.rows.remove([rowId]);
   }
 
-  async abort(delayMs: number): Promise<void> {
+  /** `undefined` when done at once (no delay, or no live owned row); a promise when a due time is written. */
+  abort(delayMs: number): void | Promise<void> {
     const owned = this.#owned;
-    if (delayMs > 0 && owned !== null && this.ownedRowIn(owned.table.tableId) !== 0) {
-      const { table, rowId } = owned;
-      if (table.owners.get(rowId) === this) {
-        // The due time is durable before the row leaves its owner; if
-        // writing it fails the row stays owned and nothing changed.
-        const rows = table.rows;
-        const visibleAt = Date.now() + delayMs;
-        await rows.setRowMeta(rowId, { visibleAt, attempts: rows.rowMeta(rowId).attempts });
-        // Meanwhile the session may have been closed (its row went back at once).
-        if (table.owners.get(rowId) === this && this.claims(table, rowId)) {
-          table.delay(rowId, visibleAt);
-        }
-      }
+    if (
+      delayMs > 0 && owned !== null && this.ownedRowIn(owned.table.tableId) !== 0 &&
+      owned.table.owners.get(owned.rowId) === this
+    ) {
+      return this.#abortDelayed(owned.table, owned.rowId, delayMs);
     }
+    this.#abortNow();
+  }
+
+  /**
+   * The due time is durable before the row leaves its owner; if writing it
+   * fails the row stays owned and nothing changed.
+   */
+  async #abortDelayed(table: LocalTable, rowId: number, delayMs: number): Promise<void> {
+    const rows = table.rows;
+    const visibleAt = Date.now() + delayMs;
+    await rows.setRowMeta(rowId, { visibleAt, attempts: rows.rowMeta(rowId).attempts });
+    // Meanwhile the session may have been closed (its row went back at once).
+    if (table.owners.get(rowId) === this && this.claims(table, rowId)) {
+      table.delay(rowId, visibleAt);
+    }
+    this.#abortNow();
+  }
+
+  #abortNow(): void {
     const table = this.#owned?.table;
     if (this.#release() && table !== undefined) table.counters.restoredByAbort++;
   }

@@ -264,8 +264,17 @@ export interface BackendSession {
    * with the error given to {@linkcode cancelWait} / ER_CLOSED. One wait
    * per session at a time. `keepAlive` is held strongly while the wait is
    * pending (see Database's session finalizer).
+   *
+   * A backend may return the result itself, without a promise, when it is
+   * at hand at the call (the local backend does when a row is there or
+   * `timeoutMs` is 0: the hot path then costs no promise); errors are then
+   * thrown. Returning a promise is always correct.
    */
-  wait(args: readonly WaitArg[], timeoutMs: number, keepAlive?: object): Promise<WaitResult>;
+  wait(
+    args: readonly WaitArg[],
+    timeoutMs: number,
+    keepAlive?: object,
+  ): WaitResult | Promise<WaitResult>;
   /** Ends a pending wait with `error`; false when none was pending. */
   cancelWait(error: Error): boolean;
   /** Times queue_wait handed the owned row out (this one included); null without a live owned row. */
@@ -280,9 +289,10 @@ export interface BackendSession {
    * `delayMs` > 0 it stays invisible to queue_wait that long, and the due
    * time is durable before the row leaves the session (if writing it fails,
    * the row stays owned and the promise rejects). Without an owned row it
-   * does nothing. Counts restoredByAbort when a row went back.
+   * does nothing. Counts restoredByAbort when a row went back. Returns
+   * `undefined` when done at the call (no write was needed), else a promise.
    */
-  abort(delayMs: number): Promise<void>;
+  abort(delayMs: number): void | Promise<void>;
   /**
    * Closes the session: a pending wait rejects with ER_CLOSED, the owned
    * row goes back to its queue at once (counted restoredByClose). Nothing

@@ -135,8 +135,13 @@ export function queueEnd(session: SessionState): Promise<void> {
  * queue_wait again only after it; if writing the due time fails, the row
  * stays owned and the session stays in owner mode.
  */
-function queueAbort(session: SessionState, delayMs: number): Promise<number> {
-  return session.backend.abort(delayMs).then(() => {
+function queueAbort(session: SessionState, delayMs: number): number | Promise<number> {
+  const aborting = session.backend.abort(delayMs);
+  if (aborting === undefined) {
+    session.ownerMode = false;
+    return 1;
+  }
+  return aborting.then(() => {
     session.ownerMode = false;
     return 1;
   });
@@ -251,11 +256,8 @@ async function queueWaitOnce(
     if (table === undefined) return null;
     waitArgs.push({ tableId: table.tableId, text });
   }
-  const { argIndex } = await session.backend.wait(
-    waitArgs,
-    timeoutSeconds * 1000,
-    session.anchor?.deref(),
-  );
+  const waiting = session.backend.wait(waitArgs, timeoutSeconds * 1000, session.anchor?.deref());
+  const { argIndex } = waiting instanceof Promise ? await waiting : waiting;
   session.ownerMode = true;
   return argIndex;
 }
