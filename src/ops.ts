@@ -83,8 +83,8 @@ export async function checkDatabase(directory: string): Promise<CheckOutcome> {
     outcome.bytes = report.bytesScanned;
     outcome.tornTail = report.tornTail === null ? null : { ...report.tornTail };
     outcome.wouldRemove = [...plan.remove];
-    for (const [name, entry] of store.tables()) {
-      outcome.tables.push({ name, liveRows: entry.rows.liveCount });
+    for (const [name, table] of store.tables()) {
+      outcome.tables.push({ name, liveRows: table.liveCount });
     }
     outcome.tables.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (report.tornTail !== null) outcome.exitCode = exitTornTail;

@@ -20,7 +20,7 @@ import {
   type RecoveryReport,
   type Store,
   type SyncMode,
-  type TableEntry,
+  type TableRows,
 } from "../storage/mod.ts";
 import type { Value } from "../sql/mod.ts";
 import { LocalSession } from "./local_session.ts";
@@ -97,8 +97,8 @@ export class LocalBackend implements Backend {
       compaction: true,
       durability: options.sync === "none" ? "memory" : "disk",
     };
-    for (const entry of store.tables().values()) this.#addTable(entry);
-    store.onRowsLive = (entry, firstRowId, count) => this.#rowsLive(entry, firstRowId, count);
+    for (const rows of store.tables().values()) this.#addTable(rows);
+    store.onRowsLive = (rows, firstRowId, count) => this.#rowsLive(rows, firstRowId, count);
   }
 
   get recovery(): RecoveryReport {
@@ -109,10 +109,10 @@ export class LocalBackend implements Backend {
     return this.#store.compactionErrorCount;
   }
 
-  #addTable(entry: TableEntry): LocalTable {
-    const info: TableInfo = { tableId: entry.tableId, name: entry.name, meta: entry.meta };
-    const table = new LocalTable(info, entry.rows, this.#compile);
-    this.#tables.set(entry.tableId, table);
+  #addTable(rows: TableRows): LocalTable {
+    const info: TableInfo = { tableId: rows.tableId, name: rows.name, meta: rows.meta };
+    const table = new LocalTable(info, rows, this.#compile);
+    this.#tables.set(rows.tableId, table);
     return table;
   }
 
@@ -142,8 +142,8 @@ export class LocalBackend implements Backend {
 
   async alterTable(tableId: number, meta: unknown): Promise<TableInfo> {
     const table = this.#requireTable(tableId);
-    const entry = await this.#store.alterTable(table.name, meta);
-    table.setInfo({ tableId, name: entry.name, meta: entry.meta });
+    const rows = await this.#store.alterTable(table.name, meta);
+    table.setInfo({ tableId, name: rows.name, meta: rows.meta });
     // Recompiled conditions start from the head: rows may match now.
     table.serveWaiters();
     return table.info;
@@ -277,10 +277,10 @@ export class LocalBackend implements Backend {
     return this.#closing;
   }
 
-  #rowsLive(entry: TableEntry, firstRowId: number, count: number): void {
+  #rowsLive(rows: TableRows, firstRowId: number, count: number): void {
     // By the stable table id: a table dropped and created again under its
     // name has a new id.
-    const table = this.#tables.get(entry.tableId);
+    const table = this.#tables.get(rows.tableId);
     if (table === undefined) return;
     // Rows live again after a failed removal go back to owners still holding them.
     table.restoreOwners(firstRowId, count);

@@ -16,7 +16,6 @@ export type {
   StoreOptions,
   SyncMode,
   TableCounters,
-  TableEntry,
   TableRows,
 } from "./types.ts";
 export type { FileSystem } from "../io/mod.ts";
