@@ -256,6 +256,7 @@ export class LocalBackend implements Backend {
       bytesTotal: counters.bytesTotal,
       bytesRemoved: counters.bytesRemoved,
       rowsDelayed: table.delayedCount,
+      rowsFailed: table.counters.rowsFailed,
     };
   }
 

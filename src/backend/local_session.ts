@@ -175,7 +175,7 @@ export class LocalSession implements BackendSession, Owner {
     return owned.table.rows.rowMeta(owned.rowId).attempts;
   }
 
-  async end(): Promise<void> {
+  async end(failed = false): Promise<void> {
     const owned = this.#owned;
     this.#owned = null;
     if (owned === null) return;
@@ -190,6 +190,7 @@ export class LocalSession implements BackendSession, Owner {
     if (table.owners.get(rowId) === this) table.owners.delete(rowId);
     if (table.dropped || !table.rows.isLive(rowId)) return;
     await table.rows.remove([rowId]);
+    if (failed) table.counters.rowsFailed++;
   }
 
   /** `undefined` when done at once (no delay, or no live owned row); a promise when a due time is written. */

@@ -86,6 +86,8 @@ export interface WaitCounters {
   waitTimeout: number;
   restoredByAbort: number;
   restoredByClose: number;
+  /** Rows consumed as failed (queue_fail), counted once the removal is durable. */
+  rowsFailed: number;
 }
 
 /** The local backend's state for one table. */
@@ -111,6 +113,7 @@ export class LocalTable {
     waitTimeout: 0,
     restoredByAbort: 0,
     restoredByClose: 0,
+    rowsFailed: 0,
   };
   dropped = false;
   /**
