@@ -13,7 +13,7 @@
  * @module
  */
 
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 import {
   type FileSystem,
   openStore,
@@ -40,13 +40,13 @@ import type {
 /** Options of {@linkcode openLocalBackend}. */
 export interface LocalBackendOptions extends BackendOpenOptions {
   /** How a commit reaches the disk. Default "fdatasync". */
-  sync?: SyncMode;
+  sync?: SyncMode | undefined;
   /** Log segment size in bytes. */
-  segmentBytes?: number;
+  segmentBytes?: number | undefined;
   /** The file system; default the real one of this runtime (storage chooses). Tests inject faults here. */
-  fs?: FileSystem;
+  fs?: FileSystem | undefined;
   /** Automatic compaction; default true. */
-  autoCompact?: boolean;
+  autoCompact?: boolean | undefined;
 }
 
 /** Opens (creating if missing) the database in `directory`, recovering its log. */
@@ -177,7 +177,8 @@ export class LocalBackend implements Backend {
       // Storage's watermarks include appends in flight, so two relayed
       // INSERTs of the same row at once cannot both pass this check.
       if (
-        mark !== undefined && mark.mode === "a" && mark.rowId <= rows.sourceMarks()[mark.source]
+        mark !== undefined && mark.mode === "a" &&
+        mark.rowId <= defined(rows.sourceMarks()[mark.source], "a source below relaySourceCount")
       ) {
         return Promise.resolve(duplicate);
       }
