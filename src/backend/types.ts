@@ -1,8 +1,9 @@
 /**
  * The backend seam: everything the engine (SQL statements, sessions, queue
  * functions) needs from what stores the queues, as one interface. The local
- * append-only log (`src/backend/local/`) is the first implementation; a
- * replicated one (NATS JetStream, issue 14) is the second. The engine above
+ * append-only log (`src/backend/local_*.ts` over `src/storage/`) is the first
+ * implementation; a replicated one (NATS JetStream, issue 14) is the second,
+ * its client dependencies outside the core. The engine above
  * this line does not change between them; what weakens on a backend is
  * declared in its {@linkcode BackendCapabilities}.
  *
