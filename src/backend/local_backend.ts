@@ -15,6 +15,7 @@
 
 import { defined, QueueError } from "../errors.ts";
 import {
+  type CommitIo,
   type FileSystem,
   openStore,
   type RecoveryReport,
@@ -47,6 +48,8 @@ export interface LocalBackendOptions extends BackendOpenOptions {
   fs?: FileSystem | undefined;
   /** Automatic compaction; default true. */
   autoCompact?: boolean | undefined;
+  /** Blocking (default) or async write and sync of a commit round. */
+  commitIo?: CommitIo | undefined;
 }
 
 /** Opens (creating if missing) the database in `directory`, recovering its log. */
@@ -59,6 +62,7 @@ export async function openLocalBackend(
     sync: options.sync,
     segmentBytes: options.segmentBytes,
     autoCompact: options.autoCompact,
+    commitIo: options.commitIo,
   });
   try {
     return new LocalBackend(store, options);
