@@ -1,30 +1,43 @@
 /**
- * Multi-statement transactions (q4d's extension; Q4M has none): between
- * BEGIN and COMMIT a session's INSERTs are buffered and the rows it consumes
- * (queue_end, queue_wait's implicit end, DELETE) are held, hidden from every
- * session; COMMIT writes all of it as one log batch, so after a crash either
- * all of it happened or none. ROLLBACK (also a failed COMMIT, a closed
- * session) puts everything back as it was at BEGIN.
+ * A transaction of one local-backend session (BEGIN … COMMIT, q4d's
+ * extension; Q4M has none): its inserts are buffered and the rows it
+ * consumes (end, remove) are held, hidden from every session; commit writes
+ * all of it as one log batch (Store.atomically), so after a crash either
+ * all of it happened or none. Rollback (also a failed commit, a closed
+ * session) puts everything back as it was at begin. Savepoints and implicit
+ * commits are the engine's.
  *
- * Session → Transaction → Store.atomically (one batch)
+ * State owned here: the buffered inserts, the held rows, the relay marks
+ * reserved in `LocalTable.reservedMarks`, and the owned row at begin.
+ *
+ * LocalSession → LocalTransaction → Store.atomically (one batch)
  *
  * @module
  */
 
-import { defined, QueueError } from "../errors.ts";
+import { QueueError } from "../errors.ts";
 import { batchBytesMax, rowOverheadBytesMax } from "../limits.ts";
-import type { Store } from "../storage/types.ts";
-import type { SessionState } from "./session_state.ts";
-import type { Owner, QueueTable } from "./table.ts";
+import type { Store } from "../storage/mod.ts";
+import type { LocalTable, Owner } from "./local_table.ts";
 
-/** An INSERT run inside the transaction, written at COMMIT. */
+/** What a transaction needs of its session. */
+export interface TransactionSession extends Owner {
+  /** True once the session is closed (rows then go back to their queues, none to it). */
+  readonly closed: boolean;
+  /** The session's owned row, read and replaced by rollback. */
+  ownedRow: { table: LocalTable; rowId: number } | null;
+  /** Returns the owned row to its queue (see LocalSession); true when a row went back. */
+  release(): boolean;
+}
+
+/** An insert run inside the transaction, written at commit. */
 interface BufferedInsert {
-  readonly table: QueueTable;
-  readonly payloads: Uint8Array[];
-  /** The relay mark it writes (reserved in the table's marks at the INSERT). */
+  readonly table: LocalTable;
+  readonly payloads: readonly Uint8Array[];
+  /** The relay mark it writes (reserved in the table's reservedMarks at the insert). */
   readonly mark: { source: number; rowId: number } | undefined;
-  /** The table's mark before this INSERT reserved it (restored by ROLLBACK). */
-  readonly previousMark: number;
+  /** The table's reservation before this insert made its own (restored by rollback). */
+  readonly previousReservation: number;
   /** Wall-clock ms before which its rows are not delivered (queue_set_delay); 0 = at once. */
   readonly visibleAt: number;
 }
@@ -33,36 +46,31 @@ interface BufferedInsert {
 const removeIdBytes = 16;
 
 /** The open transaction of one session. */
-export class Transaction implements Owner {
-  readonly session: SessionState;
-  /** Owner mode and owned row at BEGIN: what ROLLBACK gives back. */
-  readonly #ownerModeAtBegin: boolean;
-  readonly #ownedAtBegin: { table: QueueTable; rowId: number } | null;
+export class LocalTransaction implements Owner {
+  readonly #session: TransactionSession;
+  /** The owned row at begin: what rollback gives back. */
+  readonly #ownedAtBegin: { table: LocalTable; rowId: number } | null;
   readonly #inserts: BufferedInsert[] = [];
   /** Rows consumed inside the transaction, owned by it (hidden from all) until it ends. */
-  readonly #held: Map<QueueTable, Set<number>> = new Map();
-  /** Rows consumed with queue_fail(), counted as failed at COMMIT. */
-  readonly #failed: Map<QueueTable, number> = new Map();
-  /** Record bytes COMMIT would write, at most (bounded by batchBytesMax). */
+  readonly #held: Map<LocalTable, Set<number>> = new Map();
+  /** Rows consumed as failed (end(true)), counted in rowsFailed at commit. */
+  readonly #failed: Map<LocalTable, number> = new Map();
+  /** Record bytes commit would write, at most (bounded by batchBytesMax). */
   #bytes = 0;
-  /** Changes made so far; a savepoint remembers the count (ROLLBACK TO needs no undo if equal). */
-  #changeCount = 0;
-  readonly #savepoints: Map<string, number> = new Map();
-  /** "open" until COMMIT starts; "done" once committed or rolled back. */
+  /** "open" until commit starts; "done" once committed or rolled back. */
   #state: "open" | "committing" | "done" = "open";
 
-  constructor(session: SessionState) {
-    this.session = session;
-    this.#ownerModeAtBegin = session.ownerMode;
-    this.#ownedAtBegin = session.owned === null ? null : { ...session.owned };
+  constructor(session: TransactionSession) {
+    this.#session = session;
+    this.#ownedAtBegin = session.ownedRow === null ? null : { ...session.ownedRow };
   }
 
   get sessionId(): number {
-    return this.session.sessionId;
+    return this.#session.sessionId;
   }
 
   /** True while the transaction holds `rowId` of `table` (a row it consumed). */
-  claims(table: QueueTable, rowId: number): boolean {
+  claims(table: LocalTable, rowId: number): boolean {
     return this.#state !== "done" && (this.#held.get(table)?.has(rowId) ?? false);
   }
 
@@ -77,37 +85,37 @@ export class Transaction implements Owner {
       );
     }
     this.#bytes += bytes;
-    this.#changeCount++;
   }
 
   /**
-   * Buffers an INSERT's encoded rows (and reserves its relay mark in the
-   * table's marks, so a second relay of the same row is dropped as it is
-   * outside a transaction). ER_TRANS_CACHE_FULL when it does not fit.
+   * Buffers an insert's rows, reserving its relay mark in the table (so a
+   * second relay of the same row is dropped as it is outside a
+   * transaction). ER_TRANS_CACHE_FULL when it does not fit.
    */
   insert(
-    table: QueueTable,
-    payloads: Uint8Array[],
+    table: LocalTable,
+    payloads: readonly Uint8Array[],
     mark: { source: number; rowId: number } | undefined,
     visibleAt: number,
   ): void {
     let bytes = mark === undefined ? 0 : rowOverheadBytesMax;
     for (const payload of payloads) bytes += payload.length + rowOverheadBytesMax;
     this.#reserve(bytes);
-    const previousMark = mark === undefined
-      ? 0
-      : defined(table.sourceMarks[mark.source], "a relay source is below relaySourceCount");
-    if (mark !== undefined) table.sourceMarks[mark.source] = mark.rowId;
-    this.#inserts.push({ table, payloads, mark, previousMark, visibleAt });
+    let previousReservation = 0;
+    if (mark !== undefined) {
+      previousReservation = table.reservedMark(mark.source);
+      table.reservedMarks[mark.source] = mark.rowId;
+    }
+    this.#inserts.push({ table, payloads, mark, previousReservation, visibleAt });
   }
 
   /**
    * Consumes rows inside the transaction: they are owned by it (no session
-   * sees or takes them) until COMMIT removes them or ROLLBACK gives them
+   * sees or takes them) until commit removes them or rollback gives them
    * back. Rows not live are skipped. ER_TRANS_CACHE_FULL when they do not fit.
    */
-  hold(table: QueueTable, rowIds: readonly number[], failed = false): void {
-    const rows = table.entry.rows;
+  hold(table: LocalTable, rowIds: readonly number[], failed = false): void {
+    const rows = table.rows;
     const live = rowIds.filter((rowId) => !table.dropped && rows.isLive(rowId));
     if (live.length === 0) return;
     let held = this.#held.get(table);
@@ -118,35 +126,6 @@ export class Transaction implements Owner {
       table.owners.set(rowId, this);
     }
     if (failed) this.#failed.set(table, (this.#failed.get(table) ?? 0) + live.length);
-  }
-
-  /** A change that writes nothing (a claim by queue_wait) still counts against savepoints. */
-  noteChange(): void {
-    this.#changeCount++;
-  }
-
-  savepoint(name: string): void {
-    this.#savepoints.set(name.toLowerCase(), this.#changeCount);
-  }
-
-  releaseSavepoint(name: string): void {
-    if (!this.#savepoints.delete(name.toLowerCase())) throw noSuchSavepoint(name);
-  }
-
-  /**
-   * ROLLBACK TO SAVEPOINT: accepted when nothing changed since the savepoint
-   * (what mysqldump --single-transaction does); undoing part of a
-   * transaction is not supported.
-   */
-  rollbackToSavepoint(name: string): void {
-    const count = this.#savepoints.get(name.toLowerCase());
-    if (count === undefined) throw noSuchSavepoint(name);
-    if (count !== this.#changeCount) {
-      throw new QueueError(
-        "ER_NOT_SUPPORTED_YET",
-        `ROLLBACK TO SAVEPOINT ${name} after changes is not supported by q4d: ROLLBACK the whole transaction`,
-      );
-    }
   }
 
   /**
@@ -167,12 +146,16 @@ export class Transaction implements Owner {
     }
     const parts: Promise<void>[] = [];
     const appended: { insert: BufferedInsert; firstRowId: number }[] = [];
-    const removals: { table: QueueTable; rowIds: number[] }[] = [];
+    const removals: { table: LocalTable; rowIds: number[] }[] = [];
     try {
       store.atomically(() => {
         for (const insert of this.#inserts) {
           const { table, payloads, mark, visibleAt } = insert;
-          const { firstRowId, durable } = table.entry.rows.append(payloads, mark, visibleAt);
+          const { firstRowId, durable } = table.rows.append(
+            payloads as Uint8Array[],
+            mark,
+            visibleAt,
+          );
           parts.push(durable);
           appended.push({ insert, firstRowId });
           // Delayed before the rows become live, so no waiter is handed one early.
@@ -184,7 +167,7 @@ export class Transaction implements Owner {
           if (table.dropped) continue;
           const rowIds = [...held].filter((rowId) => table.owners.get(rowId) === this);
           if (rowIds.length === 0) continue;
-          const done = table.entry.rows.remove(rowIds);
+          const done = table.rows.remove(rowIds);
           parts.push(done);
           table.beginRemoval(rowIds, done);
           removals.push({ table, rowIds });
@@ -206,6 +189,7 @@ export class Transaction implements Owner {
       this.rollback();
       throw failure.reason;
     }
+    this.#releaseReservations();
     for (const [table, count] of this.#failed) table.counters.rowsFailed += count;
     this.#state = "done";
   }
@@ -222,9 +206,18 @@ export class Transaction implements Owner {
     }
   }
 
+  /** Gives up the relay marks reserved by the inserts, newest first (storage holds them once written). */
+  #releaseReservations(): void {
+    for (const { table, mark, previousReservation } of this.#inserts.toReversed()) {
+      if (mark !== undefined && table.reservedMarks[mark.source] === mark.rowId) {
+        table.reservedMarks[mark.source] = previousReservation;
+      }
+    }
+  }
+
   /**
    * Undoes everything: buffered rows are dropped, reserved relay marks
-   * restored, the row owned at BEGIN is owned again (if the session is still
+   * released, the row owned at begin is owned again (if the session is still
    * open), and every other row the transaction took (consumed, or claimed
    * and still owned) goes back to its queue at its place, as queue_abort
    * does. Idempotent.
@@ -232,15 +225,11 @@ export class Transaction implements Owner {
   rollback(): void {
     if (this.#state === "done") return;
     this.#state = "done";
-    const session = this.session;
-    for (const { table, mark, previousMark } of this.#inserts.toReversed()) {
-      if (mark !== undefined && table.sourceMarks[mark.source] === mark.rowId) {
-        table.sourceMarks[mark.source] = previousMark;
-      }
-    }
+    this.#releaseReservations();
+    const session = this.#session;
     const atBegin = session.closed ? null : this.#ownedAtBegin;
     // A row claimed inside the transaction and still owned goes back.
-    const owned = session.owned;
+    const owned = session.ownedRow;
     if (
       owned !== null &&
       (atBegin === null || owned.table !== atBegin.table || owned.rowId !== atBegin.rowId)
@@ -255,7 +244,7 @@ export class Transaction implements Owner {
       for (const rowId of held) {
         if (table.owners.get(rowId) !== this) continue;
         table.owners.delete(rowId);
-        if (table.dropped || !table.entry.rows.isLive(rowId)) continue;
+        if (table.dropped || !table.rows.isLive(rowId)) continue;
         if (atBegin !== null && atBegin.table === table && atBegin.rowId === rowId) {
           table.owners.set(rowId, session);
           continue;
@@ -269,13 +258,6 @@ export class Transaction implements Owner {
         table.serveWaiters();
       }
     }
-    if (!session.closed) {
-      session.ownerMode = this.#ownerModeAtBegin;
-      session.owned = atBegin;
-    }
+    if (!session.closed) session.ownedRow = atBegin;
   }
-}
-
-function noSuchSavepoint(name: string): QueueError {
-  return new QueueError("ER_SP_DOES_NOT_EXIST", `SAVEPOINT ${name} does not exist`);
 }
