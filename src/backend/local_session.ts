@@ -213,6 +213,12 @@ export class LocalSession implements BackendSession, Owner {
 
   /** `undefined` when done at once (no delay, or no live owned row); a promise when a due time is written. */
   abort(delayMs: number): void | Promise<void> {
+    if (this.#transaction !== null) {
+      throw new QueueError(
+        "ER_CANT_DO_THIS_DURING_AN_TRANSACTION",
+        "abort inside a transaction: rollback gives back the rows the transaction took",
+      );
+    }
     const owned = this.#owned;
     if (
       delayMs > 0 && owned !== null && this.ownedRowIn(owned.table.tableId) !== 0 &&

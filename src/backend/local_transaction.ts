@@ -258,6 +258,12 @@ export class LocalTransaction implements Owner {
         table.serveWaiters();
       }
     }
-    if (!session.closed) session.ownedRow = atBegin;
+    if (session.closed) return;
+    // The row owned at begin, unless another session owns it now (it left
+    // this session some other way); a row removed meanwhile stays "owned"
+    // and shows nothing, as after TRUNCATE.
+    const stillOurs = atBegin === null || atBegin.table.owners.get(atBegin.rowId) === session ||
+      !atBegin.table.rows.isLive(atBegin.rowId) || atBegin.table.dropped;
+    session.ownedRow = stillOurs ? atBegin : null;
   }
 }
