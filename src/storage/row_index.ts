@@ -303,8 +303,10 @@ export class RowIndex {
 
   /** Issues `count` new ids in state pending; returns the first. */
   allocate(count: number): number {
+    assert(Number.isInteger(count) && count >= 0, "allocate a whole number of ids");
     const first = this.#endId;
     const end = first + count;
+    assert(end <= Number.MAX_SAFE_INTEGER, "row ids stay exact doubles");
     let created = false;
     for (let id = first; id < end;) {
       const chunkEnd = Math.min(end, (chunkNumberOf(id) + 1) * rowIndexChunkIds);
@@ -321,6 +323,7 @@ export class RowIndex {
     }
     this.#endId = end;
     this.#pendingCount += count;
+    assert(this.#headId <= this.#endId, "the head never passes the end");
     // A new chunk is the moment to drop what the head has passed (amortised O(1)).
     if (created) this.#advanceHead();
     return first;
@@ -364,6 +367,7 @@ export class RowIndex {
       // Freeing a chunk may move the head past ids still to visit.
       if (this.state(id) !== RowState.removed) this.setState(id, RowState.removed);
     }
+    assert(this.#headId <= rowId && rowId <= this.#endId, "discarding keeps the head inside");
     this.#headId = rowId;
     if (this.#scanHintId < rowId) this.#scanHintId = rowId;
     this.#dropBelowHead();
@@ -430,7 +434,7 @@ export class RowIndex {
         continue;
       }
       if (chunk === undefined) break;
-      const s = chunk.state[head % rowIndexChunkIds];
+      const s = slotValue(chunk.state, head % rowIndexChunkIds);
       if (s === RowState.removed || (s === RowState.absent && !keepAbsent)) head++;
       else break;
     }
@@ -449,6 +453,7 @@ export class RowIndex {
       this.#free(start);
       start++;
     }
+    assert(this.#chunkCount >= 0, "no chunk is freed twice");
     this.#chunkStart = start;
     if (start > 64 && start * 2 > chunks.length) {
       this.#chunks = chunks.slice(start);
