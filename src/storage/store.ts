@@ -173,6 +173,15 @@ class StoreImpl implements Store, TableContext {
     this.#catalog = next;
   }
 
+  /** The table named `name`; ER_NO_SUCH_TABLE when there is none. */
+  #requireTable(name: string): TableState {
+    const table = this.#byName.get(name);
+    if (table === undefined) {
+      throw new QueueError("ER_NO_SUCH_TABLE", `Table '${name}' doesn't exist`);
+    }
+    return table;
+  }
+
   createTable(name: string, meta: unknown): Promise<TableEntry> {
     return this.#serialise(async () => {
       if (this.#byName.has(name)) {
@@ -194,27 +203,20 @@ class StoreImpl implements Store, TableContext {
 
   alterTable(name: string, meta: unknown): Promise<TableEntry> {
     return this.#serialise(async () => {
-      const table = this.#byName.get(name);
-      if (table === undefined) {
-        throw new QueueError("ER_NO_SUCH_TABLE", `Table '${name}' doesn't exist`);
-      }
+      const table = this.#requireTable(name);
       await this.#writeCatalog({
         ...this.#catalog,
         tables: this.#catalog.tables.map((t) => t.tableId === table.tableId ? { ...t, meta } : t),
       });
-      table.meta = meta;
-      table.entry = { tableId: table.tableId, name, meta, rows: table };
-      this.#entries.set(name, table.entry);
-      return table.entry;
+      const entry = table.setMeta(meta);
+      this.#entries.set(name, entry);
+      return entry;
     });
   }
 
   dropTable(name: string): Promise<void> {
     return this.#serialise(async () => {
-      const table = this.#byName.get(name);
-      if (table === undefined) {
-        throw new QueueError("ER_NO_SUCH_TABLE", `Table '${name}' doesn't exist`);
-      }
+      const table = this.#requireTable(name);
       await this.#writeCatalog({
         ...this.#catalog,
         tables: this.#catalog.tables.filter((t) => t.tableId !== table.tableId),

@@ -15,7 +15,6 @@ import {
   type BatchEncoder,
   decodeRowRecord,
   removeRecordBytesMax,
-  rowDataOffset,
   rowIdMax,
   rowMetaRecordBytes,
   rowRecordBytes,
@@ -97,7 +96,18 @@ export class TableState implements TableRows {
     this.meta = meta;
     this.index = new RowIndex(1);
     this.#context = context;
-    this.entry = { tableId, name, meta, rows: this };
+    this.entry = this.#entryFor(meta);
+  }
+
+  /** Replaces the engine's meta (ALTER TABLE): a new entry carries it. */
+  setMeta(meta: unknown): TableEntry {
+    this.meta = meta;
+    this.entry = this.#entryFor(meta);
+    return this.entry;
+  }
+
+  #entryFor(meta: unknown): TableEntry {
+    return { tableId: this.tableId, name: this.name, meta, rows: this };
   }
 
   /** Live rows now. */

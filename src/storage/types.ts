@@ -14,7 +14,7 @@ import type { FileSystem } from "../io/types.ts";
 /** How a commit reaches the disk. */
 export type SyncMode = "fdatasync" | "fsync" | "none";
 
-/** Options for {@linkcode StoreOpener}. */
+/** Options for `openStore` (store.ts). */
 export interface StoreOptions {
   /** The file system (Deno, Node or fault-injecting). */
   fs: FileSystem;
@@ -161,6 +161,3 @@ export interface Store {
   /** Waits for pending commits and compaction, then closes all files. Idempotent. */
   close(): Promise<void>;
 }
-
-/** Signature of `openStore` in store.ts. */
-export type StoreOpener = (directory: string, options: StoreOptions) => Promise<Store>;
