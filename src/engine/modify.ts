@@ -18,6 +18,7 @@ import {
   emptyRow,
   limitValue,
   notSupportedNested,
+  PlanCache,
   tableScope,
   valueAccessor,
 } from "./plan_support.ts";
@@ -35,7 +36,8 @@ interface DeletePlan {
   order: { accessor: RowAccessor; descending: boolean }[];
 }
 
-const deletePlans = new WeakMap<Prepared, DeletePlan>();
+/** DELETE plans per prepared statement and table (see PlanCache for the bound). */
+const deletePlans = new PlanCache<QueueTable, DeletePlan>();
 
 /** Runs a DELETE: removes the visible rows that match; others' owned rows are untouched. */
 export async function executeDelete(
@@ -46,8 +48,8 @@ export async function executeDelete(
 ): Promise<Result> {
   const statement = prepared.statement as StatementOf<"delete">;
   const table = host.requireTable(statement.table);
-  let plan = deletePlans.get(prepared);
-  if (plan === undefined || plan.table !== table || plan.schemaVersion !== table.schema.version) {
+  let plan = deletePlans.get(prepared, table);
+  if (plan === undefined) {
     if (statement.where !== null && containsQueueCall(statement.where)) throw notSupportedNested();
     plan = {
       table,
@@ -57,7 +59,7 @@ export async function executeDelete(
         : compileExpr(statement.where, tableScope(table.name, table.schema, "where clause")),
       order: compileOrder(statement.orderBy, table.name, table.schema),
     };
-    deletePlans.set(prepared, plan);
+    deletePlans.set(prepared, table, plan);
   }
   const limit = limitValue(statement.limit, params, "LIMIT");
   const { rowIds } = selectRows(session, table, plan.where, plan.order, 0, limit, params);
@@ -94,15 +96,12 @@ interface InsertPlan {
   nowDefaults: [number, number][];
 }
 
-const insertPlans = new WeakMap<Prepared, InsertPlan>();
+/** INSERT plans per prepared statement and table (see PlanCache for the bound). */
+const insertPlans = new PlanCache<QueueTable, InsertPlan>();
 
 function planInsert(prepared: Prepared, table: QueueTable): InsertPlan {
-  const cached = insertPlans.get(prepared);
-  if (
-    cached !== undefined && cached.table === table && cached.schemaVersion === table.schema.version
-  ) {
-    return cached;
-  }
+  const cached = insertPlans.get(prepared, table);
+  if (cached !== undefined) return cached;
   const statement = prepared.statement as StatementOf<"insert">;
   const schema = table.schema;
   let positions: number[];
@@ -166,7 +165,7 @@ function planInsert(prepared: Prepared, table: QueueTable): InsertPlan {
     ignore: statement.ignore,
     nowDefaults,
   };
-  insertPlans.set(prepared, plan);
+  insertPlans.set(prepared, table, plan);
   return plan;
 }
 

@@ -20,6 +20,7 @@ import {
   limitValue,
   noColumns,
   notSupportedNested,
+  PlanCache,
   tableScope,
   valueAccessor,
 } from "./plan_support.ts";
@@ -54,7 +55,8 @@ interface SelectPlan {
   described: ResultColumn[];
 }
 
-const selectPlans = new WeakMap<Prepared, SelectPlan>();
+/** SELECT plans per prepared statement and table (see PlanCache for the bound). */
+const selectPlans = new PlanCache<QueueTable, SelectPlan>();
 
 function jsonOutput(accessor: RowAccessor): RowAccessor {
   return (row, params) => {
@@ -86,12 +88,8 @@ function columnOutput(kind: string, accessor: RowAccessor): RowAccessor {
 }
 
 function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
-  const cached = selectPlans.get(prepared);
-  if (
-    cached !== undefined && cached.table === table && cached.schemaVersion === table.schema.version
-  ) {
-    return cached;
-  }
+  const cached = selectPlans.get(prepared, table);
+  if (cached !== undefined) return cached;
   const statement = prepared.statement as StatementOf<"select">;
   const schema = table.schema;
   const fieldScope = tableScope(table.name, schema, "field list");
@@ -171,7 +169,7 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
     countItems,
     described,
   };
-  selectPlans.set(prepared, plan);
+  selectPlans.set(prepared, table, plan);
   return plan;
 }
 
@@ -224,6 +222,10 @@ type NoTableItem =
   | { name: string; call: string; args: RowAccessor[] }
   | { name: string; call: null; value: RowAccessor };
 
+/**
+ * Plans of SELECTs without FROM, per prepared statement: a WeakMap on the
+ * `Prepared`, bounded by the statements alive (see PlanCache).
+ */
 const noTablePlans = new WeakMap<Prepared, NoTableItem[]>();
 
 function planWithoutTable(prepared: Prepared): NoTableItem[] {

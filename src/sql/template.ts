@@ -34,7 +34,19 @@ interface TemplateEntry {
   variants: Map<string, Prepared>;
 }
 
+/**
+ * Parsed tagged templates, keyed by the call site's `TemplateStringsArray`
+ * (the same object on every call from one site, gone with its module):
+ * bounded by the template call sites loaded, each holding at most
+ * `templateVariantsMax` identifier variants.
+ */
 const templateCache = new WeakMap<TemplateStringsArray, TemplateEntry>();
+/**
+ * `sql.unsafe` texts → parsed statements, least recently used first: at most
+ * `unsafeCacheEntriesMax` texts and `unsafeCacheBytesMax` of text (limits.ts).
+ * One per process, shared by every database: a statement parses the same
+ * wherever it runs.
+ */
 const textCache = new Map<string, Prepared>();
 /** Sum of the lengths of the texts in `textCache`, kept within `unsafeCacheBytesMax`. */
 let textCacheBytes = 0;
