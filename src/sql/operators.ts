@@ -31,7 +31,7 @@ import {
   isDecimalOperation,
 } from "./typed_ops.ts";
 
-const int64Min = -(1n << 63n);
+export const int64Min = -(1n << 63n);
 const int64Max = (1n << 63n) - 1n;
 export const uint64Max = (1n << 64n) - 1n;
 const safeMax = BigInt(Number.MAX_SAFE_INTEGER);
