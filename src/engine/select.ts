@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Prepared, SelectItem, Value } from "../sql/ast.ts";
+import type { Prepared, SelectItem, Value } from "../sql/mod.ts";
 import { compileExpr, Decimal, isTruthy, outputValue, queueFunctionNames } from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
 import { defined, QueueError } from "../errors.ts";
@@ -33,7 +33,7 @@ import {
   withColumns,
 } from "./result.ts";
 import type { SessionState } from "./session_state.ts";
-import type { QueueTable } from "./table.ts";
+import type { EngineTable } from "./table.ts";
 import { forEachVisible, selectRows, visibleCount } from "./visibility.ts";
 
 interface OutputColumn {
@@ -43,7 +43,7 @@ interface OutputColumn {
 }
 
 interface SelectPlan {
-  table: QueueTable;
+  table: EngineTable;
   schemaVersion: number;
   where: RowAccessor | null;
   order: { accessor: RowAccessor; descending: boolean }[];
@@ -55,8 +55,11 @@ interface SelectPlan {
   described: ResultColumn[];
 }
 
-/** SELECT plans per prepared statement and table (see PlanCache for the bound). */
-const selectPlans = new PlanCache<QueueTable, SelectPlan>();
+/**
+ * SELECT … FROM plans by prepared statement and table (module state; the
+ * bound is PlanCache's: plans live as long as their statements).
+ */
+const selectPlans = new PlanCache<EngineTable, SelectPlan>();
 
 function jsonOutput(accessor: RowAccessor): RowAccessor {
   return (row, params) => {
@@ -87,7 +90,7 @@ function columnOutput(kind: string, accessor: RowAccessor): RowAccessor {
   return accessor;
 }
 
-function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
+function planSelect(prepared: Prepared, table: EngineTable): SelectPlan {
   const cached = selectPlans.get(prepared, table);
   if (cached !== undefined) return cached;
   const statement = prepared.statement as StatementOf<"select">;
@@ -175,7 +178,7 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
 
 /** Runs a SELECT. */
 export async function executeSelect(
-  host: QueueHost & { requireTable(name: string): QueueTable },
+  host: QueueHost & { requireTable(name: string): EngineTable },
   session: SessionState,
   prepared: Prepared,
   params: readonly Value[],
@@ -189,13 +192,15 @@ export async function executeSelect(
   if (plan.countItems !== null) {
     let count = 0;
     if (plan.where === null) {
-      count = visibleCount(session, table);
+      const visible = visibleCount(session, table);
+      count = typeof visible === "number" ? visible : await visible;
     } else {
       const where = plan.where;
-      forEachVisible(session, table, (rowId) => {
-        if (isTruthy(where(table.readValues(rowId), params))) count++;
+      const scanned = forEachVisible(session, table, (_rowId, values) => {
+        if (isTruthy(where(values, params))) count++;
         return true;
       });
+      if (scanned !== undefined) await scanned;
     }
     const row: Row = {};
     for (const item of plan.countItems) {
@@ -205,7 +210,8 @@ export async function executeSelect(
     }
     return withColumns(offset === 0 && limit > 0 ? [row] : [], plan.described);
   }
-  const { rows } = selectRows(session, table, plan.where, plan.order, offset, limit, params);
+  const selected = selectRows(session, table, plan.where, plan.order, offset, limit, params);
+  const { rows } = selected instanceof Promise ? await selected : selected;
   const columns = plan.columns!;
   const result: Result = new Array(rows.length);
   for (let r = 0; r < rows.length; r++) {
