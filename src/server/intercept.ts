@@ -550,14 +550,24 @@ function interceptShow(tokens: Token[], context: InterceptContext): Outcome | nu
 /** The first word of a statement, after comments. */
 const leadingWord = /^\s*(?:(?:\/\*[\s\S]*?\*\/|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$))\s*)*([A-Za-z]+)/;
 
-/** First words of statements the server may answer itself. */
-const interceptedHeads = new Set([
-  "SELECT",
+/**
+ * First words of statements the server always answers itself, never the
+ * engine: COM_STMT_PREPARE counts their `?` without parsing them as SQL.
+ */
+export const serverStatementHeads: readonly string[] = [
   "SET",
   "SHOW",
   "USE",
   "KILL",
   "DO",
+];
+
+/** First words of statements the server may answer itself. */
+const interceptedHeads = new Set([
+  "SELECT",
+  ...serverStatementHeads,
+  "SAVEPOINT",
+  "RELEASE",
   "LOCK",
   "UNLOCK",
   "FLUSH",

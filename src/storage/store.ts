@@ -207,6 +207,15 @@ class StoreImpl implements Store, TableContext {
     this.#catalog = next;
   }
 
+  /** The table named `name`; ER_NO_SUCH_TABLE when there is none. */
+  #requireTable(name: string): TableState {
+    const table = this.#byName.get(name);
+    if (table === undefined) {
+      throw new QueueError("ER_NO_SUCH_TABLE", `Table '${name}' doesn't exist`);
+    }
+    return table;
+  }
+
   createTable(name: string, meta: unknown): Promise<TableRows> {
     return this.#serialise(async () => {
       if (this.#byName.has(name)) {
@@ -227,10 +236,7 @@ class StoreImpl implements Store, TableContext {
 
   alterTable(name: string, meta: unknown): Promise<TableRows> {
     return this.#serialise(async () => {
-      const table = this.#byName.get(name);
-      if (table === undefined) {
-        throw new QueueError("ER_NO_SUCH_TABLE", `Table '${name}' doesn't exist`);
-      }
+      const table = this.#requireTable(name);
       await this.#writeCatalog({
         ...this.#catalog,
         tables: this.#catalog.tables.map((t) => t.tableId === table.tableId ? { ...t, meta } : t),
@@ -242,10 +248,7 @@ class StoreImpl implements Store, TableContext {
 
   dropTable(name: string): Promise<void> {
     return this.#serialise(async () => {
-      const table = this.#byName.get(name);
-      if (table === undefined) {
-        throw new QueueError("ER_NO_SUCH_TABLE", `Table '${name}' doesn't exist`);
-      }
+      const table = this.#requireTable(name);
       await this.#writeCatalog({
         ...this.#catalog,
         tables: this.#catalog.tables.filter((t) => t.tableId !== table.tableId),
