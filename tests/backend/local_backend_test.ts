@@ -13,6 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { type Backend, type CompiledCondition, openLocalBackend } from "../../src/backend/mod.ts";
 import { open, QueueError } from "../../mod.ts";
+import { openWithBackend } from "../../src/engine/mod.ts";
 
 const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), "q4d-backend-test-"));
 after(() => nodeFs.rmSync(root, { recursive: true, force: true }));
@@ -168,6 +169,36 @@ describe("local backend", () => {
     const db = await open(path.join(root, `db${directoryCount}`), { sync: "none" });
     assert.equal(db.capabilities.name, "local");
     assert.equal(db.capabilities.durability, "memory");
+    await db.close();
+  });
+
+  test("the engine follows catalog changes a shared backend reports", async () => {
+    let backend: Backend | undefined;
+    directoryCount++;
+    const db = await openWithBackend(async (options) => {
+      backend = await openLocalBackend(path.join(root, `db${directoryCount}`), {
+        ...options,
+        sync: "none",
+      });
+      return backend;
+    });
+    assert.ok(backend !== undefined);
+    await db.sql`CREATE TABLE a (v INT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`CREATE TABLE b (v INT NOT NULL) ENGINE=QUEUE`;
+    // As another client would: b dropped and created again with a new
+    // schema under the same name, a new table c; then the report.
+    const b = backend.tables().find((table) => table.name === "b");
+    assert.ok(b !== undefined);
+    const aMeta = backend.tables().find((table) => table.name === "a")?.meta;
+    await backend.dropTable(b.tableId);
+    await backend.createTable("b", aMeta);
+    await backend.createTable("c", aMeta);
+    backend.onCatalogChange?.();
+    const names = (await db.sql`SHOW TABLES`).map((row) => Object.values(row)[0]);
+    assert.deepEqual(names, ["a", "b", "c"]);
+    await db.sql`INSERT INTO c (v) VALUES (${1})`;
+    assert.equal(db.stats("c").rowsWritten, 1);
+    assert.equal(db.stats("b").rowsWritten, 0);
     await db.close();
   });
 });
