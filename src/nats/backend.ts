@@ -94,10 +94,11 @@ export interface NatsBackendOptions extends BackendOpenOptions {
 const consumerName = "q4d";
 /** Longest single pull request: a wait re-issues pulls, so a lost one (leader change) costs at most this. */
 const pullSliceMs = 2_000;
+/** How long an immediate-pass (no-wait) pull may take before it counts as "no row now". */
+const immediatePullTimeoutMs = 250;
 /** The header with a delayed row's due time (ms since the epoch). */
 const visibleAtHeader = "Q4d-Visible-At";
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 interface CatalogDoc {
   nextTableId: number;
@@ -156,7 +157,8 @@ function readError(what: string, cause: unknown): QueueError {
 /** True for JetStream API errors worth retrying during a leader election. */
 function transient(error: unknown): boolean {
   const text = String((error as Error)?.message ?? error);
-  return /timeout|no responders|503|leader|not current|stream not found|TIMEOUT/i.test(text);
+  return /timeout|no responders|503|not enabled|leader|not current|stream not found|disconnect|reconnect/i
+    .test(text);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -189,7 +191,11 @@ export async function openNatsBackend(
   }
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: parseNatsUrl(url), maxReconnectAttempts: -1 });
+    nc = await connect({
+      servers: parseNatsUrl(url),
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    });
   } catch (error) {
     throw new QueueError("ER_CANT_OPEN_FILE", `NATS: cannot connect to ${url}: ${error}`, {
       cause: error,
@@ -580,7 +586,7 @@ export class NatsBackend implements Backend {
 
   // --- sessions, stats, lifetime ---------------------------------------
 
-  openSession(sessionId: number): BackendSession {
+  openSession(sessionId: number): NatsSession {
     this.#checkOpen();
     const session = new NatsSession(this, sessionId);
     this.sessions.add(session);
@@ -827,10 +833,12 @@ export class NatsSession implements BackendSession {
       reply = await this.#backend.nc.request(
         `$JS.API.CONSUMER.MSG.NEXT.${state.stream}.${consumerName}`,
         encoder.encode(JSON.stringify({ batch: 1, no_wait: true })),
-        { timeout: this.#backend.writeTimeoutMs, noMux: true },
+        { timeout: immediatePullTimeoutMs, noMux: true },
       );
     } catch (error) {
-      // No answer (a leader election): nothing now; the blocking pass retries.
+      // No answer: 2.9 sometimes parks a no-wait pull behind deliveries in
+      // flight to other pulls, or a leader election is under way. Nothing
+      // now; the blocking pass pulls again.
       if (transient(error)) return null;
       throw readError("pull", error);
     }
