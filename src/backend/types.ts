@@ -50,16 +50,17 @@
  * @module
  */
 
-import type { Expr, Value } from "../sql/ast.ts";
+import type { Expr, Value } from "../sql/mod.ts";
 
 /** What a backend can and cannot promise. The engine and the tests read these; users see them as `db.capabilities`. */
 export interface BackendCapabilities {
   /** The backend's name: "local", "nats". */
   readonly name: string;
   /**
-   * {@linkcode Backend.commit} applies several writes (inserts, ends,
-   * removals, over several tables) as one atomic unit, also across a crash.
-   * False: `commit` rejects with ER_NOT_SUPPORTED_YET.
+   * Sessions have transactions ({@linkcode BackendSession.begin}): what a
+   * session inserts, ends and removes between `begin` and `commit` becomes
+   * durable as one atomic unit (over several tables, also across a crash),
+   * or not at all. False: `begin` throws ER_NOT_SUPPORTED_YET.
    */
   readonly transactions: boolean;
   /**
@@ -134,6 +135,12 @@ export interface RelayMark {
 
 /** Options of one insert. */
 export interface InsertOptions {
+  /**
+   * The inserting session: when it has a transaction open, the rows are
+   * buffered in it and written (or dropped) with its commit (or rollback);
+   * the promise then resolves at once with firstRowId 0 and the row count.
+   */
+  readonly session?: BackendSession;
   /** The relay mark to apply atomically with the rows. */
   readonly mark?: RelayMark;
   /** Wall-clock ms (Date.now) before which queue_wait does not deliver the rows; 0 = at once. */
@@ -192,6 +199,8 @@ export interface TableStats {
   rowsWritten: number;
   /** Rows ever removed (consumed, deleted, truncated), each once. */
   rowsRemoved: number;
+  /** Rows in the table now, owned ones included (SHOW TABLE STATUS' Rows). */
+  rowsLive: number;
   /** queue_wait calls served from this table without blocking (this process, since open). */
   waitImmediate: number;
   /** queue_wait calls served from this table after blocking. */
@@ -224,25 +233,6 @@ export interface RecoveryReport {
   durationMs: number;
 }
 
-/** One write of an atomic {@linkcode Backend.commit}. */
-export type BackendWrite =
-  | {
-    readonly kind: "insert";
-    readonly tableId: number;
-    readonly payloads: readonly Uint8Array[];
-    readonly values: readonly (readonly Value[])[];
-    readonly options?: InsertOptions;
-  }
-  /** Consumes the session's owned row (queue_end). */
-  | { readonly kind: "end"; readonly session: BackendSession }
-  /** Removes rows the session can see (DELETE). */
-  | {
-    readonly kind: "remove";
-    readonly session: BackendSession;
-    readonly tableId: number;
-    readonly rowIds: readonly number[];
-  };
-
 /**
  * One session's view of the backend: the row it owns and its blocked wait.
  * Made by {@linkcode Backend.openSession}; one per engine session.
@@ -274,8 +264,17 @@ export interface BackendSession {
    * with the error given to {@linkcode cancelWait} / ER_CLOSED. One wait
    * per session at a time. `keepAlive` is held strongly while the wait is
    * pending (see Database's session finalizer).
+   *
+   * A backend may return the result itself, without a promise, when it is
+   * at hand at the call (the local backend does when a row is there or
+   * `timeoutMs` is 0: the hot path then costs no promise); errors are then
+   * thrown. Returning a promise is always correct.
    */
-  wait(args: readonly WaitArg[], timeoutMs: number, keepAlive?: object): Promise<WaitResult>;
+  wait(
+    args: readonly WaitArg[],
+    timeoutMs: number,
+    keepAlive?: object,
+  ): WaitResult | Promise<WaitResult>;
   /** Ends a pending wait with `error`; false when none was pending. */
   cancelWait(error: Error): boolean;
   /** Times queue_wait handed the owned row out (this one included); null without a live owned row. */
@@ -290,9 +289,10 @@ export interface BackendSession {
    * `delayMs` > 0 it stays invisible to queue_wait that long, and the due
    * time is durable before the row leaves the session (if writing it fails,
    * the row stays owned and the promise rejects). Without an owned row it
-   * does nothing. Counts restoredByAbort when a row went back.
+   * does nothing. Counts restoredByAbort when a row went back. Returns
+   * `undefined` when done at the call (no write was needed), else a promise.
    */
-  abort(delayMs: number): Promise<void>;
+  abort(delayMs: number): void | Promise<void>;
   /**
    * Closes the session: a pending wait rejects with ER_CLOSED, the owned
    * row goes back to its queue at once (counted restoredByClose). Nothing
@@ -318,6 +318,31 @@ export interface BackendSession {
    * the write fails, every row stays (an owned one with its owner).
    */
   remove(tableId: number, rowIds: readonly number[]): Promise<void>;
+
+  // --- transactions (capabilities.transactions) --------------------------
+
+  /**
+   * Opens a transaction: until `commit` or `rollback`, rows this session
+   * consumes (`end`, `remove`) are held (no session sees or gets them; the
+   * returned promises resolve at once) and its inserts (`insert` with
+   * `options.session`) are buffered. ER_NOT_SUPPORTED_YET when the backend
+   * has no transactions; ER_WRONG_ARGUMENTS when one is open already.
+   */
+  begin(): void;
+  /** True while a transaction is open. */
+  readonly inTransaction: boolean;
+  /**
+   * Writes everything of the transaction as one atomic unit; resolves when
+   * durable. On failure nothing of it happened (as `rollback`) and the
+   * promise rejects with the cause. Without a transaction it resolves at once.
+   */
+  commit(): Promise<void>;
+  /**
+   * Undoes the transaction: buffered rows are dropped, held rows go back to
+   * their queues (the row owned at `begin` to this session), the owned row
+   * is what it was at `begin`. Idempotent; `close` rolls back.
+   */
+  rollback(): void;
 }
 
 /** One open database on some backend. */
@@ -347,6 +372,14 @@ export interface Backend {
    */
   dropTable(tableId: number): Promise<void>;
   /**
+   * The databases (SQL namespaces) besides the default one, as last set.
+   * Tables carry their database in their name (the engine's naming rule);
+   * the backend only stores this list.
+   */
+  databases(): readonly string[];
+  /** Replaces the list of databases durably. */
+  setDatabases(names: readonly string[]): Promise<void>;
+  /**
    * Called when the catalog changed other than through this object's own
    * calls (another client of a shared backend). The engine re-reads
    * `tables()`. Never called by the local backend.
@@ -371,12 +404,6 @@ export interface Backend {
   relayMarks(tableId: number): readonly number[];
   /** Removes every row (TRUNCATE); owned rows vanish for their owners too. Ids keep rising. */
   truncate(tableId: number): Promise<void>;
-  /**
-   * Applies `writes` as one atomic unit (capabilities.transactions), in
-   * order; resolves with each insert's result (null for other writes).
-   * ER_NOT_SUPPORTED_YET when the backend cannot.
-   */
-  commit(writes: readonly BackendWrite[]): Promise<(InsertResult | null)[]>;
 
   // --- sessions, stats, lifetime ---------------------------------------
 
