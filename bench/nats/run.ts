@@ -15,6 +15,7 @@ import process from "node:process";
 import { Cluster, natsMissing, natsServerVersion } from "../../tests/nats/_cluster.ts";
 import { type NatsBackend, openNatsBackend } from "../../src/nats/backend.ts";
 import { jetstream } from "../../src/nats/client.ts";
+import type { TableInfo } from "../../src/backend/mod.ts";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -61,7 +62,7 @@ function check(seen: Map<string, number>, count: number, what: string): void {
 }
 
 async function q4dRun(db: NatsBackend, streams: number, label: string): Promise<Figures> {
-  const tables = [];
+  const tables: TableInfo[] = [];
   for (let i = 0; i < streams; i++) tables.push(await db.createTable(`${label}${i}`, {}));
   let next = 0;
   const w1 = await timed(rows, concurrency, async (w) => {

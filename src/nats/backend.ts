@@ -37,7 +37,6 @@ import type {
   BackendCapabilities,
   BackendOpenOptions,
   BackendSession,
-  BackendWrite,
   CompiledCondition,
   InsertOptions,
   InsertResult,
@@ -46,8 +45,8 @@ import type {
   TableStats,
   WaitArg,
   WaitResult,
-} from "../backend/types.ts";
-import type { Value } from "../sql/ast.ts";
+} from "../backend/mod.ts";
+import type { Value } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
 import {
   AckPolicy,
@@ -103,6 +102,8 @@ const encoder = new TextEncoder();
 interface CatalogDoc {
   nextTableId: number;
   tables: TableInfo[];
+  /** The SQL databases besides the default one (the engine's list). */
+  databases?: string[];
 }
 
 interface TableState {
@@ -234,6 +235,7 @@ export class NatsBackend implements Backend {
   readonly compile: BackendOpenOptions["compileCondition"];
   readonly #tables: Map<number, TableState> = new Map();
   readonly sessions: Set<NatsSession> = new Set();
+  #databases: readonly string[] = [];
   #closing: Promise<void> | null = null;
   #watchStop: (() => void) | null = null;
 
@@ -292,6 +294,7 @@ export class NatsBackend implements Backend {
   }
 
   #applyCatalog(doc: CatalogDoc | null): void {
+    this.#databases = doc?.databases ?? [];
     const seen = new Set<number>();
     for (const info of doc?.tables ?? []) {
       seen.add(info.tableId);
@@ -345,6 +348,15 @@ export class NatsBackend implements Backend {
         throw writeError("catalog update", error);
       }
     }
+  }
+
+  databases(): readonly string[] {
+    return this.#databases;
+  }
+
+  async setDatabases(names: readonly string[]): Promise<void> {
+    this.#checkOpen();
+    await this.#updateCatalog((doc) => ({ doc: { ...doc, databases: [...names] }, result: 0 }));
   }
 
   tables(): readonly TableInfo[] {
@@ -482,7 +494,11 @@ export class NatsBackend implements Backend {
     if (mark !== undefined) {
       state.marks[mark.source] = Math.max(state.marks[mark.source]!, mark.rowId);
     }
-    for (const ack of acks) state.lastSeq = Math.max(state.lastSeq, ack.seq);
+    for (const ack of acks) {
+      state.lastSeq = Math.max(state.lastSeq, ack.seq);
+      // Until the next stream info, count what this process did.
+      if (!ack.duplicate) state.messages++;
+    }
     return { firstRowId: first.seq, rowCount: acks.length };
   }
 
@@ -519,6 +535,7 @@ export class NatsBackend implements Backend {
     this.#checkOpen();
     const state = this.state(tableId);
     await this.#retry("purge", () => this.#jsm.streams.purge(state.stream));
+    state.messages = 0;
   }
 
   /** Runs a JetStream API call, retrying transient failures until writeTimeoutMs. */
@@ -538,23 +555,16 @@ export class NatsBackend implements Backend {
   async deleteRow(tableId: number, rowId: number): Promise<boolean> {
     const state = this.state(tableId);
     try {
-      return await this.#retry(
+      const deleted = await this.#retry(
         "delete",
         () => this.#jsm.streams.deleteMessage(state.stream, rowId),
       );
+      if (deleted) this.countRemoved(tableId);
+      return deleted;
     } catch (error) {
       if (/no message found|not found/i.test(String(error))) return false;
       throw error;
     }
-  }
-
-  commit(_writes: readonly BackendWrite[]): Promise<(InsertResult | null)[]> {
-    return Promise.reject(
-      new QueueError(
-        "ER_NOT_SUPPORTED_YET",
-        "NATS backend: no atomic multi-write commit (JetStream 2.9 has no atomic batch)",
-      ),
-    );
   }
 
   /**
@@ -601,6 +611,7 @@ export class NatsBackend implements Backend {
     return {
       rowsWritten: lastSeq,
       rowsRemoved: Math.max(0, lastSeq - state.messages),
+      rowsLive: state.messages,
       ...state.counters,
       bytesTotal: state.bytes,
       bytesRemoved: 0,
@@ -666,6 +677,12 @@ export class NatsBackend implements Backend {
   countWait(tableId: number, kind: "waitImmediate" | "waitDelayed" | "waitTimeout"): void {
     const state = this.#tables.get(tableId);
     if (state !== undefined) state.counters[kind]++;
+  }
+
+  /** One row this process removed, in the stats cache until the next stream info. */
+  countRemoved(tableId: number): void {
+    const state = this.#tables.get(tableId);
+    if (state !== undefined && state.messages > 0) state.messages--;
   }
 
   countRestore(tableId: number, kind: "restoredByAbort" | "restoredByClose"): void {
@@ -1029,6 +1046,7 @@ export class NatsSession implements BackendSession {
       }
     }
     if (this.#owned === owned) this.#release();
+    this.#backend.countRemoved(owned.tableId);
   }
 
   abort(delayMs: number): Promise<void> {
@@ -1092,6 +1110,24 @@ export class NatsSession implements BackendSession {
     if (ownerMode) return this.ownedRowIn(tableId) === 0 ? 0 : 1;
     return await this.#backend.unownedCount(tableId) + (this.ownedRowIn(tableId) === 0 ? 0 : 1);
   }
+
+  /** No transactions on this backend (JetStream 2.9 has no atomic batch). */
+  begin(): void {
+    throw new QueueError(
+      "ER_NOT_SUPPORTED_YET",
+      "transactions are not supported on the NATS backend (JetStream 2.9 has no atomic batch)",
+    );
+  }
+
+  get inTransaction(): boolean {
+    return false;
+  }
+
+  commit(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  rollback(): void {}
 
   async remove(tableId: number, rowIds: readonly number[]): Promise<void> {
     const ownedId = this.ownedRowIn(tableId);

@@ -282,10 +282,17 @@ describe("NATS backend on a 3-node cluster", skipUnless(natsMissing), () => {
     }
   });
 
-  it("commit() is ER_NOT_SUPPORTED_YET; bad options and URLs are refused", async () => {
+  it("no transactions (begin is ER_NOT_SUPPORTED_YET); bad options are refused", async () => {
     const db = await openBackend(cluster());
     try {
-      await rejectsCode(db.commit([]), "ER_NOT_SUPPORTED_YET");
+      assert.equal(db.capabilities.transactions, false);
+      const s = db.openSession(1);
+      assert.throws(
+        () => s.begin(),
+        (e: unknown) => e instanceof QueueError && e.code === "ER_NOT_SUPPORTED_YET",
+      );
+      assert.equal(s.inTransaction, false);
+      s.close();
     } finally {
       await db.close();
     }
