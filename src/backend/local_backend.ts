@@ -13,8 +13,9 @@
  * @module
  */
 
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 import {
+  type CommitIo,
   type FileSystem,
   openStore,
   type RecoveryReport,
@@ -40,13 +41,15 @@ import type {
 /** Options of {@linkcode openLocalBackend}. */
 export interface LocalBackendOptions extends BackendOpenOptions {
   /** How a commit reaches the disk. Default "fdatasync". */
-  sync?: SyncMode;
+  sync?: SyncMode | undefined;
   /** Log segment size in bytes. */
-  segmentBytes?: number;
+  segmentBytes?: number | undefined;
   /** The file system; default the real one of this runtime (storage chooses). Tests inject faults here. */
-  fs?: FileSystem;
+  fs?: FileSystem | undefined;
   /** Automatic compaction; default true. */
-  autoCompact?: boolean;
+  autoCompact?: boolean | undefined;
+  /** Blocking (default) or async write and sync of a commit round. */
+  commitIo?: CommitIo | undefined;
 }
 
 /** Opens (creating if missing) the database in `directory`, recovering its log. */
@@ -59,6 +62,7 @@ export async function openLocalBackend(
     sync: options.sync,
     segmentBytes: options.segmentBytes,
     autoCompact: options.autoCompact,
+    commitIo: options.commitIo,
   });
   try {
     return new LocalBackend(store, options);
@@ -177,7 +181,8 @@ export class LocalBackend implements Backend {
       // Storage's watermarks include appends in flight, so two relayed
       // INSERTs of the same row at once cannot both pass this check.
       if (
-        mark !== undefined && mark.mode === "a" && mark.rowId <= rows.sourceMarks()[mark.source]
+        mark !== undefined && mark.mode === "a" &&
+        mark.rowId <= defined(rows.sourceMarks()[mark.source], "a source below relaySourceCount")
       ) {
         return Promise.resolve(duplicate);
       }
@@ -256,6 +261,7 @@ export class LocalBackend implements Backend {
       bytesTotal: counters.bytesTotal,
       bytesRemoved: counters.bytesRemoved,
       rowsDelayed: table.delayedCount,
+      rowsFailed: table.counters.rowsFailed,
     };
   }
 

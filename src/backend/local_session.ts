@@ -12,7 +12,7 @@
  * @module
  */
 
-import { assert, QueueError } from "../errors.ts";
+import { assert, defined, QueueError } from "../errors.ts";
 import type { LocalTable, Owner, WaitArg as TableWaitArg, Waiter } from "./local_table.ts";
 import type { BackendSession, OwnedRow, WaitArg, WaitResult } from "./types.ts";
 
@@ -89,12 +89,13 @@ export class LocalSession implements BackendSession, Owner {
     // taken: a bad condition anywhere fails the call with nothing owned.
     const waitArgs: TableWaitArg[] = new Array(args.length);
     for (let i = 0; i < args.length; i++) {
-      const table = this.#host.table(args[i].tableId);
+      const arg = defined(args[i], "i < length");
+      const table = this.#host.table(arg.tableId);
       if (table === undefined) return notWaiting;
-      waitArgs[i] = { table, condition: table.condition(args[i].text) };
+      waitArgs[i] = { table, condition: table.condition(arg.text) };
     }
     for (let i = 0; i < waitArgs.length; i++) {
-      const { table, condition } = waitArgs[i];
+      const { table, condition } = defined(waitArgs[i], "i < length");
       const rowId = table.findRow(condition);
       if (rowId !== 0) {
         table.deliver(rowId, this);
@@ -175,7 +176,7 @@ export class LocalSession implements BackendSession, Owner {
     return owned.table.rows.rowMeta(owned.rowId).attempts;
   }
 
-  async end(): Promise<void> {
+  async end(failed = false): Promise<void> {
     const owned = this.#owned;
     this.#owned = null;
     if (owned === null) return;
@@ -190,6 +191,7 @@ export class LocalSession implements BackendSession, Owner {
     if (table.owners.get(rowId) === this) table.owners.delete(rowId);
     if (table.dropped || !table.rows.isLive(rowId)) return;
     await table.rows.remove([rowId]);
+    if (failed) table.counters.rowsFailed++;
   }
 
   /** `undefined` when done at once (no delay, or no live owned row); a promise when a due time is written. */

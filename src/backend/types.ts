@@ -1,8 +1,9 @@
 /**
  * The backend seam: everything the engine (SQL statements, sessions, queue
  * functions) needs from what stores the queues, as one interface. The local
- * append-only log (`src/backend/local/`) is the first implementation; a
- * replicated one (NATS JetStream, issue 14) is the second. The engine above
+ * append-only log (`src/backend/local_*.ts` over `src/storage/`) is the first
+ * implementation; a replicated one (NATS JetStream, issue 14) is the second,
+ * its client dependencies outside the core. The engine above
  * this line does not change between them; what weakens on a backend is
  * declared in its {@linkcode BackendCapabilities}.
  *
@@ -217,6 +218,8 @@ export interface TableStats {
   bytesRemoved: number;
   /** Live rows not yet visible to queue_wait (delayed). */
   rowsDelayed: number;
+  /** Rows consumed as failed (`end(true)`) since open, counted once durable. */
+  rowsFailed: number;
 }
 
 /** What recovery found and did when a local log was opened. */
@@ -282,8 +285,10 @@ export interface BackendSession {
   /**
    * Consumes the owned row, durably, and forgets it. Idempotent: a row
    * already removed (DELETE, TRUNCATE, DROP) is not removed or counted again.
+   * `failed` (queue_fail, the job API's fail()) also counts it in
+   * `rowsFailed` once the removal is durable.
    */
-  end(): Promise<void>;
+  end(failed?: boolean): Promise<void>;
   /**
    * Returns the owned row to its queue at its place (queue_abort); with
    * `delayMs` > 0 it stays invisible to queue_wait that long, and the due
@@ -326,7 +331,10 @@ export interface BackendSession {
    * consumes (`end`, `remove`) are held (no session sees or gets them; the
    * returned promises resolve at once) and its inserts (`insert` with
    * `options.session`) are buffered. ER_NOT_SUPPORTED_YET when the backend
-   * has no transactions; ER_WRONG_ARGUMENTS when one is open already.
+   * has no transactions; ER_WRONG_ARGUMENTS when one is open already. A
+   * write that would make the transaction larger than the backend commits
+   * at once fails with ER_TRANS_CACHE_FULL and changes nothing.
+   * Savepoints and implicit commits (DDL, BEGIN) are the engine's.
    */
   begin(): void;
   /** True while a transaction is open. */

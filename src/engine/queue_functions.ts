@@ -12,7 +12,7 @@
  */
 
 import type { Value } from "../sql/mod.ts";
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 import { relaySourceCount, waitTimeoutSecondsDefault, waitTimeoutSecondsMax } from "../limits.ts";
 import type { WaitArg } from "../backend/mod.ts";
 import type { SessionState } from "./session_state.ts";
@@ -71,7 +71,7 @@ export function callQueueFunction(
       checkArgCount(name, args, 0);
       return queueEnd(session).then(() => 1);
     case "queue_abort":
-      if (args.length === 1) return queueAbort(session, delayArg(name, args[0]));
+      if (args.length === 1) return queueAbort(session, delayArg(name, argAt(args, 0)));
       checkArgCount(name, args, 0);
       return queueAbort(session, 0);
     case "queue_attempts":
@@ -79,7 +79,7 @@ export function callQueueFunction(
       return session.ownerMode ? session.backend.attempts() : null;
     case "queue_set_delay":
       checkArgCount(name, args, 1);
-      session.armedDelayMs = delayArg(name, args[0]);
+      session.armedDelayMs = delayArg(name, argAt(args, 0));
       return 1;
     case "queue_rowid":
       checkArgCount(name, args, 0);
@@ -92,12 +92,12 @@ export function callQueueFunction(
       return queueSetSrcid(session, args);
     case "queue_compact": {
       checkArgCount(name, args, 1);
-      if (host.table(tableArg(name, args[0])) === undefined) return null;
+      if (host.table(tableArg(name, argAt(args, 0))) === undefined) return null;
       return host.compact().then(() => 1);
     }
     case "queue_stats": {
       checkArgCount(name, args, 1);
-      const table = host.table(tableArg(name, args[0]));
+      const table = host.table(tableArg(name, argAt(args, 0)));
       return table === undefined ? null : formatStats(host.stats(table.name));
     }
     default:
@@ -172,9 +172,9 @@ function delayArg(name: string, value: Value): number {
 }
 
 function queueSetSrcid(session: SessionState, args: readonly Value[]): Value {
-  const source = integerArg(args[0]);
-  const mode = args[1];
-  const rowId = integerArg(args[2]);
+  const source = integerArg(argAt(args, 0));
+  const mode = argAt(args, 1);
+  const rowId = integerArg(argAt(args, 2));
   if (source === null || source < 0 || source >= relaySourceCount) return null;
   if (mode !== "a" && mode !== "w") return null;
   if (rowId === null || rowId < 0) return null;
@@ -321,4 +321,9 @@ function describe(value: Value): string {
   if (typeof value === "string") return `'${value}'`;
   if (value instanceof Uint8Array) return "a binary value";
   return String(value);
+}
+
+/** Argument `i` of a queue function whose count checkArgCount checked. */
+function argAt(args: readonly Value[], i: number): Value {
+  return defined(args[i], "checkArgCount checked the count");
 }

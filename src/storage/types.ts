@@ -17,13 +17,13 @@ export type SyncMode = "fdatasync" | "fsync" | "none";
 /** Options for `openStore`. */
 export interface StoreOptions {
   /** The file system (Deno, Node or fault-injecting); default the real one of this runtime. */
-  fs?: FileSystem;
+  fs?: FileSystem | undefined;
   /** Default "fdatasync". "none" skips syncing (tests, benchmarks). */
-  sync?: SyncMode;
+  sync?: SyncMode | undefined;
   /** Segment size in bytes; default limits.segmentBytesDefault. */
-  segmentBytes?: number;
+  segmentBytes?: number | undefined;
   /** Disable automatic compaction (tests that want to control it). Default true. */
-  autoCompact?: boolean;
+  autoCompact?: boolean | undefined;
 }
 
 /** What recovery found and did when the log was opened. */

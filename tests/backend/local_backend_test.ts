@@ -136,6 +136,21 @@ describe("local backend", () => {
     await backend.close();
   });
 
+  test("end(failed) counts the row in rowsFailed once it is removed", async () => {
+    const backend = await openBackend();
+    const { tableId } = await backend.createTable("t", {});
+    await backend.insert(tableId, [row(1), row(2)], [[1], [2]]);
+    const session = backend.openSession(1);
+    await session.wait([{ tableId, text: "" }], 0);
+    await session.end(true);
+    await session.wait([{ tableId, text: "" }], 0);
+    await session.end();
+    const stats = backend.stats(tableId);
+    assert.equal(stats.rowsFailed, 1);
+    assert.equal(stats.rowsRemoved, 2);
+    await backend.close();
+  });
+
   test("begin is refused by capability while the local backend lacks transactions", async () => {
     const backend = await openBackend();
     assert.equal(backend.capabilities.transactions, false);
