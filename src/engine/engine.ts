@@ -56,6 +56,30 @@ export class Engine implements QueueHost {
   private constructor(backend: Backend) {
     this.backend = backend;
     for (const info of backend.tables()) this.#addTable(info);
+    backend.onCatalogChange = () => this.#syncTables();
+  }
+
+  /**
+   * Follows the backend's catalog after another client of a shared backend
+   * (NATS) changed it: new tables appear, dropped ones go, an altered one
+   * keeps its EngineTable (its id) and takes the new schema.
+   */
+  #syncTables(): void {
+    const live = new Set<number>();
+    for (const info of this.backend.tables()) {
+      live.add(info.tableId);
+      const known = this.#byId.get(info.tableId);
+      if (known === undefined) {
+        if (!this.#tables.has(info.name)) this.#addTable(info);
+      } else if (schemaToJsonText(known.schema) !== JSON.stringify(info.meta)) {
+        known.schema = schemaOfMeta(info.meta);
+      }
+    }
+    for (const [tableId, table] of this.#byId) {
+      if (live.has(tableId)) continue;
+      this.#byId.delete(tableId);
+      if (this.#tables.get(table.name) === table) this.#tables.delete(table.name);
+    }
   }
 
   /** Opens (creating if missing) the database in `directory` on the local backend, recovering its log. */
@@ -291,4 +315,9 @@ export class Engine implements QueueHost {
   #checkOpen(): void {
     if (this.#closing !== null) throw new QueueError("ER_CLOSED", "Database is closed");
   }
+}
+
+/** A schema's meta as JSON text, to tell whether another client's ALTER changed it. */
+function schemaToJsonText(schema: TableSchema): string {
+  return JSON.stringify(schemaToJson(schema));
 }

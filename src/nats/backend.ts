@@ -114,7 +114,12 @@ interface TableState {
   marks: number[];
   counters: Pick<
     TableStats,
-    "waitImmediate" | "waitDelayed" | "waitTimeout" | "restoredByAbort" | "restoredByClose"
+    | "waitImmediate"
+    | "waitDelayed"
+    | "waitTimeout"
+    | "restoredByAbort"
+    | "restoredByClose"
+    | "rowsFailed"
   >;
   /** From the last stream info: last sequence, live rows, live bytes. */
   lastSeq: number;
@@ -317,6 +322,7 @@ export class NatsBackend implements Backend {
         waitTimeout: 0,
         restoredByAbort: 0,
         restoredByClose: 0,
+        rowsFailed: 0,
       },
       lastSeq: 0,
       messages: 0,
@@ -680,9 +686,11 @@ export class NatsBackend implements Backend {
   }
 
   /** One row this process removed, in the stats cache until the next stream info. */
-  countRemoved(tableId: number): void {
+  countRemoved(tableId: number, failed = false): void {
     const state = this.#tables.get(tableId);
-    if (state !== undefined && state.messages > 0) state.messages--;
+    if (state === undefined) return;
+    if (state.messages > 0) state.messages--;
+    if (failed) state.counters.rowsFailed++;
   }
 
   countRestore(tableId: number, kind: "restoredByAbort" | "restoredByClose"): void {
@@ -1029,7 +1037,8 @@ export class NatsSession implements BackendSession {
     return owned;
   }
 
-  async end(): Promise<void> {
+  /** Consumes the owned row (double ack); `failed` also counts it in rowsFailed (this process). */
+  async end(failed = false): Promise<void> {
     const owned = this.#owned;
     if (owned === null) return;
     // Double ack: the server confirms the ack, so "ended" survives a crash of this client.
@@ -1046,7 +1055,7 @@ export class NatsSession implements BackendSession {
       }
     }
     if (this.#owned === owned) this.#release();
-    this.#backend.countRemoved(owned.tableId);
+    this.#backend.countRemoved(owned.tableId, failed);
   }
 
   abort(delayMs: number): Promise<void> {

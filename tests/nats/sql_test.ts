@@ -63,27 +63,43 @@ describe("SQL on the NATS backend", skipUnless(natsMissing), () => {
     );
   });
 
-  it("a second client sees the first one's tables and rows", async () => {
+  it("a second client follows the first one's DDL and sees its rows", async () => {
     const namespace = `sql2${process.pid}`;
     const a = await open(cluster().url, { namespace, leaseMs: 2_000 });
+    const b = await open(cluster().url, { namespace, leaseMs: 2_000 });
+    const tablesOf = async () => (await b.sql`SHOW TABLES`).map((r) => Object.values(r)[0]);
+    const until = async (what: string, check: () => Promise<boolean>) => {
+      for (let i = 0; i < 100; i++) {
+        if (await check()) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.fail(`not within 5 s: ${what}`);
+    };
     try {
+      // b was open before the CREATE: the catalog watch brings the table.
       await a.sql`CREATE TABLE q (n INT NOT NULL) ENGINE=QUEUE`;
       await a.sql`INSERT INTO q VALUES (${7})`;
-      // Opened after the CREATE: the engine does not yet act on the
-      // backend's onCatalogChange, so a client sees tables created by
-      // another one when it opens (README, the NATS backend's gaps).
-      const b = await open(cluster().url, { namespace, leaseMs: 2_000 });
-      try {
-        const s = b.session();
-        assert.deepEqual([...await s.sql`SELECT queue_wait('q', 5) AS got`], [{ got: 1 }]);
-        assert.deepEqual([...await s.sql`SELECT n FROM q`], [{ n: 7 }]);
-        await s.sql`SELECT queue_end()`;
-        await s.close();
-      } finally {
-        await b.close();
-      }
+      await until("b sees table q", async () => (await tablesOf()).includes("q"));
+      const s = b.session();
+      assert.deepEqual([...await s.sql`SELECT queue_wait('q', 5) AS got`], [{ got: 1 }]);
+      assert.deepEqual([...await s.sql`SELECT n FROM q`], [{ n: 7 }]);
+      await s.sql`SELECT queue_end()`;
+      await s.close();
       assert.deepEqual([...await a.sql`SELECT COUNT(*) AS n FROM q`], [{ n: 0 }]);
+      // Another client's ALTER and DROP reach b too.
+      await a.sql`ALTER TABLE q ADD COLUMN note TEXT`;
+      await a.sql`INSERT INTO q (n, note) VALUES (${8}, ${"x"})`;
+      await until("b sees the new column", async () => {
+        try {
+          return (await b.sql`SELECT n, note FROM q`).length === 1;
+        } catch {
+          return false;
+        }
+      });
+      await a.sql`DROP TABLE q`;
+      await until("b sees q dropped", async () => !(await tablesOf()).includes("q"));
     } finally {
+      await b.close();
       await a.close();
     }
   });
