@@ -2,9 +2,11 @@
  * Issue 14's benchmark: W1 (16 producers inserting) and W2 (16 consumers
  * draining: wait → read → end) on a 3-node JetStream cluster started here,
  * for q4d's NATS backend beside the plain JetStream client doing the same
- * work (publish on PubAck; pull one, ack confirmed by the server), in one
- * run; then q4d's W1/W2 spread over 1, 2 and 4 tables (streams, each with
- * its own Raft leader). Every drain checks exactly-once delivery.
+ * work (publish on PubAck; pull one, ack confirmed by the server) and
+ * beside q4d's whole SQL layer on the same backend (INSERT; queue_wait,
+ * SELECT, queue_end), in one run; then the backend's W1/W2 spread over 1,
+ * 2 and 4 tables (streams, each with its own Raft leader). Every drain
+ * checks exactly-once delivery.
  *
  * deno run -A bench/nats/run.ts [--rows N] [--quick] [--json]
  *
@@ -15,6 +17,7 @@ import process from "node:process";
 import { Cluster, natsMissing, natsServerVersion } from "../../tests/nats/_cluster.ts";
 import { type NatsBackend, openNatsBackend } from "../../src/nats/backend.ts";
 import { jetstream } from "../../src/nats/client.ts";
+import { open as openNats } from "../../src/nats/mod.ts";
 import type { TableInfo } from "../../src/backend/mod.ts";
 
 const args = process.argv.slice(2);
@@ -89,6 +92,39 @@ async function q4dRun(db: NatsBackend, streams: number, label: string): Promise<
   return { system: "q4d NATS backend", streams, w1PerSecond: w1, w2PerSecond: w2 };
 }
 
+/** The same work through q4d's SQL (the whole layer users see): INSERT; queue_wait, SELECT, queue_end. */
+async function sqlRun(url: string): Promise<Figures> {
+  const db = await openNats(url, { namespace: "benchsql" });
+  try {
+    await db.sql`CREATE TABLE jobs (id INT NOT NULL, body VARCHAR(96)) ENGINE=QUEUE`;
+    const text = new TextDecoder();
+    let next = 0;
+    const w1 = await timed(rows, concurrency, async () => {
+      const i = next++;
+      if (i >= rows) return null;
+      await db.sql`INSERT INTO jobs (id, body) VALUES (${i}, ${text.decode(body(i))})`;
+      return true;
+    });
+    const sessions = Array.from({ length: concurrency }, () => db.session());
+    const seen = new Map<string, number>();
+    const w2 = await timed(rows, concurrency, async (w) => {
+      const s = sessions[w]!;
+      const [got] = await s.sql`SELECT queue_wait('jobs', 0.5) AS got`;
+      if (got?.got !== 1) return false;
+      const [row] = await s.sql`SELECT id FROM jobs`;
+      await s.sql`SELECT queue_end()`;
+      const id = String(row?.id);
+      seen.set(id, (seen.get(id) ?? 0) + 1);
+      return true;
+    });
+    for (const s of sessions) await s.close();
+    check(seen, rows, "q4d SQL");
+    return { system: "q4d SQL on NATS", streams: 1, w1PerSecond: w1, w2PerSecond: w2 };
+  } finally {
+    await db.close();
+  }
+}
+
 async function plainRun(db: NatsBackend, label: string): Promise<Figures> {
   // The same stream and consumer configuration, made through q4d, used through the plain client.
   const table = await db.createTable(label, {});
@@ -131,6 +167,7 @@ try {
   });
   try {
     results.push(await plainRun(db, "plain"));
+    results.push(await sqlRun(cluster.url));
     for (const streams of [1, 2, 4]) results.push(await q4dRun(db, streams, `s${streams}_`));
   } finally {
     await db.close();
