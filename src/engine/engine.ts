@@ -56,30 +56,7 @@ export class Engine implements QueueHost {
   private constructor(backend: Backend) {
     this.backend = backend;
     for (const info of backend.tables()) this.#addTable(info);
-    backend.onCatalogChange = () => this.#syncTables();
-  }
-
-  /**
-   * Follows the backend's catalog after another client of a shared backend
-   * (NATS) changed it: new tables appear, dropped ones go, an altered one
-   * keeps its EngineTable (its id) and takes the new schema.
-   */
-  #syncTables(): void {
-    const live = new Set<number>();
-    for (const info of this.backend.tables()) {
-      live.add(info.tableId);
-      const known = this.#byId.get(info.tableId);
-      if (known === undefined) {
-        if (!this.#tables.has(info.name)) this.#addTable(info);
-      } else if (schemaToJsonText(known.schema) !== JSON.stringify(info.meta)) {
-        known.schema = schemaOfMeta(info.meta);
-      }
-    }
-    for (const [tableId, table] of this.#byId) {
-      if (live.has(tableId)) continue;
-      this.#byId.delete(tableId);
-      if (this.#tables.get(table.name) === table) this.#tables.delete(table.name);
-    }
+    backend.onCatalogChange = () => this.#catalogChanged();
   }
 
   /** Opens (creating if missing) the database in `directory` on the local backend, recovering its log. */
@@ -105,6 +82,30 @@ export class Engine implements QueueHost {
     this.#tables.set(info.name, table);
     this.#byId.set(info.tableId, table);
     return table;
+  }
+
+  /**
+   * Another client of a shared backend changed the catalog: tables appear,
+   * go, or get a new schema. Matched by id: a name reused by a new table is
+   * a new table, and plans of the old one are not reused.
+   */
+  #catalogChanged(): void {
+    const current = new Set<number>();
+    for (const info of this.backend.tables()) {
+      current.add(info.tableId);
+      const table = this.#byId.get(info.tableId);
+      if (table === undefined) {
+        this.#addTable(info);
+        continue;
+      }
+      const schema = schemaOfMeta(info.meta);
+      if (schema.version !== table.schema.version) table.schema = schema;
+    }
+    for (const [tableId, table] of this.#byId) {
+      if (current.has(tableId)) continue;
+      this.#byId.delete(tableId);
+      if (this.#tables.get(table.name) === table) this.#tables.delete(table.name);
+    }
   }
 
   /** What recovery did when the database was opened (null for a backend without a local log). */
@@ -315,9 +316,4 @@ export class Engine implements QueueHost {
   #checkOpen(): void {
     if (this.#closing !== null) throw new QueueError("ER_CLOSED", "Database is closed");
   }
-}
-
-/** A schema's meta as JSON text, to tell whether another client's ALTER changed it. */
-function schemaToJsonText(schema: TableSchema): string {
-  return JSON.stringify(schemaToJson(schema));
 }
