@@ -121,6 +121,12 @@ interface TableState {
     | "restoredByClose"
     | "rowsFailed"
   >;
+  /**
+   * Rows this process nak'ed with a delay (abort with delay, a delayed
+   * insert delivered early, a row a condition rejected): row id → due ms.
+   * JetStream counts them as pending acks; COUNT(*) and rowsDelayed need them.
+   */
+  delayed: Map<number, number>;
   /** From the last stream info: last sequence, live rows, live bytes. */
   lastSeq: number;
   messages: number;
@@ -316,6 +322,7 @@ export class NatsBackend implements Backend {
       stream: `${this.namespace}_t${info.tableId}`,
       subject: `${this.namespace}.t${info.tableId}.r`,
       marks: new Array(64).fill(0),
+      delayed: new Map(),
       counters: {
         waitImmediate: 0,
         waitDelayed: 0,
@@ -542,6 +549,9 @@ export class NatsBackend implements Backend {
     const state = this.state(tableId);
     await this.#retry("purge", () => this.#jsm.streams.purge(state.stream));
     state.messages = 0;
+    state.delayed.clear();
+    // Owned rows vanish with the purge: their owners here stop renewing them.
+    for (const session of this.sessions) session.tableTruncated(tableId);
   }
 
   /** Runs a JetStream API call, retrying transient failures until writeTimeoutMs. */
@@ -566,6 +576,7 @@ export class NatsBackend implements Backend {
         () => this.#jsm.streams.deleteMessage(state.stream, rowId),
       );
       if (deleted) this.countRemoved(tableId);
+      this.undelay(tableId, rowId);
       return deleted;
     } catch (error) {
       if (/no message found|not found/i.test(String(error))) return false;
@@ -621,8 +632,28 @@ export class NatsBackend implements Backend {
       ...state.counters,
       bytesTotal: state.bytes,
       bytesRemoved: 0,
-      rowsDelayed: 0,
+      rowsDelayed: this.delayedCount(tableId),
     };
+  }
+
+  /** Rows of the table this process holds back with a delayed nak, still not due. */
+  delayedCount(tableId: number): number {
+    const state = this.#tables.get(tableId);
+    if (state === undefined) return 0;
+    const now = Date.now();
+    for (const [rowId, due] of state.delayed) if (due <= now) state.delayed.delete(rowId);
+    return state.delayed.size;
+  }
+
+  /** Hides a delivered row for `delayMs` (nak with delay), noted for COUNT(*) and rowsDelayed. */
+  delay(tableId: number, rowId: number, reply: string, delayMs: number): void {
+    this.#tables.get(tableId)?.delayed.set(rowId, Date.now() + delayMs);
+    this.nak(reply, delayMs);
+  }
+
+  /** A row delivered or removed is no longer held back by this process. */
+  undelay(tableId: number, rowId: number): void {
+    this.#tables.get(tableId)?.delayed.delete(rowId);
   }
 
   /** Reads stream info into the stats cache (queue_stats on this backend is as of the last refresh). */
@@ -650,7 +681,9 @@ export class NatsBackend implements Backend {
         this.#jsm.streams.info(state.stream),
         this.#jsm.consumers.info(state.stream, consumerName),
       ]);
-      return Math.max(0, info.state.messages - consumer.num_ack_pending);
+      // Pending acks include rows nak'ed with a delay: those of this process count as visible.
+      const unowned = info.state.messages - consumer.num_ack_pending + this.delayedCount(tableId);
+      return Math.min(info.state.messages, Math.max(0, unowned));
     } catch (error) {
       throw readError("stream info", error);
     }
@@ -792,7 +825,15 @@ export class NatsSession implements BackendSession {
     });
   }
 
-  async wait(args: readonly WaitArg[], timeoutMs: number, keepAlive?: object): Promise<WaitResult> {
+  wait(args: readonly WaitArg[], timeoutMs: number, keepAlive?: object): Promise<WaitResult> {
+    try {
+      return this.#start(args, timeoutMs, keepAlive);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #start(args: readonly WaitArg[], timeoutMs: number, keepAlive?: object): Promise<WaitResult> {
     if (this.#closed) throw new QueueError("ER_CLOSED", "the session is closed");
     if (this.#wait !== null) throw new QueueError("ER_WRONG_ARGUMENTS", "a wait is pending");
     if (this.#owned !== null) {
@@ -800,48 +841,60 @@ export class NatsSession implements BackendSession {
     }
     const conditions = this.#compileConditions(args);
     for (const arg of args) this.#backend.state(arg.tableId);
-    // Immediate pass: one no-wait pull per argument, in order (strict priority).
+    // Pending from the call on: waitingOn, cancelWait and close see it during the immediate pass too.
+    let resolve!: (result: WaitResult) => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<WaitResult>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const wait: PendingWait = {
+      args,
+      conditions,
+      resolve,
+      reject,
+      done: false,
+      timer: null,
+      subscriptions: [],
+      keepAlive,
+      dropped: new Set(),
+      cleanups: [],
+    };
+    this.#wait = wait;
+    this.#run(wait, timeoutMs).catch((error) => this.#fail(wait, error));
+    return promise;
+  }
+
+  /** The immediate pass (one no-wait pull per argument, in order: strict priority), then the pull loops. */
+  async #run(wait: PendingWait, timeoutMs: number): Promise<void> {
+    const args = wait.args;
     for (let i = 0; i < args.length; i++) {
       const arg = args[i]!;
       const msg = await this.#pullNow(arg.tableId);
-      if (this.#closed) {
+      if (wait.done) {
+        // Cancelled or closed meanwhile: the row goes back at once.
         if (msg !== null) this.#backend.nak(msg.reply!, 0);
-        throw new QueueError("ER_CLOSED", "the session is closed");
+        return;
       }
       if (msg === null) continue;
-      const served = this.#accept(args, conditions, msg, i);
+      const served = this.#accept(args, wait.conditions, msg, i);
       if (served !== null) {
         this.#backend.countWait(arg.tableId, "waitImmediate");
-        return served;
+        return this.#finish(wait, served);
       }
     }
     if (timeoutMs <= 0) {
       this.#countTimeout(args);
-      return { argIndex: 0, rowId: 0 };
+      return this.#finish(wait, { argIndex: 0, rowId: 0 });
     }
-    return await new Promise<WaitResult>((resolve, reject) => {
-      const wait: PendingWait = {
-        args,
-        conditions,
-        resolve,
-        reject,
-        done: false,
-        timer: null,
-        subscriptions: [],
-        keepAlive,
-        dropped: new Set(),
-        cleanups: [],
-      };
-      this.#wait = wait;
-      wait.timer = setTimeout(() => {
-        this.#countTimeout(args);
-        this.#finish(wait, { argIndex: 0, rowId: 0 });
-      }, timeoutMs);
-      const deadline = Date.now() + timeoutMs;
-      for (const tableId of new Set(args.map((a) => a.tableId))) {
-        this.#pullLoop(wait, tableId, deadline);
-      }
-    });
+    wait.timer = setTimeout(() => {
+      this.#countTimeout(args);
+      this.#finish(wait, { argIndex: 0, rowId: 0 });
+    }, timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    for (const tableId of new Set(args.map((a) => a.tableId))) {
+      this.#pullLoop(wait, tableId, deadline);
+    }
   }
 
   #countTimeout(args: readonly WaitArg[]): void {
@@ -889,7 +942,7 @@ export class NatsSession implements BackendSession {
     const visibleAt = Number(msg.headers?.get(visibleAtHeader) || 0);
     const now = Date.now();
     if (visibleAt > now) {
-      this.#backend.nak(reply, visibleAt - now);
+      this.#backend.delay(table.info.tableId, ack.seq, reply, visibleAt - now);
       return null;
     }
     for (let i = from; i < args.length; i++) {
@@ -909,7 +962,7 @@ export class NatsSession implements BackendSession {
       this.#own(arg.tableId, msg, ack.seq, ack.delivered);
       return { argIndex: i + 1, rowId: ack.seq };
     }
-    this.#backend.nak(reply, this.#backend.filterDelayMs);
+    this.#backend.delay(table.info.tableId, ack.seq, reply, this.#backend.filterDelayMs);
     return null;
   }
 
@@ -924,6 +977,7 @@ export class NatsSession implements BackendSession {
       }
     }, everyMs);
     this.#owned = { tableId, rowId, reply, delivered, payload: msg.data, heartbeat };
+    this.#backend.undelay(tableId, rowId);
   }
 
   /**
@@ -1061,7 +1115,8 @@ export class NatsSession implements BackendSession {
   abort(delayMs: number): Promise<void> {
     const owned = this.#release();
     if (owned === null) return Promise.resolve();
-    this.#backend.nak(owned.reply, delayMs);
+    if (delayMs > 0) this.#backend.delay(owned.tableId, owned.rowId, owned.reply, delayMs);
+    else this.#backend.nak(owned.reply, 0);
     this.#backend.countRestore(owned.tableId, "restoredByAbort");
     return this.#backend.nc.flush().catch((error) => {
       throw writeError("nak", error);
@@ -1078,6 +1133,11 @@ export class NatsSession implements BackendSession {
       this.#backend.countRestore(owned.tableId, "restoredByClose");
     }
     this.#backend.sessions.delete(this);
+  }
+
+  /** A truncated table: the owned row of it is gone (its end() removes and counts nothing). */
+  tableTruncated(tableId: number): void {
+    if (this.#owned?.tableId === tableId) this.#release();
   }
 
   /** A dropped table: the owned row of it is gone; a wait on only dropped tables ends with 0. */
