@@ -27,6 +27,9 @@ export interface ConnectOptions {
   tls?: boolean | { ca?: string; rejectUnauthorized?: boolean; servername?: string };
 }
 
+/** How long close() waits for the server to close its end before dropping the socket. */
+const closeWaitMs = 2_000;
+
 /** Prepared statements kept per connection; the oldest is closed past this. */
 const preparedPerConnectionMax = 256;
 
@@ -90,6 +93,8 @@ interface ClientColumn {
   type: number;
   flags: number;
   charset: number;
+  /** Fractional-second digits of a temporal column. */
+  decimals: number;
 }
 
 /** One client connection: handshake, then one command at a time. */
@@ -102,6 +107,7 @@ class ClientConnection {
   #closed = false;
   #tail: Promise<unknown> = Promise.resolve();
   readonly #statements = new Map<string, ClientStatement>();
+  #socketClosed: Promise<void> = Promise.resolve();
 
   #attach(socket: Socket): void {
     this.#socket = socket;
@@ -109,7 +115,7 @@ class ClientConnection {
       const packets = this.#framer.push(
         new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
       );
-      if (packets === "too_large") return this.close();
+      if (packets === "too_large") return void this.close();
       for (const packet of packets) {
         const waiter = this.#waiter;
         if (waiter !== null) {
@@ -118,8 +124,8 @@ class ClientConnection {
         } else this.#packets.push(packet);
       }
     });
-    socket.on("close", () => this.close());
-    socket.on("error", () => this.close());
+    socket.on("close", () => void this.close());
+    socket.on("error", () => void this.close());
   }
 
   #read(): Promise<Uint8Array> {
@@ -323,7 +329,8 @@ class ClientConnection {
       reader.u32();
       const type = reader.u8();
       const flags = reader.u16();
-      columns.push({ name, type, flags, charset });
+      const decimals = reader.u8();
+      columns.push({ name, type, flags, charset, decimals });
     }
     const rows: Result = [];
     for (;;) {
@@ -335,22 +342,37 @@ class ClientConnection {
     return rows;
   }
 
-  /** Closes the connection (the server gives an owned row back). Idempotent. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#socket !== null) {
-      try {
-        this.#sequenceId = 0;
-        const { bytes } = framePackets(new Uint8Array([0x01]), 0);
-        this.#socket.end(bytes);
-      } catch {
-        this.#socket.destroy();
+  /**
+   * Closes the connection (COM_QUIT, then our end of the socket). Resolves
+   * once the server has closed its end too, which it does after closing the
+   * session: the owned row is back in its queue by then, as after an
+   * embedded Session.close(). Idempotent.
+   */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      const socket = this.#socket;
+      if (socket !== null && !socket.destroyed) {
+        this.#socketClosed = new Promise<void>((resolve) => {
+          const timer = setTimeout(() => socket.destroy(), closeWaitMs);
+          socket.once("close", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        try {
+          this.#sequenceId = 0;
+          const { bytes } = framePackets(new Uint8Array([0x01]), 0);
+          socket.end(bytes);
+        } catch {
+          socket.destroy();
+        }
       }
+      const waiter = this.#waiter;
+      this.#waiter = null;
+      waiter?.reject(lostError());
     }
-    const waiter = this.#waiter;
-    this.#waiter = null;
-    waiter?.reject(lostError());
+    return this.#socketClosed;
   }
 
   get closed(): boolean {
@@ -388,6 +410,19 @@ function writeParam(types: PayloadWriter, values: PayloadWriter, value: unknown)
   } else if (value instanceof Uint8Array) {
     types.u8(FieldType.blob).u8(0);
     values.lenencBytes(value);
+  } else if (value instanceof Date) {
+    // A Date is its UTC fields, as open() binds it.
+    const year = value.getUTCFullYear();
+    if (Number.isNaN(value.getTime()) || year < 0 || year > 9999) {
+      throw new QueueError(
+        "ER_WRONG_ARGUMENTS",
+        "Parameter Date is invalid or outside years 0..9999",
+      );
+    }
+    types.u8(FieldType.datetime).u8(0);
+    values.u8(11).u16(year).u8(value.getUTCMonth() + 1).u8(value.getUTCDate())
+      .u8(value.getUTCHours()).u8(value.getUTCMinutes()).u8(value.getUTCSeconds())
+      .u32(value.getUTCMilliseconds() * 1000);
   } else if (value instanceof Identifier) {
     throw new QueueError(
       "ER_WRONG_ARGUMENTS",
@@ -407,58 +442,104 @@ function readBinaryRow(payload: Uint8Array, columns: readonly ClientColumn[]): R
   const row: Row = {};
   for (let i = 0; i < columns.length; i++) {
     const column = columns[i];
-    if (bitmap[(i + 2) >> 3] & (1 << ((i + 2) & 7))) {
-      row[column.name] = null;
-      continue;
-    }
-    const unsigned = (column.flags & ColumnFlag.unsigned) !== 0;
-    switch (column.type) {
-      case FieldType.tiny:
-        row[column.name] = unsigned ? reader.u8() : reader.i8();
-        break;
-      case FieldType.short:
-      case FieldType.year:
-        row[column.name] = unsigned ? reader.u16() : reader.i16();
-        break;
-      case FieldType.int24:
-      case FieldType.long:
-        row[column.name] = unsigned ? reader.u32() : reader.i32();
-        break;
-      case FieldType.longlong: {
-        const n = unsigned ? reader.u64() : reader.i64();
-        row[column.name] =
-          n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER)
-            ? Number(n)
-            : n;
-        break;
-      }
-      case FieldType.float:
-        row[column.name] = reader.f32();
-        break;
-      case FieldType.double:
-        row[column.name] = reader.f64();
-        break;
-      case FieldType.null:
-        row[column.name] = null;
-        break;
-      default: {
-        const bytes = reader.lenencBytes();
-        if (column.type === FieldType.json) {
-          const text = utf8.decode(bytes);
-          try {
-            row[column.name] = JSON.parse(text);
-          } catch {
-            row[column.name] = text;
-          }
-        } else if (column.charset === charsetBinary) {
-          row[column.name] = bytes.slice();
-        } else {
-          row[column.name] = utf8.decode(bytes);
-        }
-      }
-    }
+    row[column.name] = bitmap[(i + 2) >> 3] & (1 << ((i + 2) & 7))
+      ? null
+      : readBinaryValue(reader, column);
   }
   return row;
+}
+
+/** An integer as the engine gives it: a number when safe, else a bigint. */
+function smallest(n: bigint): number | bigint {
+  return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(n)
+    : n;
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, "0");
+}
+
+/** ".123" for `micros` at `decimals` digits (MySQL's text of a fractional second); "" for none. */
+function fraction(micros: number, decimals: number): string {
+  const digits = Math.min(decimals, 6);
+  return digits > 0 ? "." + pad(micros, 6).slice(0, digits) : "";
+}
+
+/**
+ * One binary-protocol value, typed as the engine types it: integers as
+ * numbers (bigint beyond 2^53), DECIMAL, dates and times as MySQL's text,
+ * BIT as a number, JSON parsed, binary strings as bytes, text as strings.
+ */
+function readBinaryValue(reader: PayloadReader, column: ClientColumn): unknown {
+  const unsigned = (column.flags & ColumnFlag.unsigned) !== 0;
+  switch (column.type) {
+    case FieldType.tiny:
+      return unsigned ? reader.u8() : reader.i8();
+    case FieldType.short:
+    case FieldType.year:
+      return unsigned ? reader.u16() : reader.i16();
+    case FieldType.int24:
+    case FieldType.long:
+      return unsigned ? reader.u32() : reader.i32();
+    case FieldType.longlong:
+      return smallest(unsigned ? reader.u64() : reader.i64());
+    case FieldType.float:
+      return reader.f32();
+    case FieldType.double:
+      return reader.f64();
+    case FieldType.null:
+      return null;
+    case FieldType.date:
+    case FieldType.datetime:
+    case FieldType.timestamp: {
+      const body = new PayloadReader(reader.bytesOf(reader.u8()));
+      const [year, month, day] = body.remaining >= 4
+        ? [body.u16(), body.u8(), body.u8()]
+        : [0, 0, 0];
+      const date = `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
+      if (column.type === FieldType.date) return date;
+      const [hour, minute, second] = body.remaining >= 3
+        ? [body.u8(), body.u8(), body.u8()]
+        : [0, 0, 0];
+      const micros = body.remaining >= 4 ? body.u32() : 0;
+      return `${date} ${pad(hour)}:${pad(minute)}:${pad(second)}${
+        fraction(micros, column.decimals)
+      }`;
+    }
+    case FieldType.time: {
+      const body = new PayloadReader(reader.bytesOf(reader.u8()));
+      if (body.remaining < 8) return "00:00:00" + fraction(0, column.decimals);
+      const negative = body.u8() === 1;
+      const hours = body.u32() * 24 + body.u8();
+      const minute = body.u8();
+      const second = body.u8();
+      const micros = body.remaining >= 4 ? body.u32() : 0;
+      return `${negative ? "-" : ""}${pad(hours)}:${pad(minute)}:${pad(second)}${
+        fraction(micros, column.decimals)
+      }`;
+    }
+    case FieldType.bit: {
+      let n = 0n;
+      for (const byte of reader.lenencBytes()) n = (n << 8n) | BigInt(byte);
+      return smallest(n);
+    }
+    case FieldType.json: {
+      const text = utf8.decode(reader.lenencBytes());
+      try {
+        return JSON.parse(text);
+      } catch {
+        return text;
+      }
+    }
+    case FieldType.decimal:
+    case FieldType.newdecimal:
+      return utf8.decode(reader.lenencBytes());
+    default: {
+      const bytes = reader.lenencBytes();
+      return column.charset === charsetBinary ? bytes.slice() : utf8.decode(bytes);
+    }
+  }
 }
 
 function templateText(strings: TemplateStringsArray, values: readonly unknown[]): {
@@ -503,7 +584,7 @@ export class RemoteSession {
         try {
           await connection.open(this.#target);
         } catch (error) {
-          connection.close();
+          void connection.close();
           this.#connection = null;
           throw error;
         }
@@ -549,7 +630,7 @@ export class RemoteSession {
     this.#closed = true;
     const connection = this.#connection;
     this.#connection = null;
-    if (connection !== null) (await connection.catch(() => null))?.close();
+    if (connection !== null) await (await connection.catch(() => null))?.close();
   }
 }
 

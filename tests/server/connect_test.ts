@@ -91,3 +91,49 @@ test("connect() with a wrong password rejects with ER_ACCESS_DENIED_ERROR", asyn
     await served.close();
   }
 });
+
+test("a session's close() resolves once the server has given its row back", async () => {
+  const served = await startServer();
+  const db = await connect(`mysql://root:secret@127.0.0.1:${served.port}`);
+  try {
+    await db.sql`CREATE TABLE q (v INT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`INSERT INTO q VALUES (${4})`;
+    const child = db.session();
+    const [w] = await child.sql`SELECT queue_wait('q', 0) AS got`;
+    assert.equal(w.got, 1);
+    assert.deepEqual([...await db.sql`SELECT * FROM q`], []);
+    await child.close();
+    // As open()'s Session.close(): the row is back when the promise resolves.
+    assert.deepEqual([...await db.sql`SELECT * FROM q`], [{ v: 4 }]);
+  } finally {
+    await db.close();
+    await served.close();
+  }
+});
+
+test("connect() reads DECIMAL, dates, times and BIT as open() does and binds a Date", async () => {
+  const served = await startServer();
+  const db = await connect(`mysql://root:secret@127.0.0.1:${served.port}`);
+  try {
+    await db.sql`CREATE TABLE t (id INT NOT NULL, price DECIMAL(5,2), d DATE, dt DATETIME(6),
+      ts TIMESTAMP(3) NULL, tm TIME(1), flags BIT(10), y YEAR) ENGINE=QUEUE`;
+    await db.sql`INSERT INTO t VALUES (${1}, ${"9.99"}, ${"2024-02-29"},
+      ${new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 678))}, ${"2024-01-02 03:04:05.5"},
+      ${"-838:59:59"}, ${1023}, ${2024})`;
+    const expected = {
+      id: 1,
+      price: "9.99",
+      d: "2024-02-29",
+      dt: "2024-01-02 03:04:05.678000",
+      ts: "2024-01-02 03:04:05.500",
+      tm: "-838:59:59.0",
+      flags: 1023,
+      y: 2024,
+    };
+    assert.deepEqual([...await served.db.sql`SELECT * FROM t`], [expected]);
+    assert.deepEqual([...await db.sql`SELECT * FROM t`], [expected]);
+  } finally {
+    await db.close();
+    await served.close();
+  }
+});
