@@ -15,6 +15,8 @@ import type { Result, Row } from "../engine/result.ts";
 import type { Sql } from "../engine/database.ts";
 import { type ErrorCode, QueueError } from "../errors.ts";
 import { Identifier } from "../sql/identifier.ts";
+import { utf8Length } from "../sql/lexer.ts";
+import { bindValue } from "../sql/values.ts";
 import { type AuthPlugin, scramble } from "./auth.ts";
 import { charsetBinary, ColumnFlag, FieldType } from "./columns.ts";
 import { errorCodeToMysql } from "./errno.ts";
@@ -70,13 +72,30 @@ function parseUrl(url: string, options: ConnectOptions): Target {
   };
 }
 
-function wireError(payload: Uint8Array): QueueError {
+/**
+ * The QueueError of an ERR packet. A syntax error of `text` gets its
+ * position back (UTF-8 bytes, as open() gives it) from the message's
+ * "near '…' at line N".
+ */
+function wireError(payload: Uint8Array, text?: string): QueueError {
   const reader = new PayloadReader(payload, 1);
   const errno = reader.u16();
   if (reader.remaining > 0 && reader.bytes[reader.offset] === 0x23) reader.bytesOf(6);
   const message = new TextDecoder().decode(reader.rest());
   const code = errnoToCode.get(errno) ?? "ER_CLOSED";
-  return new QueueError(code, message);
+  let position: number | undefined;
+  const near = code === "ER_PARSE_ERROR" && text !== undefined
+    ? / near '([^]*)' at line (\d+)$/.exec(message)
+    : null;
+  if (near !== null) {
+    let lineStart = 0;
+    for (let line = 1; line < Number(near[2]) && lineStart >= 0; line++) {
+      lineStart = text!.indexOf("\n", lineStart) + 1 || -1;
+    }
+    const at = lineStart < 0 ? -1 : text!.indexOf(near[1], lineStart);
+    if (at >= 0) position = utf8Length(text!.slice(0, at));
+  }
+  return new QueueError(code, message, position === undefined ? {} : { position });
 }
 
 function lostError(): QueueError {
@@ -112,6 +131,11 @@ class ClientConnection {
   #attach(socket: Socket): void {
     this.#socket = socket;
     socket.on("data", (chunk: Uint8Array) => {
+      // After close(), a reply still on its way is dropped: the statement in
+      // flight fails with ER_CLOSED, as it does when an embedded session
+      // closes. (A row a wait got in that moment goes back when the server
+      // closes this connection's session.)
+      if (this.#closed) return;
       const packets = this.#framer.push(
         new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
       );
@@ -124,8 +148,16 @@ class ClientConnection {
         } else this.#packets.push(packet);
       }
     });
-    socket.on("close", () => void this.close());
-    socket.on("error", () => void this.close());
+    socket.on("close", () => this.#gone());
+    socket.on("error", () => this.#gone());
+  }
+
+  /** The socket is gone: no more replies; a statement waiting for one fails. */
+  #gone(): void {
+    this.#closed = true;
+    const waiter = this.#waiter;
+    this.#waiter = null;
+    waiter?.reject(lostError());
   }
 
   #read(): Promise<Uint8Array> {
@@ -283,7 +315,7 @@ class ClientConnection {
     this.#sequenceId = 0;
     this.#write(new PayloadWriter(text.length * 3 + 1).u8(0x16).string(text).finish());
     const header = await this.#read();
-    if (header[0] === 0xff) throw wireError(header);
+    if (header[0] === 0xff) throw wireError(header, text);
     const reader = new PayloadReader(header, 1);
     const id = reader.u32();
     const columnCount = reader.u16();
@@ -352,7 +384,10 @@ class ClientConnection {
     if (!this.#closed) {
       this.#closed = true;
       const socket = this.#socket;
-      if (socket !== null && !socket.destroyed) {
+      // A statement in flight fails when the socket closes (#gone), just
+      // before this resolves, as an embedded wait fails when its session closes.
+      if (socket === null || socket.destroyed) this.#gone();
+      else {
         this.#socketClosed = new Promise<void>((resolve) => {
           const timer = setTimeout(() => socket.destroy(), closeWaitMs);
           socket.once("close", () => {
@@ -368,9 +403,6 @@ class ClientConnection {
           socket.destroy();
         }
       }
-      const waiter = this.#waiter;
-      this.#waiter = null;
-      waiter?.reject(lostError());
     }
     return this.#socketClosed;
   }
@@ -380,58 +412,69 @@ class ClientConnection {
   }
 }
 
+/**
+ * One parameter's type and value. Checked by open()'s own rules first
+ * (bindValue), so a value open() refuses is refused here with the same
+ * code, before anything is sent.
+ */
 function writeParam(types: PayloadWriter, values: PayloadWriter, value: unknown): void {
-  if (value === null || value === undefined) {
+  const bound = bindValue(value);
+  if (value instanceof Date) {
+    // A Date is its UTC fields, as open() binds it.
+    types.u8(FieldType.datetime).u8(0);
+    values.u8(11).u16(value.getUTCFullYear()).u8(value.getUTCMonth() + 1)
+      .u8(value.getUTCDate()).u8(value.getUTCHours()).u8(value.getUTCMinutes())
+      .u8(value.getUTCSeconds()).u32(value.getUTCMilliseconds() * 1000);
+  } else if (bound === null) {
     types.u8(FieldType.null).u8(0);
-  } else if (typeof value === "boolean") {
-    types.u8(FieldType.tiny).u8(0);
-    values.u8(value ? 1 : 0);
-  } else if (typeof value === "number") {
-    if (Number.isSafeInteger(value)) {
+  } else if (typeof bound === "number") {
+    if (Number.isSafeInteger(bound)) {
       types.u8(FieldType.longlong).u8(0);
-      values.i64(BigInt(value));
+      values.i64(BigInt(bound));
     } else {
       types.u8(FieldType.double).u8(0);
-      values.f64(value);
+      values.f64(bound);
     }
-  } else if (typeof value === "bigint") {
-    const unsigned = value > 0x7fffffffffffffffn;
-    if (value < -(2n ** 63n) || value >= 2n ** 64n) {
-      types.u8(FieldType.varString).u8(0);
-      values.lenencString(value.toString());
-    } else {
-      types.u8(FieldType.longlong).u8(unsigned ? 0x80 : 0);
-      if (unsigned) values.u64(value);
-      else values.i64(value);
-    }
-  } else if (typeof value === "string") {
+  } else if (typeof bound === "bigint") {
+    const unsigned = bound > 0x7fffffffffffffffn;
+    types.u8(FieldType.longlong).u8(unsigned ? 0x80 : 0);
+    if (unsigned) values.u64(bound);
+    else values.i64(bound);
+  } else if (typeof bound === "string") {
     types.u8(FieldType.varString).u8(0);
-    values.lenencString(value);
-  } else if (value instanceof Uint8Array) {
+    if (bound.isWellFormed()) values.lenencString(bound);
+    else values.lenencBytes(wtf8(bound));
+  } else if (bound instanceof Uint8Array) {
     types.u8(FieldType.blob).u8(0);
-    values.lenencBytes(value);
-  } else if (value instanceof Date) {
-    // A Date is its UTC fields, as open() binds it.
-    const year = value.getUTCFullYear();
-    if (Number.isNaN(value.getTime()) || year < 0 || year > 9999) {
-      throw new QueueError(
-        "ER_WRONG_ARGUMENTS",
-        "Parameter Date is invalid or outside years 0..9999",
+    values.lenencBytes(bound);
+  } else {
+    throw new QueueError("ER_WRONG_ARGUMENTS", `Parameter ${String(value)} is not supported`);
+  }
+}
+
+/**
+ * UTF-8 with each lone surrogate encoded as its own 3 bytes (WTF-8): not
+ * valid UTF-8, so the server refuses it for a text column as open() refuses
+ * the string, instead of storing U+FFFD as TextEncoder would.
+ */
+function wtf8(text: string): Uint8Array {
+  const bytes: number[] = [];
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    if (code < 0x80) bytes.push(code);
+    else if (code < 0x800) bytes.push(0xc0 | (code >> 6), 0x80 | (code & 0x3f));
+    else if (code < 0x10000) {
+      bytes.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
+    } else {
+      bytes.push(
+        0xf0 | (code >> 18),
+        0x80 | ((code >> 12) & 0x3f),
+        0x80 | ((code >> 6) & 0x3f),
+        0x80 | (code & 0x3f),
       );
     }
-    types.u8(FieldType.datetime).u8(0);
-    values.u8(11).u16(year).u8(value.getUTCMonth() + 1).u8(value.getUTCDate())
-      .u8(value.getUTCHours()).u8(value.getUTCMinutes()).u8(value.getUTCSeconds())
-      .u32(value.getUTCMilliseconds() * 1000);
-  } else if (value instanceof Identifier) {
-    throw new QueueError(
-      "ER_WRONG_ARGUMENTS",
-      "ident() names a table in a template; over connect() use it only where a name goes",
-    );
-  } else {
-    types.u8(FieldType.varString).u8(0);
-    values.lenencString(JSON.stringify(value));
   }
+  return new Uint8Array(bytes);
 }
 
 const utf8 = new TextDecoder();
@@ -542,6 +585,15 @@ function readBinaryValue(reader: PayloadReader, column: ClientColumn): unknown {
   }
 }
 
+/** An ident() value; false for anything else, a Proxy whose traps throw included. */
+function isIdentifier(value: unknown): value is Identifier {
+  try {
+    return value instanceof Identifier;
+  } catch {
+    return false;
+  }
+}
+
 function templateText(strings: TemplateStringsArray, values: readonly unknown[]): {
   text: string;
   params: unknown[];
@@ -556,7 +608,7 @@ function templateText(strings: TemplateStringsArray, values: readonly unknown[])
   const params: unknown[] = [];
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    if (value instanceof Identifier) text += value.toString();
+    if (isIdentifier(value)) text += value.toString();
     else {
       text += "?";
       params.push(value);
@@ -566,6 +618,9 @@ function templateText(strings: TemplateStringsArray, values: readonly unknown[])
   return { text, params };
 }
 
+/** A statement that calls queue_wait. */
+const waitCall = /\bqueue_wait\s*\(/i;
+
 /** A session over the wire: one connection, opened on its first statement. */
 export class RemoteSession {
   /** Runs a statement in this session. */
@@ -573,27 +628,29 @@ export class RemoteSession {
   readonly #target: Target;
   #connection: Promise<ClientConnection> | null = null;
   #closed = false;
+  #waitsPending = 0;
 
   /** Sessions are made by {@linkcode RemoteDatabase.session}. */
   constructor(target: Target) {
     this.#target = target;
     const run = (text: string, params: readonly unknown[]): Promise<Result> => {
       if (this.#closed) return Promise.reject(new QueueError("ER_CLOSED", "Session is closed"));
-      this.#connection ??= (async () => {
-        const connection = new ClientConnection();
-        try {
-          await connection.open(this.#target);
-        } catch (error) {
-          void connection.close();
-          this.#connection = null;
-          throw error;
-        }
-        return connection;
-      })();
-      return this.#connection.then((connection) => {
-        if (connection.closed) throw lostError();
-        return connection.run(text, params);
-      });
+      // One connection runs one statement at a time, so a second queue_wait
+      // would queue behind the first; open() refuses it, and so does this.
+      const isWait = waitCall.test(text);
+      if (isWait && this.#waitsPending > 0) {
+        return Promise.reject(
+          new QueueError(
+            "ER_WRONG_ARGUMENTS",
+            "queue_wait(): this session already has a queue_wait in progress",
+          ),
+        );
+      }
+      if (isWait) {
+        this.#waitsPending++;
+        return this.#send(text, params).finally(() => this.#waitsPending--);
+      }
+      return this.#send(text, params);
     };
     const sql = ((strings: TemplateStringsArray, ...values: unknown[]) => {
       try {
@@ -609,7 +666,13 @@ export class RemoteSession {
           new QueueError("ER_WRONG_ARGUMENTS", "sql.unsafe() takes SQL text as a string"),
         );
       }
-      if (!Array.isArray(params)) {
+      let isArray = false;
+      try {
+        isArray = Array.isArray(params);
+      } catch {
+        // a revoked Proxy
+      }
+      if (!isArray) {
         return Promise.reject(
           new QueueError("ER_WRONG_ARGUMENTS", "sql.unsafe() takes its parameters as an array"),
         );
@@ -617,6 +680,25 @@ export class RemoteSession {
       return run(text, params);
     }) as Sql["unsafe"];
     this.sql = sql;
+  }
+
+  /** Sends one statement on this session's connection, opening it on first use. */
+  #send(text: string, params: readonly unknown[]): Promise<Result> {
+    this.#connection ??= (async () => {
+      const connection = new ClientConnection();
+      try {
+        await connection.open(this.#target);
+      } catch (error) {
+        void connection.close();
+        this.#connection = null;
+        throw error;
+      }
+      return connection;
+    })();
+    return this.#connection.then((connection) => {
+      if (connection.closed) throw lostError();
+      return connection.run(text, params);
+    });
   }
 
   /** True once closed. */

@@ -137,3 +137,80 @@ test("connect() reads DECIMAL, dates, times and BIT as open() does and binds a D
     await served.close();
   }
 });
+
+test("connect() refuses what open() refuses, with open()'s codes", async () => {
+  const served = await startServer();
+  const db = await connect(`mysql://root:secret@127.0.0.1:${served.port}`);
+  const code = async (promise: Promise<unknown>) => {
+    try {
+      await promise;
+    } catch (error) {
+      return error instanceof QueueError ? error.code : String(error);
+    }
+    return "resolved";
+  };
+  try {
+    await db.sql`CREATE TABLE t (id INT NOT NULL, name VARCHAR(8)) ENGINE=QUEUE`;
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const trapping = new Proxy({}, {
+      getPrototypeOf() {
+        throw new Error("trap");
+      },
+    });
+    const refused = {
+      revoked: await code(db.sql`INSERT INTO t VALUES (${proxy}, 'a')`),
+      trapping: await code(db.sql`INSERT INTO t VALUES (${trapping}, 'a')`),
+      unsafeRevoked: await code(db.sql.unsafe("INSERT INTO t VALUES (?, 'a')", proxy as [])),
+      undefined: await code(db.sql`INSERT INTO t VALUES (${undefined}, 'a')`),
+      function: await code(db.sql`INSERT INTO t VALUES (${() => 1}, 'a')`),
+      beyond64: await code(db.sql`INSERT INTO t VALUES (${2n ** 64n}, 'a')`),
+      badDate: await code(db.sql`INSERT INTO t VALUES (${new Date(NaN)}, 'a')`),
+      surrogate: await code(db.sql`INSERT INTO t VALUES (1, ${"a\ud800"})`),
+    };
+    assert.deepEqual(refused, {
+      revoked: "ER_WRONG_ARGUMENTS",
+      trapping: "ER_WRONG_ARGUMENTS",
+      unsafeRevoked: "ER_WRONG_ARGUMENTS",
+      undefined: "ER_WRONG_ARGUMENTS",
+      function: "ER_WRONG_ARGUMENTS",
+      beyond64: "ER_WRONG_ARGUMENTS",
+      badDate: "ER_WRONG_ARGUMENTS",
+      surrogate: "ER_TRUNCATED_WRONG_VALUE_FOR_FIELD",
+    });
+    assert.equal(served.db.stats("t").rowsWritten, 0);
+    const parse = await db.sql.unsafe("SELECT 1,\n  2 FORM t").catch((e) => e);
+    assert.ok(parse instanceof QueueError && parse.code === "ER_PARSE_ERROR");
+    assert.equal(parse.position, 19, "the position open() gives");
+  } finally {
+    await db.close();
+    await served.close();
+  }
+});
+
+test("connect(): a second queue_wait in a session is refused; close() fails a pending one", async () => {
+  const served = await startServer();
+  const db = await connect(`mysql://root:secret@127.0.0.1:${served.port}`);
+  try {
+    await db.sql`CREATE TABLE t (v INT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`INSERT INTO t VALUES (${1})`;
+    const owner = db.session();
+    const [w] = await owner.sql`SELECT queue_wait('t', 0) AS got`;
+    assert.equal(w.got, 1);
+    const s = db.session();
+    const first = s.sql`SELECT queue_wait('t', 60) AS got`;
+    await assert.rejects(
+      s.sql`SELECT queue_wait('t', 0) AS got`,
+      (e: unknown) => e instanceof QueueError && e.code === "ER_WRONG_ARGUMENTS",
+    );
+    await until(() => served.server.connectionCount === 3, "three connections");
+    // Closing both at once: the owner's row goes back, the waiter still fails.
+    await Promise.all([owner.close(), s.close()]);
+    await assert.rejects(first, (e: unknown) => e instanceof QueueError && e.code === "ER_CLOSED");
+    await until(() => served.server.connectionCount === 1, "both closed");
+    assert.deepEqual([...await db.sql`SELECT * FROM t`], [{ v: 1 }]);
+  } finally {
+    await db.close();
+    await served.close();
+  }
+});
