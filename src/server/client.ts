@@ -17,6 +17,7 @@ import { type ErrorCode, QueueError } from "../errors.ts";
 import { Identifier } from "../sql/identifier.ts";
 import { utf8Length } from "../sql/lexer.ts";
 import { bindValue } from "../sql/values.ts";
+import { type Job, jobs, type JobsOptions, stopAllJobs, stopJobs } from "../engine/jobs.ts";
 import { type AuthPlugin, scramble } from "./auth.ts";
 import { charsetBinary, ColumnFlag, FieldType } from "./columns.ts";
 import { errorCodeToMysql } from "./errno.ts";
@@ -127,6 +128,8 @@ class ClientConnection {
   #tail: Promise<unknown> = Promise.resolve();
   readonly #statements = new Map<string, ClientStatement>();
   #socketClosed: Promise<void> = Promise.resolve();
+  /** The server's id of this connection (KILL takes it); 0 until the handshake. */
+  id = 0;
 
   #attach(socket: Socket): void {
     this.#socket = socket;
@@ -202,7 +205,7 @@ class ClientConnection {
     if (handshake.bytes[0] === 0xff) throw wireError(handshake.bytes);
     handshake.u8(); // protocol 10
     handshake.nulString(); // server version
-    handshake.u32(); // connection id
+    this.id = handshake.u32();
     const nonce1 = handshake.bytesOf(8).slice();
     handshake.u8();
     let serverCapabilities = handshake.u16();
@@ -618,6 +621,9 @@ function templateText(strings: TemplateStringsArray, values: readonly unknown[])
   return { text, params };
 }
 
+/** How often cancelWait repeats KILL QUERY until the wait has ended. */
+const cancelRetryMs = 20;
+
 /** A statement that calls queue_wait. */
 const waitCall = /\bqueue_wait\s*\(/i;
 
@@ -630,9 +636,15 @@ export class RemoteSession {
   #closed = false;
   #waitsPending = 0;
 
+  /** Job loops of this session stop with {@linkcode RemoteDatabase.stop} of `database`. */
+  readonly #database: object;
+  /** Set while cancelWait's KILL QUERY loop runs. */
+  #cancelling = false;
+
   /** Sessions are made by {@linkcode RemoteDatabase.session}. */
-  constructor(target: Target) {
+  constructor(target: Target, database: object) {
     this.#target = target;
+    this.#database = database;
     const run = (text: string, params: readonly unknown[]): Promise<Result> => {
       if (this.#closed) return Promise.reject(new QueueError("ER_CLOSED", "Session is closed"));
       // One connection runs one statement at a time, so a second queue_wait
@@ -701,6 +713,52 @@ export class RemoteSession {
     });
   }
 
+  /**
+   * Ends this session's pending queue_wait, if any, with
+   * ER_QUERY_INTERRUPTED; the session stays usable. Returns whether a wait
+   * was pending. Over the wire this is `KILL QUERY <this connection>` from a
+   * second connection, repeated until the wait has ended (it may not have
+   * reached the server yet when this is called).
+   */
+  cancelWait(): boolean {
+    if (this.#waitsPending === 0 || this.#connection === null) return false;
+    if (!this.#cancelling) {
+      this.#cancelling = true;
+      void this.#killWait(this.#connection).finally(() => this.#cancelling = false);
+    }
+    return true;
+  }
+
+  async #killWait(connection: Promise<ClientConnection>): Promise<void> {
+    const { id } = await connection;
+    const control = new ClientConnection();
+    try {
+      await control.open(this.#target);
+      while (this.#waitsPending > 0 && !this.#closed) {
+        await control.run(`KILL QUERY ${id}`, []);
+        await new Promise((resolve) => setTimeout(resolve, cancelRetryMs));
+      }
+    } catch {
+      // The server or this session went away: the wait ends with it.
+    } finally {
+      await control.close();
+    }
+  }
+
+  /**
+   * A job loop over `conditions`, as {@linkcode Session.jobs} of open():
+   * yields one owned row at a time; built on SQL only, so it runs the same
+   * over the wire.
+   */
+  jobs<T = Row>(...args: [string, ...(string | JobsOptions)[]]): AsyncIterableIterator<Job<T>> {
+    return jobs<T>(this, this.#database, args);
+  }
+
+  /** Stops this session's job loop, as {@linkcode Session.stop} of open(). */
+  stop(): void {
+    stopJobs(this);
+  }
+
   /** True once closed. */
   get closed(): boolean {
     return this.#closed;
@@ -713,6 +771,11 @@ export class RemoteSession {
     const connection = this.#connection;
     this.#connection = null;
     if (connection !== null) await (await connection.catch(() => null))?.close();
+  }
+
+  /** Closes the session at the end of an `await using` block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }
 
@@ -728,16 +791,21 @@ export class RemoteDatabase {
   /** Made by {@linkcode connect}. */
   constructor(target: Target) {
     this.#target = target;
-    this.#default = new RemoteSession(target);
+    this.#default = new RemoteSession(target, this);
     this.sql = this.#default.sql;
   }
 
   /** A new session: its own connection, opened on its first statement. */
   session(): RemoteSession {
     if (this.#closed) throw new QueueError("ER_CLOSED", "Database is closed");
-    const session = new RemoteSession(this.#target);
+    const session = new RemoteSession(this.#target, this);
     this.#sessions.add(session);
     return session;
+  }
+
+  /** Stops every job loop of this database's sessions, as Session.stop() does. */
+  stop(): void {
+    stopAllJobs(this);
   }
 
   /** True once close() was called. */
@@ -750,6 +818,11 @@ export class RemoteDatabase {
     this.#closed = true;
     await Promise.all([this.#default, ...this.#sessions].map((s) => s.close()));
     this.#sessions.clear();
+  }
+
+  /** Closes the database's connections at the end of an `await using` block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }
 

@@ -214,3 +214,54 @@ test("connect(): a second queue_wait in a session is refused; close() fails a pe
     await served.close();
   }
 });
+
+test("connect(): `await using` closes a session and the database", async () => {
+  const served = await startServer();
+  try {
+    {
+      await using db = await connect(`mysql://root:secret@127.0.0.1:${served.port}`);
+      await db.sql`CREATE TABLE q (v INT NOT NULL) ENGINE=QUEUE`;
+      await db.sql`INSERT INTO q VALUES (${1})`;
+      {
+        await using s = db.session();
+        const [w] = await s.sql`SELECT queue_wait('q', 0) AS got`;
+        assert.equal(w.got, 1);
+      }
+      assert.equal(served.db.stats("q").restoredByClose, 1);
+    }
+    await until(() => served.server.connectionCount === 0, "every connection closed");
+  } finally {
+    await served.close();
+  }
+});
+
+test("connect(): jobs() acks rows, stop() ends a blocked loop, cancelWait() interrupts", async () => {
+  const served = await startServer();
+  const db = await connect(`mysql://root:secret@127.0.0.1:${served.port}`);
+  try {
+    await db.sql`CREATE TABLE q (v INT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`INSERT INTO q VALUES (${1}), (${2})`;
+    const s = db.session();
+    const seen: number[] = [];
+    for await (const job of s.jobs<{ v: number }>("q", { timeout: 60 })) {
+      seen.push(job.row.v);
+      await job.ack();
+      // The third turn blocks in queue_wait until stop() kills it.
+      if (seen.length === 2) setTimeout(() => db.stop(), 50);
+    }
+    assert.deepEqual(seen, [1, 2]);
+    assert.equal(served.db.stats("q").rowsRemoved, 2);
+    assert.equal(s.cancelWait(), false, "no wait pending");
+    const waiting = s.sql`SELECT queue_wait('q', 60) AS got`;
+    assert.equal(s.cancelWait(), true);
+    await assert.rejects(
+      waiting,
+      (e: unknown) => e instanceof QueueError && e.code === "ER_QUERY_INTERRUPTED",
+    );
+    const [one] = await s.sql`SELECT 1 AS one`;
+    assert.equal(one.one, 1, "the session stays usable");
+  } finally {
+    await db.close();
+    await served.close();
+  }
+});
