@@ -26,9 +26,9 @@ export interface OpenOptions {
    * metadata; `"none"` never syncs (tests and benchmarks only: a crash may
    * lose acknowledged rows).
    */
-  sync?: SyncMode;
+  sync?: SyncMode | undefined;
   /** Log segment size in bytes (default 64 MiB, at least 64 KiB). */
-  segmentBytes?: number;
+  segmentBytes?: number | undefined;
 }
 
 /**
@@ -117,9 +117,9 @@ function makeSql(engine: Engine, state: SessionState): { sql: Sql; anchor: Sessi
  * await db.sql`INSERT INTO jobs VALUES (${1})`;
  * const s = db.session();
  * const [w] = await s.sql`SELECT queue_wait('jobs', 5) AS got`;
- * if (w.got > 0) {
+ * if (w?.got > 0) {
  *   const [job] = await s.sql`SELECT * FROM jobs`;
- *   console.log(job.id);
+ *   console.log(job?.id);
  *   await s.sql`SELECT queue_end()`;
  * }
  * await s.close();

@@ -27,13 +27,13 @@ import { QueueTable } from "./table.ts";
 /** Options of the engine (the public `open` accepts a subset). */
 export interface EngineOptions {
   /** How a commit reaches the disk. Default "fdatasync". */
-  sync?: SyncMode;
+  sync?: SyncMode | undefined;
   /** Log segment size in bytes. */
-  segmentBytes?: number;
+  segmentBytes?: number | undefined;
   /** The file system; default the real one of this runtime. Tests inject faults here. */
   fs?: FileSystem;
   /** Automatic compaction; default true. */
-  autoCompact?: boolean;
+  autoCompact?: boolean | undefined;
 }
 
 /** One open database directory. */

@@ -11,6 +11,7 @@
 
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
+import { defined } from "../errors.ts";
 import type { Result, Row } from "../engine/result.ts";
 import type { Sql } from "../engine/database.ts";
 import { type ErrorCode, QueueError } from "../errors.ts";
@@ -93,7 +94,7 @@ function wireError(payload: Uint8Array, text?: string): QueueError {
     for (let line = 1; line < Number(near[2]) && lineStart >= 0; line++) {
       lineStart = text!.indexOf("\n", lineStart) + 1 || -1;
     }
-    const at = lineStart < 0 ? -1 : text!.indexOf(near[1], lineStart);
+    const at = lineStart < 0 ? -1 : text!.indexOf(near[1] ?? "", lineStart);
     if (at >= 0) position = utf8Length(text!.slice(0, at));
   }
   return new QueueError(code, message, position === undefined ? {} : { position });
@@ -334,7 +335,8 @@ class ClientConnection {
     if (params.length > 0) {
       const bitmap = new Uint8Array((params.length + 7) >> 3);
       params.forEach((p, i) => {
-        if (p === null || p === undefined) bitmap[i >> 3] |= 1 << (i & 7);
+        if (p !== null && p !== undefined) return;
+        bitmap[i >> 3] = defined(bitmap[i >> 3], "a bit per parameter") | (1 << (i & 7));
       });
       writer.bytes(bitmap).u8(1);
       const values = new PayloadWriter(64);
@@ -486,9 +488,8 @@ function readBinaryRow(payload: Uint8Array, columns: readonly ClientColumn[]): R
   const reader = new PayloadReader(payload, 1);
   const bitmap = reader.bytesOf((columns.length + 9) >> 3);
   const row: Row = {};
-  for (let i = 0; i < columns.length; i++) {
-    const column = columns[i];
-    row[column.name] = bitmap[(i + 2) >> 3] & (1 << ((i + 2) & 7))
+  for (const [i, column] of columns.entries()) {
+    row[column.name] = defined(bitmap[(i + 2) >> 3], "a bit per column") & (1 << ((i + 2) & 7))
       ? null
       : readBinaryValue(reader, column);
   }

@@ -23,6 +23,7 @@ test("connect() runs the README example with the same results as open()", async 
     assert.equal(inserted.insertId, 1);
     const s = db.session();
     const [w] = await s.sql`SELECT queue_wait('jobs:prio=0', 'jobs', 5) AS got`;
+    assert.ok(w !== undefined);
     assert.equal(w.got, 1);
     const rows = await s.sql`SELECT * FROM ${ident("jobs")}`;
     assert.deepEqual(rows, [{
@@ -35,8 +36,10 @@ test("connect() runs the README example with the same results as open()", async 
       d: 2.5,
     }]);
     const [ended] = await s.sql`SELECT queue_end() AS e`;
+    assert.ok(ended !== undefined);
     assert.equal(ended.e, 1);
     const [count] = await db.sql.unsafe("SELECT COUNT(*) AS n FROM jobs WHERE id = ?", [1]);
+    assert.ok(count !== undefined);
     assert.equal(count.n, 0);
     await s.close();
     await assert.rejects(
@@ -67,6 +70,7 @@ test("connect() reports errors as QueueError codes and closing a session gives i
     await db.sql`INSERT INTO q VALUES (${1})`;
     const s = db.session();
     const [w] = await s.sql`SELECT queue_wait('q', 0) AS got`;
+    assert.ok(w !== undefined);
     assert.equal(w.got, 1);
     await s.close();
     await until(() => served.db.stats("q").restoredByClose === 1, "restored_by_close");
@@ -100,6 +104,7 @@ test("a session's close() resolves once the server has given its row back", asyn
     await db.sql`INSERT INTO q VALUES (${4})`;
     const child = db.session();
     const [w] = await child.sql`SELECT queue_wait('q', 0) AS got`;
+    assert.ok(w !== undefined);
     assert.equal(w.got, 1);
     assert.deepEqual([...await db.sql`SELECT * FROM q`], []);
     await child.close();
@@ -196,6 +201,7 @@ test("connect(): a second queue_wait in a session is refused; close() fails a pe
     await db.sql`INSERT INTO t VALUES (${1})`;
     const owner = db.session();
     const [w] = await owner.sql`SELECT queue_wait('t', 0) AS got`;
+    assert.ok(w !== undefined);
     assert.equal(w.got, 1);
     const s = db.session();
     const first = s.sql`SELECT queue_wait('t', 60) AS got`;
@@ -225,6 +231,7 @@ test("connect(): `await using` closes a session and the database", async () => {
       {
         await using s = db.session();
         const [w] = await s.sql`SELECT queue_wait('q', 0) AS got`;
+        assert.ok(w !== undefined);
         assert.equal(w.got, 1);
       }
       assert.equal(served.db.stats("q").restoredByClose, 1);
@@ -259,6 +266,7 @@ test("connect(): jobs() acks rows, stop() ends a blocked loop, cancelWait() inte
       (e: unknown) => e instanceof QueueError && e.code === "ER_QUERY_INTERRUPTED",
     );
     const [one] = await s.sql`SELECT 1 AS one`;
+    assert.ok(one !== undefined);
     assert.equal(one.one, 1, "the session stays usable");
   } finally {
     await db.close();
