@@ -19,7 +19,7 @@ import { Identifier } from "../sql/identifier.ts";
 import { utf8Length } from "../sql/lexer.ts";
 import { bindValue } from "../sql/values.ts";
 import { type Job, jobs, type JobsOptions, stopAllJobs, stopJobs } from "../engine/jobs.ts";
-import { type AuthPlugin, scramble } from "./auth.ts";
+import { type AuthPlugin, encryptPassword, scramble } from "./auth.ts";
 import { charsetBinary, ColumnFlag, FieldType } from "./columns.ts";
 import { errorCodeToMysql } from "./errno.ts";
 import { framePackets, type Packet, PacketFramer, PayloadReader, PayloadWriter } from "./packet.ts";
@@ -271,13 +271,17 @@ class ClientConnection {
       }
       if (reply[0] === 0x01 && reply[1] === 0x03) continue; // fast authentication: OK follows
       if (reply[0] === 0x01 && reply[1] === 0x04) {
-        if (!secure) {
-          throw new QueueError(
-            "ER_ACCESS_DENIED_ERROR",
-            "The server asks for the password in clear over an insecure connection; use TLS or the socket",
-          );
+        // Full authentication: in clear over TLS or the socket, else
+        // RSA-encrypted with the server's public key, asked for first.
+        if (secure) {
+          this.#write(new PayloadWriter(64).nulString(target.password).finish());
+          continue;
         }
-        this.#write(new PayloadWriter(64).nulString(target.password).finish());
+        this.#write(new Uint8Array([0x02]));
+        const key = await this.#read();
+        if (key[0] === 0xff) throw wireError(key);
+        if (key[0] !== 0x01) throw new QueueError("ER_CLOSED", "No public key from the server");
+        this.#write(encryptPassword(target.password, nonce, utf8.decode(key.subarray(1))));
         continue;
       }
       throw new QueueError("ER_CLOSED", "Unexpected reply during authentication");

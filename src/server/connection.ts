@@ -16,7 +16,13 @@ import type { Database, Session } from "../engine/database.ts";
 import type { Result } from "../engine/result.ts";
 import { assert, defined, QueueError } from "../errors.ts";
 import { prepareText } from "../sql/mod.ts";
-import { type AuthPlugin, makeNonce, scrambleMatches } from "./auth.ts";
+import {
+  type AuthPlugin,
+  decryptPassword,
+  makeNonce,
+  type RsaKeys,
+  scrambleMatches,
+} from "./auth.ts";
 import {
   binaryRow,
   charsetUtf8mb4,
@@ -135,6 +141,8 @@ export interface ConnectionHost {
   readonly authPlugin: AuthPlugin;
   readonly secureContext: SecureContext | null;
   readonly requireSecureTransport: boolean;
+  /** Set: caching_sha2_password's full authentication over plain TCP too, with this key. */
+  readonly rsaKeys: RsaKeys | null;
   readonly maxAllowedPacketBytes: number;
   readonly waitTimeoutMs: number;
   readonly defaults: ReadonlyMap<string, string | number | null>;
@@ -619,11 +627,25 @@ export class Connection implements InterceptContext {
     if (password === "") {
       return scrambleMatches(plugin, password, this.#nonce, response) ? true : deny();
     }
-    if (this.#secure && !this.#host.sha2Cache.has(user)) {
+    const rsa = this.#host.rsaKeys;
+    if (!this.#host.sha2Cache.has(user) && (this.#secure || rsa !== null)) {
+      // Full authentication: the password in clear over TLS or the socket,
+      // else RSA-encrypted (a client without the public key asks first: 0x02).
       this.#write([new Uint8Array([0x01, 0x04])]);
-      const clear = (await this.#read(handshakeTimeoutMs)).payload;
-      const end = clear.indexOf(0);
-      const sent = utf8.decode(end < 0 ? clear : clear.subarray(0, end));
+      let reply = (await this.#read(handshakeTimeoutMs)).payload;
+      let sent: string | null;
+      if (this.#secure) {
+        const end = reply.indexOf(0);
+        sent = utf8.decode(end < 0 ? reply : reply.subarray(0, end));
+      } else {
+        if (reply.length === 1 && reply[0] === 0x02) {
+          this.#write([
+            new PayloadWriter(rsa!.publicPem.length + 1).u8(0x01).string(rsa!.publicPem).finish(),
+          ]);
+          reply = (await this.#read(handshakeTimeoutMs)).payload;
+        }
+        sent = decryptPassword(reply, this.#nonce, rsa!);
+      }
       if (sent !== password) return deny();
       this.#host.sha2Cache.add(user);
       return true;
