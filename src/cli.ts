@@ -58,6 +58,7 @@ const usage = `usage: q4d serve [flags]
   --max-connections N         default 151
   --max-allowed-packet SIZE   default 64M (K, M, G suffixes)
   --wait-timeout SECONDS      idle connection timeout, default 28800
+  --connect-timeout SECONDS   time for each handshake step, default 10
   --shutdown-grace SECONDS    wait for statements in flight on SIGTERM, default 10
   --verbose                   log every statement`;
 
@@ -152,6 +153,9 @@ function parseServe(args: string[]): { data: string; options: ServeOptions; grac
         break;
       case "--wait-timeout":
         options.waitTimeoutSeconds = parseCount(value(), flag);
+        break;
+      case "--connect-timeout":
+        options.connectTimeoutSeconds = parseCount(value(), flag);
         break;
       case "--shutdown-grace":
         graceMs = parseCount(value(), flag) * 1000;

@@ -127,9 +127,6 @@ const commandNames: Record<number, string> = {
   0x1f: "Reset connection",
 };
 
-/** How long a handshake may take before the connection is dropped (MySQL's connect_timeout). */
-export const handshakeTimeoutMs = 10_000;
-
 /** How long a closing socket may take to flush before it is destroyed. */
 const socketLingerMs = 2_000;
 
@@ -145,6 +142,8 @@ export interface ConnectionHost {
   readonly rsaKeys: RsaKeys | null;
   readonly maxAllowedPacketBytes: number;
   readonly waitTimeoutMs: number;
+  /** How long each step of the handshake may take before the connection is dropped (connect_timeout). */
+  readonly connectTimeoutMs: number;
   readonly defaults: ReadonlyMap<string, string | number | null>;
   /** Users that completed a caching_sha2_password full authentication since start. */
   readonly sha2Cache: Set<string>;
@@ -542,7 +541,7 @@ export class Connection implements InterceptContext {
   async #handshake(): Promise<boolean> {
     this.#sequenceId = 0;
     this.#write([this.#handshakePacket(this.#host.authPlugin)]);
-    const packet = await this.#read(handshakeTimeoutMs);
+    const packet = await this.#read(this.#host.connectTimeoutMs);
     const reader = new PayloadReader(packet.payload);
     const clientCapabilities = reader.u32();
     if ((clientCapabilities & Capability.protocol41) === 0) {
@@ -606,7 +605,7 @@ export class Connection implements InterceptContext {
       this.#write([
         new PayloadWriter(64).u8(0xfe).nulString(plugin).bytes(this.#nonce).u8(0).finish(),
       ]);
-      response = (await this.#read(handshakeTimeoutMs)).payload;
+      response = (await this.#read(this.#host.connectTimeoutMs)).payload;
     }
     const deny = () => {
       this.#sendError(
@@ -632,7 +631,7 @@ export class Connection implements InterceptContext {
       // Full authentication: the password in clear over TLS or the socket,
       // else RSA-encrypted (a client without the public key asks first: 0x02).
       this.#write([new Uint8Array([0x01, 0x04])]);
-      let reply = (await this.#read(handshakeTimeoutMs)).payload;
+      let reply = (await this.#read(this.#host.connectTimeoutMs)).payload;
       let sent: string | null;
       if (this.#secure) {
         const end = reply.indexOf(0);
@@ -642,7 +641,7 @@ export class Connection implements InterceptContext {
           this.#write([
             new PayloadWriter(rsa!.publicPem.length + 1).u8(0x01).string(rsa!.publicPem).finish(),
           ]);
-          reply = (await this.#read(handshakeTimeoutMs)).payload;
+          reply = (await this.#read(this.#host.connectTimeoutMs)).payload;
         }
         sent = decryptPassword(reply, this.#nonce, rsa!);
       }

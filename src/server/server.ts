@@ -63,6 +63,11 @@ export interface ServeOptions {
   maxAllowedPacketBytes?: number;
   /** Idle seconds before a connection is closed; default 28800. Never fires during a statement. */
   waitTimeoutSeconds?: number;
+  /**
+   * Seconds a client has for each step of the handshake (MySQL's
+   * connect_timeout); default 10. A connection that stalls there is closed.
+   */
+  connectTimeoutSeconds?: number;
   /** Where refused connections and errors go; default stderr. */
   log?: (line: string) => void;
   /** Log every statement too. */
@@ -164,6 +169,7 @@ export async function serve(db: Database, options: ServeOptions = {}): Promise<S
     rsaKeys,
     maxAllowedPacketBytes,
     waitTimeoutMs: waitTimeoutSeconds * 1000,
+    connectTimeoutMs: (options.connectTimeoutSeconds ?? 10) * 1000,
     defaults: new Map(),
     sha2Cache: new Set(),
     startedAt: Date.now(),
