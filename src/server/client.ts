@@ -12,7 +12,7 @@
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { defined } from "../errors.ts";
-import type { Result, Row } from "../engine/result.ts";
+import { type Result, type ResultColumn, type Row, withColumns } from "../engine/result.ts";
 import type { Sql } from "../engine/database.ts";
 import { type ErrorCode, QueueError } from "../errors.ts";
 import { Identifier } from "../sql/identifier.ts";
@@ -111,6 +111,8 @@ interface ClientStatement {
 
 interface ClientColumn {
   name: string;
+  /** The table of a plain column; "" for an expression. */
+  table: string;
   type: number;
   flags: number;
   charset: number;
@@ -362,7 +364,10 @@ class ClientConnection {
     const columns: ClientColumn[] = [];
     for (let i = 0; i < columnCount; i++) {
       const reader = new PayloadReader(await this.#read());
-      for (let j = 0; j < 4; j++) reader.lenencBytes(); // catalog, schema, table, org_table
+      reader.lenencBytes(); // catalog
+      reader.lenencBytes(); // schema
+      reader.lenencBytes(); // table alias
+      const table = reader.lenencString();
       const name = reader.lenencString();
       reader.lenencBytes();
       reader.lenencInt();
@@ -371,16 +376,22 @@ class ClientConnection {
       const type = reader.u8();
       const flags = reader.u16();
       const decimals = reader.u8();
-      columns.push({ name, type, flags, charset, decimals });
+      columns.push({ name, table, type, flags, charset, decimals });
     }
     const rows: Result = [];
+    const arrays: unknown[][] = [];
     for (;;) {
       const payload = await this.#read();
       if (payload[0] === 0xfe && payload.length < 0xffffff) break;
       if (payload[0] === 0xff) throw wireError(payload);
-      rows.push(readBinaryRow(payload, columns));
+      const values = readBinaryRow(payload, columns);
+      // As open(): a later column with the same name keys the object.
+      const row: Row = {};
+      columns.forEach((column, i) => (row[column.name] = values[i]));
+      rows.push(row);
+      arrays.push(values);
     }
-    return rows;
+    return withColumns(rows, columns.map(resultColumn), arrays);
   }
 
   /**
@@ -488,16 +499,25 @@ function wtf8(text: string): Uint8Array {
 
 const utf8 = new TextDecoder();
 
-function readBinaryRow(payload: Uint8Array, columns: readonly ClientColumn[]): Row {
+/** A binary-protocol row's values, in column order. */
+function readBinaryRow(payload: Uint8Array, columns: readonly ClientColumn[]): unknown[] {
   const reader = new PayloadReader(payload, 1);
   const bitmap = reader.bytesOf((columns.length + 9) >> 3);
-  const row: Row = {};
-  for (const [i, column] of columns.entries()) {
-    row[column.name] = defined(bitmap[(i + 2) >> 3], "a bit per column") & (1 << ((i + 2) & 7))
+  return columns.map((column, i) =>
+    defined(bitmap[(i + 2) >> 3], "a bit per column") & (1 << ((i + 2) & 7))
       ? null
-      : readBinaryValue(reader, column);
+      : readBinaryValue(reader, column)
+  );
+}
+
+/** What Result.columns says of a column over the wire: its name, table and nullability. */
+function resultColumn(column: ClientColumn): ResultColumn {
+  const described: ResultColumn = { name: column.name };
+  if (column.table !== "") {
+    described.table = column.table;
+    described.notNull = (column.flags & ColumnFlag.notNull) !== 0;
   }
-  return row;
+  return described;
 }
 
 /** An integer as the engine gives it: a number when safe, else a bigint. */

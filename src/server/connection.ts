@@ -867,7 +867,8 @@ export class Connection implements InterceptContext {
         // An empty SHOW TABLES still has its column.
         columns = describeValues(["Tables_in_q4d"], []);
       }
-      rows = result.map((row) => columns.map((column) => row[column.name]));
+      // By position: two columns with one name each send their own value.
+      rows = result.rowArrays ?? result.map((row) => columns.map((column) => row[column.name]));
     }
     const schema = this.database ?? "q4d";
     const payloads: Uint8Array[] = [new PayloadWriter(9).lenencInt(columns.length).finish()];

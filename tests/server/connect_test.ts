@@ -273,3 +273,19 @@ test("connect(): jobs() acks rows, stop() ends a blocked loop, cancelWait() inte
     await served.close();
   }
 });
+
+test("two result columns with one name each reach mysql2 with their own value", async () => {
+  const served = await startServer();
+  const c = await served.connect({ rowsAsArray: true });
+  try {
+    const [text] = (await c.query("SELECT 1 AS a, 'x' AS a")) as unknown as [unknown[][]];
+    assert.deepEqual(text, [[1, "x"]]);
+    const [binary] = (await c.execute("SELECT ? AS a, ? AS a", [2, "y"])) as unknown as [
+      unknown[][],
+    ];
+    assert.deepEqual(binary, [[2, "y"]]);
+  } finally {
+    await c.end();
+    await served.close();
+  }
+});
