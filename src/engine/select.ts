@@ -177,6 +177,24 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
 }
 
 /** Runs a SELECT. */
+/**
+ * The result columns `prepared` would have, without running it: every
+ * select-list item's name, and for a plain column its table, type and
+ * nullability. Null when the statement is not a SELECT. Errors as the
+ * SELECT itself would (ER_NO_SUCH_TABLE, ER_BAD_FIELD_ERROR…).
+ */
+export function describeSelect(
+  host: { requireTable(name: string): QueueTable },
+  prepared: Prepared,
+): ResultColumn[] | null {
+  const statement = prepared.statement;
+  if (statement.kind !== "select") return null;
+  if (statement.from === null) {
+    return planWithoutTable(prepared).map((item) => ({ name: item.name }));
+  }
+  return planSelect(prepared, host.requireTable(statement.from)).described;
+}
+
 export async function executeSelect(
   host: QueueHost & { requireTable(name: string): QueueTable },
   session: SessionState,

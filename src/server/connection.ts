@@ -13,7 +13,7 @@ import type { Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { type SecureContext, TLSSocket } from "node:tls";
 import type { Database, Session } from "../engine/database.ts";
-import type { Result } from "../engine/result.ts";
+import { type Result, withColumns } from "../engine/result.ts";
 import { assert, defined, QueueError } from "../errors.ts";
 import { prepareText } from "../sql/mod.ts";
 import {
@@ -889,6 +889,7 @@ export class Connection implements InterceptContext {
   #prepare(text: string): void {
     this.#setCommand("Prepare", text);
     let paramCount: number;
+    let columns: WireColumn[] = [];
     try {
       const tokensFirst = /^\s*(?:\/\*.*?\*\/\s*)*(\w+)/s.exec(text)?.[1]?.toUpperCase() ?? "";
       const serverKinds = [
@@ -910,6 +911,7 @@ export class Connection implements InterceptContext {
         paramCount = countPlaceholders(text);
       } else {
         paramCount = prepareText(text).paramCount;
+        if (tokensFirst === "SELECT") columns = this.#describe(text);
       }
     } catch (error) {
       const e = errorOf(error);
@@ -919,7 +921,8 @@ export class Connection implements InterceptContext {
     const id = this.#statementIdNext++;
     this.#statements.set(id, { id, text, paramCount, paramTypes: null, longData: new Map() });
     const payloads = [
-      new PayloadWriter(12).u8(0).u32(id).u16(0).u16(paramCount).u8(0).u16(0).finish(),
+      new PayloadWriter(12).u8(0).u32(id).u16(columns.length).u16(paramCount).u8(0).u16(0)
+        .finish(),
     ];
     if (paramCount > 0) {
       const param: WireColumn = {
@@ -934,7 +937,36 @@ export class Connection implements InterceptContext {
       for (let i = 0; i < paramCount; i++) payloads.push(columnDefinition(param, ""));
       if (!this.#deprecateEof) payloads.push(this.#eof());
     }
+    if (columns.length > 0) {
+      const schema = this.database ?? "q4d";
+      for (const column of columns) payloads.push(columnDefinition(column, schema));
+      if (!this.#deprecateEof) payloads.push(this.#eof());
+    }
     this.#write(payloads);
+  }
+
+  /**
+   * A SELECT's result columns at prepare time, for COM_STMT_PREPARE_OK
+   * (Connector/J's getMetaData before executing, mysql2's statement.columns):
+   * plain columns typed as the table declares them, an expression as
+   * VAR_STRING (its type follows from its values at execute, which
+   * describes the columns again). None when it cannot be described now
+   * (e.g. a table made later): the execute still describes them.
+   */
+  #describe(text: string): WireColumn[] {
+    let described;
+    try {
+      described = this.#session.describe(text);
+    } catch (error) {
+      if (error instanceof QueueError) return [];
+      throw error;
+    }
+    if (described === null) return [];
+    return describeResult(withColumns([], described)).map((column) =>
+      column.type === FieldType.null
+        ? { ...column, type: FieldType.varString, flags: 0, charset: charsetUtf8mb4 }
+        : column
+    );
   }
 
   async #execute(reader: PayloadReader): Promise<void> {

@@ -289,3 +289,41 @@ test("two result columns with one name each reach mysql2 with their own value", 
     await served.close();
   }
 });
+
+test("COM_STMT_PREPARE describes a SELECT's parameters and result columns (mysql2 prepare)", async () => {
+  const served = await startServer();
+  const c = await served.connect();
+  try {
+    await c.query("CREATE TABLE t (id INT NOT NULL, name VARCHAR(8)) ENGINE=QUEUE");
+    const statement = await c.prepare("SELECT id, name, id + ? AS n FROM t WHERE id = ?");
+    // The promise API's PreparedStatementInfo keeps the prepare reply on .statement.
+    const info = (statement as unknown as {
+      statement: {
+        columns: { name: string; columnType: number; flags: number; orgTable: string }[];
+        parameters: unknown[];
+      };
+    }).statement;
+    assert.equal(info.parameters.length, 2);
+    assert.deepEqual(
+      info.columns.map(({ name, columnType, orgTable }) => ({ name, columnType, orgTable })),
+      [
+        { name: "id", columnType: 3, orgTable: "t" }, // LONG
+        { name: "name", columnType: 253, orgTable: "t" }, // VAR_STRING
+        { name: "n", columnType: 253, orgTable: "" }, // an expression: typed at execute
+      ],
+    );
+    assert.equal(info.columns[0]!.flags & 1, 1, "NOT NULL");
+    statement.close();
+    const insert = await c.prepare("INSERT INTO t VALUES (?, ?)");
+    assert.equal(
+      (insert as unknown as { statement: { columns: unknown[] } }).statement.columns.length,
+      0,
+    );
+    insert.close();
+    // A table that does not exist yet: no columns at prepare, the error at execute.
+    await assert.rejects(c.execute("SELECT * FROM later"), { errno: 1146 });
+  } finally {
+    await c.end();
+    await served.close();
+  }
+});
