@@ -11,14 +11,21 @@
 
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import { defined } from "../errors.ts";
-import { type Result, type ResultColumn, type Row, withColumns } from "../engine/result.ts";
-import type { Sql } from "../engine/database.ts";
-import { type ErrorCode, QueueError } from "../errors.ts";
-import { Identifier } from "../sql/identifier.ts";
-import { utf8Length } from "../sql/lexer.ts";
-import { bindValue } from "../sql/values.ts";
-import { type Job, jobs, type JobsOptions, stopAllJobs, stopJobs } from "../engine/jobs.ts";
+import {
+  type Job,
+  jobs,
+  type JobsOptions,
+  type Result,
+  type ResultColumn,
+  type Row,
+  type Sql,
+  stopAllJobs,
+  stopJobs,
+  withColumns,
+} from "../engine/mod.ts";
+import { defined, type ErrorCode, QueueError } from "../errors.ts";
+import { ConstructionSlot } from "../construction.ts";
+import { bindValue, Identifier, utf8Length } from "../sql/mod.ts";
 import { type AuthPlugin, encryptPassword, scramble } from "./auth.ts";
 import { charsetBinary, ColumnFlag, FieldType } from "./columns.ts";
 import { errorCodeToMysql } from "./errno.ts";
@@ -652,6 +659,13 @@ const cancelRetryMs = 20;
 /** A statement that calls queue_wait. */
 const waitCall = /\bqueue_wait\s*\(/i;
 
+/** The target of the RemoteDatabase being constructed (see src/construction.ts). */
+const constructing = new ConstructionSlot<Target>("made by connect()");
+/** The target and database of the RemoteSession being constructed. */
+const constructingSession = new ConstructionSlot<{ target: Target; database: object }>(
+  "made by connect() and db.session()",
+);
+
 /** A session over the wire: one connection, opened on its first statement. */
 export class RemoteSession {
   /** Runs a statement in this session. */
@@ -666,8 +680,9 @@ export class RemoteSession {
   /** Set while cancelWait's KILL QUERY loop runs. */
   #cancelling = false;
 
-  /** Sessions are made by {@linkcode RemoteDatabase.session}. */
-  constructor(target: Target, database: object) {
+  /** Sessions are made by {@linkcode RemoteDatabase.session}; called directly it throws. */
+  constructor() {
+    const { target, database } = constructingSession.take("RemoteSession");
     this.#target = target;
     this.#database = database;
     const run = (text: string, params: readonly unknown[]): Promise<Result> => {
@@ -813,17 +828,24 @@ export class RemoteDatabase {
   readonly #sessions = new Set<RemoteSession>();
   #closed = false;
 
-  /** Made by {@linkcode connect}. */
-  constructor(target: Target) {
+  /** Made by {@linkcode connect}; called directly it throws. */
+  constructor() {
+    const target = constructing.take("RemoteDatabase");
     this.#target = target;
-    this.#default = new RemoteSession(target, this);
+    this.#default = constructingSession.with(
+      { target, database: this },
+      () => new RemoteSession(),
+    );
     this.sql = this.#default.sql;
   }
 
   /** A new session: its own connection, opened on its first statement. */
   session(): RemoteSession {
     if (this.#closed) throw new QueueError("ER_CLOSED", "Database is closed");
-    const session = new RemoteSession(this.#target, this);
+    const session = constructingSession.with(
+      { target: this.#target, database: this },
+      () => new RemoteSession(),
+    );
     this.#sessions.add(session);
     return session;
   }
@@ -870,7 +892,8 @@ export class RemoteDatabase {
  * ```
  */
 export async function connect(url: string, options: ConnectOptions = {}): Promise<RemoteDatabase> {
-  const db = new RemoteDatabase(parseUrl(url, options));
+  const target = parseUrl(url, options);
+  const db = constructing.with(target, () => new RemoteDatabase());
   try {
     await db.sql`DO 1`;
   } catch (error) {

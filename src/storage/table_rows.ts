@@ -3,7 +3,12 @@
  * byte counters, and the log operations that change them (append, remove,
  * truncate, compaction's copy), each applying its effect in memory at once
  * and its durable effect when group commit says its batch is on disk.
- * Engine → this file → group_commit.ts.
+ *
+ * State owned here, per table: the row index (which ids are live), row
+ * meta (visible-at, delivery counts), the relay watermarks (in flight and
+ * durable: the only copy; the backend reads them) and the byte counters.
+ *
+ * local backend → this file → group_commit.ts.
  *
  * @module
  */
@@ -22,7 +27,7 @@ import {
 } from "./record_codec.ts";
 import { RowIndex, RowState } from "./row_index.ts";
 import type { Segment, SegmentFiles } from "./segments.ts";
-import type { RowMeta, SourceMark, TableCounters, TableEntry, TableRows } from "./types.ts";
+import type { RowMeta, SourceMark, TableCounters, TableRows } from "./types.ts";
 
 /** How long a deferred ROW_META record waits for another commit before starting its own round. */
 export const metaDeferMs = 100;
@@ -63,13 +68,11 @@ function forEachRun(
   }
 }
 
-/** The in-memory state of one table, and the engine's handle on its rows. */
+/** The in-memory state of one table: the {@linkcode TableRows} the store hands out. */
 export class TableState implements TableRows {
   readonly tableId: number;
   name: string;
   meta: unknown;
-  /** The entry handed to the engine (replaced on alter). */
-  entry: TableEntry;
   readonly index: RowIndex;
   /** Relay watermarks by source slot (in memory: set at append, undone on failure). */
   readonly marks: number[] = new Array(relaySourceCount).fill(0);
@@ -91,7 +94,6 @@ export class TableState implements TableRows {
     this.meta = meta;
     this.index = new RowIndex(1);
     this.#context = context;
-    this.entry = { tableId, name, meta, rows: this };
   }
 
   /** Live rows now. */
@@ -207,7 +209,7 @@ export class TableState implements TableRows {
 
   /** Appends rows (and a relay mark) as one atomic unit. */
   append(
-    payloads: Uint8Array[],
+    payloads: readonly Uint8Array[],
     mark?: SourceMark,
     visibleAt = 0,
   ): { firstRowId: number; durable: Promise<void> } {
@@ -264,7 +266,7 @@ export class TableState implements TableRows {
   }
 
   /** Removes live rows now; durable when the promise resolves. */
-  remove(rowIds: number[]): Promise<void> {
+  remove(rowIds: readonly number[]): Promise<void> {
     try {
       this.#checkUsable();
     } catch (error) {
@@ -418,7 +420,7 @@ export class TableState implements TableRows {
 class AppendOperation implements LogOperation {
   readonly #table: TableState;
   readonly #firstRowId: number;
-  readonly #payloads: Uint8Array[];
+  readonly #payloads: readonly Uint8Array[];
   readonly #mark: SourceMark | undefined;
   readonly #previousMark: number;
   readonly #visibleAt: number;
@@ -430,7 +432,7 @@ class AppendOperation implements LogOperation {
   constructor(
     table: TableState,
     firstRowId: number,
-    payloads: Uint8Array[],
+    payloads: readonly Uint8Array[],
     mark: SourceMark | undefined,
     previousMark: number,
     visibleAt: number,

@@ -14,8 +14,13 @@ import * as path from "node:path";
 import process from "node:process";
 import { Database, open, type OpenOptions, QueueError } from "../../mod.ts";
 import type { ErrorCode, Row, Sql } from "../../mod.ts";
-import { Engine, type EngineOptions } from "../../src/engine/engine.ts";
-import { jobs, type JobsOptions, stopJobs } from "../../src/engine/jobs.ts";
+import {
+  type EngineOptions,
+  jobs,
+  type JobsOptions,
+  openLocal,
+  stopJobs,
+} from "../../src/engine/mod.ts";
 import { connect, serve } from "../../src/server/mod.ts";
 import { prng, testSeed } from "../_random.ts";
 
@@ -150,7 +155,7 @@ async function servedSettled(): Promise<void> {
 
 /** Opens a database through the internal engine, e.g. over a fault-injecting file system. */
 export async function openEngine(directory: string, options: EngineOptions): Promise<Database> {
-  return new Database(await Engine.open(directory, options));
+  return await openLocal(directory, options);
 }
 
 /** Asserts that `action` rejects with a QueueError carrying `code`; returns the error. */
