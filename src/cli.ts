@@ -57,9 +57,13 @@ const usage = `usage: q4d serve [flags]
   --tls-cert FILE             PEM certificate chain: enables TLS
   --tls-key FILE              PEM private key
   --require-secure-transport  refuse TCP connections without TLS
+  --full-auth-over-tcp        caching_sha2_password first logins over plain TCP are
+                              MySQL's full authentication (RSA; generated key)
+  --rsa-private-key FILE      PEM RSA key for it (implies --full-auth-over-tcp)
   --max-connections N         default 151
   --max-allowed-packet SIZE   default 64M (K, M, G suffixes)
   --wait-timeout SECONDS      idle connection timeout, default 28800
+  --connect-timeout SECONDS   time for each handshake step, default 10
   --shutdown-grace SECONDS    wait for statements in flight on SIGTERM, default 10
   --verbose                   log every statement`;
 
@@ -101,6 +105,7 @@ function parseServe(
   let graceMs = 10_000;
   let tlsCertPath: string | undefined;
   let tlsKeyPath: string | undefined;
+  let rsaKeyPath: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = defined(args[i], "i < length");
     const [flag, inline] = arg.includes("=")
@@ -163,6 +168,12 @@ function parseServe(
       case "--require-secure-transport":
         options.requireSecureTransport = true;
         break;
+      case "--full-auth-over-tcp":
+        options.fullAuthOverTcp = true;
+        break;
+      case "--rsa-private-key":
+        rsaKeyPath = value();
+        break;
       case "--max-connections":
         options.maxConnections = parseCount(value(), flag);
         break;
@@ -171,6 +182,9 @@ function parseServe(
         break;
       case "--wait-timeout":
         options.waitTimeoutSeconds = parseCount(value(), flag);
+        break;
+      case "--connect-timeout":
+        options.connectTimeoutSeconds = parseCount(value(), flag);
         break;
       case "--shutdown-grace":
         graceMs = parseCount(value(), flag) * 1000;
@@ -189,6 +203,7 @@ function parseServe(
   }
   if (tlsCertPath !== undefined) options.tlsCert = readFileSync(tlsCertPath, "utf8");
   if (tlsKeyPath !== undefined) options.tlsKey = readFileSync(tlsKeyPath, "utf8");
+  if (rsaKeyPath !== undefined) options.rsaPrivateKey = readFileSync(rsaKeyPath, "utf8");
   if (
     options.requireSecureTransport && options.tlsCert === undefined && options.socket === undefined
   ) {

@@ -18,17 +18,12 @@ export type {
   UnaryOp,
   Value,
 } from "./ast.ts";
-export {
-  compareForOrder,
-  compareOrderKeys,
-  compileExpr,
-  isTruthy,
-  queueFunctionNames,
-} from "./compile.ts";
+export { compileExpr, queueFunctionNames } from "./compile.ts";
+export { compareForOrder, compareOrderKeys, isTruthy } from "./operators.ts";
 export type { CompileScope, RowAccessor, StaticKind } from "./compile.ts";
 export { ident, Identifier } from "./identifier.ts";
 export { parseExpression, parseStatement } from "./parser.ts";
-export { openExecutableComments } from "./lexer.ts";
+export { openExecutableComments, utf8Length } from "./lexer.ts";
 export type { ParseResult } from "./parser.ts";
 export { bindParams, prepareTemplate, prepareText } from "./template.ts";
 export type { BoundTemplate } from "./template.ts";

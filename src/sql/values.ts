@@ -136,8 +136,53 @@ function bindObject(value: object): Value {
   throw new QueueError("ER_WRONG_ARGUMENTS", `Parameter of type ${name} is not supported`);
 }
 
+/** Text types by byte limit, smallest first, and the blob types likewise. */
+const textTypes: readonly [number, string][] = [
+  [255, "TINYTEXT"],
+  [65_535, "TEXT"],
+  [16_777_215, "MEDIUMTEXT"],
+  [4_294_967_295, "LONGTEXT"],
+];
+const blobTypes: readonly [number, string][] = [
+  [255, "TINYBLOB"],
+  [65_535, "BLOB"],
+  [16_777_215, "MEDIUMBLOB"],
+  [4_294_967_295, "LONGBLOB"],
+];
+
+/** The next type up from a byte limit, in a list of [limit, name]. */
+function biggerType(types: readonly [number, string][], bytesMax: number): string {
+  return (types.find(([limit]) => limit > bytesMax) ?? types.at(-1))?.[1] ?? "LONGBLOB";
+}
+
+/** MySQL's "Data too long", with the column's limit and the type that holds more. */
 function tooLong(column: ColumnDef): QueueError {
-  return new QueueError("ER_DATA_TOO_LONG", `Data too long for column '${column.name}'`);
+  const type = column.type;
+  let detail = "";
+  switch (type.kind) {
+    case "char":
+      detail = `${
+        type.variable ? "VARCHAR" : "CHAR"
+      }(${type.length}) holds at most ${type.length} characters; declare a longer VARCHAR(n) (at most 16383) or TEXT`;
+      break;
+    case "binary":
+      detail = `${
+        type.variable ? "VARBINARY" : "BINARY"
+      }(${type.length}) holds at most ${type.length} bytes; declare a longer VARBINARY(n) or BLOB`;
+      break;
+    case "text":
+    case "blob": {
+      const types = type.kind === "text" ? textTypes : blobTypes;
+      detail = `${biggerType(types, type.bytesMax - 1)} holds at most ${type.bytesMax} bytes; use ${
+        biggerType(types, type.bytesMax)
+      }`;
+      break;
+    }
+  }
+  return new QueueError(
+    "ER_DATA_TOO_LONG",
+    `Data too long for column '${column.name}'${detail === "" ? "" : ` (${detail})`}`,
+  );
 }
 
 function outOfRange(column: ColumnDef): QueueError {
@@ -179,6 +224,38 @@ function checkWellFormed(text: string, column: ColumnDef): string {
   );
 }
 
+/**
+ * Refuses bytes that are not UTF-8 for a text column as MySQL does (1366,
+ * "Incorrect string value: '\xED\xA0\x80…'"), naming the bytes from the
+ * first one that does not decode. The same error as a string with a lone
+ * surrogate, which a client over the wire can only send as such bytes.
+ */
+function notUtf8(bytes: Uint8Array, column: ColumnDef): QueueError {
+  let at = 0;
+  while (at < bytes.length) {
+    const step = Math.min(4, bytes.length - at);
+    let length = 0;
+    for (let n = 1; n <= step && length === 0; n++) {
+      try {
+        fatalDecoder.decode(bytes.subarray(at, at + n));
+        length = n;
+      } catch {
+        // not yet a whole character
+      }
+    }
+    if (length === 0) break;
+    at += length;
+  }
+  const shown = [...bytes.subarray(at, at + 3)]
+    .map((byte) => "\\x" + byte.toString(16).toUpperCase().padStart(2, "0")).join("");
+  return new QueueError(
+    "ER_TRUNCATED_WRONG_VALUE_FOR_FIELD",
+    `Incorrect string value: '${shown}${
+      bytes.length - at > 3 ? "..." : ""
+    }' for column '${column.name}'`,
+  );
+}
+
 /** A `\u` escape of a surrogate (or a false hit after an escaped backslash, settled by parsing). */
 const surrogateEscape = /\\u[dD][89a-fA-F]/;
 
@@ -199,7 +276,7 @@ function toText(value: Exclude<Value, null>, column: ColumnDef): string {
     try {
       return fatalDecoder.decode(value);
     } catch {
-      throw wrongValue("string", value, column);
+      throw notUtf8(value, column);
     }
   }
   return valueToText(value);

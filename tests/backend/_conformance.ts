@@ -274,5 +274,39 @@ export function describeBackendContract(name: string, openBackend: ContractOpene
       }
       await backend.close();
     });
+
+    test("a transaction's inserts and end commit as one unit; rollback undoes them", async (t) => {
+      const backend = await open();
+      if (!backend.capabilities.transactions) {
+        await backend.close();
+        t.skip("no transactions on this backend");
+        return;
+      }
+      const { tableId: src } = await backend.createTable("src", {});
+      const { tableId: dst } = await backend.createTable("dst", {});
+      await backend.insert(src, [row(1), row(2)], [[1], [2]]);
+      const session = backend.openSession(1);
+      const other = backend.openSession(2);
+      await session.wait([{ tableId: src, text: "" }], 0);
+      session.begin();
+      assert.throws(() => session.begin(), isCode("ER_WRONG_ARGUMENTS"));
+      assert.deepEqual(await backend.insert(dst, [row(10)], [[10]], { session }), {
+        firstRowId: 0,
+        rowCount: 1,
+      });
+      await session.end();
+      assert.equal(backend.stats(dst).rowsWritten, 0, "buffered until commit");
+      assert.equal(other.visibleCount(src, false), 1, "the ended row is held, not back");
+      session.rollback();
+      assert.deepEqual(session.owned, { tableId: src, rowId: 1 }, "owned again");
+      session.begin();
+      await backend.insert(dst, [row(10)], [[10]], { session });
+      await session.end();
+      await session.commit();
+      assert.equal(session.inTransaction, false);
+      assert.equal(backend.stats(dst).rowsWritten, 1);
+      assert.equal(backend.stats(src).rowsRemoved, 1);
+      await backend.close();
+    });
   });
 }

@@ -35,9 +35,9 @@ describe("local backend", () => {
       sync: "none",
       compileCondition: compileByteCondition,
     });
-    assert.deepEqual(backend.capabilities, {
+    assert.deepEqual({ ...backend.capabilities }, {
       name: "local",
-      transactions: false,
+      transactions: true,
       ownershipIsLease: false,
       synchronousReads: true,
       serverSideConditions: "any",
