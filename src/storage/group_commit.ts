@@ -22,6 +22,12 @@ export interface LogOperation {
   recordBytesMax(): number;
   /** Adds its records to the batch (noting their offsets inside it). */
   encode(encoder: BatchEncoder): void;
+  /**
+   * Called once the operation is taken into a batch, before any of that
+   * batch is encoded: it may tell operations of the same batch (or queued
+   * before it) that their records are no longer needed.
+   */
+  prepare?(): void;
   /** The batch at `batchOffset` of `segment` is durable: apply the durable effects. */
   commit(segment: Segment, batchOffset: number): void;
   /** The batch failed: undo the in-memory effects (called newest first). */
@@ -222,6 +228,7 @@ export class GroupCommit {
       if (segment.dataEnd === segmentHeaderBytes) {
         encoder.addCheckpoint(this.#hooks.checkpointEntries(operations));
       }
+      for (const operation of operations) operation.prepare?.();
       for (const operation of operations) operation.encode(encoder);
       const bytes = encoder.finish();
       encodedBytes = bytes;

@@ -83,6 +83,8 @@ export class TableState implements TableRows {
   dropped = false;
   /** ROW_META state of live rows that have any (in memory at once, like the index). */
   readonly rowMetas: Map<number, RowMeta> = new Map();
+  /** Deferred ROW_META operations not yet encoded, by row (the latest one of each row). */
+  readonly deferredMetas: Map<number, MetaOperation> = new Map();
   readonly #context: TableContext;
 
   constructor(tableId: number, name: string, meta: unknown, context: TableContext) {
@@ -169,8 +171,12 @@ export class TableState implements TableRows {
     this.rowMetas.set(rowId, next);
     return new Promise((resolve, reject) => {
       const operation = new MetaOperation(this, rowId, next, previous, resolve, reject);
-      if (deferred) this.#context.commit.submitDeferred(operation, metaDeferMs);
-      else this.#context.commit.submit(operation);
+      if (deferred) {
+        this.deferredMetas.set(rowId, operation);
+        this.#context.commit.submitDeferred(operation, metaDeferMs);
+      } else {
+        this.#context.commit.submit(operation);
+      }
     });
   }
 
@@ -533,6 +539,22 @@ class RemoveOperation implements LogOperation {
     return 21 + 16 * this.#rowIds.length;
   }
 
+  /**
+   * A deferred ROW_META record of a row this batch removes says nothing the
+   * removal does not: it is left out. (A removal taken into a batch has every
+   * earlier operation, so the row's pending count is in this batch or before.)
+   */
+  prepare(): void {
+    const pending = this.#table.deferredMetas;
+    if (pending.size === 0) return;
+    for (const rowId of this.#rowIds) {
+      const operation = pending.get(rowId);
+      if (operation === undefined) continue;
+      pending.delete(rowId);
+      operation.supersede();
+    }
+  }
+
   encode(encoder: BatchEncoder): void {
     encoder.addRemove(this.#table.tableId, this.#rowIds);
   }
@@ -645,7 +667,11 @@ export class CopyOperation implements LogOperation {
   }
 }
 
-/** A ROW_META record for one row: in memory at once, restored on failure unless set again since. */
+/**
+ * A ROW_META record for one row: in memory at once, restored on failure
+ * unless set again since; left out when a removal of the row in the same
+ * batch supersedes it.
+ */
 class MetaOperation implements LogOperation {
   readonly #table: TableState;
   readonly #rowId: number;
@@ -653,6 +679,7 @@ class MetaOperation implements LogOperation {
   readonly #previous: RowMeta | undefined;
   readonly #resolve: () => void;
   readonly #reject: (error: unknown) => void;
+  #superseded = false;
 
   constructor(
     table: TableState,
@@ -674,7 +701,15 @@ class MetaOperation implements LogOperation {
     return rowMetaRecordBytes;
   }
 
+  /** The row's removal is in the same batch: no record needed. */
+  supersede(): void {
+    this.#superseded = true;
+  }
+
   encode(encoder: BatchEncoder): void {
+    const pending = this.#table.deferredMetas;
+    if (pending.get(this.#rowId) === this) pending.delete(this.#rowId);
+    if (this.#superseded) return;
     encoder.addRowMeta(this.#table.tableId, this.#rowId, this.#meta.visibleAt, this.#meta.attempts);
   }
 
@@ -682,6 +717,7 @@ class MetaOperation implements LogOperation {
 
   revert(): void {
     const table = this.#table;
+    if (table.deferredMetas.get(this.#rowId) === this) table.deferredMetas.delete(this.#rowId);
     if (table.dropped || table.rowMetas.get(this.#rowId) !== this.#meta) return;
     if (this.#previous === undefined) table.rowMetas.delete(this.#rowId);
     else table.rowMetas.set(this.#rowId, this.#previous);

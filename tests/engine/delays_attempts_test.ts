@@ -244,6 +244,30 @@ describe("delays and attempts survive restarts and crashes", () => {
     await db.close();
   });
 
+  test("a count whose row queue_end removes in the same round writes no record", async () => {
+    const fs = new FaultFileSystem();
+    const db = await openEngine("/db", { fs, autoCompact: false });
+    await queueTable(db);
+    const rows = 10;
+    await db.sql.unsafe(
+      `INSERT INTO t (v) VALUES ${Array.from({ length: rows + 1 }, (_, i) => `(${i})`).join(", ")}`,
+    );
+    // One round with one row's REMOVE record, for scale.
+    let before = fs.bytesWritten;
+    await db.sql`DELETE FROM t WHERE v = ${rows}`;
+    const removalBytes = fs.bytesWritten - before;
+    const s = db.session();
+    before = fs.bytesWritten;
+    for (let i = 0; i < rows; i++) {
+      assert.equal(await wait(s, ["t"], 0), 1);
+      assert.equal(await attempts(s), 1);
+      await s.sql`SELECT queue_end()`;
+    }
+    // Each round holds the removal alone: the count it supersedes is left out.
+    assert.equal(fs.bytesWritten - before, rows * removalBytes);
+    await db.close();
+  });
+
   test("a count queued during a commit round waits for the next commit too", async () => {
     const fs = new FaultFileSystem();
     const db = await openEngine("/db", { fs, autoCompact: false });
