@@ -22,12 +22,6 @@ export interface LogOperation {
   recordBytesMax(): number;
   /** Adds its records to the batch (noting their offsets inside it). */
   encode(encoder: BatchEncoder): void;
-  /**
-   * Called once the operation is taken into a batch, before any of that
-   * batch is encoded: it may tell operations of the same batch (or queued
-   * before it) that their records are no longer needed.
-   */
-  prepare?(): void;
   /** The batch at `batchOffset` of `segment` is durable: apply the durable effects. */
   commit(segment: Segment, batchOffset: number): void;
   /** The batch failed: undo the in-memory effects (called newest first). */
@@ -97,6 +91,7 @@ export class GroupCommit {
   #deferred: WeakSet<LogOperation> = new WeakSet();
   #deferredQueued = 0;
   #deferMs = 0;
+  #batchTakesQueue = false;
   /** Rounds completed (with or without failure). */
   roundCount = 0;
 
@@ -139,6 +134,15 @@ export class GroupCommit {
       this.#rollOverWaiters.push((error) => error === null ? resolve() : reject(error));
       this.#schedule();
     });
+  }
+
+  /**
+   * While operations encode: true when the batch holds every operation
+   * queued so far (none waits for a later round), so an operation may leave
+   * out a record that one queued after it in the same batch makes moot.
+   */
+  get batchTakesQueue(): boolean {
+    return this.#batchTakesQueue;
   }
 
   /** True when nothing is queued or being written. */
@@ -228,7 +232,7 @@ export class GroupCommit {
       if (segment.dataEnd === segmentHeaderBytes) {
         encoder.addCheckpoint(this.#hooks.checkpointEntries(operations));
       }
-      for (const operation of operations) operation.prepare?.();
+      this.#batchTakesQueue = this.#queue.length === 0;
       for (const operation of operations) operation.encode(encoder);
       const bytes = encoder.finish();
       encodedBytes = bytes;
