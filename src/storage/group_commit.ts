@@ -86,10 +86,15 @@ export class GroupCommit {
   #scheduled = false;
   #rollOverWaiters: Array<(error: unknown) => void> = [];
   #idleWaiters: Array<() => void> = [];
+  /**
+   * One timer for deferred operations, not cancelled when a round takes
+   * them first: it finds no deadline (or a later one) when it fires.
+   */
   #deferTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** performance.now() at which queued deferred operations start a round; 0 = none armed. */
+  #deferDeadline = 0;
   /** Queued operations submitted with submitDeferred. */
-  #deferred: WeakSet<LogOperation> = new WeakSet();
-  #deferredQueued = 0;
+  #deferred: Set<LogOperation> = new Set();
   #deferMs = 0;
   #batchTakesQueue = false;
   /** Rounds completed (with or without failure). */
@@ -114,18 +119,34 @@ export class GroupCommit {
   submitDeferred(operation: LogOperation, maxDelayMs: number): void {
     this.#queue.push(operation);
     this.#deferred.add(operation);
-    this.#deferredQueued++;
     this.#deferMs = maxDelayMs;
     if (this.#scheduled || this.#running) return;
     this.#armDeferTimer();
   }
 
   #armDeferTimer(): void {
-    if (this.#deferTimer !== undefined) return;
-    this.#deferTimer = setTimeout(() => {
-      this.#deferTimer = undefined;
-      if (this.#queue.length > 0) this.#schedule();
-    }, this.#deferMs);
+    if (this.#deferDeadline !== 0) return;
+    this.#deferDeadline = performance.now() + this.#deferMs;
+    this.#deferTimer ??= setTimeout(this.#onDeferTimer, this.#deferMs);
+  }
+
+  readonly #onDeferTimer = (): void => {
+    this.#deferTimer = undefined;
+    if (this.#deferDeadline === 0) return;
+    const remainingMs = this.#deferDeadline - performance.now();
+    if (remainingMs > 0) {
+      this.#deferTimer = setTimeout(this.#onDeferTimer, remainingMs);
+      return;
+    }
+    this.#deferDeadline = 0;
+    if (this.#queue.length > 0) this.#schedule();
+  };
+
+  /** Stops the deferred operations' timer (nothing deferred is queued, or a round is due). */
+  #stopDeferTimer(): void {
+    this.#deferDeadline = 0;
+    if (this.#deferTimer !== undefined) clearTimeout(this.#deferTimer);
+    this.#deferTimer = undefined;
   }
 
   /** Makes the next batch start a new segment (even an empty batch: just its checkpoint). */
@@ -153,17 +174,18 @@ export class GroupCommit {
 
   /** Resolves once nothing is queued or being written. */
   whenIdle(): Promise<void> {
-    if (this.idle) return Promise.resolve();
+    if (this.idle) {
+      this.#stopDeferTimer();
+      return Promise.resolve();
+    }
     // Deferred operations are written now rather than after their delay.
     if (this.#queue.length > 0) this.#schedule();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   #schedule(): void {
-    if (this.#deferTimer !== undefined) {
-      clearTimeout(this.#deferTimer);
-      this.#deferTimer = undefined;
-    }
+    // A round is coming: the deferred timer, if running, will find no deadline.
+    this.#deferDeadline = 0;
     if (this.#scheduled || this.#running) return;
     this.#scheduled = true;
     // One event-loop turn, never a timer: callers whose commit just resolved
@@ -222,10 +244,9 @@ export class GroupCommit {
         operations = this.#queue.slice(0, takeCount);
         this.#queue = this.#queue.slice(takeCount);
       }
-      if (this.#deferredQueued > 0) {
-        for (const operation of operations) {
-          if (this.#deferred.has(operation)) this.#deferredQueued--;
-        }
+      if (this.#deferred.size > 0) {
+        if (this.#queue.length === 0) this.#deferred.clear();
+        else for (const operation of operations) this.#deferred.delete(operation);
       }
       const encoder = this.#encoder;
       encoder.reset();
@@ -269,7 +290,7 @@ export class GroupCommit {
       // Operations queued meanwhile were built on the failed ones' effects.
       const later = this.#queue;
       this.#queue = [];
-      this.#deferredQueued = 0;
+      this.#deferred.clear();
       for (let i = later.length - 1; i >= 0; i--) later[i].revert();
       for (let i = operations.length - 1; i >= 0; i--) operations[i].revert();
       for (const operation of operations) operation.settle(error);
@@ -281,7 +302,7 @@ export class GroupCommit {
     this.roundCount++;
     this.#running = false;
     this.#hooks.afterRound();
-    if (this.#queue.length > this.#deferredQueued || this.#rollOverWaiters.length > 0) {
+    if (this.#queue.length > this.#deferred.size || this.#rollOverWaiters.length > 0) {
       this.#schedule();
     } else if (this.#queue.length > 0) {
       // Only deferred operations wait: they ride with the next commit, or go after their delay.
@@ -294,6 +315,8 @@ export class GroupCommit {
 
   #notifyIdle(): void {
     if (!this.idle) return;
+    if (this.#idleWaiters.length === 0) return;
+    this.#stopDeferTimer();
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const waiter of waiters) waiter();
