@@ -56,6 +56,9 @@ const usage = `usage: q4d serve [flags]
   --max-allowed-packet SIZE   default 64M (K, M, G suffixes)
   --wait-timeout SECONDS      idle connection timeout, default 28800
   --shutdown-grace SECONDS    wait for statements in flight on SIGTERM, default 10
+  --commit-io MODE            async (default): commits write and fdatasync off the main
+                              thread, so other connections are served during a sync;
+                              blocking: on it (same durability either way)
   --verbose                   log every statement`;
 
 /** Exits with a one-line error and the usage. */
@@ -78,9 +81,12 @@ function parseCount(text: string, flag: string): number {
 }
 
 /** Parses `serve`'s flags. */
-function parseServe(args: string[]): { data: string; options: ServeOptions; graceMs: number } {
+function parseServe(
+  args: string[],
+): { data: string; options: ServeOptions; graceMs: number; commitIo: "blocking" | "async" } {
   const options: ServeOptions = { port: 3306 };
   let data = "./data";
+  let commitIo: "blocking" | "async" = "async";
   let graceMs = 10_000;
   let tlsCertPath: string | undefined;
   let tlsKeyPath: string | undefined;
@@ -148,6 +154,12 @@ function parseServe(args: string[]): { data: string; options: ServeOptions; grac
       case "--verbose":
         options.verbose = true;
         break;
+      case "--commit-io": {
+        const mode = value();
+        if (mode !== "blocking" && mode !== "async") fail(`unknown --commit-io ${mode}`);
+        commitIo = mode;
+        break;
+      }
       case "--help":
       case "-h":
         console.log(usage);
@@ -164,13 +176,13 @@ function parseServe(args: string[]): { data: string; options: ServeOptions; grac
   ) {
     fail("--require-secure-transport needs --tls-cert/--tls-key or --socket");
   }
-  return { data, options, graceMs };
+  return { data, options, graceMs, commitIo };
 }
 
 /** `q4d serve`: runs until SIGTERM/SIGINT, then shuts down cleanly and exits 0. */
 async function runServe(args: string[]): Promise<void> {
-  const { data, options, graceMs } = parseServe(args);
-  const db = await open(data);
+  const { data, options, graceMs, commitIo } = parseServe(args);
+  const db = await open(data, { commitIo });
   let server;
   try {
     server = await serve(db, options);

@@ -12,7 +12,7 @@ import type { Prepared, Value } from "../sql/ast.ts";
 import { QueueError } from "../errors.ts";
 import type { FileSystem } from "../io/types.ts";
 import { defaultFileSystem } from "../io/mod.ts";
-import { openStore } from "../storage/store.ts";
+import { type CommitIo, openStore } from "../storage/store.ts";
 import type { RecoveryReport, Store, SyncMode, TableEntry } from "../storage/types.ts";
 import { type QueueHost, type QueueStats, tableStats } from "./queue_functions.ts";
 import { schemaFromJson, schemaToJson, TableSchema } from "./schema.ts";
@@ -30,6 +30,8 @@ export interface EngineOptions {
   sync?: SyncMode;
   /** Log segment size in bytes. */
   segmentBytes?: number;
+  /** Blocking (default) or async write and sync of a commit round. */
+  commitIo?: CommitIo;
   /** The file system; default the real one of this runtime. Tests inject faults here. */
   fs?: FileSystem;
   /** Automatic compaction; default true. */
@@ -58,6 +60,7 @@ export class Engine implements QueueHost {
       fs: options.fs ?? defaultFileSystem(),
       sync: options.sync,
       segmentBytes: options.segmentBytes,
+      commitIo: options.commitIo,
       autoCompact: options.autoCompact,
     });
     try {
