@@ -205,7 +205,12 @@ export class Session {
    * ```
    */
   jobs<T = Row>(...args: [string, ...(string | JobsOptions)[]]): AsyncIterableIterator<Job<T>> {
-    return jobs<T>(this, this.#engine, args);
+    return jobs<T>(this, this.#engine, args, () => {
+      const state = this.#state;
+      const owned = state.owned;
+      if (!state.ownerMode || owned === null || state.ownedRowIn(owned.table) === 0) return null;
+      return { rowId: owned.rowId, attempts: owned.table.entry.rows.rowMeta(owned.rowId).attempts };
+    });
   }
 
   /**

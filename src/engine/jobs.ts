@@ -132,6 +132,9 @@ export interface JobHost {
   cancelWait(): boolean;
 }
 
+/** The owned row's id and delivery count, read without a statement; null: ask in SQL. */
+export type OwnedRowInfo = () => { rowId: number; attempts: number } | null;
+
 interface LoopState {
   stopping: boolean;
   waiting: boolean;
@@ -184,6 +187,7 @@ export function jobs<T = Row>(
   host: JobHost,
   key: object,
   args: readonly (string | JobsOptions)[],
+  ownedRow: OwnedRowInfo = () => null,
 ): AsyncIterableIterator<Job<T>> {
   let options: JobsOptions = {};
   let conditions = args as readonly unknown[];
@@ -237,6 +241,15 @@ export function jobs<T = Row>(
   };
   const sql = host.sql;
   const tables = (conditions as string[]).map(tableOf);
+  // The statement texts of the loop, built once.
+  const waitText = `SELECT queue_wait(${conditions.map(() => "?").join(", ")}, ?) AS got`;
+  const waitParams = [...conditions, timeout];
+  const selectAll = new Map<string, string>();
+  const selectAllOf = (table: string): string => {
+    const text = `SELECT * FROM ${quoteIdent(table)}`;
+    selectAll.set(table, text);
+    return text;
+  };
 
   const policies = new Map<string, JobPolicy>();
   async function loadPolicies(): Promise<void> {
@@ -282,10 +295,7 @@ export function jobs<T = Row>(
         let got: unknown;
         state.waiting = true;
         try {
-          const [result] = await sql.unsafe(
-            `SELECT queue_wait(${conditions.map(() => "?").join(", ")}, ?) AS got`,
-            [...conditions, timeout],
-          );
+          const [result] = await sql.unsafe(waitText, waitParams);
           got = result.got;
         } catch (error) {
           if (
@@ -312,16 +322,13 @@ export function jobs<T = Row>(
         const index = Number(got);
         if (index === 0) continue;
         const table = tables[index - 1];
-        const [row] = await sql.unsafe(`SELECT * FROM ${quoteIdent(table)}`);
-        const [info] = await sql.unsafe("SELECT queue_rowid() AS id, queue_attempts() AS n");
-        const job = makeJob<T>(
-          sql,
-          table,
-          row as T,
-          Number(info.id),
-          Number(info.n ?? 1),
-          policyOf(table),
-        );
+        const [row] = await sql.unsafe(selectAll.get(table) ?? selectAllOf(table));
+        let owned = ownedRow();
+        if (owned === null) {
+          const [info] = await sql.unsafe("SELECT queue_rowid() AS id, queue_attempts() AS n");
+          owned = { rowId: Number(info.id), attempts: Number(info.n ?? 1) };
+        }
+        const job = makeJob<T>(sql, table, row as T, owned.rowId, owned.attempts, policyOf(table));
         try {
           yield job;
         } finally {
