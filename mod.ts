@@ -12,9 +12,9 @@
  *
  * const s = db.session();
  * const [w] = await s.sql`SELECT queue_wait('jobs:prio=0', 'jobs', 5) AS got`;
- * if (w.got > 0) {
+ * if (w?.got > 0) {
  *   const [job] = await s.sql`SELECT * FROM jobs`;
- *   console.log(job.body);
+ *   console.log(job?.body);
  *   await s.sql`SELECT queue_end()`;
  * }
  * await s.close();

@@ -23,7 +23,7 @@ import {
   openStatsSource,
   type StatsSource,
 } from "./ops.ts";
-import { QueueError } from "./errors.ts";
+import { defined, QueueError } from "./errors.ts";
 
 const commands = `usage: q4d COMMAND [flags]
   serve [flags]               serve a database directory to MySQL clients (q4d serve --help)
@@ -70,8 +70,9 @@ function fail(message: string): never {
 function parseSize(text: string): number {
   const match = /^(\d+)([KMG]?)$/i.exec(text);
   if (match === null) fail(`bad size ${text}`);
-  const unit = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[match[2].toUpperCase()]!;
-  return Number(match[1]) * unit;
+  const [, digits = "", suffix = ""] = match;
+  const unit = suffix === "" ? 1 : 1024 ** ("KMG".indexOf(suffix.toUpperCase()) + 1);
+  return Number(digits) * unit;
 }
 
 function parseCount(text: string, flag: string): number {
@@ -91,7 +92,7 @@ function parseServe(
   let tlsCertPath: string | undefined;
   let tlsKeyPath: string | undefined;
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
+    const arg = defined(args[i], "i < length");
     const [flag, inline] = arg.includes("=")
       ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
       : [arg, undefined];
@@ -255,7 +256,7 @@ async function runStats(args: string[]): Promise<never> {
   let json = false;
   let watchSeconds: number | null = null;
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
+    const arg = defined(args[i], "i < length");
     if (arg === "--json") json = true;
     else if (arg === "--watch" || arg.startsWith("--watch=")) {
       const inline = arg.startsWith("--watch=") ? arg.slice("--watch=".length) : undefined;

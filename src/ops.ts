@@ -13,7 +13,7 @@
 
 import { existsSync, statSync } from "node:fs";
 import { open } from "../mod.ts";
-import { QueueError } from "./errors.ts";
+import { defined, QueueError } from "./errors.ts";
 import { defaultFileSystem } from "./io/mod.ts";
 import { connect } from "./server/mod.ts";
 import { checkStore } from "./storage/store.ts";
@@ -190,7 +190,8 @@ export function parseStats(text: string): Record<string, number> {
   const stats: Record<string, number> = {};
   for (const line of text.split("\n")) {
     const match = /^(\w+): (-?\d+)$/.exec(line.trim());
-    if (match !== null) stats[match[1]] = Number(match[2]);
+    const [, name, value] = match ?? [];
+    if (name !== undefined && value !== undefined) stats[name] = Number(value);
   }
   return stats;
 }
@@ -219,9 +220,11 @@ export function formatStats(snapshot: StatsSnapshot): string {
     ),
   ]);
   if (rows.length === 0) return "(no tables)";
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   const line = (cells: string[]) =>
-    cells.map((cell, i) => i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])).join("  ")
-      .trimEnd();
+    cells.map((cell, i) => {
+      const width = defined(widths[i], "a row has no more cells than the header");
+      return i === 0 ? cell.padEnd(width) : cell.padStart(width);
+    }).join("  ").trimEnd();
   return [line(header), ...rows.map(line)].join("\n");
 }

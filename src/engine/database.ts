@@ -26,9 +26,9 @@ export interface OpenOptions {
    * metadata; `"none"` never syncs (tests and benchmarks only: a crash may
    * lose acknowledged rows).
    */
-  sync?: SyncMode;
+  sync?: SyncMode | undefined;
   /** Log segment size in bytes (default 64 MiB, at least 64 KiB). */
-  segmentBytes?: number;
+  segmentBytes?: number | undefined;
   /**
    * How a commit round writes and syncs (the durability is the same).
    * Default `"blocking"`: one blocking write and `fdatasync` on this thread,
@@ -37,7 +37,7 @@ export interface OpenOptions {
    * statements meanwhile: better when unrelated work (a server's other
    * connections) would otherwise stall during the sync.
    */
-  commitIo?: "blocking" | "async";
+  commitIo?: "blocking" | "async" | undefined;
 }
 
 /**
@@ -126,9 +126,9 @@ function makeSql(engine: Engine, state: SessionState): { sql: Sql; anchor: Sessi
  * await db.sql`INSERT INTO jobs VALUES (${1})`;
  * const s = db.session();
  * const [w] = await s.sql`SELECT queue_wait('jobs', 5) AS got`;
- * if (w.got > 0) {
+ * if (w?.got > 0) {
  *   const [job] = await s.sql`SELECT * FROM jobs`;
- *   console.log(job.id);
+ *   console.log(job?.id);
  *   await s.sql`SELECT queue_end()`;
  * }
  * await s.close();

@@ -27,15 +27,15 @@ import { QueueTable } from "./table.ts";
 /** Options of the engine (the public `open` accepts a subset). */
 export interface EngineOptions {
   /** How a commit reaches the disk. Default "fdatasync". */
-  sync?: SyncMode;
+  sync?: SyncMode | undefined;
   /** Log segment size in bytes. */
-  segmentBytes?: number;
+  segmentBytes?: number | undefined;
   /** Blocking (default) or async write and sync of a commit round. */
-  commitIo?: CommitIo;
+  commitIo?: CommitIo | undefined;
   /** The file system; default the real one of this runtime. Tests inject faults here. */
   fs?: FileSystem;
   /** Automatic compaction; default true. */
-  autoCompact?: boolean;
+  autoCompact?: boolean | undefined;
 }
 
 /** One open database directory. */

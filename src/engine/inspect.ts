@@ -14,7 +14,7 @@
 
 import type { ColumnDef, ColumnType, Expr, ShowStatement, Value } from "../sql/mod.ts";
 import {
-  compareForOrder,
+  compareOrderKeys,
   compileExpr,
   Decimal,
   defaultDatabase,
@@ -25,7 +25,7 @@ import {
   Temporal,
 } from "../sql/mod.ts";
 import type { CompileScope, RowAccessor, StaticKind } from "../sql/mod.ts";
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 import { containsQueueCall, limitValue, notSupportedNested } from "./plan_support.ts";
 import { tableStats } from "./queue_functions.ts";
 import type { Result, Row, StatementOf } from "./result.ts";
@@ -107,7 +107,8 @@ export function columnTypeText(def: ColumnDef): string {
     case "int": {
       if (/^BOOL/.test(def.typeText)) return "tinyint(1)";
       const written = /\((\d+)\)/.exec(def.typeText)?.[1];
-      const width = written ?? intWidths[type.bits][type.unsigned ? 1 : 0];
+      const width = written ??
+        defined(intWidths[type.bits], "a width per integer size")[type.unsigned ? 1 : 0];
       return `${intNames[type.bits]}(${width})${type.unsigned ? " unsigned" : ""}`;
     }
     case "float":
@@ -226,7 +227,7 @@ function viewScope(view: View): CompileScope {
       return view.columns.findIndex((column) => column.toLowerCase() === name.toLowerCase());
     },
     columnKind(index: number): StaticKind {
-      return view.kinds[index];
+      return defined(view.kinds[index], "a kind per column of the view");
     },
   };
 }
@@ -244,7 +245,12 @@ function likeFirstColumn(view: View, like: Expr): Expr {
   const at = { start: like.start, end: like.end };
   return {
     kind: "like",
-    operand: { kind: "column", name: view.columns[0], quoted: true, ...at },
+    operand: {
+      kind: "column",
+      name: defined(view.columns[0], "a view has columns"),
+      quoted: true,
+      ...at,
+    },
     pattern: like,
     escape: null,
     negated: false,
@@ -255,7 +261,9 @@ function likeFirstColumn(view: View, like: Expr): Expr {
 function viewRows(view: View, rows: readonly Value[][]): Result {
   return rows.map((values) => {
     const row: Row = {};
-    view.columns.forEach((column, i) => row[column] = outputValue(values[i]));
+    view.columns.forEach((column, i) =>
+      row[column] = outputValue(defined(values[i], "a value per column"))
+    );
     return row;
   });
 }
@@ -500,7 +508,13 @@ function tablesView(host: InspectHost): View {
   ];
   const rows = host.tableNames().sort().map((name) => {
     const [tableName, ...rest] = tableStatusValues(host, host.requireTable(name));
-    return ["def", defaultDatabase, tableName, "BASE TABLE", ...rest];
+    return [
+      "def",
+      defaultDatabase,
+      defined(tableName, "a status row starts with the name"),
+      "BASE TABLE",
+      ...rest,
+    ];
   });
   return { name: "TABLES", columns, kinds, rows };
 }
@@ -526,7 +540,7 @@ function typeFacts(def: ColumnDef): {
   switch (type.kind) {
     case "int": {
       const digits: Record<number, number> = { 8: 3, 16: 5, 24: 7, 32: 10, 64: 19 };
-      facts.precision = type.bits === 64 && type.unsigned ? 20 : digits[type.bits];
+      facts.precision = type.bits === 64 && type.unsigned ? 20 : digits[type.bits] ?? null;
       facts.scale = 0;
       break;
     }
@@ -684,7 +698,9 @@ export function selectView(
       if (item.table !== undefined && item.table.toLowerCase() !== view.name.toLowerCase()) {
         throw new QueueError("ER_NO_SUCH_TABLE", `Unknown table '${item.table}'`);
       }
-      view.columns.forEach((name, i) => outputs.push({ name, accessor: (row) => row[i] }));
+      view.columns.forEach((name, i) =>
+        outputs.push({ name, accessor: (row) => defined(row[i], "a value per column") })
+      );
       continue;
     }
     if (containsQueueCall(item.expr)) throw notSupportedNested();
@@ -692,13 +708,7 @@ export function selectView(
   }
   if (order.length > 0) {
     const keyed = rows.map((row) => ({ row, keys: order.map((o) => o.accessor(row, params)) }));
-    keyed.sort((a, b) => {
-      for (let t = 0; t < order.length; t++) {
-        const c = compareForOrder(a.keys[t], b.keys[t]);
-        if (c !== 0) return order[t].descending ? -c : c;
-      }
-      return 0;
-    });
+    keyed.sort((a, b) => compareOrderKeys(order, a.keys, b.keys));
     rows = keyed.map((k) => k.row);
   }
   return rows.slice(offset, offset + limit).map((values) => {

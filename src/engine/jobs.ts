@@ -10,7 +10,7 @@
  * It is never consumed silently.
  */
 
-import { QueueError } from "../errors.ts";
+import { assert, defined, QueueError } from "../errors.ts";
 import type { Row } from "./result.ts";
 
 /** Retry policy of a job loop. */
@@ -296,7 +296,7 @@ export function jobs<T = Row>(
         state.waiting = true;
         try {
           const [result] = await sql.unsafe(waitText, waitParams);
-          got = result.got;
+          got = defined(result, "SELECT queue_wait() returns one row").got;
         } catch (error) {
           if (
             state.stopping && error instanceof QueueError && error.code === "ER_QUERY_INTERRUPTED"
@@ -321,11 +321,12 @@ export function jobs<T = Row>(
         }
         const index = Number(got);
         if (index === 0) continue;
-        const table = tables[index - 1];
+        const table = defined(tables[index - 1], "queue_wait returns a condition's 1-based index");
         const [row] = await sql.unsafe(selectAll.get(table) ?? selectAllOf(table));
         let owned = ownedRow();
         if (owned === null) {
           const [info] = await sql.unsafe("SELECT queue_rowid() AS id, queue_attempts() AS n");
+          assert(info !== undefined, "a SELECT without FROM returns one row");
           owned = { rowId: Number(info.id), attempts: Number(info.n ?? 1) };
         }
         const job = makeJob<T>(sql, table, row as T, owned.rowId, owned.attempts, policyOf(table));

@@ -10,7 +10,7 @@
 import type { Expr, Prepared, Value } from "../sql/ast.ts";
 import { checkValue, compileExpr, now } from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 import { insertRowCountMax } from "../limits.ts";
 import {
   compileOrder,
@@ -117,14 +117,14 @@ function planInsert(prepared: Prepared, table: QueueTable): InsertPlan {
       return position;
     });
     const seen = new Set<number>();
-    for (let i = 0; i < positions.length; i++) {
-      if (seen.has(positions[i])) {
+    for (const [i, position] of positions.entries()) {
+      if (seen.has(position)) {
         throw new QueueError(
           "ER_FIELD_SPECIFIED_TWICE",
           `Column '${statement.columns[i]}' specified twice`,
         );
       }
-      seen.add(positions[i]);
+      seen.add(position);
     }
   }
   if (statement.rows.length > insertRowCountMax) {
@@ -140,7 +140,9 @@ function planInsert(prepared: Prepared, table: QueueTable): InsertPlan {
         `Column count doesn't match value count at row ${r + 1}`,
       );
     }
-    return values.map((expr, i) => insertValueAccessor(expr, schema, positions[i]));
+    return values.map((expr, i) =>
+      insertValueAccessor(expr, schema, defined(positions[i], "counts matched above"))
+    );
   });
   const named = new Set(positions);
   let missingRequired: string | null = null;
@@ -215,7 +217,7 @@ function insertValueAccessor(expr: Expr, schema: TableSchema, position: number):
   let target = position;
   if (expr.args.length > 0) {
     const column = expr.args[0];
-    if (expr.args.length !== 1 || column.kind !== "column") {
+    if (expr.args.length !== 1 || column?.kind !== "column") {
       throw new QueueError("ER_WRONG_ARGUMENTS", "DEFAULT() takes one column name");
     }
     target = schema.position(column.name);
@@ -223,7 +225,7 @@ function insertValueAccessor(expr: Expr, schema: TableSchema, position: number):
       throw new QueueError("ER_BAD_FIELD_ERROR", `Unknown column '${column.name}' in 'field list'`);
     }
   }
-  const def = schema.columns[target].def;
+  const def = defined(schema.columns[target], "a known column position").def;
   if (def.defaultNow === true && def.type.kind === "datetime") {
     const fsp = def.type.fsp;
     return () => now(fsp);
@@ -256,16 +258,19 @@ async function writeRows(
   const columns = table.schema.columns;
   const payloads: Uint8Array[] = [];
   rows: for (let r = 0; r < plan.rows.length; r++) {
-    const accessors = plan.rows[r];
+    const accessors = defined(plan.rows[r], "r < length");
     const values = plan.template.slice();
     for (const [position, fsp] of plan.nowDefaults) values[position] = now(fsp);
     for (let i = 0; i < accessors.length; i++) {
-      const position = plan.positions[i];
-      values[position] = accessors[i](emptyRow, params);
+      const position = defined(plan.positions[i], "a position per value");
+      values[position] = defined(accessors[i], "i < length")(emptyRow, params);
     }
     for (let c = 0; c < values.length; c++) {
       try {
-        values[c] = checkValue(columns[c].def, values[c]);
+        values[c] = checkValue(
+          defined(columns[c], "a value per column").def,
+          defined(values[c], "c < length"),
+        );
       } catch (error) {
         // MySQL would store an adjusted value with a warning; q4d has no
         // warnings channel and skips the row (README, differences).
@@ -278,12 +283,12 @@ async function writeRows(
   if (payloads.length === 0) return null;
   let mark: { source: number; rowId: number } | undefined;
   if (armed !== null) {
-    if (armed.mode === "a" && armed.rowId <= table.sourceMarks[armed.source]) {
+    if (armed.mode === "a" && armed.rowId <= markOf(table, armed.source)) {
       return countResult(0);
     }
     mark = { source: armed.source, rowId: armed.rowId };
   }
-  const previousMark = mark === undefined ? 0 : table.sourceMarks[mark.source];
+  const previousMark = mark === undefined ? 0 : markOf(table, mark.source);
   if (mark !== undefined) table.sourceMarks[mark.source] = mark.rowId;
   const visibleAt = delayMs > 0 ? Date.now() + delayMs : 0;
   const { firstRowId, durable } = table.entry.rows.append(payloads, mark, visibleAt);
@@ -304,4 +309,9 @@ async function writeRows(
     throw error;
   }
   return countResult(payloads.length, firstRowId);
+}
+
+/** The table's relay mark of `source`; queue_set_srcid accepts only sources below the count. */
+function markOf(table: QueueTable, source: number): number {
+  return defined(table.sourceMarks[source], "an armed source is below relaySourceCount");
 }

@@ -12,7 +12,7 @@
 import type { Expr, OrderTerm, Value } from "../sql/ast.ts";
 import { compileExpr, queueFunctionNames } from "../sql/mod.ts";
 import type { CompileScope, RowAccessor, StaticKind } from "../sql/mod.ts";
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 import type { TableSchema } from "./schema.ts";
 
 export const noColumns: CompileScope = {
@@ -34,7 +34,7 @@ export function tableScope(tableName: string, schema: TableSchema, clause: strin
       return position;
     },
     columnKind(index: number): StaticKind {
-      switch (schema.columns[index].def.type.kind) {
+      switch (defined(schema.columns[index], "a column of the scope").def.type.kind) {
         case "int":
         case "float":
           return "number";
@@ -57,7 +57,7 @@ export const emptyRow: readonly Value[] = [];
 /** Evaluates a constant expression (literals, parameters, operators). */
 export function evaluateConstant(expr: Expr, params: readonly Value[]): Value {
   if (expr.kind === "literal") return expr.value;
-  if (expr.kind === "param") return params[expr.index];
+  if (expr.kind === "param") return defined(params[expr.index], "the parameter count was checked");
   return compileExpr(expr, noColumns)(emptyRow, params);
 }
 
@@ -121,7 +121,7 @@ function describeValue(value: Value): string {
 export function valueAccessor(expr: Expr): RowAccessor {
   if (expr.kind === "param") {
     const index = expr.index;
-    return (_row, params) => params[index];
+    return (_row, params) => defined(params[index], "the parameter count was checked");
   }
   if (expr.kind === "literal") {
     const value = expr.value;

@@ -9,7 +9,7 @@
  */
 
 import type { Value } from "../sql/ast.ts";
-import { assert, QueueError } from "../errors.ts";
+import { assert, defined, QueueError } from "../errors.ts";
 import { relaySourceCount, waitTimeoutSecondsDefault, waitTimeoutSecondsMax } from "../limits.ts";
 import type { SessionState } from "./session_state.ts";
 import type { QueueTable, WaitArg, Waiter } from "./table.ts";
@@ -67,7 +67,7 @@ export function callQueueFunction(
       checkArgCount(name, args, 0);
       return queueEnd(session).then(() => 1);
     case "queue_abort":
-      if (args.length === 1) return queueAbortDelayed(session, delayArg(name, args[0]));
+      if (args.length === 1) return queueAbortDelayed(session, delayArg(name, argAt(args, 0)));
       checkArgCount(name, args, 0);
       return queueAbort(session);
     case "queue_attempts": {
@@ -80,7 +80,7 @@ export function callQueueFunction(
     }
     case "queue_set_delay":
       checkArgCount(name, args, 1);
-      session.armedDelayMs = delayArg(name, args[0]);
+      session.armedDelayMs = delayArg(name, argAt(args, 0));
       return 1;
     case "queue_rowid":
       checkArgCount(name, args, 0);
@@ -93,12 +93,12 @@ export function callQueueFunction(
       return queueSetSrcid(session, args);
     case "queue_compact": {
       checkArgCount(name, args, 1);
-      if (host.table(tableArg(name, args[0])) === undefined) return null;
+      if (host.table(tableArg(name, argAt(args, 0))) === undefined) return null;
       return host.compact().then(() => 1);
     }
     case "queue_stats": {
       checkArgCount(name, args, 1);
-      const table = host.table(tableArg(name, args[0]));
+      const table = host.table(tableArg(name, argAt(args, 0)));
       return table === undefined ? null : formatStats(tableStats(table, host.compactionErrorCount));
     }
     default:
@@ -216,9 +216,9 @@ async function queueAbortDelayed(session: SessionState, delayMs: number): Promis
 }
 
 function queueSetSrcid(session: SessionState, args: readonly Value[]): Value {
-  const source = integerArg(args[0]);
-  const mode = args[1];
-  const rowId = integerArg(args[2]);
+  const source = integerArg(argAt(args, 0));
+  const mode = argAt(args, 1);
+  const rowId = integerArg(argAt(args, 2));
   if (source === null || source < 0 || source >= relaySourceCount) return null;
   if (mode !== "a" && mode !== "w") return null;
   if (rowId === null || rowId < 0) return null;
@@ -300,13 +300,12 @@ async function queueWaitOnce(
     if (table === undefined) return null;
     tables.push(table);
   }
-  const conditionsOf: WaitArg[] = parsed.map(({ text }, i) => ({
-    table: tables[i],
-    condition: tables[i].condition(text),
-  }));
+  const conditionsOf: WaitArg[] = parsed.map(({ text }, i) => {
+    const table = defined(tables[i], "a table per condition");
+    return { table, condition: table.condition(text) };
+  });
 
-  for (let i = 0; i < conditionsOf.length; i++) {
-    const { table, condition } = conditionsOf[i];
+  for (const [i, { table, condition }] of conditionsOf.entries()) {
     const rowId = table.findRow(condition);
     if (rowId !== 0) {
       table.deliver(rowId, session);
@@ -445,4 +444,9 @@ function describe(value: Value): string {
   if (typeof value === "string") return `'${value}'`;
   if (value instanceof Uint8Array) return "a binary value";
   return String(value);
+}
+
+/** Argument `i` of a queue function whose count checkArgCount checked. */
+function argAt(args: readonly Value[], i: number): Value {
+  return defined(args[i], "checkArgCount checked the count");
 }

@@ -11,7 +11,7 @@
 import type { Prepared, SelectItem, Value } from "../sql/ast.ts";
 import { compileExpr, Decimal, isTruthy, outputValue, queueFunctionNames } from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 import {
   compileOrder,
   containsQueueCall,
@@ -122,7 +122,7 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
           throw new QueueError("ER_NO_SUCH_TABLE", `Unknown table '${item.table}'`);
         }
         schema.columns.forEach((column, position) => {
-          const accessor: RowAccessor = (row) => row[position];
+          const accessor: RowAccessor = (row) => defined(row[position], "a value per column");
           columns!.push({
             name: column.def.name,
             accessor: columnOutput(column.def.type.kind, accessor),
@@ -145,7 +145,7 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
       let accessor = compileExpr(item.expr, fieldScope);
       if (item.expr.kind === "column") {
         const position = schema.position(item.expr.name);
-        const def = schema.columns[position].def;
+        const def = defined(schema.columns[position], "the compile step resolved the column").def;
         accessor = columnOutput(def.type.kind, accessor);
         described.push({
           name: item.name,
@@ -211,11 +211,9 @@ export async function executeSelect(
   const columns = plan.columns!;
   const result: Result = new Array(rows.length);
   for (let r = 0; r < rows.length; r++) {
-    const values = rows[r];
+    const values = defined(rows[r], "r < length");
     const row: Row = {};
-    for (let c = 0; c < columns.length; c++) {
-      row[columns[c].name] = columns[c].accessor(values, params);
-    }
+    for (const column of columns) row[column.name] = column.accessor(values, params);
     result[r] = row;
   }
   return withColumns(result, plan.described);
@@ -260,8 +258,7 @@ async function selectWithoutTable(
   const offset = limitValue(statement.offset, params, "OFFSET");
   const limit = limitValue(statement.limit, params, "LIMIT");
   const row: Row = {};
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
+  for (const item of items) {
     if (item.call === null) {
       row[item.name] = outputValue(item.value(emptyRow, params));
     } else {

@@ -11,7 +11,7 @@
 import type { TableEntry } from "../storage/types.ts";
 import type { Value } from "../sql/ast.ts";
 import { compileExpr, exprReadsClock, isTruthy, parseExpression } from "../sql/mod.ts";
-import { assert, QueueError } from "../errors.ts";
+import { assert, defined, QueueError } from "../errors.ts";
 import { conditionCacheBytesMax, conditionCacheEntriesMax, relaySourceCount } from "../limits.ts";
 import { tableScope } from "./plan_support.ts";
 import { decodeRow } from "./row_codec.ts";
@@ -194,7 +194,7 @@ export class QueueTable {
     const now = Date.now();
     const heap = this.#dueHeap;
     let firstDue = 0;
-    while (heap.length > 0 && heap[0][0] <= now) {
+    for (let head = heap[0]; head !== undefined && head[0] <= now; head = heap[0]) {
       const [visibleAt, rowId] = heapPop(heap);
       if (this.delayed.get(rowId) !== visibleAt) continue;
       this.delayed.delete(rowId);
@@ -434,7 +434,7 @@ export class QueueTable {
     for (const waiter of this.waiters) {
       if (this.availableCount <= 0) return;
       for (let i = 0; i < waiter.args.length; i++) {
-        const arg = waiter.args[i];
+        const arg = defined(waiter.args[i], "i < length");
         if (arg.table !== this) continue;
         let rowId: number;
         try {
@@ -465,20 +465,27 @@ function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
   else (timer as { unref?(): void }).unref?.();
 }
 
+/** The heap's entry at `i`; callers keep `i` below the length. */
+function heapAt(heap: Array<[number, number]>, i: number): [number, number] {
+  return defined(heap[i], "a heap index below its length");
+}
+
 function heapPush(heap: Array<[number, number]>, item: [number, number]): void {
   heap.push(item);
   let i = heap.length - 1;
   while (i > 0) {
     const parent = (i - 1) >> 1;
-    if (!lessThan(heap[i], heap[parent])) break;
-    [heap[i], heap[parent]] = [heap[parent], heap[i]];
+    const parentItem = heapAt(heap, parent);
+    if (!lessThan(item, parentItem)) break;
+    heap[i] = parentItem;
+    heap[parent] = item;
     i = parent;
   }
 }
 
 function heapPop(heap: Array<[number, number]>): [number, number] {
-  const top = heap[0];
-  const last = heap.pop()!;
+  const top = heapAt(heap, 0);
+  const last = defined(heap.pop(), "the heap is not empty");
   if (heap.length > 0) {
     heap[0] = last;
     let i = 0;
@@ -486,10 +493,11 @@ function heapPop(heap: Array<[number, number]>): [number, number] {
       const left = 2 * i + 1;
       const right = left + 1;
       let least = i;
-      if (left < heap.length && lessThan(heap[left], heap[least])) least = left;
-      if (right < heap.length && lessThan(heap[right], heap[least])) least = right;
+      if (left < heap.length && lessThan(heapAt(heap, left), heapAt(heap, least))) least = left;
+      if (right < heap.length && lessThan(heapAt(heap, right), heapAt(heap, least))) least = right;
       if (least === i) break;
-      [heap[i], heap[least]] = [heap[least], heap[i]];
+      heap[i] = heapAt(heap, least);
+      heap[least] = last;
       i = least;
     }
   }

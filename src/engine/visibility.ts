@@ -9,7 +9,8 @@
  */
 
 import type { Value } from "../sql/ast.ts";
-import { compareForOrder, isTruthy } from "../sql/mod.ts";
+import { defined } from "../errors.ts";
+import { compareOrderKeys, isTruthy } from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
 import type { SessionState } from "./session_state.ts";
 import type { QueueTable } from "./table.ts";
@@ -70,17 +71,12 @@ export function selectRows(
   if (order.length > 0) {
     const keys = rows.map((values) => order.map((term) => term.accessor(values, params)));
     const indexes = rows.map((_, i) => i);
-    indexes.sort((a, b) => {
-      for (let t = 0; t < order.length; t++) {
-        const c = compareForOrder(keys[a][t], keys[b][t]);
-        if (c !== 0) return order[t].descending ? -c : c;
-      }
-      return a - b;
-    });
+    const keyOf = (i: number) => defined(keys[i], "a key list per row");
+    indexes.sort((a, b) => compareOrderKeys(order, keyOf(a), keyOf(b)) || a - b);
     const end = Math.min(indexes.length, offset + limit);
     return {
-      rowIds: indexes.slice(offset, end).map((i) => rowIds[i]),
-      rows: indexes.slice(offset, end).map((i) => rows[i]),
+      rowIds: indexes.slice(offset, end).map((i) => defined(rowIds[i], "an id per row")),
+      rows: indexes.slice(offset, end).map((i) => defined(rows[i], "i < length")),
     };
   }
   return { rowIds: rowIds.slice(offset), rows: rows.slice(offset) };

@@ -11,6 +11,7 @@
 
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
+import { defined } from "../errors.ts";
 import type { Result, Row } from "../engine/result.ts";
 import type { Sql } from "../engine/database.ts";
 import { type ErrorCode, QueueError } from "../errors.ts";
@@ -293,7 +294,8 @@ class ClientConnection {
     if (params.length > 0) {
       const bitmap = new Uint8Array((params.length + 7) >> 3);
       params.forEach((p, i) => {
-        if (p === null || p === undefined) bitmap[i >> 3] |= 1 << (i & 7);
+        if (p !== null && p !== undefined) return;
+        bitmap[i >> 3] = defined(bitmap[i >> 3], "a bit per parameter") | (1 << (i & 7));
       });
       writer.bytes(bitmap).u8(1);
       const values = new PayloadWriter(64);
@@ -405,9 +407,8 @@ function readBinaryRow(payload: Uint8Array, columns: readonly ClientColumn[]): R
   const reader = new PayloadReader(payload, 1);
   const bitmap = reader.bytesOf((columns.length + 9) >> 3);
   const row: Row = {};
-  for (let i = 0; i < columns.length; i++) {
-    const column = columns[i];
-    if (bitmap[(i + 2) >> 3] & (1 << ((i + 2) & 7))) {
+  for (const [i, column] of columns.entries()) {
+    if (defined(bitmap[(i + 2) >> 3], "a bit per column") & (1 << ((i + 2) & 7))) {
       row[column.name] = null;
       continue;
     }

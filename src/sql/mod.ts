@@ -18,7 +18,13 @@ export type {
   UnaryOp,
   Value,
 } from "./ast.ts";
-export { compareForOrder, compileExpr, isTruthy, queueFunctionNames } from "./compile.ts";
+export {
+  compareForOrder,
+  compareOrderKeys,
+  compileExpr,
+  isTruthy,
+  queueFunctionNames,
+} from "./compile.ts";
 export type { CompileScope, RowAccessor, StaticKind } from "./compile.ts";
 export { ident, Identifier } from "./identifier.ts";
 export { parseExpression, parseStatement } from "./parser.ts";

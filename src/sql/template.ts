@@ -17,7 +17,7 @@
  * @module
  */
 
-import { assert, QueueError } from "../errors.ts";
+import { assert, defined, QueueError } from "../errors.ts";
 import { unsafeCacheBytesMax, unsafeCacheEntriesMax } from "../limits.ts";
 import type { Prepared, Value } from "./ast.ts";
 import { Identifier } from "./identifier.ts";
@@ -118,10 +118,11 @@ function readParam<T>(read: () => T): T {
 }
 
 function templateText(strings: TemplateStringsArray, values: readonly unknown[]): string {
-  let text = strings[0];
+  let text = defined(strings[0], "a template has at least one string");
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    text += (Identifier.is(value) ? value.toString() : "?") + strings[i + 1];
+    text += (Identifier.is(value) ? value.toString() : "?") +
+      defined(strings[i + 1], "a template has one string more than values");
   }
   return text;
 }

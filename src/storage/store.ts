@@ -32,7 +32,7 @@ export type CommitIo = "blocking" | "async";
 /** {@linkcode StoreOptions} plus knobs for benchmarks and tests. */
 export interface StoreOpenOptions extends StoreOptions {
   /** Blocking (writeSync + syncDataSync) or async (write + syncData) rounds. Default "blocking". */
-  commitIo?: CommitIo;
+  commitIo?: CommitIo | undefined;
 }
 
 /** Sub-directory of the data directory holding the segments. */

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { assert, QueueError } from "../errors.ts";
+import { assert, defined, QueueError } from "../errors.ts";
 import { batchBytesMax, relaySourceCount, rowBytesMax, rowOverheadBytesMax } from "../limits.ts";
 import type { GroupCommit, LogOperation, RelayMarkWrite } from "./group_commit.ts";
 import {
@@ -18,6 +18,7 @@ import {
   rowDataOffset,
   rowIdMax,
   rowMetaRecordBytes,
+  runEnd,
 } from "./record_codec.ts";
 import { RowIndex, RowState } from "./row_index.ts";
 import type { Segment, SegmentFiles } from "./segments.ts";
@@ -59,9 +60,8 @@ function forEachRun(
   report: (first: number, count: number) => void,
 ): void {
   for (let i = 0; i < rowIds.length;) {
-    let j = i;
-    while (j + 1 < rowIds.length && rowIds[j + 1] === rowIds[j] + 1) j++;
-    report(rowIds[i], j - i + 1);
+    const j = runEnd(rowIds, i);
+    report(defined(rowIds[i], "i < length"), j - i + 1);
     i = j + 1;
   }
 }
@@ -262,7 +262,7 @@ export class TableState implements TableRows {
         `relay source ${mark.source} out of range`,
       );
       assert(Number.isSafeInteger(mark.rowId) && mark.rowId >= 0, "relay row id out of range");
-      previousMark = this.marks[mark.source];
+      previousMark = defined(this.marks[mark.source], "relay source checked above");
       this.marks[mark.source] = mark.rowId;
     }
     const firstRowId = payloads.length > 0
@@ -320,7 +320,8 @@ export class TableState implements TableRows {
         }),
       );
     }
-    return parts.length === 1 ? parts[0] : Promise.all(parts).then(() => {});
+    const [only] = parts;
+    return parts.length === 1 && only !== undefined ? only : Promise.all(parts).then(() => {});
   }
 
   /** Removes every row appended so far. */
@@ -484,7 +485,8 @@ class AppendOperation implements LogOperation {
   encode(encoder: BatchEncoder): void {
     const tableId = this.#table.tableId;
     for (let i = 0; i < this.#payloads.length; i++) {
-      this.#offsets[i] = encoder.addRow(tableId, this.#firstRowId + i, this.#payloads[i]);
+      const payload = defined(this.#payloads[i], "i < length");
+      this.#offsets[i] = encoder.addRow(tableId, this.#firstRowId + i, payload);
       if (this.#visibleAt > 0) {
         encoder.addRowMeta(tableId, this.#firstRowId + i, this.#visibleAt, 0);
       }
@@ -506,8 +508,9 @@ class AppendOperation implements LogOperation {
     if (this.#mark !== undefined) this.#table.durableMarks[this.#mark.source] = this.#mark.rowId;
     for (let i = 0; i < this.#payloads.length; i++) {
       const rowId = this.#firstRowId + i;
-      const recordBytes = rowDataOffset + this.#payloads[i].length;
-      if (this.#table.commitRow(rowId, segment, batchOffset + this.#offsets[i], recordBytes)) {
+      const recordBytes = rowDataOffset + defined(this.#payloads[i], "i < length").length;
+      const recordOffset = batchOffset + defined(this.#offsets[i], "encode set every offset");
+      if (this.#table.commitRow(rowId, segment, recordOffset, recordBytes)) {
         this.#liveIds.push(rowId);
       }
     }
@@ -574,7 +577,8 @@ class RemoveOperation implements LogOperation {
     if (this.#table.dropped) return;
     const restored: number[] = [];
     for (let i = this.#rowIds.length - 1; i >= 0; i--) {
-      if (this.#table.unmarkRemoving(this.#rowIds[i])) restored.push(this.#rowIds[i]);
+      const rowId = defined(this.#rowIds[i], "i < length");
+      if (this.#table.unmarkRemoving(rowId)) restored.push(rowId);
     }
     this.#restored = restored.reverse();
   }

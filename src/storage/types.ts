@@ -19,11 +19,11 @@ export interface StoreOptions {
   /** The file system (Deno, Node or fault-injecting). */
   fs: FileSystem;
   /** Default "fdatasync". "none" skips syncing (tests, benchmarks). */
-  sync?: SyncMode;
+  sync?: SyncMode | undefined;
   /** Segment size in bytes; default limits.segmentBytesDefault. */
-  segmentBytes?: number;
+  segmentBytes?: number | undefined;
   /** Disable automatic compaction (tests that want to control it). Default true. */
-  autoCompact?: boolean;
+  autoCompact?: boolean | undefined;
 }
 
 /** What recovery found and did when the log was opened. */

@@ -124,5 +124,6 @@ export async function wait(
   if (timeoutSeconds !== undefined) args.push(timeoutSeconds);
   const placeholders = args.map(() => "?").join(", ");
   const [row] = await session.sql.unsafe(`SELECT queue_wait(${placeholders}) AS got`, args);
+  assert.ok(row !== undefined);
   return row.got;
 }

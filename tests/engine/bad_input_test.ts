@@ -261,7 +261,7 @@ async function fixture(): Promise<
   assert.equal(await wait(owner, ["t"], 0), 1);
   const snapshot = async (): Promise<Snapshot> => ({
     rows: plain(await db.sql`SELECT * FROM t`),
-    count: (await db.sql`SELECT COUNT(*) AS n FROM t`)[0].n,
+    count: (await db.sql`SELECT COUNT(*) AS n FROM t`)[0]?.n,
     stats: db.stats("t"),
     tables: plain(await db.sql`SHOW TABLES`),
     ownerRows: plain(await owner.sql`SELECT * FROM t`),

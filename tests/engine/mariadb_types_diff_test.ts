@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { QueueError } from "../../mod.ts";
 import { openTemp } from "./_helpers.ts";
+import { at } from "../_at.ts";
 
 const columns: [string, string, string[]][] = [
   ["DECIMAL(5,2)", "c", [
@@ -142,7 +143,7 @@ test("column types store and refuse values as MariaDB does", async (t) => {
   }
   const theirs = new Map<number, string>();
   for (let i = 0; i < output.length; i++) {
-    const marker = /^@@(\d+)$/.exec(output[i]);
+    const marker = /^@@(\d+)$/.exec(at(output, i));
     if (marker === null) continue;
     const next = output[i + 1];
     theirs.set(Number(marker[1]), next !== undefined && !next.startsWith("@@") ? next : "");
@@ -150,13 +151,13 @@ test("column types store and refuse values as MariaDB does", async (t) => {
   const { db } = await openTemp();
   const mismatches: string[] = [];
   for (let i = 0; i < cases.length; i++) {
-    const { type, read, value } = cases[i];
+    const { type, read, value } = at(cases, i);
     await db.sql.unsafe(`CREATE TABLE t${i} (c ${type}) ENGINE=QUEUE`);
     let ours: string;
     try {
       await db.sql.unsafe(`INSERT INTO t${i} VALUES (${value})`);
       const rows = await db.sql.unsafe(`SELECT ${read} AS v FROM t${i}`);
-      ours = rows[0].v === null ? "NULL" : String(rows[0].v);
+      ours = rows[0]?.v === null ? "NULL" : String(rows[0]?.v);
     } catch (error) {
       if (!(error instanceof QueueError)) throw error;
       ours = "";
@@ -268,7 +269,7 @@ test("conditions over the column types select the rows MariaDB selects", async (
   }
   const theirs = new Map<number, string>();
   for (let i = 0; i < output.length; i++) {
-    const marker = /^@@(\d+)$/.exec(output[i]);
+    const marker = /^@@(\d+)$/.exec(at(output, i));
     if (marker !== null) theirs.set(Number(marker[1]), output[i + 1] ?? "");
   }
   const { db } = await openTemp();

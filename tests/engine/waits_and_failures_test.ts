@@ -264,12 +264,14 @@ describe("item 26: numeric strings in queue function arguments", () => {
     const { db } = await openTemp();
     await db.sql`CREATE TABLE dst (v INT NOT NULL) ENGINE=QUEUE`;
     const [armed] = await db.sql.unsafe("SELECT queue_set_srcid(?, ?, ?) AS r", ["0", "a", "5"]);
+    assert.ok(armed !== undefined);
     assert.equal(armed.r, 1);
     assert.equal((await db.sql`INSERT INTO dst (v) VALUES (1)`).affectedRows, 1);
     await db.sql.unsafe("SELECT queue_set_srcid('0', 'a', '5')");
     assert.equal((await db.sql`INSERT INTO dst (v) VALUES (1)`).affectedRows, 0, "duplicate");
     for (const bad of [["x", "a", "5"], ["0", "a", "5x"], ["0", "a", "5.5"], ["64", "a", "1"]]) {
       const [row] = await db.sql.unsafe("SELECT queue_set_srcid(?, ?, ?) AS r", bad);
+      assert.ok(row !== undefined);
       assert.equal(row.r, null, `queue_set_srcid(${bad.join(", ")})`);
     }
     await db.close();

@@ -50,7 +50,7 @@ async function snapshot(served: Served): Promise<unknown> {
   try {
     const [tables] = await connection.query({ sql: "SHOW TABLES", rowsAsArray: true });
     const out: Record<string, unknown> = {};
-    for (const [name] of tables as string[][]) {
+    for (const [name = ""] of tables as string[][]) {
       const [create] = await connection.query({
         sql: `SHOW CREATE TABLE \`${name}\``,
         rowsAsArray: true,

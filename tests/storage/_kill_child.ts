@@ -12,7 +12,7 @@ import process from "node:process";
 import { defaultFileSystem } from "../../src/io/mod.ts";
 import { openStore } from "../../src/storage/store.ts";
 
-const directory = process.argv[2];
+const directory = process.argv[2] ?? "";
 const store = await openStore(directory, { fs: defaultFileSystem() });
 const entry = store.tables().get("t") ?? await store.createTable("t", null);
 const writerCount = 8;

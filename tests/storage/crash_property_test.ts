@@ -14,6 +14,7 @@ import { FaultFileSystem, type TornMode } from "../../src/io/fault_fs.ts";
 import { openStore } from "../../src/storage/store.ts";
 import type { Store, TableRows } from "../../src/storage/types.ts";
 import { prng, testSeed } from "../_random.ts";
+import { at } from "../_at.ts";
 
 const caseCount = 1000;
 const tableNames = ["a", "b"];
@@ -60,7 +61,7 @@ function sameModel(a: Model, b: Model): boolean {
 
 async function runCase(seed: number): Promise<void> {
   const random = prng(seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const pick = <T>(items: readonly T[]): T => at(items, Math.floor(random() * items.length));
   const fs = new FaultFileSystem();
   const store = await openStore("/db", {
     fs,

@@ -15,6 +15,7 @@ import { openStore } from "../../src/storage/store.ts";
 import { segmentFileName } from "../../src/storage/segments.ts";
 import { QueueError } from "../../src/errors.ts";
 import { skipUnless } from "../_skip.ts";
+import { at } from "../_at.ts";
 
 /**
  * Descriptors this process has open, listed by a child `ls` of /proc/<pid>/fd
@@ -51,7 +52,7 @@ test(
       const first = path.join(directory, "log", segmentFileName(1));
       const original = nodeFs.readFileSync(first);
       const damaged = Buffer.from(original);
-      damaged[200] ^= 0xff;
+      damaged[200] = at(damaged, 200) ^ 0xff;
       nodeFs.writeFileSync(first, damaged);
 
       const tries = 50;

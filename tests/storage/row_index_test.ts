@@ -142,4 +142,14 @@ describe("row index", () => {
       }
     }
   });
+
+  test("ids beyond 2^31 get slots and states like small ones", () => {
+    const firstRowId = 2 ** 31 + 5;
+    const index = new RowIndex(firstRowId);
+    const first = index.allocate(3);
+    index.setState(first + 1, RowState.live);
+    assert.equal(first, firstRowId);
+    assert.equal(index.state(first + 1), RowState.live);
+    assert.equal(index.nextLive(0), first + 1);
+  });
 });

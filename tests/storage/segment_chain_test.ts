@@ -13,6 +13,7 @@ import { crc32c } from "../../src/storage/crc32c.ts";
 import { openStore } from "../../src/storage/store.ts";
 import type { Store, TableRows } from "../../src/storage/types.ts";
 import { QueueError } from "../../src/errors.ts";
+import { at } from "../_at.ts";
 
 const dir = "/db";
 const logDir = `${dir}/log`;
@@ -215,38 +216,38 @@ async function chainOf(autoCompact = false): Promise<{ fs: FaultFileSystem; ids:
 describe("segment chain: damage is ER_CORRUPT at open", () => {
   const cases: Array<[string, (fs: FaultFileSystem, paths: string[]) => Promise<void>]> = [
     ["the first segment deleted", async (fs, paths) => {
-      await fs.remove(paths[0]);
+      await fs.remove(at(paths, 0));
     }],
     ["the last segment deleted", async (fs, paths) => {
-      await fs.remove(paths[paths.length - 1]);
+      await fs.remove(at(paths, -1));
     }],
     ["a middle segment deleted", async (fs, paths) => {
-      await fs.remove(paths[1]);
+      await fs.remove(at(paths, 1));
     }],
     ["every segment deleted", async (fs, paths) => {
       for (const path of paths) await fs.remove(path);
     }],
     ["a middle segment truncated at its second batch", async (fs, paths) => {
-      const at = batchStarts(await fs.readFile(paths[1]))[1];
-      const handle = await fs.open(paths[1]);
-      await handle.truncate(at);
+      const offset = at(batchStarts(await fs.readFile(at(paths, 1))), 1);
+      const handle = await fs.open(at(paths, 1));
+      await handle.truncate(offset);
       await handle.close();
     }],
     ["a middle segment truncated at its last batch", async (fs, paths) => {
-      const at = batchStarts(await fs.readFile(paths[1])).at(-1)!;
-      const handle = await fs.open(paths[1]);
-      await handle.truncate(at);
+      const offset = at(batchStarts(await fs.readFile(at(paths, 1))), -1);
+      const handle = await fs.open(at(paths, 1));
+      await handle.truncate(offset);
       await handle.close();
     }],
     ["a middle segment zeroed from its second batch", async (fs, paths) => {
-      const content = await fs.readFile(paths[1]);
-      const at = batchStarts(content)[1];
-      const handle = await fs.open(paths[1]);
-      await handle.write(new Uint8Array(content.length - at), at);
+      const content = await fs.readFile(at(paths, 1));
+      const offset = at(batchStarts(content), 1);
+      const handle = await fs.open(at(paths, 1));
+      await handle.write(new Uint8Array(content.length - offset), offset);
       await handle.close();
     }],
     ["the first segment truncated after its header", async (fs, paths) => {
-      const handle = await fs.open(paths[0]);
+      const handle = await fs.open(at(paths, 0));
       await handle.truncate(64);
       await handle.close();
     }],
@@ -258,11 +259,11 @@ describe("segment chain: damage is ER_CORRUPT at open", () => {
       return Promise.resolve();
     }],
     ["a segment from before format 2", async (fs, paths) => {
-      const content = await fs.readFile(paths[0]);
+      const content = await fs.readFile(at(paths, 0));
       const view = new DataView(content.buffer, content.byteOffset);
       view.setUint32(8, 1, true);
       view.setUint32(60, crc32c(content, 0, 60), true);
-      const handle = await fs.open(paths[0]);
+      const handle = await fs.open(at(paths, 0));
       await handle.write(content.subarray(0, 64), 0);
       await handle.close();
     }],
