@@ -14,9 +14,8 @@
 import { existsSync, statSync } from "node:fs";
 import { open } from "../mod.ts";
 import { defined, QueueError } from "./errors.ts";
-import { defaultFileSystem } from "./io/mod.ts";
 import { connect } from "./server/mod.ts";
-import { checkStore } from "./storage/store.ts";
+import { checkStore } from "./storage/mod.ts";
 
 /** Exit code: nothing to repair. */
 export const exitClean = 0;
@@ -64,7 +63,7 @@ export async function checkDatabase(directory: string): Promise<CheckOutcome> {
   };
   let checked;
   try {
-    checked = await checkStore(directory, { fs: defaultFileSystem() });
+    checked = await checkStore(directory, {});
   } catch (error) {
     if (!(error instanceof QueueError)) throw error;
     outcome.exitCode = error.code === "ER_CORRUPT" ? exitCorrupt : exitCannot;
@@ -84,8 +83,8 @@ export async function checkDatabase(directory: string): Promise<CheckOutcome> {
     outcome.bytes = report.bytesScanned;
     outcome.tornTail = report.tornTail === null ? null : { ...report.tornTail };
     outcome.wouldRemove = [...plan.remove];
-    for (const [name, entry] of store.tables()) {
-      outcome.tables.push({ name, liveRows: entry.rows.liveCount });
+    for (const [name, table] of store.tables()) {
+      outcome.tables.push({ name, liveRows: table.liveCount });
     }
     outcome.tables.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (report.tornTail !== null) outcome.exitCode = exitTornTail;

@@ -1,79 +1,96 @@
 /**
- * The database engine: tables by name, sessions, statement dispatch and DDL.
- * It owns the storage `Store` and wakes blocked queue_wait calls when rows
- * become live.
+ * The database engine: tables by name with their schemas, sessions,
+ * statement dispatch and DDL, over one {@linkcode Backend} (the local log,
+ * or another implementation of the seam in src/backend/types.ts).
  *
- * Database/Session (public) → Engine → select / modify / queue functions → Store
+ * State owned here: the name → table map (ids and schemas) and the open
+ * sessions. Rows, ownership and waiting are the backend's.
+ *
+ * Database/Session (public) → Engine → select / modify / queue functions → Backend
  *
  * @module
  */
 
-import type { Prepared, Value } from "../sql/ast.ts";
+import type { Prepared, Value } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
-import type { FileSystem } from "../io/types.ts";
-import { defaultFileSystem } from "../io/mod.ts";
-import { type CommitIo, openStore } from "../storage/store.ts";
-import type { RecoveryReport, Store, SyncMode, TableEntry } from "../storage/types.ts";
-import { type QueueHost, type QueueStats, tableStats } from "./queue_functions.ts";
-import { schemaFromJson, schemaToJson, TableSchema } from "./schema.ts";
+import {
+  type Backend,
+  type BackendCapabilities,
+  type BackendOpenOptions,
+  type LocalBackendOptions,
+  openLocalBackend,
+  type RecoveryReport,
+  type TableInfo,
+} from "../backend/mod.ts";
+import { type QueueHost, type QueueStats } from "./queue_functions.ts";
+import { schemaToJson, TableSchema } from "./schema.ts";
 import { SessionState } from "./session_state.ts";
 import { executeDelete, executeInsert } from "./modify.ts";
 import { countResult, type Result, type StatementOf } from "./result.ts";
 import { executeSelect, executeShowTables } from "./select.ts";
 import { executeShow, selectView } from "./inspect.ts";
 import { defaultDatabase } from "../sql/mod.ts";
-import { QueueTable } from "./table.ts";
+import { compileCondition, EngineTable, rememberSchema, schemaOfMeta } from "./table.ts";
 
-/** Options of the engine (the public `open` accepts a subset). */
-export interface EngineOptions {
-  /** How a commit reaches the disk. Default "fdatasync". */
-  sync?: SyncMode | undefined;
-  /** Log segment size in bytes. */
-  segmentBytes?: number | undefined;
-  /** Blocking (default) or async write and sync of a commit round. */
-  commitIo?: CommitIo | undefined;
-  /** The file system; default the real one of this runtime. Tests inject faults here. */
-  fs?: FileSystem;
-  /** Automatic compaction; default true. */
-  autoCompact?: boolean | undefined;
+/** Options of the engine over the local backend (the public `open` accepts a subset). */
+export type EngineOptions = Omit<LocalBackendOptions, "compileCondition">;
+
+/** Opens a backend, given what the engine provides to every backend. */
+export type BackendOpener = (options: BackendOpenOptions) => Promise<Backend>;
+
+/** A table's counters with its live row count (SHOW TABLE STATUS). */
+export interface TableStatus extends QueueStats {
+  /** Rows in the table now, owned ones included. */
+  rowsLive: number;
 }
 
-/** One open database directory. */
+/** One open database. */
 export class Engine implements QueueHost {
-  readonly store: Store;
-  readonly #tables: Map<string, QueueTable> = new Map();
+  readonly backend: Backend;
+  readonly #tables: Map<string, EngineTable> = new Map();
+  readonly #byId: Map<number, EngineTable> = new Map();
   readonly #sessions: Set<SessionState> = new Set();
   #sessionIdNext = 1;
   #closing: Promise<void> | null = null;
 
-  private constructor(store: Store) {
-    this.store = store;
-    for (const entry of store.tables().values()) {
-      this.#tables.set(entry.name, new QueueTable(entry, schemaFromJson(entry.meta)));
-    }
-    store.onRowsLive = (entry, firstRowId, count) => this.#rowsLive(entry, firstRowId, count);
+  private constructor(backend: Backend) {
+    this.backend = backend;
+    for (const info of backend.tables()) this.#addTable(info);
   }
 
-  /** Opens (creating if missing) the database in `directory`, recovering its log. */
-  static async open(directory: string, options: EngineOptions = {}): Promise<Engine> {
-    const store = await openStore(directory, {
-      fs: options.fs ?? defaultFileSystem(),
-      sync: options.sync,
-      segmentBytes: options.segmentBytes,
-      commitIo: options.commitIo,
-      autoCompact: options.autoCompact,
-    });
+  /** Opens (creating if missing) the database in `directory` on the local backend, recovering its log. */
+  static open(directory: string, options: EngineOptions = {}): Promise<Engine> {
+    return Engine.openWith((backendOptions) =>
+      openLocalBackend(directory, { ...options, ...backendOptions })
+    );
+  }
+
+  /** Opens a database on the backend `openBackend` opens. */
+  static async openWith(openBackend: BackendOpener): Promise<Engine> {
+    const backend = await openBackend({ compileCondition });
     try {
-      return new Engine(store);
+      return new Engine(backend);
     } catch (error) {
-      await store.close();
+      await backend.close();
       throw error;
     }
   }
 
-  /** What recovery did when the database was opened. */
-  get recovery(): RecoveryReport {
-    return this.store.recovery;
+  #addTable(info: TableInfo): EngineTable {
+    const table = new EngineTable(info.tableId, info.name, schemaOfMeta(info.meta));
+    this.#tables.set(info.name, table);
+    this.#byId.set(info.tableId, table);
+    return table;
+  }
+
+  /** What recovery did when the database was opened (null for a backend without a local log). */
+  get recovery(): RecoveryReport | null {
+    return this.backend.recovery;
+  }
+
+  /** What the backend promises. */
+  get capabilities(): BackendCapabilities {
+    return this.backend.capabilities;
   }
 
   get closed(): boolean {
@@ -81,7 +98,7 @@ export class Engine implements QueueHost {
   }
 
   /** The table by name (case-sensitive, as MySQL on Linux), or undefined. */
-  table(name: string): QueueTable | undefined {
+  table(name: string): EngineTable | undefined {
     const table = this.#tables.get(name);
     // `q4d.t` (the one database's name, as queue_wait('q4d.t:…') writes it) is `t`.
     if (table === undefined && name.startsWith(defaultDatabase + ".")) {
@@ -90,13 +107,18 @@ export class Engine implements QueueHost {
     return table;
   }
 
+  /** A live table's name by id, or undefined once dropped. */
+  tableNameOf(tableId: number): string | undefined {
+    return this.#byId.get(tableId)?.name;
+  }
+
   /** Every table's name, in creation order. */
   tableNames(): string[] {
     return [...this.#tables.keys()];
   }
 
   /** The table by name; ER_NO_SUCH_TABLE when missing. */
-  requireTable(name: string): QueueTable {
+  requireTable(name: string): EngineTable {
     const table = this.#tables.get(name);
     if (table === undefined) {
       throw new QueueError("ER_NO_SUCH_TABLE", `Table '${name}' doesn't exist`);
@@ -105,24 +127,45 @@ export class Engine implements QueueHost {
   }
 
   compact(): Promise<void> {
-    return this.store.compact();
+    return this.backend.compact();
   }
 
   /** Failed automatic compaction runs since open. */
   get compactionErrorCount(): number {
-    return this.store.compactionErrorCount;
+    return this.backend.compactionErrorCount;
   }
 
   /** The typed counters of a table; ER_NO_SUCH_TABLE when missing. */
   stats(name: string): QueueStats {
+    const { rowsLive: _, ...stats } = this.tableStatus(this.requireTable(name));
+    return stats;
+  }
+
+  /** The counters of a table and its live row count. */
+  tableStatus(table: EngineTable): TableStatus {
     this.#checkOpen();
-    return tableStats(this.requireTable(name), this.store.compactionErrorCount);
+    const stats = this.backend.stats(table.tableId);
+    return {
+      rowsWritten: stats.rowsWritten,
+      rowsRemoved: stats.rowsRemoved,
+      waitImmediate: stats.waitImmediate,
+      waitDelayed: stats.waitDelayed,
+      waitTimeout: stats.waitTimeout,
+      restoredByAbort: stats.restoredByAbort,
+      restoredByClose: stats.restoredByClose,
+      bytesTotal: stats.bytesTotal,
+      bytesRemoved: stats.bytesRemoved,
+      rowsDelayed: stats.rowsDelayed,
+      compactionErrors: this.backend.compactionErrorCount,
+      rowsLive: stats.rowsLive,
+    };
   }
 
   /** A new session. */
   newSession(): SessionState {
     this.#checkOpen();
-    const session = new SessionState(this.#sessionIdNext++);
+    const sessionId = this.#sessionIdNext++;
+    const session = new SessionState(sessionId, this.backend.openSession(sessionId));
     this.#sessions.add(session);
     return session;
   }
@@ -135,30 +178,22 @@ export class Engine implements QueueHost {
     if (session.closed) return;
     session.closed = true;
     this.#sessions.delete(session);
-    session.pendingWait?.cancel(new QueueError("ER_CLOSED", "Session was closed while waiting"));
     session.armed = null;
     session.armedDelayMs = 0;
-    const table = session.owned?.table;
-    if (session.release() && table !== undefined) table.counters.restoredByClose++;
+    session.ownerMode = false;
+    session.backend.close();
   }
 
   /**
    * Closes every session (owned rows return to their queues; nothing is
-   * written for them), waits for pending commits and closes the files.
+   * written for them), waits for pending writes and closes the backend.
    * Idempotent.
    */
   close(): Promise<void> {
     if (this.#closing === null) {
-      // Every pending wait ends first: a row released by a session closed
-      // below must not be handed to another session that is closing too.
-      for (const session of this.#sessions) {
-        session.pendingWait?.cancel(
-          new QueueError("ER_CLOSED", "Database was closed while waiting"),
-        );
-      }
+      // The backend ends every pending wait before it releases any row.
+      this.#closing = this.backend.close();
       for (const session of [...this.#sessions]) this.closeSession(session);
-      for (const table of this.#tables.values()) table.stopDueTimer();
-      this.#closing = this.store.close();
     }
     return this.#closing;
   }
@@ -203,9 +238,11 @@ export class Engine implements QueueHost {
       throw new QueueError("ER_TABLE_EXISTS_ERROR", `Table '${statement.table}' already exists`);
     }
     const schema = TableSchema.create(statement.columns);
-    let entry: TableEntry;
+    const meta = schemaToJson(schema);
+    rememberSchema(meta, schema);
+    let info: TableInfo;
     try {
-      entry = await this.store.createTable(statement.table, schemaToJson(schema));
+      info = await this.backend.createTable(statement.table, meta);
     } catch (error) {
       if (
         statement.ifNotExists && error instanceof QueueError &&
@@ -213,7 +250,7 @@ export class Engine implements QueueHost {
       ) return countResult(0);
       throw error;
     }
-    this.#tables.set(entry.name, new QueueTable(entry, schema));
+    this.#addTable(info);
     return countResult(0);
   }
 
@@ -225,33 +262,16 @@ export class Engine implements QueueHost {
     for (const name of statement.tables) {
       const table = this.#tables.get(name);
       if (table === undefined) continue;
-      await this.store.dropTable(name);
+      await this.backend.dropTable(table.tableId);
       this.#tables.delete(name);
-      table.dropped = true;
-      table.stopDueTimer();
-      table.owners.clear();
-      // A session waiting only on dropped tables gets 0 now rather than at its timeout.
-      for (const waiter of [...table.waiters]) {
-        table.waiters.delete(waiter);
-        if (waiter.args.every((arg) => arg.table.dropped)) waiter.settle(0, null, 0);
-      }
+      this.#byId.delete(table.tableId);
     }
     return countResult(0);
   }
 
   async #truncate(statement: StatementOf<"truncate">): Promise<Result> {
     const table = this.requireTable(statement.table);
-    // Owned rows vanish for their owners too; queue_end/abort on them return 1
-    // and do nothing. If the write fails the rows come back, and so does
-    // their ownership (restoreOwners, before any waiter is served).
-    const owned = [...table.owners.keys()];
-    const done = table.entry.rows.truncate();
-    table.beginRemoval(owned, done);
-    try {
-      await done;
-    } finally {
-      table.endRemoval(owned);
-    }
+    await this.backend.truncate(table.tableId);
     return countResult(0);
   }
 
@@ -259,23 +279,13 @@ export class Engine implements QueueHost {
     const table = this.requireTable(statement.table);
     if (statement.actions.length === 0) return countResult(0); // DISABLE / ENABLE KEYS
     const schema = table.schema.alter(statement.actions);
-    const entry = await this.store.alterTable(table.name, schemaToJson(schema));
-    table.setSchema(schema, entry);
-    // Recompiled conditions start from the head: rows may match now.
-    table.serveWaiters();
+    const meta = schemaToJson(schema);
+    rememberSchema(meta, schema);
+    // The backend recompiles the conditions it holds from the new meta
+    // (compileCondition); the engine's plans follow the schema version.
+    await this.backend.alterTable(table.tableId, meta);
+    table.schema = schema;
     return countResult(0);
-  }
-
-  #rowsLive(entry: TableEntry, firstRowId: number, count: number): void {
-    // By the stable table id: ALTER TABLE replaces the entry object, and a
-    // table dropped and created again under its name has a new id.
-    const table = this.#tables.get(entry.name);
-    if (table === undefined || table.tableId !== entry.tableId) return;
-    // Rows live again after a failed removal go back to owners still holding them.
-    table.restoreOwners(firstRowId, count);
-    // New rows lie past every cursor; rows live again after a failed removal may not.
-    table.rewindCursors(firstRowId);
-    table.serveWaiters();
   }
 
   #checkOpen(): void {

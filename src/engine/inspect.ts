@@ -27,17 +27,18 @@ import {
 import type { CompileScope, RowAccessor, StaticKind } from "../sql/mod.ts";
 import { defined, QueueError } from "../errors.ts";
 import { containsQueueCall, limitValue, notSupportedNested } from "./plan_support.ts";
-import { tableStats } from "./queue_functions.ts";
+import type { QueueStats } from "./queue_functions.ts";
 import type { Result, Row, StatementOf } from "./result.ts";
-import type { QueueTable } from "./table.ts";
+import type { EngineTable } from "./table.ts";
 
 /** What the inspection statements read from the engine. */
 export interface InspectHost {
   /** Every table's name. */
   tableNames(): string[];
   /** The table; ER_NO_SUCH_TABLE when missing. */
-  requireTable(name: string): QueueTable;
-  readonly compactionErrorCount: number;
+  requireTable(name: string): EngineTable;
+  /** A table's counters and its live row count. */
+  tableStatus(table: EngineTable): QueueStats & { rowsLive: number };
 }
 
 const collation = "utf8mb4_general_ci";
@@ -199,7 +200,7 @@ function nullClause(def: ColumnDef): string {
 }
 
 /** SHOW CREATE TABLE's text for a table. */
-export function createTableText(table: QueueTable): string {
+export function createTableText(table: EngineTable): string {
   const lines = table.schema.columns.map(({ def }) =>
     `  ${quoteIdentifier(def.name)} ${columnTypeText(def)}${nullClause(def)}` +
     defaultClause(def) + (def.onUpdateNow === true ? ` ON UPDATE ${nowText(def)}` : "")
@@ -278,7 +279,7 @@ function showRows(
   return viewRows(view, filterView(view, where, params));
 }
 
-function columnsView(table: QueueTable, full: boolean): View {
+function columnsView(table: EngineTable, full: boolean): View {
   const columns = full
     ? ["Field", "Type", "Collation", "Null", "Key", "Default", "Extra", "Privileges", "Comment"]
     : ["Field", "Type", "Null", "Key", "Default", "Extra"];
@@ -327,9 +328,9 @@ const tableStatusKinds: StaticKind[] = tableStatusColumns.map((_, i) =>
 );
 
 /** The SHOW TABLE STATUS values of a table, in tableStatusColumns order. */
-function tableStatusValues(host: InspectHost, table: QueueTable): Value[] {
-  const stats = tableStats(table, host.compactionErrorCount);
-  const rows = table.entry.rows.liveCount;
+function tableStatusValues(host: InspectHost, table: EngineTable): Value[] {
+  const stats = host.tableStatus(table);
+  const rows = stats.rowsLive;
   const dataLength = stats.bytesTotal - stats.bytesRemoved;
   return [
     table.name,
@@ -381,7 +382,7 @@ function engineStatus(host: InspectHost): Result {
   let rowsRemoved = 0;
   let waits = 0;
   for (const name of host.tableNames()) {
-    const stats = tableStats(host.requireTable(name), host.compactionErrorCount);
+    const stats = host.tableStatus(host.requireTable(name));
     rowsWritten += stats.rowsWritten;
     rowsRemoved += stats.rowsRemoved;
     waits += stats.waitImmediate + stats.waitDelayed;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Expr, Prepared, Value } from "../sql/ast.ts";
+import type { Expr, Prepared, Value } from "../sql/mod.ts";
 import { checkValue, compileExpr, now } from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
 import { defined, QueueError } from "../errors.ts";
@@ -24,22 +24,30 @@ import {
 import { countResult, type Result, type StatementOf } from "./result.ts";
 import { encodeRow } from "./row_codec.ts";
 import type { ArmedMark, SessionState } from "./session_state.ts";
-import type { QueueTable } from "./table.ts";
+import type { Backend } from "../backend/mod.ts";
+import type { EngineTable } from "./table.ts";
 import type { TableSchema } from "./schema.ts";
 import { selectRows } from "./visibility.ts";
 
 interface DeletePlan {
-  table: QueueTable;
+  table: EngineTable;
   schemaVersion: number;
   where: RowAccessor | null;
   order: { accessor: RowAccessor; descending: boolean }[];
 }
 
+/**
+ * DELETE plans by prepared statement (module state). Weak: a plan lives
+ * exactly as long as its statement (a template call site's cache entry or
+ * an unsafe-text cache entry, both bounded in src/sql/template.ts), so this
+ * cache needs no bound of its own; a plan is rebuilt when its table or
+ * schema version changed.
+ */
 const deletePlans = new WeakMap<Prepared, DeletePlan>();
 
 /** Runs a DELETE: removes the visible rows that match; others' owned rows are untouched. */
 export async function executeDelete(
-  host: { requireTable(name: string): QueueTable },
+  host: { requireTable(name: string): EngineTable },
   session: SessionState,
   prepared: Prepared,
   params: readonly Value[],
@@ -60,17 +68,12 @@ export async function executeDelete(
     deletePlans.set(prepared, plan);
   }
   const limit = limitValue(statement.limit, params, "LIMIT");
-  const { rowIds } = selectRows(session, table, plan.where, plan.order, 0, limit, params);
+  const selected = selectRows(session, table, plan.where, plan.order, 0, limit, params);
+  const { rowIds } = selected instanceof Promise ? await selected : selected;
   if (rowIds.length === 0) return countResult(0);
   // Only the session's own row can be owned here; it is consumed, not
   // returned. If the write fails the row comes back to its owner.
-  const done = table.entry.rows.remove(rowIds);
-  table.beginRemoval(rowIds, done);
-  try {
-    await done;
-  } finally {
-    table.endRemoval(rowIds);
-  }
+  await session.backend.remove(table.tableId, rowIds);
   return countResult(rowIds.length);
 }
 
@@ -78,7 +81,7 @@ export async function executeDelete(
 // INSERT
 
 interface InsertPlan {
-  table: QueueTable;
+  table: EngineTable;
   schemaVersion: number;
   /** For each value of a VALUES row, the column position it fills. */
   positions: number[];
@@ -94,9 +97,16 @@ interface InsertPlan {
   nowDefaults: [number, number][];
 }
 
+/**
+ * INSERT plans by prepared statement (module state). Weak: a plan lives
+ * exactly as long as its statement (a template call site's cache entry or
+ * an unsafe-text cache entry, both bounded in src/sql/template.ts), so this
+ * cache needs no bound of its own; a plan is rebuilt when its table or
+ * schema version changed.
+ */
 const insertPlans = new WeakMap<Prepared, InsertPlan>();
 
-function planInsert(prepared: Prepared, table: QueueTable): InsertPlan {
+function planInsert(prepared: Prepared, table: EngineTable): InsertPlan {
   const cached = insertPlans.get(prepared);
   if (
     cached !== undefined && cached.table === table && cached.schemaVersion === table.schema.version
@@ -172,7 +182,7 @@ function planInsert(prepared: Prepared, table: QueueTable): InsertPlan {
 
 /** Runs an INSERT: all rows or none, durable when it resolves. */
 export async function executeInsert(
-  host: { requireTable(name: string): QueueTable },
+  host: { requireTable(name: string): EngineTable; readonly backend: Backend },
   session: SessionState,
   prepared: Prepared,
   params: readonly Value[],
@@ -196,7 +206,7 @@ export async function executeInsert(
     }
   };
   try {
-    const result = await writeRows(table, plan, params, armed, delayMs);
+    const result = await writeRows(host.backend, table, plan, params, armed, delayMs);
     // INSERT IGNORE that skipped every row wrote nothing: the mark stays armed.
     if (result === null) giveBack();
     return result ?? countResult(0);
@@ -242,7 +252,8 @@ function insertValueAccessor(expr: Expr, schema: TableSchema, position: number):
 
 /** Writes the rows; null when INSERT IGNORE skipped them all (nothing written). */
 async function writeRows(
-  table: QueueTable,
+  backend: Backend,
+  table: EngineTable,
   plan: InsertPlan,
   params: readonly Value[],
   armed: ArmedMark | null,
@@ -257,6 +268,7 @@ async function writeRows(
   }
   const columns = table.schema.columns;
   const payloads: Uint8Array[] = [];
+  const rowValues: Value[][] = [];
   rows: for (let r = 0; r < plan.rows.length; r++) {
     const accessors = defined(plan.rows[r], "r < length");
     const values = plan.template.slice();
@@ -279,39 +291,16 @@ async function writeRows(
       }
     }
     payloads.push(encodeRow(table.schema, values));
+    rowValues.push(values);
   }
   if (payloads.length === 0) return null;
-  let mark: { source: number; rowId: number } | undefined;
-  if (armed !== null) {
-    if (armed.mode === "a" && armed.rowId <= markOf(table, armed.source)) {
-      return countResult(0);
-    }
-    mark = { source: armed.source, rowId: armed.rowId };
-  }
-  const previousMark = mark === undefined ? 0 : markOf(table, mark.source);
-  if (mark !== undefined) table.sourceMarks[mark.source] = mark.rowId;
   const visibleAt = delayMs > 0 ? Date.now() + delayMs : 0;
-  const { firstRowId, durable } = table.entry.rows.append(payloads, mark, visibleAt);
-  // Delayed before the rows become live, so no waiter is handed one early.
-  if (visibleAt > 0) {
-    for (let i = 0; i < payloads.length; i++) table.delay(firstRowId + i, visibleAt);
-  }
-  try {
-    await durable;
-  } catch (error) {
-    // The ids are issued again: they must not stay delayed.
-    for (let i = 0; i < payloads.length; i++) {
-      if (table.delayed.get(firstRowId + i) === visibleAt) table.delayed.delete(firstRowId + i);
-    }
-    if (mark !== undefined && table.sourceMarks[mark.source] === mark.rowId) {
-      table.sourceMarks[mark.source] = previousMark;
-    }
-    throw error;
-  }
-  return countResult(payloads.length, firstRowId);
-}
-
-/** The table's relay mark of `source`; queue_set_srcid accepts only sources below the count. */
-function markOf(table: QueueTable, source: number): number {
-  return defined(table.sourceMarks[source], "an armed source is below relaySourceCount");
+  const { firstRowId, rowCount } = await backend.insert(
+    table.tableId,
+    payloads,
+    rowValues,
+    armed !== null ? { mark: armed, visibleAt } : visibleAt > 0 ? { visibleAt } : undefined,
+  );
+  // A relayed row at or below its source's watermark was dropped (Q4M: no error).
+  return rowCount === 0 ? countResult(0) : countResult(rowCount, firstRowId);
 }

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Expr, OrderTerm, Value } from "../sql/ast.ts";
+import type { Expr, OrderTerm, Value } from "../sql/mod.ts";
 import { compileExpr, queueFunctionNames } from "../sql/mod.ts";
 import type { CompileScope, RowAccessor, StaticKind } from "../sql/mod.ts";
 import { defined, QueueError } from "../errors.ts";

@@ -17,7 +17,7 @@
  * @module
  */
 
-import type { Value } from "../sql/ast.ts";
+import type { Value } from "../sql/mod.ts";
 import { assert, defined, QueueError } from "../errors.ts";
 import { columnCountMax, rowBytesMax } from "../limits.ts";
 import type { TableSchema } from "./schema.ts";
@@ -55,6 +55,12 @@ const scratchBytesKeptMax = 1024 * 1024;
  */
 const scratchBytesMax = rowBytesMax + columnCountMax * fixedValueBytesMax + 4;
 
+/**
+ * The encoder's scratch buffer (module state, shared by every database of
+ * the process: encoding is synchronous, so one row at a time uses it).
+ * Between `scratchBytesInitial` and `scratchBytesKeptMax` bytes between
+ * rows; `scratchBytesMax` at most while one row is encoded.
+ */
 let scratch = new Uint8Array(scratchBytesInitial);
 let scratchView = new DataView(scratch.buffer);
 

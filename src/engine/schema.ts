@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ColumnDef, Value } from "../sql/ast.ts";
+import type { ColumnDef, Value } from "../sql/mod.ts";
 import { checkValue, Decimal, Member, now, Temporal } from "../sql/mod.ts";
 import { assert, defined, QueueError } from "../errors.ts";
 import { columnCountMax } from "../limits.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Prepared, SelectItem, Value } from "../sql/ast.ts";
+import type { Prepared, SelectItem, Value } from "../sql/mod.ts";
 import { compileExpr, Decimal, isTruthy, outputValue, queueFunctionNames } from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
 import { defined, QueueError } from "../errors.ts";
@@ -32,7 +32,7 @@ import {
   withColumns,
 } from "./result.ts";
 import type { SessionState } from "./session_state.ts";
-import type { QueueTable } from "./table.ts";
+import type { EngineTable } from "./table.ts";
 import { forEachVisible, selectRows, visibleCount } from "./visibility.ts";
 
 interface OutputColumn {
@@ -42,7 +42,7 @@ interface OutputColumn {
 }
 
 interface SelectPlan {
-  table: QueueTable;
+  table: EngineTable;
   schemaVersion: number;
   where: RowAccessor | null;
   order: { accessor: RowAccessor; descending: boolean }[];
@@ -54,6 +54,13 @@ interface SelectPlan {
   described: ResultColumn[];
 }
 
+/**
+ * SELECT … FROM plans by prepared statement (module state). Weak: a plan lives
+ * exactly as long as its statement (a template call site's cache entry or
+ * an unsafe-text cache entry, both bounded in src/sql/template.ts), so this
+ * cache needs no bound of its own; a plan is rebuilt when its table or
+ * schema version changed.
+ */
 const selectPlans = new WeakMap<Prepared, SelectPlan>();
 
 function jsonOutput(accessor: RowAccessor): RowAccessor {
@@ -85,7 +92,7 @@ function columnOutput(kind: string, accessor: RowAccessor): RowAccessor {
   return accessor;
 }
 
-function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
+function planSelect(prepared: Prepared, table: EngineTable): SelectPlan {
   const cached = selectPlans.get(prepared);
   if (
     cached !== undefined && cached.table === table && cached.schemaVersion === table.schema.version
@@ -177,7 +184,7 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
 
 /** Runs a SELECT. */
 export async function executeSelect(
-  host: QueueHost & { requireTable(name: string): QueueTable },
+  host: QueueHost & { requireTable(name: string): EngineTable },
   session: SessionState,
   prepared: Prepared,
   params: readonly Value[],
@@ -191,13 +198,15 @@ export async function executeSelect(
   if (plan.countItems !== null) {
     let count = 0;
     if (plan.where === null) {
-      count = visibleCount(session, table);
+      const visible = visibleCount(session, table);
+      count = typeof visible === "number" ? visible : await visible;
     } else {
       const where = plan.where;
-      forEachVisible(session, table, (rowId) => {
-        if (isTruthy(where(table.readValues(rowId), params))) count++;
+      const scanned = forEachVisible(session, table, (_rowId, values) => {
+        if (isTruthy(where(values, params))) count++;
         return true;
       });
+      if (scanned !== undefined) await scanned;
     }
     const row: Row = {};
     for (const item of plan.countItems) {
@@ -207,7 +216,8 @@ export async function executeSelect(
     }
     return withColumns(offset === 0 && limit > 0 ? [row] : [], plan.described);
   }
-  const { rows } = selectRows(session, table, plan.where, plan.order, offset, limit, params);
+  const selected = selectRows(session, table, plan.where, plan.order, offset, limit, params);
+  const { rows } = selected instanceof Promise ? await selected : selected;
   const columns = plan.columns!;
   const result: Result = new Array(rows.length);
   for (let r = 0; r < rows.length; r++) {
@@ -224,6 +234,13 @@ type NoTableItem =
   | { name: string; call: string; args: RowAccessor[] }
   | { name: string; call: null; value: RowAccessor };
 
+/**
+ * SELECT without FROM plans by prepared statement (module state). Weak: a plan lives
+ * exactly as long as its statement (a template call site's cache entry or
+ * an unsafe-text cache entry, both bounded in src/sql/template.ts), so this
+ * cache needs no bound of its own; a plan is rebuilt when its table or
+ * schema version changed.
+ */
 const noTablePlans = new WeakMap<Prepared, NoTableItem[]>();
 
 function planWithoutTable(prepared: Prepared): NoTableItem[] {

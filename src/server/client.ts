@@ -11,11 +11,11 @@
 
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import { defined } from "../errors.ts";
-import type { Result, Row } from "../engine/result.ts";
-import type { Sql } from "../engine/database.ts";
-import { type ErrorCode, QueueError } from "../errors.ts";
-import { Identifier } from "../sql/identifier.ts";
+
+import type { Result, Row, Sql } from "../engine/mod.ts";
+import { defined, type ErrorCode, QueueError } from "../errors.ts";
+import { ConstructionSlot } from "../construction.ts";
+import { Identifier } from "../sql/mod.ts";
 import { type AuthPlugin, scramble } from "./auth.ts";
 import { charsetBinary, ColumnFlag, FieldType } from "./columns.ts";
 import { errorCodeToMysql } from "./errno.ts";
@@ -486,6 +486,9 @@ function templateText(strings: TemplateStringsArray, values: readonly unknown[])
   return { text, params };
 }
 
+/** The target of the RemoteDatabase / RemoteSession being constructed (see src/construction.ts). */
+const constructing = new ConstructionSlot<Target>("made by connect() and db.session()");
+
 /** A session over the wire: one connection, opened on its first statement. */
 export class RemoteSession {
   /** Runs a statement in this session. */
@@ -494,9 +497,9 @@ export class RemoteSession {
   #connection: Promise<ClientConnection> | null = null;
   #closed = false;
 
-  /** Sessions are made by {@linkcode RemoteDatabase.session}. */
-  constructor(target: Target) {
-    this.#target = target;
+  /** Sessions are made by {@linkcode RemoteDatabase.session}; called directly it throws. */
+  constructor() {
+    this.#target = constructing.take("RemoteSession");
     const run = (text: string, params: readonly unknown[]): Promise<Result> => {
       if (this.#closed) return Promise.reject(new QueueError("ER_CLOSED", "Session is closed"));
       this.#connection ??= (async () => {
@@ -563,17 +566,18 @@ export class RemoteDatabase {
   readonly #sessions = new Set<RemoteSession>();
   #closed = false;
 
-  /** Made by {@linkcode connect}. */
-  constructor(target: Target) {
+  /** Made by {@linkcode connect}; called directly it throws. */
+  constructor() {
+    const target = constructing.take("RemoteDatabase");
     this.#target = target;
-    this.#default = new RemoteSession(target);
+    this.#default = constructing.with(target, () => new RemoteSession());
     this.sql = this.#default.sql;
   }
 
   /** A new session: its own connection, opened on its first statement. */
   session(): RemoteSession {
     if (this.#closed) throw new QueueError("ER_CLOSED", "Database is closed");
-    const session = new RemoteSession(this.#target);
+    const session = constructing.with(this.#target, () => new RemoteSession());
     this.#sessions.add(session);
     return session;
   }
@@ -610,7 +614,8 @@ export class RemoteDatabase {
  * ```
  */
 export async function connect(url: string, options: ConnectOptions = {}): Promise<RemoteDatabase> {
-  const db = new RemoteDatabase(parseUrl(url, options));
+  const target = parseUrl(url, options);
+  const db = constructing.with(target, () => new RemoteDatabase());
   try {
     await db.sql`DO 1`;
   } catch (error) {

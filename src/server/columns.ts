@@ -8,8 +8,8 @@
  */
 
 import { defined } from "../errors.ts";
-import type { ColumnType } from "../sql/ast.ts";
-import type { Result, ResultColumn } from "../engine/result.ts";
+import type { ColumnType } from "../sql/mod.ts";
+import type { Result, ResultColumn } from "../engine/mod.ts";
 import { PayloadWriter } from "./packet.ts";
 
 /** MySQL column type codes (enum_field_types). */

@@ -12,8 +12,7 @@
 import type { Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { type SecureContext, TLSSocket } from "node:tls";
-import type { Database, Session } from "../engine/database.ts";
-import type { Result } from "../engine/result.ts";
+import type { Database, Result, Session } from "../engine/mod.ts";
 import { assert, defined, QueueError } from "../errors.ts";
 import { prepareText } from "../sql/mod.ts";
 import { type AuthPlugin, makeNonce, scrambleMatches } from "./auth.ts";

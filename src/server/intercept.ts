@@ -11,8 +11,7 @@
 
 import { defined } from "../errors.ts";
 import { type Token, tokenize } from "./tokens.ts";
-import { openExecutableComments } from "../sql/lexer.ts";
-import { defaultDatabase } from "../sql/show.ts";
+import { defaultDatabase, openExecutableComments } from "../sql/mod.ts";
 
 /** What a statement produced, in wire terms. */
 export type Outcome =

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { openExecutableComments } from "../sql/lexer.ts";
+import { openExecutableComments } from "../sql/mod.ts";
 
 /** One token of SQL text. */
 export type Token =

@@ -28,6 +28,7 @@ export {
 export type { CompileScope, RowAccessor, StaticKind } from "./compile.ts";
 export { ident, Identifier } from "./identifier.ts";
 export { parseExpression, parseStatement } from "./parser.ts";
+export { openExecutableComments } from "./lexer.ts";
 export type { ParseResult } from "./parser.ts";
 export { bindParams, prepareTemplate, prepareText } from "./template.ts";
 export type { BoundTemplate } from "./template.ts";

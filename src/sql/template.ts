@@ -34,7 +34,13 @@ interface TemplateEntry {
   variants: Map<string, Prepared>;
 }
 
+/**
+ * Parsed statements by template call site (module state). Weak: an entry
+ * lives as long as its call site's strings array; each holds at most
+ * `templateVariantsMax` identifier variants.
+ */
 const templateCache = new WeakMap<TemplateStringsArray, TemplateEntry>();
+/** Parsed `sql.unsafe` texts (module state), oldest evicted past `unsafeCacheBytesMax` of text. */
 const textCache = new Map<string, Prepared>();
 /** Sum of the lengths of the texts in `textCache`, kept within `unsafeCacheBytesMax`. */
 let textCacheBytes = 0;

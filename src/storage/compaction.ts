@@ -10,7 +10,7 @@
  */
 
 import { defined, QueueError } from "../errors.ts";
-import { IoError } from "../io/types.ts";
+import { IoError } from "../io/mod.ts";
 import { compactionBytesMin, compactionRemovedRatioMin } from "../limits.ts";
 import type { GroupCommit } from "./group_commit.ts";
 import { segmentHeaderBytes } from "./record_codec.ts";

@@ -14,7 +14,7 @@
  */
 
 import { assert, defined, QueueError } from "../errors.ts";
-import type { FileHandle } from "../io/types.ts";
+import type { FileHandle } from "../io/mod.ts";
 import {
   batchCrcField,
   batchHeaderBytes,

@@ -9,7 +9,7 @@
  */
 
 import { assert, defined, QueueError } from "../errors.ts";
-import { type FileHandle, type FileSystem, IoError } from "../io/types.ts";
+import { type FileHandle, type FileSystem, IoError } from "../io/mod.ts";
 import { preallocateBytes, readCacheBytesMax } from "../limits.ts";
 import {
   batchCrcField,

@@ -3,7 +3,12 @@
  * byte counters, and the log operations that change them (append, remove,
  * truncate, compaction's copy), each applying its effect in memory at once
  * and its durable effect when group commit says its batch is on disk.
- * Engine → this file → group_commit.ts.
+ *
+ * State owned here, per table: the row index (which ids are live), row
+ * meta (visible-at, delivery counts), the relay watermarks (in flight and
+ * durable: the only copy; the backend reads them) and the byte counters.
+ *
+ * local backend → this file → group_commit.ts.
  *
  * @module
  */
@@ -22,7 +27,7 @@ import {
 } from "./record_codec.ts";
 import { RowIndex, RowState } from "./row_index.ts";
 import type { Segment, SegmentFiles } from "./segments.ts";
-import type { RowMeta, SourceMark, TableCounters, TableEntry, TableRows } from "./types.ts";
+import type { RowMeta, SourceMark, TableCounters, TableRows } from "./types.ts";
 
 /** How long a delivery count waits for another commit before starting a round of its own. */
 export const metaDeferMs = 100;
@@ -66,13 +71,11 @@ function forEachRun(
   }
 }
 
-/** The in-memory state of one table, and the engine's handle on its rows. */
+/** The in-memory state of one table: the {@linkcode TableRows} the store hands out. */
 export class TableState implements TableRows {
   readonly tableId: number;
   name: string;
   meta: unknown;
-  /** The entry handed to the engine (replaced on alter). */
-  entry: TableEntry;
   readonly index: RowIndex;
   /** Relay watermarks by source slot (in memory: set at append, undone on failure). */
   readonly marks: number[] = new Array(relaySourceCount).fill(0);
@@ -98,7 +101,6 @@ export class TableState implements TableRows {
     this.meta = meta;
     this.index = new RowIndex(1);
     this.#context = context;
-    this.entry = { tableId, name, meta, rows: this };
   }
 
   /** Live rows now. */
@@ -235,7 +237,7 @@ export class TableState implements TableRows {
 
   /** Appends rows (and a relay mark) as one atomic unit. */
   append(
-    payloads: Uint8Array[],
+    payloads: readonly Uint8Array[],
     mark?: SourceMark,
     visibleAt = 0,
   ): { firstRowId: number; durable: Promise<void> } {
@@ -292,7 +294,7 @@ export class TableState implements TableRows {
   }
 
   /** Removes live rows now; durable when the promise resolves. */
-  remove(rowIds: number[]): Promise<void> {
+  remove(rowIds: readonly number[]): Promise<void> {
     try {
       this.#checkUsable();
     } catch (error) {
@@ -446,7 +448,7 @@ export class TableState implements TableRows {
 class AppendOperation implements LogOperation {
   readonly #table: TableState;
   readonly #firstRowId: number;
-  readonly #payloads: Uint8Array[];
+  readonly #payloads: readonly Uint8Array[];
   readonly #mark: SourceMark | undefined;
   readonly #previousMark: number;
   readonly #visibleAt: number;
@@ -458,7 +460,7 @@ class AppendOperation implements LogOperation {
   constructor(
     table: TableState,
     firstRowId: number,
-    payloads: Uint8Array[],
+    payloads: readonly Uint8Array[],
     mark: SourceMark | undefined,
     previousMark: number,
     visibleAt: number,

@@ -8,7 +8,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { type Database, type ErrorCode, ident, type Session } from "../../mod.ts";
+import { Database, type ErrorCode, ident, QueueError, Session } from "../../mod.ts";
 import { rowBytesMax, statementBytesMax } from "../../src/limits.ts";
 import { openTemp, plain, rejectsCode, wait } from "./_helpers.ts";
 
@@ -327,5 +327,15 @@ describe("bad input", () => {
     await s.sql`SELECT queue_set_srcid(0, 'a', 5)`;
     assert.equal((await s.sql`INSERT INTO t (id) VALUES (4)`).affectedRows, 1);
     await db.close();
+  });
+
+  test("Database and Session cannot be constructed directly, only by open() and session()", () => {
+    const constructors = [Database, Session] as unknown as (new () => unknown)[];
+    for (const Made of constructors) {
+      assert.throws(
+        () => new Made(),
+        (error) => error instanceof QueueError && error.code === "ER_WRONG_ARGUMENTS",
+      );
+    }
   });
 });

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ident, QueueError } from "../../mod.ts";
-import { connect } from "../../src/server/mod.ts";
+import { connect, RemoteDatabase, RemoteSession } from "../../src/server/mod.ts";
 import { startServer, until } from "./_helpers.ts";
 
 test("connect() runs the README example with the same results as open()", async () => {
@@ -93,5 +93,15 @@ test("connect() with a wrong password rejects with ER_ACCESS_DENIED_ERROR", asyn
     );
   } finally {
     await served.close();
+  }
+});
+
+test("RemoteDatabase and RemoteSession cannot be constructed directly, only by connect()", () => {
+  const constructors = [RemoteDatabase, RemoteSession] as unknown as (new () => unknown)[];
+  for (const Made of constructors) {
+    assert.throws(
+      () => new Made(),
+      (error) => error instanceof QueueError && error.code === "ER_WRONG_ARGUMENTS",
+    );
   }
 });

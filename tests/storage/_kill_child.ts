@@ -21,7 +21,7 @@ async function writer(): Promise<void> {
   for (let i = 0;; i++) {
     const rows = 1 + (i % 3);
     const payloads = Array.from({ length: rows }, () => new TextEncoder().encode("payload"));
-    const { firstRowId, durable } = entry.rows.append(payloads);
+    const { firstRowId, durable } = entry.append(payloads);
     await durable;
     let line = "";
     for (let r = 0; r < rows; r++) line += `${firstRowId + r}\n`;

@@ -68,7 +68,7 @@ test("every id acknowledged before a SIGKILL is live after reopening", async () 
     for (let round = 0; round < killCount; round++) {
       acknowledged.push(...await runAndKill(directory, 50 + Math.floor(random() * 3000)));
       const store = await openStore(directory, { fs: defaultFileSystem() });
-      const rows = store.tables().get("t")?.rows;
+      const rows = store.tables().get("t");
       assert.ok(rows !== undefined);
       for (const id of acknowledged) {
         assert.ok(rows.isLive(id), `acknowledged id ${id} is live`);

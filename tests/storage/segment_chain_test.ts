@@ -25,7 +25,7 @@ const batchMagicByte0 = 0x51;
 function rowsOf(store: Store, name = "t"): TableRows {
   const entry = store.tables().get(name);
   assert.ok(entry, `table ${name} exists`);
-  return entry.rows;
+  return entry;
 }
 
 function liveIds(rows: TableRows): number[] {
@@ -69,7 +69,7 @@ describe("segment chain", () => {
   test("ENOSPC on a new segment's first batch: compaction keeps the last checkpoint, so ids, marks and counters survive", async () => {
     const fs = new FaultFileSystem();
     const store = await openStore(dir, { fs, segmentBytes });
-    const rows = (await store.createTable("t", null)).rows;
+    const rows = await store.createTable("t", null);
     const ids = await fill(rows, 50);
     await rows.remove(ids);
     assert.equal((await segmentPaths(fs)).length, 1);
@@ -98,7 +98,7 @@ describe("segment chain", () => {
     for (const [name, when] of failures) {
       const fs = new FaultFileSystem();
       const store = await openStore(dir, { fs, segmentBytes });
-      const rows = (await store.createTable("t", null)).rows;
+      const rows = await store.createTable("t", null);
       const ids = await fill(rows, 50);
       fs.failWriteWhen(when);
       await assert.rejects(
@@ -124,7 +124,7 @@ describe("segment chain", () => {
     for (const position of [0, 64]) {
       const fs = new FaultFileSystem();
       const store = await openStore(dir, { fs, segmentBytes });
-      const rows = (await store.createTable("t", null)).rows;
+      const rows = await store.createTable("t", null);
       const ids = await fill(rows, 50);
       fs.failWriteWhen((path, at, data) =>
         path.includes(".q4l") && at === position && (position === 0 || data[0] === 0)
@@ -159,7 +159,7 @@ describe("segment chain: a crash at every sync point", () => {
       assert.ok(k < 30, "the rollover ends within 30 syncs");
       const fs = new FaultFileSystem();
       const store = await openStore(dir, { fs, segmentBytes, autoCompact: false });
-      const rows = (await store.createTable("t", null)).rows;
+      const rows = await store.createTable("t", null);
       const ids = await fill(rows, 50);
       fs.crashAtSync(k);
       const big = rows.append([new Uint8Array(16 * 1024)]);
@@ -206,7 +206,7 @@ describe("segment chain: a crash at every sync point", () => {
 async function chainOf(autoCompact = false): Promise<{ fs: FaultFileSystem; ids: number[] }> {
   const fs = new FaultFileSystem();
   const store = await openStore(dir, { fs, segmentBytes, autoCompact });
-  const rows = (await store.createTable("t", null)).rows;
+  const rows = await store.createTable("t", null);
   const ids = await fill(rows, 150);
   await store.close();
   assert.ok((await segmentPaths(fs)).length >= 3, "three segments or more");
