@@ -266,10 +266,16 @@ export function jobs<T = Row>(
       if (wanted.has(name)) policies.set(name, parsePolicy(name, row.policy));
     }
   }
-  const policyOf = (table: string): JobPolicy => ({
-    ...policies.get(table.toLowerCase()),
-    ...override,
-  });
+  // Policies are loaded once per loop: each table's merged policy is built once too.
+  const merged = new Map<string, JobPolicy>();
+  const policyOf = (table: string): JobPolicy => {
+    let policy = merged.get(table);
+    if (policy === undefined) {
+      policy = { ...policies.get(table.toLowerCase()), ...override };
+      merged.set(table, policy);
+    }
+    return policy;
+  };
 
   // The unfinished-job rule; if its retry or fail fails, the row still goes
   // back at once: a session keeping it would consume it at its next wait.
