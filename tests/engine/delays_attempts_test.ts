@@ -224,14 +224,20 @@ describe("delays and attempts survive restarts and crashes", () => {
     },
   );
 
-  test("counting deliveries adds no sync: a sequential drain syncs once per row", async () => {
+  /** A fault-injecting database with table t holding `count` rows (v = 0, 1, …). */
+  async function filledTable(count: number): Promise<{ fs: FaultFileSystem; db: Database }> {
     const fs = new FaultFileSystem();
     const db = await openEngine("/db", { fs, autoCompact: false });
     await queueTable(db);
-    const rows = 20;
     await db.sql.unsafe(
-      `INSERT INTO t (v) VALUES ${Array.from({ length: rows }, (_, i) => `(${i})`).join(", ")}`,
+      `INSERT INTO t (v) VALUES ${Array.from({ length: count }, (_, i) => `(${i})`).join(", ")}`,
     );
+    return { fs, db };
+  }
+
+  test("counting deliveries adds no sync: a sequential drain syncs once per row", async () => {
+    const rows = 20;
+    const { fs, db } = await filledTable(rows);
     const s = db.session();
     const before = fs.syncCount;
     for (let i = 0; i < rows; i++) {
@@ -247,13 +253,8 @@ describe("delays and attempts survive restarts and crashes", () => {
   });
 
   test("a count whose row queue_end removes in the same round writes no record", async () => {
-    const fs = new FaultFileSystem();
-    const db = await openEngine("/db", { fs, autoCompact: false });
-    await queueTable(db);
     const rows = 10;
-    await db.sql.unsafe(
-      `INSERT INTO t (v) VALUES ${Array.from({ length: rows + 1 }, (_, i) => `(${i})`).join(", ")}`,
-    );
+    const { fs, db } = await filledTable(rows + 1);
     // One round with one row's REMOVE record, for scale.
     let before = fs.bytesWritten;
     await db.sql`DELETE FROM t WHERE v = ${rows}`;
