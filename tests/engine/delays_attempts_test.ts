@@ -271,6 +271,33 @@ describe("delays and attempts survive restarts and crashes", () => {
     await db.close();
   });
 
+  test("a count is still written when its row's removal waits for a later round", async () => {
+    // 64 KiB segments bound a round to less than two 40 KiB rows: the count
+    // and the first big INSERT go in one round, the second and the
+    // queue_end removing the counted row in the next, which fails here.
+    const fs = new FaultFileSystem();
+    const db = await openEngine("/db", { fs, autoCompact: false, segmentBytes: 64 * 1024 });
+    await db.sql`CREATE TABLE t (v INT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`CREATE TABLE big (b LONGTEXT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`INSERT INTO t (v) VALUES (1)`;
+    const s = db.session();
+    assert.equal(await wait(s, ["t"], 0), 1);
+    let bigWrites = 0;
+    fs.failWriteWhen((_path, _position, data) => data.length > 30_000 && ++bigWrites === 2);
+    const body = "b".repeat(40_000);
+    const outcomes = await Promise.allSettled([
+      db.sql`INSERT INTO big (b) VALUES (${body})`,
+      db.sql`INSERT INTO big (b) VALUES (${body})`,
+      s.sql`SELECT queue_end()`,
+    ]);
+    assert.deepEqual(outcomes.map((o) => o.status), ["fulfilled", "rejected", "rejected"]);
+    const reopened = await openEngine("/db", { fs: fs.crash() });
+    const r = reopened.session();
+    assert.equal(await wait(r, ["t"], 0), 1);
+    assert.equal(await attempts(r), 2, "the first delivery's count was in the first round");
+    await reopened.close();
+  });
+
   test("a count queued during a commit round waits for the next commit too", async () => {
     const fs = new FaultFileSystem();
     const db = await openEngine("/db", { fs, autoCompact: false });
