@@ -246,10 +246,13 @@ function fromValues(name: string, values: readonly unknown[]): WireColumn {
 export function describeResult(result: Result): WireColumn[] {
   const columns: ResultColumn[] = result.columns ??
     (result[0] === undefined ? [] : Object.keys(result[0]).map((name) => ({ name })));
-  return columns.map((column) =>
+  // Typed by position: two columns with one name may hold values of different types.
+  const valuesAt = (i: number, name: string): unknown[] =>
+    result.rowArrays?.map((values) => values[i]) ?? result.map((row) => row[name]);
+  return columns.map((column, i) =>
     column.type !== undefined
       ? fromDef(column.name, column.table ?? "", column.type, column.notNull ?? false)
-      : fromValues(column.name, result.map((row) => row[column.name]))
+      : fromValues(column.name, valuesAt(i, column.name))
   );
 }
 

@@ -23,7 +23,7 @@ export { compareForOrder, compareOrderKeys, isTruthy } from "./operators.ts";
 export type { CompileScope, RowAccessor, StaticKind } from "./compile.ts";
 export { ident, Identifier } from "./identifier.ts";
 export { parseExpression, parseStatement } from "./parser.ts";
-export { openExecutableComments } from "./lexer.ts";
+export { openExecutableComments, utf8Length } from "./lexer.ts";
 export type { ParseResult } from "./parser.ts";
 export { bindParams, prepareTemplate, prepareText } from "./template.ts";
 export type { BoundTemplate } from "./template.ts";

@@ -1,6 +1,6 @@
 /**
- * `q4d serve`'s --commit-io flag: a bad mode exits 2 naming the flag and
- * creates nothing; both modes serve (the stats of a served URL answer).
+ * `q4d serve`'s --commit-io flag: a bad mode, or the flag with a NATS
+ * backend, exits 2 naming the flag and creates nothing; both modes serve.
  */
 
 import { test } from "node:test";
@@ -22,6 +22,23 @@ test(
     assert.equal(child.status, 2);
     assert.match(child.stderr, /unknown --commit-io sideways/);
     assert.equal(nodeFs.existsSync(data), false);
+  },
+);
+
+test(
+  "q4d serve --commit-io with --backend exits 2: it is for a directory",
+  skipUnless(cliMissing),
+  () => {
+    const [command, args] = cliCommand([
+      "serve",
+      "--backend",
+      "nats://127.0.0.1:1",
+      "--commit-io",
+      "async",
+    ]);
+    const child = spawnSync(command, args, { encoding: "utf8", timeout: 120_000 });
+    assert.equal(child.status, 2);
+    assert.match(child.stderr, /--commit-io is for a directory/);
   },
 );
 
