@@ -58,6 +58,8 @@ export type ErrorCode =
   | "ER_QUERY_INTERRUPTED"
   | "ER_ACCESS_DENIED_ERROR"
   | "ER_BAD_DB_ERROR"
+  | "ER_DB_CREATE_EXISTS"
+  | "ER_DB_DROP_EXISTS"
   | "ER_UNKNOWN_STORAGE_ENGINE";
 
 /** Options for {@linkcode QueueError}. */

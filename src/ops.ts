@@ -17,6 +17,7 @@ import { QueueError } from "./errors.ts";
 import { defaultFileSystem } from "./io/mod.ts";
 import { connect } from "./server/mod.ts";
 import { checkStore } from "./storage/store.ts";
+import { displayTable } from "./sql/names.ts";
 
 /** Exit code: nothing to repair. */
 export const exitClean = 0;
@@ -85,7 +86,7 @@ export async function checkDatabase(directory: string): Promise<CheckOutcome> {
     outcome.tornTail = report.tornTail === null ? null : { ...report.tornTail };
     outcome.wouldRemove = [...plan.remove];
     for (const [name, entry] of store.tables()) {
-      outcome.tables.push({ name, liveRows: entry.rows.liveCount });
+      outcome.tables.push({ name: displayTable(name), liveRows: entry.rows.liveCount });
     }
     outcome.tables.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (report.tornTail !== null) outcome.exitCode = exitTornTail;

@@ -207,6 +207,11 @@ export class Session {
     stopJobs(this);
   }
 
+  /** The session's current database (`USE db`; "q4d" until then): unqualified table names resolve in it. */
+  get database(): string {
+    return this.#state.database;
+  }
+
   /** What the session holds, for a server's SHOW PROCESSLIST. */
   get activity(): SessionActivity {
     const state = this.#state;

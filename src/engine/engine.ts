@@ -21,7 +21,16 @@ import { executeDelete, executeInsert } from "./modify.ts";
 import { countResult, type Result, type StatementOf } from "./result.ts";
 import { executeSelect, executeShowTables } from "./select.ts";
 import { executeShow, selectView } from "./inspect.ts";
-import { defaultDatabase } from "../sql/mod.ts";
+import {
+  defaultDatabase,
+  displayTable,
+  enterDatabase,
+  informationSchema,
+  resolveTable,
+  splitTableRef,
+  tableKey,
+  unknownDatabase,
+} from "../sql/mod.ts";
 import { QueueTable } from "./table.ts";
 
 /** Options of the engine (the public `open` accepts a subset). */
@@ -39,13 +48,17 @@ export interface EngineOptions {
 /** One open database directory. */
 export class Engine implements QueueHost {
   readonly store: Store;
+  /** Tables by key (src/sql/names.ts: `t` in the default database, else `db` NUL `t`). */
   readonly #tables: Map<string, QueueTable> = new Map();
+  /** Every database, the default one first. */
+  readonly #databases: Set<string> = new Set([defaultDatabase]);
   readonly #sessions: Set<SessionState> = new Set();
   #sessionIdNext = 1;
   #closing: Promise<void> | null = null;
 
   private constructor(store: Store) {
     this.store = store;
+    for (const name of store.databases()) this.#databases.add(name);
     for (const entry of store.tables().values()) {
       this.#tables.set(entry.name, new QueueTable(entry, schemaFromJson(entry.meta)));
     }
@@ -77,28 +90,45 @@ export class Engine implements QueueHost {
     return this.#closing !== null;
   }
 
-  /** The table by name (case-sensitive, as MySQL on Linux), or undefined. */
-  table(name: string): QueueTable | undefined {
-    const table = this.#tables.get(name);
-    // `q4d.t` (the one database's name, as queue_wait('q4d.t:…') writes it) is `t`.
-    if (table === undefined && name.startsWith(defaultDatabase + ".")) {
-      return this.#tables.get(name.slice(defaultDatabase.length + 1));
-    }
-    return table;
+  /**
+   * The table named by a queue function's argument (case-sensitive, as MySQL
+   * on Linux), or undefined: `t` in database `current`, or `db.t` when `db`
+   * is a database (a table whose own name holds a dot is found first).
+   */
+  table(name: string, current: string = defaultDatabase): QueueTable | undefined {
+    const table = this.#tables.get(resolveTable(name, current));
+    if (table !== undefined) return table;
+    const dot = name.indexOf(".");
+    if (dot < 0) return undefined;
+    const database = name.slice(0, dot);
+    if (!this.#databases.has(database)) return undefined;
+    return this.#tables.get(tableKey(database, name.slice(dot + 1)));
   }
 
-  /** Every table's name, in creation order. */
+  /** Every table's key (src/sql/names.ts), in creation order. */
   tableNames(): string[] {
     return [...this.#tables.keys()];
   }
 
-  /** The table by name; ER_NO_SUCH_TABLE when missing. */
-  requireTable(name: string): QueueTable {
-    const table = this.#tables.get(name);
+  /** Every database's name, sorted. */
+  databases(): string[] {
+    return [...this.#databases].sort();
+  }
+
+  /** The table a statement names (`t` in database `current`, or `db.t`); ER_NO_SUCH_TABLE when missing. */
+  requireTable(ref: string, current: string = defaultDatabase): QueueTable {
+    const key = resolveTable(ref, current);
+    const table = this.#tables.get(key);
     if (table === undefined) {
-      throw new QueueError("ER_NO_SUCH_TABLE", `Table '${name}' doesn't exist`);
+      throw new QueueError("ER_NO_SUCH_TABLE", `Table '${displayTable(key)}' doesn't exist`);
     }
     return table;
+  }
+
+  /** `name` when it is a database; else ER_BAD_DB_ERROR. */
+  requireDatabase(name: string): string {
+    if (!this.#databases.has(name)) throw unknownDatabase(name);
+    return name;
   }
 
   compact(): Promise<void> {
@@ -110,10 +140,14 @@ export class Engine implements QueueHost {
     return this.store.compactionErrorCount;
   }
 
-  /** The typed counters of a table; ER_NO_SUCH_TABLE when missing. */
+  /** The typed counters of a table (`t` or `db.t`); ER_NO_SUCH_TABLE when missing. */
   stats(name: string): QueueStats {
     this.#checkOpen();
-    return tableStats(this.requireTable(name), this.store.compactionErrorCount);
+    const table = this.table(name);
+    if (table === undefined) {
+      throw new QueueError("ER_NO_SUCH_TABLE", `Table '${name}' doesn't exist`);
+    }
+    return tableStats(table, this.store.compactionErrorCount);
   }
 
   /** A new session. */
@@ -168,6 +202,7 @@ export class Engine implements QueueHost {
   run(session: SessionState, prepared: Prepared, params: readonly Value[]): Promise<Result> {
     this.#checkOpen();
     session.checkOpen();
+    enterDatabase(session.database);
     const statement = prepared.statement;
     switch (statement.kind) {
       case "select":
@@ -179,30 +214,107 @@ export class Engine implements QueueHost {
         return executeInsert(this, session, prepared, params);
       case "delete":
         return executeDelete(this, session, prepared, params);
-      case "show_tables":
-        return Promise.resolve(executeShowTables([...this.#tables.keys()], statement, params));
+      case "show_tables": {
+        const database = this.requireDatabase(statement.database ?? session.database);
+        return Promise.resolve(
+          executeShowTables(this.#tablesIn(database), database, statement, params),
+        );
+      }
       case "show":
-        return Promise.resolve(executeShow(this, statement, params));
+        return Promise.resolve(executeShow(this, statement, params, session.database));
       case "create_table":
-        return this.#createTable(statement);
+        return this.#createTable(statement, session.database);
       case "drop_table":
-        return this.#dropTables(statement);
+        return this.#dropTables(
+          statement.tables.map((t) => resolveTable(t, session.database)),
+          statement.ifExists,
+        );
       case "truncate":
-        return this.#truncate(statement);
+        return this.#truncate(statement, session.database);
       case "alter_table":
-        return this.#alterTable(statement);
+        return this.#alterTable(statement, session.database);
+      case "use":
+        if (statement.database === informationSchema) {
+          throw new QueueError(
+            "ER_NOT_SUPPORTED_YET",
+            "USE information_schema is not supported by q4d",
+          );
+        }
+        session.database = this.requireDatabase(statement.database);
+        return Promise.resolve(countResult(0));
+      case "create_database":
+        return this.#createDatabase(statement);
+      case "drop_database":
+        return this.#dropDatabase(statement);
     }
   }
 
-  async #createTable(statement: StatementOf<"create_table">): Promise<Result> {
-    if (this.#tables.has(statement.table)) {
+  /** The bare names of the tables of `database`, in creation order. */
+  #tablesIn(database: string): string[] {
+    const names: string[] = [];
+    for (const key of this.#tables.keys()) {
+      const ref = splitTableRef(key);
+      if (ref.database === database) names.push(ref.table);
+    }
+    return names;
+  }
+
+  async #createDatabase(statement: StatementOf<"create_database">): Promise<Result> {
+    const name = statement.database;
+    if (this.#databases.has(name) || name.toLowerCase() === informationSchema) {
       if (statement.ifNotExists) return countResult(0);
-      throw new QueueError("ER_TABLE_EXISTS_ERROR", `Table '${statement.table}' already exists`);
+      throw new QueueError(
+        "ER_DB_CREATE_EXISTS",
+        `Can't create database '${name}'; database exists`,
+      );
+    }
+    const next = [...this.#databases, name].filter((d) => d !== defaultDatabase);
+    await this.store.setDatabases(next);
+    this.#databases.add(name);
+    return countResult(1);
+  }
+
+  /**
+   * DROP DATABASE: each of its tables is dropped as DROP TABLE drops it
+   * (rows gone, owned rows too: their owners' queue_end/abort do nothing;
+   * waiters on them get 0), then the name. The default database holds every
+   * unqualified program's tables and cannot be dropped.
+   */
+  async #dropDatabase(statement: StatementOf<"drop_database">): Promise<Result> {
+    const name = statement.database;
+    if (name === defaultDatabase || name.toLowerCase() === informationSchema) {
+      throw new QueueError(
+        "ER_NOT_SUPPORTED_YET",
+        `DROP DATABASE of '${name}' is not supported by q4d (drop its tables instead)`,
+      );
+    }
+    if (!this.#databases.has(name)) {
+      if (statement.ifExists) return countResult(0);
+      throw new QueueError(
+        "ER_DB_DROP_EXISTS",
+        `Can't drop database '${name}'; database doesn't exist`,
+      );
+    }
+    const keys = this.#tablesIn(name).map((table) => tableKey(name, table));
+    await this.#dropTables(keys, true);
+    await this.store.setDatabases(
+      [...this.#databases].filter((d) => d !== defaultDatabase && d !== name),
+    );
+    this.#databases.delete(name);
+    return countResult(keys.length);
+  }
+
+  async #createTable(statement: StatementOf<"create_table">, current: string): Promise<Result> {
+    const key = resolveTable(statement.table, current);
+    this.requireDatabase(splitTableRef(key).database);
+    if (this.#tables.has(key)) {
+      if (statement.ifNotExists) return countResult(0);
+      throw new QueueError("ER_TABLE_EXISTS_ERROR", `Table '${displayTable(key)}' already exists`);
     }
     const schema = TableSchema.create(statement.columns);
     let entry: TableEntry;
     try {
-      entry = await this.store.createTable(statement.table, schemaToJson(schema));
+      entry = await this.store.createTable(key, schemaToJson(schema));
     } catch (error) {
       if (
         statement.ifNotExists && error instanceof QueueError &&
@@ -214,12 +326,16 @@ export class Engine implements QueueHost {
     return countResult(0);
   }
 
-  async #dropTables(statement: StatementOf<"drop_table">): Promise<Result> {
-    const missing = statement.tables.filter((name) => !this.#tables.has(name));
-    if (missing.length > 0 && !statement.ifExists) {
-      throw new QueueError("ER_NO_SUCH_TABLE", `Unknown table '${missing.join("', '")}'`);
+  /** Drops the tables of `keys`; ER_NO_SUCH_TABLE (nothing dropped) if one is missing unless `ifExists`. */
+  async #dropTables(keys: readonly string[], ifExists: boolean): Promise<Result> {
+    const missing = keys.filter((name) => !this.#tables.has(name));
+    if (missing.length > 0 && !ifExists) {
+      throw new QueueError(
+        "ER_NO_SUCH_TABLE",
+        `Unknown table '${missing.map(displayTable).join("', '")}'`,
+      );
     }
-    for (const name of statement.tables) {
+    for (const name of keys) {
       const table = this.#tables.get(name);
       if (table === undefined) continue;
       await this.store.dropTable(name);
@@ -236,8 +352,8 @@ export class Engine implements QueueHost {
     return countResult(0);
   }
 
-  async #truncate(statement: StatementOf<"truncate">): Promise<Result> {
-    const table = this.requireTable(statement.table);
+  async #truncate(statement: StatementOf<"truncate">, current: string): Promise<Result> {
+    const table = this.requireTable(statement.table, current);
     // Owned rows vanish for their owners too; queue_end/abort on them return 1
     // and do nothing. If the write fails the rows come back, and so does
     // their ownership (restoreOwners, before any waiter is served).
@@ -252,11 +368,11 @@ export class Engine implements QueueHost {
     return countResult(0);
   }
 
-  async #alterTable(statement: StatementOf<"alter_table">): Promise<Result> {
-    const table = this.requireTable(statement.table);
+  async #alterTable(statement: StatementOf<"alter_table">, current: string): Promise<Result> {
+    const table = this.requireTable(statement.table, current);
     if (statement.actions.length === 0) return countResult(0); // DISABLE / ENABLE KEYS
     const schema = table.schema.alter(statement.actions);
-    const entry = await this.store.alterTable(table.name, schemaToJson(schema));
+    const entry = await this.store.alterTable(table.key, schemaToJson(schema));
     table.setSchema(schema, entry);
     // Recompiled conditions start from the head: rows may match now.
     table.serveWaiters();

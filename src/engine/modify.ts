@@ -39,13 +39,13 @@ const deletePlans = new WeakMap<Prepared, DeletePlan>();
 
 /** Runs a DELETE: removes the visible rows that match; others' owned rows are untouched. */
 export async function executeDelete(
-  host: { requireTable(name: string): QueueTable },
+  host: { requireTable(name: string, current: string): QueueTable },
   session: SessionState,
   prepared: Prepared,
   params: readonly Value[],
 ): Promise<Result> {
   const statement = prepared.statement as StatementOf<"delete">;
-  const table = host.requireTable(statement.table);
+  const table = host.requireTable(statement.table, session.database);
   let plan = deletePlans.get(prepared);
   if (plan === undefined || plan.table !== table || plan.schemaVersion !== table.schema.version) {
     if (statement.where !== null && containsQueueCall(statement.where)) throw notSupportedNested();
@@ -170,13 +170,13 @@ function planInsert(prepared: Prepared, table: QueueTable): InsertPlan {
 
 /** Runs an INSERT: all rows or none, durable when it resolves. */
 export async function executeInsert(
-  host: { requireTable(name: string): QueueTable },
+  host: { requireTable(name: string, current: string): QueueTable },
   session: SessionState,
   prepared: Prepared,
   params: readonly Value[],
 ): Promise<Result> {
   const statement = prepared.statement as StatementOf<"insert">;
-  const table = host.requireTable(statement.table);
+  const table = host.requireTable(statement.table, session.database);
   const plan = planInsert(prepared, table);
   // queue_set_srcid arms the next INSERT that writes (or is dropped as a
   // relay duplicate). Taken now so that no other INSERT of the session uses

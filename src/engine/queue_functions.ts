@@ -16,8 +16,8 @@ import type { QueueTable, WaitArg, Waiter } from "./table.ts";
 
 /** What the queue functions need of the database. */
 export interface QueueHost {
-  /** The table by name, or undefined. */
-  table(name: string): QueueTable | undefined;
+  /** The table by name (`t` in database `current`, or `db.t`), or undefined. */
+  table(name: string, current: string): QueueTable | undefined;
   /** Compacts the log now. */
   compact(): Promise<void>;
   /** Failed automatic compaction runs of the database since open. */
@@ -93,12 +93,12 @@ export function callQueueFunction(
       return queueSetSrcid(session, args);
     case "queue_compact": {
       checkArgCount(name, args, 1);
-      if (host.table(tableArg(name, args[0])) === undefined) return null;
+      if (host.table(tableArg(name, args[0]), session.database) === undefined) return null;
       return host.compact().then(() => 1);
     }
     case "queue_stats": {
       checkArgCount(name, args, 1);
-      const table = host.table(tableArg(name, args[0]));
+      const table = host.table(tableArg(name, args[0]), session.database);
       return table === undefined ? null : formatStats(tableStats(table, host.compactionErrorCount));
     }
     default:
@@ -296,7 +296,7 @@ async function queueWaitOnce(
   }
   const tables: QueueTable[] = [];
   for (const { tableName } of parsed) {
-    const table = host.table(tableName);
+    const table = host.table(tableName, session.database);
     if (table === undefined) return null;
     tables.push(table);
   }

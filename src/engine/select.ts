@@ -9,7 +9,14 @@
  */
 
 import type { Prepared, SelectItem, Value } from "../sql/ast.ts";
-import { compileExpr, Decimal, isTruthy, outputValue, queueFunctionNames } from "../sql/mod.ts";
+import {
+  compileExpr,
+  Decimal,
+  enterDatabase,
+  isTruthy,
+  outputValue,
+  queueFunctionNames,
+} from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
 import {
@@ -177,14 +184,14 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
 
 /** Runs a SELECT. */
 export async function executeSelect(
-  host: QueueHost & { requireTable(name: string): QueueTable },
+  host: QueueHost & { requireTable(name: string, current: string): QueueTable },
   session: SessionState,
   prepared: Prepared,
   params: readonly Value[],
 ): Promise<Result> {
   const statement = prepared.statement as StatementOf<"select">;
   if (statement.from === null) return await selectWithoutTable(host, session, prepared, params);
-  const table = host.requireTable(statement.from);
+  const table = host.requireTable(statement.from, session.database);
   const plan = planSelect(prepared, table);
   const offset = limitValue(statement.offset, params, "OFFSET");
   const limit = limitValue(statement.limit, params, "LIMIT");
@@ -271,7 +278,10 @@ async function selectWithoutTable(
         return value instanceof Decimal ? value.toNumber() : outputValue(value);
       });
       const value = callQueueFunction(host, session, item.call, args);
-      row[item.name] = value instanceof Promise ? await value : value;
+      if (value instanceof Promise) {
+        row[item.name] = await value;
+        enterDatabase(session.database); // other sessions' statements ran meanwhile
+      } else row[item.name] = value;
     }
   }
   return withColumns(
@@ -283,6 +293,7 @@ async function selectWithoutTable(
 /** Runs SHOW TABLES [LIKE pattern]. */
 export function executeShowTables(
   tableNames: readonly string[],
+  database: string,
   statement: StatementOf<"show_tables">,
   params: readonly Value[],
 ): Result {
@@ -301,7 +312,9 @@ export function executeShowTables(
         ...at,
       }, params));
   }
-  return names.filter((name) => filter === null || filter(name)).map((name) => ({
-    Tables_in_q4d: name,
+  const column = `Tables_in_${database}`;
+  const rows = names.filter((name) => filter === null || filter(name)).map((name) => ({
+    [column]: name,
   }));
+  return withColumns(rows, [{ name: column }]);
 }

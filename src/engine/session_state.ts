@@ -8,6 +8,7 @@
  */
 
 import { QueueError } from "../errors.ts";
+import { defaultDatabase } from "../sql/names.ts";
 import type { Owner, QueueTable, Waiter } from "./table.ts";
 
 /** A relay mark armed by queue_set_srcid for the session's next INSERT. */
@@ -49,6 +50,8 @@ export class SessionState implements Owner {
   armed: ArmedMark | null = null;
   /** A delay (ms) armed by queue_set_delay for the session's next INSERT; 0 = none. */
   armedDelayMs = 0;
+  /** The current database (USE): unqualified table names resolve in it. */
+  database: string = defaultDatabase;
   closed = false;
 
   constructor(sessionId: number) {

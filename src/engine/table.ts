@@ -10,7 +10,13 @@
 
 import type { TableEntry } from "../storage/types.ts";
 import type { Value } from "../sql/ast.ts";
-import { compileExpr, exprReadsClock, isTruthy, parseExpression } from "../sql/mod.ts";
+import {
+  compileExpr,
+  exprReadsClock,
+  isTruthy,
+  parseExpression,
+  splitTableRef,
+} from "../sql/mod.ts";
 import { assert, QueueError } from "../errors.ts";
 import { conditionCacheBytesMax, conditionCacheEntriesMax, relaySourceCount } from "../limits.ts";
 import { tableScope } from "./plan_support.ts";
@@ -231,7 +237,13 @@ export class QueueTable {
     );
   }
 
+  /** The table's bare name (without its database). */
   get name(): string {
+    return splitTableRef(this.entry.name).table;
+  }
+
+  /** The table's key in the catalog (src/sql/names.ts). */
+  get key(): string {
     return this.entry.name;
   }
 

@@ -204,7 +204,6 @@ export class Connection implements InterceptContext {
   // InterceptContext
   variables: Map<string, string | number | null>;
   readonly userVariables = new Map<string, string | number | null>();
-  database: string | null = null;
   user = "";
   readonly host: string;
   lastInsertId = 0;
@@ -225,6 +224,21 @@ export class Connection implements InterceptContext {
 
   get connectionId(): number {
     return this.id;
+  }
+
+  /** The current database: the engine session's (USE, COM_INIT_DB, the database connected with). */
+  get database(): string {
+    return this.#session.database;
+  }
+
+  /** Makes `name` the current database through the engine's USE; the error when it cannot. */
+  async #use(name: string): Promise<ReturnType<typeof errorOf> | null> {
+    try {
+      await this.#session.sql.unsafe(`USE \`${name.replaceAll("`", "``")}\``);
+      return null;
+    } catch (error) {
+      return errorOf(error);
+    }
   }
 
   /** Is the connection running a statement now (not idle between commands)? */
@@ -567,7 +581,13 @@ export class Connection implements InterceptContext {
     }
     if (!(await this.#authenticate(user, plugin, response))) return false;
     this.user = user;
-    if (database !== null && database !== "") this.database = database;
+    if (database !== null && database !== "") {
+      const refused = await this.#use(database);
+      if (refused !== null) {
+        this.#sendError(refused, refused.message);
+        return false;
+      }
+    }
     this.#write([this.#ok()]);
     this.#multiStatements = (this.#capabilities & Capability.multiStatements) !== 0;
     this.#host.verbose(`connection ${this.id}: ${user}@${this.host} connected`);
@@ -646,10 +666,12 @@ export class Connection implements InterceptContext {
       case Command.ping:
         this.#write([this.#ok()]);
         return true;
-      case Command.initDb:
-        this.database = utf8.decode(reader.rest());
-        this.#write([this.#ok()]);
+      case Command.initDb: {
+        const refused = await this.#use(utf8.decode(reader.rest()));
+        if (refused !== null) this.#sendError(refused, refused.message);
+        else this.#write([this.#ok()]);
         return true;
+      }
       case Command.query:
         await this.#query(queryText(reader.rest()));
         return true;
@@ -682,10 +704,14 @@ export class Connection implements InterceptContext {
         // mysqldump --flush-logs / mysqladmin flush-*: no logs or caches to flush.
         this.#write([this.#ok()]);
         return true;
-      case Command.resetConnection:
+      case Command.resetConnection: {
+        // The current database survives a reset, as in MySQL.
+        const database = this.database;
         this.#reset();
+        await this.#use(database);
         this.#write([this.#ok()]);
         return true;
+      }
       case Command.changeUser:
         return await this.#changeUser(reader);
       case Command.stmtPrepare:
@@ -768,7 +794,13 @@ export class Connection implements InterceptContext {
     this.#reset();
     if (!(await this.#authenticate(user, plugin, response))) return false;
     this.user = user;
-    this.database = database === "" ? null : database;
+    if (database !== "") {
+      const refused = await this.#use(database);
+      if (refused !== null) {
+        this.#sendError(refused, refused.message);
+        return true;
+      }
+    }
     this.#write([this.#ok()]);
     return true;
   }
@@ -779,7 +811,7 @@ export class Connection implements InterceptContext {
         `SELECT * FROM \`${table.replaceAll("`", "``")}\` LIMIT 0`,
       );
       const columns = describeResult(result);
-      const schema = this.database ?? "q4d";
+      const schema = this.database;
       this.#write([
         ...columns.map((column) => columnDefinition(column, schema)),
         this.#deprecateEof ? this.#ok(0, 0, false, 0xfe) : this.#eof(),
@@ -844,11 +876,11 @@ export class Connection implements InterceptContext {
       columns = describeResult(result);
       if (columns.length === 0) {
         // An empty SHOW TABLES still has its column.
-        columns = describeValues(["Tables_in_q4d"], []);
+        columns = describeValues([`Tables_in_${this.database}`], []);
       }
       rows = result.map((row) => columns.map((column) => row[column.name]));
     }
-    const schema = this.database ?? "q4d";
+    const schema = this.database;
     const payloads: Uint8Array[] = [new PayloadWriter(9).lenencInt(columns.length).finish()];
     for (const column of columns) payloads.push(columnDefinition(column, schema));
     if (!this.#deprecateEof) payloads.push(this.#eof());
@@ -872,7 +904,6 @@ export class Connection implements InterceptContext {
       const serverKinds = [
         "SET",
         "SHOW",
-        "USE",
         "BEGIN",
         "COMMIT",
         "ROLLBACK",

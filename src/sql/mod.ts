@@ -31,4 +31,4 @@ export { Decimal } from "./decimal.ts";
 export { now, Temporal } from "./temporal.ts";
 export { Member, memberOfText } from "./member.ts";
 export { exprReadsClock } from "./typed_ops.ts";
-export { defaultDatabase, informationSchema } from "./show.ts";
+export * from "./names.ts";
