@@ -17,7 +17,7 @@ import type { RecoveryReport, Store, SyncMode, TableEntry } from "../storage/typ
 import { type QueueHost, type QueueStats, tableStats } from "./queue_functions.ts";
 import { schemaFromJson, schemaToJson, TableSchema } from "./schema.ts";
 import { SessionState } from "./session_state.ts";
-import { executeDelete, executeInsert } from "./modify.ts";
+import { executeDelete, executeInsert, executeInsertPieces } from "./modify.ts";
 import { countResult, type Result, type StatementOf } from "./result.ts";
 import { executeSelect, executeShowTables } from "./select.ts";
 import { executeShow, selectView } from "./inspect.ts";
@@ -247,6 +247,14 @@ export class Engine implements QueueHost {
       case "drop_database":
         return this.#dropDatabase(statement);
     }
+  }
+
+  /** Runs one long INSERT given in pieces (sql/large_insert.ts), as one append. */
+  runInsertPieces(session: SessionState, pieces: Iterable<Prepared>): Promise<Result> {
+    this.#checkOpen();
+    session.checkOpen();
+    enterDatabase(session.database);
+    return executeInsertPieces(this, session, pieces);
   }
 
   /** The bare names of the tables of `database`, in creation order. */

@@ -11,7 +11,7 @@ import type { Expr, Prepared, Value } from "../sql/ast.ts";
 import { checkValue, compileExpr, now } from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
-import { insertRowCountMax } from "../limits.ts";
+import { batchBytesMax, insertRowCountMax } from "../limits.ts";
 import {
   compileOrder,
   containsQueueCall,
@@ -169,7 +169,7 @@ function planInsert(prepared: Prepared, table: QueueTable): InsertPlan {
 }
 
 /** Runs an INSERT: all rows or none, durable when it resolves. */
-export async function executeInsert(
+export function executeInsert(
   host: { requireTable(name: string, current: string): QueueTable },
   session: SessionState,
   prepared: Prepared,
@@ -178,6 +178,54 @@ export async function executeInsert(
   const statement = prepared.statement as StatementOf<"insert">;
   const table = host.requireTable(statement.table, session.database);
   const plan = planInsert(prepared, table);
+  return insertArmed(session, (armed, delayMs) => writeRows(table, plan, params, armed, delayMs));
+}
+
+/**
+ * Runs one long INSERT given as pieces (sql/large_insert.ts: each an INSERT
+ * of the same table and columns, parsed only when its turn comes): the rows
+ * of every piece are encoded, then written as one append, so the statement
+ * is all-or-nothing as any INSERT. Its rows are bounded by `batchBytesMax`
+ * (ER_DATA_TOO_LONG beyond, checked as they are encoded), not by
+ * `insertRowCountMax`.
+ */
+export function executeInsertPieces(
+  host: { requireTable(name: string, current: string): QueueTable },
+  session: SessionState,
+  pieces: Iterable<Prepared>,
+): Promise<Result> {
+  return insertArmed(session, (armed, delayMs) => {
+    let table: QueueTable | null = null;
+    const payloads: Uint8Array[] = [];
+    let bytes = 0;
+    for (const piece of pieces) {
+      const statement = piece.statement as StatementOf<"insert">;
+      table ??= host.requireTable(statement.table, session.database);
+      const plan = planInsert(piece, table);
+      if (plan.missingRequired !== null) return Promise.resolve(missingRequired(plan));
+      const before = payloads.length;
+      encodeRows(table, plan, [], payloads);
+      for (let i = before; i < payloads.length; i++) bytes += payloads[i].length;
+      if (bytes > batchBytesMax) {
+        throw new QueueError(
+          "ER_DATA_TOO_LONG",
+          `rows of one insert take over ${batchBytesMax} bytes; one batch holds at most that`,
+        );
+      }
+    }
+    if (table === null || payloads.length === 0) return Promise.resolve(null);
+    return appendRows(table, payloads, armed, delayMs);
+  });
+}
+
+/**
+ * Runs `write` with the session's armed relay mark and delay taken, and
+ * gives them back when it writes nothing or fails.
+ */
+async function insertArmed(
+  session: SessionState,
+  write: (armed: ArmedMark | null, delayMs: number) => Promise<Result | null>,
+): Promise<Result> {
   // queue_set_srcid arms the next INSERT that writes (or is dropped as a
   // relay duplicate). Taken now so that no other INSERT of the session uses
   // it meanwhile; a failed INSERT gives it back (Q4M keeps it armed until a
@@ -194,7 +242,7 @@ export async function executeInsert(
     }
   };
   try {
-    const result = await writeRows(table, plan, params, armed, delayMs);
+    const result = await write(armed, delayMs);
     // INSERT IGNORE that skipped every row wrote nothing: the mark stays armed.
     if (result === null) giveBack();
     return result ?? countResult(0);
@@ -246,15 +294,30 @@ async function writeRows(
   armed: ArmedMark | null,
   delayMs: number,
 ): Promise<Result | null> {
-  if (plan.missingRequired !== null) {
-    if (plan.ignore) return null;
-    throw new QueueError(
-      "ER_NO_DEFAULT_FOR_FIELD",
-      `Field '${plan.missingRequired}' doesn't have a default value`,
-    );
-  }
-  const columns = table.schema.columns;
+  if (plan.missingRequired !== null) return missingRequired(plan);
   const payloads: Uint8Array[] = [];
+  encodeRows(table, plan, params, payloads);
+  if (payloads.length === 0) return null;
+  return await appendRows(table, payloads, armed, delayMs);
+}
+
+/** A NOT NULL column without default is not named: null (nothing written) for INSERT IGNORE, else the error. */
+function missingRequired(plan: InsertPlan): null {
+  if (plan.ignore) return null;
+  throw new QueueError(
+    "ER_NO_DEFAULT_FOR_FIELD",
+    `Field '${plan.missingRequired}' doesn't have a default value`,
+  );
+}
+
+/** Encodes the rows of `plan` onto `payloads` (INSERT IGNORE skips a row a column refuses). */
+function encodeRows(
+  table: QueueTable,
+  plan: InsertPlan,
+  params: readonly Value[],
+  payloads: Uint8Array[],
+): void {
+  const columns = table.schema.columns;
   rows: for (let r = 0; r < plan.rows.length; r++) {
     const accessors = plan.rows[r];
     const values = plan.template.slice();
@@ -275,7 +338,15 @@ async function writeRows(
     }
     payloads.push(encodeRow(table.schema, values));
   }
-  if (payloads.length === 0) return null;
+}
+
+/** Appends encoded rows as one batch, with the armed mark and delay; resolves when durable. */
+async function appendRows(
+  table: QueueTable,
+  payloads: Uint8Array[],
+  armed: ArmedMark | null,
+  delayMs: number,
+): Promise<Result> {
   let mark: { source: number; rowId: number } | undefined;
   if (armed !== null) {
     if (armed.mode === "a" && armed.rowId <= table.sourceMarks[armed.source]) {

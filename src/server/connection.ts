@@ -12,7 +12,9 @@
 import type { Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { type SecureContext, TLSSocket } from "node:tls";
-import type { Database, Session } from "../engine/database.ts";
+import { type Database, runLongInsert, type Session } from "../engine/database.ts";
+import { statementBytesMax } from "../limits.ts";
+import { utf8Length } from "../sql/lexer.ts";
 import type { Result } from "../engine/result.ts";
 import { QueueError } from "../errors.ts";
 import { prepareText } from "../sql/mod.ts";
@@ -826,7 +828,12 @@ export class Connection implements InterceptContext {
   async #run1(text: string, params: readonly unknown[]): Promise<Outcome | Result> {
     const answered = intercept(text, this, params, this.#host.defaults);
     if (answered !== null) return answered;
-    const result = await this.#session.sql.unsafe(text, params);
+    // An INSERT longer than the engine's statement limit (a dump's, up to the packet limit).
+    const long = params.length === 0 && text.length > statementBytesMax / 3 &&
+        utf8Length(text) > statementBytesMax
+      ? this.#session[runLongInsert](text, this.#host.maxAllowedPacketBytes)
+      : null;
+    const result = await (long ?? this.#session.sql.unsafe(text, params));
     if (result.insertId !== undefined && (result.affectedRows ?? 0) > 0) {
       this.lastInsertId = result.insertId;
     }

@@ -32,3 +32,4 @@ export { now, Temporal } from "./temporal.ts";
 export { Member, memberOfText } from "./member.ts";
 export { exprReadsClock } from "./typed_ops.ts";
 export * from "./names.ts";
+export { prepareLargeInsert } from "./large_insert.ts";

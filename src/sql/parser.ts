@@ -55,7 +55,8 @@ export interface ParseResult {
 
 /**
  * Parses one statement (a trailing `;` allowed). `?` placeholders become
- * `param` nodes numbered in order of appearance.
+ * `param` nodes numbered in order of appearance. Text longer than
+ * `bytesMax` (default `statementBytesMax`) is ER_PARSE_ERROR.
  *
  * @example
  * ```ts
@@ -63,8 +64,8 @@ export interface ParseResult {
  * console.log(statement.kind); // "delete"
  * ```
  */
-export function parseStatement(text: string): ParseResult {
-  const stream = new TokenStream(text, tokenize(text), true);
+export function parseStatement(text: string, bytesMax?: number): ParseResult {
+  const stream = new TokenStream(text, tokenize(text, bytesMax), true);
   const statement = parseAny(stream);
   stream.acceptOp(";");
   if (stream.peek().kind !== "end") throw stream.error("unexpected text after the statement");

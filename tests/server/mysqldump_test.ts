@@ -315,3 +315,69 @@ test(
     }
   },
 );
+
+test(
+  "a dump with INSERTs far over 1 MiB (--net-buffer-length 16M) loads with every row equal",
+  skipUnless(toolsMissing),
+  async () => {
+    const a = await startServer();
+    const b = await startServer();
+    try {
+      const connection = await a.connect({ database: "q4d" });
+      try {
+        await connection.query(
+          "CREATE TABLE big (n INT NOT NULL, s VARCHAR(2000), d DECIMAL(12,3), b MEDIUMBLOB) ENGINE=QUEUE",
+        );
+        // ~6 MB of small rows (one INSERT of ~6 MB in the dump, over 65536 rows) and rows with
+        // 3 MB BLOBs (one row alone is over the embedded 1 MiB statement limit).
+        for (let chunk = 0; chunk < 10; chunk++) {
+          const tuples = Array.from({ length: 8000 }, (_, i) => {
+            const n = chunk * 8000 + i;
+            return `(${n}, 'r${n} \\'q\\' \\\\ é', ${n}.5, NULL)`;
+          });
+          await connection.query(`INSERT INTO big VALUES ${tuples.join(", ")}`);
+        }
+        for (let i = 0; i < 2; i++) {
+          await connection.execute("INSERT INTO big VALUES (?, NULL, NULL, ?)", [
+            -1 - i,
+            Buffer.alloc(3 * 1024 * 1024, 0x27 + i),
+          ]);
+        }
+      } finally {
+        await connection.end();
+      }
+      for (const options of [[], ["--hex-blob"]]) {
+        const dump = await run("mysqldump", [
+          ...connectArgs(a),
+          "--net-buffer-length=16M",
+          "--max-allowed-packet=64M",
+          ...options,
+          "q4d",
+          "big",
+        ]);
+        assert.equal(dump.status, 0, dump.stderr);
+        // MariaDB's mysqldump puts each row of an INSERT on its own line: split on `;`.
+        const inserts = dump.stdout.toString("latin1").split(";\n").filter((statement) =>
+          statement.startsWith("INSERT INTO `big`")
+        );
+        assert.ok(
+          inserts.some((line) => line.length > 2 * 1024 * 1024),
+          `an INSERT over 2 MiB: ${inserts.map((l) => l.length)}`,
+        );
+        const load = await run(
+          "mariadb",
+          [...connectArgs(b), "--max-allowed-packet=64M", "q4d"],
+          dump.stdout as never,
+        );
+        assert.equal(load.status, 0, load.stderr);
+        assert.deepEqual(await snapshot(b), await snapshot(a));
+        const c = await b.connect({ database: "q4d" });
+        await c.query("DROP TABLE big");
+        await c.end();
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  },
+);
