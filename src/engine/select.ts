@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Prepared, SelectItem, Value } from "../sql/ast.ts";
+import type { Prepared, SelectItem, Statement, Value } from "../sql/ast.ts";
 import {
   compileExpr,
   Decimal,
@@ -191,6 +191,19 @@ export async function executeSelect(
 ): Promise<Result> {
   const statement = prepared.statement as StatementOf<"select">;
   if (statement.from === null) return await selectWithoutTable(host, session, prepared, params);
+  const where = statement.where;
+  if (where?.kind === "call" && where.name === "queue_wait") {
+    // Q4M's first form, `SELECT … FROM t WHERE queue_wait('t')` (its tutorial, its crawler):
+    // the wait alone is the condition; then the owned row, if any, is what the SELECT shows.
+    const args = where.args.map((arg) => {
+      const value = evaluateConstant(arg, params);
+      return value instanceof Decimal ? value.toNumber() : outputValue(value);
+    });
+    host.requireTable(statement.from, session.database);
+    await callQueueFunction(host, session, "queue_wait", args);
+    enterDatabase(session.database); // other sessions' statements ran meanwhile
+    return await executeSelect(host, session, withoutWhere(prepared), params);
+  }
   const table = host.requireTable(statement.from, session.database);
   const plan = planSelect(prepared, table);
   const offset = limitValue(statement.offset, params, "OFFSET");
@@ -226,6 +239,18 @@ export async function executeSelect(
     result[r] = row;
   }
   return withColumns(result, plan.described);
+}
+
+const withoutWhereCache = new WeakMap<Prepared, Prepared>();
+
+/** The statement without its WHERE (after the wait that was its whole WHERE). */
+function withoutWhere(prepared: Prepared): Prepared {
+  let bare = withoutWhereCache.get(prepared);
+  if (bare === undefined) {
+    bare = { ...prepared, statement: { ...prepared.statement, where: null } as Statement };
+    withoutWhereCache.set(prepared, bare);
+  }
+  return bare;
 }
 
 /** A select-list item of a SELECT without FROM: a queue function call or a constant. */
