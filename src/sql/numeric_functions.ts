@@ -21,6 +21,7 @@ import {
   valueToNumber,
 } from "./convert.ts";
 import {
+  Decimal,
   decimalAbs,
   decimalCeil,
   decimalExtreme,
@@ -29,6 +30,8 @@ import {
   decimalTruncate,
 } from "./decimal.ts";
 import { type FunctionSpec, integerArgument, type NonNull, strict } from "./function_support.ts";
+import { asDateTime, compareTemporals, fspMax, parseTime, Temporal } from "./temporal.ts";
+import { toDateTime } from "./typed_ops.ts";
 
 const int64Min = -(1n << 63n);
 const uint64Max = (1n << 64n) - 1n;
@@ -140,6 +143,7 @@ function ceilOrFloor(up: boolean): FunctionSpec {
  */
 function extreme(greatest: boolean): FunctionSpec {
   return strict(2, Infinity, false, (values) => {
+    if (values.some((v) => v instanceof Temporal)) return temporalExtreme(values, greatest);
     const allText = values.every((v) => typeof v === "string" || v instanceof Uint8Array);
     const kinds = allText ? [] : values.map((v) => numericKindOf(v));
     if (kinds.includes("decimal") && !kinds.includes("double")) {
@@ -161,6 +165,48 @@ function extreme(greatest: boolean): FunctionSpec {
     }
     return typeof best === "number" && best === 0 ? 0 : best;
   });
+}
+
+/**
+ * GREATEST / LEAST with a temporal argument (MariaDB's): every argument is
+ * read as the arguments' temporal type — TIME when every temporal one is a
+ * TIME, else DATETIME when one is a DATETIME (or DATE beside TIME), else
+ * DATE — with the largest fraction digits among them, and the result is of
+ * that type. An argument that is no such value makes the result NULL
+ * (MariaDB takes it as a zero date, which q4d does not have: README).
+ */
+function temporalExtreme(values: readonly NonNull[], greatest: boolean): Value {
+  const temporals = values.filter((v): v is Temporal => v instanceof Temporal);
+  const kinds = new Set(temporals.map((t) => t.kind));
+  const kind = kinds.size === 1 && kinds.has("time")
+    ? "time"
+    : kinds.has("datetime") || kinds.has("time")
+    ? "datetime"
+    : "date";
+  const fsp = kind === "date" ? 0 : Math.max(...temporals.map((t) => t.fsp));
+  let best: Temporal | null = null;
+  for (const value of values) {
+    const read = asTemporal(value, kind);
+    if (read === null) return null;
+    const shown = kind === "date" || read.kind === kind ? read : asDateTime(read);
+    const sign = best === null ? 0 : compareTemporals(shown, best);
+    if (best === null || (greatest ? sign > 0 : sign < 0)) best = shown;
+  }
+  if (best === null) return null;
+  if (kind === "date") return new Temporal("date", Math.floor(best.seconds / 86400) * 86400, 0, 0);
+  return new Temporal(best.kind, best.seconds, best.micros, fsp);
+}
+
+/** A value read as a DATE, DATETIME or TIME; null when it is none. */
+function asTemporal(value: NonNull, kind: "date" | "datetime" | "time"): Temporal | null {
+  if (value instanceof Temporal) return value;
+  if (kind === "time") {
+    return typeof value === "string" || typeof value === "number" || typeof value === "bigint" ||
+        value instanceof Decimal
+      ? parseTime(String(value), fspMax)
+      : null;
+  }
+  return toDateTime(value);
 }
 
 function allTextLike(value: NonNull): boolean {
