@@ -19,7 +19,7 @@ export type {
   Value,
 } from "./ast.ts";
 export { compareForOrder, compileExpr, isTruthy, queueFunctionNames } from "./compile.ts";
-export type { CompileScope, RowAccessor, StaticKind } from "./compile.ts";
+export type { CompileScope, RowAccessor, StaticKind, StaticNumeric } from "./compile.ts";
 export { ident, Identifier } from "./identifier.ts";
 export { parseExpression, parseStatement } from "./parser.ts";
 export type { ParseResult } from "./parser.ts";
