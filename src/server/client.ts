@@ -90,6 +90,8 @@ interface ClientColumn {
   type: number;
   flags: number;
   charset: number;
+  /** Fraction digits of a temporal column (its fsp). */
+  decimals: number;
 }
 
 /** One client connection: handshake, then one command at a time. */
@@ -323,7 +325,8 @@ class ClientConnection {
       reader.u32();
       const type = reader.u8();
       const flags = reader.u16();
-      columns.push({ name, type, flags, charset });
+      const decimals = reader.u8();
+      columns.push({ name, type, flags, charset, decimals });
     }
     const rows: Result = [];
     for (;;) {
@@ -441,6 +444,25 @@ function readBinaryRow(payload: Uint8Array, columns: readonly ClientColumn[]): R
       case FieldType.null:
         row[column.name] = null;
         break;
+      // As an open database gives them: DECIMAL and temporal values as MySQL's text, BIT as a number.
+      case FieldType.decimal:
+      case FieldType.newdecimal:
+        row[column.name] = utf8.decode(reader.lenencBytes());
+        break;
+      case FieldType.date:
+      case FieldType.datetime:
+      case FieldType.timestamp:
+        row[column.name] = dateTimeText(reader.lenencBytes(), column);
+        break;
+      case FieldType.time:
+        row[column.name] = timeText(reader.lenencBytes(), column.decimals);
+        break;
+      case FieldType.bit: {
+        let n = 0n;
+        for (const byte of reader.lenencBytes()) n = (n << 8n) | BigInt(byte);
+        row[column.name] = n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+        break;
+      }
       default: {
         const bytes = reader.lenencBytes();
         if (column.type === FieldType.json) {
@@ -459,6 +481,37 @@ function readBinaryRow(payload: Uint8Array, columns: readonly ClientColumn[]): R
     }
   }
   return row;
+}
+
+const pad = (n: number, width: number) => String(n).padStart(width, "0");
+
+/** `.ffffff` cut to `fsp` digits ("" for 0). */
+function fraction(micros: number, fsp: number): string {
+  return fsp > 0 ? "." + pad(micros, 6).slice(0, fsp) : "";
+}
+
+/** A binary-protocol DATE / DATETIME / TIMESTAMP (length 0, 4, 7 or 11 bytes) as MySQL's text. */
+function dateTimeText(bytes: Uint8Array, column: ClientColumn): string {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const year = bytes.length >= 4 ? view.getUint16(0, true) : 0;
+  const date = `${pad(year, 4)}-${pad(bytes[2] ?? 0, 2)}-${pad(bytes[3] ?? 0, 2)}`;
+  if (column.type === FieldType.date) return date;
+  const micros = bytes.length >= 11 ? view.getUint32(7, true) : 0;
+  const fsp = Math.min(column.decimals, 6);
+  return `${date} ${pad(bytes[4] ?? 0, 2)}:${pad(bytes[5] ?? 0, 2)}:${pad(bytes[6] ?? 0, 2)}${
+    fraction(micros, fsp)
+  }`;
+}
+
+/** A binary-protocol TIME (length 0, 8 or 12 bytes) as MySQL's text. */
+function timeText(bytes: Uint8Array, decimals: number): string {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const negative = bytes.length >= 8 && bytes[0] === 1;
+  const hours = bytes.length >= 8 ? view.getUint32(1, true) * 24 + bytes[5] : 0;
+  const micros = bytes.length >= 12 ? view.getUint32(8, true) : 0;
+  return `${negative ? "-" : ""}${pad(hours, 2)}:${pad(bytes[6] ?? 0, 2)}:${pad(bytes[7] ?? 0, 2)}${
+    fraction(micros, Math.min(decimals, 6))
+  }`;
 }
 
 function templateText(strings: TemplateStringsArray, values: readonly unknown[]): {
