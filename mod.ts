@@ -12,9 +12,9 @@
  *
  * const s = db.session();
  * const [w] = await s.sql`SELECT queue_wait('jobs:prio=0', 'jobs', 5) AS got`;
- * if (w.got > 0) {
+ * if (w?.got > 0) {
  *   const [job] = await s.sql`SELECT * FROM jobs`;
- *   console.log(job.body);
+ *   console.log(job?.body);
  *   await s.sql`SELECT queue_end()`;
  * }
  * await s.close();
@@ -24,18 +24,23 @@
  * @module
  */
 
-export { Database, open, Session } from "./src/engine/database.ts";
-export type { Job, JobPolicy, JobsOptions } from "./src/engine/jobs.ts";
+export { Database, open, Session } from "./src/engine/mod.ts";
 export type {
+  BackendCapabilities,
+  Job,
+  JobPolicy,
+  JobsOptions,
   OpenOptions,
+  QueueStats,
   RecoveryReportView,
+  Result,
+  ResultColumn,
+  Row,
   SessionActivity,
   Sql,
-} from "./src/engine/database.ts";
-export type { QueueStats } from "./src/engine/queue_functions.ts";
-export type { Result, ResultColumn, Row } from "./src/engine/result.ts";
+  SyncMode,
+} from "./src/engine/mod.ts";
 export { QueueError } from "./src/errors.ts";
 export type { ErrorCode, QueueErrorOptions } from "./src/errors.ts";
 export { ident, Identifier } from "./src/sql/mod.ts";
 export type { ColumnType } from "./src/sql/ast.ts";
-export type { SyncMode } from "./src/storage/types.ts";

@@ -50,7 +50,7 @@ Deno.bench(
   async () => {
     await db.sql`INSERT INTO jobs (id, prio, body) VALUES (${nextId++}, ${0}, ${body})`;
     const [w] = await session.sql`SELECT queue_wait('jobs', 1) AS got`;
-    if (w.got !== 1) throw new Error("no row");
+    if (w?.got !== 1) throw new Error("no row");
     const [row] = await session.sql`SELECT id, body FROM jobs`;
     if (row === undefined) throw new Error("owned row invisible");
     await session.sql`SELECT queue_end()`;
@@ -62,7 +62,7 @@ Deno.bench(
   { group: "consume" },
   async () => {
     const [w] = await session.sql`SELECT queue_wait('deep:prio=1', 0) AS got`;
-    if (w.got !== 1) throw new Error("no row");
+    if (w?.got !== 1) throw new Error("no row");
     await session.sql`SELECT queue_abort()`;
   },
 );

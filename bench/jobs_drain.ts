@@ -32,7 +32,7 @@ async function drainRaw(db: Database): Promise<number> {
     const s = db.session();
     for (;;) {
       const [w] = await s.sql`SELECT queue_wait('w', 0) AS got`;
-      if (w.got !== 1) break;
+      if (w?.got !== 1) break;
       await s.sql`SELECT * FROM w`;
       await s.sql`SELECT queue_end()`;
       taken++;

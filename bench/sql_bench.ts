@@ -9,6 +9,7 @@ import {
   prepareText,
 } from "../src/sql/mod.ts";
 import type { Value } from "../src/sql/mod.ts";
+import { defined } from "../src/errors.ts";
 
 function sql(strings: TemplateStringsArray, ...values: unknown[]): unknown {
   return prepareTemplate(strings, values);
@@ -29,7 +30,7 @@ const rows: Value[][] = [[1, 0, 5, "a"], [2, 1, 5, "b"], [3, 0, 2, "c"], [4, 0, 
 let matched = 0;
 
 Deno.bench("evaluate compiled `prio=0 AND v>3` against a row", () => {
-  matched += where(rows[counter++ & 3], []) === 1 ? 1 : 0;
+  matched += where(defined(rows[counter++ & 3], "four rows"), []) === 1 ? 1 : 0;
 });
 
 Deno.bench("parse a fresh 200-character SELECT (cache defeated)", () => {

@@ -20,7 +20,7 @@ import { openStore } from "../src/storage/store.ts";
 const payload = new Uint8Array(100).fill(42);
 const directory = mkdtempSync(join(tmpdir(), "q4d-storage-bench-"));
 const store = await openStore(directory, { fs: defaultFileSystem() });
-const rows = (await store.createTable("t", null)).rows;
+const rows = await store.createTable("t", null);
 
 const raw = Deno.openSync(join(directory, "raw"), { read: true, write: true, create: true });
 const rawBytesMax = 64 * 1024 * 1024;

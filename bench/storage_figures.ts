@@ -108,7 +108,7 @@ async function drive(concurrency: number, append: () => Promise<void>): Promise<
 async function engineRecordsPerSecond(concurrency: number, commitIo: CommitIo): Promise<number> {
   const directory = tempDirectory();
   const store = await openStore(directory, { fs: defaultFileSystem(), commitIo });
-  const rows = (await store.createTable("t", null)).rows;
+  const rows = await store.createTable("t", null);
   const count = await drive(concurrency, () => rows.append([payload]).durable);
   await store.close();
   rmSync(directory, { recursive: true });
@@ -142,7 +142,7 @@ for (const concurrency of [1, 16, 256]) {
 {
   const directory = tempDirectory();
   const store = await openStore(directory, { fs: defaultFileSystem(), sync: "none" });
-  const rows = (await store.createTable("t", null)).rows;
+  const rows = await store.createTable("t", null);
   const big = new Uint8Array(1000).fill(7);
   const rowCount = Math.floor(recoveryMib * 1024 * 1024 / (big.length + 21));
   const perBatch = 1000;
@@ -153,7 +153,7 @@ for (const concurrency of [1, 16, 256]) {
   await store.close();
   const reopened = await openStore(directory, { fs: defaultFileSystem() });
   const report = reopened.recovery;
-  const table = reopened.tables().get("t")?.rows as TableState;
+  const table = reopened.tables().get("t") as TableState;
   console.log(
     `recovery of ${
       (report.bytesScanned / 2 ** 20).toFixed(0)

@@ -106,7 +106,7 @@ async function run(
   const child = new Deno.Command(command, {
     args,
     cwd: options.cwd ?? rootDir,
-    env: options.env,
+    env: options.env ?? {},
     stdin: "null",
     stdout: "inherit",
     stderr: "inherit",
@@ -161,7 +161,7 @@ async function readJson<T>(path: string): Promise<T> {
   return JSON.parse(await Deno.readTextFile(path)) as T;
 }
 
-function check(condition: boolean, message: string): void {
+function check(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(`package check failed: ${message}`);
 }
 
@@ -268,7 +268,10 @@ async function checkPackage(packageDir: string): Promise<PackageJson> {
         `exports["${subpath}"].${condition} (${conditions[condition]}) is not in the package`,
       );
     }
-    check(conditions.types.endsWith(".d.ts"), `exports["${subpath}"].types is not a .d.ts`);
+    check(
+      conditions.types?.endsWith(".d.ts") === true,
+      `exports["${subpath}"].types is not a .d.ts`,
+    );
   }
 
   // deno pack writes a .d.ts only for modules the public types reach, so the
@@ -299,7 +302,9 @@ async function packWithNpm(packageDir: string): Promise<string> {
     distDir,
   );
   const packed = JSON.parse(output) as { filename: string }[];
-  const tarballPath = join(distDir, packed[0].filename);
+  const tarball = packed[0]?.filename;
+  check(tarball !== undefined, "deno pack names its tarball");
+  const tarballPath = join(distDir, tarball);
   check(await exists(tarballPath), `npm pack did not write ${tarballPath}`);
   return tarballPath;
 }
@@ -358,7 +363,7 @@ function parseNpmSpecifier(specifier: string): { importPath: string; install: st
   const body = specifier.slice("npm:".length).replace(/^\//, "");
   const match = /^((?:@[^/]+\/)?[^/@]+)(?:@([^/]+))?(\/.*)?$/.exec(body);
   if (match === null) throw new Error(`cannot read npm specifier ${specifier}`);
-  const [, name, version, subpath] = match;
+  const [, name = "", version, subpath] = match;
   return {
     importPath: name + (subpath ?? ""),
     install: version === undefined ? name : `${name}@${version}`,

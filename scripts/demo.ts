@@ -15,8 +15,9 @@ import { open } from "../mod.ts";
 let directory = "./data";
 let durationSeconds = 5;
 for (let i = 0; i < Deno.args.length; i++) {
-  if (Deno.args[i] === "--seconds") durationSeconds = Number(Deno.args[++i]);
-  else directory = Deno.args[i];
+  const arg = Deno.args[i] ?? "";
+  if (arg === "--seconds") durationSeconds = Number(Deno.args[++i]);
+  else directory = arg;
 }
 if (!(durationSeconds > 0)) throw new Error("--seconds takes a positive number");
 const producerCount = 8;
@@ -29,8 +30,8 @@ await db.sql`CREATE TABLE IF NOT EXISTS jobs (
 await db.sql`CREATE TABLE IF NOT EXISTS alerts (
   id BIGINT NOT NULL, body VARCHAR(96)) ENGINE=QUEUE`;
 
-const [{ queued }] = await db.sql`SELECT COUNT(*) AS queued FROM jobs`;
-const [{ alertsQueued }] = await db.sql`SELECT COUNT(*) AS alertsQueued FROM alerts`;
+const { queued } = first(await db.sql`SELECT COUNT(*) AS queued FROM jobs`);
+const { alertsQueued } = first(await db.sql`SELECT COUNT(*) AS alertsQueued FROM alerts`);
 const written = db.stats("jobs").rowsWritten + db.stats("alerts").rowsWritten;
 console.log(
   `q4d demo: ${directory} — recovered in ${db.recovery.durationMs.toFixed(1)} ms; ` +
@@ -66,7 +67,7 @@ async function consumer(): Promise<void> {
   const s = db.session();
   while (producing) {
     // Alerts first, then urgent jobs (prio 0), then any job; wait up to 0.5 s.
-    const [w] = await s.sql`SELECT queue_wait('alerts', 'jobs:prio=0', 'jobs', 0.5) AS got`;
+    const w = first(await s.sql`SELECT queue_wait('alerts', 'jobs:prio=0', 'jobs', 0.5) AS got`);
     if (w.got === 0) continue;
     const table = w.got === 1 ? "alerts" : "jobs";
     const [row] = table === "alerts"
@@ -124,9 +125,16 @@ console.log(
     `consumed ${consumed} (${Math.round(consumed / elapsed)}/s), every one durable`,
 );
 for (const table of ["jobs", "alerts"]) {
-  const [{ stats }] = await db.sql`SELECT queue_stats(${table}) AS stats`;
+  const { stats } = first(await db.sql`SELECT queue_stats(${table}) AS stats`);
   console.log(`\nqueue_stats('${table}'):\n${stats.trimEnd().replace(/^/gm, "  ")}`);
 }
-const [{ left }] = await db.sql`SELECT COUNT(*) AS left FROM jobs`;
+const { left } = first(await db.sql`SELECT COUNT(*) AS left FROM jobs`);
 console.log(`\n${left} jobs left queued in ${directory}; run again to see them survive.`);
 await db.close();
+
+/** The one row a COUNT(*) or queue function SELECT returns. */
+function first<T>(rows: readonly T[]): T {
+  const [row] = rows;
+  if (row === undefined) throw new Error("a SELECT without GROUP BY returned no row");
+  return row;
+}

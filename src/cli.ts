@@ -24,7 +24,7 @@ import {
   openStatsSource,
   type StatsSource,
 } from "./ops.ts";
-import { QueueError } from "./errors.ts";
+import { defined, QueueError } from "./errors.ts";
 import { forward, type ForwardProgress } from "./forward.ts";
 
 const commands = `usage: q4d COMMAND [flags]
@@ -75,8 +75,9 @@ function fail(message: string): never {
 function parseSize(text: string): number {
   const match = /^(\d+)([KMG]?)$/i.exec(text);
   if (match === null) fail(`bad size ${text}`);
-  const unit = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[match[2].toUpperCase()]!;
-  return Number(match[1]) * unit;
+  const [, digits = "", suffix = ""] = match;
+  const unit = suffix === "" ? 1 : 1024 ** ("KMG".indexOf(suffix.toUpperCase()) + 1);
+  return Number(digits) * unit;
 }
 
 function parseCount(text: string, flag: string): number {
@@ -93,7 +94,7 @@ function parseServe(args: string[]): { data: string; options: ServeOptions; grac
   let tlsCertPath: string | undefined;
   let tlsKeyPath: string | undefined;
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
+    const arg = defined(args[i], "i < length");
     const [flag, inline] = arg.includes("=")
       ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
       : [arg, undefined];
@@ -251,7 +252,7 @@ async function runStats(args: string[]): Promise<never> {
   let json = false;
   let watchSeconds: number | null = null;
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
+    const arg = defined(args[i], "i < length");
     if (arg === "--json") json = true;
     else if (arg === "--watch" || arg.startsWith("--watch=")) {
       const inline = arg.startsWith("--watch=") ? arg.slice("--watch=".length) : undefined;
@@ -345,7 +346,7 @@ async function runForward(args: string[]): Promise<never> {
   let reset = false;
   let quiet = false;
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
+    const arg = defined(args[i], "i < length");
     const [flag, inline] = arg.startsWith("--") && arg.includes("=")
       ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
       : [arg, undefined];
@@ -384,7 +385,10 @@ async function runForward(args: string[]): Promise<never> {
         ends.push(arg);
     }
   }
-  if (ends.length !== 2) failForward("forward takes a source and a destination");
+  const [source, destination] = ends;
+  if (ends.length !== 2 || source === undefined || destination === undefined) {
+    failForward("forward takes a source and a destination");
+  }
   if (table === undefined) failForward("forward needs --table");
   const stop = new AbortController();
   let stopping = false;
@@ -406,8 +410,8 @@ async function runForward(args: string[]): Promise<never> {
     : undefined;
   try {
     const rows = await forward(
-      { location: ends[0], table },
-      { location: ends[1], table: toTable ?? table },
+      { location: source, table },
+      { location: destination, table: toTable ?? table },
       { sender, reset, signal: stop.signal, onProgress },
     );
     if (terminal) process.stderr.write(`\r\x1b[Kforwarded ${rows} rows; stopped\n`);

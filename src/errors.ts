@@ -65,9 +65,9 @@ export type ErrorCode =
 /** Options for {@linkcode QueueError}. */
 export interface QueueErrorOptions {
   /** Byte offset in the SQL text (parse errors) or in a file (corruption). */
-  position?: number;
+  position?: number | undefined;
   /** The file a storage error is about. */
-  path?: string;
+  path?: string | undefined;
   /** The underlying error, if any. */
   cause?: unknown;
 }
@@ -110,5 +110,25 @@ export class QueueError extends Error {
  * false through a bug in q4d, never for bad input or disk contents.
  */
 export function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(`q4d assertion failed: ${message}`);
+  if (!condition) throw new AssertionError(message);
+}
+
+/**
+ * Returns `value`, failing loudly when it is `undefined`: the expression form of
+ * {@linkcode assert} for an index or key the code knows is present (an array
+ * slot below its length, a map key it just set). Pass a constant message so a
+ * hot path builds no string.
+ */
+export function defined<T>(value: T | undefined, message: string): T {
+  if (value === undefined) throw new AssertionError(message);
+  return value;
+}
+
+/** Thrown by {@linkcode assert} and {@linkcode defined}: a bug in q4d, never caught. */
+export class AssertionError extends Error {
+  /** Creates the error for the invariant `message` names. */
+  constructor(message: string) {
+    super(`q4d assertion failed: ${message}`);
+    this.name = "AssertionError";
+  }
 }

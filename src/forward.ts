@@ -54,7 +54,7 @@ export interface ForwardOptions {
   /** Longest single queue_wait at the source, in seconds: how soon a stop is noticed when idle. Default 1. */
   waitSeconds?: number;
   /** Called about once a second with the progress (for a terminal). */
-  onProgress?: (progress: ForwardProgress) => void;
+  onProgress?: ((progress: ForwardProgress) => void) | undefined;
   /** Ends the relay cleanly: the row in flight is finished, the last one consumed. */
   signal?: AbortSignal;
 }
@@ -184,7 +184,7 @@ export async function forward(
       // Also consumes the row forwarded last (its INSERT is acknowledged).
       const [waited] = await src.query("SELECT queue_wait(?, ?) AS w", [source.table, waitSeconds]);
       owning = false;
-      if (waited.w === null) {
+      if (waited === undefined || waited.w === null) {
         throw new QueueError("ER_NO_SUCH_TABLE", `source table '${source.table}' not found`);
       }
       if (Number(waited.w) === 0) {
@@ -192,13 +192,14 @@ export async function forward(
         continue;
       }
       owning = true;
-      const [{ id }] = await src.query("SELECT queue_rowid() AS id");
+      const [rowid] = await src.query("SELECT queue_rowid() AS id");
+      const id = rowid?.id;
       const [row] = await src.query(selectSource);
       if (id === null || id === undefined || row === undefined) {
         throw new QueueError("ER_WRONG_ARGUMENTS", "the source gave no row after queue_wait");
       }
       const [armed] = await dst.query("SELECT queue_set_srcid(?, ?, ?) AS r", [sender, mode, id]);
-      if (Number(armed.r) !== 1) {
+      if (Number(armed?.r) !== 1) {
         throw new QueueError("ER_WRONG_ARGUMENTS", "the destination refused queue_set_srcid");
       }
       const columns = Object.keys(row);

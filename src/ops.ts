@@ -13,11 +13,10 @@
 
 import { existsSync, statSync } from "node:fs";
 import { open } from "../mod.ts";
-import { QueueError } from "./errors.ts";
-import { defaultFileSystem } from "./io/mod.ts";
+import { defined, QueueError } from "./errors.ts";
 import { connect } from "./server/mod.ts";
-import { checkStore } from "./storage/store.ts";
-import { displayTable } from "./sql/names.ts";
+import { checkStore } from "./storage/mod.ts";
+import { displayTable } from "./sql/mod.ts";
 
 /** Exit code: nothing to repair. */
 export const exitClean = 0;
@@ -65,7 +64,7 @@ export async function checkDatabase(directory: string): Promise<CheckOutcome> {
   };
   let checked;
   try {
-    checked = await checkStore(directory, { fs: defaultFileSystem() });
+    checked = await checkStore(directory, {});
   } catch (error) {
     if (!(error instanceof QueueError)) throw error;
     outcome.exitCode = error.code === "ER_CORRUPT" ? exitCorrupt : exitCannot;
@@ -85,8 +84,8 @@ export async function checkDatabase(directory: string): Promise<CheckOutcome> {
     outcome.bytes = report.bytesScanned;
     outcome.tornTail = report.tornTail === null ? null : { ...report.tornTail };
     outcome.wouldRemove = [...plan.remove];
-    for (const [name, entry] of store.tables()) {
-      outcome.tables.push({ name: displayTable(name), liveRows: entry.rows.liveCount });
+    for (const [name, table] of store.tables()) {
+      outcome.tables.push({ name: displayTable(name), liveRows: table.liveCount });
     }
     outcome.tables.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (report.tornTail !== null) outcome.exitCode = exitTornTail;
@@ -173,10 +172,10 @@ export async function openStatsSource(target: string): Promise<StatsSource> {
     async read() {
       const snapshot: StatsSnapshot = {};
       // Every database's queue tables: `t` in the current database, `db.t` in others.
-      const [{ current }] = await db.sql`SELECT DATABASE() AS current`;
+      const [first] = await db.sql`SELECT DATABASE() AS current`;
       const listed = await db.sql`SELECT TABLE_SCHEMA AS d, TABLE_NAME AS t
         FROM information_schema.TABLES WHERE ENGINE = 'QUEUE'`;
-      const names = listed.map(({ d, t }) => d === current ? String(t) : `${d}.${t}`);
+      const names = listed.map(({ d, t }) => d === first?.current ? String(t) : `${d}.${t}`);
       names.sort();
       for (const name of names) {
         const [row] = await db.sql`SELECT queue_stats(${name}) AS s`;
@@ -195,7 +194,8 @@ export function parseStats(text: string): Record<string, number> {
   const stats: Record<string, number> = {};
   for (const line of text.split("\n")) {
     const match = /^(\w+): (-?\d+)$/.exec(line.trim());
-    if (match !== null) stats[match[1]] = Number(match[2]);
+    const [, name, value] = match ?? [];
+    if (name !== undefined && value !== undefined) stats[name] = Number(value);
   }
   return stats;
 }
@@ -224,9 +224,11 @@ export function formatStats(snapshot: StatsSnapshot): string {
     ),
   ]);
   if (rows.length === 0) return "(no tables)";
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   const line = (cells: string[]) =>
-    cells.map((cell, i) => i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])).join("  ")
-      .trimEnd();
+    cells.map((cell, i) => {
+      const width = defined(widths[i], "a row has no more cells than the header");
+      return i === 0 ? cell.padEnd(width) : cell.padStart(width);
+    }).join("  ").trimEnd();
   return [line(header), ...rows.map(line)].join("\n");
 }

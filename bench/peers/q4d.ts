@@ -116,7 +116,7 @@ class Q4dQueue implements QueueSystem {
       if (rows.length !== 1) {
         throw new Error(`owner-mode SELECT returned ${rows.length} rows, expected 1`);
       }
-      return { id: Number(rows[0].id), body: String(rows[0].body), handle: session };
+      return { id: Number(rows[0]?.id), body: String(rows[0]?.body), handle: session };
     };
     return Promise.resolve({
       consume,

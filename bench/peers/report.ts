@@ -108,8 +108,8 @@ function table(header: string[], rows: string[][], leftAlignLast = false): strin
   const line = (cells: string[]): string =>
     cells.map((cell, column) =>
       column === 0 || column === header.length - 1 && leftAlignLast
-        ? cell.padEnd(widths[column])
-        : cell.padStart(widths[column])
+        ? cell.padEnd(widths[column] ?? 0)
+        : cell.padStart(widths[column] ?? 0)
     ).join("  ").trimEnd();
   return [line(header), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)].join(
     "\n",

@@ -214,7 +214,7 @@ class SqliteGroupCommit implements QueueSystem {
       database.exec("BEGIN");
       for (let index = 0; index < batch.length; index++) {
         try {
-          results[index] = batch[index].run();
+          results[index] = batch[index]?.run();
           if (results[index] === "inserted") insertedCount++;
         } catch (error) {
           failures[index] = error ?? new Error("write failed");
@@ -232,8 +232,8 @@ class SqliteGroupCommit implements QueueSystem {
       return;
     }
     for (let index = 0; index < batch.length; index++) {
-      if (failures[index] !== undefined) batch[index].reject(failures[index]);
-      else batch[index].resolve(results[index]);
+      if (failures[index] !== undefined) batch[index]?.reject(failures[index]);
+      else batch[index]?.resolve(results[index]);
     }
     this.#wakeups.wake(insertedCount);
     this.#endRound();

@@ -36,7 +36,7 @@ interface Entry {
   notes: readonly string[];
   results?: WorkloadResults;
   /** CPU seconds of the child server(s), user + system, when measured. */
-  serverCpuSeconds?: number;
+  serverCpuSeconds?: number | undefined;
 }
 
 function rate(value: number | undefined): string {
@@ -49,9 +49,10 @@ function ms(value: number | undefined): string {
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((cell, i) =>
-    Math.max(cell.length, ...rows.map((row) => row[i].length))
+    Math.max(cell.length, ...rows.map((row) => row[i]?.length ?? 0))
   );
-  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (row: string[]) =>
+    row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
@@ -82,12 +83,13 @@ async function main(): Promise<number> {
   let connectionCounts = [16, 64];
   const args: string[] = [];
   for (let i = 0; i < raw.length; i++) {
-    if (raw[i] === "--connections") {
+    const arg = raw[i] ?? "";
+    if (arg === "--connections") {
       connectionCounts = (raw[++i] ?? "").split(",").map(Number);
       if (connectionCounts.some((n) => !Number.isInteger(n) || n < 1)) {
         throw new Error("--connections takes a comma-separated list of positive integers");
       }
-    } else args.push(raw[i]);
+    } else args.push(arg);
   }
   const options = parseRunnerArgs(args);
   const log = (line: string): void => console.error(line);

@@ -198,7 +198,7 @@ class Q4dServedMysql2 implements QueueSystem {
       const [rows] = await connection.query("SELECT id, body FROM jobs");
       const list = rows as { id: number; body: string }[];
       if (list.length !== 1) throw new Error(`owner-mode SELECT returned ${list.length} rows`);
-      return { id: Number(list[0].id), body: String(list[0].body), handle: null };
+      return { id: Number(list[0]?.id), body: String(list[0]?.body), handle: null };
     };
     return {
       consume,
@@ -269,7 +269,7 @@ class Q4dServedConnect implements QueueSystem {
       if (!(Number(wait?.got) > 0)) return null;
       const rows = await session.sql`SELECT id, body FROM jobs`;
       if (rows.length !== 1) throw new Error(`owner-mode SELECT returned ${rows.length} rows`);
-      return { id: Number(rows[0].id), body: String(rows[0].body), handle: null };
+      return { id: Number(rows[0]?.id), body: String(rows[0]?.body), handle: null };
     };
     return Promise.resolve({
       consume,
@@ -369,7 +369,7 @@ class MariadbInnodb implements QueueSystem {
         );
         const list = rows as { seq: number; id: number; body: string }[];
         if (list.length === 1) {
-          return { id: Number(list[0].id), body: String(list[0].body), handle: list[0].seq };
+          return { id: Number(list[0]?.id), body: String(list[0]?.body), handle: list[0]?.seq };
         }
         await connection.query("COMMIT");
         if (performance.now() >= deadline) return null;

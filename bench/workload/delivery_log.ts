@@ -75,7 +75,8 @@ export class DeliveryLog {
       return false;
     }
     if (!isBodyOf(id, body, this.#bodyBytes)) this.#badBodyCount++;
-    const previousCount = this.#countById[id]++;
+    const previousCount = this.#countById[id] ?? 0;
+    this.#countById[id] = previousCount + 1;
     if (previousCount === 0) {
       this.#distinctCount++;
       return true;

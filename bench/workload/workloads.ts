@@ -105,7 +105,7 @@ function throughput(rowCount: number, elapsedMs: number): Throughput {
 export function percentile(sortedSamples: Float64Array, fraction: number): number {
   if (sortedSamples.length === 0) return NaN;
   const rank = Math.ceil(fraction * sortedSamples.length) - 1;
-  return sortedSamples[Math.min(sortedSamples.length - 1, Math.max(0, rank))];
+  return sortedSamples[Math.min(sortedSamples.length - 1, Math.max(0, rank))] ?? NaN;
 }
 
 /**
@@ -310,7 +310,7 @@ export async function runMixed(
       Promise.all([
         runProducers(system, options, options.rowCount, state, sentAtMs),
         runConsumers(consumers, options, log, state, (id, atMs) => {
-          latenciesMs[latencyCount++] = atMs - sentAtMs[id];
+          latenciesMs[latencyCount++] = atMs - (sentAtMs[id] ?? NaN);
         }),
       ]),
       state,

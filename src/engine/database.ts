@@ -9,10 +9,11 @@
 
 import { resolve as resolvePath } from "node:path";
 import { bindParams, prepareLargeInsert, prepareTemplate, prepareText } from "../sql/mod.ts";
-import type { SyncMode } from "../storage/types.ts";
+import type { BackendCapabilities, SyncMode } from "../backend/mod.ts";
 import { QueueError } from "../errors.ts";
+import { ConstructionSlot } from "../construction.ts";
 import { segmentBytesMin } from "../limits.ts";
-import { Engine } from "./engine.ts";
+import { type BackendOpener, Engine, type EngineOptions } from "./engine.ts";
 import type { QueueStats } from "./queue_functions.ts";
 import type { SessionState } from "./session_state.ts";
 import type { Result, Row } from "./result.ts";
@@ -29,9 +30,9 @@ export interface OpenOptions {
    * metadata; `"none"` never syncs (tests and benchmarks only: a crash may
    * lose acknowledged rows).
    */
-  sync?: SyncMode;
+  sync?: SyncMode | undefined;
   /** Log segment size in bytes (default 64 MiB, at least 64 KiB). */
-  segmentBytes?: number;
+  segmentBytes?: number | undefined;
 }
 
 /**
@@ -108,6 +109,16 @@ function makeSql(engine: Engine, state: SessionState): { sql: Sql; anchor: Sessi
   return { sql, anchor };
 }
 
+/** What the next `new Database()` / `new Session()` wraps (see src/construction.ts). */
+const constructing = new ConstructionSlot<{ engine: Engine; state: SessionState }>(
+  "made by open() and db.session()",
+);
+
+/** Makes the Database of an engine (module-private; set in Database's static block). */
+let createDatabase: (engine: Engine) => Database;
+/** Makes a Session of an engine session (module-private; set in Session's static block). */
+let createSession: (engine: Engine, state: SessionState) => Session;
+
 /**
  * One consumer (or producer), like one MySQL connection: it has its own
  * owner mode, owned row and armed relay mark.
@@ -120,9 +131,9 @@ function makeSql(engine: Engine, state: SessionState): { sql: Sql; anchor: Sessi
  * await db.sql`INSERT INTO jobs VALUES (${1})`;
  * const s = db.session();
  * const [w] = await s.sql`SELECT queue_wait('jobs', 5) AS got`;
- * if (w.got > 0) {
+ * if (w?.got > 0) {
  *   const [job] = await s.sql`SELECT * FROM jobs`;
- *   console.log(job.id);
+ *   console.log(job?.id);
  *   await s.sql`SELECT queue_end()`;
  * }
  * await s.close();
@@ -136,13 +147,18 @@ export class Session {
   readonly #state: SessionState;
 
   /** Sessions are made by {@linkcode Database.session}. */
-  constructor(engine: Engine, state: SessionState) {
+  private constructor() {
+    const { engine, state } = constructing.take("Session");
     this.#engine = engine;
     this.#state = state;
     const { sql, anchor } = makeSql(engine, state);
     this.sql = sql;
     state.anchor = new WeakRef(anchor);
     sessionFinalizer.register(anchor, { engine, state }, state);
+  }
+
+  static {
+    createSession = (engine, state) => constructing.with({ engine, state }, () => new Session());
   }
 
   /** True once closed (by itself or by its database). */
@@ -171,10 +187,9 @@ export class Session {
    * usable. Returns whether a wait was pending.
    */
   cancelWait(): boolean {
-    const pending = this.#state.pendingWait;
-    if (pending === null) return false;
-    pending.cancel(new QueueError("ER_QUERY_INTERRUPTED", "Query execution was interrupted"));
-    return true;
+    return this.#state.backend.cancelWait(
+      new QueueError("ER_QUERY_INTERRUPTED", "Query execution was interrupted"),
+    );
   }
 
   /**
@@ -234,14 +249,14 @@ export class Session {
 
   /** What the session holds, for a server's SHOW PROCESSLIST. */
   get activity(): SessionActivity {
-    const state = this.#state;
-    const waiting = state.pendingWait === null
-      ? null
-      : [...new Set(state.pendingWait.waiter.args.map((arg) => arg.table.name))];
-    const owned = state.owned === null
-      ? null
-      : { table: state.owned.table.name, rowId: state.owned.rowId };
-    return { waiting, owned };
+    const backend = this.#state.backend;
+    const nameOf = (tableId: number) => this.#engine.tableNameOf(tableId) ?? droppedTableName;
+    const waitingOn = backend.waitingOn;
+    const owned = backend.owned;
+    return {
+      waiting: waitingOn === null ? null : waitingOn.map(nameOf),
+      owned: owned === null ? null : { table: nameOf(owned.tableId), rowId: owned.rowId },
+    };
   }
 
   /**
@@ -293,14 +308,25 @@ export class Database {
   readonly #engine: Engine;
 
   /** Databases are made by {@linkcode open}. */
-  constructor(engine: Engine) {
+  private constructor() {
+    const { engine, state } = constructing.take("Database");
     this.#engine = engine;
-    this.sql = makeSql(engine, engine.newSession()).sql;
+    this.sql = makeSql(engine, state).sql;
+  }
+
+  static {
+    createDatabase = (engine) =>
+      constructing.with({ engine, state: engine.newSession() }, () => new Database());
   }
 
   /** A new session (one consumer). */
   session(): Session {
-    return new Session(this.#engine, this.#engine.newSession());
+    return createSession(this.#engine, this.#engine.newSession());
+  }
+
+  /** What the database's backend promises (local disk here; see the README's backends table). */
+  get capabilities(): BackendCapabilities {
+    return { ...this.#engine.capabilities };
   }
 
   /** A table's counters as numbers (queue_stats' text, typed). ER_NO_SUCH_TABLE when missing. */
@@ -310,7 +336,7 @@ export class Database {
 
   /** What recovery found and did when this database was opened. */
   get recovery(): RecoveryReportView {
-    const report = this.#engine.recovery;
+    const report = this.#engine.recovery ?? noRecovery;
     return { ...report, tornTail: report.tornTail === null ? null : { ...report.tornTail } };
   }
 
@@ -338,6 +364,18 @@ export class Database {
     return this.close();
   }
 }
+
+/** What a backend without a local log reports as its recovery. */
+const noRecovery: RecoveryReportView = {
+  segmentCount: 0,
+  batchCount: 0,
+  bytesScanned: 0,
+  tornTail: null,
+  durationMs: 0,
+};
+
+/** The name SessionActivity shows for a table dropped since. */
+const droppedTableName = "(dropped)";
 
 /** What a session holds: the tables of its pending queue_wait and its owned row. */
 export interface SessionActivity {
@@ -395,5 +433,24 @@ export async function open(directory: string, options: OpenOptions = {}): Promis
   }
   // Resolved once, here: every later file name derives from it, so a
   // chdir after open cannot move new segments or the catalog elsewhere.
-  return new Database(await Engine.open(resolvePath(directory), { sync, segmentBytes }));
+  return createDatabase(await Engine.open(resolvePath(directory), { sync, segmentBytes }));
+}
+
+/**
+ * Opens a database on the local backend with the engine's full options
+ * (tests inject a fault-injecting file system here). Internal: reached
+ * through src/engine/mod.ts, not the public mod.ts.
+ */
+export async function openLocal(directory: string, options: EngineOptions): Promise<Database> {
+  return createDatabase(await Engine.open(directory, options));
+}
+
+/**
+ * Opens a database on any backend: `openBackend` receives what the engine
+ * gives every backend (its condition compiler) and returns the open
+ * backend. The entry point of a second backend (e.g. NATS JetStream) calls
+ * this; SQL and sessions are the same on every backend.
+ */
+export async function openWithBackend(openBackend: BackendOpener): Promise<Database> {
+  return createDatabase(await Engine.openWith(openBackend));
 }

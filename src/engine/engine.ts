@@ -1,21 +1,29 @@
 /**
- * The database engine: tables by name, sessions, statement dispatch and DDL.
- * It owns the storage `Store` and wakes blocked queue_wait calls when rows
- * become live.
+ * The database engine: tables by name with their schemas, sessions,
+ * statement dispatch and DDL, over one {@linkcode Backend} (the local log,
+ * or another implementation of the seam in src/backend/types.ts).
  *
- * Database/Session (public) → Engine → select / modify / queue functions → Store
+ * State owned here: the name → table map (ids and schemas) and the open
+ * sessions. Rows, ownership and waiting are the backend's.
+ *
+ * Database/Session (public) → Engine → select / modify / queue functions → Backend
  *
  * @module
  */
 
-import type { Prepared, Value } from "../sql/ast.ts";
+import type { Prepared, Value } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
-import type { FileSystem } from "../io/types.ts";
-import { defaultFileSystem } from "../io/mod.ts";
-import { openStore } from "../storage/store.ts";
-import type { RecoveryReport, Store, SyncMode, TableEntry } from "../storage/types.ts";
-import { type QueueHost, type QueueStats, tableStats } from "./queue_functions.ts";
-import { schemaFromJson, schemaToJson, TableSchema } from "./schema.ts";
+import {
+  type Backend,
+  type BackendCapabilities,
+  type BackendOpenOptions,
+  type LocalBackendOptions,
+  openLocalBackend,
+  type RecoveryReport,
+  type TableInfo,
+} from "../backend/mod.ts";
+import { type QueueHost, type QueueStats } from "./queue_functions.ts";
+import { schemaToJson, TableSchema } from "./schema.ts";
 import { SessionState } from "./session_state.ts";
 import { executeDelete, executeInsert, executeInsertPieces } from "./modify.ts";
 import { countResult, type Result, type StatementOf } from "./result.ts";
@@ -31,59 +39,71 @@ import {
   tableKey,
   unknownDatabase,
 } from "../sql/mod.ts";
-import { QueueTable } from "./table.ts";
+import { compileCondition, EngineTable, rememberSchema, schemaOfMeta } from "./table.ts";
 
-/** Options of the engine (the public `open` accepts a subset). */
-export interface EngineOptions {
-  /** How a commit reaches the disk. Default "fdatasync". */
-  sync?: SyncMode;
-  /** Log segment size in bytes. */
-  segmentBytes?: number;
-  /** The file system; default the real one of this runtime. Tests inject faults here. */
-  fs?: FileSystem;
-  /** Automatic compaction; default true. */
-  autoCompact?: boolean;
+/** Options of the engine over the local backend (the public `open` accepts a subset). */
+export type EngineOptions = Omit<LocalBackendOptions, "compileCondition">;
+
+/** Opens a backend, given what the engine provides to every backend. */
+export type BackendOpener = (options: BackendOpenOptions) => Promise<Backend>;
+
+/** A table's counters with its live row count (SHOW TABLE STATUS). */
+export interface TableStatus extends QueueStats {
+  /** Rows in the table now, owned ones included. */
+  rowsLive: number;
 }
 
-/** One open database directory. */
+/** One open database. */
 export class Engine implements QueueHost {
-  readonly store: Store;
+  readonly backend: Backend;
   /** Tables by key (src/sql/names.ts: `t` in the default database, else `db` NUL `t`). */
-  readonly #tables: Map<string, QueueTable> = new Map();
+  readonly #tables: Map<string, EngineTable> = new Map();
   /** Every database, the default one first. */
   readonly #databases: Set<string> = new Set([defaultDatabase]);
+  readonly #byId: Map<number, EngineTable> = new Map();
   readonly #sessions: Set<SessionState> = new Set();
   #sessionIdNext = 1;
   #closing: Promise<void> | null = null;
 
-  private constructor(store: Store) {
-    this.store = store;
-    for (const name of store.databases()) this.#databases.add(name);
-    for (const entry of store.tables().values()) {
-      this.#tables.set(entry.name, new QueueTable(entry, schemaFromJson(entry.meta)));
-    }
-    store.onRowsLive = (entry, firstRowId, count) => this.#rowsLive(entry, firstRowId, count);
+  private constructor(backend: Backend) {
+    this.backend = backend;
+    for (const name of backend.databases()) this.#databases.add(name);
+    for (const info of backend.tables()) this.#addTable(info);
   }
 
-  /** Opens (creating if missing) the database in `directory`, recovering its log. */
-  static async open(directory: string, options: EngineOptions = {}): Promise<Engine> {
-    const store = await openStore(directory, {
-      fs: options.fs ?? defaultFileSystem(),
-      sync: options.sync,
-      segmentBytes: options.segmentBytes,
-      autoCompact: options.autoCompact,
-    });
+  /** Opens (creating if missing) the database in `directory` on the local backend, recovering its log. */
+  static open(directory: string, options: EngineOptions = {}): Promise<Engine> {
+    return Engine.openWith((backendOptions) =>
+      openLocalBackend(directory, { ...options, ...backendOptions })
+    );
+  }
+
+  /** Opens a database on the backend `openBackend` opens. */
+  static async openWith(openBackend: BackendOpener): Promise<Engine> {
+    const backend = await openBackend({ compileCondition });
     try {
-      return new Engine(store);
+      return new Engine(backend);
     } catch (error) {
-      await store.close();
+      await backend.close();
       throw error;
     }
   }
 
-  /** What recovery did when the database was opened. */
-  get recovery(): RecoveryReport {
-    return this.store.recovery;
+  #addTable(info: TableInfo): EngineTable {
+    const table = new EngineTable(info.tableId, info.name, schemaOfMeta(info.meta));
+    this.#tables.set(info.name, table);
+    this.#byId.set(info.tableId, table);
+    return table;
+  }
+
+  /** What recovery did when the database was opened (null for a backend without a local log). */
+  get recovery(): RecoveryReport | null {
+    return this.backend.recovery;
+  }
+
+  /** What the backend promises. */
+  get capabilities(): BackendCapabilities {
+    return this.backend.capabilities;
   }
 
   get closed(): boolean {
@@ -95,7 +115,7 @@ export class Engine implements QueueHost {
    * on Linux), or undefined: `t` in database `current`, or `db.t` when `db`
    * is a database (a table whose own name holds a dot is found first).
    */
-  table(name: string, current: string = defaultDatabase): QueueTable | undefined {
+  table(name: string, current: string = defaultDatabase): EngineTable | undefined {
     const table = this.#tables.get(resolveTable(name, current));
     if (table !== undefined) return table;
     const dot = name.indexOf(".");
@@ -103,6 +123,12 @@ export class Engine implements QueueHost {
     const database = name.slice(0, dot);
     if (!this.#databases.has(database)) return undefined;
     return this.#tables.get(tableKey(database, name.slice(dot + 1)));
+  }
+
+  /** A live table's name by id (`db.t` outside the default database), or undefined once dropped. */
+  tableNameOf(tableId: number): string | undefined {
+    const table = this.#byId.get(tableId);
+    return table === undefined ? undefined : displayTable(table.key);
   }
 
   /** Every table's key (src/sql/names.ts), in creation order. */
@@ -116,7 +142,7 @@ export class Engine implements QueueHost {
   }
 
   /** The table a statement names (`t` in database `current`, or `db.t`); ER_NO_SUCH_TABLE when missing. */
-  requireTable(ref: string, current: string = defaultDatabase): QueueTable {
+  requireTable(ref: string, current: string = defaultDatabase): EngineTable {
     const key = resolveTable(ref, current);
     const table = this.#tables.get(key);
     if (table === undefined) {
@@ -132,28 +158,49 @@ export class Engine implements QueueHost {
   }
 
   compact(): Promise<void> {
-    return this.store.compact();
+    return this.backend.compact();
   }
 
   /** Failed automatic compaction runs since open. */
   get compactionErrorCount(): number {
-    return this.store.compactionErrorCount;
+    return this.backend.compactionErrorCount;
   }
 
-  /** The typed counters of a table (`t` or `db.t`); ER_NO_SUCH_TABLE when missing. */
+  /** The typed counters of a table (`t`, `db.t` or a key); ER_NO_SUCH_TABLE when missing. */
   stats(name: string): QueueStats {
-    this.#checkOpen();
-    const table = this.table(name);
+    const table = this.#tables.get(name) ?? this.table(name);
     if (table === undefined) {
-      throw new QueueError("ER_NO_SUCH_TABLE", `Table '${name}' doesn't exist`);
+      throw new QueueError("ER_NO_SUCH_TABLE", `Table '${displayTable(name)}' doesn't exist`);
     }
-    return tableStats(table, this.store.compactionErrorCount);
+    const { rowsLive: _, ...stats } = this.tableStatus(table);
+    return stats;
+  }
+
+  /** The counters of a table and its live row count. */
+  tableStatus(table: EngineTable): TableStatus {
+    this.#checkOpen();
+    const stats = this.backend.stats(table.tableId);
+    return {
+      rowsWritten: stats.rowsWritten,
+      rowsRemoved: stats.rowsRemoved,
+      waitImmediate: stats.waitImmediate,
+      waitDelayed: stats.waitDelayed,
+      waitTimeout: stats.waitTimeout,
+      restoredByAbort: stats.restoredByAbort,
+      restoredByClose: stats.restoredByClose,
+      bytesTotal: stats.bytesTotal,
+      bytesRemoved: stats.bytesRemoved,
+      rowsDelayed: stats.rowsDelayed,
+      compactionErrors: this.backend.compactionErrorCount,
+      rowsLive: stats.rowsLive,
+    };
   }
 
   /** A new session. */
   newSession(): SessionState {
     this.#checkOpen();
-    const session = new SessionState(this.#sessionIdNext++);
+    const sessionId = this.#sessionIdNext++;
+    const session = new SessionState(sessionId, this.backend.openSession(sessionId));
     this.#sessions.add(session);
     return session;
   }
@@ -166,30 +213,22 @@ export class Engine implements QueueHost {
     if (session.closed) return;
     session.closed = true;
     this.#sessions.delete(session);
-    session.pendingWait?.cancel(new QueueError("ER_CLOSED", "Session was closed while waiting"));
     session.armed = null;
     session.armedDelayMs = 0;
-    const table = session.owned?.table;
-    if (session.release() && table !== undefined) table.counters.restoredByClose++;
+    session.ownerMode = false;
+    session.backend.close();
   }
 
   /**
    * Closes every session (owned rows return to their queues; nothing is
-   * written for them), waits for pending commits and closes the files.
+   * written for them), waits for pending writes and closes the backend.
    * Idempotent.
    */
   close(): Promise<void> {
     if (this.#closing === null) {
-      // Every pending wait ends first: a row released by a session closed
-      // below must not be handed to another session that is closing too.
-      for (const session of this.#sessions) {
-        session.pendingWait?.cancel(
-          new QueueError("ER_CLOSED", "Database was closed while waiting"),
-        );
-      }
+      // The backend ends every pending wait before it releases any row.
+      this.#closing = this.backend.close();
       for (const session of [...this.#sessions]) this.closeSession(session);
-      for (const table of this.#tables.values()) table.stopDueTimer();
-      this.#closing = this.store.close();
     }
     return this.#closing;
   }
@@ -277,7 +316,7 @@ export class Engine implements QueueHost {
       );
     }
     const next = [...this.#databases, name].filter((d) => d !== defaultDatabase);
-    await this.store.setDatabases(next);
+    await this.backend.setDatabases(next);
     this.#databases.add(name);
     return countResult(1);
   }
@@ -305,7 +344,7 @@ export class Engine implements QueueHost {
     }
     const keys = this.#tablesIn(name).map((table) => tableKey(name, table));
     await this.#dropTables(keys, true);
-    await this.store.setDatabases(
+    await this.backend.setDatabases(
       [...this.#databases].filter((d) => d !== defaultDatabase && d !== name),
     );
     this.#databases.delete(name);
@@ -320,9 +359,11 @@ export class Engine implements QueueHost {
       throw new QueueError("ER_TABLE_EXISTS_ERROR", `Table '${displayTable(key)}' already exists`);
     }
     const schema = TableSchema.create(statement.columns);
-    let entry: TableEntry;
+    const meta = schemaToJson(schema);
+    rememberSchema(meta, schema);
+    let info: TableInfo;
     try {
-      entry = await this.store.createTable(key, schemaToJson(schema));
+      info = await this.backend.createTable(key, meta);
     } catch (error) {
       if (
         statement.ifNotExists && error instanceof QueueError &&
@@ -330,7 +371,7 @@ export class Engine implements QueueHost {
       ) return countResult(0);
       throw error;
     }
-    this.#tables.set(entry.name, new QueueTable(entry, schema));
+    this.#addTable(info);
     return countResult(0);
   }
 
@@ -346,33 +387,16 @@ export class Engine implements QueueHost {
     for (const name of keys) {
       const table = this.#tables.get(name);
       if (table === undefined) continue;
-      await this.store.dropTable(name);
+      await this.backend.dropTable(table.tableId);
       this.#tables.delete(name);
-      table.dropped = true;
-      table.stopDueTimer();
-      table.owners.clear();
-      // A session waiting only on dropped tables gets 0 now rather than at its timeout.
-      for (const waiter of [...table.waiters]) {
-        table.waiters.delete(waiter);
-        if (waiter.args.every((arg) => arg.table.dropped)) waiter.settle(0, null, 0);
-      }
+      this.#byId.delete(table.tableId);
     }
     return countResult(0);
   }
 
   async #truncate(statement: StatementOf<"truncate">, current: string): Promise<Result> {
     const table = this.requireTable(statement.table, current);
-    // Owned rows vanish for their owners too; queue_end/abort on them return 1
-    // and do nothing. If the write fails the rows come back, and so does
-    // their ownership (restoreOwners, before any waiter is served).
-    const owned = [...table.owners.keys()];
-    const done = table.entry.rows.truncate();
-    table.beginRemoval(owned, done);
-    try {
-      await done;
-    } finally {
-      table.endRemoval(owned);
-    }
+    await this.backend.truncate(table.tableId);
     return countResult(0);
   }
 
@@ -380,23 +404,13 @@ export class Engine implements QueueHost {
     const table = this.requireTable(statement.table, current);
     if (statement.actions.length === 0) return countResult(0); // DISABLE / ENABLE KEYS
     const schema = table.schema.alter(statement.actions);
-    const entry = await this.store.alterTable(table.key, schemaToJson(schema));
-    table.setSchema(schema, entry);
-    // Recompiled conditions start from the head: rows may match now.
-    table.serveWaiters();
+    const meta = schemaToJson(schema);
+    rememberSchema(meta, schema);
+    // The backend recompiles the conditions it holds from the new meta
+    // (compileCondition); the engine's plans follow the schema version.
+    await this.backend.alterTable(table.tableId, meta);
+    table.schema = schema;
     return countResult(0);
-  }
-
-  #rowsLive(entry: TableEntry, firstRowId: number, count: number): void {
-    // By the stable table id: ALTER TABLE replaces the entry object, and a
-    // table dropped and created again under its name has a new id.
-    const table = this.#tables.get(entry.name);
-    if (table === undefined || table.tableId !== entry.tableId) return;
-    // Rows live again after a failed removal go back to owners still holding them.
-    table.restoreOwners(firstRowId, count);
-    // New rows lie past every cursor; rows live again after a failed removal may not.
-    table.rewindCursors(firstRowId);
-    table.serveWaiters();
   }
 
   #checkOpen(): void {

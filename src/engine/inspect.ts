@@ -14,7 +14,7 @@
 
 import type { ColumnDef, ColumnType, Expr, ShowStatement, Value } from "../sql/mod.ts";
 import {
-  compareForOrder,
+  compareOrderKeys,
   compileExpr,
   Decimal,
   informationSchema,
@@ -25,11 +25,11 @@ import {
   Temporal,
 } from "../sql/mod.ts";
 import type { CompileScope, RowAccessor, StaticKind } from "../sql/mod.ts";
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 import { containsQueueCall, limitValue, notSupportedNested } from "./plan_support.ts";
-import { tableStats } from "./queue_functions.ts";
+import type { QueueStats } from "./queue_functions.ts";
 import type { Result, Row, StatementOf } from "./result.ts";
-import type { QueueTable } from "./table.ts";
+import type { EngineTable } from "./table.ts";
 
 /** What the inspection statements read from the engine. */
 export interface InspectHost {
@@ -38,10 +38,11 @@ export interface InspectHost {
   /** Every database's name, sorted. */
   databases(): string[];
   /** The table (`t` in database `current`, `db.t`, or a key); ER_NO_SUCH_TABLE when missing. */
-  requireTable(ref: string, current?: string): QueueTable;
+  requireTable(ref: string, current?: string): EngineTable;
   /** `name` when it is a database; else ER_BAD_DB_ERROR. */
   requireDatabase(name: string): string;
-  readonly compactionErrorCount: number;
+  /** A table's counters and its live row count. */
+  tableStatus(table: EngineTable): QueueStats & { rowsLive: number };
 }
 
 const collation = "utf8mb4_general_ci";
@@ -111,7 +112,8 @@ export function columnTypeText(def: ColumnDef): string {
     case "int": {
       if (/^BOOL/.test(def.typeText)) return "tinyint(1)";
       const written = /\((\d+)\)/.exec(def.typeText)?.[1];
-      const width = written ?? intWidths[type.bits][type.unsigned ? 1 : 0];
+      const width = written ??
+        defined(intWidths[type.bits], "a width per integer size")[type.unsigned ? 1 : 0];
       return `${intNames[type.bits]}(${width})${type.unsigned ? " unsigned" : ""}`;
     }
     case "float":
@@ -202,7 +204,7 @@ function nullClause(def: ColumnDef): string {
 }
 
 /** SHOW CREATE TABLE's text for a table. */
-export function createTableText(table: QueueTable): string {
+export function createTableText(table: EngineTable): string {
   const lines = table.schema.columns.map(({ def }) =>
     `  ${quoteIdentifier(def.name)} ${columnTypeText(def)}${nullClause(def)}` +
     defaultClause(def) + (def.onUpdateNow === true ? ` ON UPDATE ${nowText(def)}` : "")
@@ -230,7 +232,7 @@ function viewScope(view: View): CompileScope {
       return view.columns.findIndex((column) => column.toLowerCase() === name.toLowerCase());
     },
     columnKind(index: number): StaticKind {
-      return view.kinds[index];
+      return defined(view.kinds[index], "a kind per column of the view");
     },
   };
 }
@@ -248,7 +250,12 @@ function likeFirstColumn(view: View, like: Expr): Expr {
   const at = { start: like.start, end: like.end };
   return {
     kind: "like",
-    operand: { kind: "column", name: view.columns[0], quoted: true, ...at },
+    operand: {
+      kind: "column",
+      name: defined(view.columns[0], "a view has columns"),
+      quoted: true,
+      ...at,
+    },
     pattern: like,
     escape: null,
     negated: false,
@@ -259,7 +266,9 @@ function likeFirstColumn(view: View, like: Expr): Expr {
 function viewRows(view: View, rows: readonly Value[][]): Result {
   return rows.map((values) => {
     const row: Row = {};
-    view.columns.forEach((column, i) => row[column] = outputValue(values[i]));
+    view.columns.forEach((column, i) =>
+      row[column] = outputValue(defined(values[i], "a value per column"))
+    );
     return row;
   });
 }
@@ -274,7 +283,7 @@ function showRows(
   return viewRows(view, filterView(view, where, params));
 }
 
-function columnsView(table: QueueTable, full: boolean): View {
+function columnsView(table: EngineTable, full: boolean): View {
   const columns = full
     ? ["Field", "Type", "Collation", "Null", "Key", "Default", "Extra", "Privileges", "Comment"]
     : ["Field", "Type", "Null", "Key", "Default", "Extra"];
@@ -323,9 +332,9 @@ const tableStatusKinds: StaticKind[] = tableStatusColumns.map((_, i) =>
 );
 
 /** The SHOW TABLE STATUS values of a table, in tableStatusColumns order. */
-function tableStatusValues(host: InspectHost, table: QueueTable): Value[] {
-  const stats = tableStats(table, host.compactionErrorCount);
-  const rows = table.entry.rows.liveCount;
+function tableStatusValues(host: InspectHost, table: EngineTable): Value[] {
+  const stats = host.tableStatus(table);
+  const rows = stats.rowsLive;
   const dataLength = stats.bytesTotal - stats.bytesRemoved;
   return [
     table.name,
@@ -396,7 +405,7 @@ function engineStatus(host: InspectHost): Result {
   let rowsRemoved = 0;
   let waits = 0;
   for (const name of host.tableNames()) {
-    const stats = tableStats(host.requireTable(name), host.compactionErrorCount);
+    const stats = host.tableStatus(host.requireTable(name));
     rowsWritten += stats.rowsWritten;
     rowsRemoved += stats.rowsRemoved;
     waits += stats.waitImmediate + stats.waitDelayed;
@@ -531,7 +540,13 @@ function tablesView(host: InspectHost): View {
   ];
   const rows = tableKeys(host).map((key) => {
     const [tableName, ...rest] = tableStatusValues(host, host.requireTable(key));
-    return ["def", splitTableRef(key).database, tableName, "BASE TABLE", ...rest];
+    return [
+      "def",
+      splitTableRef(key).database,
+      defined(tableName, "a status row starts with the name"),
+      "BASE TABLE",
+      ...rest,
+    ];
   });
   return { name: "TABLES", columns, kinds, rows };
 }
@@ -557,7 +572,7 @@ function typeFacts(def: ColumnDef): {
   switch (type.kind) {
     case "int": {
       const digits: Record<number, number> = { 8: 3, 16: 5, 24: 7, 32: 10, 64: 19 };
-      facts.precision = type.bits === 64 && type.unsigned ? 20 : digits[type.bits];
+      facts.precision = type.bits === 64 && type.unsigned ? 20 : digits[type.bits] ?? null;
       facts.scale = 0;
       break;
     }
@@ -716,7 +731,9 @@ export function selectView(
       if (item.table !== undefined && item.table.toLowerCase() !== view.name.toLowerCase()) {
         throw new QueueError("ER_NO_SUCH_TABLE", `Unknown table '${item.table}'`);
       }
-      view.columns.forEach((name, i) => outputs.push({ name, accessor: (row) => row[i] }));
+      view.columns.forEach((name, i) =>
+        outputs.push({ name, accessor: (row) => defined(row[i], "a value per column") })
+      );
       continue;
     }
     if (containsQueueCall(item.expr)) throw notSupportedNested();
@@ -724,13 +741,7 @@ export function selectView(
   }
   if (order.length > 0) {
     const keyed = rows.map((row) => ({ row, keys: order.map((o) => o.accessor(row, params)) }));
-    keyed.sort((a, b) => {
-      for (let t = 0; t < order.length; t++) {
-        const c = compareForOrder(a.keys[t], b.keys[t]);
-        if (c !== 0) return order[t].descending ? -c : c;
-      }
-      return 0;
-    });
+    keyed.sort((a, b) => compareOrderKeys(order, a.keys, b.keys));
     rows = keyed.map((k) => k.row);
   }
   return rows.slice(offset, offset + limit).map((values) => {

@@ -10,7 +10,7 @@
  * It is never consumed silently.
  */
 
-import { QueueError } from "../errors.ts";
+import { assert, defined, QueueError } from "../errors.ts";
 import type { Row } from "./result.ts";
 
 /** Retry policy of a job loop. */
@@ -286,7 +286,7 @@ export function jobs<T = Row>(
             `SELECT queue_wait(${conditions.map(() => "?").join(", ")}, ?) AS got`,
             [...conditions, timeout],
           );
-          got = result.got;
+          got = defined(result, "SELECT queue_wait() returns one row").got;
         } catch (error) {
           if (
             state.stopping && error instanceof QueueError && error.code === "ER_QUERY_INTERRUPTED"
@@ -311,9 +311,10 @@ export function jobs<T = Row>(
         }
         const index = Number(got);
         if (index === 0) continue;
-        const table = tables[index - 1];
+        const table = defined(tables[index - 1], "queue_wait returns a condition's 1-based index");
         const [row] = await sql.unsafe(`SELECT * FROM ${quoteIdent(table)}`);
         const [info] = await sql.unsafe("SELECT queue_rowid() AS id, queue_attempts() AS n");
+        assert(info !== undefined, "a SELECT without FROM returns one row");
         const job = makeJob<T>(
           sql,
           table,

@@ -7,10 +7,10 @@
  * @module
  */
 
-import type { Expr, Prepared, Value } from "../sql/ast.ts";
+import type { Expr, Prepared, Value } from "../sql/mod.ts";
 import { checkValue, compileExpr, now } from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 import { batchBytesMax, insertRowCountMax } from "../limits.ts";
 import {
   compileOrder,
@@ -24,22 +24,30 @@ import {
 import { countResult, type Result, type StatementOf } from "./result.ts";
 import { encodeRow } from "./row_codec.ts";
 import type { ArmedMark, SessionState } from "./session_state.ts";
-import type { QueueTable } from "./table.ts";
+import type { Backend } from "../backend/mod.ts";
+import type { EngineTable } from "./table.ts";
 import type { TableSchema } from "./schema.ts";
 import { selectRows } from "./visibility.ts";
 
 interface DeletePlan {
-  table: QueueTable;
+  table: EngineTable;
   schemaVersion: number;
   where: RowAccessor | null;
   order: { accessor: RowAccessor; descending: boolean }[];
 }
 
+/**
+ * DELETE plans by prepared statement (module state). Weak: a plan lives
+ * exactly as long as its statement (a template call site's cache entry or
+ * an unsafe-text cache entry, both bounded in src/sql/template.ts), so this
+ * cache needs no bound of its own; a plan is rebuilt when its table or
+ * schema version changed.
+ */
 const deletePlans = new WeakMap<Prepared, DeletePlan>();
 
 /** Runs a DELETE: removes the visible rows that match; others' owned rows are untouched. */
 export async function executeDelete(
-  host: { requireTable(name: string, current: string): QueueTable },
+  host: { requireTable(name: string, current: string): EngineTable },
   session: SessionState,
   prepared: Prepared,
   params: readonly Value[],
@@ -60,17 +68,12 @@ export async function executeDelete(
     deletePlans.set(prepared, plan);
   }
   const limit = limitValue(statement.limit, params, "LIMIT");
-  const { rowIds } = selectRows(session, table, plan.where, plan.order, 0, limit, params);
+  const selected = selectRows(session, table, plan.where, plan.order, 0, limit, params);
+  const { rowIds } = selected instanceof Promise ? await selected : selected;
   if (rowIds.length === 0) return countResult(0);
   // Only the session's own row can be owned here; it is consumed, not
   // returned. If the write fails the row comes back to its owner.
-  const done = table.entry.rows.remove(rowIds);
-  table.beginRemoval(rowIds, done);
-  try {
-    await done;
-  } finally {
-    table.endRemoval(rowIds);
-  }
+  await session.backend.remove(table.tableId, rowIds);
   return countResult(rowIds.length);
 }
 
@@ -78,7 +81,7 @@ export async function executeDelete(
 // INSERT
 
 interface InsertPlan {
-  table: QueueTable;
+  table: EngineTable;
   schemaVersion: number;
   /** For each value of a VALUES row, the column position it fills. */
   positions: number[];
@@ -94,9 +97,16 @@ interface InsertPlan {
   nowDefaults: [number, number][];
 }
 
+/**
+ * INSERT plans by prepared statement (module state). Weak: a plan lives
+ * exactly as long as its statement (a template call site's cache entry or
+ * an unsafe-text cache entry, both bounded in src/sql/template.ts), so this
+ * cache needs no bound of its own; a plan is rebuilt when its table or
+ * schema version changed.
+ */
 const insertPlans = new WeakMap<Prepared, InsertPlan>();
 
-function planInsert(prepared: Prepared, table: QueueTable): InsertPlan {
+function planInsert(prepared: Prepared, table: EngineTable): InsertPlan {
   const cached = insertPlans.get(prepared);
   if (
     cached !== undefined && cached.table === table && cached.schemaVersion === table.schema.version
@@ -117,14 +127,14 @@ function planInsert(prepared: Prepared, table: QueueTable): InsertPlan {
       return position;
     });
     const seen = new Set<number>();
-    for (let i = 0; i < positions.length; i++) {
-      if (seen.has(positions[i])) {
+    for (const [i, position] of positions.entries()) {
+      if (seen.has(position)) {
         throw new QueueError(
           "ER_FIELD_SPECIFIED_TWICE",
           `Column '${statement.columns[i]}' specified twice`,
         );
       }
-      seen.add(positions[i]);
+      seen.add(position);
     }
   }
   if (statement.rows.length > insertRowCountMax) {
@@ -140,7 +150,9 @@ function planInsert(prepared: Prepared, table: QueueTable): InsertPlan {
         `Column count doesn't match value count at row ${r + 1}`,
       );
     }
-    return values.map((expr, i) => insertValueAccessor(expr, schema, positions[i]));
+    return values.map((expr, i) =>
+      insertValueAccessor(expr, schema, defined(positions[i], "counts matched above"))
+    );
   });
   const named = new Set(positions);
   let missingRequired: string | null = null;
@@ -168,9 +180,15 @@ function planInsert(prepared: Prepared, table: QueueTable): InsertPlan {
   return plan;
 }
 
+/** What the INSERTs need of the engine. */
+interface InsertHost {
+  requireTable(name: string, current: string): EngineTable;
+  readonly backend: Backend;
+}
+
 /** Runs an INSERT: all rows or none, durable when it resolves. */
 export function executeInsert(
-  host: { requireTable(name: string, current: string): QueueTable },
+  host: InsertHost,
   session: SessionState,
   prepared: Prepared,
   params: readonly Value[],
@@ -178,25 +196,29 @@ export function executeInsert(
   const statement = prepared.statement as StatementOf<"insert">;
   const table = host.requireTable(statement.table, session.database);
   const plan = planInsert(prepared, table);
-  return insertArmed(session, (armed, delayMs) => writeRows(table, plan, params, armed, delayMs));
+  return insertArmed(
+    session,
+    (armed, delayMs) => writeRows(host.backend, table, plan, params, armed, delayMs),
+  );
 }
 
 /**
  * Runs one long INSERT given as pieces (sql/large_insert.ts: each an INSERT
  * of the same table and columns, parsed only when its turn comes): the rows
- * of every piece are encoded, then written as one append, so the statement
+ * of every piece are encoded, then written as one insert, so the statement
  * is all-or-nothing as any INSERT. Its rows are bounded by `batchBytesMax`
  * (ER_DATA_TOO_LONG beyond, checked as they are encoded), not by
  * `insertRowCountMax`.
  */
 export function executeInsertPieces(
-  host: { requireTable(name: string, current: string): QueueTable },
+  host: InsertHost,
   session: SessionState,
   pieces: Iterable<Prepared>,
 ): Promise<Result> {
   return insertArmed(session, (armed, delayMs) => {
-    let table: QueueTable | null = null;
+    let table: EngineTable | null = null;
     const payloads: Uint8Array[] = [];
+    const rowValues: Value[][] = [];
     let bytes = 0;
     for (const piece of pieces) {
       const statement = piece.statement as StatementOf<"insert">;
@@ -204,8 +226,8 @@ export function executeInsertPieces(
       const plan = planInsert(piece, table);
       if (plan.missingRequired !== null) return Promise.resolve(missingRequired(plan));
       const before = payloads.length;
-      encodeRows(table, plan, [], payloads);
-      for (let i = before; i < payloads.length; i++) bytes += payloads[i].length;
+      encodeRows(table, plan, [], payloads, rowValues);
+      for (let i = before; i < payloads.length; i++) bytes += payloads[i]?.length ?? 0;
       if (bytes > batchBytesMax) {
         throw new QueueError(
           "ER_DATA_TOO_LONG",
@@ -214,7 +236,7 @@ export function executeInsertPieces(
       }
     }
     if (table === null || payloads.length === 0) return Promise.resolve(null);
-    return appendRows(table, payloads, armed, delayMs);
+    return appendRows(host.backend, table, payloads, rowValues, armed, delayMs);
   });
 }
 
@@ -263,7 +285,7 @@ function insertValueAccessor(expr: Expr, schema: TableSchema, position: number):
   let target = position;
   if (expr.args.length > 0) {
     const column = expr.args[0];
-    if (expr.args.length !== 1 || column.kind !== "column") {
+    if (expr.args.length !== 1 || column?.kind !== "column") {
       throw new QueueError("ER_WRONG_ARGUMENTS", "DEFAULT() takes one column name");
     }
     target = schema.position(column.name);
@@ -271,7 +293,7 @@ function insertValueAccessor(expr: Expr, schema: TableSchema, position: number):
       throw new QueueError("ER_BAD_FIELD_ERROR", `Unknown column '${column.name}' in 'field list'`);
     }
   }
-  const def = schema.columns[target].def;
+  const def = defined(schema.columns[target], "a known column position").def;
   if (def.defaultNow === true && def.type.kind === "datetime") {
     const fsp = def.type.fsp;
     return () => now(fsp);
@@ -288,7 +310,8 @@ function insertValueAccessor(expr: Expr, schema: TableSchema, position: number):
 
 /** Writes the rows; null when INSERT IGNORE skipped them all (nothing written). */
 async function writeRows(
-  table: QueueTable,
+  backend: Backend,
+  table: EngineTable,
   plan: InsertPlan,
   params: readonly Value[],
   armed: ArmedMark | null,
@@ -296,9 +319,10 @@ async function writeRows(
 ): Promise<Result | null> {
   if (plan.missingRequired !== null) return missingRequired(plan);
   const payloads: Uint8Array[] = [];
-  encodeRows(table, plan, params, payloads);
+  const rowValues: Value[][] = [];
+  encodeRows(table, plan, params, payloads, rowValues);
   if (payloads.length === 0) return null;
-  return await appendRows(table, payloads, armed, delayMs);
+  return await appendRows(backend, table, payloads, rowValues, armed, delayMs);
 }
 
 /** A NOT NULL column without default is not named: null (nothing written) for INSERT IGNORE, else the error. */
@@ -310,25 +334,29 @@ function missingRequired(plan: InsertPlan): null {
   );
 }
 
-/** Encodes the rows of `plan` onto `payloads` (INSERT IGNORE skips a row a column refuses). */
+/** Encodes the rows of `plan` onto `payloads` and `rowValues` (INSERT IGNORE skips a row a column refuses). */
 function encodeRows(
-  table: QueueTable,
+  table: EngineTable,
   plan: InsertPlan,
   params: readonly Value[],
   payloads: Uint8Array[],
+  rowValues: Value[][],
 ): void {
   const columns = table.schema.columns;
   rows: for (let r = 0; r < plan.rows.length; r++) {
-    const accessors = plan.rows[r];
+    const accessors = defined(plan.rows[r], "r < length");
     const values = plan.template.slice();
     for (const [position, fsp] of plan.nowDefaults) values[position] = now(fsp);
     for (let i = 0; i < accessors.length; i++) {
-      const position = plan.positions[i];
-      values[position] = accessors[i](emptyRow, params);
+      const position = defined(plan.positions[i], "a position per value");
+      values[position] = defined(accessors[i], "i < length")(emptyRow, params);
     }
     for (let c = 0; c < values.length; c++) {
       try {
-        values[c] = checkValue(columns[c].def, values[c]);
+        values[c] = checkValue(
+          defined(columns[c], "a value per column").def,
+          defined(values[c], "c < length"),
+        );
       } catch (error) {
         // MySQL would store an adjusted value with a warning; q4d has no
         // warnings channel and skips the row (README, differences).
@@ -337,42 +365,26 @@ function encodeRows(
       }
     }
     payloads.push(encodeRow(table.schema, values));
+    rowValues.push(values);
   }
 }
 
-/** Appends encoded rows as one batch, with the armed mark and delay; resolves when durable. */
+/** Inserts encoded rows as one write, with the armed mark and delay; resolves when durable. */
 async function appendRows(
-  table: QueueTable,
+  backend: Backend,
+  table: EngineTable,
   payloads: Uint8Array[],
+  rowValues: Value[][],
   armed: ArmedMark | null,
   delayMs: number,
 ): Promise<Result> {
-  let mark: { source: number; rowId: number } | undefined;
-  if (armed !== null) {
-    if (armed.mode === "a" && armed.rowId <= table.sourceMarks[armed.source]) {
-      return countResult(0);
-    }
-    mark = { source: armed.source, rowId: armed.rowId };
-  }
-  const previousMark = mark === undefined ? 0 : table.sourceMarks[mark.source];
-  if (mark !== undefined) table.sourceMarks[mark.source] = mark.rowId;
   const visibleAt = delayMs > 0 ? Date.now() + delayMs : 0;
-  const { firstRowId, durable } = table.entry.rows.append(payloads, mark, visibleAt);
-  // Delayed before the rows become live, so no waiter is handed one early.
-  if (visibleAt > 0) {
-    for (let i = 0; i < payloads.length; i++) table.delay(firstRowId + i, visibleAt);
-  }
-  try {
-    await durable;
-  } catch (error) {
-    // The ids are issued again: they must not stay delayed.
-    for (let i = 0; i < payloads.length; i++) {
-      if (table.delayed.get(firstRowId + i) === visibleAt) table.delayed.delete(firstRowId + i);
-    }
-    if (mark !== undefined && table.sourceMarks[mark.source] === mark.rowId) {
-      table.sourceMarks[mark.source] = previousMark;
-    }
-    throw error;
-  }
-  return countResult(payloads.length, firstRowId);
+  const { firstRowId, rowCount } = await backend.insert(
+    table.tableId,
+    payloads,
+    rowValues,
+    armed !== null ? { mark: armed, visibleAt } : visibleAt > 0 ? { visibleAt } : undefined,
+  );
+  // A relayed row at or below its source's watermark was dropped (Q4M: no error).
+  return rowCount === 0 ? countResult(0) : countResult(rowCount, firstRowId);
 }

@@ -9,10 +9,10 @@
  * @module
  */
 
-import type { Expr, OrderTerm, Value } from "../sql/ast.ts";
+import type { Expr, OrderTerm, Value } from "../sql/mod.ts";
 import { compileExpr, queueFunctionNames } from "../sql/mod.ts";
 import type { CompileScope, RowAccessor, StaticKind, StaticNumeric } from "../sql/mod.ts";
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 import type { TableSchema } from "./schema.ts";
 
 export const noColumns: CompileScope = {
@@ -34,7 +34,7 @@ export function tableScope(tableName: string, schema: TableSchema, clause: strin
       return position;
     },
     columnNumeric(index: number): StaticNumeric | null {
-      const type = schema.columns[index].def.type;
+      const type = defined(schema.columns[index], "a column index in range").def.type;
       switch (type.kind) {
         case "int":
           return { kind: "int" };
@@ -47,7 +47,7 @@ export function tableScope(tableName: string, schema: TableSchema, clause: strin
       }
     },
     columnKind(index: number): StaticKind {
-      switch (schema.columns[index].def.type.kind) {
+      switch (defined(schema.columns[index], "a column of the scope").def.type.kind) {
         case "int":
         case "float":
           return "number";
@@ -70,7 +70,7 @@ export const emptyRow: readonly Value[] = [];
 /** Evaluates a constant expression (literals, parameters, operators). */
 export function evaluateConstant(expr: Expr, params: readonly Value[]): Value {
   if (expr.kind === "literal") return expr.value;
-  if (expr.kind === "param") return params[expr.index];
+  if (expr.kind === "param") return defined(params[expr.index], "the parameter count was checked");
   return compileExpr(expr, noColumns)(emptyRow, params);
 }
 
@@ -134,7 +134,7 @@ function describeValue(value: Value): string {
 export function valueAccessor(expr: Expr): RowAccessor {
   if (expr.kind === "param") {
     const index = expr.index;
-    return (_row, params) => params[index];
+    return (_row, params) => defined(params[index], "the parameter count was checked");
   }
   if (expr.kind === "literal") {
     const value = expr.value;

@@ -3,25 +3,29 @@
  * queue_set_srcid, queue_compact and queue_stats, with the decisions of
  * DESIGN.md ("Where q4d deliberately differs from Q4M").
  *
- * SELECT queue_…(args) → these functions → tables and session state
+ * Arguments are checked and tables resolved here; owning, waiting and
+ * consuming rows are the backend session's.
+ *
+ * SELECT queue_…(args) → these functions → session state + BackendSession
  *
  * @module
  */
 
-import type { Value } from "../sql/ast.ts";
-import { assert, QueueError } from "../errors.ts";
+import type { Value } from "../sql/mod.ts";
+import { defined, QueueError } from "../errors.ts";
 import { relaySourceCount, waitTimeoutSecondsDefault, waitTimeoutSecondsMax } from "../limits.ts";
+import type { WaitArg } from "../backend/mod.ts";
 import type { SessionState } from "./session_state.ts";
-import type { QueueTable, WaitArg, Waiter } from "./table.ts";
+import type { EngineTable } from "./table.ts";
 
 /** What the queue functions need of the database. */
 export interface QueueHost {
   /** The table by name (`t` in database `current`, or `db.t`), or undefined. */
-  table(name: string, current: string): QueueTable | undefined;
+  table(name: string, current: string): EngineTable | undefined;
+  /** The counters of a table by name or catalog key; ER_NO_SUCH_TABLE when missing. */
+  stats(name: string): QueueStats;
   /** Compacts the log now. */
   compact(): Promise<void>;
-  /** Failed automatic compaction runs of the database since open. */
-  readonly compactionErrorCount: number;
 }
 
 /** Counters of a table, as `Database.stats()` returns them. */
@@ -67,61 +71,38 @@ export function callQueueFunction(
       checkArgCount(name, args, 0);
       return queueEnd(session).then(() => 1);
     case "queue_abort":
-      if (args.length === 1) return queueAbortDelayed(session, delayArg(name, args[0]));
+      if (args.length === 1) return queueAbort(session, delayArg(name, argAt(args, 0)));
       checkArgCount(name, args, 0);
-      return queueAbort(session);
-    case "queue_attempts": {
+      return queueAbort(session, 0);
+    case "queue_attempts":
       checkArgCount(name, args, 0);
-      const owned = session.owned;
-      if (!session.ownerMode || owned === null || session.ownedRowIn(owned.table) === 0) {
-        return null;
-      }
-      return owned.table.entry.rows.rowMeta(owned.rowId).attempts;
-    }
+      return session.ownerMode ? session.backend.attempts() : null;
     case "queue_set_delay":
       checkArgCount(name, args, 1);
-      session.armedDelayMs = delayArg(name, args[0]);
+      session.armedDelayMs = delayArg(name, argAt(args, 0));
       return 1;
     case "queue_rowid":
       checkArgCount(name, args, 0);
       if (!session.ownerMode) {
         throw new QueueError("ER_NOT_OWNER", "queue_rowid(): not in owner mode");
       }
-      return session.owned === null ? null : session.owned.rowId;
+      return session.backend.owned?.rowId ?? null;
     case "queue_set_srcid":
       checkArgCount(name, args, 3);
       return queueSetSrcid(session, args);
     case "queue_compact": {
       checkArgCount(name, args, 1);
-      if (host.table(tableArg(name, args[0]), session.database) === undefined) return null;
+      if (host.table(tableArg(name, argAt(args, 0)), session.database) === undefined) return null;
       return host.compact().then(() => 1);
     }
     case "queue_stats": {
       checkArgCount(name, args, 1);
-      const table = host.table(tableArg(name, args[0]), session.database);
-      return table === undefined ? null : formatStats(tableStats(table, host.compactionErrorCount));
+      const table = host.table(tableArg(name, argAt(args, 0)), session.database);
+      return table === undefined ? null : formatStats(host.stats(table.key));
     }
     default:
       throw new QueueError("ER_NOT_SUPPORTED_YET", `FUNCTION ${name} does not exist`);
   }
-}
-
-/** The typed counters of a table. */
-export function tableStats(table: QueueTable, compactionErrors: number): QueueStats {
-  const counters = table.entry.rows.counters();
-  return {
-    rowsWritten: counters.rowsWritten,
-    rowsRemoved: counters.rowsRemoved,
-    waitImmediate: table.counters.waitImmediate,
-    waitDelayed: table.counters.waitDelayed,
-    waitTimeout: table.counters.waitTimeout,
-    restoredByAbort: table.counters.restoredByAbort,
-    restoredByClose: table.counters.restoredByClose,
-    bytesTotal: counters.bytesTotal,
-    bytesRemoved: counters.bytesRemoved,
-    rowsDelayed: table.delayedCount,
-    compactionErrors,
-  };
 }
 
 /** Q4M's queue_stats text: one `name: value` line per counter. */
@@ -143,29 +124,27 @@ export function formatStats(stats: QueueStats): string {
  * the owner already deleted, or that TRUNCATE or DROP removed, is not
  * removed or counted again.
  */
-export async function queueEnd(session: SessionState): Promise<void> {
-  const owned = session.owned;
+export function queueEnd(session: SessionState): Promise<void> {
   session.ownerMode = false;
-  session.owned = null;
-  if (owned === null) return;
-  const { table, rowId } = owned;
-  const removing = table.removingOwners.get(rowId);
-  if (removing !== undefined && removing.owner === session) {
-    // A TRUNCATE or DELETE of the row is in flight: the row is finished once
-    // that is durable; if it fails, the row stays ours and we remove it.
-    removing.ended = true;
-    await removing.settled;
-  }
-  if (table.owners.get(rowId) === session) table.owners.delete(rowId);
-  if (table.dropped || !table.entry.rows.isLive(rowId)) return;
-  await table.entry.rows.remove([rowId]);
+  return session.backend.end();
 }
 
-/** Returns the owned row to its queue at its place; 1 in any mode. */
-function queueAbort(session: SessionState): number {
-  const table = session.owned?.table;
-  if (session.release() && table !== undefined) table.counters.restoredByAbort++;
-  return 1;
+/**
+ * Returns the owned row to its queue at its place and leaves owner mode; 1
+ * in any mode. With a delay (q4d's extension) the row is visible to
+ * queue_wait again only after it; if writing the due time fails, the row
+ * stays owned and the session stays in owner mode.
+ */
+function queueAbort(session: SessionState, delayMs: number): number | Promise<number> {
+  const aborting = session.backend.abort(delayMs);
+  if (aborting === undefined) {
+    session.ownerMode = false;
+    return 1;
+  }
+  return aborting.then(() => {
+    session.ownerMode = false;
+    return 1;
+  });
 }
 
 /** Longest delay queue_abort(seconds) and queue_set_delay(seconds) accept: one year. */
@@ -192,33 +171,10 @@ function delayArg(name: string, value: Value): number {
   return Math.round(seconds * 1000);
 }
 
-/**
- * queue_abort(seconds), q4d's extension: returns the owned row to its queue,
- * visible to queue_wait again only after the delay. The due time is durable
- * before the row leaves its owner; if writing it fails the row stays owned
- * and nothing changed. Without an owned row it is queue_abort().
- */
-async function queueAbortDelayed(session: SessionState, delayMs: number): Promise<number> {
-  const owned = session.owned;
-  if (delayMs === 0 || owned === null || session.ownedRowIn(owned.table) === 0) {
-    return queueAbort(session);
-  }
-  const { table, rowId } = owned;
-  if (table.owners.get(rowId) !== session) return queueAbort(session);
-  const rows = table.entry.rows;
-  const visibleAt = Date.now() + delayMs;
-  await rows.setRowMeta(rowId, { visibleAt, attempts: rows.rowMeta(rowId).attempts });
-  // Meanwhile the session may have been closed (its row went back at once).
-  if (table.owners.get(rowId) === session && session.claims(table, rowId)) {
-    table.delay(rowId, visibleAt);
-  }
-  return queueAbort(session);
-}
-
 function queueSetSrcid(session: SessionState, args: readonly Value[]): Value {
-  const source = integerArg(args[0]);
-  const mode = args[1];
-  const rowId = integerArg(args[2]);
+  const source = integerArg(argAt(args, 0));
+  const mode = argAt(args, 1);
+  const rowId = integerArg(argAt(args, 2));
   if (source === null || source < 0 || source >= relaySourceCount) return null;
   if (mode !== "a" && mode !== "w") return null;
   if (rowId === null || rowId < 0) return null;
@@ -294,96 +250,16 @@ async function queueWaitOnce(
     }
     parsed.push({ tableName, text });
   }
-  const tables: QueueTable[] = [];
-  for (const { tableName } of parsed) {
+  const waitArgs: WaitArg[] = [];
+  for (const { tableName, text } of parsed) {
     const table = host.table(tableName, session.database);
     if (table === undefined) return null;
-    tables.push(table);
+    waitArgs.push({ tableId: table.tableId, text });
   }
-  const conditionsOf: WaitArg[] = parsed.map(({ text }, i) => ({
-    table: tables[i],
-    condition: tables[i].condition(text),
-  }));
-
-  for (let i = 0; i < conditionsOf.length; i++) {
-    const { table, condition } = conditionsOf[i];
-    const rowId = table.findRow(condition);
-    if (rowId !== 0) {
-      table.deliver(rowId, session);
-      table.counters.waitImmediate++;
-      session.own(table, rowId);
-      return i + 1;
-    }
-  }
-  if (timeoutSeconds === 0) {
-    countTimeout(tables);
-    session.own(null, 0);
-    return 0;
-  }
-  return await block(session, conditionsOf, tables, timeoutSeconds * 1000);
-}
-
-/**
- * How often a blocked queue_wait whose condition reads the clock (NOW() …)
- * searches again for rows that came due through time alone; rows that
- * arrive or are given back are found at once, as for any condition.
- */
-const clockConditionRecheckMs = 1000;
-
-function block(
-  session: SessionState,
-  args: readonly WaitArg[],
-  tables: readonly QueueTable[],
-  timeoutMs: number,
-): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const distinct = [...new Set(tables)];
-    let done = false;
-    const finish = () => {
-      done = true;
-      clearTimeout(timer);
-      if (recheck !== undefined) clearInterval(recheck);
-      for (const table of distinct) table.waiters.delete(waiter);
-      for (const arg of args) arg.table.unhold(arg.condition);
-      session.pendingWait = null;
-    };
-    const waiter: Waiter = {
-      owner: session,
-      args,
-      settle(argIndex, table, rowId) {
-        assert(!done, "a queue_wait settled twice");
-        finish();
-        if (argIndex === 0) countTimeout(distinct);
-        session.own(table, rowId);
-        resolve(argIndex);
-      },
-      fail(error) {
-        assert(!done, "a queue_wait settled twice");
-        finish();
-        reject(error);
-      },
-    };
-    const timer = setTimeout(() => waiter.settle(0, null, 0), timeoutMs);
-    const recheck = args.some((arg) => arg.condition.readsClock)
-      ? setInterval(() => {
-        for (const table of distinct) {
-          if (!done) table.serveWaiters();
-        }
-      }, clockConditionRecheckMs)
-      : undefined;
-    session.pendingWait = {
-      waiter,
-      cancel: (error) => waiter.fail(error),
-      keepAlive: session.anchor?.deref(),
-    };
-    // Held conditions stay compiled and rewound while this call waits.
-    for (const arg of args) arg.table.hold(arg.condition);
-    for (const table of distinct) table.waiters.add(waiter);
-  });
-}
-
-function countTimeout(tables: readonly QueueTable[]): void {
-  for (const table of new Set(tables)) table.counters.waitTimeout++;
+  const waiting = session.backend.wait(waitArgs, timeoutSeconds * 1000, session.anchor?.deref());
+  const { argIndex } = waiting instanceof Promise ? await waiting : waiting;
+  session.ownerMode = true;
+  return argIndex;
 }
 
 function checkTimeout(value: Value): number {
@@ -445,4 +321,9 @@ function describe(value: Value): string {
   if (typeof value === "string") return `'${value}'`;
   if (value instanceof Uint8Array) return "a binary value";
   return String(value);
+}
+
+/** Argument `i` of a queue function whose count checkArgCount checked. */
+function argAt(args: readonly Value[], i: number): Value {
+  return defined(args[i], "checkArgCount checked the count");
 }

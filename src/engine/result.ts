@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ColumnType, Statement } from "../sql/ast.ts";
+import type { ColumnType, Statement } from "../sql/mod.ts";
 
 /**
  * A row of a result: plain object keyed in select-list order. Values are

@@ -17,8 +17,8 @@
  * @module
  */
 
-import type { Value } from "../sql/ast.ts";
-import { assert, QueueError } from "../errors.ts";
+import type { Value } from "../sql/mod.ts";
+import { assert, defined, QueueError } from "../errors.ts";
 import { columnCountMax, rowBytesMax } from "../limits.ts";
 import type { TableSchema } from "./schema.ts";
 import { Decimal, Member, memberOfText, Temporal } from "../sql/mod.ts";
@@ -55,6 +55,12 @@ const scratchBytesKeptMax = 1024 * 1024;
  */
 const scratchBytesMax = rowBytesMax + columnCountMax * fixedValueBytesMax + 4;
 
+/**
+ * The encoder's scratch buffer (module state, shared by every database of
+ * the process: encoding is synchronous, so one row at a time uses it).
+ * Between `scratchBytesInitial` and `scratchBytesKeptMax` bytes between
+ * rows; `scratchBytesMax` at most while one row is encoded.
+ */
 let scratch = new Uint8Array(scratchBytesInitial);
 let scratchView = new DataView(scratch.buffer);
 
@@ -233,7 +239,7 @@ function wrapMembers(schema: TableSchema, values: Value[]): void {
   for (const position of schema.memberPositions) {
     const value = values[position];
     if (typeof value !== "string") continue;
-    const type = schema.columns[position].def.type;
+    const type = defined(schema.columns[position], "a member position of this schema").def.type;
     assert(type.kind === "enum" || type.kind === "set", "member positions are ENUM/SET columns");
     const member = memberOfText(type.members, type.kind === "set", value);
     if (member === null) throw corrupt(`holds '${value}', no member of its ${type.kind}`);
@@ -283,8 +289,8 @@ function readValue(
     }
     case tagDecimal: {
       checkLength(payload, offset + 3);
-      const scale = payload[offset + 1];
-      const length = payload[offset + 2];
+      const scale = view.getUint8(offset + 1);
+      const length = view.getUint8(offset + 2);
       const end = offset + 3 + length;
       checkLength(payload, end);
       if (length === 0 || length > decimalBytesMax || scale > 30) {
@@ -292,15 +298,15 @@ function readValue(
       }
       let unscaled = 0n;
       for (let i = length - 1; i >= 0; i--) {
-        unscaled = (unscaled << 8n) | BigInt(payload[offset + 3 + i]);
+        unscaled = (unscaled << 8n) | BigInt(view.getUint8(offset + 3 + i));
       }
       out[index] = new Decimal(BigInt.asIntN(length * 8, unscaled), scale);
       return end;
     }
     case tagTemporal: {
       checkLength(payload, offset + 11);
-      const kind = temporalKinds[payload[offset + 1]];
-      const fsp = payload[offset + 2];
+      const kind = temporalKinds[view.getUint8(offset + 1)];
+      const fsp = view.getUint8(offset + 2);
       const micros = view.getBigInt64(offset + 3, true);
       if (kind === undefined || fsp > 6) throw corrupt("holds a bad temporal value");
       const seconds = micros >= 0n ? micros / 1000000n : -((-micros + 999999n) / 1000000n);
@@ -316,8 +322,8 @@ function decodeText(bytes: Uint8Array): string {
   // Short ASCII is the common case; skip the decoder's call overhead for it.
   if (bytes.length <= asciiFastPathBytesMax) {
     let ascii = true;
-    for (let i = 0; i < bytes.length; i++) {
-      if (bytes[i] >= 0x80) {
+    for (const byte of bytes) {
+      if (byte >= 0x80) {
         ascii = false;
         break;
       }

@@ -8,9 +8,9 @@
  * @module
  */
 
-import type { ColumnDef, Value } from "../sql/ast.ts";
+import type { ColumnDef, Value } from "../sql/mod.ts";
 import { checkValue, Decimal, Member, now, Temporal } from "../sql/mod.ts";
-import { assert, QueueError } from "../errors.ts";
+import { assert, defined, QueueError } from "../errors.ts";
 import { columnCountMax } from "../limits.ts";
 
 /** A column with the id that rows are encoded under; ids are never reused in a table. */
@@ -59,10 +59,11 @@ export class TableSchema {
   readonly memberPositions: readonly number[];
 
   constructor(meta: SchemaMeta) {
-    assert(meta.versions.length > 0, "a schema has at least one version");
+    const newest = meta.versions[meta.versions.length - 1];
+    assert(newest !== undefined, "a schema has at least one version");
     this.meta = meta;
     this.columns = meta.columns;
-    this.version = meta.versions[meta.versions.length - 1].version;
+    this.version = newest.version;
     this.#positionByName = new Map(meta.columns.map((c, i) => [c.def.name.toLowerCase(), i]));
     this.#positionById = new Map(meta.columns.map((c, i) => [c.columnId, i]));
     this.#versions = new Map(meta.versions.map((v) => [v.version, v.columnIds]));
@@ -150,7 +151,7 @@ export class TableSchema {
    * (0, '' or empty bytes), as MySQL fills existing rows on ALTER TABLE ADD.
    */
   missingValue(position: number): Value {
-    const column = this.columns[position];
+    const column = defined(this.columns[position], "a column position of this schema");
     if (column.fill !== undefined) return column.fill;
     const def = column.def;
     if (def.defaultValue !== undefined) return def.defaultValue;
@@ -174,7 +175,7 @@ export class TableSchema {
       case "time":
         return new Temporal("time", 0, 0, def.type.fsp);
       case "enum":
-        return new Member(def.type.members[0], 1);
+        return new Member(defined(def.type.members[0], "an ENUM has members"), 1);
       case "set":
         return new Member("", 0);
       case "date":

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Prepared, SelectItem, Statement, Value } from "../sql/ast.ts";
+import type { Prepared, SelectItem, Statement, Value } from "../sql/mod.ts";
 import {
   compileExpr,
   Decimal,
@@ -18,7 +18,7 @@ import {
   queueFunctionNames,
 } from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 import {
   compileOrder,
   containsQueueCall,
@@ -39,7 +39,7 @@ import {
   withColumns,
 } from "./result.ts";
 import type { SessionState } from "./session_state.ts";
-import type { QueueTable } from "./table.ts";
+import type { EngineTable } from "./table.ts";
 import { forEachVisible, selectRows, visibleCount } from "./visibility.ts";
 
 interface OutputColumn {
@@ -49,7 +49,7 @@ interface OutputColumn {
 }
 
 interface SelectPlan {
-  table: QueueTable;
+  table: EngineTable;
   schemaVersion: number;
   where: RowAccessor | null;
   order: { accessor: RowAccessor; descending: boolean }[];
@@ -61,6 +61,13 @@ interface SelectPlan {
   described: ResultColumn[];
 }
 
+/**
+ * SELECT … FROM plans by prepared statement (module state). Weak: a plan lives
+ * exactly as long as its statement (a template call site's cache entry or
+ * an unsafe-text cache entry, both bounded in src/sql/template.ts), so this
+ * cache needs no bound of its own; a plan is rebuilt when its table or
+ * schema version changed.
+ */
 const selectPlans = new WeakMap<Prepared, SelectPlan>();
 
 function jsonOutput(accessor: RowAccessor): RowAccessor {
@@ -92,7 +99,7 @@ function columnOutput(kind: string, accessor: RowAccessor): RowAccessor {
   return accessor;
 }
 
-function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
+function planSelect(prepared: Prepared, table: EngineTable): SelectPlan {
   const cached = selectPlans.get(prepared);
   if (
     cached !== undefined && cached.table === table && cached.schemaVersion === table.schema.version
@@ -129,7 +136,7 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
           throw new QueueError("ER_NO_SUCH_TABLE", `Unknown table '${item.table}'`);
         }
         schema.columns.forEach((column, position) => {
-          const accessor: RowAccessor = (row) => row[position];
+          const accessor: RowAccessor = (row) => defined(row[position], "a value per column");
           columns!.push({
             name: column.def.name,
             accessor: columnOutput(column.def.type.kind, accessor),
@@ -152,7 +159,7 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
       let accessor = compileExpr(item.expr, fieldScope);
       if (item.expr.kind === "column") {
         const position = schema.position(item.expr.name);
-        const def = schema.columns[position].def;
+        const def = defined(schema.columns[position], "the compile step resolved the column").def;
         accessor = columnOutput(def.type.kind, accessor);
         described.push({
           name: item.name,
@@ -184,7 +191,7 @@ function planSelect(prepared: Prepared, table: QueueTable): SelectPlan {
 
 /** Runs a SELECT. */
 export async function executeSelect(
-  host: QueueHost & { requireTable(name: string, current: string): QueueTable },
+  host: QueueHost & { requireTable(name: string, current: string): EngineTable },
   session: SessionState,
   prepared: Prepared,
   params: readonly Value[],
@@ -211,13 +218,15 @@ export async function executeSelect(
   if (plan.countItems !== null) {
     let count = 0;
     if (plan.where === null) {
-      count = visibleCount(session, table);
+      const visible = visibleCount(session, table);
+      count = typeof visible === "number" ? visible : await visible;
     } else {
       const where = plan.where;
-      forEachVisible(session, table, (rowId) => {
-        if (isTruthy(where(table.readValues(rowId), params))) count++;
+      const scanned = forEachVisible(session, table, (_rowId, values) => {
+        if (isTruthy(where(values, params))) count++;
         return true;
       });
+      if (scanned !== undefined) await scanned;
     }
     const row: Row = {};
     for (const item of plan.countItems) {
@@ -227,30 +236,17 @@ export async function executeSelect(
     }
     return withColumns(offset === 0 && limit > 0 ? [row] : [], plan.described);
   }
-  const { rows } = selectRows(session, table, plan.where, plan.order, offset, limit, params);
+  const selected = selectRows(session, table, plan.where, plan.order, offset, limit, params);
+  const { rows } = selected instanceof Promise ? await selected : selected;
   const columns = plan.columns!;
   const result: Result = new Array(rows.length);
   for (let r = 0; r < rows.length; r++) {
-    const values = rows[r];
+    const values = defined(rows[r], "r < length");
     const row: Row = {};
-    for (let c = 0; c < columns.length; c++) {
-      row[columns[c].name] = columns[c].accessor(values, params);
-    }
+    for (const column of columns) row[column.name] = column.accessor(values, params);
     result[r] = row;
   }
   return withColumns(result, plan.described);
-}
-
-const withoutWhereCache = new WeakMap<Prepared, Prepared>();
-
-/** The statement without its WHERE (after the wait that was its whole WHERE). */
-function withoutWhere(prepared: Prepared): Prepared {
-  let bare = withoutWhereCache.get(prepared);
-  if (bare === undefined) {
-    bare = { ...prepared, statement: { ...prepared.statement, where: null } as Statement };
-    withoutWhereCache.set(prepared, bare);
-  }
-  return bare;
 }
 
 /** A select-list item of a SELECT without FROM: a queue function call or a constant. */
@@ -258,6 +254,13 @@ type NoTableItem =
   | { name: string; call: string; args: RowAccessor[] }
   | { name: string; call: null; value: RowAccessor };
 
+/**
+ * SELECT without FROM plans by prepared statement (module state). Weak: a plan lives
+ * exactly as long as its statement (a template call site's cache entry or
+ * an unsafe-text cache entry, both bounded in src/sql/template.ts), so this
+ * cache needs no bound of its own; a plan is rebuilt when its table or
+ * schema version changed.
+ */
 const noTablePlans = new WeakMap<Prepared, NoTableItem[]>();
 
 function planWithoutTable(prepared: Prepared): NoTableItem[] {
@@ -292,8 +295,7 @@ async function selectWithoutTable(
   const offset = limitValue(statement.offset, params, "OFFSET");
   const limit = limitValue(statement.limit, params, "LIMIT");
   const row: Row = {};
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
+  for (const item of items) {
     if (item.call === null) {
       row[item.name] = outputValue(item.value(emptyRow, params));
     } else {
@@ -313,6 +315,18 @@ async function selectWithoutTable(
     offset === 0 && limit > 0 ? [row] : [],
     items.map((item) => ({ name: item.name })),
   );
+}
+
+const withoutWhereCache = new WeakMap<Prepared, Prepared>();
+
+/** The statement without its WHERE (after the wait that was its whole WHERE). */
+function withoutWhere(prepared: Prepared): Prepared {
+  let bare = withoutWhereCache.get(prepared);
+  if (bare === undefined) {
+    bare = { ...prepared, statement: { ...prepared.statement, where: null } as Statement };
+    withoutWhereCache.set(prepared, bare);
+  }
+  return bare;
 }
 
 /** Runs SHOW TABLES [LIKE pattern]. */

@@ -8,39 +8,40 @@
  * @module
  */
 
-import type { Value } from "../sql/ast.ts";
-import { compareForOrder, isTruthy } from "../sql/mod.ts";
+import type { Value } from "../sql/mod.ts";
+import { defined } from "../errors.ts";
+import { compareOrderKeys, isTruthy } from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
 import type { SessionState } from "./session_state.ts";
-import type { QueueTable } from "./table.ts";
+import type { EngineTable } from "./table.ts";
 
 /**
- * Calls `visit` for each row the session can see in `table`, in row-id
- * order, until it returns false. Normal mode: every live row nobody owns.
- * Owner mode: only the owned row of this table.
+ * Calls `visit` with each row the session can see in `table` (its id and
+ * values), in row-id order, until it returns false. Normal mode: every
+ * live row nobody owns. Owner mode: only the owned row of this table.
+ * Returns a promise only when the backend reads asynchronously.
  */
 export function forEachVisible(
   session: SessionState,
-  table: QueueTable,
-  visit: (rowId: number) => boolean,
-): void {
-  if (session.ownerMode) {
-    const rowId = session.ownedRowIn(table);
-    if (rowId !== 0) visit(rowId);
-    return;
-  }
-  const rows = table.entry.rows;
-  const owners = table.owners;
-  for (let id = rows.nextLive(0); id !== 0; id = rows.nextLive(id)) {
-    if (owners.has(id)) continue;
-    if (!visit(id)) return;
-  }
+  table: EngineTable,
+  visit: (rowId: number, values: Value[]) => boolean,
+): void | Promise<void> {
+  return session.backend.scan(
+    table.tableId,
+    session.ownerMode,
+    (rowId, payload) => visit(rowId, table.decode(payload)),
+  );
 }
 
-/** COUNT(*) without WHERE: the rows the session could see, in O(1). */
-export function visibleCount(session: SessionState, table: QueueTable): number {
-  if (session.ownerMode) return session.ownedRowIn(table) === 0 ? 0 : 1;
-  return table.availableCount;
+/** COUNT(*) without WHERE: the rows the session could see, without reading them. */
+export function visibleCount(session: SessionState, table: EngineTable): number | Promise<number> {
+  return session.backend.visibleCount(table.tableId, session.ownerMode);
+}
+
+/** Rows chosen by {@linkcode selectRows}: ids and values, in result order. */
+export interface SelectedRows {
+  rowIds: number[];
+  rows: Value[][];
 }
 
 /**
@@ -49,38 +50,45 @@ export function visibleCount(session: SessionState, table: QueueTable): number {
  */
 export function selectRows(
   session: SessionState,
-  table: QueueTable,
+  table: EngineTable,
   where: RowAccessor | null,
   order: { accessor: RowAccessor; descending: boolean }[],
   offset: number,
   limit: number,
   params: readonly Value[],
-): { rowIds: number[]; rows: Value[][] } {
+): SelectedRows | Promise<SelectedRows> {
   const rowIds: number[] = [];
   const rows: Value[][] = [];
   if (limit === 0) return { rowIds, rows };
   const stopAt = order.length === 0 ? offset + limit : Infinity;
-  forEachVisible(session, table, (rowId) => {
-    const values = table.readValues(rowId);
+  const scanned = forEachVisible(session, table, (rowId, values) => {
     if (where !== null && !isTruthy(where(values, params))) return true;
     rowIds.push(rowId);
     rows.push(values);
     return rows.length < stopAt;
   });
+  const finish = () => orderAndLimit(rowIds, rows, order, offset, limit, params);
+  return scanned === undefined ? finish() : scanned.then(finish);
+}
+
+/** Sorts the matched rows (stable) and applies OFFSET / LIMIT. */
+function orderAndLimit(
+  rowIds: number[],
+  rows: Value[][],
+  order: { accessor: RowAccessor; descending: boolean }[],
+  offset: number,
+  limit: number,
+  params: readonly Value[],
+): SelectedRows {
   if (order.length > 0) {
     const keys = rows.map((values) => order.map((term) => term.accessor(values, params)));
     const indexes = rows.map((_, i) => i);
-    indexes.sort((a, b) => {
-      for (let t = 0; t < order.length; t++) {
-        const c = compareForOrder(keys[a][t], keys[b][t]);
-        if (c !== 0) return order[t].descending ? -c : c;
-      }
-      return a - b;
-    });
+    const keyOf = (i: number) => defined(keys[i], "a key list per row");
+    indexes.sort((a, b) => compareOrderKeys(order, keyOf(a), keyOf(b)) || a - b);
     const end = Math.min(indexes.length, offset + limit);
     return {
-      rowIds: indexes.slice(offset, end).map((i) => rowIds[i]),
-      rows: indexes.slice(offset, end).map((i) => rows[i]),
+      rowIds: indexes.slice(offset, end).map((i) => defined(rowIds[i], "an id per row")),
+      rows: indexes.slice(offset, end).map((i) => defined(rows[i], "i < length")),
     };
   }
   return { rowIds: rowIds.slice(offset), rows: rows.slice(offset) };

@@ -213,8 +213,10 @@ export class FaultFileSystem implements FileSystem {
   flipBit(path: string, offset: number, bit = 0): void {
     const inode = this.#durableFiles.get(normalize(path)) ?? this.#files.get(normalize(path));
     if (inode === undefined) throw new IoError("ENOENT", path, "no such file");
-    if (offset < inode.durable.length) inode.durable[offset] ^= 1 << bit;
-    if (offset < inode.currentLength) inode.current[offset] ^= 1 << bit;
+    const durable = inode.durable[offset];
+    if (durable !== undefined) inode.durable[offset] = durable ^ (1 << bit);
+    const current = offset < inode.currentLength ? inode.current[offset] : undefined;
+    if (current !== undefined) inode.current[offset] = current ^ (1 << bit);
   }
 
   /** The durable bytes of a file (what a crash now would keep, without tearing). */

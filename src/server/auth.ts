@@ -8,6 +8,7 @@
  */
 
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { assert, defined } from "../errors.ts";
 
 /** The plugins the server speaks. */
 export type AuthPlugin = "mysql_native_password" | "caching_sha2_password";
@@ -18,8 +19,8 @@ export const nonceBytes = 20;
 /** A fresh 20-byte nonce with no NUL bytes (it travels NUL-terminated). */
 export function makeNonce(): Uint8Array {
   const bytes = new Uint8Array(randomBytes(nonceBytes));
-  for (let i = 0; i < bytes.length; i++) {
-    bytes[i] = (bytes[i] & 0x7f) || 0x41;
+  for (const [i, byte] of bytes.entries()) {
+    bytes[i] = (byte & 0x7f) || 0x41;
   }
   return bytes;
 }
@@ -32,7 +33,8 @@ function hash(algorithm: "sha1" | "sha256", ...parts: Uint8Array[]): Uint8Array 
 
 function xor(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i] ^ b[i];
+  assert(a.length === b.length, "xor of equal lengths (SHA-1 digests)");
+  for (const [i, byte] of a.entries()) out[i] = byte ^ defined(b[i], "i < equal lengths");
   return out;
 }
 

@@ -11,10 +11,11 @@
 
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import type { Result, Row } from "../engine/result.ts";
-import type { Sql } from "../engine/database.ts";
-import { type ErrorCode, QueueError } from "../errors.ts";
-import { Identifier } from "../sql/identifier.ts";
+
+import type { Result, Row, Sql } from "../engine/mod.ts";
+import { defined, type ErrorCode, QueueError } from "../errors.ts";
+import { ConstructionSlot } from "../construction.ts";
+import { Identifier } from "../sql/mod.ts";
 import { type AuthPlugin, scramble } from "./auth.ts";
 import { charsetBinary, ColumnFlag, FieldType } from "./columns.ts";
 import { errorCodeToMysql } from "./errno.ts";
@@ -295,7 +296,8 @@ class ClientConnection {
     if (params.length > 0) {
       const bitmap = new Uint8Array((params.length + 7) >> 3);
       params.forEach((p, i) => {
-        if (p === null || p === undefined) bitmap[i >> 3] |= 1 << (i & 7);
+        if (p !== null && p !== undefined) return;
+        bitmap[i >> 3] = defined(bitmap[i >> 3], "a bit per parameter") | (1 << (i & 7));
       });
       writer.bytes(bitmap).u8(1);
       const values = new PayloadWriter(64);
@@ -408,9 +410,8 @@ function readBinaryRow(payload: Uint8Array, columns: readonly ClientColumn[]): R
   const reader = new PayloadReader(payload, 1);
   const bitmap = reader.bytesOf((columns.length + 9) >> 3);
   const row: Row = {};
-  for (let i = 0; i < columns.length; i++) {
-    const column = columns[i];
-    if (bitmap[(i + 2) >> 3] & (1 << ((i + 2) & 7))) {
+  for (const [i, column] of columns.entries()) {
+    if (defined(bitmap[(i + 2) >> 3], "a bit per column") & (1 << ((i + 2) & 7))) {
       row[column.name] = null;
       continue;
     }
@@ -507,7 +508,7 @@ function dateTimeText(bytes: Uint8Array, column: ClientColumn): string {
 function timeText(bytes: Uint8Array, decimals: number): string {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const negative = bytes.length >= 8 && bytes[0] === 1;
-  const hours = bytes.length >= 8 ? view.getUint32(1, true) * 24 + bytes[5] : 0;
+  const hours = bytes.length >= 8 ? view.getUint32(1, true) * 24 + (bytes[5] ?? 0) : 0;
   const micros = bytes.length >= 12 ? view.getUint32(8, true) : 0;
   return `${negative ? "-" : ""}${pad(hours, 2)}:${pad(bytes[6] ?? 0, 2)}:${pad(bytes[7] ?? 0, 2)}${
     fraction(micros, Math.min(decimals, 6))
@@ -538,6 +539,9 @@ function templateText(strings: TemplateStringsArray, values: readonly unknown[])
   return { text, params };
 }
 
+/** The target of the RemoteDatabase / RemoteSession being constructed (see src/construction.ts). */
+const constructing = new ConstructionSlot<Target>("made by connect() and db.session()");
+
 /** A session over the wire: one connection, opened on its first statement. */
 export class RemoteSession {
   /** Runs a statement in this session. */
@@ -546,9 +550,9 @@ export class RemoteSession {
   #connection: Promise<ClientConnection> | null = null;
   #closed = false;
 
-  /** Sessions are made by {@linkcode RemoteDatabase.session}. */
-  constructor(target: Target) {
-    this.#target = target;
+  /** Sessions are made by {@linkcode RemoteDatabase.session}; called directly it throws. */
+  constructor() {
+    this.#target = constructing.take("RemoteSession");
     const run = (text: string, params: readonly unknown[]): Promise<Result> => {
       if (this.#closed) return Promise.reject(new QueueError("ER_CLOSED", "Session is closed"));
       this.#connection ??= (async () => {
@@ -615,17 +619,18 @@ export class RemoteDatabase {
   readonly #sessions = new Set<RemoteSession>();
   #closed = false;
 
-  /** Made by {@linkcode connect}. */
-  constructor(target: Target) {
+  /** Made by {@linkcode connect}; called directly it throws. */
+  constructor() {
+    const target = constructing.take("RemoteDatabase");
     this.#target = target;
-    this.#default = new RemoteSession(target);
+    this.#default = constructing.with(target, () => new RemoteSession());
     this.sql = this.#default.sql;
   }
 
   /** A new session: its own connection, opened on its first statement. */
   session(): RemoteSession {
     if (this.#closed) throw new QueueError("ER_CLOSED", "Database is closed");
-    const session = new RemoteSession(this.#target);
+    const session = constructing.with(this.#target, () => new RemoteSession());
     this.#sessions.add(session);
     return session;
   }
@@ -662,7 +667,8 @@ export class RemoteDatabase {
  * ```
  */
 export async function connect(url: string, options: ConnectOptions = {}): Promise<RemoteDatabase> {
-  const db = new RemoteDatabase(parseUrl(url, options));
+  const target = parseUrl(url, options);
+  const db = constructing.with(target, () => new RemoteDatabase());
   try {
     await db.sql`DO 1`;
   } catch (error) {

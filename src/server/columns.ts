@@ -7,8 +7,9 @@
  * @module
  */
 
-import type { ColumnType } from "../sql/ast.ts";
-import type { Result, ResultColumn } from "../engine/result.ts";
+import { defined } from "../errors.ts";
+import type { ColumnType } from "../sql/mod.ts";
+import type { Result, ResultColumn } from "../engine/mod.ts";
 import { PayloadWriter } from "./packet.ts";
 
 /** MySQL column type codes (enum_field_types). */
@@ -244,7 +245,7 @@ function fromValues(name: string, values: readonly unknown[]): WireColumn {
 /** The wire columns of a result: from its `columns` when present, else from its rows' keys. */
 export function describeResult(result: Result): WireColumn[] {
   const columns: ResultColumn[] = result.columns ??
-    (result.length > 0 ? Object.keys(result[0]).map((name) => ({ name })) : []);
+    (result[0] === undefined ? [] : Object.keys(result[0]).map((name) => ({ name })));
   return columns.map((column) =>
     column.type !== undefined
       ? fromDef(column.name, column.table ?? "", column.type, column.notNull ?? false)
@@ -334,8 +335,8 @@ export function textRow(
   values: readonly unknown[],
   columns: readonly WireColumn[],
 ): void {
-  for (let i = 0; i < columns.length; i++) {
-    const bytes = textValue(values[i], columns[i]);
+  for (const [i, column] of columns.entries()) {
+    const bytes = textValue(values[i], column);
     if (bytes === null) writer.u8(0xfb);
     else writer.lenencBytes(bytes);
   }
@@ -358,13 +359,16 @@ export function binaryRow(
   writer.u8(0x00);
   const bitmap = new Uint8Array((columns.length + 7 + 2) >> 3);
   for (let i = 0; i < columns.length; i++) {
-    if (values[i] === null || values[i] === undefined) bitmap[(i + 2) >> 3] |= 1 << ((i + 2) & 7);
+    if (values[i] === null || values[i] === undefined) {
+      const slot = (i + 2) >> 3;
+      bitmap[slot] = defined(bitmap[slot], "the bitmap has a bit per column") |
+        (1 << ((i + 2) & 7));
+    }
   }
   writer.bytes(bitmap);
-  for (let i = 0; i < columns.length; i++) {
+  for (const [i, column] of columns.entries()) {
     const value = values[i];
     if (value === null || value === undefined) continue;
-    const column = columns[i];
     switch (column.type) {
       case FieldType.tiny:
         writer.u8(Number(BigInt.asUintN(8, toBigInt(value))));

@@ -12,12 +12,10 @@
 import type { Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { type SecureContext, TLSSocket } from "node:tls";
-import { type Database, runLongInsert, type Session } from "../engine/database.ts";
+import { type Database, type Result, runLongInsert, type Session } from "../engine/mod.ts";
 import { statementBytesMax } from "../limits.ts";
-import { utf8Length } from "../sql/lexer.ts";
-import type { Result } from "../engine/result.ts";
-import { QueueError } from "../errors.ts";
-import { prepareText } from "../sql/mod.ts";
+import { assert, defined, QueueError } from "../errors.ts";
+import { prepareText, utf8Length } from "../sql/mod.ts";
 import { type AuthPlugin, makeNonce, scrambleMatches } from "./auth.ts";
 import {
   binaryRow,
@@ -844,21 +842,21 @@ export class Connection implements InterceptContext {
     this.#setCommand("Query", text);
     this.#host.verbose(`connection ${this.id}: ${text.slice(0, 200)}`);
     const statements = this.#multiStatements ? splitStatements(text) : [text];
-    if (statements.length === 0 || (statements.length === 1 && statements[0].trim() === "")) {
+    if (statements.length === 0 || (statements.length === 1 && statements[0]?.trim() === "")) {
       this.#sendError({ errno: 1065, sqlState: "42000" }, "Query was empty");
       return;
     }
-    for (let i = 0; i < statements.length; i++) {
+    for (const [i, statementText] of statements.entries()) {
       const more = i < statements.length - 1;
       let outcome: Outcome | Result;
       try {
-        outcome = await this.#run1(statements[i], []);
+        outcome = await this.#run1(statementText, []);
       } catch (error) {
         const e = errorOf(error);
         this.#sendError(e, e.message);
         return;
       }
-      this.#sendOutcome(outcome, statements[i], more, false);
+      this.#sendOutcome(outcome, statementText, more, false);
     }
   }
 
@@ -980,19 +978,22 @@ export class Connection implements InterceptContext {
         this.#sendError(serverErrors.wrongArguments, "Incorrect arguments to mysqld_stmt_execute");
         return;
       }
+      // Types were read (now or at an earlier execute) one per parameter.
+      assert(types.length === statement.paramCount, "a type per parameter");
       for (let i = 0; i < statement.paramCount; i++) {
+        const type = defined(types[i], "a type per parameter");
         const long = statement.longData.get(i);
         if (long !== undefined) {
           // Text when the type is textual and the bytes are UTF-8 (as inline
           // values): Connector/J sends setBytes as VAR_STRING long data.
-          params.push(isTextType(types[i] & 0xff) ? textOrBytes(concat(long)) : concat(long));
+          params.push(isTextType(type & 0xff) ? textOrBytes(concat(long)) : concat(long));
           continue;
         }
-        if (bitmap[i >> 3] & (1 << (i & 7))) {
+        if (defined(bitmap[i >> 3], "the bitmap has a bit per parameter") & (1 << (i & 7))) {
           params.push(null);
           continue;
         }
-        params.push(readBinaryParam(reader, types[i]));
+        params.push(readBinaryParam(reader, type));
       }
     }
     statement.longData.clear();

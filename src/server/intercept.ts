@@ -9,8 +9,9 @@
  * @module
  */
 
+import { defined } from "../errors.ts";
 import { type Token, tokenize } from "./tokens.ts";
-import { openExecutableComments } from "../sql/lexer.ts";
+import { openExecutableComments } from "../sql/mod.ts";
 
 /** What a statement produced, in wire terms. */
 export type Outcome =
@@ -61,6 +62,11 @@ export interface InterceptContext {
 }
 
 const ok: Outcome = { kind: "ok", affectedRows: 0, insertId: 0 };
+
+/** The token at `at`, which the caller's bounds check (or a lookahead) showed is there. */
+function tokenAt(tokens: readonly Token[], at: number): Token {
+  return defined(tokens[at], "a token index inside the statement");
+}
 
 function parseError(near: string): ServerStatementError {
   return new ServerStatementError(
@@ -178,8 +184,8 @@ function interceptSelect(
     const item = selectItem(tokens, at, context, params);
     if (item === null) return null;
     anyServer ||= item.server;
-    const start = tokens[at].start;
-    const end = tokens[item.next - 1].end;
+    const start = tokenAt(tokens, at).start;
+    const end = tokenAt(tokens, item.next - 1).end;
     at = item.next;
     let name = text.slice(start, end);
     if (isWord(tokens[at], "AS")) at++;
@@ -204,7 +210,7 @@ function interceptSelect(
   if (isWord(tokens[at], "FROM") && isWord(tokens[at + 1], "DUAL")) at += 2;
   let limit = Infinity;
   if (isWord(tokens[at], "LIMIT") && tokens[at + 1]?.kind === "number") {
-    limit = Number(tokens[at + 1].text);
+    limit = Number(tokenAt(tokens, at + 1).text);
     at += 2;
   }
   if (at !== tokens.length) return null;
@@ -229,12 +235,12 @@ function setValue(
     at++;
   }
   if (
-    tokens[at].kind === "word" && tokens[at].text.startsWith("_") &&
+    tokenAt(tokens, at).kind === "word" && tokenAt(tokens, at).text.startsWith("_") &&
     tokens[at + 1]?.kind === "string"
   ) {
     at++; // a character set introducer (_utf8 '…', _binary '…')
   }
-  const value = tokens[at];
+  const value = tokenAt(tokens, at);
   switch (value.kind) {
     case "number":
       return { value: sign * Number(value.text), next: at + 1 };
@@ -382,7 +388,7 @@ function interceptSet(
       at++;
       continue;
     }
-    if (at !== tokens.length) throw parseError(tokens[at].text);
+    if (at !== tokens.length) throw parseError(tokenAt(tokens, at).text);
     return ok;
   }
 }
@@ -391,9 +397,9 @@ function interceptSet(
 function likeMatcher(pattern: string): (name: string) => boolean {
   let source = "^";
   for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
+    const c = pattern.charAt(i);
     if (c === "\\" && i + 1 < pattern.length) {
-      source += pattern[++i].replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      source += pattern.charAt(++i).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     } else if (c === "%") source += ".*";
     else if (c === "_") source += ".";
     else source += c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -406,9 +412,9 @@ function likeMatcher(pattern: string): (name: string) => boolean {
 function nameFilter(tokens: Token[], at: number, column: string): (name: string) => boolean {
   if (at === tokens.length) return () => true;
   if (isWord(tokens[at], "LIKE") && tokens[at + 1]?.kind === "string" && at + 2 === tokens.length) {
-    return likeMatcher(tokens[at + 1].text);
+    return likeMatcher(tokenAt(tokens, at + 1).text);
   }
-  if (!isWord(tokens[at], "WHERE")) throw parseError(tokens[at].text);
+  if (!isWord(tokens[at], "WHERE")) throw parseError(tokenAt(tokens, at).text);
   at++;
   const tests: ((name: string) => boolean)[] = [];
   for (;;) {
@@ -422,17 +428,17 @@ function nameFilter(tokens: Token[], at: number, column: string): (name: string)
     }
     const op = tokens[at + 1];
     if (op?.text === "=" && tokens[at + 2]?.kind === "string") {
-      const wanted = tokens[at + 2].text.toLowerCase();
+      const wanted = tokenAt(tokens, at + 2).text.toLowerCase();
       tests.push((name) => name.toLowerCase() === wanted);
       at += 3;
     } else if (isWord(op, "LIKE") && tokens[at + 2]?.kind === "string") {
-      tests.push(likeMatcher(tokens[at + 2].text));
+      tests.push(likeMatcher(tokenAt(tokens, at + 2).text));
       at += 3;
     } else if (isWord(op, "IN") && tokens[at + 2]?.text === "(") {
       at += 3;
       const wanted = new Set<string>();
       while (tokens[at]?.kind === "string") {
-        wanted.add(tokens[at].text.toLowerCase());
+        wanted.add(tokenAt(tokens, at).text.toLowerCase());
         at++;
         if (tokens[at]?.text === ",") at++;
       }
@@ -447,7 +453,7 @@ function nameFilter(tokens: Token[], at: number, column: string): (name: string)
       );
     }
     if (at === tokens.length) break;
-    if (!isWord(tokens[at], "OR")) throw parseError(tokens[at].text);
+    if (!isWord(tokens[at], "OR")) throw parseError(tokenAt(tokens, at).text);
     at++;
   }
   return (name) => tests.some((test) => test(name));
@@ -458,7 +464,7 @@ function interceptShow(tokens: Token[], context: InterceptContext): Outcome | nu
   const full = isWord(tokens[at], "FULL");
   if (full) at++;
   if (isWord(tokens[at], "GLOBAL", "SESSION", "LOCAL")) at++;
-  const what = tokens[at]?.kind === "word" ? tokens[at].text.toUpperCase() : "";
+  const what = tokens[at]?.kind === "word" ? tokenAt(tokens, at).text.toUpperCase() : "";
   at++;
   switch (what) {
     case "VARIABLES": {
@@ -490,7 +496,7 @@ function interceptShow(tokens: Token[], context: InterceptContext): Outcome | nu
     case "ERRORS":
       return { kind: "rows", names: ["Level", "Code", "Message"], rows: [] };
     case "PROCESSLIST": {
-      if (at !== tokens.length) throw parseError(tokens[at].text);
+      if (at !== tokens.length) throw parseError(tokenAt(tokens, at).text);
       const rows = context.processList().map((p) => [
         p.id,
         p.user,
@@ -581,7 +587,7 @@ function emptyView(text: string): Outcome {
   let depth = 0;
   let start = 1;
   for (let at = 1; at < tokens.length; at++) {
-    const token = tokens[at];
+    const token = tokenAt(tokens, at);
     if (token.text === "(") depth++;
     else if (token.text === ")") depth--;
     const last = depth === 0 && isWord(token, "FROM");
@@ -613,7 +619,7 @@ export function intercept(
   if (head === "SELECT" && emptyViewFrom.test(text)) return emptyView(text);
   if (head === "SELECT" && !serverValueHint.test(text)) return null;
   const tokens = tokenize(text);
-  if (tokens.length > 0 && tokens[tokens.length - 1].text === ";") tokens.pop();
+  if (tokens.at(-1)?.text === ";") tokens.pop();
   const first = tokens[0];
   if (first === undefined || first.kind !== "word") return null;
   switch (first.text.toUpperCase()) {

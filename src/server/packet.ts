@@ -9,6 +9,8 @@
  * @module
  */
 
+import { defined } from "../errors.ts";
+
 /** Largest payload of one wire packet; a longer payload continues in the next. */
 export const packetPayloadBytesMax = 0xffffff;
 
@@ -57,13 +59,17 @@ export class PacketFramer {
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.length;
     if (this.#pendingBytes < this.#neededBytes) return [];
-    const buffer = this.#pending.length === 1 ? this.#pending[0] : concat(this.#pending);
+    const buffer = this.#pending.length === 1 ? chunk : concat(this.#pending);
     const packets: Packet[] = [];
     let at = 0;
     this.#neededBytes = 4;
     while (buffer.length - at >= 4) {
-      const length = buffer[at] | (buffer[at + 1] << 8) | (buffer[at + 2] << 16);
-      const sequenceId = buffer[at + 3];
+      // The loop condition leaves 4 header bytes at `at`: 3 length, 1 sequence id.
+      const header = defined(buffer[at], "header byte 0") |
+        (defined(buffer[at + 1], "header byte 1") << 8) |
+        (defined(buffer[at + 2], "header byte 2") << 16);
+      const length = header;
+      const sequenceId = defined(buffer[at + 3], "header byte 3");
       this.sequenceIdLast = sequenceId;
       if (this.#partsBytes + length > this.payloadBytesMax) return "too_large";
       if (buffer.length - at - 4 < length) {
@@ -209,7 +215,7 @@ export class PayloadReader {
   }
 
   u8(): number {
-    return this.bytes[this.#need(1)];
+    return this.#view.getUint8(this.#need(1));
   }
 
   u16(): number {
@@ -218,7 +224,7 @@ export class PayloadReader {
 
   u24(): number {
     const at = this.#need(3);
-    return this.bytes[at] | (this.bytes[at + 1] << 8) | (this.bytes[at + 2] << 16);
+    return this.#view.getUint16(at, true) | (this.#view.getUint8(at + 2) << 16);
   }
 
   u32(): number {

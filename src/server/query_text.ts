@@ -72,16 +72,15 @@ export function queryText(bytes: Uint8Array): string {
     const literalStart = i;
     const value: number[] = [];
     i++;
-    while (i < bytes.length) {
-      const b = bytes[i];
-      if (b === 0x5c && i + 1 < bytes.length) {
-        const next = bytes[i + 1];
+    for (let b = bytes[i]; b !== undefined; b = bytes[i]) {
+      const next = bytes[i + 1];
+      if (b === 0x5c && next !== undefined) {
         value.push(escapes[next] ?? next);
         i += 2;
         continue;
       }
       if (b === c) {
-        if (bytes[i + 1] === c) {
+        if (next === c) {
           value.push(c);
           i += 2;
           continue;

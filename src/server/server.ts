@@ -12,7 +12,7 @@ import { chmodSync, existsSync, lstatSync, unlinkSync } from "node:fs";
 import { connect, createServer, type Server as NetServer, type Socket } from "node:net";
 import { hostname } from "node:os";
 import { createSecureContext, type SecureContext } from "node:tls";
-import type { Database } from "../engine/database.ts";
+import type { Database } from "../engine/mod.ts";
 import { QueueError } from "../errors.ts";
 import type { AuthPlugin } from "./auth.ts";
 import { Connection, type ConnectionHost } from "./connection.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { openExecutableComments } from "../sql/lexer.ts";
+import { openExecutableComments } from "../sql/mod.ts";
 
 /** One token of SQL text. */
 export type Token =
@@ -25,12 +25,12 @@ const wordChar = /[A-Za-z0-9_$\u0080-\uffff]/;
 
 /** Index just past a comment starting at `i`, or `i` when none starts there. */
 function skipComment(text: string, i: number): number {
-  const c = text[i];
+  const c = text.charAt(i);
   if (c === "#") {
     const end = text.indexOf("\n", i);
     return end < 0 ? text.length : end + 1;
   }
-  if (c === "-" && text[i + 1] === "-" && (i + 2 >= text.length || /\s/.test(text[i + 2]))) {
+  if (c === "-" && text[i + 1] === "-" && (i + 2 >= text.length || /\s/.test(text.charAt(i + 2)))) {
     const end = text.indexOf("\n", i);
     return end < 0 ? text.length : end + 1;
   }
@@ -64,7 +64,7 @@ function skipQuoted(text: string, i: number): number {
 }
 
 function unquote(raw: string): string {
-  const quote = raw[0];
+  const quote = raw.charAt(0);
   const body = raw.slice(1, raw.endsWith(quote) && raw.length > 1 ? -1 : undefined);
   if (quote === "`") return body.replaceAll("``", "`");
   return body.replace(/\\(.)|(['"])\2/gs, (_m, escaped: string | undefined, doubled) => {
@@ -81,7 +81,7 @@ export function tokenize(sql: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {
-    const c = text[i];
+    const c = text.charAt(i);
     if (/\s/.test(c)) {
       i++;
       continue;
@@ -100,7 +100,7 @@ export function tokenize(sql: string): Token[] {
     }
     if (c === "@" && text[i + 1] === "@") {
       i += 2;
-      while (i < text.length && (wordChar.test(text[i]) || text[i] === ".")) i++;
+      while (i < text.length && (wordChar.test(text.charAt(i)) || text[i] === ".")) i++;
       const name = text.slice(start + 2, i);
       const dot = name.indexOf(".");
       const scope = dot < 0 ? null : name.slice(0, dot).toLowerCase();
@@ -120,7 +120,7 @@ export function tokenize(sql: string): Token[] {
         i = skipQuoted(text, i);
         tokens.push({ kind: "uservar", text: unquote(text.slice(open, i)), start, end: i });
       } else {
-        while (i < text.length && (wordChar.test(text[i]) || text[i] === ".")) i++;
+        while (i < text.length && (wordChar.test(text.charAt(i)) || text[i] === ".")) i++;
         tokens.push({ kind: "uservar", text: text.slice(start + 1, i), start, end: i });
       }
       continue;
@@ -128,8 +128,8 @@ export function tokenize(sql: string): Token[] {
     if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(text[i + 1] ?? ""))) {
       const match = /^(0x[0-9a-f]+|[0-9]*\.?[0-9]+(e[+-]?[0-9]+)?)/i.exec(text.slice(i))!;
       i += match[0].length;
-      if (i < text.length && wordChar.test(text[i]) && !/^0x/i.test(match[0])) {
-        while (i < text.length && wordChar.test(text[i])) i++;
+      if (i < text.length && wordChar.test(text.charAt(i)) && !/^0x/i.test(match[0])) {
+        while (i < text.length && wordChar.test(text.charAt(i))) i++;
         tokens.push({ kind: "word", text: text.slice(start, i), start, end: i });
       } else {
         tokens.push({ kind: "number", text: match[0], start, end: i });
@@ -137,7 +137,7 @@ export function tokenize(sql: string): Token[] {
       continue;
     }
     if (wordChar.test(c)) {
-      while (i < text.length && wordChar.test(text[i])) i++;
+      while (i < text.length && wordChar.test(text.charAt(i))) i++;
       tokens.push({ kind: "word", text: text.slice(start, i), start, end: i });
       continue;
     }
@@ -169,7 +169,7 @@ export function splitStatements(sql: string): string[] {
   let i = 0;
   let content = false;
   while (i < text.length) {
-    const c = text[i];
+    const c = text.charAt(i);
     const afterComment = skipComment(text, i);
     if (afterComment !== i) {
       i = afterComment;

@@ -36,7 +36,7 @@
  * @module
  */
 
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 import type { BinaryOp, Expr, Value } from "./ast.ts";
 import {
   bytesToText,
@@ -159,6 +159,22 @@ export function compareForOrder(a: Value, b: Value): number {
   return compareValues(a, b);
 }
 
+/**
+ * Compares two rows' ORDER BY keys (one per term, in term order) with
+ * {@linkcode compareForOrder}, a DESC term reversed; 0 when all are equal.
+ */
+export function compareOrderKeys(
+  order: readonly { readonly descending: boolean }[],
+  a: readonly Value[],
+  b: readonly Value[],
+): number {
+  for (let t = 0; t < order.length; t++) {
+    const c = compareForOrder(defined(a[t], "a key per term"), defined(b[t], "a key per term"));
+    if (c !== 0) return defined(order[t], "t < length").descending ? -c : c;
+  }
+  return 0;
+}
+
 /** An integer result back to a Value: number when safe, else bigint. */
 function fromBigInt(value: bigint): number | bigint {
   return value >= safeMin && value <= safeMax ? Number(value) : value;
@@ -261,7 +277,8 @@ function toUint64(value: NonNull): bigint {
   if (typeof value === "string" || value instanceof Uint8Array) {
     const text = typeof value === "string" ? value : bytesToText(value);
     const integer = /^[ \t\n\r]*([+-]?\d+)(?![\d.eE])/.exec(text);
-    number = integer !== null ? BigInt(integer[1]) : valueToNumber(text);
+    const digits = integer?.[1];
+    number = digits !== undefined ? BigInt(digits) : valueToNumber(text);
   } else {
     number = valueToNumber(value);
   }
@@ -475,7 +492,7 @@ function escapeCharacter(value: Value): string | null {
   if (characters.length > 1) {
     throw new QueueError("ER_WRONG_ARGUMENTS", "Incorrect arguments to ESCAPE");
   }
-  return characters.length === 0 ? null : characters[0];
+  return characters[0] ?? null;
 }
 
 function compileLike(expr: Extract<Expr, { kind: "like" }>, scope: CompileScope): Compiled {
@@ -747,7 +764,10 @@ function compileNode(expr: Expr, scope: CompileScope): Compiled {
       return constantOf(expr.value);
     case "param": {
       const index = expr.index;
-      return { accessor: (_row, params) => params[index], constant: false };
+      return {
+        accessor: (_row, params) => defined(params[index], "the parameter count was checked"),
+        constant: false,
+      };
     }
     case "column": {
       const index = scope.columnIndex(expr.name, expr.quoted, expr.table);
@@ -757,7 +777,8 @@ function compileNode(expr: Expr, scope: CompileScope): Compiled {
           position: expr.start,
         });
       }
-      return { accessor: (row) => row[index], constant: false };
+      // columnIndex checked the index against the scope the rows are built for.
+      return { accessor: (row) => defined(row[index], "a column of the scope"), constant: false };
     }
     case "unary": {
       const operand = expr.op === "not"
@@ -885,8 +906,11 @@ function compileTemporalCall(
 ): Compiled | null {
   const name = expr.name;
   if (name === "date_add" || name === "date_sub" || name === "adddate" || name === "subdate") {
-    if (expr.args.length !== 2) throw temporalArgumentCountError(name);
-    let interval = expr.args[1];
+    const [date, given] = expr.args;
+    if (expr.args.length !== 2 || date === undefined || given === undefined) {
+      throw temporalArgumentCountError(name);
+    }
+    let interval = given;
     if (interval.kind !== "interval") {
       // ADDDATE(d, n) / SUBDATE(d, n): n days.
       if (name === "date_add" || name === "date_sub") {
@@ -904,7 +928,7 @@ function compileTemporalCall(
         end: interval.end,
       };
     }
-    return compileDateAdd(expr.args[0], interval, name === "date_sub" || name === "subdate", scope);
+    return compileDateAdd(date, interval, name === "date_sub" || name === "subdate", scope);
   }
   const arity = temporalFunctionArity.get(name);
   if (arity === undefined) return null;
@@ -914,7 +938,9 @@ function compileTemporalCall(
   const args = expr.args.map((arg) => compileNode(arg, scope));
   const values: Value[] = new Array(args.length);
   const accessor: RowAccessor = (row, params) => {
-    for (let i = 0; i < args.length; i++) values[i] = args[i].accessor(row, params);
+    for (let i = 0; i < args.length; i++) {
+      values[i] = defined(args[i], "i < length").accessor(row, params);
+    }
     return callTemporal(name, values);
   };
   // A clock reading is never folded: a cached plan would keep the time it was compiled at.
@@ -934,9 +960,11 @@ function compileCall(expr: Extract<Expr, { kind: "call" }>, scope: CompileScope)
     );
   }
   if (name === "pow" || name === "power" || name === "mod") {
-    if (expr.args.length !== 2) throw paramCountError(expr.written ?? name);
+    const [left, right] = expr.args;
+    if (expr.args.length !== 2 || left === undefined || right === undefined) {
+      throw paramCountError(expr.written ?? name);
+    }
     if (name === "mod") {
-      const [left, right] = expr.args;
       return compileBinary({
         kind: "binary",
         op: "%",
@@ -946,8 +974,8 @@ function compileCall(expr: Extract<Expr, { kind: "call" }>, scope: CompileScope)
         end: expr.end,
       }, scope);
     }
-    const base = numericOperand(expr.args[0], scope);
-    const exponent = numericOperand(expr.args[1], scope);
+    const base = numericOperand(left, scope);
+    const exponent = numericOperand(right, scope);
     const accessor: RowAccessor = (row, params) =>
       power(base.accessor(row, params), exponent.accessor(row, params));
     return fold(accessor, base.constant && exponent.constant);
@@ -1099,6 +1127,7 @@ function staticNumericOf(expr: Expr, scope: CompileScope): StaticNumeric | null 
       let result: StaticNumeric | null = null;
       for (const i of indexes) {
         const arg = expr.args[i];
+        if (arg === undefined) return null;
         if (arg.kind === "literal" && arg.value === null) continue;
         const numeric = staticNumericOf(arg, scope);
         if (numeric === null) return null;
@@ -1140,14 +1169,14 @@ function staticKindOf(expr: Expr, scope: CompileScope): StaticKind {
       }
       if (spec.resultArgs !== undefined) {
         return aggregateKinds(
-          spec.resultArgs(expr.args.length).map((i) => staticKindOf(expr.args[i], scope)),
+          spec.resultArgs(expr.args.length).map((i) => staticKindOf(argAt(expr.args, i), scope)),
         );
       }
       if (spec.numeric) return "number";
       if (spec.textResult !== undefined) return spec.textResult;
       // A string function's result is bytes when a string argument is (MySQL's charset rule).
       const charsetArgs = spec.charsetArgs?.(expr.args.length) ?? expr.args.map((_, i) => i);
-      return charsetArgs.some((i) => staticKindOf(expr.args[i], scope) === "binary")
+      return charsetArgs.some((i) => staticKindOf(argAt(expr.args, i), scope) === "binary")
         ? "binary"
         : "string";
     }
@@ -1173,4 +1202,9 @@ function staticKindOf(expr: Expr, scope: CompileScope): StaticKind {
  */
 export function compileExpr(expr: Expr, scope: CompileScope): RowAccessor {
   return compileNode(expr, scope).accessor;
+}
+
+/** Argument `i` of a call, for an index a spec derived from the argument count. */
+function argAt(args: readonly Expr[], i: number): Expr {
+  return defined(args[i], "a spec's argument index is below the count");
 }

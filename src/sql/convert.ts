@@ -12,7 +12,7 @@
  * @module
  */
 
-import { assert } from "../errors.ts";
+import { assert, defined } from "../errors.ts";
 import type { Value } from "./ast.ts";
 import { compareDecimals, Decimal, decimalFromNumber } from "./decimal.ts";
 import { Member } from "./member.ts";
@@ -181,7 +181,9 @@ export function compareStrings(a: string, b: string): number {
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {
-    if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+    const x = defined(a[i], "i < both lengths");
+    const y = defined(b[i], "i < both lengths");
+    if (x !== y) return x < y ? -1 : 1;
   }
   return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }

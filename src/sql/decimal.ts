@@ -15,7 +15,7 @@
  * @module
  */
 
-import { assert, QueueError } from "../errors.ts";
+import { assert, defined, QueueError } from "../errors.ts";
 
 /** Most digits of a DECIMAL column (MySQL's DECIMAL_MAX_PRECISION). */
 export const decimalPrecisionMax = 65;
@@ -34,8 +34,11 @@ const powers: bigint[] = [1n];
 /** 10^n as bigint (cached). */
 function power10(n: number): bigint {
   assert(n >= 0 && Number.isInteger(n), "power of ten of a natural number");
-  while (powers.length <= n) powers.push(powers[powers.length - 1] * 10n);
-  return powers[n];
+  for (let last = defined(powers.at(-1), "powers starts at 1n"); powers.length <= n;) {
+    last *= 10n;
+    powers.push(last);
+  }
+  return defined(powers[n], "filled up to n above");
 }
 
 /**
@@ -361,11 +364,9 @@ export function decimalAbs(value: Decimal): Decimal {
  * picks the largest, else the smallest; comparison is at every digit held.
  */
 export function decimalExtreme(values: readonly Decimal[], greatest: boolean): Decimal {
-  assert(values.length > 0, "GREATEST/LEAST has arguments");
-  let pick = values[0];
+  let pick = defined(values[0], "GREATEST/LEAST has arguments");
   let decimals = pick.decimals;
-  for (let i = 1; i < values.length; i++) {
-    const value = values[i];
+  for (const value of values) {
     decimals = Math.max(decimals, value.decimals);
     const sign = compareDecimals(value, pick, true);
     if (greatest ? sign > 0 : sign < 0) pick = value;

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 import { expressionDepthMax } from "../limits.ts";
 import type { BinaryOp, Expr, Value } from "./ast.ts";
 import { syntaxError, type Token } from "./lexer.ts";
@@ -28,7 +28,7 @@ import {
 
 /** `DATE '…'`, `TIME '…'`, `TIMESTAMP '…'` (standard SQL literals MySQL takes), or null when invalid. */
 function typedLiteral(word: string, text: string): Temporal | null {
-  const fsp = Math.min(/\.(\d*)\s*$/.exec(text)?.[1].length ?? 0, fspMax);
+  const fsp = Math.min(/\.(\d*)\s*$/.exec(text)?.[1]?.length ?? 0, fspMax);
   if (word === "TIME") return parseTime(text, fsp);
   if (word === "DATE") {
     const day = parseDateTime(text, "date");
@@ -136,17 +136,20 @@ export class TokenStream {
 
   /** The current token. */
   peek(): Token {
-    return this.tokens[this.at];
+    return defined(this.tokens[this.at], "the stream stops at its end token");
   }
 
   /** The token after the current one. */
   peekNext(): Token {
-    return this.tokens[Math.min(this.at + 1, this.tokens.length - 1)];
+    return defined(
+      this.tokens[Math.min(this.at + 1, this.tokens.length - 1)],
+      "the stream ends with an end token",
+    );
   }
 
   /** Returns the current token and moves past it (never past `end`). */
   next(): Token {
-    const token = this.tokens[this.at];
+    const token = this.peek();
     if (token.kind !== "end") this.at++;
     return token;
   }
@@ -158,7 +161,7 @@ export class TokenStream {
 
   /** Whether the current token is the keyword `upper`. */
   isWord(upper: string): boolean {
-    const token = this.tokens[this.at];
+    const token = this.peek();
     return token.kind === "word" && token.upper === upper;
   }
 
@@ -176,7 +179,7 @@ export class TokenStream {
 
   /** Whether the current token is the operator/punctuation `op`. */
   isOp(op: string): boolean {
-    const token = this.tokens[this.at];
+    const token = this.peek();
     return token.kind === "op" && token.text === op;
   }
 
@@ -194,7 +197,7 @@ export class TokenStream {
 
   /** An identifier (bare non-reserved word or back-quoted name). */
   isIdentifier(): boolean {
-    const token = this.tokens[this.at];
+    const token = this.peek();
     return token.kind === "quoted" || (token.kind === "word" && !reservedWords.has(token.upper));
   }
 
@@ -274,9 +277,10 @@ export class TokenStream {
     let left = this.parsePredicate();
     for (;;) {
       const token = this.peek();
-      if (token.kind === "op" && comparisonOps[token.text] !== undefined) {
+      const op = token.kind === "op" ? comparisonOps[token.text] : undefined;
+      if (op !== undefined) {
         this.at++;
-        left = this.binary(comparisonOps[token.text], left, this.parsePredicate());
+        left = this.binary(op, left, this.parsePredicate());
         continue;
       }
       if (this.acceptWord("IS")) {

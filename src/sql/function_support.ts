@@ -7,7 +7,7 @@
  * @module
  */
 
-import { QueueError } from "../errors.ts";
+import { assert, defined, QueueError } from "../errors.ts";
 import type { Value } from "./ast.ts";
 import { bytesToText, valueToNumber } from "./convert.ts";
 
@@ -66,27 +66,68 @@ export function paramCountError(name: string): QueueError {
 // ---------------------------------------------------------------------------
 // Helpers
 
-/** An evaluator that is NULL when any argument is NULL, else `apply` of the values. */
-export function strictBuild(args: Arg[], apply: (values: NonNull[]) => Value): Arg {
+/** Fewest arguments a helper below can promise its callback by type. */
+export type ArityMin = 0 | 1 | 2 | 3;
+
+/**
+ * An array of at least `N` elements: what a function's arity, checked by the
+ * compiler before `build`, guarantees its arguments, so a callback can read
+ * (or destructure) the first `N` without a check of its own.
+ */
+export type AtLeast<N extends ArityMin, T> = N extends 3 ? [T, T, T, ...T[]]
+  : N extends 2 ? [T, T, ...T[]]
+  : N extends 1 ? [T, ...T[]]
+  : T[];
+
+/** Whether `values` holds at least `count` elements, as a type. */
+export function hasAtLeast<N extends ArityMin, T>(
+  values: T[],
+  count: N,
+): values is AtLeast<N, T> {
+  return values.length >= count;
+}
+
+/** `args` as the arity promises them; fewer is a bug in the compiler's arity check. */
+export function arityChecked<N extends ArityMin>(args: Arg[], min: N): AtLeast<N, Arg> {
+  assert(hasAtLeast(args, min), "the compiler checks the arity before build");
+  return args;
+}
+
+/**
+ * An evaluator that is NULL when any argument is NULL, else `apply` of the
+ * values. `min` is the spec's fewest arguments (at most 3 by type).
+ */
+export function strictBuild<N extends ArityMin>(
+  args: Arg[],
+  min: N,
+  apply: (values: AtLeast<N, NonNull>) => Value,
+): Arg {
+  arityChecked(args, min);
   return (row, params) => {
-    const values: NonNull[] = new Array(args.length);
-    for (let i = 0; i < args.length; i++) {
-      const value = args[i](row, params);
+    const values: NonNull[] = [];
+    for (const arg of args) {
+      const value = arg(row, params);
       if (value === null) return null;
-      values[i] = value;
+      values.push(value);
     }
+    assert(hasAtLeast(values, min), "one value per argument");
     return apply(values);
   };
 }
 
 /** A function whose result is NULL when any argument is NULL. */
-export function strict(
-  min: number,
+export function strict<N extends ArityMin>(
+  min: N,
   max: number,
   numeric: boolean,
-  apply: (values: NonNull[]) => Value,
+  apply: (values: AtLeast<N, NonNull>) => Value,
 ): FunctionSpec {
-  return { min, max, numeric, build: (args) => strictBuild(args, apply) };
+  return { min, max, numeric, build: (args) => strictBuild(args, min, apply) };
+}
+
+/** Makes `alias` another name of the spec `specs` holds as `name`. */
+export function addAlias(specs: Record<string, FunctionSpec>, alias: string, name: string): void {
+  specs[alias] = defined(specs[name], "an alias names a function defined before it");
 }
 
 /** An integer argument (position, length, count) as MySQL's val_int reads it. */

@@ -26,9 +26,10 @@
  * @module
  */
 
+import { defined } from "../errors.ts";
 import type { Value } from "./ast.ts";
 import { compareValues, valueToNumber } from "./convert.ts";
-import type { FunctionSpec } from "./function_support.ts";
+import { type Arg, arityChecked, type FunctionSpec } from "./function_support.ts";
 import { jsonFunctions } from "./json_functions.ts";
 import { numericFunctions } from "./numeric_functions.ts";
 import { stringFunctions } from "./string_functions.ts";
@@ -59,6 +60,18 @@ function caseResults(first: number): (count: number) => number[] {
   };
 }
 
+/** The evaluator of CASE's args from `start`: the THEN of the first WHEN that `matches`, else the ELSE, else NULL. */
+function caseResult(args: readonly Arg[], start: number, matches: (when: Arg) => boolean): Arg {
+  let i = start;
+  for (; i + 1 < args.length; i += 2) {
+    const when = defined(args[i], "i + 1 < length");
+    if (matches(when)) return defined(args[i + 1], "i + 1 < length");
+  }
+  return args[i] ?? nullArg;
+}
+
+const nullArg: Arg = () => null;
+
 const controlFunctions: Record<string, FunctionSpec> = {
   coalesce: {
     min: 1,
@@ -78,17 +91,23 @@ const controlFunctions: Record<string, FunctionSpec> = {
     max: 2,
     numeric: false,
     resultArgs: everyIndex,
-    build: ([a, b]) => (row, params) => a(row, params) ?? b(row, params),
+    build: (args) => {
+      const [a, b] = arityChecked(args, 2);
+      return (row, params) => a(row, params) ?? b(row, params);
+    },
   },
   nullif: {
     min: 2,
     max: 2,
     numeric: false,
-    build: ([a, b]) => (row, params) => {
-      const x = a(row, params);
-      if (x === null) return null;
-      const y = b(row, params);
-      return y !== null && compareValues(x, y) === 0 ? null : x;
+    build: (args) => {
+      const [a, b] = arityChecked(args, 2);
+      return (row, params) => {
+        const x = a(row, params);
+        if (x === null) return null;
+        const y = b(row, params);
+        return y !== null && compareValues(x, y) === 0 ? null : x;
+      };
     },
   },
   if: {
@@ -96,8 +115,10 @@ const controlFunctions: Record<string, FunctionSpec> = {
     max: 3,
     numeric: false,
     resultArgs: () => [1, 2],
-    build: ([condition, yes, no]) => (row, params) =>
-      truthy(condition(row, params)) ? yes(row, params) : no(row, params),
+    build: (args) => {
+      const [condition, yes, no] = arityChecked(args, 3);
+      return (row, params) => truthy(condition(row, params)) ? yes(row, params) : no(row, params);
+    },
   },
   /** Searched CASE: args are when, then, when, then, …[, else]. */
   "case searched": {
@@ -105,13 +126,8 @@ const controlFunctions: Record<string, FunctionSpec> = {
     max: Infinity,
     numeric: false,
     resultArgs: caseResults(0),
-    build: (args) => (row, params) => {
-      let i = 0;
-      for (; i + 1 < args.length; i += 2) {
-        if (truthy(args[i](row, params))) return args[i + 1](row, params);
-      }
-      return i < args.length ? args[i](row, params) : null;
-    },
+    build: (args) => (row, params) =>
+      caseResult(args, 0, (when) => truthy(when(row, params)))(row, params),
   },
   /** Simple CASE: args are the operand, then when, then, …[, else]. */
   "case simple": {
@@ -119,17 +135,16 @@ const controlFunctions: Record<string, FunctionSpec> = {
     max: Infinity,
     numeric: false,
     resultArgs: caseResults(1),
-    build: ([operand, ...rest]) => (row, params) => {
-      const value = operand(row, params);
-      let i = 0;
-      for (; i + 1 < rest.length; i += 2) {
-        if (value === null) continue;
-        const candidate = rest[i](row, params);
-        if (candidate !== null && compareValues(value, candidate) === 0) {
-          return rest[i + 1](row, params);
-        }
-      }
-      return i < rest.length ? rest[i](row, params) : null;
+    build: (args) => {
+      const [operand] = arityChecked(args, 3);
+      return (row, params) => {
+        const value = operand(row, params);
+        return caseResult(args, 1, (when) => {
+          if (value === null) return false;
+          const candidate = when(row, params);
+          return candidate !== null && compareValues(value, candidate) === 0;
+        })(row, params);
+      };
     },
   },
 };

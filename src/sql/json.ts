@@ -15,7 +15,7 @@
  * @module
  */
 
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 
 /** Deepest nesting of arrays and objects in a document (MySQL's limit). */
 export const jsonDepthMax = 100;
@@ -156,7 +156,7 @@ class Reader {
         out += String.fromCharCode(parseInt(hex, 16));
         at += 6;
       } else {
-        const decoded = escapes[escape];
+        const decoded = escape === undefined ? undefined : escapes[escape];
         if (decoded === undefined) {
           this.at = at;
           this.fail("bad escape");
@@ -296,14 +296,20 @@ function doubleText(value: number): string {
 }
 
 /** MySQL's key order: shorter keys first, then by UTF-8 bytes (code points). */
+/** The code point of a one-character string (as Array.from splits a string). */
+function codePoint(character: string): number {
+  return defined(character.codePointAt(0), "a character has a code point");
+}
+
 function compareKeys(a: string, b: string): number {
   const lengthA = new TextEncoder().encode(a).length;
   const lengthB = new TextEncoder().encode(b).length;
   if (lengthA !== lengthB) return lengthA - lengthB;
-  const x = Array.from(a);
-  const y = Array.from(b);
+  const x = Array.from(a, codePoint);
+  const y = Array.from(b, codePoint);
   for (let i = 0; i < x.length && i < y.length; i++) {
-    if (x[i] !== y[i]) return x[i].codePointAt(0)! - y[i].codePointAt(0)!;
+    const difference = defined(x[i], "i < length") - defined(y[i], "i < length");
+    if (difference !== 0) return difference;
   }
   return 0;
 }

@@ -9,10 +9,10 @@
  * @module
  */
 
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 import type { Value } from "./ast.ts";
 import { bytesToText, valueToText } from "./convert.ts";
-import type { Arg, FunctionSpec } from "./function_support.ts";
+import { type Arg, arityChecked, type FunctionSpec, strictBuild } from "./function_support.ts";
 import {
   isJsonObject,
   jsonToText,
@@ -73,24 +73,26 @@ function noWildcard(path: JsonPath, text: string): void {
 function extract(args: Arg[]): Arg {
   const readDocument = documentReader(1, "json_extract");
   const readPaths = args.slice(1).map(() => pathReader());
+  const [documentArg, ...pathArgs] = arityChecked(args, 2);
   return (row, params) => {
-    const documentValue = args[0](row, params);
+    const documentValue = documentArg(row, params);
     if (documentValue === null) return null;
     const matches: JsonValue[] = [];
-    let wrap = args.length > 2;
+    let wrap = pathArgs.length > 1;
     const paths: JsonPath[] = [];
-    for (let i = 1; i < args.length; i++) {
-      const pathValue = args[i](row, params);
+    for (let i = 0; i < pathArgs.length; i++) {
+      const pathValue = defined(pathArgs[i], "i < length")(row, params);
       if (pathValue === null) return null;
-      paths.push(readPaths[i - 1](pathValue));
+      paths.push(defined(readPaths[i], "a reader per path")(pathValue));
     }
     const document = readDocument(documentValue);
     for (const path of paths) {
       if (path.wildcard) wrap = true;
       matches.push(...evaluateJsonPath(document, path));
     }
-    if (matches.length === 0) return null;
-    return jsonToText(wrap ? matches : matches[0]);
+    const [match] = matches;
+    if (match === undefined) return null;
+    return jsonToText(wrap ? matches : match);
   };
 }
 
@@ -102,18 +104,6 @@ function unquote(value: NonNull): Value {
   return typeof parsed === "string" ? parsed : text;
 }
 
-function strictArgs(args: Arg[], apply: (values: NonNull[]) => Value): Arg {
-  return (row, params) => {
-    const values: NonNull[] = [];
-    for (const arg of args) {
-      const value = arg(row, params);
-      if (value === null) return null;
-      values.push(value);
-    }
-    return apply(values);
-  };
-}
-
 /** The JSON functions, by lower-case name (merged into functions.ts' table). */
 export const jsonFunctions: Record<string, FunctionSpec> = {
   json_extract: { min: 2, max: Infinity, numeric: false, build: extract, textResult: "string" },
@@ -122,7 +112,7 @@ export const jsonFunctions: Record<string, FunctionSpec> = {
     max: 1,
     numeric: false,
     textResult: "string",
-    build: (args) => strictArgs(args, ([value]) => unquote(value)),
+    build: (args) => strictBuild(args, 1, ([value]) => unquote(value)),
   },
   json_type: {
     min: 1,
@@ -131,14 +121,14 @@ export const jsonFunctions: Record<string, FunctionSpec> = {
     textResult: "string",
     build: (args) => {
       const read = documentReader(1, "json_type");
-      return strictArgs(args, ([value]) => jsonTypeName(read(value)));
+      return strictBuild(args, 1, ([value]) => jsonTypeName(read(value)));
     },
   },
   json_valid: {
     min: 1,
     max: 1,
     numeric: true,
-    build: (args) => strictArgs(args, ([value]) => tryParseJson(textOf(value)).ok ? 1 : 0),
+    build: (args) => strictBuild(args, 1, ([value]) => tryParseJson(textOf(value)).ok ? 1 : 0),
   },
   json_length: {
     min: 1,
@@ -147,14 +137,15 @@ export const jsonFunctions: Record<string, FunctionSpec> = {
     build: (args) => {
       const read = documentReader(1, "json_length");
       const readPath = pathReader();
-      return strictArgs(args, (values) => {
+      return strictBuild(args, 1, (values) => {
         let target = read(values[0]);
-        if (values.length > 1) {
-          const path = readPath(values[1]);
-          noWildcard(path, textOf(values[1]));
-          const matches = evaluateJsonPath(target, path);
-          if (matches.length === 0) return null;
-          target = matches[0];
+        const pathValue = values[1];
+        if (pathValue !== undefined) {
+          const path = readPath(pathValue);
+          noWildcard(path, textOf(pathValue));
+          const [match] = evaluateJsonPath(target, path);
+          if (match === undefined) return null;
+          target = match;
         }
         if (Array.isArray(target)) return target.length;
         if (isJsonObject(target)) return target.size;
@@ -169,7 +160,7 @@ export const jsonFunctions: Record<string, FunctionSpec> = {
     build: (args) => {
       const read = documentReader(1, "json_contains_path");
       const readPaths = args.slice(2).map(() => pathReader());
-      return strictArgs(args, ([documentValue, modeValue, ...pathValues]) => {
+      return strictBuild(args, 3, ([documentValue, modeValue, ...pathValues]) => {
         const mode = textOf(modeValue).toLowerCase();
         if (mode !== "one" && mode !== "all") {
           throw new QueueError(
@@ -178,7 +169,9 @@ export const jsonFunctions: Record<string, FunctionSpec> = {
           );
         }
         const document = read(documentValue);
-        const paths = pathValues.map((value, i) => readPaths[i](value));
+        const paths = pathValues.map((value, i) =>
+          defined(readPaths[i], "a reader per path")(value)
+        );
         for (const path of paths) {
           const found = evaluateJsonPath(document, path).length > 0;
           if (found && mode === "one") return 1;

@@ -18,7 +18,7 @@
  * @module
  */
 
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 import type { JsonValue } from "./json.ts";
 
 /** One step of a path. */
@@ -64,7 +64,7 @@ const identifierPart = /[A-Za-z0-9_$\u0080-\uffff]/;
 export function parseJsonPath(text: string): JsonPath {
   let at = 0;
   const space = (): void => {
-    while (at < text.length && /\s/.test(text[at])) at++;
+    while (at < text.length && /\s/.test(text.charAt(at))) at++;
   };
   space();
   if (text[at] !== "$") throw invalidPath(text, at);
@@ -95,8 +95,10 @@ export function parseJsonPath(text: string): JsonPath {
         at = end;
       } else {
         const start = at;
-        if (at >= text.length || !identifierStart.test(text[at])) throw invalidPath(text, at);
-        while (at < text.length && identifierPart.test(text[at])) at++;
+        if (at >= text.length || !identifierStart.test(text.charAt(at))) {
+          throw invalidPath(text, at);
+        }
+        while (at < text.length && identifierPart.test(text.charAt(at))) at++;
         legs.push({ kind: "member", name: text.slice(start, at) });
       }
     } else if (char === "[") {
@@ -147,7 +149,7 @@ export function parseJsonPath(text: string): JsonPath {
       throw invalidPath(text, at);
     }
   }
-  if (legs.length > 0 && legs[legs.length - 1].kind === "any_depth") {
+  if (legs.at(-1)?.kind === "any_depth") {
     throw invalidPath(text, text.length - 1);
   }
   return { legs, wildcard };
@@ -191,14 +193,15 @@ function step(value: JsonValue, leg: PathLeg, out: JsonValue[]): void {
     case "index": {
       const items = Array.isArray(value) ? value : [value];
       const index = resolve(leg.at, items.length);
-      if (index >= 0 && index < items.length) out.push(items[index]);
+      const item = items[index];
+      if (index >= 0 && item !== undefined) out.push(item);
       return;
     }
     case "range": {
       const items = Array.isArray(value) ? value : [value];
       const from = Math.max(0, resolve(leg.from, items.length));
       const to = Math.min(items.length - 1, resolve(leg.to, items.length));
-      for (let i = from; i <= to; i++) out.push(items[i]);
+      for (let i = from; i <= to; i++) out.push(defined(items[i], "from..to is inside the items"));
       return;
     }
     case "any_member":

@@ -444,8 +444,7 @@ function scanString(text: string, start: number, quote: number): { value: string
       if (at + 1 >= text.length) throw syntaxError(text, start, "unterminated string");
       const next = text[at + 1];
       // A surrogate pair after a backslash stays whole.
-      const escaped = escapes[next];
-      value += escaped ?? next;
+      value += next === undefined ? "" : escapes[next] ?? next;
       at += 2;
       runStart = at;
       continue;

@@ -60,7 +60,7 @@ export function memberOfText(
 ): Member | null {
   if (!isSet) {
     const index = members.indexOf(text);
-    return index < 0 ? null : new Member(members[index], index + 1);
+    return index < 0 ? null : new Member(text, index + 1);
   }
   let mask = 0n;
   if (text !== "") {

@@ -18,10 +18,17 @@ export type {
   UnaryOp,
   Value,
 } from "./ast.ts";
-export { compareForOrder, compileExpr, isTruthy, queueFunctionNames } from "./compile.ts";
+export {
+  compareForOrder,
+  compareOrderKeys,
+  compileExpr,
+  isTruthy,
+  queueFunctionNames,
+} from "./compile.ts";
 export type { CompileScope, RowAccessor, StaticKind, StaticNumeric } from "./compile.ts";
 export { ident, Identifier } from "./identifier.ts";
 export { parseExpression, parseStatement } from "./parser.ts";
+export { openExecutableComments, utf8Length } from "./lexer.ts";
 export type { ParseResult } from "./parser.ts";
 export { bindParams, prepareTemplate, prepareText } from "./template.ts";
 export type { BoundTemplate } from "./template.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 import type { Value } from "./ast.ts";
 import {
   compareNumbers,
@@ -150,9 +150,10 @@ function extreme(greatest: boolean): FunctionSpec {
       return decimalExtreme(values.map((v) => valueToDecimal(v)), greatest);
     }
     const allInt = !allText && values.every((v) => !allTextLike(v) && numericKindOf(v) === "int");
-    let best: NonNull = allText || allInt ? values[0] : Number(valueToNumber(values[0]));
+    const comparable = (v: NonNull): NonNull => allText || allInt ? v : Number(valueToNumber(v));
+    let best = comparable(values[0]);
     for (let i = 1; i < values.length; i++) {
-      const value: NonNull = allText || allInt ? values[i] : Number(valueToNumber(values[i]));
+      const value = comparable(defined(values[i], "i < length"));
       const sign = allText
         ? compareValues(value, best)
         : compareNumbers(valueToNumber(value), valueToNumber(best));

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 import { columnCountMax, identifierLengthMax, insertRowCountMax } from "../limits.ts";
 import type {
   ColumnDef,
@@ -252,7 +252,7 @@ function parseSelectItem(stream: TokenStream): SelectItem {
     return { kind: "star", table: first.kind === "quoted" ? first.value as string : first.text };
   }
   const expr = stream.parseExpr();
-  const last = stream.tokens[stream.at - 1];
+  const last = defined(stream.tokens[stream.at - 1], "an expression consumed a token");
   let name: string;
   if (stream.acceptWord("AS")) {
     name = parseAlias(stream, true);
@@ -336,9 +336,7 @@ function parseInsert(stream: TokenStream, insert: boolean): Statement {
       do row.push(parseInsertValue(stream)); while (stream.acceptOp(","));
     }
     stream.expectOp(")");
-    const expected = columns === null
-      ? rows.length === 0 ? row.length : rows[0].length
-      : columns.length;
+    const expected = columns === null ? rows[0]?.length ?? row.length : columns.length;
     if (row.length !== expected) {
       throw new QueueError(
         "ER_WRONG_VALUE_COUNT_ON_ROW",
@@ -638,7 +636,7 @@ function parseColumnDef(stream: TokenStream): ColumnDef {
     typeText += `(${length ?? 1})`;
   } else if (/^(TINY|MEDIUM|LONG|)(TEXT|BLOB)$/.test(word)) {
     const isText = word.endsWith("TEXT");
-    const bytesMax = textBytesMax[word.slice(0, word.length - 4)];
+    const bytesMax = defined(textBytesMax[word.slice(0, -4)], "the pattern allows only its sizes");
     type = isText ? { kind: "text", bytesMax } : { kind: "blob", bytesMax };
   } else if (word === "JSON") {
     type = { kind: "json" };

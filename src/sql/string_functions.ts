@@ -10,11 +10,15 @@
  * @module
  */
 
+import { defined } from "../errors.ts";
 import type { Value } from "./ast.ts";
 import { bytesToText, textToBytes, valueToText } from "./convert.ts";
 import { Decimal, decimalToInteger } from "./decimal.ts";
 import {
+  addAlias,
   type Arg,
+  arityChecked,
+  type AtLeast,
   type FunctionSpec,
   integerArgument,
   type NonNull,
@@ -124,11 +128,11 @@ function unitsPair(a: NonNull, b: NonNull): [Units, Units] {
   return [unitsOf(a), unitsOf(b)];
 }
 
-function substring(values: NonNull[]): Value {
+function substring(values: AtLeast<2, NonNull>): Value {
   const units = unitsOf(values[0]);
   const length = units.units.length;
   let position = integerArgument(values[1]);
-  const count = values.length > 2 ? integerArgument(values[2]) : Infinity;
+  const count = values[2] === undefined ? Infinity : integerArgument(values[2]);
   if (position === 0 || count < 1 || Math.abs(position) > length) {
     return units.binary ? new Uint8Array(0) : "";
   }
@@ -137,8 +141,8 @@ function substring(values: NonNull[]): Value {
   return sliceUnits(units, position, Math.min(length, position + count));
 }
 
-function trim(values: NonNull[], form: string | undefined): Value {
-  const [subject, remove] = unitsPair(values[0], values.length > 1 ? values[1] : " ");
+function trim(values: AtLeast<1, NonNull>, form: string | undefined): Value {
+  const [subject, remove] = unitsPair(values[0], values[1] ?? " ");
   const s = subject.units;
   const r = remove.units;
   if (r.length === 0) return values[0] instanceof Uint8Array ? values[0] : valueToText(values[0]);
@@ -162,7 +166,8 @@ function trim(values: NonNull[], form: string | undefined): Value {
  * search string occurs, so REPLACE('q', 'x', <NULL>) is 'q'. (MariaDB folds
  * a literal NULL replacement to NULL; q4d reads it like any NULL.)
  */
-function replace([subjectArg, fromArg, toArg]: Arg[]): Arg {
+function replace(args: Arg[]): Arg {
+  const [subjectArg, fromArg, toArg] = arityChecked(args, 3);
   return (row, params) => {
     const subjectValue = subjectArg(row, params);
     if (subjectValue === null) return null;
@@ -221,7 +226,7 @@ function locate(needleValue: NonNull, haystackValue: NonNull, start: number | nu
   return indexOfUnits(haystack, needle, from) + 1;
 }
 
-function repeat(values: NonNull[]): Value {
+function repeat(values: AtLeast<2, NonNull>): Value {
   const count = integerArgument(values[1]);
   const text = values[0];
   if (count <= 0) return text instanceof Uint8Array ? new Uint8Array(0) : "";
@@ -234,7 +239,7 @@ function repeat(values: NonNull[]): Value {
   return out;
 }
 
-function pad(values: NonNull[], left: boolean): Value {
+function pad(values: AtLeast<3, NonNull>, left: boolean): Value {
   const length = integerArgument(values[1]);
   if (length < 0) return null;
   const [subject, padding] = unitsPair(values[0], values[2]);
@@ -250,7 +255,7 @@ function pad(values: NonNull[], left: boolean): Value {
     return bounded(left ? fill + own : own + fill);
   }
   const fill: (string | number)[] = [];
-  for (let i = 0; i < need; i++) fill.push(padUnits[i % padUnits.length]);
+  for (let i = 0; i < need; i++) fill.push(defined(padUnits[i % padUnits.length], "i mod length"));
   const mine = Array.from(own as ArrayLike<string | number>);
   const all = left ? [...fill, ...mine] : [...mine, ...fill];
   const result = subject.binary ? Uint8Array.from(all as number[]) : (all as string[]).join("");
@@ -302,17 +307,20 @@ export const stringFunctions: Record<string, FunctionSpec> = {
     min: 2,
     max: Infinity,
     numeric: false,
-    build: ([separator, ...parts]) => (row, params) => {
-      const sep = separator(row, params);
-      if (sep === null) return null;
-      const joined: NonNull[] = [];
-      for (const part of parts) {
-        const value = part(row, params);
-        if (value === null) continue;
-        if (joined.length > 0) joined.push(sep);
-        joined.push(value);
-      }
-      return concatenate(joined);
+    build: (args) => {
+      const [separator, ...parts] = arityChecked(args, 2);
+      return (row, params) => {
+        const sep = separator(row, params);
+        if (sep === null) return null;
+        const joined: NonNull[] = [];
+        for (const part of parts) {
+          const value = part(row, params);
+          if (value === null) continue;
+          if (joined.length > 0) joined.push(sep);
+          joined.push(value);
+        }
+        return concatenate(joined);
+      };
     },
   },
   length: strict(
@@ -365,7 +373,7 @@ export const stringFunctions: Record<string, FunctionSpec> = {
     min: 1,
     max: 2,
     numeric: false,
-    build: (args, form) => strictBuild(args, (values) => trim(values, form)),
+    build: (args, form) => strictBuild(args, 1, (values) => trim(values, form)),
   },
   ltrim: strict(1, 1, false, (values) => trim(values, "leading")),
   rtrim: strict(1, 1, false, (values) => trim(values, "trailing")),
@@ -374,7 +382,8 @@ export const stringFunctions: Record<string, FunctionSpec> = {
     2,
     3,
     true,
-    (values) => locate(values[0], values[1], values.length > 2 ? integerArgument(values[2]) : null),
+    (values) =>
+      locate(values[0], values[1], values[2] === undefined ? null : integerArgument(values[2])),
   ),
   instr: strict(2, 2, true, ([haystack, needle]) => locate(needle, haystack, null)),
   /** POSITION(substr IN str); the parser gives it (substr, str). */
@@ -389,9 +398,9 @@ export const stringFunctions: Record<string, FunctionSpec> = {
   hex: { ...strict(1, 1, false, ([value]) => hex(value)), textResult: "string" },
   unhex: { ...strict(1, 1, false, ([value]) => unhex(value)), textResult: "binary" },
 };
-stringFunctions.character_length = stringFunctions.char_length;
-stringFunctions.octet_length = stringFunctions.length;
-stringFunctions.lcase = stringFunctions.lower;
-stringFunctions.ucase = stringFunctions.upper;
-stringFunctions.substr = stringFunctions.substring;
+addAlias(stringFunctions, "character_length", "char_length");
+addAlias(stringFunctions, "octet_length", "length");
+addAlias(stringFunctions, "lcase", "lower");
+addAlias(stringFunctions, "ucase", "upper");
+addAlias(stringFunctions, "substr", "substring");
 stringFunctions.mid = { ...strict(3, 3, false, substring), charsetArgs: first };

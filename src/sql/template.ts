@@ -17,7 +17,7 @@
  * @module
  */
 
-import { assert, QueueError } from "../errors.ts";
+import { assert, defined, QueueError } from "../errors.ts";
 import { unsafeCacheBytesMax, unsafeCacheEntriesMax } from "../limits.ts";
 import type { Prepared, Value } from "./ast.ts";
 import { Identifier } from "./identifier.ts";
@@ -34,7 +34,13 @@ interface TemplateEntry {
   variants: Map<string, Prepared>;
 }
 
+/**
+ * Parsed statements by template call site (module state). Weak: an entry
+ * lives as long as its call site's strings array; each holds at most
+ * `templateVariantsMax` identifier variants.
+ */
 const templateCache = new WeakMap<TemplateStringsArray, TemplateEntry>();
+/** Parsed `sql.unsafe` texts (module state), oldest evicted past `unsafeCacheBytesMax` of text. */
 const textCache = new Map<string, Prepared>();
 /** Sum of the lengths of the texts in `textCache`, kept within `unsafeCacheBytesMax`. */
 let textCacheBytes = 0;
@@ -118,10 +124,11 @@ function readParam<T>(read: () => T): T {
 }
 
 function templateText(strings: TemplateStringsArray, values: readonly unknown[]): string {
-  let text = strings[0];
+  let text = defined(strings[0], "a template has at least one string");
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    text += (Identifier.is(value) ? value.toString() : "?") + strings[i + 1];
+    text += (Identifier.is(value) ? value.toString() : "?") +
+      defined(strings[i + 1], "a template has one string more than values");
   }
   return text;
 }

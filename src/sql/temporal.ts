@@ -11,7 +11,7 @@
  * @module
  */
 
-import { assert } from "../errors.ts";
+import { assert, defined } from "../errors.ts";
 import { Decimal, roundDecimal } from "./decimal.ts";
 
 /** Which temporal type a value has at run time (TIMESTAMP values are "datetime"). */
@@ -199,7 +199,7 @@ export function parseDateTime(
   if (text.length > temporalTextLengthMax) return null;
   const match = delimitedDate.exec(text) ?? compactDate.exec(text);
   if (match === null) return null;
-  const year = twoDigitYear(match[1]);
+  const year = twoDigitYear(defined(match[1], "both date patterns capture the year"));
   const month = Number(match[2]);
   const day = Number(match[3]);
   const hour = Number(match[4] ?? 0);
@@ -243,7 +243,7 @@ export function parseTime(text: string, fsp: number = 0): Temporal | null {
   } else {
     const packed = compactTime.exec(text);
     // More than 10 digits is beyond 838:59:59 (and beyond exact doubles).
-    if (packed === null || packed[2].length > 10) return null;
+    if (packed === null || packed[2] === undefined || packed[2].length > 10) return null;
     negative = packed[1] === "-";
     const digits = Number(packed[2]);
     hours = Math.floor(digits / 10000);
@@ -297,7 +297,7 @@ export function numberToDateTime(
 ): Temporal | null {
   const text = String(value);
   if (text.startsWith("-")) return null;
-  const [whole, fraction] = text.split(".");
+  const [whole = "", fraction] = text.split(".");
   let digits = whole;
   if (digits.length === 5 || digits.length === 7) digits = "0" + digits;
   if (digits.length === 11 || digits.length === 13) digits = "0" + digits;
@@ -448,7 +448,7 @@ export function addInterval(value: Temporal, amount: Decimal, unit: IntervalUnit
     else if (unit === "MONTH") months = whole;
     else if (unit === "QUARTER") months = whole * 3n;
     else if (unit === "YEAR") months = whole * 12n;
-    else deltaMicros = whole * BigInt(unitSeconds[unit]) * 1000000n;
+    else deltaMicros = whole * BigInt(defined(unitSeconds[unit], "a unit of seconds")) * 1000000n;
   }
   if (value.kind === "time") {
     if (months !== 0n) return null;

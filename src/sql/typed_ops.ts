@@ -9,7 +9,7 @@
  * @module
  */
 
-import { QueueError } from "../errors.ts";
+import { defined, QueueError } from "../errors.ts";
 import type { Expr, Value } from "./ast.ts";
 import { numericClass, valueToDecimal, valueToNumber, valueToText } from "./convert.ts";
 import {
@@ -100,7 +100,7 @@ export function toDateTime(value: NonNull): Temporal | null {
     const text = valueToText(value);
     const datetime = parseDateTime(text, "datetime", fspMax);
     if (datetime === null) return null;
-    const fsp = /\.(\d+)\s*$/.exec(text)?.[1].length ?? 0;
+    const fsp = /\.(\d+)\s*$/.exec(text)?.[1]?.length ?? 0;
     const hasTime = /\d[ T]+\d|^\s*\d{12,}/.test(text);
     if (!hasTime) return new Temporal("date", datetime.seconds, 0, 0);
     return new Temporal("datetime", datetime.seconds, datetime.micros, Math.min(fsp, fspMax));
@@ -109,8 +109,8 @@ export function toDateTime(value: NonNull): Temporal | null {
   const digits = typeof value === "number" || typeof value === "bigint"
     ? String(value)
     : value.toString();
-  const whole = digits.split(".")[0];
-  return numberToDateTime(value, whole.length <= 8 ? "date" : "datetime", fspMax);
+  const wholeDigits = digits.indexOf(".") < 0 ? digits.length : digits.indexOf(".");
+  return numberToDateTime(value, wholeDigits <= 8 ? "date" : "datetime", fspMax);
 }
 
 /** `value + INTERVAL amount unit` (negated for DATE_SUB / `-`); NULL for NULLs and non-dates. */
@@ -206,7 +206,7 @@ export function callTemporal(name: string, args: readonly Value[]): Value {
       return currentTime(fspArgument(name, args));
     case "unix_timestamp": {
       if (args.length === 0) return now(0).seconds;
-      const value = args[0];
+      const value = firstArg(args);
       if (value === null) return null;
       const datetime = toDateTime(value);
       if (datetime === null) return null;
@@ -215,7 +215,7 @@ export function callTemporal(name: string, args: readonly Value[]): Value {
       return (seconds instanceof Decimal ? seconds.unscaled < 0n : seconds < 0) ? null : seconds;
     }
     case "from_unixtime": {
-      const value = args[0];
+      const value = firstArg(args);
       if (value === null) return null;
       if (numericClass(value) === "double") {
         const seconds = decimalFromNumber(Number(valueToNumber(value)));
@@ -224,13 +224,18 @@ export function callTemporal(name: string, args: readonly Value[]): Value {
       return fromUnixTime(valueToDecimal(value));
     }
     case "date": {
-      const value = args[0];
+      const value = firstArg(args);
       if (value === null) return null;
       const datetime = toDateTime(value);
       return datetime === null ? null : new Temporal("date", dayStart(datetime.seconds), 0, 0);
     }
   }
   throw new Error(`unreachable: temporal function ${name}`);
+}
+
+/** The first argument of a temporal function the compiler checked takes one. */
+function firstArg(args: readonly Value[]): Value {
+  return defined(args[0], "the compiler checks the arity");
 }
 
 function dayStart(seconds: number): number {

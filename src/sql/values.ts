@@ -526,19 +526,19 @@ function checkEnum(
   if (typeof value === "string" || value instanceof Uint8Array || value instanceof Member) {
     const text = toText(value, column).replace(/ +$/, "");
     const exact = members.indexOf(text);
-    if (exact >= 0) return new Member(members[exact], exact + 1);
+    if (exact >= 0) return new Member(text, exact + 1);
     const lower = text.toLowerCase();
     const loose = members.findIndex((member) => member.toLowerCase() === lower);
-    if (loose >= 0) return new Member(members[loose], loose + 1);
+    const member = members[loose];
+    if (member !== undefined) return new Member(member, loose + 1);
     throw dataTruncated(column);
   }
   const number = Number(
     valueToNumber(value instanceof Temporal ? value.toNumeric() as number : value),
   );
-  if (!Number.isInteger(number) || number < 1 || number > members.length) {
-    throw dataTruncated(column);
-  }
-  return new Member(members[number - 1], number);
+  const member = Number.isInteger(number) ? members[number - 1] : undefined;
+  if (member === undefined) throw dataTruncated(column);
+  return new Member(member, number);
 }
 
 /** A SET value: comma-separated members (any order, repeats merged) or a bit mask; stored in declaration order. */

@@ -8,7 +8,7 @@
  */
 
 import { QueueError } from "../errors.ts";
-import type { FileSystem } from "../io/types.ts";
+import type { FileSystem } from "../io/mod.ts";
 import { crc32c } from "./crc32c.ts";
 
 /**

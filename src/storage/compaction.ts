@@ -9,8 +9,8 @@
  * @module
  */
 
-import { QueueError } from "../errors.ts";
-import { IoError } from "../io/types.ts";
+import { defined, QueueError } from "../errors.ts";
+import { IoError } from "../io/mod.ts";
 import { compactionBytesMin, compactionRemovedRatioMin } from "../limits.ts";
 import type { GroupCommit } from "./group_commit.ts";
 import { segmentHeaderBytes } from "./record_codec.ts";
@@ -64,8 +64,9 @@ export class Compactor {
     const list = this.#segments.list;
     let count = 0;
     while (
-      count < list.length - 1 && list[count].liveRows === 0 &&
-      list[count + 1].dataEnd > segmentHeaderBytes
+      count < list.length - 1 &&
+      defined(list[count], "count < length").liveRows === 0 &&
+      defined(list[count + 1], "count + 1 < length").dataEnd > segmentHeaderBytes
     ) {
       count++;
     }
@@ -131,9 +132,11 @@ export class Compactor {
     if (count === 0) return;
     // The head names the new first segment before any file goes, so a
     // missing oldest segment is always detectable at open.
-    const doomed = list.slice(0, count);
-    await this.#segments.updateHead({ first: list[count].segmentNumber });
-    while (doomed.includes(list[0])) {
+    // #deletableCount keeps the newest segment, so one always follows the
+    // deletable prefix; deleteOldest shifts `list` up to it.
+    const firstKept = defined(list[count], "a segment follows the deletable prefix");
+    await this.#segments.updateHead({ first: firstKept.segmentNumber });
+    while (list[0] !== firstKept) {
       const segment = await this.#segments.deleteOldest();
       for (const [tableId, bytes] of segment.tableBytes) {
         const table = this.#tableById(tableId);

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { defined } from "../errors.ts";
 import { batchBytesMax } from "../limits.ts";
 import { BatchEncoder, type CheckpointEntry, segmentHeaderBytes } from "./record_codec.ts";
 import { type Segment, type SegmentFiles, writeError } from "./segments.ts";
@@ -198,7 +199,7 @@ export class GroupCommit {
       }
       // Operations queued during the await above join, within the limit.
       for (let i = takeCount; i < this.#queue.length; i++) {
-        const bytes = this.#queue[i].recordBytesMax();
+        const bytes = defined(this.#queue[i], "i < queue length").recordBytesMax();
         if (bytesMax + bytes > roundBytesMax) break;
         bytesMax += bytes;
         takeCount++;
@@ -259,8 +260,10 @@ export class GroupCommit {
       const later = this.#queue;
       this.#queue = [];
       this.#deferredQueued = 0;
-      for (let i = later.length - 1; i >= 0; i--) later[i].revert();
-      for (let i = operations.length - 1; i >= 0; i--) operations[i].revert();
+      for (let i = later.length - 1; i >= 0; i--) defined(later[i], "i < length").revert();
+      for (let i = operations.length - 1; i >= 0; i--) {
+        defined(operations[i], "i < length").revert();
+      }
       for (const operation of operations) operation.settle(error);
       for (const operation of later) operation.settle(error);
     } else {

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { assert } from "../errors.ts";
+import { assert, defined } from "../errors.ts";
 import { crc32c } from "./crc32c.ts";
 
 /** Bytes of a segment header. */
@@ -69,6 +69,20 @@ function setU64(view: DataView, offset: number, value: number): void {
   assert(Number.isSafeInteger(value) && value >= 0, `u64 value ${value} out of range`);
   view.setUint32(offset, value % twoTo32, true);
   view.setUint32(offset + 4, Math.floor(value / twoTo32), true);
+}
+
+/**
+ * The index of the last id of the run of consecutive ids starting at `start`
+ * in ascending `rowIds`: a REMOVE record stores a run as one range.
+ */
+export function runEnd(rowIds: readonly number[], start: number): number {
+  let last = defined(rowIds[start], "a run starts inside the ids");
+  let j = start;
+  for (let next = rowIds[j + 1]; next === last + 1; next = rowIds[j + 1]) {
+    last = next;
+    j++;
+  }
+  return j;
 }
 
 /** Reads a u64 written by this codec; values above 2^53 come back inexact (callers check). */
@@ -249,8 +263,7 @@ export class BatchEncoder {
     let singleCount = 0;
     let rangeCount = 0;
     for (let i = 0; i < rowIds.length;) {
-      let j = i;
-      while (j + 1 < rowIds.length && rowIds[j + 1] === rowIds[j] + 1) j++;
+      const j = runEnd(rowIds, i);
       if (j === i) singleCount++;
       else rangeCount++;
       i = j + 1;
@@ -263,15 +276,18 @@ export class BatchEncoder {
     let single = at + 12;
     let range = single + 8 * singleCount;
     for (let i = 0; i < rowIds.length;) {
-      assert(i === 0 || rowIds[i] > rowIds[i - 1], "removal ids must ascend");
-      let j = i;
-      while (j + 1 < rowIds.length && rowIds[j + 1] === rowIds[j] + 1) j++;
+      const first = defined(rowIds[i], "i < length");
+      assert(
+        i === 0 || first > defined(rowIds[i - 1], "i - 1 < length"),
+        "removal ids must ascend",
+      );
+      const j = runEnd(rowIds, i);
       if (j === i) {
-        setU64(view, single, rowIds[i]);
+        setU64(view, single, first);
         single += 8;
       } else {
-        setU64(view, range, rowIds[i]);
-        setU64(view, range + 8, rowIds[j]);
+        setU64(view, range, first);
+        setU64(view, range + 8, defined(rowIds[j], "a run ends inside the ids"));
         range += 16;
       }
       i = j + 1;
@@ -330,7 +346,7 @@ export class BatchEncoder {
       setU8(this.#bytes, offset + 20, markCount);
       offset += 21;
       for (let source = 0; source < entry.sourceMarks.length; source++) {
-        const mark = entry.sourceMarks[source];
+        const mark = defined(entry.sourceMarks[source], "source < length");
         if (mark === 0) continue;
         setU8(this.#bytes, offset, source);
         setU64(view, offset + 1, mark);
@@ -452,7 +468,7 @@ function recordShapeValid(
       const end = at + payloadBytes;
       for (let i = 0; i < count; i++) {
         if (cursor + 21 > end) return false;
-        cursor += 21 + 9 * bytes[cursor + 20];
+        cursor += 21 + 9 * view.getUint8(cursor + 20);
       }
       return cursor === end;
     }
@@ -490,7 +506,7 @@ function visitRecord(
       return;
     }
     case RecordType.sourceMark:
-      visitor.sourceMark(view.getUint32(at, true), bytes[at + 4], getU64(view, at + 5));
+      visitor.sourceMark(view.getUint32(at, true), view.getUint8(at + 4), getU64(view, at + 5));
       return;
     case RecordType.truncate:
       visitor.truncate(view.getUint32(at, true), getU64(view, at + 4));
@@ -509,7 +525,7 @@ function visitRecord(
       let cursor = at + 4;
       for (let i = 0; i < count; i++) {
         const marks: number[] = new Array(64).fill(0);
-        const markCount = bytes[cursor + 20];
+        const markCount = view.getUint8(cursor + 20);
         const entry: CheckpointEntry = {
           tableId: view.getUint32(cursor, true),
           nextRowId: getU64(view, cursor + 4),
@@ -518,7 +534,8 @@ function visitRecord(
         };
         cursor += 21;
         for (let m = 0; m < markCount; m++, cursor += 9) {
-          if (bytes[cursor] < marks.length) marks[bytes[cursor]] = getU64(view, cursor + 1);
+          const source = view.getUint8(cursor);
+          if (source < marks.length) marks[source] = getU64(view, cursor + 1);
         }
         entries.push(entry);
       }

@@ -13,8 +13,8 @@
  * @module
  */
 
-import { QueueError } from "../errors.ts";
-import type { FileHandle } from "../io/types.ts";
+import { assert, defined, QueueError } from "../errors.ts";
+import type { FileHandle } from "../io/mod.ts";
 import {
   batchCrcField,
   batchHeaderBytes,
@@ -95,8 +95,7 @@ class RecoveryVisitor implements RecordVisitor {
 
   #segmentOf(segmentNumber: number): Segment {
     const segment = this.#segments.get(segmentNumber);
-    if (segment === undefined) throw new Error("q4d assertion failed: row in unknown segment");
-    return segment;
+    return defined(segment, "a live row's segment was adopted before it");
   }
 
   #removeOne(table: TableState, rowId: number): void {
@@ -115,8 +114,12 @@ class RecoveryVisitor implements RecordVisitor {
     const table = this.#tables.get(tableId);
     if (table === undefined) return;
     for (const rowId of singles) this.#removeOne(table, rowId);
+    assert(ranges.length % 2 === 0, "ranges come in first, last pairs");
     for (let i = 0; i < ranges.length; i += 2) {
-      for (let rowId = ranges[i]; rowId <= ranges[i + 1]; rowId++) this.#removeOne(table, rowId);
+      const last = defined(ranges[i + 1], "i + 1 < length");
+      for (let rowId = defined(ranges[i], "i < length"); rowId <= last; rowId++) {
+        this.#removeOne(table, rowId);
+      }
     }
   }
 
@@ -224,6 +227,30 @@ export async function recoverLog(
   }
 }
 
+/** A segment file of the log directory, opened, its header checked. */
+interface SegmentFile {
+  readonly segmentNumber: number;
+  readonly path: string;
+  readonly handle: FileHandle;
+  readonly size: number;
+  /** What its header records about its predecessor. */
+  readonly link: SegmentLink;
+}
+
+/** What the scan of the segments carries from one to the next. */
+interface Scan {
+  readonly segments: SegmentFiles;
+  readonly visitor: RecoveryVisitor;
+  readonly report: RecoveryReport;
+  readonly plan: RecoveryPlan | null;
+  /** Reused for every segment, grown to the largest. */
+  buffer: Uint8Array;
+}
+
+/**
+ * The steps of recovery: find the segment files, check the chain they form
+ * against the log head, scan each segment's batches, then settle the tables.
+ */
 async function scanLog(
   segments: SegmentFiles,
   tables: ReadonlyMap<number, TableState>,
@@ -231,6 +258,45 @@ async function scanLog(
   plan: RecoveryPlan | null,
 ): Promise<RecoveryReport> {
   const startedMs = performance.now();
+  const numbers = await listSegmentNumbers(segments, plan);
+  const files = await openSegmentFiles(segments, numbers, handles);
+  const head = await readHead(segments);
+  const first = head?.first ?? 1;
+  const last = head?.last ?? 0;
+  await dropUnwrittenNewest(segments, files, last, plan);
+  checkChainEnds(segments, files, head, first, last);
+  segments.loadHead({ first, last });
+  for (const table of tables.values()) table.index.recovering = true;
+  const scan: Scan = {
+    segments,
+    visitor: new RecoveryVisitor(tables, segments),
+    report: {
+      segmentCount: files.length,
+      batchCount: 0,
+      bytesScanned: 0,
+      tornTail: null,
+      durationMs: 0,
+    },
+    plan,
+    buffer: new Uint8Array(0),
+  };
+  for (let i = 0; i < files.length; i++) {
+    const file = defined(files[i], "i < length");
+    await scanSegment(scan, file, files[i + 1]?.link ?? null, i === 0);
+  }
+  settleTables(tables, scan.visitor);
+  scan.report.durationMs = performance.now() - startedMs;
+  return scan.report;
+}
+
+/**
+ * The numbers of the segment files, ascending and without a gap; leftovers of
+ * unfinished creations and head rewrites are removed (or listed in `plan`).
+ */
+async function listSegmentNumbers(
+  segments: SegmentFiles,
+  plan: RecoveryPlan | null,
+): Promise<number[]> {
   const fs = segments.fs;
   const numbers: number[] = [];
   for (const name of await fs.list(segments.logDirectory)) {
@@ -245,173 +311,216 @@ async function scanLog(
   }
   numbers.sort((a, b) => a - b);
   for (let i = 1; i < numbers.length; i++) {
-    if (numbers[i] !== numbers[i - 1] + 1) {
-      throw corrupt("a segment is missing", segments.pathOf(numbers[i - 1] + 1), 0);
+    const previous = defined(numbers[i - 1], "i - 1 < length");
+    if (numbers[i] !== previous + 1) {
+      throw corrupt("a segment is missing", segments.pathOf(previous + 1), 0);
     }
   }
-  const sizes: number[] = [];
-  const links: SegmentLink[] = [];
+  return numbers;
+}
+
+/** Opens each segment (into `handles`, closed by the caller on failure) and checks its header. */
+async function openSegmentFiles(
+  segments: SegmentFiles,
+  numbers: readonly number[],
+  handles: FileHandle[],
+): Promise<SegmentFile[]> {
+  const files: SegmentFile[] = [];
   const header = new Uint8Array(segmentHeaderBytes);
   for (const segmentNumber of numbers) {
     const path = segments.pathOf(segmentNumber);
-    const handle = await fs.open(path);
+    const handle = await segments.fs.open(path);
     handles.push(handle);
-    sizes.push(await handle.size());
+    const size = await handle.size();
     // Offsets inside a segment are u32 (the row index): no writer makes a larger one.
-    if (sizes[sizes.length - 1] >= 2 ** 32) throw corrupt("segment larger than 4 GiB", path, 0);
-    let done = 0;
-    while (done < header.length) {
-      const count = await handle.read(header.subarray(done), done);
-      if (count === 0) break;
-      done += count;
-    }
+    if (size >= 2 ** 32) throw corrupt("segment larger than 4 GiB", path, 0);
+    const done = await readFrom(handle, header);
     const headerProblem = checkSegmentHeader(header.subarray(0, done), segmentNumber);
     if (headerProblem !== null) throw corrupt(headerProblem, path, 0);
-    links.push(decodeSegmentLink(header));
+    files.push({ segmentNumber, path, handle, size, link: decodeSegmentLink(header) });
   }
-  // The head: no segment below `first` may be missing, none up to `last` either.
-  const head = await readHead(segments);
-  const headPath = `${segments.logDirectory}/${logHeadFileName}`;
-  const first = head?.first ?? 1;
-  const last = head?.last ?? 0;
-  if (numbers.length > 0 && numbers[numbers.length - 1] === last + 1) {
-    // Created (header durable, renamed) but the head not yet raised: never written to.
-    const i = numbers.length - 1;
-    const probe = new Uint8Array(sizes[i]);
-    let done = 0;
-    while (done < probe.length) {
-      const count = await handles[i].read(probe.subarray(done), done);
-      if (count === 0) break;
-      done += count;
-    }
-    if (nonZeroEnd(probe, segmentHeaderBytes, done) > segmentHeaderBytes) {
-      throw corrupt("a segment newer than the log head holds data", segments.pathOf(last + 1), 0);
-    }
-    await handles[i].close();
-    if (plan === null) {
-      await fs.remove(segments.pathOf(last + 1));
-      await fs.syncDirectory(segments.logDirectory);
-    } else {
-      plan.remove.push(segments.pathOf(last + 1));
-    }
-    numbers.pop();
-    handles.pop();
-    sizes.pop();
-    links.pop();
+  return files;
+}
+
+/** Reads from offset 0 until `into` is full or the file ends; returns the bytes read. */
+async function readFrom(handle: FileHandle, into: Uint8Array): Promise<number> {
+  let done = 0;
+  while (done < into.length) {
+    const count = await handle.read(into.subarray(done), done);
+    if (count === 0) break;
+    done += count;
   }
-  if (numbers.length === 0) {
-    if (last > 0) throw corrupt("every segment of the log is missing", segments.pathOf(last), 0);
+  return done;
+}
+
+/**
+ * A segment one past the head's last was created (header durable, renamed)
+ * but the head not yet raised: never written to, so it goes (or is listed in
+ * `plan`). Holding data, it is damage.
+ */
+async function dropUnwrittenNewest(
+  segments: SegmentFiles,
+  files: SegmentFile[],
+  last: number,
+  plan: RecoveryPlan | null,
+): Promise<void> {
+  const newest = files[files.length - 1];
+  if (newest === undefined || newest.segmentNumber !== last + 1) return;
+  const probe = new Uint8Array(newest.size);
+  const done = await readFrom(newest.handle, probe);
+  if (nonZeroEnd(probe, segmentHeaderBytes, done) > segmentHeaderBytes) {
+    throw corrupt("a segment newer than the log head holds data", newest.path, 0);
+  }
+  await newest.handle.close();
+  if (plan === null) {
+    await segments.fs.remove(newest.path);
+    await segments.fs.syncDirectory(segments.logDirectory);
   } else {
-    const newest = numbers[numbers.length - 1];
-    if (newest > last) {
-      throw corrupt(
-        head === null ? "the log head is missing" : "segments newer than the log head",
-        headPath,
-        0,
-      );
-    }
-    if (newest < last) {
-      throw corrupt("the newest segment is missing", segments.pathOf(newest + 1), 0);
-    }
-    if (numbers[0] > first) {
-      throw corrupt("the oldest segment is missing", segments.pathOf(numbers[0] - 1), 0);
-    }
+    plan.remove.push(newest.path);
   }
-  segments.loadHead({ first, last });
-  for (const table of tables.values()) table.index.recovering = true;
-  const visitor = new RecoveryVisitor(tables, segments);
-  const report: RecoveryReport = {
-    segmentCount: numbers.length,
-    batchCount: 0,
-    bytesScanned: 0,
-    tornTail: null,
-    durationMs: 0,
+  files.pop();
+}
+
+/** The head's `first` and `last` against the files: none missing at either end. */
+function checkChainEnds(
+  segments: SegmentFiles,
+  files: readonly SegmentFile[],
+  head: LogHead | null,
+  first: number,
+  last: number,
+): void {
+  const oldest = files[0];
+  const newest = files[files.length - 1];
+  if (oldest === undefined || newest === undefined) {
+    if (last > 0) throw corrupt("every segment of the log is missing", segments.pathOf(last), 0);
+    return;
+  }
+  if (newest.segmentNumber > last) {
+    throw corrupt(
+      head === null ? "the log head is missing" : "segments newer than the log head",
+      `${segments.logDirectory}/${logHeadFileName}`,
+      0,
+    );
+  }
+  if (newest.segmentNumber < last) {
+    throw corrupt("the newest segment is missing", segments.pathOf(newest.segmentNumber + 1), 0);
+  }
+  if (oldest.segmentNumber > first) {
+    throw corrupt("the oldest segment is missing", segments.pathOf(oldest.segmentNumber - 1), 0);
+  }
+  // With listSegmentNumbers' no-gap check, the files are exactly first..last.
+  assert(
+    newest.segmentNumber - oldest.segmentNumber === files.length - 1,
+    "segment files are consecutive",
+  );
+}
+
+/**
+ * Reads one segment whole, adopts it into `scan.segments` and replays its
+ * batches into the visitor. `next` is the successor's link (null for the
+ * last segment): a segment before the last must end exactly where it says;
+ * only the last may have a torn tail, which is cut (or only reported).
+ */
+async function scanSegment(
+  scan: Scan,
+  file: SegmentFile,
+  next: SegmentLink | null,
+  isFirst: boolean,
+): Promise<void> {
+  const { path, size } = file;
+  if (next !== null && (next.previousEnd > size || next.previousEnd <= segmentHeaderBytes)) {
+    throw corrupt("segment is shorter than its successor records", path, size);
+  }
+  const end = next === null ? size : next.previousEnd;
+  if (scan.buffer.length < size) {
+    scan.buffer = new Uint8Array(Math.max(size, scan.buffer.length * 2));
+  }
+  const segment: Segment = {
+    segmentNumber: file.segmentNumber,
+    path,
+    handle: file.handle,
+    dataEnd: segmentHeaderBytes,
+    preallocatedEnd: size,
+    liveRows: 0,
+    tableBytes: new Map(),
+    lastBatchCrc: 0,
+    sealed: next !== null,
   };
-  let buffer = new Uint8Array(0);
-  for (let i = 0; i < numbers.length; i++) {
-    const size = sizes[i];
-    const path = segments.pathOf(numbers[i]);
-    const isLast = i === numbers.length - 1;
-    // A segment before the last ends exactly where its successor's header says.
-    const next = isLast ? null : links[i + 1];
-    if (next !== null && (next.previousEnd > size || next.previousEnd <= segmentHeaderBytes)) {
-      throw corrupt("segment is shorter than its successor records", path, size);
+  await readWhole(segment, size, scan.buffer);
+  const bytes = scan.buffer.subarray(0, end);
+  scan.segments.adopt(segment);
+  scan.visitor.segment = segment;
+  scan.visitor.firstSegment = isFirst;
+  const { at, failedAt, badAt } = replayBatches(bytes, segment, scan);
+  assert(segmentHeaderBytes <= at && at <= end, "the scan stops inside the segment's data");
+  segment.dataEnd = at;
+  scan.report.bytesScanned += size;
+  if (next !== null) {
+    // Only the last segment can have a torn tail: here anything short is damage.
+    if (failedAt >= 0) throw corrupt("bad batch in a segment before the last", path, badAt);
+    if (at !== end) throw corrupt("segment ends before its successor records", path, at);
+    if (segment.lastBatchCrc !== next.previousLastBatchCrc) {
+      throw corrupt("last batch differs from the one its successor records", path, at);
     }
-    const end = next === null ? size : next.previousEnd;
-    if (buffer.length < size) buffer = new Uint8Array(Math.max(size, buffer.length * 2));
-    const segment: Segment = {
-      segmentNumber: numbers[i],
-      path,
-      handle: handles[i],
-      dataEnd: segmentHeaderBytes,
-      preallocatedEnd: size,
-      liveRows: 0,
-      tableBytes: new Map(),
-      lastBatchCrc: 0,
-      sealed: !isLast,
-    };
-    await readWhole(segment, size, buffer);
-    const bytes = buffer.subarray(0, end);
-    segments.adopt(segment);
-    visitor.segment = segment;
-    visitor.firstSegment = i === 0;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, end);
-    let at = segmentHeaderBytes;
-    let failedAt = -1;
-    let badAt = -1;
-    while (true) {
-      if (at + batchHeaderBytes > end || isZeroHeader(bytes, at)) {
-        // End of data, unless bytes follow (a torn batch whose first page was lost).
-        if (nonZeroEnd(bytes, at, end) > at) failedAt = badAt = at;
-        break;
-      }
-      const header = decodeBatchHeader(view, at);
-      const bodyEnd = header === null ? -1 : at + batchHeaderBytes + header.bodyBytes;
-      if (header === null || bodyEnd > end) {
-        failedAt = badAt = at;
-        break;
-      }
-      const bad = verifyBatchBody(
-        bytes,
-        at + batchHeaderBytes,
-        bodyEnd,
-        header.recordCount,
-        visitor,
-      );
-      if (bad >= 0) {
-        failedAt = at;
-        badAt = bad;
-        break;
-      }
-      report.batchCount++;
-      visitor.firstSegment = false;
-      segment.lastBatchCrc = batchCrcField(bytes, at);
-      at = bodyEnd;
-    }
-    segment.dataEnd = at;
-    report.bytesScanned += size;
-    if (next !== null) {
-      // Only the last segment can have a torn tail: here anything short is damage.
-      if (failedAt >= 0) throw corrupt("bad batch in a segment before the last", path, badAt);
-      if (at !== end) throw corrupt("segment ends before its successor records", path, at);
-      if (segment.lastBatchCrc !== next.previousLastBatchCrc) {
-        throw corrupt("last batch differs from the one its successor records", path, at);
-      }
-      continue;
-    }
-    if (failedAt < 0) continue;
-    // A failed batch is a torn tail only if nothing valid was written after it.
-    if (findValidBatch(bytes, failedAt + 1, size) >= 0) {
-      throw corrupt("bad batch before valid data", path, badAt);
-    }
-    report.tornTail = {
-      path,
-      offset: failedAt,
-      bytesDropped: nonZeroEnd(bytes, failedAt, size) - failedAt,
-    };
-    if (plan === null) await segment.handle.truncate(failedAt);
-    segment.preallocatedEnd = failedAt;
+    return;
   }
+  if (failedAt < 0) return;
+  // A failed batch is a torn tail only if nothing valid was written after it.
+  if (findValidBatch(bytes, failedAt + 1, size) >= 0) {
+    throw corrupt("bad batch before valid data", path, badAt);
+  }
+  assert(failedAt === at, "a torn tail starts where the valid batches end");
+  scan.report.tornTail = {
+    path,
+    offset: failedAt,
+    bytesDropped: nonZeroEnd(bytes, failedAt, size) - failedAt,
+  };
+  if (scan.plan === null) await segment.handle.truncate(failedAt);
+  segment.preallocatedEnd = failedAt;
+}
+
+/** Where the batch replay of a segment stopped, and why. */
+interface Replay {
+  /** End of the last valid batch. */
+  at: number;
+  /** Start of the batch that failed verification, or -1 when none did. */
+  failedAt: number;
+  /** The offset of the damage itself (inside the failed batch), or -1. */
+  badAt: number;
+}
+
+/** Verifies and replays the batches of `bytes` in order until the data ends or one fails. */
+function replayBatches(bytes: Uint8Array, segment: Segment, scan: Scan): Replay {
+  const end = bytes.length;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, end);
+  let at = segmentHeaderBytes;
+  while (true) {
+    if (at + batchHeaderBytes > end || isZeroHeader(bytes, at)) {
+      // End of data, unless bytes follow (a torn batch whose first page was lost).
+      if (nonZeroEnd(bytes, at, end) > at) return { at, failedAt: at, badAt: at };
+      return { at, failedAt: -1, badAt: -1 };
+    }
+    const header = decodeBatchHeader(view, at);
+    const bodyEnd = header === null ? -1 : at + batchHeaderBytes + header.bodyBytes;
+    if (header === null || bodyEnd > end) return { at, failedAt: at, badAt: at };
+    const bad = verifyBatchBody(
+      bytes,
+      at + batchHeaderBytes,
+      bodyEnd,
+      header.recordCount,
+      scan.visitor,
+    );
+    if (bad >= 0) return { at, failedAt: at, badAt: bad };
+    assert(bodyEnd > at, "a verified batch moves the scan forward");
+    scan.report.batchCount++;
+    scan.visitor.firstSegment = false;
+    segment.lastBatchCrc = batchCrcField(bytes, at);
+    at = bodyEnd;
+  }
+}
+
+/** After the scan: every table's next id, its index out of recovery, metas of dead rows gone. */
+function settleTables(tables: ReadonlyMap<number, TableState>, visitor: RecoveryVisitor): void {
   for (const table of tables.values()) {
     table.index.extendTo(visitor.nextRowIds.get(table.tableId) ?? 1);
     table.index.recovering = false;
@@ -419,6 +528,4 @@ async function scanLog(
       if (table.index.state(rowId) !== RowState.live) table.rowMetas.delete(rowId);
     }
   }
-  report.durationMs = performance.now() - startedMs;
-  return report;
 }

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { assert } from "../errors.ts";
+import { assert, AssertionError } from "../errors.ts";
 
 /** The state of one row id. */
 export const RowState = {
@@ -61,7 +61,19 @@ class Chunk {
 
 /** Chunk number of an id: a shift while ids fit 31 bits, division beyond. */
 function chunkNumberOf(rowId: number): number {
-  return rowId <= 0x7fff_ffff ? rowId >> chunkShift : chunkNumberOf(rowId);
+  return rowId <= 0x7fff_ffff ? rowId >> chunkShift : Math.floor(rowId / rowIndexChunkIds);
+}
+
+/**
+ * The value of a chunk array at `slot`. Slots are `rowId % rowIndexChunkIds`,
+ * always inside the array, so the fallback runs only on a bug here.
+ */
+function slotValue(array: Uint8Array | Uint32Array, slot: number): number {
+  return array[slot] ?? slotOutside(slot);
+}
+
+function slotOutside(slot: number): never {
+  throw new AssertionError(`row index slot ${slot} outside its chunk`);
 }
 
 function isAlive(state: number): boolean {
@@ -204,7 +216,7 @@ export class RowIndex {
     const chunk = this.#chunks[number - this.#chunkBase];
     if (chunk === null) return RowState.removed;
     if (chunk === undefined) return RowState.absent;
-    return chunk.state[rowId - number * rowIndexChunkIds];
+    return slotValue(chunk.state, rowId - number * rowIndexChunkIds);
   }
 
   /** Sets the state of an issued id at or above the head, keeping counts. */
@@ -220,7 +232,7 @@ export class RowIndex {
       ? RowState.removed
       : chunk === undefined
       ? RowState.absent
-      : chunk.state[slot];
+      : slotValue(chunk.state, slot);
     if (old === state) return;
     if (chunk === null || chunk === undefined) chunk = this.#chunkFor(rowId);
     if (old === RowState.live) this.#liveCount--;
@@ -256,17 +268,17 @@ export class RowIndex {
 
   /** Segment number of a slotted id's current record. */
   segmentOf(rowId: number): number {
-    return this.#heldChunk(rowId).segment[rowId % rowIndexChunkIds];
+    return slotValue(this.#heldChunk(rowId).segment, rowId % rowIndexChunkIds);
   }
 
   /** Offset of a slotted id's current record in its segment. */
   offsetOf(rowId: number): number {
-    return this.#heldChunk(rowId).offset[rowId % rowIndexChunkIds];
+    return slotValue(this.#heldChunk(rowId).offset, rowId % rowIndexChunkIds);
   }
 
   /** Length of a slotted id's current record. */
   lengthOf(rowId: number): number {
-    return this.#heldChunk(rowId).length[rowId % rowIndexChunkIds];
+    return slotValue(this.#heldChunk(rowId).length, rowId % rowIndexChunkIds);
   }
 
   /** Records where a slotted id's record lives. */
@@ -399,7 +411,7 @@ export class RowIndex {
       if (chunk !== null && chunk !== undefined && chunk.alive > 0) {
         const stop = Math.min(chunkEnd, end);
         for (; id < stop; id++) {
-          if (isAlive(chunk.state[id % rowIndexChunkIds])) return id;
+          if (isAlive(slotValue(chunk.state, id % rowIndexChunkIds))) return id;
         }
       }
       id = chunkEnd;

@@ -8,8 +8,8 @@
  * @module
  */
 
-import { assert, QueueError } from "../errors.ts";
-import { type FileHandle, type FileSystem, IoError } from "../io/types.ts";
+import { assert, defined, QueueError } from "../errors.ts";
+import { type FileHandle, type FileSystem, IoError } from "../io/mod.ts";
 import { preallocateBytes, readCacheBytesMax } from "../limits.ts";
 import {
   batchCrcField,
@@ -110,8 +110,7 @@ export class SegmentFiles {
 
   /** The segment being written. */
   get active(): Segment {
-    assert(this.list.length > 0, "log has no segment");
-    return this.list[this.list.length - 1];
+    return defined(this.list[this.list.length - 1], "log has no segment");
   }
 
   /** A segment by number, or undefined when deleted. */
@@ -296,7 +295,7 @@ export class SegmentFiles {
    */
   async deleteOldest(): Promise<Segment> {
     assert(this.list.length > 1, "cannot delete the active segment");
-    const segment = this.list[0];
+    const segment = defined(this.list[0], "the list is not empty");
     await segment.handle.close();
     await this.fs.remove(segment.path);
     await this.fs.syncDirectory(this.logDirectory);

@@ -1,14 +1,19 @@
 /**
  * openStore: the storage layer's front door. Locks the data directory, reads
  * the catalog, recovers the log, and wires tables, group commit and
- * compaction together behind the {@linkcode Store} interface the engine
- * uses. Catalog changes (create / alter / drop) are serialised here.
+ * compaction together behind the {@linkcode Store} interface the local
+ * backend uses. Catalog changes (create / alter / drop) are serialised here.
+ *
+ * State owned here: the catalog (tables by name and id, each one
+ * `TableState` for its whole life; the file's `CatalogTable` records are
+ * its serialised form only), the directory lock and the segment files.
  *
  * @module
  */
 
 import { QueueError } from "../errors.ts";
-import { type DirectoryLock, type FileSystem, IoError } from "../io/types.ts";
+import { type DirectoryLock, type FileSystem, IoError } from "../io/mod.ts";
+import { defaultFileSystem } from "../io/mod.ts";
 import { segmentBytesDefault, segmentBytesMax, segmentBytesMin } from "../limits.ts";
 import {
   type CatalogData,
@@ -24,7 +29,7 @@ import type { CheckpointEntry } from "./record_codec.ts";
 import { recoverLog, type RecoveryPlan } from "./recovery.ts";
 import { parseSegmentFileName, SegmentFiles, writeError } from "./segments.ts";
 import { type TableContext, TableState } from "./table_rows.ts";
-import type { RecoveryReport, Store, StoreOptions, TableEntry } from "./types.ts";
+import type { RecoveryReport, Store, StoreOptions, TableRows } from "./types.ts";
 
 /** How a commit round writes: blocking calls (the default, measured faster) or async ones. */
 export type CommitIo = "blocking" | "async";
@@ -32,7 +37,7 @@ export type CommitIo = "blocking" | "async";
 /** {@linkcode StoreOptions} plus knobs for benchmarks and tests. */
 export interface StoreOpenOptions extends StoreOptions {
   /** Blocking (writeSync + syncDataSync) or async (write + syncData) rounds. Default "blocking". */
-  commitIo?: CommitIo;
+  commitIo?: CommitIo | undefined;
 }
 
 /** Sub-directory of the data directory holding the segments. */
@@ -40,7 +45,7 @@ export const logDirectoryName = "log";
 
 class StoreImpl implements Store, TableContext {
   readonly recovery: RecoveryReport;
-  onRowsLive: ((table: TableEntry, firstRowId: number, count: number) => void) | null = null;
+  onRowsLive: ((table: TableRows, firstRowId: number, count: number) => void) | null = null;
   readonly commit: GroupCommit;
   readonly segments: SegmentFiles;
   readonly #fs: FileSystem;
@@ -49,7 +54,6 @@ class StoreImpl implements Store, TableContext {
   readonly #autoCompact: boolean;
   readonly #byName: Map<string, TableState>;
   readonly #byId: Map<number, TableState>;
-  readonly #entries: Map<string, TableEntry>;
   readonly #compactor: Compactor;
   #catalog: CatalogData;
   #catalogQueue: Promise<unknown> = Promise.resolve();
@@ -79,10 +83,8 @@ class StoreImpl implements Store, TableContext {
     }, { blocking: (options.commitIo ?? "blocking") === "blocking" });
     this.#byId = build(this);
     this.#byName = new Map();
-    this.#entries = new Map();
     for (const table of this.#byId.values()) {
       this.#byName.set(table.name, table);
-      this.#entries.set(table.name, table.entry);
     }
     this.#compactor = new Compactor(
       segments,
@@ -98,7 +100,7 @@ class StoreImpl implements Store, TableContext {
   }
 
   rowsLive(table: TableState, firstRowId: number, count: number): void {
-    this.onRowsLive?.(table.entry, firstRowId, count);
+    this.onRowsLive?.(table, firstRowId, count);
   }
 
   #checkpointEntries(operations: readonly LogOperation[]): CheckpointEntry[] {
@@ -144,9 +146,9 @@ class StoreImpl implements Store, TableContext {
     );
   }
 
-  tables(): ReadonlyMap<string, TableEntry> {
+  tables(): ReadonlyMap<string, TableRows> {
     this.checkOpen();
-    return this.#entries;
+    return this.#byName;
   }
 
   #serialise<T>(work: () => Promise<T>): Promise<T> {
@@ -173,7 +175,7 @@ class StoreImpl implements Store, TableContext {
     this.#catalog = next;
   }
 
-  createTable(name: string, meta: unknown): Promise<TableEntry> {
+  createTable(name: string, meta: unknown): Promise<TableRows> {
     return this.#serialise(async () => {
       if (this.#byName.has(name)) {
         throw new QueueError("ER_TABLE_EXISTS_ERROR", `Table '${name}' already exists`);
@@ -188,12 +190,11 @@ class StoreImpl implements Store, TableContext {
       const table = new TableState(tableId, name, meta, this);
       this.#byId.set(tableId, table);
       this.#byName.set(name, table);
-      this.#entries.set(name, table.entry);
-      return table.entry;
+      return table;
     });
   }
 
-  alterTable(name: string, meta: unknown): Promise<TableEntry> {
+  alterTable(name: string, meta: unknown): Promise<TableRows> {
     return this.#serialise(async () => {
       const table = this.#byName.get(name);
       if (table === undefined) {
@@ -204,9 +205,7 @@ class StoreImpl implements Store, TableContext {
         tables: this.#catalog.tables.map((t) => t.tableId === table.tableId ? { ...t, meta } : t),
       });
       table.meta = meta;
-      table.entry = { tableId: table.tableId, name, meta, rows: table };
-      this.#entries.set(name, table.entry);
-      return table.entry;
+      return table;
     });
   }
 
@@ -223,7 +222,6 @@ class StoreImpl implements Store, TableContext {
       table.detach();
       this.#byId.delete(table.tableId);
       this.#byName.delete(name);
-      this.#entries.delete(name);
     });
   }
 
@@ -316,7 +314,7 @@ async function withQueueErrors(directory: string, run: () => Promise<Store>): Pr
  * import { FaultFileSystem } from "../io/fault_fs.ts";
  * const store = await openStore("/db", { fs: new FaultFileSystem() });
  * const jobs = await store.createTable("jobs", {});
- * await jobs.rows.append([new Uint8Array([1])]).durable;
+ * await jobs.append([new Uint8Array([1])]).durable;
  * await store.close();
  * ```
  */
@@ -325,7 +323,7 @@ async function openStoreChecked(
   options: StoreOpenOptions,
   plan: RecoveryPlan | null,
 ): Promise<Store> {
-  const fs = options.fs;
+  const fs = options.fs ?? defaultFileSystem();
   const segmentBytes = options.segmentBytes ?? segmentBytesDefault;
   if (
     !Number.isSafeInteger(segmentBytes) || segmentBytes < segmentBytesMin ||

@@ -3,12 +3,17 @@
  * byte counters, and the log operations that change them (append, remove,
  * truncate, compaction's copy), each applying its effect in memory at once
  * and its durable effect when group commit says its batch is on disk.
- * Engine → this file → group_commit.ts.
+ *
+ * State owned here, per table: the row index (which ids are live), row
+ * meta (visible-at, delivery counts), the relay watermarks (in flight and
+ * durable: the only copy; the backend reads them) and the byte counters.
+ *
+ * local backend → this file → group_commit.ts.
  *
  * @module
  */
 
-import { assert, QueueError } from "../errors.ts";
+import { assert, defined, QueueError } from "../errors.ts";
 import { batchBytesMax, relaySourceCount, rowBytesMax, rowOverheadBytesMax } from "../limits.ts";
 import type { GroupCommit, LogOperation, RelayMarkWrite } from "./group_commit.ts";
 import {
@@ -18,10 +23,11 @@ import {
   rowDataOffset,
   rowIdMax,
   rowMetaRecordBytes,
+  runEnd,
 } from "./record_codec.ts";
 import { RowIndex, RowState } from "./row_index.ts";
 import type { Segment, SegmentFiles } from "./segments.ts";
-import type { RowMeta, SourceMark, TableCounters, TableEntry, TableRows } from "./types.ts";
+import type { RowMeta, SourceMark, TableCounters, TableRows } from "./types.ts";
 
 /** How long a deferred ROW_META record waits for another commit before starting its own round. */
 export const metaDeferMs = 100;
@@ -56,20 +62,17 @@ function forEachRun(
   report: (first: number, count: number) => void,
 ): void {
   for (let i = 0; i < rowIds.length;) {
-    let j = i;
-    while (j + 1 < rowIds.length && rowIds[j + 1] === rowIds[j] + 1) j++;
-    report(rowIds[i], j - i + 1);
+    const j = runEnd(rowIds, i);
+    report(defined(rowIds[i], "i < length"), j - i + 1);
     i = j + 1;
   }
 }
 
-/** The in-memory state of one table, and the engine's handle on its rows. */
+/** The in-memory state of one table: the {@linkcode TableRows} the store hands out. */
 export class TableState implements TableRows {
   readonly tableId: number;
   name: string;
   meta: unknown;
-  /** The entry handed to the engine (replaced on alter). */
-  entry: TableEntry;
   readonly index: RowIndex;
   /** Relay watermarks by source slot (in memory: set at append, undone on failure). */
   readonly marks: number[] = new Array(relaySourceCount).fill(0);
@@ -91,7 +94,6 @@ export class TableState implements TableRows {
     this.meta = meta;
     this.index = new RowIndex(1);
     this.#context = context;
-    this.entry = { tableId, name, meta, rows: this };
   }
 
   /** Live rows now. */
@@ -207,7 +209,7 @@ export class TableState implements TableRows {
 
   /** Appends rows (and a relay mark) as one atomic unit. */
   append(
-    payloads: Uint8Array[],
+    payloads: readonly Uint8Array[],
     mark?: SourceMark,
     visibleAt = 0,
   ): { firstRowId: number; durable: Promise<void> } {
@@ -234,7 +236,7 @@ export class TableState implements TableRows {
         `relay source ${mark.source} out of range`,
       );
       assert(Number.isSafeInteger(mark.rowId) && mark.rowId >= 0, "relay row id out of range");
-      previousMark = this.marks[mark.source];
+      previousMark = defined(this.marks[mark.source], "relay source checked above");
       this.marks[mark.source] = mark.rowId;
     }
     const firstRowId = payloads.length > 0
@@ -264,7 +266,7 @@ export class TableState implements TableRows {
   }
 
   /** Removes live rows now; durable when the promise resolves. */
-  remove(rowIds: number[]): Promise<void> {
+  remove(rowIds: readonly number[]): Promise<void> {
     try {
       this.#checkUsable();
     } catch (error) {
@@ -292,7 +294,8 @@ export class TableState implements TableRows {
         }),
       );
     }
-    return parts.length === 1 ? parts[0] : Promise.all(parts).then(() => {});
+    const [only] = parts;
+    return parts.length === 1 && only !== undefined ? only : Promise.all(parts).then(() => {});
   }
 
   /** Removes every row appended so far. */
@@ -417,7 +420,7 @@ export class TableState implements TableRows {
 class AppendOperation implements LogOperation {
   readonly #table: TableState;
   readonly #firstRowId: number;
-  readonly #payloads: Uint8Array[];
+  readonly #payloads: readonly Uint8Array[];
   readonly #mark: SourceMark | undefined;
   readonly #previousMark: number;
   readonly #visibleAt: number;
@@ -429,7 +432,7 @@ class AppendOperation implements LogOperation {
   constructor(
     table: TableState,
     firstRowId: number,
-    payloads: Uint8Array[],
+    payloads: readonly Uint8Array[],
     mark: SourceMark | undefined,
     previousMark: number,
     visibleAt: number,
@@ -456,7 +459,8 @@ class AppendOperation implements LogOperation {
   encode(encoder: BatchEncoder): void {
     const tableId = this.#table.tableId;
     for (let i = 0; i < this.#payloads.length; i++) {
-      this.#offsets[i] = encoder.addRow(tableId, this.#firstRowId + i, this.#payloads[i]);
+      const payload = defined(this.#payloads[i], "i < length");
+      this.#offsets[i] = encoder.addRow(tableId, this.#firstRowId + i, payload);
       if (this.#visibleAt > 0) {
         encoder.addRowMeta(tableId, this.#firstRowId + i, this.#visibleAt, 0);
       }
@@ -478,8 +482,9 @@ class AppendOperation implements LogOperation {
     if (this.#mark !== undefined) this.#table.durableMarks[this.#mark.source] = this.#mark.rowId;
     for (let i = 0; i < this.#payloads.length; i++) {
       const rowId = this.#firstRowId + i;
-      const recordBytes = rowDataOffset + this.#payloads[i].length;
-      if (this.#table.commitRow(rowId, segment, batchOffset + this.#offsets[i], recordBytes)) {
+      const recordBytes = rowDataOffset + defined(this.#payloads[i], "i < length").length;
+      const recordOffset = batchOffset + defined(this.#offsets[i], "encode set every offset");
+      if (this.#table.commitRow(rowId, segment, recordOffset, recordBytes)) {
         this.#liveIds.push(rowId);
       }
     }
@@ -546,7 +551,8 @@ class RemoveOperation implements LogOperation {
     if (this.#table.dropped) return;
     const restored: number[] = [];
     for (let i = this.#rowIds.length - 1; i >= 0; i--) {
-      if (this.#table.unmarkRemoving(this.#rowIds[i])) restored.push(this.#rowIds[i]);
+      const rowId = defined(this.#rowIds[i], "i < length");
+      if (this.#table.unmarkRemoving(rowId)) restored.push(rowId);
     }
     this.#restored = restored.reverse();
   }

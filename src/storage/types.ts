@@ -9,21 +9,21 @@
  * @module
  */
 
-import type { FileSystem } from "../io/types.ts";
+import type { FileSystem } from "../io/mod.ts";
 
 /** How a commit reaches the disk. */
 export type SyncMode = "fdatasync" | "fsync" | "none";
 
-/** Options for {@linkcode StoreOpener}. */
+/** Options for `openStore`. */
 export interface StoreOptions {
-  /** The file system (Deno, Node or fault-injecting). */
-  fs: FileSystem;
+  /** The file system (Deno, Node or fault-injecting); default the real one of this runtime. */
+  fs?: FileSystem | undefined;
   /** Default "fdatasync". "none" skips syncing (tests, benchmarks). */
-  sync?: SyncMode;
+  sync?: SyncMode | undefined;
   /** Segment size in bytes; default limits.segmentBytesDefault. */
-  segmentBytes?: number;
+  segmentBytes?: number | undefined;
   /** Disable automatic compaction (tests that want to control it). Default true. */
-  autoCompact?: boolean;
+  autoCompact?: boolean | undefined;
 }
 
 /** What recovery found and did when the log was opened. */
@@ -69,13 +69,19 @@ export interface TableCounters {
 }
 
 /**
- * One table's rows. Row ids start at 1 and rise by one per appended row,
+ * One table of the catalog and its rows: the same object for the table's
+ * whole life (ALTER TABLE changes its `meta` in place; a table dropped and
+ * created again under its name is a new object with a new id). Row ids start at 1 and rise by one per appended row,
  * never reused (not after truncate, not after restart). A row is "live" from
  * the moment its append is durable until it is removed.
  */
 export interface TableRows {
   /** Stable numeric id of the table in the log (never reused). */
   readonly tableId: number;
+  /** The name as created (the engine decides case rules). */
+  readonly name: string;
+  /** The engine's schema for the table (JSON-serialisable), opaque to storage; replaced by alterTable. */
+  readonly meta: unknown;
   /** Live rows now. O(1). */
   readonly liveCount: number;
   /** Exact counters. */
@@ -98,7 +104,7 @@ export interface TableRows {
    * the rows never become live.
    */
   append(
-    payloads: Uint8Array[],
+    payloads: readonly Uint8Array[],
     mark?: SourceMark,
     visibleAt?: number,
   ): { firstRowId: number; durable: Promise<void> };
@@ -120,20 +126,11 @@ export interface TableRows {
    * is idempotent). On a write failure the rows become live again and the
    * promise rejects.
    */
-  remove(rowIds: number[]): Promise<void>;
+  remove(rowIds: readonly number[]): Promise<void>;
   /** Removes every row appended so far (TRUNCATE). Ids keep rising. */
   truncate(): Promise<void>;
   /** The 64 relay watermarks (0 = never set); the array must not be modified. */
   sourceMarks(): readonly number[];
-}
-
-/** A table as the catalog holds it. */
-export interface TableEntry {
-  readonly tableId: number;
-  readonly name: string;
-  /** The engine's schema for the table (JSON-serialisable), opaque to storage. */
-  readonly meta: unknown;
-  readonly rows: TableRows;
 }
 
 /** The whole durable state of a database directory. */
@@ -141,11 +138,11 @@ export interface Store {
   /** What recovery did on open. */
   readonly recovery: RecoveryReport;
   /** Tables by name (names as created; the engine decides case rules). */
-  tables(): ReadonlyMap<string, TableEntry>;
+  tables(): ReadonlyMap<string, TableRows>;
   /** Creates a table durably; ER_TABLE_EXISTS_ERROR when the name is taken. */
-  createTable(name: string, meta: unknown): Promise<TableEntry>;
+  createTable(name: string, meta: unknown): Promise<TableRows>;
   /** Replaces a table's meta durably (ALTER TABLE); rows are untouched. */
-  alterTable(name: string, meta: unknown): Promise<TableEntry>;
+  alterTable(name: string, meta: unknown): Promise<TableRows>;
   /** Drops a table durably; its rows are gone. ER_NO_SUCH_TABLE when missing. */
   dropTable(name: string): Promise<void>;
   /** Databases besides the default one, as last set (the engine's namespaces; tables' names hold them). */
@@ -157,7 +154,7 @@ export interface Store {
    * become live: the engine wakes waiters here. Also called after a failed
    * removal makes rows live again.
    */
-  onRowsLive: ((table: TableEntry, firstRowId: number, count: number) => void) | null;
+  onRowsLive: ((table: TableRows, firstRowId: number, count: number) => void) | null;
   /** Compacts the log now, whatever the thresholds; resolves when done. */
   compact(): Promise<void>;
   /** Automatic compaction runs that failed since open (each left the log as it was). */
@@ -165,6 +162,3 @@ export interface Store {
   /** Waits for pending commits and compaction, then closes all files. Idempotent. */
   close(): Promise<void>;
 }
-
-/** Signature of `openStore` in store.ts. */
-export type StoreOpener = (directory: string, options: StoreOptions) => Promise<Store>;

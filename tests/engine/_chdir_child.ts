@@ -15,6 +15,7 @@ import { segmentBytesMin } from "../../src/limits.ts";
 
 const rowCount = 1000;
 const base = process.argv[2];
+if (base === undefined) throw new Error("usage: _chdir_child.ts DIRECTORY");
 const elsewhere = path.join(base, "elsewhere");
 nodeFs.mkdirSync(elsewhere, { recursive: true });
 process.chdir(base);
@@ -41,5 +42,5 @@ await reopened.close();
 const stray = nodeFs.readdirSync(path.join(elsewhere, "data", "log")).length > 0 ||
   nodeFs.existsSync(path.join(elsewhere, "data", "catalog.json"));
 console.log(
-  `ACKED ${acknowledged} ROWS ${count.n} TABLES ${tables} STRAY ${stray ? "yes" : "no"}`,
+  `ACKED ${acknowledged} ROWS ${count?.n} TABLES ${tables} STRAY ${stray ? "yes" : "no"}`,
 );

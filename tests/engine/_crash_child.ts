@@ -28,6 +28,7 @@ import process from "node:process";
 import { open } from "../../mod.ts";
 
 const [directory, mode, firstValueText, holdAfterText, segmentBytesText] = process.argv.slice(2);
+if (directory === undefined) throw new Error("usage: _crash_child.ts DIRECTORY MODE …");
 const firstValue = Number(firstValueText);
 const holdAfter = Number(holdAfterText ?? "0");
 const segmentBytes = segmentBytesText === undefined ? undefined : Number(segmentBytesText);
@@ -63,8 +64,9 @@ if (mode === "delay") {
 
 async function take(): Promise<number> {
   const [w] = await consumer.sql`SELECT queue_wait('q', 0) AS got`;
-  if (w.got !== 1) return 0;
-  const [{ id }] = await consumer.sql`SELECT queue_rowid() AS id`;
+  if (w?.got !== 1) return 0;
+  const [owned] = await consumer.sql`SELECT queue_rowid() AS id`;
+  const id = owned?.id;
   say(`TAKE ${id}`);
   return id;
 }

@@ -129,6 +129,7 @@ export async function checkAfterCrash(directory: string, log: ChildLog, inFlight
   if (lastRelay !== undefined) {
     assert.equal(lastRelay[1], 1);
     const [armed] = await db.sql`SELECT queue_set_srcid(0, 'a', ${lastRelay[0]}) AS r`;
+    assert.ok(armed !== undefined);
     assert.equal(armed.r, 1);
     const again = await db.sql`INSERT INTO dst (v) VALUES (${lastRelay[0]})`;
     assert.equal(again.affectedRows, 0, "relay mark survived the crash");

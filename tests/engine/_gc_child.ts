@@ -32,7 +32,7 @@ const mode = process.argv[2] ?? "forget";
 async function takeAndForget(db: Database): Promise<void> {
   const s = db.session();
   const [w] = await s.sql`SELECT queue_wait('q', 0) AS got`;
-  if (w.got !== 1) throw new Error("no row to take");
+  if (w?.got !== 1) throw new Error("no row to take");
 }
 
 /** Collects garbage and allocates a little between rounds, as a worker "working" would. */
@@ -59,7 +59,7 @@ function keepUnsafe(db: Database): (text: string) => Promise<Row[]> {
 
 async function ownedCount(db: Database): Promise<number> {
   const [count] = await db.sql`SELECT COUNT(*) AS n FROM q`;
-  return count.n === 0 ? 1 : 0;
+  return count?.n === 0 ? 1 : 0;
 }
 
 const directory = nodeFs.mkdtempSync(path.join(os.tmpdir(), "q4d-gc-child-"));
@@ -71,7 +71,7 @@ let ok: boolean;
 if (mode === "pending-wait") {
   await db.sql`DELETE FROM q`;
   const wait = db.session().sql`SELECT queue_wait('q', 30) AS got`.then(
-    ([w]) => `got ${w.got}`,
+    ([w]) => `got ${w?.got}`,
     (error) => `failed ${String(error)}`,
   );
   await churn(keepRounds);
@@ -94,7 +94,7 @@ if (mode === "pending-wait") {
 } else {
   const run = mode === "keep-unsafe" ? keepUnsafe(db) : keepSql(db);
   const [w] = await run("SELECT queue_wait('q', 0) AS got");
-  if (w.got !== 1) throw new Error("no row to take");
+  if (w?.got !== 1) throw new Error("no row to take");
   await churn(keepRounds);
   const stillOwned = await ownedCount(db) === 1 && db.stats("q").restoredByClose === 0;
   let ended = false;

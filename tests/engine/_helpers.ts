@@ -13,7 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Database, open, type OpenOptions, QueueError } from "../../mod.ts";
 import type { ErrorCode, Row } from "../../mod.ts";
-import { Engine, type EngineOptions } from "../../src/engine/engine.ts";
+import { type EngineOptions, openLocal } from "../../src/engine/mod.ts";
 import { prng, testSeed } from "../_random.ts";
 
 export { prng, testSeed };
@@ -38,7 +38,7 @@ export async function openTemp(
 
 /** Opens a database through the internal engine, e.g. over a fault-injecting file system. */
 export async function openEngine(directory: string, options: EngineOptions): Promise<Database> {
-  return new Database(await Engine.open(directory, options));
+  return await openLocal(directory, options);
 }
 
 /** Asserts that `action` rejects with a QueueError carrying `code`; returns the error. */
@@ -124,5 +124,6 @@ export async function wait(
   if (timeoutSeconds !== undefined) args.push(timeoutSeconds);
   const placeholders = args.map(() => "?").join(", ");
   const [row] = await session.sql.unsafe(`SELECT queue_wait(${placeholders}) AS got`, args);
+  assert.ok(row !== undefined);
   return row.got;
 }

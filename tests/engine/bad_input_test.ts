@@ -8,7 +8,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { type Database, type ErrorCode, ident, type Session } from "../../mod.ts";
+import { Database, type ErrorCode, ident, QueueError, Session } from "../../mod.ts";
 import { rowBytesMax, statementBytesMax } from "../../src/limits.ts";
 import { openTemp, plain, rejectsCode, wait } from "./_helpers.ts";
 
@@ -262,7 +262,7 @@ async function fixture(): Promise<
   assert.equal(await wait(owner, ["t"], 0), 1);
   const snapshot = async (): Promise<Snapshot> => ({
     rows: plain(await db.sql`SELECT * FROM t`),
-    count: (await db.sql`SELECT COUNT(*) AS n FROM t`)[0].n,
+    count: (await db.sql`SELECT COUNT(*) AS n FROM t`)[0]?.n,
     stats: db.stats("t"),
     tables: plain(await db.sql`SHOW TABLES`),
     ownerRows: plain(await owner.sql`SELECT * FROM t`),
@@ -328,5 +328,15 @@ describe("bad input", () => {
     await s.sql`SELECT queue_set_srcid(0, 'a', 5)`;
     assert.equal((await s.sql`INSERT INTO t (id) VALUES (4)`).affectedRows, 1);
     await db.close();
+  });
+
+  test("Database and Session cannot be constructed directly, only by open() and session()", () => {
+    const constructors = [Database, Session] as unknown as (new () => unknown)[];
+    for (const Made of constructors) {
+      assert.throws(
+        () => new Made(),
+        (error) => error instanceof QueueError && error.code === "ER_WRONG_ARGUMENTS",
+      );
+    }
   });
 });

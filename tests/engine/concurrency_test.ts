@@ -11,11 +11,13 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { QueueError, type Session } from "../../mod.ts";
 import { nextTurn, openTemp, plain, rejectsCode, wait, within, withSeed } from "./_helpers.ts";
+import { at } from "../_at.ts";
 
 const guardMs = 60_000;
 
 async function rowIdOf(s: Session): Promise<number> {
   const [row] = await s.sql`SELECT queue_rowid() AS id`;
+  assert.ok(row !== undefined);
   return row.id;
 }
 
@@ -58,7 +60,7 @@ describe("many sessions", () => {
             }
             await s.sql`SELECT queue_end()`;
             endedIds.add(id);
-            consumedValues.push(rows[0].v);
+            consumedValues.push(rows[0]?.v);
             if (endedIds.size === total) allEnded();
           }
         } catch (error) {
@@ -87,6 +89,7 @@ describe("many sessions", () => {
         Array.from({ length: total }, (_, i) => i),
       );
       const [count] = await db.sql`SELECT COUNT(*) AS n FROM t`;
+      assert.ok(count !== undefined);
       assert.equal(count.n, 0);
       const stats = db.stats("t");
       assert.equal(stats.rowsWritten, total);
@@ -110,7 +113,8 @@ describe("many sessions", () => {
     await db.sql.unsafe(`INSERT INTO t (v) VALUES ${values.map(() => "(?)").join(", ")}`, values);
     assert.deepEqual(await within(Promise.all(waits), guardMs, "waiters"), values.map(() => 1));
     for (let i = 0; i < waiterCount; i++) {
-      const [row] = await sessions[i].sql`SELECT v FROM t`;
+      const [row] = await at(sessions, i).sql`SELECT v FROM t`;
+      assert.ok(row !== undefined);
       assert.equal(row.v, i, `waiter ${i} got the row for its place in line`);
     }
     assert.equal(db.stats("t").waitDelayed, waiterCount);

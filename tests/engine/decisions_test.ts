@@ -23,10 +23,13 @@ describe("decision 1: COUNT(*)", () => {
     const owner = db.session();
     assert.equal(await wait(owner, ["t"], 0), 1);
     const [normal] = await db.sql`SELECT COUNT(*) AS n FROM t`;
+    assert.ok(normal !== undefined);
     assert.equal(normal.n, 2);
     const [own] = await owner.sql`SELECT COUNT(*) AS n FROM t`;
+    assert.ok(own !== undefined);
     assert.equal(own.n, 1);
     const [filtered] = await db.sql`SELECT COUNT(*) AS n FROM t WHERE v >= 1`;
+    assert.ok(filtered !== undefined);
     assert.equal(filtered.n, 2);
     await db.close();
   });
@@ -42,6 +45,7 @@ describe("decision 2: only a numeric last argument is a timeout", () => {
     await nextTurn();
     await db.sql`INSERT INTO b (v) VALUES (5)`;
     const [row] = await waiting;
+    assert.ok(row !== undefined);
     assert.equal(row.got, 2);
     assert.deepEqual(plain(await s.sql`SELECT * FROM b`), [{ v: 5 }]);
     assert.equal(db.stats("b").waitDelayed, 1);
@@ -115,8 +119,8 @@ describe("decision 3: conditions follow MySQL", () => {
 describe("decision 4: queue_end, queue_abort and queue_rowid in every mode", () => {
   test("queue_end() and queue_abort() return 1 outside owner mode", async () => {
     const { db } = await jobs();
-    const [row] = await db.sql`SELECT queue_end() AS e, queue_abort() AS a`;
-    assert.deepEqual(plain([row]), [{ e: 1, a: 1 }]);
+    const rows = await db.sql`SELECT queue_end() AS e, queue_abort() AS a`;
+    assert.deepEqual(plain(rows), [{ e: 1, a: 1 }]);
     await db.close();
   });
 
@@ -131,6 +135,7 @@ describe("decision 4: queue_end, queue_abort and queue_rowid in every mode", () 
     const s = db.session();
     assert.equal(await wait(s, ["t"], 0), 0);
     const [row] = await s.sql`SELECT queue_rowid() AS id`;
+    assert.ok(row !== undefined);
     assert.equal(row.id, null);
     await db.close();
   });
@@ -172,6 +177,7 @@ describe("decision 6: removal is idempotent", () => {
     assert.equal(stats.rowsRemoved, 1);
     assert.equal(stats.rowsWritten, 2);
     const [count] = await db.sql`SELECT COUNT(*) AS n FROM t`;
+    assert.ok(count !== undefined);
     assert.equal(count.n, 1);
     await db.close();
   });
@@ -187,6 +193,7 @@ describe("decision 9: ALTER keeps owned rows, TRUNCATE removes them, ids never r
     assert.deepEqual(plain(await s.sql`SELECT * FROM t`), [{ v: 1, w: 7 }]);
     assert.deepEqual(plain(await db.sql`SELECT * FROM t`), [{ v: 2, w: 7 }]);
     const [id] = await s.sql`SELECT queue_rowid() AS id`;
+    assert.ok(id !== undefined);
     assert.equal(id.id, 1);
     await s.sql`SELECT queue_end()`;
     assert.deepEqual(plain(await db.sql`SELECT * FROM t`), [{ v: 2, w: 7 }]);
@@ -201,11 +208,13 @@ describe("decision 9: ALTER keeps owned rows, TRUNCATE removes them, ids never r
     await db.sql`TRUNCATE t`;
     assert.deepEqual(plain(await s.sql`SELECT * FROM t`), []);
     const [end] = await s.sql`SELECT queue_end() AS r`;
+    assert.ok(end !== undefined);
     assert.equal(end.r, 1);
     const inserted = await db.sql`INSERT INTO t (v) VALUES (3)`;
     assert.equal(inserted.insertId, 3);
     assert.equal(await wait(s, ["t"], 0), 1);
     const [id] = await s.sql`SELECT queue_rowid() AS id`;
+    assert.ok(id !== undefined);
     assert.equal(id.id, 3);
     const stats = db.stats("t");
     assert.equal(stats.rowsWritten, 3);
@@ -230,6 +239,7 @@ describe("decision 10: counters are exact and persisted", () => {
     assert.equal(stats.rowsWritten, 4);
     assert.equal(stats.rowsRemoved, 2);
     const [text] = await db.sql`SELECT queue_stats('t') AS s`;
+    assert.ok(text !== undefined);
     assert.match(text.s, /^rows_written: 4\nrows_removed: 2\n/);
     await db.close();
   });
@@ -237,6 +247,7 @@ describe("decision 10: counters are exact and persisted", () => {
   test("queue_stats has Q4M's nine lines in order, then q4d's rows_delayed", async () => {
     const { db } = await jobs();
     const [text] = await db.sql`SELECT queue_stats('t') AS s`;
+    assert.ok(text !== undefined);
     const names = (text.s as string).trimEnd().split("\n").map((line) => line.split(": ")[0]);
     assert.deepEqual(names, [
       "rows_written",
@@ -348,9 +359,11 @@ describe("decision 12: bounds", () => {
     ];
     for (const [source, mode, rowId] of cases) {
       const [row] = await db.sql`SELECT queue_set_srcid(${source}, ${mode}, ${rowId}) AS r`;
+      assert.ok(row !== undefined);
       assert.equal(row.r, null, `queue_set_srcid(${source}, ${mode}, ${rowId})`);
     }
     const [ok] = await db.sql`SELECT queue_set_srcid(63, 'w', 0) AS r`;
+    assert.ok(ok !== undefined);
     assert.equal(ok.r, 1);
     await db.close();
   });
@@ -366,6 +379,7 @@ describe("decision 13: a multi-row INSERT is atomic", () => {
     );
     await rejectsCode(db.sql`INSERT INTO t (v) VALUES (1), (2), (NULL)`, "ER_BAD_NULL_ERROR");
     const [count] = await db.sql`SELECT COUNT(*) AS n FROM t`;
+    assert.ok(count !== undefined);
     assert.equal(count.n, 0);
     assert.equal(db.stats("t").rowsWritten, 0);
     const inserted = await db.sql`INSERT INTO t (v) VALUES (1)`;
@@ -414,6 +428,7 @@ describe("the public contract", () => {
     const rows = await db.sql`SELECT n, s, i, b, u, d, j, i + 1, i AS alias FROM r`;
     assert.equal(rows.length, 1);
     const row = rows[0];
+    assert.ok(row !== undefined);
     assert.deepEqual(Object.keys(row), ["n", "s", "i", "b", "u", "d", "j", "i + 1", "alias"]);
     assert.equal(Object.getPrototypeOf(row), Object.prototype);
     assert.equal(row.n, null);
@@ -435,6 +450,7 @@ describe("the public contract", () => {
     await db.sql`CREATE TABLE r (b BIGINT) ENGINE=QUEUE`;
     await db.sql`INSERT INTO r VALUES (${2 ** 53 - 1})`;
     const [row] = await db.sql`SELECT b FROM r`;
+    assert.ok(row !== undefined);
     assert.equal(row.b, 2 ** 53 - 1);
     await db.close();
   });
@@ -443,6 +459,7 @@ describe("the public contract", () => {
     const { db } = await jobs();
     const s = db.session();
     const [row] = await s.sql`SELECT queue_wait('t', 0)`;
+    assert.ok(row !== undefined);
     assert.deepEqual(Object.keys(row), ["queue_wait('t', 0)"]);
     assert.equal(row["queue_wait('t', 0)"], 0);
     await db.close();
@@ -510,6 +527,7 @@ describe("the public contract", () => {
     await rejectsCode(db.sql.unsafe("INSERT INTO t (v) VALUES (?)", [1, 2]), "ER_WRONG_PARAMCOUNT");
     await rejectsCode(db.sql.unsafe("INSERT INTO t (v) VALUES (1)", [1]), "ER_WRONG_PARAMCOUNT");
     const [count] = await db.sql`SELECT COUNT(*) AS n FROM t`;
+    assert.ok(count !== undefined);
     assert.equal(count.n, 0);
     await db.close();
   });

@@ -26,6 +26,7 @@ const guardMs = 20_000;
 
 async function attempts(s: Session | Database): Promise<unknown> {
   const [row] = await s.sql`SELECT queue_attempts() AS a`;
+  assert.ok(row !== undefined);
   return row.a;
 }
 
@@ -49,6 +50,7 @@ describe("delayed visibility", () => {
     assert.equal(await wait(worker, ["t"], 0), 0, "the delayed row is not visible yet");
     assert.equal(db.stats("t").rowsDelayed, 1);
     const [text] = await db.sql`SELECT queue_stats('t') AS s`;
+    assert.ok(text !== undefined);
     assert.match(text.s as string, /\nrows_delayed: 1\n$/);
     // A blocked waiter is woken when the row comes due (not at its timeout).
     assert.equal(await within(wait(worker, ["t"], 60), guardMs, "queue_wait"), 1);
@@ -108,7 +110,7 @@ describe("delayed visibility", () => {
     assert.equal(await wait(s, ["t"], 0), 0);
     assert.equal(db.stats("t").rowsDelayed, 2);
     // Outside owner mode SELECT still lists delayed rows (they are in the table).
-    assert.equal((await db.sql`SELECT COUNT(*) AS n FROM t`)[0].n, 2);
+    assert.equal((await db.sql`SELECT COUNT(*) AS n FROM t`)[0]?.n, 2);
     await db.sql`DELETE FROM t WHERE v = 1`;
     assert.equal(db.stats("t").rowsDelayed, 1);
     await db.close();

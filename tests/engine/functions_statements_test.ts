@@ -138,6 +138,7 @@ describe("queue_wait conditions with functions and JSON", () => {
     const [taken] = await s.sql.unsafe(
       `SELECT queue_wait('jobs:body->>"$.region" = "us"', 0) AS got`,
     );
+    assert.ok(taken !== undefined);
     assert.equal(taken.got, 1);
     assert.deepEqual(plain(await s.sql`SELECT id FROM jobs`), [{ id: 1 }]);
     await s.sql`SELECT queue_abort()`;

@@ -10,6 +10,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { open } from "../../mod.ts";
 import { column, openTemp, plain, rejectsCode } from "./_helpers.ts";
+import { at } from "../_at.ts";
 
 /** A table with a column of every type q4d has, with and without defaults. */
 const everyType = `CREATE TABLE every (
@@ -31,9 +32,9 @@ const everyType = `CREATE TABLE every (
 async function createText(sql: (text: string) => Promise<unknown>, table: string) {
   const rows = plain(await sql(`SHOW CREATE TABLE ${table}`) as never);
   assert.equal(rows.length, 1);
-  assert.deepEqual(Object.keys(rows[0]), ["Table", "Create Table"]);
-  assert.equal(rows[0].Table, table.replace(/^`(.*)`$/, "$1").replaceAll("``", "`"));
-  return rows[0]["Create Table"] as string;
+  assert.deepEqual(Object.keys(at(rows, 0)), ["Table", "Create Table"]);
+  assert.equal(rows[0]?.Table, table.replace(/^`(.*)`$/, "$1").replaceAll("``", "`"));
+  return rows[0]?.["Create Table"] as string;
 }
 
 describe("inspection statements", () => {
@@ -97,8 +98,8 @@ describe("inspection statements", () => {
     await sql(text);
     assert.equal(await createText(sql, "`we``ird t`"), text);
     assert.deepEqual(plain(await sql("DESCRIBE `we``ird t`")), described);
-    assert.equal(described[0].Default, "tab\there \u2603 \u{1F600} \\ %_");
-    assert.equal(described[3].Type, "enum('a\\\\b','c''d')");
+    assert.equal(described[0]?.Default, "tab\there \u2603 \u{1F600} \\ %_");
+    assert.equal(described[3]?.Type, "enum('a\\\\b','c''d')");
     await db.close();
   });
 
@@ -165,7 +166,7 @@ describe("inspection statements", () => {
       ],
     );
     const full = plain(await db.sql`SHOW FULL COLUMNS FROM j`);
-    assert.deepEqual(Object.keys(full[0]), [
+    assert.deepEqual(Object.keys(at(full, 0)), [
       "Field",
       "Type",
       "Collation",
@@ -187,7 +188,7 @@ describe("inspection statements", () => {
     await db.sql`INSERT INTO a VALUES ('x'), ('y'), ('z')`;
     const rows = plain(await db.sql`SHOW TABLE STATUS`);
     assert.deepEqual(column(rows, "Name"), ["a", "b"]);
-    assert.deepEqual(Object.keys(rows[0]), [
+    assert.deepEqual(Object.keys(at(rows, 0)), [
       "Name",
       "Engine",
       "Version",
@@ -208,13 +209,14 @@ describe("inspection statements", () => {
       "Comment",
     ]);
     const stats = db.stats("a");
-    assert.equal(rows[0].Engine, "QUEUE");
-    assert.equal(rows[0].Rows, 3);
-    assert.equal(rows[0].Data_length, stats.bytesTotal - stats.bytesRemoved);
-    assert.equal(rows[0].Avg_row_length, Math.floor(rows[0].Data_length / 3));
-    assert.equal(rows[1].Rows, 0);
+    assert.equal(rows[0]?.Engine, "QUEUE");
+    assert.equal(rows[0]?.Rows, 3);
+    assert.equal(rows[0]?.Data_length, stats.bytesTotal - stats.bytesRemoved);
+    assert.equal(rows[0]?.Avg_row_length, Math.floor(rows[0]?.Data_length / 3));
+    assert.equal(rows[1]?.Rows, 0);
     await db.sql`DELETE FROM a LIMIT 1`;
     const [after] = plain(await db.sql`SHOW TABLE STATUS LIKE 'a'`);
+    assert.ok(after !== undefined);
     const statsAfter = db.stats("a");
     assert.equal(after.Rows, 2);
     assert.equal(after.Data_length, statsAfter.bytesTotal - statsAfter.bytesRemoved);
@@ -231,10 +233,10 @@ describe("inspection statements", () => {
     await db.sql`INSERT INTO a VALUES (1), (2)`;
     const rows = plain(await db.sql`SHOW ENGINE QUEUE STATUS`);
     assert.equal(rows.length, 1);
-    assert.deepEqual(Object.keys(rows[0]), ["Type", "Name", "Status"]);
-    assert.equal(rows[0].Type, "QUEUE");
-    assert.equal(rows[0].Name, "");
-    const lines = (rows[0].Status as string).split("\n");
+    assert.deepEqual(Object.keys(at(rows, 0)), ["Type", "Name", "Status"]);
+    assert.equal(rows[0]?.Type, "QUEUE");
+    assert.equal(rows[0]?.Name, "");
+    const lines = (rows[0]?.Status as string).split("\n");
     assert.deepEqual(
       lines.filter((_, i) => lines[i + 1] === "-".repeat(36)),
       ["I/O calls", "Writer thread", "Conditional subscription", "High-level stats"],
@@ -345,6 +347,7 @@ describe("inspection statements", () => {
     }]);
     const s = db.session();
     const [w] = await s.sql`SELECT queue_wait('q4d.jobs:prio = 1', 0) AS got`;
+    assert.ok(w !== undefined);
     assert.equal(w.got, 1);
     assert.deepEqual(plain(await s.sql`SELECT id FROM q4d.jobs`), [{ id: 2 }]);
     await s.close();
@@ -384,6 +387,7 @@ describe("inspection statements", () => {
     ) await rejectsCode(db.sql.unsafe(text), "ER_BAD_DB_ERROR");
     const s = db.session();
     const [w] = await s.sql`SELECT queue_wait('other.jobs', 0) AS got`;
+    assert.ok(w !== undefined);
     assert.equal(w.got, null);
     await s.close();
     await rejectsCode(db.sql`SHOW ENGINE InnoDB STATUS`, "ER_UNKNOWN_STORAGE_ENGINE");

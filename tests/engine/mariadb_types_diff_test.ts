@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { QueueError } from "../../mod.ts";
 import { openTemp } from "./_helpers.ts";
+import { at } from "../_at.ts";
 import { prng, testSeed } from "../_random.ts";
 
 const seed = testSeed();
@@ -146,7 +147,7 @@ test("column types store and refuse values as MariaDB does", async (t) => {
   }
   const theirs = new Map<number, string>();
   for (let i = 0; i < output.length; i++) {
-    const marker = /^@@(\d+)$/.exec(output[i]);
+    const marker = /^@@(\d+)$/.exec(at(output, i));
     if (marker === null) continue;
     const next = output[i + 1];
     theirs.set(Number(marker[1]), next !== undefined && !next.startsWith("@@") ? next : "");
@@ -154,13 +155,13 @@ test("column types store and refuse values as MariaDB does", async (t) => {
   const { db } = await openTemp();
   const mismatches: string[] = [];
   for (let i = 0; i < cases.length; i++) {
-    const { type, read, value } = cases[i];
+    const { type, read, value } = at(cases, i);
     await db.sql.unsafe(`CREATE TABLE t${i} (c ${type}) ENGINE=QUEUE`);
     let ours: string;
     try {
       await db.sql.unsafe(`INSERT INTO t${i} VALUES (${value})`);
       const rows = await db.sql.unsafe(`SELECT ${read} AS v FROM t${i}`);
-      ours = rows[0].v === null ? "NULL" : String(rows[0].v);
+      ours = rows[0]?.v === null ? "NULL" : String(rows[0]?.v);
     } catch (error) {
       if (!(error instanceof QueueError)) throw error;
       ours = "";
@@ -272,7 +273,7 @@ test("conditions over the column types select the rows MariaDB selects", async (
   }
   const theirs = new Map<number, string>();
   for (let i = 0; i < output.length; i++) {
-    const marker = /^@@(\d+)$/.exec(output[i]);
+    const marker = /^@@(\d+)$/.exec(at(output, i));
     if (marker !== null) theirs.set(Number(marker[1]), output[i + 1] ?? "");
   }
   const { db } = await openTemp();
@@ -305,7 +306,7 @@ class ColumnExpressions {
   constructor(private readonly next: () => number) {}
 
   private pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
+    return at(items, Math.floor(this.next() * items.length));
   }
 
   decimal(depth: number): string {
@@ -544,7 +545,7 @@ test(`expressions over the typed columns agree with MariaDB (seed ${seed})`, asy
     // MariaDB refused it (an error leaves no rows): q4d must refuse it too.
     const same = expected.length === 0
       ? ours[0]?.startsWith("error ")
-      : ours.length === expected.length && ours.every((v, r) => agree(v, expected[r]));
+      : ours.length === expected.length && ours.every((v, r) => agree(v, at(expected, r)));
     if (!same) {
       mismatches.push(
         `${expressions[i]}\n  q4d:     ${ours.join(" ~ ")}\n  MariaDB: ${expected.join(" ~ ")}`,

@@ -12,6 +12,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { open } from "../../mod.ts";
 import { freshDirectory, rejectsCode } from "./_helpers.ts";
+import { at } from "../_at.ts";
 
 const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
 
@@ -63,7 +64,8 @@ describe("open", () => {
     const catalogPath = path.join(directory, "catalog.json");
     const good = nodeFs.readFileSync(catalogPath);
     const damaged = new Uint8Array(good);
-    damaged[Math.floor(damaged.length / 2)] ^= 0x20;
+    const middle = Math.floor(damaged.length / 2);
+    damaged[middle] = at(damaged, middle) ^ 0x20;
     nodeFs.writeFileSync(catalogPath, damaged);
     await rejectsCode(open(directory), "ER_CORRUPT");
     await rejectsCode(open(directory), "ER_CORRUPT");

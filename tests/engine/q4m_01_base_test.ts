@@ -29,6 +29,7 @@ describe("q4m 01-base", () => {
         assert.deepEqual(column(await db.sql`SELECT * FROM q4m_t`, "v"), expected);
       }
       const [count] = await db.sql`SELECT COUNT(*) AS n FROM q4m_t`;
+      assert.ok(count !== undefined);
       assert.equal(count.n, rowCount - deleteCount);
       await db.close();
     });

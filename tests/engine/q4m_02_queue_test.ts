@@ -30,9 +30,11 @@ describe("q4m 02-queue", () => {
       assert.deepEqual(plain(await s.sql`SELECT * FROM q4m_t`), [{ v: i }]);
     }
     const [end] = await s.sql`SELECT queue_end() AS ended`;
+    assert.ok(end !== undefined);
     assert.equal(end.ended, 1);
     assert.deepEqual(plain(await s.sql`SELECT * FROM q4m_t`), []);
     const [count] = await db.sql`SELECT COUNT(*) AS n FROM q4m_t`;
+    assert.ok(count !== undefined);
     assert.equal(count.n, 0);
     assert.equal(db.stats("q4m_t").rowsRemoved, roundCount);
     await db.close();

@@ -22,6 +22,7 @@ describe("q4m 03-queue-error", () => {
     assert.deepEqual(column(await other.sql`SELECT * FROM q4m_t`, "v"), [2]);
 
     const [aborted] = await owner.sql`SELECT queue_abort() AS r`;
+    assert.ok(aborted !== undefined);
     assert.equal(aborted.r, 1);
     assert.deepEqual(column(await owner.sql`SELECT * FROM q4m_t`, "v"), [1, 2]);
     assert.deepEqual(column(await other.sql`SELECT * FROM q4m_t`, "v"), [1, 2]);
@@ -53,6 +54,7 @@ describe("q4m 03-queue-error-wait", () => {
     await s.sql`INSERT INTO q4m_t (v) VALUES (1)`;
     assert.deepEqual(plain(await s.sql`SELECT * FROM q4m_t`), []);
     const [count] = await s.sql`SELECT COUNT(*) AS n FROM q4m_t`;
+    assert.ok(count !== undefined);
     assert.equal(count.n, 0);
     await s.sql`SELECT queue_end()`;
     assert.deepEqual(plain(await s.sql`SELECT * FROM q4m_t`), [{ v: 1 }]);

@@ -50,8 +50,10 @@ describe("q4m 04-blob-cond", () => {
       const s = db.session();
       assert.equal(await wait(s, ["q4m_t"], 0), 1);
       const [rowId] = await s.sql`SELECT queue_rowid() AS r`;
+      assert.ok(rowId !== undefined);
       assert.equal(rowId.r, 1);
       const [aborted] = await s.sql`SELECT queue_abort() AS r`;
+      assert.ok(aborted !== undefined);
       assert.equal(aborted.r, 1);
 
       const roundCount = 400;
@@ -61,28 +63,34 @@ describe("q4m 04-blob-cond", () => {
         assert.equal(await wait(s, ["q4m_t:id>=0"], 1), 1);
         const rows = await s.sql`SELECT * FROM q4m_t`;
         assert.equal(rows.length, 1);
-        assert.equal(rows[0].id, i);
-        assert.deepEqual(rows[0].data, data);
+        assert.equal(rows[0]?.id, i);
+        assert.deepEqual(rows[0]?.data, data);
         const [r] = await s.sql`SELECT queue_rowid() AS r`;
+        assert.ok(r !== undefined);
         assert.equal(r.r, i + 2);
         const [end] = await s.sql`SELECT queue_end() AS r`;
+        assert.ok(end !== undefined);
         assert.equal(end.r, 1);
         if (i % 50 === 49) {
           const [compacted] = await db.sql`SELECT queue_compact('q4m_t') AS r`;
+          assert.ok(compacted !== undefined);
           assert.equal(compacted.r, 1);
         }
         if (i === roundCount / 2) {
           assert.equal(await wait(s, ["q4m_t:id>=0"], 0), 0);
           assert.equal(await wait(s, ["q4m_t:id>=-1"], 0), 1);
           const [old] = await s.sql`SELECT * FROM q4m_t`;
+          assert.ok(old !== undefined);
           assert.equal(old.id, -1);
           assert.deepEqual(old.data, first);
           const [oldRowId] = await s.sql`SELECT queue_rowid() AS r`;
+          assert.ok(oldRowId !== undefined);
           assert.equal(oldRowId.r, 1);
           await s.sql`SELECT queue_abort()`;
         }
       }
       const [count] = await db.sql`SELECT COUNT(*) AS n FROM q4m_t`;
+      assert.ok(count !== undefined);
       assert.equal(count.n, 1);
       await db.close();
     });

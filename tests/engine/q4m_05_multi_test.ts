@@ -35,6 +35,7 @@ describe("q4m 05-multireader", () => {
           const got = await wait(reader, ["q4m_t"], 30);
           assert.equal(got, 1);
           const [row] = await reader.sql`SELECT v FROM q4m_t`;
+          assert.ok(row !== undefined);
           received.push(row.v);
           if (received.length === messageCount) allReceived();
         }
@@ -59,6 +60,7 @@ describe("q4m 05-multireader", () => {
       Array.from({ length: messageCount }, (_, i) => i + 1),
     );
     const [count] = await db.sql`SELECT COUNT(*) AS n FROM q4m_t`;
+    assert.ok(count !== undefined);
     assert.equal(count.n, 0);
     await db.close();
   });
@@ -77,7 +79,7 @@ describe("q4m 05-multirw", () => {
         assert.equal(await wait(s, ["q4m_t"], 30), 1);
         const rows = await s.sql`SELECT v FROM q4m_t`;
         assert.equal(rows.length, 1);
-        received.push(rows[0].v);
+        received.push(rows[0]?.v);
       }
       await s.sql`SELECT queue_end()`;
       await s.close();
@@ -93,6 +95,7 @@ describe("q4m 05-multirw", () => {
       Array.from({ length: total }, (_, i) => i),
     );
     const [count] = await db.sql`SELECT COUNT(*) AS n FROM q4m_t`;
+    assert.ok(count !== undefined);
     assert.equal(count.n, 0);
     await db.close();
   });
@@ -112,7 +115,7 @@ describe("q4m 05-multiwait", () => {
         assert.equal(await wait(s, ["q4m_t"], 30), 1);
         const rows = await s.sql`SELECT v FROM q4m_t`;
         assert.equal(rows.length, 1);
-        received.push(rows[0].v);
+        received.push(rows[0]?.v);
         await s.sql`SELECT queue_end()`;
         await s.sql`INSERT INTO q4m_t (v) VALUES (${valueNext++})`;
       }
@@ -124,6 +127,7 @@ describe("q4m 05-multiwait", () => {
     const left = column(await db.sql`SELECT v FROM q4m_t`, "v") as number[];
     assert.equal(left.length, seedCount);
     const [count] = await db.sql`SELECT COUNT(*) AS n FROM q4m_t`;
+    assert.ok(count !== undefined);
     assert.equal(count.n, seedCount);
     assert.equal(received.length, concurrency * roundsPerWorker);
     assert.deepEqual(

@@ -26,16 +26,17 @@ describe("q4m 07-trans", () => {
     const src = db.session();
     const dst = db.session();
     assert.equal(await wait(src, ["q4m_t"], 0), 1);
-    const id: number = (await src.sql`SELECT queue_rowid() AS id`)[0].id;
+    const id: number = (await src.sql`SELECT queue_rowid() AS id`)[0]?.id;
     assert.equal(id, 1);
-    const v: number = (await src.sql`SELECT v FROM q4m_t`)[0].v;
+    const v: number = (await src.sql`SELECT v FROM q4m_t`)[0]?.v;
 
     const relay = async (source: number, mode: string): Promise<number | undefined> => {
       const [armed] = await dst.sql`SELECT queue_set_srcid(${source}, ${mode}, ${id}) AS r`;
+      assert.ok(armed !== undefined);
       assert.equal(armed.r, 1);
       return (await dst.sql`INSERT INTO q4m_t2 (v) VALUES (${v})`).affectedRows;
     };
-    const count = async () => (await dst.sql`SELECT COUNT(*) AS n FROM q4m_t2`)[0].n;
+    const count = async () => (await dst.sql`SELECT COUNT(*) AS n FROM q4m_t2`)[0]?.n;
 
     assert.equal(await relay(0, "a"), 1);
     assert.equal(await count(), 1);
@@ -51,7 +52,7 @@ describe("q4m 07-trans", () => {
 
     for (const source of [-1, 64]) {
       const bad: Row[] = await dst.sql`SELECT queue_set_srcid(${source}, 'a', ${id}) AS r`;
-      assert.equal(bad[0].r, null, `source ${source}`);
+      assert.equal(bad[0]?.r, null, `source ${source}`);
     }
     assert.equal(db.stats("q4m_t2").rowsWritten, 3);
     await src.sql`SELECT queue_end()`;

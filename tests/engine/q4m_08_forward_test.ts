@@ -26,9 +26,13 @@ function forward(db: Database, slot: number) {
         const got = await wait(src, ["q4m_t"], 30);
         assert.notEqual(got, null);
         if (got === 0) continue;
-        const [{ id }] = await src.sql`SELECT queue_rowid() AS id`;
+        const [owned] = await src.sql`SELECT queue_rowid() AS id`;
+        assert.ok(owned !== undefined);
+        const { id } = owned;
         const [row] = await src.sql`SELECT * FROM q4m_t`;
+        assert.ok(row !== undefined);
         const [armed] = await dst.sql`SELECT queue_set_srcid(${slot}, 'a', ${id}) AS r`;
+        assert.ok(armed !== undefined);
         assert.equal(armed.r, 1);
         await dst.sql`INSERT INTO q4m_t2 (v, s) VALUES (${row.v}, ${row.s})`;
         relayed++;
@@ -75,10 +79,11 @@ describe("q4m 08-forward", () => {
         assert.equal(await within(wait(consumer, ["q4m_t2"], 30), guardMs, `row ${i}`), 1);
         const rows = await consumer.sql`SELECT s, v FROM q4m_t2`;
         assert.equal(rows.length, 1);
-        assert.equal(rows[0].v, i);
-        assert.equal(rows[0].s, bodies[i]);
+        assert.equal(rows[0]?.v, i);
+        assert.equal(rows[0]?.s, bodies[i]);
         if (i % 5 === 4) {
           const [compacted] = await db.sql`SELECT queue_compact('q4m_t2') AS r`;
+          assert.ok(compacted !== undefined);
           assert.equal(compacted.r, 1);
         }
       }

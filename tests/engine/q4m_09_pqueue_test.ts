@@ -34,6 +34,7 @@ describe("q4m 09-pqueue-single-table", () => {
     for (const [index, id] of expected) {
       assert.equal(await wait(s, priorityConditions, 1), index, `row ${id}`);
       const [row] = await s.sql`SELECT id, body FROM q4m_t`;
+      assert.ok(row !== undefined);
       assert.equal(row.id, id);
       assert.equal(row.body, body);
     }
@@ -60,6 +61,7 @@ describe("q4m 09-pqueue-single-table-wake-listener", () => {
     assert.deepEqual(plain(await s.sql`SELECT * FROM q4m_t`), [{ id: 3, prio: 1 }]);
     await s.sql`SELECT queue_end()`;
     const [count] = await s.sql`SELECT COUNT(*) AS n FROM q4m_t`;
+    assert.ok(count !== undefined);
     assert.equal(count.n, 0);
     await db.close();
   });

@@ -20,8 +20,10 @@ describe("q4m 10-largedata", () => {
       for (let i = 0; i < rowCount; i++) await db.sql`INSERT INTO q4m_t (data) VALUES (${data})`;
       const check = async () => {
         const [all] = await db.sql`SELECT COUNT(*) AS n FROM q4m_t`;
+        assert.ok(all !== undefined);
         assert.equal(all.n, rowCount);
         const [differ] = await db.sql`SELECT COUNT(*) AS n FROM q4m_t WHERE data <> ${data}`;
+        assert.ok(differ !== undefined);
         assert.equal(differ.n, 0);
       };
       await check();
@@ -32,6 +34,7 @@ describe("q4m 10-largedata", () => {
       for (let i = 0; i < rowCount; i++) {
         assert.equal(await wait(s, ["q4m_t"], 0), 1);
         const [row] = await s.sql`SELECT data FROM q4m_t`;
+        assert.ok(row !== undefined);
         assert.ok(row.data instanceof Uint8Array);
         assert.equal(Buffer.compare(row.data, data), 0, `row ${i}`);
       }

@@ -22,6 +22,7 @@ describe("q4m 12-truncate", () => {
     await db.sql`TRUNCATE TABLE q4m_t`;
     assert.deepEqual(plain(await db.sql`SELECT * FROM q4m_t`), []);
     const [count] = await db.sql`SELECT COUNT(*) AS n FROM q4m_t`;
+    assert.ok(count !== undefined);
     assert.equal(count.n, 0);
     await db.close();
   });
@@ -43,6 +44,7 @@ describe("q4m 12-truncate", () => {
       const [r] = n % 2 === 1
         ? await owner.sql`SELECT queue_end() AS r`
         : await owner.sql`SELECT queue_abort() AS r`;
+      assert.ok(r !== undefined);
       assert.equal(r.r, 1);
       assert.deepEqual(column(await owner.sql`SELECT * FROM q4m_t`, "v"), [n * 20]);
       assert.deepEqual(column(await other.sql`SELECT * FROM q4m_t`, "v"), [n * 20]);
@@ -64,6 +66,7 @@ describe("q4m 13-drop-table", () => {
     await rejectsCode(owner.sql`SELECT * FROM q4m_t`, "ER_NO_SUCH_TABLE");
     await rejectsCode(db.sql`SELECT * FROM q4m_t`, "ER_NO_SUCH_TABLE");
     const [r] = await owner.sql`SELECT queue_end() AS r`;
+    assert.ok(r !== undefined);
     assert.equal(r.r, 1);
     await db.close();
   });
@@ -93,6 +96,7 @@ describe("q4m 14-alter-table", () => {
     const owner = db.session();
     assert.equal(await wait(owner, ["q4m_t"], 0), 1);
     const [before] = await owner.sql`SELECT queue_rowid() AS id`;
+    assert.ok(before !== undefined);
 
     await db.sql`ALTER TABLE q4m_t ADD v3 INT`;
     await db.sql`INSERT INTO q4m_t (v1, v2, v3) VALUES (20, 20, 20)`;
@@ -111,6 +115,7 @@ describe("q4m 14-alter-table", () => {
     ]);
     assert.deepEqual(plain(await owner.sql`SELECT * FROM q4m_t`), [{ v2: 1, v3: null }]);
     const [after] = await owner.sql`SELECT queue_rowid() AS id`;
+    assert.ok(after !== undefined);
     assert.equal(after.id, before.id, "ALTER keeps the owned row's id");
     await owner.sql`SELECT queue_abort()`;
     assert.deepEqual(column(await db.sql`SELECT v2 FROM q4m_t`, "v2"), [1, 10, 20, 30]);

@@ -22,6 +22,7 @@ describe("qualified names", () => {
     assert.equal(deleted.affectedRows, 1);
     const s = db.session();
     const [w] = await s.sql`SELECT queue_wait('jobs:jobs.prio = 1', 0) AS got`;
+    assert.ok(w !== undefined);
     assert.equal(w.got, 1);
     assert.deepEqual(plain(await s.sql`SELECT jobs.id FROM jobs`), [{ id: 3 }]);
     await s.close();

@@ -31,6 +31,7 @@ describe("session lifetime", () => {
     await db.sql`INSERT INTO q VALUES (${1})`;
     const s = db.session();
     const [w] = await s.sql`SELECT queue_wait('q', 0) AS got`;
+    assert.ok(w !== undefined);
     assert.equal(w.got, 1);
     assert.deepEqual(plain(await db.sql`SELECT v FROM q`), []);
     await s[Symbol.asyncDispose]();

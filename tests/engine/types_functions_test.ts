@@ -36,6 +36,7 @@ describe("functions over DECIMAL and dates", () => {
     test(`${expression} is ${JSON.stringify(expected)}`, async () => {
       const { db } = await openTemp();
       const [row] = await db.sql.unsafe(`SELECT ${expression} AS v`);
+      assert.ok(row !== undefined);
       assert.deepEqual(row.v, expected);
       await db.close();
     });

@@ -9,8 +9,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { conditionCacheBytesMax, conditionCacheEntriesMax } from "../../src/limits.ts";
-import { Database } from "../../mod.ts";
-import { Engine } from "../../src/engine/engine.ts";
+import { openWithBackend } from "../../src/engine/mod.ts";
+import { type LocalBackend, openLocalBackend } from "../../src/backend/mod.ts";
 import { FaultFileSystem } from "../../src/io/fault_fs.ts";
 import {
   freshDirectory,
@@ -264,12 +264,14 @@ describe("item 26: numeric strings in queue function arguments", () => {
     const { db } = await openTemp();
     await db.sql`CREATE TABLE dst (v INT NOT NULL) ENGINE=QUEUE`;
     const [armed] = await db.sql.unsafe("SELECT queue_set_srcid(?, ?, ?) AS r", ["0", "a", "5"]);
+    assert.ok(armed !== undefined);
     assert.equal(armed.r, 1);
     assert.equal((await db.sql`INSERT INTO dst (v) VALUES (1)`).affectedRows, 1);
     await db.sql.unsafe("SELECT queue_set_srcid('0', 'a', '5')");
     assert.equal((await db.sql`INSERT INTO dst (v) VALUES (1)`).affectedRows, 0, "duplicate");
     for (const bad of [["x", "a", "5"], ["0", "a", "5x"], ["0", "a", "5.5"], ["64", "a", "1"]]) {
       const [row] = await db.sql.unsafe("SELECT queue_set_srcid(?, ?, ?) AS r", bad);
+      assert.ok(row !== undefined);
       assert.equal(row.r, null, `queue_set_srcid(${bad.join(", ")})`);
     }
     await db.close();
@@ -292,25 +294,29 @@ describe("item 26: numeric strings in queue function arguments", () => {
 
 describe("item 15: the condition cache is bounded by bytes", () => {
   test("many large distinct conditions keep the cached text within conditionCacheBytesMax", async () => {
-    const engine = await Engine.open(freshDirectory(), { sync: "none" });
-    const db = new Database(engine);
+    let backend: LocalBackend | undefined;
+    const db = await openWithBackend(async (options) => {
+      backend = await openLocalBackend(freshDirectory(), { ...options, sync: "none" });
+      return backend;
+    });
+    assert.ok(backend !== undefined);
     await db.sql`CREATE TABLE q (v INT NOT NULL) ENGINE=QUEUE`;
     const s = db.session();
     const padding = "x".repeat(200_000);
     for (let i = 0; i < 40; i++) {
       assert.equal(await wait(s, [`q:v = ${i} OR '${padding}' = ''`], 0), 0);
     }
-    const table = engine.table("q");
-    assert.ok(table !== undefined);
+    const tableId = backend.tables()[0]!.tableId;
+    const cachedBytes = () => backend!.conditionCacheBytes(tableId);
     assert.ok(
-      table.conditionCacheBytes <= conditionCacheBytesMax,
-      `${table.conditionCacheBytes} bytes of condition text cached`,
+      cachedBytes() <= conditionCacheBytesMax,
+      `${cachedBytes()} bytes of condition text cached`,
     );
     // A condition larger than the whole bound is still compiled and used.
     const huge = `q:v = 1 OR '${"y".repeat(conditionCacheBytesMax + 1000)}' = ''`;
     await db.sql`INSERT INTO q (v) VALUES (1)`;
     assert.equal(await wait(s, [huge], 0), 1);
-    assert.ok(table.conditionCacheBytes <= conditionCacheBytesMax + huge.length);
+    assert.ok(cachedBytes() <= conditionCacheBytesMax + huge.length);
     await db.close();
   });
 });

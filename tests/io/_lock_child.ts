@@ -18,6 +18,7 @@ import { DenoFileSystem, IoError, NodeFileSystem } from "../../src/io/mod.ts";
 import type { FileSystem } from "../../src/io/mod.ts";
 
 const [implementation, directory, mode] = process.argv.slice(2);
+if (directory === undefined) throw new Error("usage: _lock_child.ts deno|node DIRECTORY MODE");
 const fileSystem: FileSystem = implementation === "deno"
   ? new DenoFileSystem()
   : new NodeFileSystem();

@@ -141,7 +141,7 @@ async function raceChildren(implementations: string[], directory: string): Promi
           if (outputLines.length > skip + 1) {
             clearTimeout(timer);
             child.stdout!.off("data", onData);
-            resolve(outputLines[skip].trim());
+            resolve(outputLines[skip]?.trim() ?? "");
           }
         };
         child.stdout!.on("data", onData);
@@ -480,7 +480,7 @@ for (const [name, makeFileSystem] of implementations) {
 
 if (isDeno) {
   describe("Deno and Node locks exclude each other", () => {
-    for (const [here, there] of [["deno", "node"], ["node", "deno"]]) {
+    for (const [here, there] of [["deno", "node"], ["node", "deno"]] as const) {
       test(
         `a ${there} holder in another process makes a ${here} lock ELOCKED`,
         childTestOptions,

@@ -15,13 +15,18 @@ import { open } from "../../mod.ts";
 import { checkDatabase, formatCheck } from "../../src/ops.ts";
 import { skipUnless } from "../_skip.ts";
 import { cliCommand, cliMissing } from "./_cli.ts";
+import { at } from "../_at.ts";
 
 const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), "q4d-check-test-"));
 after(() => nodeFs.rmSync(root, { recursive: true, force: true }));
 let count = 0;
 
 /** A closed database with table `jobs` holding `rows` rows of `bytes` bytes each. */
-async function makeDatabase(rows: number, bytes = 8, segmentBytes?: number): Promise<string> {
+async function makeDatabase(
+  rows: number,
+  bytes = 8,
+  segmentBytes?: number,
+): Promise<string> {
   const directory = path.join(root, `db${++count}`);
   const db = await open(directory, { sync: "none", segmentBytes });
   await db.sql`CREATE TABLE jobs (id INT NOT NULL, body TEXT) ENGINE=QUEUE`;
@@ -118,7 +123,7 @@ test("check: a corrupted batch before valid data is 2 with file and offset", asy
   const directory = await makeDatabase(4);
   const segment = segmentPath(directory, 1);
   const bytes = nodeFs.readFileSync(segment);
-  bytes[64 + 16 + 2] ^= 0xff; // inside the first batch's first record
+  bytes[64 + 16 + 2] = at(bytes, 64 + 16 + 2) ^ 0xff; // inside the first batch's first record
   nodeFs.writeFileSync(segment, bytes);
   const before = snapshot(directory);
   const outcome = await checkDatabase(directory);

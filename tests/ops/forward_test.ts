@@ -145,9 +145,9 @@ test("a directory to a URL in-process: --reset, --sender, db.t, column order, a 
     const got: unknown[] = [];
     while (got.length < 3) {
       const [w] = await consumer.sql`SELECT queue_wait('eu.dst', 10) AS w`;
-      assert.equal(w.w, 1);
+      assert.equal(w?.w, 1);
       const [row] = await consumer.sql`SELECT v, s, d, at FROM eu.dst`;
-      got.push({ ...row, at: row.at === null ? null : String(row.at) });
+      got.push({ ...row, at: row?.at === null ? null : String(row?.at) });
     }
     await consumer.sql`SELECT queue_end()`;
     await consumer.close();

@@ -15,6 +15,7 @@ import * as path from "node:path";
 import mysql from "npm:mysql2@3.24.6/promise";
 import { type Database, open } from "../../mod.ts";
 import { serve, type ServeOptions, type Server } from "../../src/server/mod.ts";
+import { at as atIndex, u16At } from "../_at.ts";
 
 export { mysql };
 
@@ -161,7 +162,7 @@ export async function rawClient(port: number): Promise<{
     await until(() => {
       const bytes = raw.received();
       while (out.length < count && at + 4 <= bytes.length) {
-        const length = bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16);
+        const length = u16At(bytes, at) | (atIndex(bytes, at + 2) << 16);
         if (at + 4 + length > bytes.length) break;
         out.push(bytes.slice(at + 4, at + 4 + length));
         at += 4 + length;
@@ -190,7 +191,9 @@ export async function rawClient(port: number): Promise<{
   ]);
   raw.socket.write(packet(1, login));
   const [ok] = await take(1);
-  if (ok[0] !== 0) throw new Error(`login failed: ${new TextDecoder().decode(ok)}`);
+  if (ok === undefined || ok[0] !== 0) {
+    throw new Error(`login failed: ${new TextDecoder().decode(ok)}`);
+  }
   return {
     command(payload, replyCount) {
       raw.socket.write(packet(0, payload));

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ident, QueueError } from "../../mod.ts";
-import { connect } from "../../src/server/mod.ts";
+import { connect, RemoteDatabase, RemoteSession } from "../../src/server/mod.ts";
 import { startServer, until } from "./_helpers.ts";
 
 test("connect() runs the README example with the same results as open()", async () => {
@@ -23,6 +23,7 @@ test("connect() runs the README example with the same results as open()", async 
     assert.equal(inserted.insertId, 1);
     const s = db.session();
     const [w] = await s.sql`SELECT queue_wait('jobs:prio=0', 'jobs', 5) AS got`;
+    assert.ok(w !== undefined);
     assert.equal(w.got, 1);
     const rows = await s.sql`SELECT * FROM ${ident("jobs")}`;
     assert.deepEqual(rows, [{
@@ -35,8 +36,10 @@ test("connect() runs the README example with the same results as open()", async 
       d: 2.5,
     }]);
     const [ended] = await s.sql`SELECT queue_end() AS e`;
+    assert.ok(ended !== undefined);
     assert.equal(ended.e, 1);
     const [count] = await db.sql.unsafe("SELECT COUNT(*) AS n FROM jobs WHERE id = ?", [1]);
+    assert.ok(count !== undefined);
     assert.equal(count.n, 0);
     await s.close();
     await assert.rejects(
@@ -67,6 +70,7 @@ test("connect() reports errors as QueueError codes and closing a session gives i
     await db.sql`INSERT INTO q VALUES (${1})`;
     const s = db.session();
     const [w] = await s.sql`SELECT queue_wait('q', 0) AS got`;
+    assert.ok(w !== undefined);
     assert.equal(w.got, 1);
     await s.close();
     await until(() => served.db.stats("q").restoredByClose === 1, "restored_by_close");
@@ -89,5 +93,15 @@ test("connect() with a wrong password rejects with ER_ACCESS_DENIED_ERROR", asyn
     );
   } finally {
     await served.close();
+  }
+});
+
+test("RemoteDatabase and RemoteSession cannot be constructed directly, only by connect()", () => {
+  const constructors = [RemoteDatabase, RemoteSession] as unknown as (new () => unknown)[];
+  for (const Made of constructors) {
+    assert.throws(
+      () => new Made(),
+      (error) => error instanceof QueueError && error.code === "ER_WRONG_ARGUMENTS",
+    );
   }
 });

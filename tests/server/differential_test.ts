@@ -105,7 +105,9 @@ const statements: [string, unknown[]][] = [
   ["DROP TABLE ty", []],
 ];
 
-type Outcome = { rows: unknown[]; affectedRows?: number; insertId?: number } | { code: string };
+type Outcome =
+  | { rows: unknown[]; affectedRows: number | undefined; insertId: number | undefined }
+  | { code: string };
 
 async function runAll(sql: { unsafe(text: string, params: unknown[]): Promise<unknown> }) {
   const outcomes: Outcome[] = [];
@@ -143,7 +145,7 @@ test("statements give the same rows, counts and error codes embedded and over th
     await remoteSession.close();
     if (process.env.Q4D_DIFF_PRINT) console.log(local);
     for (let i = 0; i < statements.length; i++) {
-      assert.deepEqual(wire[i], local[i], `statement ${i}: ${statements[i][0]}`);
+      assert.deepEqual(wire[i], local[i], `statement ${i}: ${statements[i]?.[0]}`);
     }
   } finally {
     await remote.close();

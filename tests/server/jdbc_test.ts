@@ -33,7 +33,7 @@ test("SET sql_mode = CONCAT(@@sql_mode, ...), as Connector/J sends at connect", 
     const connection = await served.connect();
     try {
       const [before] = await connection.query("SELECT @@sql_mode AS mode");
-      const mode = (before as { mode: string }[])[0].mode;
+      const mode = (before as { mode: string }[])[0]?.mode;
       await connection.query(
         "set autocommit=1, sql_mode = concat(@@sql_mode,',STRICT_TRANS_TABLES')",
       );

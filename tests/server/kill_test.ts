@@ -39,6 +39,7 @@ test("a client SIGKILLed while owning a row and while waiting gives the row back
     assert.equal(served.db.stats("q").restoredByClose, 1);
     const s = served.db.session();
     const [row] = await s.sql`SELECT queue_wait('q', 0) AS got`;
+    assert.ok(row !== undefined);
     assert.equal(row.got, 1);
     await s.close();
   } finally {

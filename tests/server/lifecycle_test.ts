@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { QueueError } from "../../mod.ts";
 import { serve } from "../../src/server/mod.ts";
 import { packet, rawClient, rawSocket, startServer, until } from "./_helpers.ts";
+import { u16At } from "../_at.ts";
 
 test("a client dropping while owning a row gives it back at once (restored_by_close)", async () => {
   const served = await startServer();
@@ -19,6 +20,7 @@ test("a client dropping while owning a row gives it back at once (restored_by_cl
     const [[w]] = (await c.query("SELECT queue_wait('q', 0) AS got")) as unknown as [
       { got: number }[],
     ];
+    assert.ok(w !== undefined);
     assert.equal(w.got, 1);
     c.destroy(); // the socket goes away without COM_QUIT
     await until(() => served.db.stats("q").restoredByClose === 1, "restored_by_close");
@@ -26,6 +28,7 @@ test("a client dropping while owning a row gives it back at once (restored_by_cl
     const [[again]] = (await other.query("SELECT queue_wait('q', 0) AS got")) as unknown as [
       { got: number }[],
     ];
+    assert.ok(again !== undefined);
     assert.equal(again.got, 1);
     await other.end();
   } finally {
@@ -39,9 +42,11 @@ test("KILL QUERY ends a blocked queue_wait with 1317 (70100) and leaves the conn
     const waiter = await served.connect();
     const killer = await served.connect();
     await killer.query("CREATE TABLE q (id INT NOT NULL) ENGINE=QUEUE");
-    const [[{ id }]] = (await waiter.query("SELECT CONNECTION_ID() AS id")) as unknown as [
+    const [[connection]] = (await waiter.query("SELECT CONNECTION_ID() AS id")) as unknown as [
       { id: number }[],
     ];
+    assert.ok(connection !== undefined);
+    const { id } = connection;
     const blocked = waiter.query("SELECT queue_wait('q', 60)");
     await until(
       () => served.server.connectionCount === 2,
@@ -60,6 +65,7 @@ test("KILL QUERY ends a blocked queue_wait with 1317 (70100) and leaves the conn
     await killer.query(`KILL QUERY ${id}`);
     await assert.rejects(blocked, { errno: 1317, sqlState: "70100" });
     const [[after]] = (await waiter.query("SELECT 1 AS one")) as unknown as [{ one: number }[]];
+    assert.ok(after !== undefined);
     assert.equal(after.one, 1);
     await assert.rejects(killer.query("KILL QUERY 99999"), { errno: 1094 });
     await killer.query(`KILL ${id}`);
@@ -96,6 +102,7 @@ test("a packet over max_allowed_packet is ERR 1153 and closes only that connecti
     const small = await served.connect();
     await assert.rejects(big.query("SELECT '" + "x".repeat(100 * 1024) + "'"), { errno: 1153 });
     const [[row]] = (await small.query("SELECT 2 AS two")) as unknown as [{ two: number }[]];
+    assert.ok(row !== undefined);
     assert.equal(row.two, 2);
     big.destroy();
     await small.end();
@@ -128,6 +135,7 @@ test("malformed input (random bytes, truncated packets, lying lengths) closes on
     lying.socket.destroy();
     await lying.closed;
     const [[row]] = (await healthy.query("SELECT 3 AS three")) as unknown as [{ three: number }[]];
+    assert.ok(row !== undefined);
     assert.equal(row.three, 3);
     await healthy.end();
   } finally {
@@ -140,9 +148,11 @@ test("an unknown command is ERR 1047 and the connection stays usable", async () 
   try {
     const client = await rawClient(served.port);
     const [error] = await client.command(new Uint8Array([0x0f]), 1); // COM_TIME: long gone
+    assert.ok(error !== undefined);
     assert.equal(error[0], 0xff);
-    assert.equal(error[1] | (error[2] << 8), 1047);
+    assert.equal(u16At(error, 1), 1047);
     const [pong] = await client.command(new Uint8Array([0x0e]), 1); // COM_PING
+    assert.ok(pong !== undefined);
     assert.equal(pong[0], 0x00);
     client.close();
   } finally {
@@ -177,8 +187,10 @@ test("wait_timeout closes an idle connection but never fires during a queue_wait
     const [[w]] = (await c.query("SELECT queue_wait('q', 1) AS got")) as unknown as [
       { got: number }[],
     ];
+    assert.ok(w !== undefined);
     assert.equal(w.got, 0);
     const [[one]] = (await c.query("SELECT 1 AS one")) as unknown as [{ one: number }[]];
+    assert.ok(one !== undefined);
     assert.equal(one.one, 1);
     const closed = new Promise<void>((resolve) => c.on("error", () => resolve()));
     await closed;

@@ -36,7 +36,8 @@ test("mysql2 query returns rows with MySQL column types, also for an empty resul
       { id: 2, prio: 1, body: null, data: null },
     ]);
     const [fields] = [(await c.query("SELECT id FROM jobs"))[1]];
-    const flags = (fields as { flags: number }[])[0].flags;
+    const flags = (fields as { flags: number }[])[0]?.flags;
+    assert.ok(flags !== undefined);
     assert.equal(flags & 1, 1, "NOT_NULL");
     assert.equal(flags & 32, 32, "UNSIGNED");
   } finally {
@@ -64,6 +65,7 @@ test("mysql2 execute binds int, bigint, double, string, Buffer, null and Date pa
     ]);
     const [rows] = await c.execute("SELECT * FROM t WHERE i = ?", [-7]);
     const row = (rows as Record<string, unknown>[])[0];
+    assert.ok(row !== undefined);
     assert.equal(row.i, -7);
     assert.equal(row.b, "9007199254740993");
     assert.equal(row.d, 2.5);
@@ -89,12 +91,14 @@ test("ping and changeUser keep the connection usable and changeUser gives the ow
     const [[got]] = (await c.query("SELECT queue_wait('q', 0) AS got")) as unknown as [
       { got: number }[],
     ];
+    assert.ok(got !== undefined);
     assert.equal(got.got, 1);
     await c.changeUser({ user: "root", password: "secret" });
     assert.equal(served.db.stats("q").restoredByClose, 1);
     const [[again]] = (await c.query("SELECT queue_wait('q', 0) AS got")) as unknown as [
       { got: number }[],
     ];
+    assert.ok(again !== undefined);
     assert.equal(again.got, 1);
     await assert.rejects(c.changeUser({ user: "root", password: "wrong" }), { errno: 1045 });
   } finally {
@@ -120,6 +124,7 @@ test("multipleStatements returns one result per statement", async () => {
       sqlState: "42S02",
     });
     const [[after]] = (await c.query("SELECT 3 AS x")) as unknown as [{ x: number }[]];
+    assert.ok(after !== undefined);
     assert.equal(after.x, 3);
   } finally {
     await c.end();
@@ -136,6 +141,7 @@ test("socketPath connects over the Unix socket (caching_sha2_password full authe
       password: "secret",
     });
     const [[row]] = (await c.query("SELECT USER() AS u")) as unknown as [{ u: string }[]];
+    assert.ok(row !== undefined);
     assert.equal(row.u, "root@localhost");
     await c.end();
   } finally {
@@ -195,6 +201,7 @@ test("what clients send at connect is answered: @@ variables, SET, SHOW VARIABLE
     const [[v]] = (await c.query(
       "SELECT @@version_comment, @@max_allowed_packet AS m, @@session.autocommit AS a, DATABASE() AS d, VERSION() AS v, CONNECTION_ID() AS id",
     )) as unknown as [Record<string, unknown>[]];
+    assert.ok(v !== undefined);
     assert.equal(v["@@version_comment"], "q4d server (MIT)");
     assert.equal(v.m, 64 * 1024 * 1024);
     assert.equal(v.a, 1);
@@ -217,10 +224,12 @@ test("what clients send at connect is answered: @@ variables, SET, SHOW VARIABLE
     await c.query("INSERT INTO q VALUES (5), (6)");
     await c.query("ROLLBACK");
     const [[n]] = (await c.query("SELECT COUNT(*) AS n FROM q")) as unknown as [{ n: number }[]];
+    assert.ok(n !== undefined);
     assert.equal(n.n, 2, "a non-transactional engine keeps rows after ROLLBACK");
     const [[last]] = (await c.query("SELECT LAST_INSERT_ID() AS l")) as unknown as [
       { l: number }[],
     ];
+    assert.ok(last !== undefined);
     assert.equal(last.l, 1);
     await assert.rejects(c.query("SELECT @@no_such_variable"), { errno: 1193 });
     const [warnings] = await c.query("SHOW WARNINGS");
@@ -229,6 +238,7 @@ test("what clients send at connect is answered: @@ variables, SET, SHOW VARIABLE
     const [[fresh]] = (await other.query("SELECT @@autocommit AS a")) as unknown as [
       { a: number }[],
     ];
+    assert.ok(fresh !== undefined);
     assert.equal(fresh.a, 1, "session variables are per connection");
     await other.end();
   } finally {
@@ -250,6 +260,7 @@ test("TLS: mysql2 upgrades with SSLRequest; require_secure_transport refuses pla
     for (let i = 0; i < 2; i++) {
       const c = await served.connect({ ssl: { rejectUnauthorized: false } });
       const [[row]] = (await c.query("SELECT @@have_ssl AS s")) as unknown as [{ s: string }[]];
+      assert.ok(row !== undefined);
       assert.equal(row.s, "YES");
       await c.end();
     }
@@ -281,8 +292,10 @@ test("a mysql2 pool of 16 consumes every row exactly once", async () => {
           const [[w]] = (await c.query("SELECT queue_wait('jobs', 0) AS got")) as unknown as [
             { got: number }[],
           ];
+          assert.ok(w !== undefined);
           if (w.got === 0) return;
           const [[row]] = (await c.execute("SELECT id FROM jobs")) as unknown as [{ id: number }[]];
+          assert.ok(row !== undefined);
           seen.push(row.id);
           await c.query("SELECT queue_end()");
         }
@@ -336,6 +349,7 @@ test("DESCRIBE and SHOW CREATE TABLE show a table's columns as MariaDB spells th
     const [[create]] = (await c.query("SHOW CREATE TABLE `jobs`")) as unknown as [
       Record<string, string>[],
     ];
+    assert.ok(create !== undefined);
     assert.equal(
       create["Create Table"],
       "CREATE TABLE `jobs` (\n  `id` int(10) unsigned NOT NULL,\n  `prio` tinyint(4) NOT NULL,\n" +

@@ -50,7 +50,7 @@ async function snapshot(served: Served, database = "q4d"): Promise<unknown> {
   try {
     const [tables] = await connection.query({ sql: "SHOW TABLES", rowsAsArray: true });
     const out: Record<string, unknown> = {};
-    for (const [name] of tables as string[][]) {
+    for (const [name = ""] of tables as string[][]) {
       const [create] = await connection.query({
         sql: `SHOW CREATE TABLE \`${name}\``,
         rowsAsArray: true,
@@ -272,14 +272,14 @@ test("USE, COM_INIT_DB and connecting with a database go through the engine's da
       const [[row]] = (await c.query("SELECT DATABASE() AS d")) as unknown as [
         Record<string, unknown>[],
       ];
-      assert.equal(row.d, "d");
+      assert.equal(row?.d, "d");
       const [rows] = await c.query({ sql: "SELECT x FROM t", rowsAsArray: true });
       assert.deepEqual(rows, [[1]]);
       await c.changeUser({ database: "q4d" }); // COM_CHANGE_USER with a database
       const [[back]] = (await c.query("SELECT DATABASE() AS d")) as unknown as [
         Record<string, unknown>[],
       ];
-      assert.equal(back.d, "q4d");
+      assert.equal(back?.d, "q4d");
       await assert.rejects(c.query("USE nosuch"), { errno: 1049 });
     } finally {
       await c.end();

@@ -31,7 +31,7 @@ test("a payload of 16 MiB or more is split into wire packets and joined back", (
     packets.push(...(got as Packet[]));
   }
   assert.equal(packets.length, 1);
-  assert.deepEqual(packets[0].payload, payload);
+  assert.deepEqual(packets[0]?.payload, payload);
 });
 
 test("a payload of exactly 16 MiB - 1 ends with an empty packet", () => {
@@ -42,7 +42,7 @@ test("a payload of exactly 16 MiB - 1 ends with an empty packet", () => {
   const framer = new PacketFramer(32 * 1024 * 1024);
   const packets = framer.push(bytes);
   assert.notEqual(packets, "too_large");
-  assert.equal((packets as { payload: Uint8Array }[])[0].payload.length, packetPayloadBytesMax);
+  assert.equal((packets as { payload: Uint8Array }[])[0]?.payload.length, packetPayloadBytesMax);
 });
 
 test("a header claiming more than max_allowed_packet is refused before its bytes arrive", () => {
@@ -91,7 +91,8 @@ test("the README's errno table lists exactly the server's mapping", async () => 
   for (
     const match of readme.matchAll(/\|\s*(ER_[A-Z_]+)\s*\|\s*(\d+)\s*\|\s*([0-9A-Z]{5})\s*\|/g)
   ) {
-    listed[match[1]] = { errno: Number(match[2]), sqlState: match[3] };
+    const [, code = "", errno, sqlState = ""] = match;
+    listed[code] = { errno: Number(errno), sqlState };
   }
   assert.deepEqual(listed, { ...errorCodeToMysql });
 });

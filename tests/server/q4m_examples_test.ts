@@ -46,7 +46,8 @@ function tables(...results: [string[], unknown[][]][]): string {
     const cells = (values: unknown[], numeric: boolean[]) =>
       "|" + values.map((v, i) => {
         const text = String(v ?? "NULL");
-        return " " + (numeric[i] ? text.padStart(widths[i]) : text.padEnd(widths[i])) + " ";
+        const width = widths[i] ?? 0;
+        return " " + (numeric[i] ? text.padStart(width) : text.padEnd(width)) + " ";
       }).join("|") + "|\n";
     const numeric = header.map((_, i) => rows.every((row) => typeof row[i] === "number"));
     out += line + cells(header, header.map(() => false)) + line;

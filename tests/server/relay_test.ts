@@ -118,6 +118,7 @@ test(
         assert.deepEqual([...row.b], [row.id & 0xff, 0, 0xff, 0x27]);
       }
       const [left] = await source.db.sql`SELECT COUNT(*) AS n FROM src`;
+      assert.ok(left !== undefined);
       assert.equal(Number(left.n), 0);
     } finally {
       await source.close();
@@ -128,6 +129,7 @@ test(
 
 async function countDestination(destination: Served): Promise<number> {
   const [row] = await destination.db.sql`SELECT COUNT(*) AS n FROM dst`;
+  assert.ok(row !== undefined);
   return Number(row.n);
 }
 

@@ -6,13 +6,14 @@ import assert from "node:assert/strict";
 import { compileExpr } from "../../src/sql/compile.ts";
 import { parseExpression } from "../../src/sql/parser.ts";
 import type { Value } from "../../src/sql/ast.ts";
+import { at } from "../_at.ts";
 
 const columns = ["s", "n", "j", "b"];
 const row: Value[] = ["Hello", 7, '{"region": "eu", "tags": ["a", "b"]}', new Uint8Array([1, 255])];
 const kinds = ["string", "number", "string", "binary"] as const;
 const scope = {
   columnIndex: (name: string) => columns.indexOf(name.toLowerCase()),
-  columnKind: (index: number) => kinds[index],
+  columnKind: (index: number) => at(kinds, index),
 };
 
 function evaluate(text: string): Value {

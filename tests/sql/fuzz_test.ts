@@ -8,6 +8,7 @@ import { compileExpr } from "../../src/sql/compile.ts";
 import type { Expr, Value } from "../../src/sql/ast.ts";
 import { parseExpression, parseStatement } from "../../src/sql/parser.ts";
 import { prng, testSeed } from "../_random.ts";
+import { at } from "../_at.ts";
 
 const seed = testSeed();
 
@@ -125,7 +126,7 @@ function mutate(text: string, next: () => number): string {
         result = result.slice(0, at) + result.slice(at, at + pick(16)) + result.slice(at);
         break;
       default: // splice in a piece of another statement
-        result = result.slice(0, at) + corpus[pick(corpus.length)].slice(pick(40), pick(80)) +
+        result = result.slice(0, at) + corpus[pick(corpus.length)]?.slice(pick(40), pick(80)) +
           result.slice(at);
     }
   }
@@ -135,7 +136,7 @@ function mutate(text: string, next: () => number): string {
 function randomTokens(next: () => number): string {
   const count = 1 + Math.floor(next() * 20);
   const parts: string[] = [];
-  for (let i = 0; i < count; i++) parts.push(fragments[Math.floor(next() * fragments.length)]);
+  for (let i = 0; i < count; i++) parts.push(at(fragments, Math.floor(next() * fragments.length)));
   return parts.join(next() < 0.5 ? " " : "");
 }
 
@@ -179,7 +180,7 @@ test(`random and mutated SQL only ever fails with QueueError (seed ${seed})`, ()
   const next = prng(seed);
   const caseCount = 6000;
   for (let i = 0; i < caseCount; i++) {
-    const text = i % 3 === 0 ? randomTokens(next) : mutate(corpus[i % corpus.length], next);
+    const text = i % 3 === 0 ? randomTokens(next) : mutate(at(corpus, i % corpus.length), next);
     attempt(() => {
       const { statement, paramCount } = parseStatement(text);
       const params: Value[] = Array.from({ length: paramCount }, (_, k) => k % 2 === 0 ? k : "p");
@@ -198,7 +199,7 @@ test(`deep and long inputs fail cleanly (seed ${seed})`, () => {
       ? "CASE WHEN 1 THEN "
       : next() < 0.25
       ? "CONCAT("
-      : fragments[Math.floor(next() * 8)] + "(";
+      : at(fragments, Math.floor(next() * 8)) + "(";
     const text = "SELECT " + opener.repeat(depth) + "1" + ")".repeat(depth);
     attempt(() => parseStatement(text), text.slice(0, 40));
   }

@@ -12,12 +12,13 @@ function kinds(text: string): string[] {
 function valueOf(text: string): unknown {
   const tokens = tokenize(text);
   assert.equal(tokens.length, 2, `one token expected in ${text}`);
-  return tokens[0].value;
+  return tokens[0]?.value;
 }
 
 describe("lexer", () => {
   test("keywords are words matched upper-cased", () => {
     const [token] = tokenize("sElEcT");
+    assert.ok(token !== undefined);
     assert.equal(token.kind, "word");
     assert.equal(token.upper, "SELECT");
   });
@@ -96,9 +97,9 @@ describe("lexer", () => {
 
   test("positions: index, UTF-8 byte offset and line", () => {
     const tokens = tokenize("'é'\n  x");
-    assert.equal(tokens[1].start, 6);
-    assert.equal(tokens[1].byteStart, 7);
-    assert.equal(tokens[1].line, 2);
+    assert.equal(tokens[1]?.start, 6);
+    assert.equal(tokens[1]?.byteStart, 7);
+    assert.equal(tokens[1]?.line, 2);
   });
 
   const errors: [string, number][] = [
@@ -143,5 +144,6 @@ test("executable comments run by version; others stay comments", () => {
   assert.throws(() => tokenize("/*!40101 SELECT 1"), /unterminated comment/);
   // Positions stay those of the original text.
   const token = tokenize("/*!40101 SELECT */")[0];
+  assert.ok(token !== undefined);
   assert.equal(token.start, 9);
 });

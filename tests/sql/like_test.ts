@@ -9,14 +9,15 @@ import { parseStatement } from "../../src/sql/parser.ts";
 import type { Expr, Value } from "../../src/sql/ast.ts";
 import { likeMatches, likePattern } from "../../src/sql/like.ts";
 import { prng, testSeed } from "../_random.ts";
+import { at } from "../_at.ts";
 
 const noColumns = { columnIndex: () => -1 };
 
 /** The expression of `SELECT <text>`, which may hold `?`. */
 function selected(text: string): Expr {
   const { statement } = parseStatement(`SELECT ${text}`);
-  assert.ok(statement.kind === "select" && statement.items[0].kind === "expr");
-  return statement.items[0].expr;
+  assert.ok(statement.kind === "select" && statement.items[0]?.kind === "expr");
+  return statement.items[0]?.expr;
 }
 
 /** `? LIKE ?` evaluated through the compiler, as statements and queue_wait conditions do. */
@@ -33,8 +34,9 @@ function referenceMatches(text: string, pattern: string, escape: string | null):
   const characters = Array.from(pattern);
   for (let i = 0; i < characters.length; i++) {
     const character = characters[i];
+    assert.ok(character !== undefined);
     if (character === escape && i + 1 < characters.length) {
-      source += characters[++i].replace(/[\\^$.*+?()[\]{}|]/, "\\$&");
+      source += characters[++i]?.replace(/[\\^$.*+?()[\]{}|]/, "\\$&");
     } else if (character === "%") source += "[^]*";
     else if (character === "_") source += "[^]";
     else source += character.replace(/[\\^$.*+?()[\]{}|]/, "\\$&");
@@ -66,14 +68,14 @@ describe("LIKE", () => {
     const word = (lengthMax: number) => {
       let out = "";
       const length = Math.floor(random() * (lengthMax + 1));
-      for (let i = 0; i < length; i++) out += alphabet[Math.floor(random() * alphabet.length)];
+      for (let i = 0; i < length; i++) out += at(alphabet, Math.floor(random() * alphabet.length));
       return out;
     };
     const escapes = ["\\", "|", "%", "_", "😀", null];
     for (let i = 0; i < 20_000; i++) {
       const text = word(8);
       const pattern = word(6);
-      const escape = escapes[Math.floor(random() * escapes.length)];
+      const escape = at(escapes, Math.floor(random() * escapes.length));
       const expected = referenceMatches(text, pattern, escape);
       const actual = likeMatches(likePattern(pattern, escape), text);
       assert.equal(

@@ -175,7 +175,10 @@ describe("statements", () => {
       "COUNT(*)",
       "s",
     ]);
-    assert.equal(statement.items[2].kind === "expr" && statement.items[2].expr.kind, "count_star");
+    assert.equal(
+      statement.items[2]?.kind === "expr" && statement.items[2]?.expr.kind,
+      "count_star",
+    );
   });
 
   test("table-qualified columns and table.* keep the qualifier; the item is named by the column", () => {
@@ -184,6 +187,8 @@ describe("statements", () => {
     );
     assert.ok(statement.kind === "select");
     const [id, spaced, star] = statement.items;
+    assert.ok(id !== undefined);
+    assert.ok(spaced !== undefined);
     assert.ok(id.kind === "expr" && id.expr.kind === "column");
     assert.deepEqual([id.name, id.expr.name, id.expr.table, id.expr.quoted], [
       "id",
@@ -341,6 +346,7 @@ describe("statements", () => {
       ["+c", "-d", "+e"],
     );
     const first = alter.actions[0];
+    assert.ok(first !== undefined);
     assert.ok(first.kind === "add");
     assert.equal(first.column.defaultValue, 5);
   });

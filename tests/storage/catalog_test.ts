@@ -28,10 +28,10 @@ const isCorrupt = (e: unknown): boolean => e instanceof QueueError && e.code ===
 async function populated(): Promise<FaultFileSystem> {
   const fs = new FaultFileSystem();
   const store = await openStore(dir, { fs });
-  const a = (await store.createTable("a", { v: 1 })).rows;
+  const a = await store.createTable("a", { v: 1 });
   await a.append([bytes("a1"), bytes("a2")]).durable;
   await a.remove([1]);
-  const b = (await store.createTable("b", { v: 1 })).rows;
+  const b = await store.createTable("b", { v: 1 });
   await b.append([bytes("b1")]).durable;
   await store.close();
   return fs;
@@ -41,7 +41,7 @@ async function populated(): Promise<FaultFileSystem> {
 function snapshot(store: Store): Record<string, { tableId: number; meta: unknown; ids: number[] }> {
   const out: Record<string, { tableId: number; meta: unknown; ids: number[] }> = {};
   for (const [name, entry] of store.tables()) {
-    out[name] = { tableId: entry.tableId, meta: entry.meta, ids: liveIds(entry.rows) };
+    out[name] = { tableId: entry.tableId, meta: entry.meta, ids: liveIds(entry) };
   }
   return out;
 }
@@ -96,7 +96,7 @@ describe("catalog", () => {
     }
     const fs = new FailingDirectorySyncFs();
     const store = await openStore(dir, { fs });
-    const rows = (await store.createTable("t", null)).rows;
+    const rows = await store.createTable("t", null);
     fs.failDirectorySync = true;
     await assert.rejects(
       store.dropTable("t"),
@@ -108,7 +108,7 @@ describe("catalog", () => {
     await store.close();
     const again = await openStore(dir, { fs });
     assert.ok(again.tables().has("t"), "the table the failed DROP left is still there");
-    assert.deepEqual(liveIds(again.tables().get("t")!.rows), [1]);
+    assert.deepEqual(liveIds(again.tables().get("t")!), [1]);
     await again.close();
   });
 
@@ -152,16 +152,16 @@ describe("catalog", () => {
           const usedIds = [...Object.values(state)].map((t) => t.tableId);
           assert.ok(!usedIds.includes(next.tableId), `${label}: table id ${next.tableId} reused`);
           if (state.b !== undefined) {
-            const b = reopened.tables().get("b")!.rows;
+            const b = reopened.tables().get("b")!;
             const appended = b.append([bytes("b2")]);
             assert.equal(appended.firstRowId, 2, label);
             await appended.durable;
           }
           await reopened.close();
           const third = await openStore(dir, { fs: survivor });
-          assert.deepEqual(liveIds(third.tables().get("after")!.rows), [], label);
+          assert.deepEqual(liveIds(third.tables().get("after")!), [], label);
           assert.deepEqual(
-            liveIds(third.tables().get("b")!.rows),
+            liveIds(third.tables().get("b")!),
             state.b === undefined ? [] : [1, 2],
             label,
           );

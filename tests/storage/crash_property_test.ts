@@ -14,6 +14,7 @@ import { FaultFileSystem, type TornMode } from "../../src/io/fault_fs.ts";
 import { openStore } from "../../src/storage/store.ts";
 import type { Store, TableRows } from "../../src/storage/types.ts";
 import { prng, testSeed } from "../_random.ts";
+import { at } from "../_at.ts";
 
 const caseCount = 1000;
 const tableNames = ["a", "b"];
@@ -37,7 +38,7 @@ function cloneModel(model: Model): Model {
 function observe(store: Store): Model {
   const out: Model = new Map();
   for (const name of tableNames) {
-    const rows = store.tables().get(name)?.rows as TableRows;
+    const rows = store.tables().get(name) as TableRows;
     const live = new Map<number, string>();
     for (let id = rows.nextLive(0); id !== 0; id = rows.nextLive(id)) {
       live.set(id, new TextDecoder().decode(rows.readRow(id)));
@@ -60,7 +61,7 @@ function sameModel(a: Model, b: Model): boolean {
 
 async function runCase(seed: number): Promise<void> {
   const random = prng(seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const pick = <T>(items: readonly T[]): T => at(items, Math.floor(random() * items.length));
   const fs = new FaultFileSystem();
   const store = await openStore("/db", {
     fs,
@@ -85,7 +86,7 @@ async function runCase(seed: number): Promise<void> {
     } else {
       for (let o = 0; o < opCount; o++) {
         const name = pick(tableNames);
-        const rows = store.tables().get(name)?.rows as TableRows;
+        const rows = store.tables().get(name) as TableRows;
         const t = after.get(name) as TableModel;
         const roll = random();
         if (roll < 0.55) {
@@ -135,7 +136,7 @@ async function runCase(seed: number): Promise<void> {
   const matches = sameModel(seen, model) || (inFlight !== null && sameModel(seen, inFlight));
   if (!matches) assert.deepEqual(seen, model, "recovered state is the acknowledged one");
   // The recovered log takes more writes and survives another reopen.
-  const rows = reopened.tables().get("a")?.rows as TableRows;
+  const rows = reopened.tables().get("a") as TableRows;
   await rows.append([new TextEncoder().encode("after")]).durable;
   await reopened.close();
   const third = await openStore("/db", { fs: survivor });

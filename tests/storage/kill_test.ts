@@ -15,6 +15,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { defaultFileSystem } from "../../src/io/mod.ts";
 import { openStore } from "../../src/storage/store.ts";
+import { at } from "../_at.ts";
 
 const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
 const killCount = 3;
@@ -67,13 +68,13 @@ test("every id acknowledged before a SIGKILL is live after reopening", async () 
     for (let round = 0; round < killCount; round++) {
       acknowledged.push(...await runAndKill(directory, 50 + Math.floor(random() * 3000)));
       const store = await openStore(directory, { fs: defaultFileSystem() });
-      const rows = store.tables().get("t")?.rows;
+      const rows = store.tables().get("t");
       assert.ok(rows !== undefined);
       for (const id of acknowledged) {
         assert.ok(rows.isLive(id), `acknowledged id ${id} is live`);
       }
       assert.deepEqual(
-        rows.readRow(acknowledged[acknowledged.length - 1]),
+        rows.readRow(at(acknowledged, -1)),
         new TextEncoder().encode("payload"),
       );
       const counters = rows.counters();

@@ -44,7 +44,7 @@ describe("row index", () => {
   test("the index rebuilt on open behind one unconsumed head row stays small", async () => {
     const fs = new FaultFileSystem();
     const store = await openStore("/db", { fs, sync: "none", autoCompact: false });
-    const rows = (await store.createTable("t", null)).rows;
+    const rows = await store.createTable("t", null);
     await rows.append([new Uint8Array([0])]).durable;
     const payloads = Array.from({ length: 1000 }, () => new Uint8Array([1]));
     for (let round = 0; round < 60; round++) {
@@ -54,7 +54,7 @@ describe("row index", () => {
     }
     await store.close();
     const again = await openStore("/db", { fs, sync: "none", autoCompact: false });
-    const table = again.tables().get("t")!.rows as TableState;
+    const table = again.tables().get("t")! as TableState;
     assert.equal(table.nextLive(0), 1);
     assert.equal(table.nextLive(1), 0);
     assert.equal(table.index.nextRowId, 60_002);
@@ -141,5 +141,15 @@ describe("row index", () => {
         assert.deepEqual(walked, expectedLive, `seed ${seed} step ${step}`);
       }
     }
+  });
+
+  test("ids beyond 2^31 get slots and states like small ones", () => {
+    const firstRowId = 2 ** 31 + 5;
+    const index = new RowIndex(firstRowId);
+    const first = index.allocate(3);
+    index.setState(first + 1, RowState.live);
+    assert.equal(first, firstRowId);
+    assert.equal(index.state(first + 1), RowState.live);
+    assert.equal(index.nextLive(0), first + 1);
   });
 });

@@ -13,6 +13,7 @@ import { crc32c } from "../../src/storage/crc32c.ts";
 import { openStore } from "../../src/storage/store.ts";
 import type { Store, TableRows } from "../../src/storage/types.ts";
 import { QueueError } from "../../src/errors.ts";
+import { at } from "../_at.ts";
 
 const dir = "/db";
 const logDir = `${dir}/log`;
@@ -24,7 +25,7 @@ const batchMagicByte0 = 0x51;
 function rowsOf(store: Store, name = "t"): TableRows {
   const entry = store.tables().get(name);
   assert.ok(entry, `table ${name} exists`);
-  return entry.rows;
+  return entry;
 }
 
 function liveIds(rows: TableRows): number[] {
@@ -68,7 +69,7 @@ describe("segment chain", () => {
   test("ENOSPC on a new segment's first batch: compaction keeps the last checkpoint, so ids, marks and counters survive", async () => {
     const fs = new FaultFileSystem();
     const store = await openStore(dir, { fs, segmentBytes });
-    const rows = (await store.createTable("t", null)).rows;
+    const rows = await store.createTable("t", null);
     const ids = await fill(rows, 50);
     await rows.remove(ids);
     assert.equal((await segmentPaths(fs)).length, 1);
@@ -97,7 +98,7 @@ describe("segment chain", () => {
     for (const [name, when] of failures) {
       const fs = new FaultFileSystem();
       const store = await openStore(dir, { fs, segmentBytes });
-      const rows = (await store.createTable("t", null)).rows;
+      const rows = await store.createTable("t", null);
       const ids = await fill(rows, 50);
       fs.failWriteWhen(when);
       await assert.rejects(
@@ -123,7 +124,7 @@ describe("segment chain", () => {
     for (const position of [0, 64]) {
       const fs = new FaultFileSystem();
       const store = await openStore(dir, { fs, segmentBytes });
-      const rows = (await store.createTable("t", null)).rows;
+      const rows = await store.createTable("t", null);
       const ids = await fill(rows, 50);
       fs.failWriteWhen((path, at, data) =>
         path.includes(".q4l") && at === position && (position === 0 || data[0] === 0)
@@ -158,7 +159,7 @@ describe("segment chain: a crash at every sync point", () => {
       assert.ok(k < 30, "the rollover ends within 30 syncs");
       const fs = new FaultFileSystem();
       const store = await openStore(dir, { fs, segmentBytes, autoCompact: false });
-      const rows = (await store.createTable("t", null)).rows;
+      const rows = await store.createTable("t", null);
       const ids = await fill(rows, 50);
       fs.crashAtSync(k);
       const big = rows.append([new Uint8Array(16 * 1024)]);
@@ -205,7 +206,7 @@ describe("segment chain: a crash at every sync point", () => {
 async function chainOf(autoCompact = false): Promise<{ fs: FaultFileSystem; ids: number[] }> {
   const fs = new FaultFileSystem();
   const store = await openStore(dir, { fs, segmentBytes, autoCompact });
-  const rows = (await store.createTable("t", null)).rows;
+  const rows = await store.createTable("t", null);
   const ids = await fill(rows, 150);
   await store.close();
   assert.ok((await segmentPaths(fs)).length >= 3, "three segments or more");
@@ -215,38 +216,38 @@ async function chainOf(autoCompact = false): Promise<{ fs: FaultFileSystem; ids:
 describe("segment chain: damage is ER_CORRUPT at open", () => {
   const cases: Array<[string, (fs: FaultFileSystem, paths: string[]) => Promise<void>]> = [
     ["the first segment deleted", async (fs, paths) => {
-      await fs.remove(paths[0]);
+      await fs.remove(at(paths, 0));
     }],
     ["the last segment deleted", async (fs, paths) => {
-      await fs.remove(paths[paths.length - 1]);
+      await fs.remove(at(paths, -1));
     }],
     ["a middle segment deleted", async (fs, paths) => {
-      await fs.remove(paths[1]);
+      await fs.remove(at(paths, 1));
     }],
     ["every segment deleted", async (fs, paths) => {
       for (const path of paths) await fs.remove(path);
     }],
     ["a middle segment truncated at its second batch", async (fs, paths) => {
-      const at = batchStarts(await fs.readFile(paths[1]))[1];
-      const handle = await fs.open(paths[1]);
-      await handle.truncate(at);
+      const offset = at(batchStarts(await fs.readFile(at(paths, 1))), 1);
+      const handle = await fs.open(at(paths, 1));
+      await handle.truncate(offset);
       await handle.close();
     }],
     ["a middle segment truncated at its last batch", async (fs, paths) => {
-      const at = batchStarts(await fs.readFile(paths[1])).at(-1)!;
-      const handle = await fs.open(paths[1]);
-      await handle.truncate(at);
+      const offset = at(batchStarts(await fs.readFile(at(paths, 1))), -1);
+      const handle = await fs.open(at(paths, 1));
+      await handle.truncate(offset);
       await handle.close();
     }],
     ["a middle segment zeroed from its second batch", async (fs, paths) => {
-      const content = await fs.readFile(paths[1]);
-      const at = batchStarts(content)[1];
-      const handle = await fs.open(paths[1]);
-      await handle.write(new Uint8Array(content.length - at), at);
+      const content = await fs.readFile(at(paths, 1));
+      const offset = at(batchStarts(content), 1);
+      const handle = await fs.open(at(paths, 1));
+      await handle.write(new Uint8Array(content.length - offset), offset);
       await handle.close();
     }],
     ["the first segment truncated after its header", async (fs, paths) => {
-      const handle = await fs.open(paths[0]);
+      const handle = await fs.open(at(paths, 0));
       await handle.truncate(64);
       await handle.close();
     }],
@@ -258,11 +259,11 @@ describe("segment chain: damage is ER_CORRUPT at open", () => {
       return Promise.resolve();
     }],
     ["a segment from before format 2", async (fs, paths) => {
-      const content = await fs.readFile(paths[0]);
+      const content = await fs.readFile(at(paths, 0));
       const view = new DataView(content.buffer, content.byteOffset);
       view.setUint32(8, 1, true);
       view.setUint32(60, crc32c(content, 0, 60), true);
-      const handle = await fs.open(paths[0]);
+      const handle = await fs.open(at(paths, 0));
       await handle.write(content.subarray(0, 64), 0);
       await handle.close();
     }],

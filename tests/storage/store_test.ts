@@ -23,14 +23,14 @@ function liveIds(rows: TableRows): number[] {
 function rowsOf(store: Store, name: string): TableRows {
   const entry = store.tables().get(name);
   assert.ok(entry, `table ${name} exists`);
-  return entry.rows;
+  return entry;
 }
 
 describe("store", () => {
   test("appended rows survive a clean reopen with ids, payloads and counters", async () => {
     const fs = new FaultFileSystem();
     const store = await openStore(dir, { fs });
-    const jobs = (await store.createTable("jobs", { columns: 1 })).rows;
+    const jobs = await store.createTable("jobs", { columns: 1 });
     const first = jobs.append([bytes("a"), bytes("b"), bytes("c")], { source: 3, rowId: 77 });
     assert.equal(first.firstRowId, 1);
     await first.durable;
@@ -70,7 +70,7 @@ describe("store", () => {
   test("methods after close reject with ER_CLOSED", async () => {
     const fs = new FaultFileSystem();
     const store = await openStore(dir, { fs });
-    const rows = (await store.createTable("t", null)).rows;
+    const rows = await store.createTable("t", null);
     await store.close();
     await store.close();
     await assert.rejects(
@@ -90,7 +90,7 @@ describe("store", () => {
   test("truncate removes every row and ids keep rising across restart", async () => {
     const fs = new FaultFileSystem();
     const store = await openStore(dir, { fs });
-    const rows = (await store.createTable("t", null)).rows;
+    const rows = await store.createTable("t", null);
     await rows.append([bytes("1"), bytes("2")]).durable;
     await rows.truncate();
     assert.equal(rows.liveCount, 0);
@@ -106,7 +106,7 @@ describe("store", () => {
   test("a dropped table's rows are gone and its name can be reused with new ids", async () => {
     const fs = new FaultFileSystem();
     const store = await openStore(dir, { fs });
-    const rows = (await store.createTable("t", 1)).rows;
+    const rows = await store.createTable("t", 1);
     await rows.append([bytes("old")]).durable;
     await store.dropTable("t");
     const fresh = await store.createTable("t", 2);
@@ -115,7 +115,7 @@ describe("store", () => {
     const again = await openStore(dir, { fs });
     const entry = again.tables().get("t");
     assert.equal(entry?.meta, 2);
-    assert.equal(entry?.rows.liveCount, 0);
+    assert.equal(entry?.liveCount, 0);
     await again.close();
   });
 
@@ -123,7 +123,7 @@ describe("store", () => {
     // Build a log, then tear its last (unsynced) batch at each byte of it.
     const base = new FaultFileSystem();
     const store = await openStore(dir, { fs: base });
-    const rows = (await store.createTable("t", null)).rows;
+    const rows = await store.createTable("t", null);
     await rows.append([bytes("acknowledged")]).durable;
     const segmentPath = `${dir}/log/0000000000000001.q4l`;
     base.crashAtSync(1);
@@ -161,7 +161,7 @@ describe("store", () => {
   test("a flipped bit in an early batch is ER_CORRUPT naming file and offset", async () => {
     const fs = new FaultFileSystem();
     const store = await openStore(dir, { fs });
-    const rows = (await store.createTable("t", null)).rows;
+    const rows = await store.createTable("t", null);
     await rows.append([bytes("first")]).durable;
     await rows.append([bytes("second")]).durable;
     await store.close();
@@ -182,7 +182,7 @@ describe("store", () => {
   test("a new database directory survives a power cut right after its first durable append", async () => {
     const fs = new FaultFileSystem();
     const store = await openStore("/fresh/nested/db", { fs });
-    const rows = (await store.createTable("t", null)).rows;
+    const rows = await store.createTable("t", null);
     await rows.append([bytes("first")]).durable;
     const survivor = fs.crash();
     const again = await openStore("/fresh/nested/db", { fs: survivor });
@@ -194,7 +194,7 @@ describe("store", () => {
   test("ENOSPC rejects the failing append with ER_DISK_FULL; earlier data stays and the log reopens", async () => {
     const fs = new FaultFileSystem();
     const store = await openStore(dir, { fs });
-    const rows = (await store.createTable("t", null)).rows;
+    const rows = await store.createTable("t", null);
     await rows.append([bytes("kept")]).durable;
     fs.failNextWrite("ENOSPC");
     const failing = rows.append([bytes("lost")]);
@@ -220,7 +220,7 @@ describe("store", () => {
     // Async commit rounds, and writes held at a gate: later operations queue
     // behind the batch whose write is in flight, built on its effects.
     const store = await openStore(dir, { fs, commitIo: "async" });
-    const rows = (await store.createTable("t", null)).rows;
+    const rows = await store.createTable("t", null);
     await rows.append([bytes("kept-1"), bytes("kept-2")]).durable;
     let openGate = () => {};
     const gate = new Promise<void>((resolve) => (openGate = resolve));
@@ -272,7 +272,7 @@ describe("store", () => {
   test("a failed sync (EIO) rejects with ER_ERROR_ON_WRITE and a failed removal makes rows live again", async () => {
     const fs = new FaultFileSystem();
     const store = await openStore(dir, { fs });
-    const rows = (await store.createTable("t", null)).rows;
+    const rows = await store.createTable("t", null);
     await rows.append([bytes("a"), bytes("b")]).durable;
     const relived: number[] = [];
     store.onRowsLive = (_table, first, count) => relived.push(first, count);
@@ -292,7 +292,7 @@ describe("store", () => {
   test("compaction keeps live rows, ids, marks and counters, and deletes old segments", async () => {
     const fs = new FaultFileSystem();
     const store = await openStore(dir, { fs, segmentBytes: 64 * 1024, autoCompact: false });
-    const rows = (await store.createTable("t", null)).rows;
+    const rows = await store.createTable("t", null);
     const payload = new Uint8Array(1000).fill(7);
     const pending: Promise<void>[] = [];
     for (let i = 0; i < 300; i++) {

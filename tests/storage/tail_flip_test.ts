@@ -14,7 +14,7 @@ const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 test("a flipped bit in the last batch of the last segment is cut off as a torn tail and reported", async () => {
   const fs = new FaultFileSystem();
   const store = await openStore(dir, { fs });
-  const rows = (await store.createTable("t", null)).rows;
+  const rows = await store.createTable("t", null);
   await rows.append([bytes("first")]).durable;
   await rows.append([bytes("last")]).durable;
   await store.close();
@@ -23,7 +23,7 @@ test("a flipped bit in the last batch of the last segment is cut off as a torn t
   const at = content.indexOf("l".charCodeAt(0), 64);
   fs.flipBit(path, at, 2);
   const reopened = await openStore(dir, { fs });
-  const t = reopened.tables().get("t")!.rows;
+  const t = reopened.tables().get("t")!;
   assert.equal(t.nextLive(0), 1);
   assert.equal(t.nextLive(1), 0, "the damaged last batch is gone");
   const torn = reopened.recovery.tornTail;
