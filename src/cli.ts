@@ -86,6 +86,32 @@ function parseCount(text: string, flag: string): number {
   return n;
 }
 
+/**
+ * The command line's words one at a time: `flag` is a word (`--name` of
+ * `--name=value`), `value()` the flag's value (after `=`, else the next
+ * word, consumed; `fail` when there is none).
+ */
+function* flagsOf(
+  args: readonly string[],
+  fail: (message: string) => never,
+): Generator<{ flag: string; value: () => string }> {
+  for (let i = 0; i < args.length; i++) {
+    const arg = defined(args[i], "i < length");
+    const equals = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const flag = equals < 0 ? arg : arg.slice(0, equals);
+    const inline = equals < 0 ? undefined : arg.slice(equals + 1);
+    yield {
+      flag,
+      value: () => {
+        if (inline !== undefined) return inline;
+        const next = args[++i];
+        if (next === undefined) fail(`${flag} needs a value`);
+        return next;
+      },
+    };
+  }
+}
+
 /** Parses `serve`'s flags. */
 function parseServe(args: string[]): { data: string; options: ServeOptions; graceMs: number } {
   const options: ServeOptions = { port: 3306 };
@@ -93,17 +119,7 @@ function parseServe(args: string[]): { data: string; options: ServeOptions; grac
   let graceMs = 10_000;
   let tlsCertPath: string | undefined;
   let tlsKeyPath: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = defined(args[i], "i < length");
-    const [flag, inline] = arg.includes("=")
-      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
-      : [arg, undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const next = args[++i];
-      if (next === undefined) fail(`${flag} needs a value`);
-      return next;
-    };
+  for (const { flag, value } of flagsOf(args, fail)) {
     switch (flag) {
       case "--data":
         data = value();
@@ -163,7 +179,7 @@ function parseServe(args: string[]): { data: string; options: ServeOptions; grac
         process.exit(0);
         break;
       default:
-        fail(`unknown flag ${arg}`);
+        fail(`unknown flag ${flag}`);
     }
   }
   if (tlsCertPath !== undefined) options.tlsCert = readFileSync(tlsCertPath, "utf8");
@@ -345,17 +361,7 @@ async function runForward(args: string[]): Promise<never> {
   let sender = 0;
   let reset = false;
   let quiet = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = defined(args[i], "i < length");
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=")
-      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
-      : [arg, undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const next = args[++i];
-      if (next === undefined) failForward(`${flag} needs a value`);
-      return next;
-    };
+  for (const { flag, value } of flagsOf(args, failForward)) {
     switch (flag) {
       case "--table":
         table = value();
@@ -381,8 +387,8 @@ async function runForward(args: string[]): Promise<never> {
         process.exit(0);
         break;
       default:
-        if (arg.startsWith("-")) failForward(`unknown flag ${arg}`);
-        ends.push(arg);
+        if (flag.startsWith("-")) failForward(`unknown flag ${flag}`);
+        ends.push(flag);
     }
   }
   const [source, destination] = ends;

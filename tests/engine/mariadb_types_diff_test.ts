@@ -15,6 +15,7 @@ import { QueueError } from "../../mod.ts";
 import { openTemp } from "./_helpers.ts";
 import { at } from "../_at.ts";
 import { prng, testSeed } from "../_random.ts";
+import { intervalUnits } from "../../src/sql/temporal.ts";
 
 const seed = testSeed();
 const expressionCount = 600;
@@ -355,17 +356,7 @@ class ColumnExpressions {
     // Small steps forward: past 2038 MariaDB 10.11's UNIX_TIMESTAMP is NULL, MySQL 8's (and
     // q4d's) a number (README).
     const amount = this.pick(["1", "-1", "-13", "0", "1.5", "id", "'2'"]);
-    const unit = this.pick([
-      "MICROSECOND",
-      "SECOND",
-      "MINUTE",
-      "HOUR",
-      "DAY",
-      "WEEK",
-      "MONTH",
-      "QUARTER",
-      "YEAR",
-    ]);
+    const unit = this.pick([...intervalUnits]);
     switch (Math.floor(this.next() * 6)) {
       case 0:
         return `DATE_ADD(${a}, INTERVAL ${amount} ${unit})`;

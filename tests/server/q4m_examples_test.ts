@@ -13,8 +13,20 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mariadbMissing, type Served, skipUnless, startServer } from "./_helpers.ts";
 
-/** Runs the mariadb CLI on `script` (table output, as typed at its prompt). */
-function mariadb(served: Served, script: string): Promise<{ status: number | null; out: string }> {
+/** Runs the mariadb CLI on `script` (table output, as typed at its prompt) against a fresh server. */
+async function mariadb(script: string): Promise<{ status: number | null; out: string }> {
+  const served = await startServer();
+  try {
+    return await mariadbOn(served, script);
+  } finally {
+    await served.close();
+  }
+}
+
+function mariadbOn(
+  served: Served,
+  script: string,
+): Promise<{ status: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn("mariadb", [
       "--no-defaults",
@@ -61,11 +73,8 @@ test(
   "Q4M's tutorial runs unchanged through the mariadb CLI",
   skipUnless(mariadbMissing),
   async () => {
-    const served = await startServer();
-    try {
-      const { status, out } = await mariadb(
-        served,
-        `CREATE TABLE my_queue (v1 int not null, v2 varchar(255)) ENGINE=queue;
+    const { status, out } = await mariadb(
+      `CREATE TABLE my_queue (v1 int not null, v2 varchar(255)) ENGINE=queue;
 INSERT INTO my_queue (v1, v2) VALUES (3, "hello world!");
 SELECT queue_wait('my_queue');
 SELECT * FROM my_queue;
@@ -83,30 +92,27 @@ SELECT queue_end();
 SELECT * FROM my_queue;
 SELECT queue_wait('my_queue', 0);
 `,
-      );
-      assert.equal(status, 0, out);
-      assert.equal(
-        out,
-        tables(
-          [["queue_wait('my_queue')"], [[1]]],
-          [["v1", "v2"], [[3, "hello world!"]]],
-          [["queue_end()"], [[1]]],
-          [["v1", "v2"], [[4, "second"]]],
-          [["queue_abort()"], [[1]]],
-          [["queue_wait('my_queue:v1=5', 10)"], [[1]]],
-          [["v1", "v2"], [[5, "third"]]],
-          [["queue_end()"], [[1]]],
-          // Prioritized subscription: the second table had the row.
-          [["queue_wait('other_queue', 'my_queue', 10)"], [[2]]],
-          [["v1", "v2"], [[4, "second"]]],
-          [["queue_end()"], [[1]]],
-          // Empty now (mariadb prints nothing for an empty set): a wait times out.
-          [["queue_wait('my_queue', 0)"], [[0]]],
-        ),
-      );
-    } finally {
-      await served.close();
-    }
+    );
+    assert.equal(status, 0, out);
+    assert.equal(
+      out,
+      tables(
+        [["queue_wait('my_queue')"], [[1]]],
+        [["v1", "v2"], [[3, "hello world!"]]],
+        [["queue_end()"], [[1]]],
+        [["v1", "v2"], [[4, "second"]]],
+        [["queue_abort()"], [[1]]],
+        [["queue_wait('my_queue:v1=5', 10)"], [[1]]],
+        [["v1", "v2"], [[5, "third"]]],
+        [["queue_end()"], [[1]]],
+        // Prioritized subscription: the second table had the row.
+        [["queue_wait('other_queue', 'my_queue', 10)"], [[2]]],
+        [["v1", "v2"], [[4, "second"]]],
+        [["queue_end()"], [[1]]],
+        // Empty now (mariadb prints nothing for an empty set): a wait times out.
+        [["queue_wait('my_queue', 0)"], [[0]]],
+      ),
+    );
   },
 );
 
@@ -114,13 +120,10 @@ test(
   "Q4M's crawler example: its queue tables and the statements its crawler runs",
   skipUnless(mariadbMissing),
   async () => {
-    const served = await startServer();
-    try {
-      const { status, out } = await mariadb(
-        served,
-        // examples/crawler/initdb.sql's queue tables (crawler_queue as in its latest version,
-        // crawler_reschedule_queue as in the version the crawler's rescheduler reads).
-        `CREATE TABLE \`crawler_queue\` (
+    const { status, out } = await mariadb(
+      // examples/crawler/initdb.sql's queue tables (crawler_queue as in its latest version,
+      // crawler_reschedule_queue as in the version the crawler's rescheduler reads).
+      `CREATE TABLE \`crawler_queue\` (
   \`id\` int(10) unsigned NOT NULL,
   \`fail_cnt\` int(11) NOT NULL DEFAULT 0,
   \`failed_at\` int(11) NOT NULL DEFAULT 0
@@ -147,21 +150,18 @@ SELECT queue_end();
 SELECT * FROM crawler_queue;
 SELECT * FROM crawler_reschedule_queue;
 `,
-      );
-      assert.equal(status, 0, out);
-      assert.equal(
-        out,
-        tables(
-          [["queue_wait('crawler_queue')"], [[1]]],
-          [["id", "fail_cnt"], [[1, 0]]],
-          [["queue_end()"], [[1]]],
-          [["id", "fail_cnt", "at"], [[1, 1, 1700000000]]],
-          [["queue_end()"], [[1]]],
-          [["id", "fail_cnt", "failed_at"], [[2, 0, 0], [1, 1, 0]]],
-        ),
-      );
-    } finally {
-      await served.close();
-    }
+    );
+    assert.equal(status, 0, out);
+    assert.equal(
+      out,
+      tables(
+        [["queue_wait('crawler_queue')"], [[1]]],
+        [["id", "fail_cnt"], [[1, 0]]],
+        [["queue_end()"], [[1]]],
+        [["id", "fail_cnt", "at"], [[1, 1, 1700000000]]],
+        [["queue_end()"], [[1]]],
+        [["id", "fail_cnt", "failed_at"], [[2, 0, 0], [1, 1, 0]]],
+      ),
+    );
   },
 );
