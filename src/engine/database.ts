@@ -247,6 +247,11 @@ export class Session {
     return this.#state.database;
   }
 
+  /** True while the session has an open transaction (BEGIN … COMMIT / ROLLBACK). */
+  get inTransaction(): boolean {
+    return this.#state.backend.inTransaction;
+  }
+
   /** What the session holds, for a server's SHOW PROCESSLIST. */
   get activity(): SessionActivity {
     const backend = this.#state.backend;

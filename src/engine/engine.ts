@@ -191,6 +191,7 @@ export class Engine implements QueueHost {
       bytesTotal: stats.bytesTotal,
       bytesRemoved: stats.bytesRemoved,
       rowsDelayed: stats.rowsDelayed,
+      rowsFailed: stats.rowsFailed,
       compactionErrors: this.backend.compactionErrorCount,
       rowsLive: stats.rowsLive,
     };
@@ -243,7 +244,16 @@ export class Engine implements QueueHost {
     session.checkOpen();
     enterDatabase(session.database);
     const statement = prepared.statement;
+    // Savepoints need to know whether anything changed since: counted only
+    // while one exists. A SELECT without FROM may call queue functions.
+    if (
+      session.savepoints !== null &&
+      (statement.kind === "insert" || statement.kind === "delete" ||
+        (statement.kind === "select" && statement.from === null))
+    ) session.changeCount++;
     switch (statement.kind) {
+      case "transaction":
+        return this.#transactionStatement(session, statement);
       case "select":
         if (statement.view !== undefined) {
           return Promise.resolve(selectView(this, statement, params));
@@ -262,16 +272,15 @@ export class Engine implements QueueHost {
       case "show":
         return Promise.resolve(executeShow(this, statement, params, session.database));
       case "create_table":
-        return this.#createTable(statement, session.database);
-      case "drop_table":
-        return this.#dropTables(
-          statement.tables.map((t) => resolveTable(t, session.database)),
-          statement.ifExists,
-        );
+        return this.#ddl(session, () => this.#createTable(statement, session.database));
+      case "drop_table": {
+        const keys = statement.tables.map((t) => resolveTable(t, session.database));
+        return this.#ddl(session, () => this.#dropTables(keys, statement.ifExists));
+      }
       case "truncate":
-        return this.#truncate(statement, session.database);
+        return this.#ddl(session, () => this.#truncate(statement, session.database));
       case "alter_table":
-        return this.#alterTable(statement, session.database);
+        return this.#ddl(session, () => this.#alterTable(statement, session.database));
       case "use":
         if (statement.database === informationSchema) {
           throw new QueueError(
@@ -282,10 +291,102 @@ export class Engine implements QueueHost {
         session.database = this.requireDatabase(statement.database);
         return Promise.resolve(countResult(0));
       case "create_database":
-        return this.#createDatabase(statement);
+        return this.#ddl(session, () => this.#createDatabase(statement));
       case "drop_database":
-        return this.#dropDatabase(statement);
+        return this.#ddl(session, () => this.#dropDatabase(statement));
     }
+  }
+
+  /** Runs a DDL statement; inside a transaction it commits it first. */
+  #ddl(session: SessionState, run: () => Promise<Result>): Promise<Result> {
+    return session.backend.inTransaction ? this.#afterCommit(session, run) : run();
+  }
+
+  /** DDL inside a transaction commits it first, as MySQL does (an implicit commit). */
+  async #afterCommit(session: SessionState, run: () => Promise<Result>): Promise<Result> {
+    await this.#commit(session);
+    return run();
+  }
+
+  /** Commits the session's open transaction, if any (one atomic unit); on failure it rolled back. */
+  async #commit(session: SessionState): Promise<void> {
+    if (!session.backend.inTransaction) return;
+    session.savepoints = null;
+    try {
+      await session.backend.commit();
+    } catch (error) {
+      // The backend rolled back: owner mode is what it was at BEGIN, too.
+      session.ownerMode = session.ownerModeAtBegin;
+      throw error;
+    }
+  }
+
+  /** Opens a transaction (ER_NOT_SUPPORTED_YET on a backend without them). */
+  #begin(session: SessionState): void {
+    session.checkOpen();
+    session.backend.begin();
+    session.ownerModeAtBegin = session.ownerMode;
+  }
+
+  /** Rolls the session's transaction back, owner mode included. */
+  #rollback(session: SessionState): void {
+    if (!session.backend.inTransaction) return;
+    session.savepoints = null;
+    session.backend.rollback();
+    session.ownerMode = session.ownerModeAtBegin;
+  }
+
+  async #transactionStatement(
+    session: SessionState,
+    statement: StatementOf<"transaction">,
+  ): Promise<Result> {
+    const inTransaction = session.backend.inTransaction;
+    switch (statement.action) {
+      case "begin":
+        // BEGIN inside a transaction commits it first (MySQL's implicit commit).
+        await this.#commit(session);
+        this.#begin(session);
+        break;
+      case "commit":
+        await this.#commit(session);
+        if (statement.chain) this.#begin(session);
+        break;
+      case "rollback":
+        this.#rollback(session);
+        if (statement.chain) this.#begin(session);
+        break;
+      case "savepoint":
+        // Outside a transaction a savepoint ends with its statement (autocommit).
+        if (inTransaction) {
+          (session.savepoints ??= new Map()).set(
+            savepointKey(statement.savepoint),
+            session.changeCount,
+          );
+        }
+        break;
+      case "release_savepoint":
+      case "rollback_to_savepoint": {
+        const key = savepointKey(statement.savepoint);
+        const count = session.savepoints?.get(key);
+        if (!inTransaction || count === undefined) {
+          throw new QueueError(
+            "ER_SP_DOES_NOT_EXIST",
+            `SAVEPOINT ${statement.savepoint} does not exist`,
+          );
+        }
+        if (statement.action === "release_savepoint") {
+          session.savepoints?.delete(key);
+        } else if (count !== session.changeCount) {
+          // Undoing part of a transaction is not supported.
+          throw new QueueError(
+            "ER_NOT_SUPPORTED_YET",
+            `ROLLBACK TO SAVEPOINT ${statement.savepoint} after changes is not supported by q4d: ROLLBACK the whole transaction`,
+          );
+        }
+        break;
+      }
+    }
+    return countResult(0);
   }
 
   /** Runs one long INSERT given in pieces (sql/large_insert.ts), as one append. */
@@ -416,4 +517,9 @@ export class Engine implements QueueHost {
   #checkOpen(): void {
     if (this.#closing !== null) throw new QueueError("ER_CLOSED", "Database is closed");
   }
+}
+
+/** Savepoint names compare case-insensitively, as MySQL's. */
+function savepointKey(name: string | null): string {
+  return (name ?? "").toLowerCase();
 }

@@ -18,6 +18,7 @@ import {
   emptyRow,
   limitValue,
   notSupportedNested,
+  PlanCache,
   tableScope,
   valueAccessor,
 } from "./plan_support.ts";
@@ -37,13 +38,10 @@ interface DeletePlan {
 }
 
 /**
- * DELETE plans by prepared statement (module state). Weak: a plan lives
- * exactly as long as its statement (a template call site's cache entry or
- * an unsafe-text cache entry, both bounded in src/sql/template.ts), so this
- * cache needs no bound of its own; a plan is rebuilt when its table or
- * schema version changed.
+ * DELETE plans by prepared statement and table (module state; the bound is
+ * PlanCache's: plans live as long as their statements).
  */
-const deletePlans = new WeakMap<Prepared, DeletePlan>();
+const deletePlans = new PlanCache<EngineTable, DeletePlan>();
 
 /** Runs a DELETE: removes the visible rows that match; others' owned rows are untouched. */
 export async function executeDelete(
@@ -54,8 +52,8 @@ export async function executeDelete(
 ): Promise<Result> {
   const statement = prepared.statement as StatementOf<"delete">;
   const table = host.requireTable(statement.table, session.database);
-  let plan = deletePlans.get(prepared);
-  if (plan === undefined || plan.table !== table || plan.schemaVersion !== table.schema.version) {
+  let plan = deletePlans.get(prepared, table);
+  if (plan === undefined) {
     if (statement.where !== null && containsQueueCall(statement.where)) throw notSupportedNested();
     plan = {
       table,
@@ -65,7 +63,7 @@ export async function executeDelete(
         : compileExpr(statement.where, tableScope(table.name, table.schema, "where clause")),
       order: compileOrder(statement.orderBy, table.name, table.schema),
     };
-    deletePlans.set(prepared, plan);
+    deletePlans.set(prepared, table, plan);
   }
   const limit = limitValue(statement.limit, params, "LIMIT");
   const selected = selectRows(session, table, plan.where, plan.order, 0, limit, params);
@@ -98,21 +96,14 @@ interface InsertPlan {
 }
 
 /**
- * INSERT plans by prepared statement (module state). Weak: a plan lives
- * exactly as long as its statement (a template call site's cache entry or
- * an unsafe-text cache entry, both bounded in src/sql/template.ts), so this
- * cache needs no bound of its own; a plan is rebuilt when its table or
- * schema version changed.
+ * INSERT plans by prepared statement and table (module state; the bound is
+ * PlanCache's: plans live as long as their statements).
  */
-const insertPlans = new WeakMap<Prepared, InsertPlan>();
+const insertPlans = new PlanCache<EngineTable, InsertPlan>();
 
 function planInsert(prepared: Prepared, table: EngineTable): InsertPlan {
-  const cached = insertPlans.get(prepared);
-  if (
-    cached !== undefined && cached.table === table && cached.schemaVersion === table.schema.version
-  ) {
-    return cached;
-  }
+  const cached = insertPlans.get(prepared, table);
+  if (cached !== undefined) return cached;
   const statement = prepared.statement as StatementOf<"insert">;
   const schema = table.schema;
   let positions: number[];
@@ -176,7 +167,7 @@ function planInsert(prepared: Prepared, table: EngineTable): InsertPlan {
     ignore: statement.ignore,
     nowDefaults,
   };
-  insertPlans.set(prepared, plan);
+  insertPlans.set(prepared, table, plan);
   return plan;
 }
 
@@ -198,7 +189,7 @@ export function executeInsert(
   const plan = planInsert(prepared, table);
   return insertArmed(
     session,
-    (armed, delayMs) => writeRows(host.backend, table, plan, params, armed, delayMs),
+    (armed, delayMs) => writeRows(host.backend, session, table, plan, params, armed, delayMs),
   );
 }
 
@@ -236,7 +227,7 @@ export function executeInsertPieces(
       }
     }
     if (table === null || payloads.length === 0) return Promise.resolve(null);
-    return appendRows(host.backend, table, payloads, rowValues, armed, delayMs);
+    return appendRows(host.backend, session, table, payloads, rowValues, armed, delayMs);
   });
 }
 
@@ -308,9 +299,13 @@ function insertValueAccessor(expr: Expr, schema: TableSchema, position: number):
   return () => value;
 }
 
-/** Writes the rows; null when INSERT IGNORE skipped them all (nothing written). */
+/**
+ * Writes the rows (inside a transaction: buffers them for its COMMIT); null
+ * when INSERT IGNORE skipped them all (nothing written).
+ */
 async function writeRows(
   backend: Backend,
+  session: SessionState,
   table: EngineTable,
   plan: InsertPlan,
   params: readonly Value[],
@@ -322,7 +317,7 @@ async function writeRows(
   const rowValues: Value[][] = [];
   encodeRows(table, plan, params, payloads, rowValues);
   if (payloads.length === 0) return null;
-  return await appendRows(backend, table, payloads, rowValues, armed, delayMs);
+  return await appendRows(backend, session, table, payloads, rowValues, armed, delayMs);
 }
 
 /** A NOT NULL column without default is not named: null (nothing written) for INSERT IGNORE, else the error. */
@@ -372,6 +367,7 @@ function encodeRows(
 /** Inserts encoded rows as one write, with the armed mark and delay; resolves when durable. */
 async function appendRows(
   backend: Backend,
+  session: SessionState,
   table: EngineTable,
   payloads: Uint8Array[],
   rowValues: Value[][],
@@ -379,6 +375,15 @@ async function appendRows(
   delayMs: number,
 ): Promise<Result> {
   const visibleAt = delayMs > 0 ? Date.now() + delayMs : 0;
+  if (session.backend.inTransaction) {
+    const { rowCount } = await backend.insert(table.tableId, payloads, rowValues, {
+      session: session.backend,
+      ...(armed === null ? {} : { mark: armed }),
+      visibleAt,
+    });
+    // Ids are issued at COMMIT, so no insertId here.
+    return countResult(rowCount);
+  }
   const { firstRowId, rowCount } = await backend.insert(
     table.tableId,
     payloads,

@@ -42,6 +42,16 @@ export class SessionState {
   armedDelayMs = 0;
   /** The current database (USE): unqualified table names resolve in it. */
   database: string = defaultDatabase;
+  /**
+   * Savepoints of the open transaction: name → `changeCount` when it was
+   * set; null when none (then nothing is counted). ROLLBACK TO one is
+   * accepted only when no statement ran since.
+   */
+  savepoints: Map<string, number> | null = null;
+  /** Owner mode when the open transaction began: ROLLBACK restores it. */
+  ownerModeAtBegin = false;
+  /** Statements run while a savepoint exists. */
+  changeCount = 0;
   closed = false;
 
   constructor(sessionId: number, backend: BackendSession) {

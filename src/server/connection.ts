@@ -34,6 +34,7 @@ import {
   type Outcome,
   type ProcessRow,
   ServerStatementError,
+  serverStatementHeads,
 } from "./intercept.ts";
 import {
   concat,
@@ -455,6 +456,7 @@ export class Connection implements InterceptContext {
 
   #status(more = false): number {
     return (this.variables.get("autocommit") ? Status.autocommit : 0) |
+      (this.#session.inTransaction ? Status.inTransaction : 0) |
       (more ? Status.moreResults : 0);
   }
 
@@ -906,18 +908,8 @@ export class Connection implements InterceptContext {
     let paramCount: number;
     try {
       const tokensFirst = /^\s*(?:\/\*.*?\*\/\s*)*(\w+)/s.exec(text)?.[1]?.toUpperCase() ?? "";
-      const serverKinds = [
-        "SET",
-        "SHOW",
-        "BEGIN",
-        "COMMIT",
-        "ROLLBACK",
-        "START",
-        "KILL",
-        "DO",
-      ];
       if (
-        serverKinds.includes(tokensFirst) ||
+        serverStatementHeads.includes(tokensFirst) ||
         (tokensFirst === "SELECT" &&
           /@@|\b(DATABASE|SCHEMA|USER|VERSION|CONNECTION_ID|LAST_INSERT_ID)\s*\(/i.test(text))
       ) {

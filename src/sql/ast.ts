@@ -180,7 +180,21 @@ export type Statement =
   /** USE db: the session's current database (unqualified table names resolve in it). */
   | { kind: "use"; database: string }
   /** SHOW CREATE TABLE, DESCRIBE / SHOW COLUMNS, SHOW TABLE STATUS, SHOW ENGINE, SHOW DATABASES. */
-  | { kind: "show"; show: ShowStatement };
+  | { kind: "show"; show: ShowStatement }
+  /**
+   * BEGIN / START TRANSACTION, COMMIT [AND CHAIN], ROLLBACK [AND CHAIN],
+   * SAVEPOINT s, RELEASE SAVEPOINT s, ROLLBACK TO [SAVEPOINT] s.
+   */
+  | { kind: "transaction"; action: TransactionAction; chain: boolean; savepoint: string | null };
+
+/** What a transaction statement does. */
+export type TransactionAction =
+  | "begin"
+  | "commit"
+  | "rollback"
+  | "savepoint"
+  | "release_savepoint"
+  | "rollback_to_savepoint";
 
 /** The inspection statements (`src/sql/show.ts` parses them, `src/engine/inspect.ts` runs them). */
 export type ShowStatement =

@@ -30,11 +30,9 @@ import {
   decimalTruncate,
 } from "./decimal.ts";
 import { type FunctionSpec, integerArgument, type NonNull, strict } from "./function_support.ts";
+import { int64Min, uint64Max } from "./operators.ts";
 import { asDateTime, compareTemporals, fspMax, parseTime, Temporal } from "./temporal.ts";
 import { toDateTime } from "./typed_ops.ts";
-
-const int64Min = -(1n << 63n);
-const uint64Max = (1n << 64n) - 1n;
 
 /**
  * The arithmetic a numeric function uses for a value: exact integer, exact
@@ -125,8 +123,11 @@ function ceilOrFloor(up: boolean): FunctionSpec {
       case "int":
         return valueToNumber(value);
       case "decimal": {
+        // A BIGINT when it fits (MariaDB's type: ROUND(CEIL(9.99), 2) is 10), else a DECIMAL.
         const exact = valueToDecimal(value);
-        return up ? decimalCeil(exact) : decimalFloor(exact);
+        const whole = up ? decimalCeil(exact) : decimalFloor(exact);
+        const integer = whole.unscaled / 10n ** BigInt(whole.scale);
+        return integer >= int64Min && integer <= -(int64Min + 1n) ? fromBigInt(integer) : whole;
       }
       case "double": {
         const number = Number(valueToNumber(value));

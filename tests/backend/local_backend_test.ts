@@ -151,15 +151,36 @@ describe("local backend", () => {
     await backend.close();
   });
 
-  test("begin is refused by capability while the local backend lacks transactions", async () => {
+  test("a transaction's inserts, ends and removals commit as one unit; rollback undoes them", async () => {
     const backend = await openBackend();
-    assert.equal(backend.capabilities.transactions, false);
+    assert.equal(backend.capabilities.transactions, true);
+    const { tableId: src } = await backend.createTable("src", {});
+    const { tableId: dst } = await backend.createTable("dst", {});
+    await backend.insert(src, [row(1), row(2)], [[1], [2]]);
     const session = backend.openSession(1);
+    const other = backend.openSession(2);
+    await session.wait([{ tableId: src, text: "" }], 0);
+    session.begin();
     assert.throws(
       () => session.begin(),
-      (error) => error instanceof QueueError && error.code === "ER_NOT_SUPPORTED_YET",
+      (error) => error instanceof QueueError && error.code === "ER_WRONG_ARGUMENTS",
     );
+    assert.deepEqual(await backend.insert(dst, [row(10)], [[10]], { session }), {
+      firstRowId: 0,
+      rowCount: 1,
+    });
+    await session.end();
+    assert.equal(backend.stats(dst).rowsWritten, 0, "buffered until commit");
+    assert.equal(other.visibleCount(src, false), 1, "the ended row is held, not back");
+    session.rollback();
+    assert.deepEqual(session.owned, { tableId: src, rowId: 1 }, "owned again");
+    session.begin();
+    await backend.insert(dst, [row(10)], [[10]], { session });
+    await session.end();
+    await session.commit();
     assert.equal(session.inTransaction, false);
+    assert.equal(backend.stats(dst).rowsWritten, 1);
+    assert.equal(backend.stats(src).rowsRemoved, 1);
     await backend.close();
   });
 

@@ -35,6 +35,9 @@ describe("control functions over DECIMAL", () => {
     ]);
     assert.deepEqual(await column("COALESCE(id, LEAST(p, id))"), ["1.00", "4.00"]);
     assert.deepEqual(await column("IFNULL(ROUND(p, 5), 1)"), ["9.99000", "1.00000"]);
+    // CEIL and FLOOR of a DECIMAL are BIGINTs when they fit (MariaDB).
+    assert.deepEqual(await column("ROUND(CEIL(p), 2) / p"), ["1.0010", null]);
+    assert.deepEqual(await column("FLOOR(p)"), ["9", null]);
     // A double among them, or no DECIMAL: as before.
     assert.deepEqual(await column("IFNULL(f, p)"), ["0.5", null]);
     assert.deepEqual(await column("COALESCE(id, 2)"), ["1", "4"]);

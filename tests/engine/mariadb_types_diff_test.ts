@@ -333,7 +333,8 @@ class ColumnExpressions {
       case 8:
         return `${this.pick(["COALESCE", "IFNULL"])}(${a}, ${b})`;
       case 4:
-        return `(${a} % ${this.pick(["3", "0.7", "p"])})`;
+        // Not `% p`: -3 % -0.5 is MariaDB's negative zero DECIMAL, which compares below 0.
+        return `(${a} % ${this.pick(["3", "0.7"])})`;
       case 5:
         return `${this.pick(["ROUND", "TRUNCATE"])}(${a}, ${this.pick(["0", "1", "2", "-1"])})`;
       case 6:
