@@ -16,7 +16,8 @@ import { segmentBytesMin } from "../limits.ts";
 import { type BackendOpener, Engine, type EngineOptions } from "./engine.ts";
 import type { QueueStats } from "./queue_functions.ts";
 import type { SessionState } from "./session_state.ts";
-import type { Result, Row } from "./result.ts";
+import type { Result, ResultColumn, Row } from "./result.ts";
+import { describeSelect } from "./select.ts";
 import { type Job, jobs, type JobsOptions, stopAllJobs, stopJobs } from "./jobs.ts";
 
 /** Options for {@linkcode open}. */
@@ -174,6 +175,16 @@ export class Session {
     sessionFinalizer.unregister(this.#state);
     this.#engine.closeSession(this.#state);
     return Promise.resolve();
+  }
+
+  /**
+   * The result columns SQL `text` would have, without running it (a
+   * server's COM_STMT_PREPARE describes them): names in select-list order,
+   * and table, type and nullability of plain columns. Null for a statement
+   * that returns no rows. Throws the QueueError the statement would.
+   */
+  describe(text: string): ResultColumn[] | null {
+    return describeSelect(this.#engine, prepareText(text));
   }
 
   /** The session's id, unique within its database (a server's connection id). */

@@ -69,6 +69,7 @@ export class Engine implements QueueHost {
     this.backend = backend;
     for (const name of backend.databases()) this.#databases.add(name);
     for (const info of backend.tables()) this.#addTable(info);
+    backend.onCatalogChange = () => this.#catalogChanged();
   }
 
   /** Opens (creating if missing) the database in `directory` on the local backend, recovering its log. */
@@ -94,6 +95,30 @@ export class Engine implements QueueHost {
     this.#tables.set(info.name, table);
     this.#byId.set(info.tableId, table);
     return table;
+  }
+
+  /**
+   * Another client of a shared backend changed the catalog: tables appear,
+   * go, or get a new schema. Matched by id: a name reused by a new table is
+   * a new table, and plans of the old one are not reused.
+   */
+  #catalogChanged(): void {
+    const current = new Set<number>();
+    for (const info of this.backend.tables()) {
+      current.add(info.tableId);
+      const table = this.#byId.get(info.tableId);
+      if (table === undefined) {
+        this.#addTable(info);
+        continue;
+      }
+      const schema = schemaOfMeta(info.meta);
+      if (schema.version !== table.schema.version) table.schema = schema;
+    }
+    for (const [tableId, table] of this.#byId) {
+      if (current.has(tableId)) continue;
+      this.#byId.delete(tableId);
+      if (this.#tables.get(table.name) === table) this.#tables.delete(table.name);
+    }
   }
 
   /** What recovery did when the database was opened (null for a backend without a local log). */

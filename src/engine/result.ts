@@ -27,6 +27,12 @@ export type Result<T extends Row = Row> = T[] & {
    * when there are no rows; a wire protocol server describes them from it.
    */
   columns?: ResultColumn[];
+  /**
+   * The rows as arrays of values in select-list order (SELECT only): every
+   * column, also when two share a name — where a row object keeps the
+   * later one's value under that name, as mysql2 and postgres.js do.
+   */
+  rowArrays?: unknown[][];
 };
 
 /**
@@ -55,11 +61,46 @@ export function countResult(affectedRows: number, insertId?: number): Result {
   return result;
 }
 
+/** Whether two of `columns` share a name (cached per described list). */
+export function namesRepeat(columns: readonly ResultColumn[]): boolean {
+  let repeat = repeatCache.get(columns);
+  if (repeat === undefined) {
+    repeat = new Set(columns.map((column) => column.name)).size !== columns.length;
+    repeatCache.set(columns, repeat);
+  }
+  return repeat;
+}
+
+const repeatCache = new WeakMap<readonly ResultColumn[], boolean>();
+
 /**
- * Sets a result's `columns` (not enumerable, so results still compare equal
- * to plain arrays of rows) and returns the result.
+ * Sets a result's `columns` and `rowArrays` (not enumerable, so results
+ * still compare equal to plain arrays of rows) and returns the result.
+ * `arrays` is needed only when names repeat; otherwise `rowArrays` is
+ * computed from the row objects when first read.
  */
-export function withColumns(result: Result, columns: ResultColumn[]): Result {
+export function withColumns(
+  result: Result,
+  columns: ResultColumn[],
+  arrays?: unknown[][],
+): Result {
   Object.defineProperty(result, "columns", { value: columns, writable: true, configurable: true });
+  Object.defineProperty(
+    result,
+    "rowArrays",
+    arrays !== undefined ? { value: arrays, writable: true, configurable: true } : {
+      get: () => {
+        // Computed from the row objects when first read, then kept.
+        const computed = result.map((row) => columns.map((column) => row[column.name]));
+        Object.defineProperty(result, "rowArrays", {
+          value: computed,
+          writable: true,
+          configurable: true,
+        });
+        return computed;
+      },
+      configurable: true,
+    },
+  );
   return result;
 }

@@ -33,6 +33,7 @@ import {
 } from "./plan_support.ts";
 import { callQueueFunction, type QueueHost } from "./queue_functions.ts";
 import {
+  namesRepeat,
   type Result,
   type ResultColumn,
   type Row,
@@ -184,6 +185,24 @@ function planSelect(prepared: Prepared, table: EngineTable): SelectPlan {
 }
 
 /** Runs a SELECT. */
+/**
+ * The result columns `prepared` would have, without running it: every
+ * select-list item's name, and for a plain column its table, type and
+ * nullability. Null when the statement is not a SELECT. Errors as the
+ * SELECT itself would (ER_NO_SUCH_TABLE, ER_BAD_FIELD_ERROR…).
+ */
+export function describeSelect(
+  host: { requireTable(name: string): EngineTable },
+  prepared: Prepared,
+): ResultColumn[] | null {
+  const statement = prepared.statement;
+  if (statement.kind !== "select") return null;
+  if (statement.from === null) {
+    return planWithoutTable(prepared).map((item) => ({ name: item.name }));
+  }
+  return planSelect(prepared, host.requireTable(statement.from)).described;
+}
+
 export async function executeSelect(
   host: QueueHost & { requireTable(name: string, current: string): EngineTable },
   session: SessionState,
@@ -223,17 +242,32 @@ export async function executeSelect(
       if (scanned !== undefined) await scanned;
     }
     const row: Row = {};
+    const values: unknown[] = [];
     for (const item of plan.countItems) {
-      row[item.name] = item.accessor === null
-        ? count
-        : outputValue(item.accessor(emptyRow, params));
+      const value = item.accessor === null ? count : outputValue(item.accessor(emptyRow, params));
+      row[item.name] = value;
+      values.push(value);
     }
-    return withColumns(offset === 0 && limit > 0 ? [row] : [], plan.described);
+    const taken = offset === 0 && limit > 0;
+    return withColumns(taken ? [row] : [], plan.described, taken ? [values] : []);
   }
   const selected = selectRows(session, table, plan.where, plan.order, offset, limit, params);
   const { rows } = selected instanceof Promise ? await selected : selected;
   const columns = plan.columns!;
   const result: Result = new Array(rows.length);
+  if (namesRepeat(plan.described)) {
+    // Names repeat: the later value keys the object; rowArrays keeps each.
+    const arrays: unknown[][] = new Array(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const values = defined(rows[r], "r < length");
+      const out = columns.map((column) => column.accessor(values, params));
+      const row: Row = {};
+      columns.forEach((column, i) => (row[column.name] = out[i]));
+      result[r] = row;
+      arrays[r] = out;
+    }
+    return withColumns(result, plan.described, arrays);
+  }
   for (let r = 0; r < rows.length; r++) {
     const values = defined(rows[r], "r < length");
     const row: Row = {};
@@ -286,6 +320,7 @@ async function selectWithoutTable(
   const offset = limitValue(statement.offset, params, "OFFSET");
   const limit = limitValue(statement.limit, params, "LIMIT");
   const row: Row = {};
+  const values: unknown[] = [];
   for (const item of items) {
     if (item.call === null) {
       row[item.name] = outputValue(item.value(emptyRow, params));
@@ -301,10 +336,13 @@ async function selectWithoutTable(
         enterDatabase(session.database); // other sessions' statements ran meanwhile
       } else row[item.name] = value;
     }
+    values.push(row[item.name]);
   }
+  const taken = offset === 0 && limit > 0;
   return withColumns(
-    offset === 0 && limit > 0 ? [row] : [],
+    taken ? [row] : [],
     items.map((item) => ({ name: item.name })),
+    taken ? [values] : [],
   );
 }
 

@@ -11,13 +11,29 @@
 
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-
-import type { Result, Row, Sql } from "../engine/mod.ts";
+import {
+  type Job,
+  jobs,
+  type JobsOptions,
+  type Result,
+  type ResultColumn,
+  type Row,
+  type Sql,
+  stopAllJobs,
+  stopJobs,
+  withColumns,
+} from "../engine/mod.ts";
 import { defined, type ErrorCode, QueueError } from "../errors.ts";
 import { ConstructionSlot } from "../construction.ts";
-import { Identifier } from "../sql/mod.ts";
-import { type AuthPlugin, scramble } from "./auth.ts";
-import { charsetBinary, ColumnFlag, FieldType } from "./columns.ts";
+import { bindValue, Identifier, utf8Length } from "../sql/mod.ts";
+import { type AuthPlugin, encryptPassword, scramble } from "./auth.ts";
+import {
+  charsetBinary,
+  ColumnFlag,
+  FieldType,
+  readBinaryNumber,
+  smallestInteger,
+} from "./columns.ts";
 import { errorCodeToMysql } from "./errno.ts";
 import { framePackets, type Packet, PacketFramer, PayloadReader, PayloadWriter } from "./packet.ts";
 import { Capability } from "./connection.ts";
@@ -27,6 +43,9 @@ export interface ConnectOptions {
   /** TLS for TCP connections: `true`, or options passed to node:tls (e.g. `ca`). */
   tls?: boolean | { ca?: string; rejectUnauthorized?: boolean; servername?: string };
 }
+
+/** How long close() waits for the server to close its end before dropping the socket. */
+const closeWaitMs = 2_000;
 
 /** Prepared statements kept per connection; the oldest is closed past this. */
 const preparedPerConnectionMax = 256;
@@ -68,13 +87,30 @@ function parseUrl(url: string, options: ConnectOptions): Target {
   };
 }
 
-function wireError(payload: Uint8Array): QueueError {
+/**
+ * The QueueError of an ERR packet. A syntax error of `text` gets its
+ * position back (UTF-8 bytes, as open() gives it) from the message's
+ * "near '…' at line N".
+ */
+function wireError(payload: Uint8Array, text?: string): QueueError {
   const reader = new PayloadReader(payload, 1);
   const errno = reader.u16();
   if (reader.remaining > 0 && reader.bytes[reader.offset] === 0x23) reader.bytesOf(6);
   const message = new TextDecoder().decode(reader.rest());
   const code = errnoToCode.get(errno) ?? "ER_CLOSED";
-  return new QueueError(code, message);
+  let position: number | undefined;
+  const near = code === "ER_PARSE_ERROR" && text !== undefined
+    ? / near '([^]*)' at line (\d+)$/.exec(message)
+    : null;
+  if (near !== null) {
+    let lineStart = 0;
+    for (let line = 1; line < Number(near[2]) && lineStart >= 0; line++) {
+      lineStart = text!.indexOf("\n", lineStart) + 1 || -1;
+    }
+    const at = lineStart < 0 ? -1 : text!.indexOf(near[1] ?? "", lineStart);
+    if (at >= 0) position = utf8Length(text!.slice(0, at));
+  }
+  return new QueueError(code, message, position === undefined ? {} : { position });
 }
 
 function lostError(): QueueError {
@@ -88,10 +124,12 @@ interface ClientStatement {
 
 interface ClientColumn {
   name: string;
+  /** The table of a plain column; "" for an expression. */
+  table: string;
   type: number;
   flags: number;
   charset: number;
-  /** Fraction digits of a temporal column (its fsp). */
+  /** Fractional-second digits of a temporal column. */
   decimals: number;
 }
 
@@ -105,14 +143,22 @@ class ClientConnection {
   #closed = false;
   #tail: Promise<unknown> = Promise.resolve();
   readonly #statements = new Map<string, ClientStatement>();
+  #socketClosed: Promise<void> = Promise.resolve();
+  /** The server's id of this connection (KILL takes it); 0 until the handshake. */
+  id = 0;
 
   #attach(socket: Socket): void {
     this.#socket = socket;
     socket.on("data", (chunk: Uint8Array) => {
+      // After close(), a reply still on its way is dropped: the statement in
+      // flight fails with ER_CLOSED, as it does when an embedded session
+      // closes. (A row a wait got in that moment goes back when the server
+      // closes this connection's session.)
+      if (this.#closed) return;
       const packets = this.#framer.push(
         new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
       );
-      if (packets === "too_large") return this.close();
+      if (packets === "too_large") return void this.close();
       for (const packet of packets) {
         const waiter = this.#waiter;
         if (waiter !== null) {
@@ -121,8 +167,16 @@ class ClientConnection {
         } else this.#packets.push(packet);
       }
     });
-    socket.on("close", () => this.close());
-    socket.on("error", () => this.close());
+    socket.on("close", () => this.#gone());
+    socket.on("error", () => this.#gone());
+  }
+
+  /** The socket is gone: no more replies; a statement waiting for one fails. */
+  #gone(): void {
+    this.#closed = true;
+    const waiter = this.#waiter;
+    this.#waiter = null;
+    waiter?.reject(lostError());
   }
 
   #read(): Promise<Uint8Array> {
@@ -167,7 +221,7 @@ class ClientConnection {
     if (handshake.bytes[0] === 0xff) throw wireError(handshake.bytes);
     handshake.u8(); // protocol 10
     handshake.nulString(); // server version
-    handshake.u32(); // connection id
+    this.id = handshake.u32();
     const nonce1 = handshake.bytesOf(8).slice();
     handshake.u8();
     let serverCapabilities = handshake.u16();
@@ -232,13 +286,17 @@ class ClientConnection {
       }
       if (reply[0] === 0x01 && reply[1] === 0x03) continue; // fast authentication: OK follows
       if (reply[0] === 0x01 && reply[1] === 0x04) {
-        if (!secure) {
-          throw new QueueError(
-            "ER_ACCESS_DENIED_ERROR",
-            "The server asks for the password in clear over an insecure connection; use TLS or the socket",
-          );
+        // Full authentication: in clear over TLS or the socket, else
+        // RSA-encrypted with the server's public key, asked for first.
+        if (secure) {
+          this.#write(new PayloadWriter(64).nulString(target.password).finish());
+          continue;
         }
-        this.#write(new PayloadWriter(64).nulString(target.password).finish());
+        this.#write(new Uint8Array([0x02]));
+        const key = await this.#read();
+        if (key[0] === 0xff) throw wireError(key);
+        if (key[0] !== 0x01) throw new QueueError("ER_CLOSED", "No public key from the server");
+        this.#write(encryptPassword(target.password, nonce, utf8.decode(key.subarray(1))));
         continue;
       }
       throw new QueueError("ER_CLOSED", "Unexpected reply during authentication");
@@ -280,7 +338,7 @@ class ClientConnection {
     this.#sequenceId = 0;
     this.#write(new PayloadWriter(text.length * 3 + 1).u8(0x16).string(text).finish());
     const header = await this.#read();
-    if (header[0] === 0xff) throw wireError(header);
+    if (header[0] === 0xff) throw wireError(header, text);
     const reader = new PayloadReader(header, 1);
     const id = reader.u32();
     const columnCount = reader.u16();
@@ -319,7 +377,10 @@ class ClientConnection {
     const columns: ClientColumn[] = [];
     for (let i = 0; i < columnCount; i++) {
       const reader = new PayloadReader(await this.#read());
-      for (let j = 0; j < 4; j++) reader.lenencBytes(); // catalog, schema, table, org_table
+      reader.lenencBytes(); // catalog
+      reader.lenencBytes(); // schema
+      reader.lenencBytes(); // table alias
+      const table = reader.lenencString();
       const name = reader.lenencString();
       reader.lenencBytes();
       reader.lenencInt();
@@ -328,34 +389,55 @@ class ClientConnection {
       const type = reader.u8();
       const flags = reader.u16();
       const decimals = reader.u8();
-      columns.push({ name, type, flags, charset, decimals });
+      columns.push({ name, table, type, flags, charset, decimals });
     }
     const rows: Result = [];
+    const arrays: unknown[][] = [];
     for (;;) {
       const payload = await this.#read();
       if (payload[0] === 0xfe && payload.length < 0xffffff) break;
       if (payload[0] === 0xff) throw wireError(payload);
-      rows.push(readBinaryRow(payload, columns));
+      const values = readBinaryRow(payload, columns);
+      // As open(): a later column with the same name keys the object.
+      const row: Row = {};
+      columns.forEach((column, i) => (row[column.name] = values[i]));
+      rows.push(row);
+      arrays.push(values);
     }
-    return rows;
+    return withColumns(rows, columns.map(resultColumn), arrays);
   }
 
-  /** Closes the connection (the server gives an owned row back). Idempotent. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#socket !== null) {
-      try {
-        this.#sequenceId = 0;
-        const { bytes } = framePackets(new Uint8Array([0x01]), 0);
-        this.#socket.end(bytes);
-      } catch {
-        this.#socket.destroy();
+  /**
+   * Closes the connection (COM_QUIT, then our end of the socket). Resolves
+   * once the server has closed its end too, which it does after closing the
+   * session: the owned row is back in its queue by then, as after an
+   * embedded Session.close(). Idempotent.
+   */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      const socket = this.#socket;
+      // A statement in flight fails when the socket closes (#gone), just
+      // before this resolves, as an embedded wait fails when its session closes.
+      if (socket === null || socket.destroyed) this.#gone();
+      else {
+        this.#socketClosed = new Promise<void>((resolve) => {
+          const timer = setTimeout(() => socket.destroy(), closeWaitMs);
+          socket.once("close", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        try {
+          this.#sequenceId = 0;
+          const { bytes } = framePackets(new Uint8Array([0x01]), 0);
+          socket.end(bytes);
+        } catch {
+          socket.destroy();
+        }
       }
     }
-    const waiter = this.#waiter;
-    this.#waiter = null;
-    waiter?.reject(lostError());
+    return this.#socketClosed;
   }
 
   get closed(): boolean {
@@ -363,156 +445,174 @@ class ClientConnection {
   }
 }
 
+/**
+ * One parameter's type and value. Checked by open()'s own rules first
+ * (bindValue), so a value open() refuses is refused here with the same
+ * code, before anything is sent.
+ */
 function writeParam(types: PayloadWriter, values: PayloadWriter, value: unknown): void {
-  if (value === null || value === undefined) {
+  const bound = bindValue(value);
+  if (value instanceof Date) {
+    // A Date is its UTC fields, as open() binds it.
+    types.u8(FieldType.datetime).u8(0);
+    values.u8(11).u16(value.getUTCFullYear()).u8(value.getUTCMonth() + 1)
+      .u8(value.getUTCDate()).u8(value.getUTCHours()).u8(value.getUTCMinutes())
+      .u8(value.getUTCSeconds()).u32(value.getUTCMilliseconds() * 1000);
+  } else if (bound === null) {
     types.u8(FieldType.null).u8(0);
-  } else if (typeof value === "boolean") {
-    types.u8(FieldType.tiny).u8(0);
-    values.u8(value ? 1 : 0);
-  } else if (typeof value === "number") {
-    if (Number.isSafeInteger(value)) {
+  } else if (typeof bound === "number") {
+    if (Number.isSafeInteger(bound)) {
       types.u8(FieldType.longlong).u8(0);
-      values.i64(BigInt(value));
+      values.i64(BigInt(bound));
     } else {
       types.u8(FieldType.double).u8(0);
-      values.f64(value);
+      values.f64(bound);
     }
-  } else if (typeof value === "bigint") {
-    const unsigned = value > 0x7fffffffffffffffn;
-    if (value < -(2n ** 63n) || value >= 2n ** 64n) {
-      types.u8(FieldType.varString).u8(0);
-      values.lenencString(value.toString());
-    } else {
-      types.u8(FieldType.longlong).u8(unsigned ? 0x80 : 0);
-      if (unsigned) values.u64(value);
-      else values.i64(value);
-    }
-  } else if (typeof value === "string") {
+  } else if (typeof bound === "bigint") {
+    const unsigned = bound > 0x7fffffffffffffffn;
+    types.u8(FieldType.longlong).u8(unsigned ? 0x80 : 0);
+    if (unsigned) values.u64(bound);
+    else values.i64(bound);
+  } else if (typeof bound === "string") {
     types.u8(FieldType.varString).u8(0);
-    values.lenencString(value);
-  } else if (value instanceof Uint8Array) {
+    if (bound.isWellFormed()) values.lenencString(bound);
+    else values.lenencBytes(wtf8(bound));
+  } else if (bound instanceof Uint8Array) {
     types.u8(FieldType.blob).u8(0);
-    values.lenencBytes(value);
-  } else if (value instanceof Identifier) {
-    throw new QueueError(
-      "ER_WRONG_ARGUMENTS",
-      "ident() names a table in a template; over connect() use it only where a name goes",
-    );
+    values.lenencBytes(bound);
   } else {
-    types.u8(FieldType.varString).u8(0);
-    values.lenencString(JSON.stringify(value));
+    throw new QueueError("ER_WRONG_ARGUMENTS", `Parameter ${String(value)} is not supported`);
   }
+}
+
+/**
+ * UTF-8 with each lone surrogate encoded as its own 3 bytes (WTF-8): not
+ * valid UTF-8, so the server refuses it for a text column as open() refuses
+ * the string, instead of storing U+FFFD as TextEncoder would.
+ */
+function wtf8(text: string): Uint8Array {
+  const bytes: number[] = [];
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    if (code < 0x80) bytes.push(code);
+    else if (code < 0x800) bytes.push(0xc0 | (code >> 6), 0x80 | (code & 0x3f));
+    else if (code < 0x10000) {
+      bytes.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
+    } else {
+      bytes.push(
+        0xf0 | (code >> 18),
+        0x80 | ((code >> 12) & 0x3f),
+        0x80 | ((code >> 6) & 0x3f),
+        0x80 | (code & 0x3f),
+      );
+    }
+  }
+  return new Uint8Array(bytes);
 }
 
 const utf8 = new TextDecoder();
 
-function readBinaryRow(payload: Uint8Array, columns: readonly ClientColumn[]): Row {
+/** A binary-protocol row's values, in column order. */
+function readBinaryRow(payload: Uint8Array, columns: readonly ClientColumn[]): unknown[] {
   const reader = new PayloadReader(payload, 1);
   const bitmap = reader.bytesOf((columns.length + 9) >> 3);
-  const row: Row = {};
-  for (const [i, column] of columns.entries()) {
-    if (defined(bitmap[(i + 2) >> 3], "a bit per column") & (1 << ((i + 2) & 7))) {
-      row[column.name] = null;
-      continue;
+  return columns.map((column, i) =>
+    defined(bitmap[(i + 2) >> 3], "a bit per column") & (1 << ((i + 2) & 7))
+      ? null
+      : readBinaryValue(reader, column)
+  );
+}
+
+/** What Result.columns says of a column over the wire: its name, table and nullability. */
+function resultColumn(column: ClientColumn): ResultColumn {
+  const described: ResultColumn = { name: column.name };
+  if (column.table !== "") {
+    described.table = column.table;
+    described.notNull = (column.flags & ColumnFlag.notNull) !== 0;
+  }
+  return described;
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, "0");
+}
+
+/** ".123" for `micros` at `decimals` digits (MySQL's text of a fractional second); "" for none. */
+function fraction(micros: number, decimals: number): string {
+  const digits = Math.min(decimals, 6);
+  return digits > 0 ? "." + pad(micros, 6).slice(0, digits) : "";
+}
+
+/**
+ * One binary-protocol value, typed as the engine types it: integers as
+ * numbers (bigint beyond 2^53), DECIMAL, dates and times as MySQL's text,
+ * BIT as a number, JSON parsed, binary strings as bytes, text as strings.
+ */
+function readBinaryValue(reader: PayloadReader, column: ClientColumn): unknown {
+  const number = readBinaryNumber(reader, column.type, (column.flags & ColumnFlag.unsigned) !== 0);
+  if (number !== undefined) return number;
+  switch (column.type) {
+    case FieldType.null:
+      return null;
+    case FieldType.date:
+    case FieldType.datetime:
+    case FieldType.timestamp: {
+      const body = new PayloadReader(reader.bytesOf(reader.u8()));
+      const [year, month, day] = body.remaining >= 4
+        ? [body.u16(), body.u8(), body.u8()]
+        : [0, 0, 0];
+      const date = `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
+      if (column.type === FieldType.date) return date;
+      const [hour, minute, second] = body.remaining >= 3
+        ? [body.u8(), body.u8(), body.u8()]
+        : [0, 0, 0];
+      const micros = body.remaining >= 4 ? body.u32() : 0;
+      return `${date} ${pad(hour)}:${pad(minute)}:${pad(second)}${
+        fraction(micros, column.decimals)
+      }`;
     }
-    const unsigned = (column.flags & ColumnFlag.unsigned) !== 0;
-    switch (column.type) {
-      case FieldType.tiny:
-        row[column.name] = unsigned ? reader.u8() : reader.i8();
-        break;
-      case FieldType.short:
-      case FieldType.year:
-        row[column.name] = unsigned ? reader.u16() : reader.i16();
-        break;
-      case FieldType.int24:
-      case FieldType.long:
-        row[column.name] = unsigned ? reader.u32() : reader.i32();
-        break;
-      case FieldType.longlong: {
-        const n = unsigned ? reader.u64() : reader.i64();
-        row[column.name] =
-          n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER)
-            ? Number(n)
-            : n;
-        break;
+    case FieldType.time: {
+      const body = new PayloadReader(reader.bytesOf(reader.u8()));
+      if (body.remaining < 8) return "00:00:00" + fraction(0, column.decimals);
+      const negative = body.u8() === 1;
+      const hours = body.u32() * 24 + body.u8();
+      const minute = body.u8();
+      const second = body.u8();
+      const micros = body.remaining >= 4 ? body.u32() : 0;
+      return `${negative ? "-" : ""}${pad(hours)}:${pad(minute)}:${pad(second)}${
+        fraction(micros, column.decimals)
+      }`;
+    }
+    case FieldType.bit: {
+      let n = 0n;
+      for (const byte of reader.lenencBytes()) n = (n << 8n) | BigInt(byte);
+      return smallestInteger(n);
+    }
+    case FieldType.json: {
+      const text = utf8.decode(reader.lenencBytes());
+      try {
+        return JSON.parse(text);
+      } catch {
+        return text;
       }
-      case FieldType.float:
-        row[column.name] = reader.f32();
-        break;
-      case FieldType.double:
-        row[column.name] = reader.f64();
-        break;
-      case FieldType.null:
-        row[column.name] = null;
-        break;
-      // As an open database gives them: DECIMAL and temporal values as MySQL's text, BIT as a number.
-      case FieldType.decimal:
-      case FieldType.newdecimal:
-        row[column.name] = utf8.decode(reader.lenencBytes());
-        break;
-      case FieldType.date:
-      case FieldType.datetime:
-      case FieldType.timestamp:
-        row[column.name] = dateTimeText(reader.lenencBytes(), column);
-        break;
-      case FieldType.time:
-        row[column.name] = timeText(reader.lenencBytes(), column.decimals);
-        break;
-      case FieldType.bit: {
-        let n = 0n;
-        for (const byte of reader.lenencBytes()) n = (n << 8n) | BigInt(byte);
-        row[column.name] = n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
-        break;
-      }
-      default: {
-        const bytes = reader.lenencBytes();
-        if (column.type === FieldType.json) {
-          const text = utf8.decode(bytes);
-          try {
-            row[column.name] = JSON.parse(text);
-          } catch {
-            row[column.name] = text;
-          }
-        } else if (column.charset === charsetBinary) {
-          row[column.name] = bytes.slice();
-        } else {
-          row[column.name] = utf8.decode(bytes);
-        }
-      }
+    }
+    case FieldType.decimal:
+    case FieldType.newdecimal:
+      return utf8.decode(reader.lenencBytes());
+    default: {
+      const bytes = reader.lenencBytes();
+      return column.charset === charsetBinary ? bytes.slice() : utf8.decode(bytes);
     }
   }
-  return row;
 }
 
-const pad = (n: number, width: number) => String(n).padStart(width, "0");
-
-/** `.ffffff` cut to `fsp` digits ("" for 0). */
-function fraction(micros: number, fsp: number): string {
-  return fsp > 0 ? "." + pad(micros, 6).slice(0, fsp) : "";
-}
-
-/** A binary-protocol DATE / DATETIME / TIMESTAMP (length 0, 4, 7 or 11 bytes) as MySQL's text. */
-function dateTimeText(bytes: Uint8Array, column: ClientColumn): string {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const year = bytes.length >= 4 ? view.getUint16(0, true) : 0;
-  const date = `${pad(year, 4)}-${pad(bytes[2] ?? 0, 2)}-${pad(bytes[3] ?? 0, 2)}`;
-  if (column.type === FieldType.date) return date;
-  const micros = bytes.length >= 11 ? view.getUint32(7, true) : 0;
-  const fsp = Math.min(column.decimals, 6);
-  return `${date} ${pad(bytes[4] ?? 0, 2)}:${pad(bytes[5] ?? 0, 2)}:${pad(bytes[6] ?? 0, 2)}${
-    fraction(micros, fsp)
-  }`;
-}
-
-/** A binary-protocol TIME (length 0, 8 or 12 bytes) as MySQL's text. */
-function timeText(bytes: Uint8Array, decimals: number): string {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const negative = bytes.length >= 8 && bytes[0] === 1;
-  const hours = bytes.length >= 8 ? view.getUint32(1, true) * 24 + (bytes[5] ?? 0) : 0;
-  const micros = bytes.length >= 12 ? view.getUint32(8, true) : 0;
-  return `${negative ? "-" : ""}${pad(hours, 2)}:${pad(bytes[6] ?? 0, 2)}:${pad(bytes[7] ?? 0, 2)}${
-    fraction(micros, Math.min(decimals, 6))
-  }`;
+/** An ident() value; false for anything else, a Proxy whose traps throw included. */
+function isIdentifier(value: unknown): value is Identifier {
+  try {
+    return value instanceof Identifier;
+  } catch {
+    return false;
+  }
 }
 
 function templateText(strings: TemplateStringsArray, values: readonly unknown[]): {
@@ -529,7 +629,7 @@ function templateText(strings: TemplateStringsArray, values: readonly unknown[])
   const params: unknown[] = [];
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    if (value instanceof Identifier) text += value.toString();
+    if (isIdentifier(value)) text += value.toString();
     else {
       text += "?";
       params.push(value);
@@ -539,8 +639,18 @@ function templateText(strings: TemplateStringsArray, values: readonly unknown[])
   return { text, params };
 }
 
-/** The target of the RemoteDatabase / RemoteSession being constructed (see src/construction.ts). */
-const constructing = new ConstructionSlot<Target>("made by connect() and db.session()");
+/** How often cancelWait repeats KILL QUERY until the wait has ended. */
+const cancelRetryMs = 20;
+
+/** A statement that calls queue_wait. */
+const waitCall = /\bqueue_wait\s*\(/i;
+
+/** The target of the RemoteDatabase being constructed (see src/construction.ts). */
+const constructing = new ConstructionSlot<Target>("made by connect()");
+/** The target and database of the RemoteSession being constructed. */
+const constructingSession = new ConstructionSlot<{ target: Target; database: object }>(
+  "made by connect() and db.session()",
+);
 
 /** A session over the wire: one connection, opened on its first statement. */
 export class RemoteSession {
@@ -549,27 +659,36 @@ export class RemoteSession {
   readonly #target: Target;
   #connection: Promise<ClientConnection> | null = null;
   #closed = false;
+  #waitsPending = 0;
+
+  /** Job loops of this session stop with {@linkcode RemoteDatabase.stop} of `database`. */
+  readonly #database: object;
+  /** Set while cancelWait's KILL QUERY loop runs. */
+  #cancelling = false;
 
   /** Sessions are made by {@linkcode RemoteDatabase.session}; called directly it throws. */
   constructor() {
-    this.#target = constructing.take("RemoteSession");
+    const { target, database } = constructingSession.take("RemoteSession");
+    this.#target = target;
+    this.#database = database;
     const run = (text: string, params: readonly unknown[]): Promise<Result> => {
       if (this.#closed) return Promise.reject(new QueueError("ER_CLOSED", "Session is closed"));
-      this.#connection ??= (async () => {
-        const connection = new ClientConnection();
-        try {
-          await connection.open(this.#target);
-        } catch (error) {
-          connection.close();
-          this.#connection = null;
-          throw error;
-        }
-        return connection;
-      })();
-      return this.#connection.then((connection) => {
-        if (connection.closed) throw lostError();
-        return connection.run(text, params);
-      });
+      // One connection runs one statement at a time, so a second queue_wait
+      // would queue behind the first; open() refuses it, and so does this.
+      const isWait = waitCall.test(text);
+      if (isWait && this.#waitsPending > 0) {
+        return Promise.reject(
+          new QueueError(
+            "ER_WRONG_ARGUMENTS",
+            "queue_wait(): this session already has a queue_wait in progress",
+          ),
+        );
+      }
+      if (isWait) {
+        this.#waitsPending++;
+        return this.#send(text, params).finally(() => this.#waitsPending--);
+      }
+      return this.#send(text, params);
     };
     const sql = ((strings: TemplateStringsArray, ...values: unknown[]) => {
       try {
@@ -585,7 +704,13 @@ export class RemoteSession {
           new QueueError("ER_WRONG_ARGUMENTS", "sql.unsafe() takes SQL text as a string"),
         );
       }
-      if (!Array.isArray(params)) {
+      let isArray = false;
+      try {
+        isArray = Array.isArray(params);
+      } catch {
+        // a revoked Proxy
+      }
+      if (!isArray) {
         return Promise.reject(
           new QueueError("ER_WRONG_ARGUMENTS", "sql.unsafe() takes its parameters as an array"),
         );
@@ -593,6 +718,71 @@ export class RemoteSession {
       return run(text, params);
     }) as Sql["unsafe"];
     this.sql = sql;
+  }
+
+  /** Sends one statement on this session's connection, opening it on first use. */
+  #send(text: string, params: readonly unknown[]): Promise<Result> {
+    this.#connection ??= (async () => {
+      const connection = new ClientConnection();
+      try {
+        await connection.open(this.#target);
+      } catch (error) {
+        void connection.close();
+        this.#connection = null;
+        throw error;
+      }
+      return connection;
+    })();
+    return this.#connection.then((connection) => {
+      if (connection.closed) throw lostError();
+      return connection.run(text, params);
+    });
+  }
+
+  /**
+   * Ends this session's pending queue_wait, if any, with
+   * ER_QUERY_INTERRUPTED; the session stays usable. Returns whether a wait
+   * was pending. Over the wire this is `KILL QUERY <this connection>` from a
+   * second connection, repeated until the wait has ended (it may not have
+   * reached the server yet when this is called).
+   */
+  cancelWait(): boolean {
+    if (this.#waitsPending === 0 || this.#connection === null) return false;
+    if (!this.#cancelling) {
+      this.#cancelling = true;
+      void this.#killWait(this.#connection).finally(() => this.#cancelling = false);
+    }
+    return true;
+  }
+
+  async #killWait(connection: Promise<ClientConnection>): Promise<void> {
+    const { id } = await connection;
+    const control = new ClientConnection();
+    try {
+      await control.open(this.#target);
+      while (this.#waitsPending > 0 && !this.#closed) {
+        await control.run(`KILL QUERY ${id}`, []);
+        await new Promise((resolve) => setTimeout(resolve, cancelRetryMs));
+      }
+    } catch {
+      // The server or this session went away: the wait ends with it.
+    } finally {
+      await control.close();
+    }
+  }
+
+  /**
+   * A job loop over `conditions`, as {@linkcode Session.jobs} of open():
+   * yields one owned row at a time; built on SQL only, so it runs the same
+   * over the wire.
+   */
+  jobs<T = Row>(...args: [string, ...(string | JobsOptions)[]]): AsyncIterableIterator<Job<T>> {
+    return jobs<T>(this, this.#database, args);
+  }
+
+  /** Stops this session's job loop, as {@linkcode Session.stop} of open(). */
+  stop(): void {
+    stopJobs(this);
   }
 
   /** True once closed. */
@@ -606,7 +796,12 @@ export class RemoteSession {
     this.#closed = true;
     const connection = this.#connection;
     this.#connection = null;
-    if (connection !== null) (await connection.catch(() => null))?.close();
+    if (connection !== null) await (await connection.catch(() => null))?.close();
+  }
+
+  /** Closes the session at the end of an `await using` block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }
 
@@ -623,16 +818,27 @@ export class RemoteDatabase {
   constructor() {
     const target = constructing.take("RemoteDatabase");
     this.#target = target;
-    this.#default = constructing.with(target, () => new RemoteSession());
+    this.#default = constructingSession.with(
+      { target, database: this },
+      () => new RemoteSession(),
+    );
     this.sql = this.#default.sql;
   }
 
   /** A new session: its own connection, opened on its first statement. */
   session(): RemoteSession {
     if (this.#closed) throw new QueueError("ER_CLOSED", "Database is closed");
-    const session = constructing.with(this.#target, () => new RemoteSession());
+    const session = constructingSession.with(
+      { target: this.#target, database: this },
+      () => new RemoteSession(),
+    );
     this.#sessions.add(session);
     return session;
+  }
+
+  /** Stops every job loop of this database's sessions, as Session.stop() does. */
+  stop(): void {
+    stopAllJobs(this);
   }
 
   /** True once close() was called. */
@@ -645,6 +851,11 @@ export class RemoteDatabase {
     this.#closed = true;
     await Promise.all([this.#default, ...this.#sessions].map((s) => s.close()));
     this.#sessions.clear();
+  }
+
+  /** Closes the database's connections at the end of an `await using` block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }
 

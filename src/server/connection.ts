@@ -12,11 +12,23 @@
 import type { Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { type SecureContext, TLSSocket } from "node:tls";
-import { type Database, type Result, runLongInsert, type Session } from "../engine/mod.ts";
+import {
+  type Database,
+  type Result,
+  runLongInsert,
+  type Session,
+  withColumns,
+} from "../engine/mod.ts";
 import { statementBytesMax } from "../limits.ts";
 import { assert, defined, QueueError } from "../errors.ts";
 import { prepareText, utf8Length } from "../sql/mod.ts";
-import { type AuthPlugin, makeNonce, scrambleMatches } from "./auth.ts";
+import {
+  type AuthPlugin,
+  decryptPassword,
+  makeNonce,
+  type RsaKeys,
+  scrambleMatches,
+} from "./auth.ts";
 import {
   binaryRow,
   charsetUtf8mb4,
@@ -24,6 +36,7 @@ import {
   describeResult,
   describeValues,
   FieldType,
+  readBinaryNumber,
   textRow,
   type WireColumn,
 } from "./columns.ts";
@@ -122,9 +135,6 @@ const commandNames: Record<number, string> = {
   0x1f: "Reset connection",
 };
 
-/** How long a handshake may take before the connection is dropped (MySQL's connect_timeout). */
-export const handshakeTimeoutMs = 10_000;
-
 /** How long a closing socket may take to flush before it is destroyed. */
 const socketLingerMs = 2_000;
 
@@ -136,8 +146,12 @@ export interface ConnectionHost {
   readonly authPlugin: AuthPlugin;
   readonly secureContext: SecureContext | null;
   readonly requireSecureTransport: boolean;
+  /** Set: caching_sha2_password's full authentication over plain TCP too, with this key. */
+  readonly rsaKeys: RsaKeys | null;
   readonly maxAllowedPacketBytes: number;
   readonly waitTimeoutMs: number;
+  /** How long each step of the handshake may take before the connection is dropped (connect_timeout). */
+  readonly connectTimeoutMs: number;
   readonly defaults: ReadonlyMap<string, string | number | null>;
   /** Users that completed a caching_sha2_password full authentication since start. */
   readonly sha2Cache: Set<string>;
@@ -550,7 +564,7 @@ export class Connection implements InterceptContext {
   async #handshake(): Promise<boolean> {
     this.#sequenceId = 0;
     this.#write([this.#handshakePacket(this.#host.authPlugin)]);
-    const packet = await this.#read(handshakeTimeoutMs);
+    const packet = await this.#read(this.#host.connectTimeoutMs);
     const reader = new PayloadReader(packet.payload);
     const clientCapabilities = reader.u32();
     if ((clientCapabilities & Capability.protocol41) === 0) {
@@ -620,7 +634,7 @@ export class Connection implements InterceptContext {
       this.#write([
         new PayloadWriter(64).u8(0xfe).nulString(plugin).bytes(this.#nonce).u8(0).finish(),
       ]);
-      response = (await this.#read(handshakeTimeoutMs)).payload;
+      response = (await this.#read(this.#host.connectTimeoutMs)).payload;
     }
     const deny = () => {
       this.#sendError(
@@ -641,11 +655,25 @@ export class Connection implements InterceptContext {
     if (password === "") {
       return scrambleMatches(plugin, password, this.#nonce, response) ? true : deny();
     }
-    if (this.#secure && !this.#host.sha2Cache.has(user)) {
+    const rsa = this.#host.rsaKeys;
+    if (!this.#host.sha2Cache.has(user) && (this.#secure || rsa !== null)) {
+      // Full authentication: the password in clear over TLS or the socket,
+      // else RSA-encrypted (a client without the public key asks first: 0x02).
       this.#write([new Uint8Array([0x01, 0x04])]);
-      const clear = (await this.#read(handshakeTimeoutMs)).payload;
-      const end = clear.indexOf(0);
-      const sent = utf8.decode(end < 0 ? clear : clear.subarray(0, end));
+      let reply = (await this.#read(this.#host.connectTimeoutMs)).payload;
+      let sent: string | null;
+      if (this.#secure) {
+        const end = reply.indexOf(0);
+        sent = utf8.decode(end < 0 ? reply : reply.subarray(0, end));
+      } else {
+        if (reply.length === 1 && reply[0] === 0x02) {
+          this.#write([
+            new PayloadWriter(rsa!.publicPem.length + 1).u8(0x01).string(rsa!.publicPem).finish(),
+          ]);
+          reply = (await this.#read(this.#host.connectTimeoutMs)).payload;
+        }
+        sent = decryptPassword(reply, this.#nonce, rsa!);
+      }
       if (sent !== password) return deny();
       this.#host.sha2Cache.add(user);
       return true;
@@ -885,7 +913,8 @@ export class Connection implements InterceptContext {
         // An empty SHOW TABLES still has its column.
         columns = describeValues([`Tables_in_${this.database}`], []);
       }
-      rows = result.map((row) => columns.map((column) => row[column.name]));
+      // By position: two columns with one name each send their own value.
+      rows = result.rowArrays ?? result.map((row) => columns.map((column) => row[column.name]));
     }
     const schema = this.database;
     const payloads: Uint8Array[] = [new PayloadWriter(9).lenencInt(columns.length).finish()];
@@ -906,6 +935,7 @@ export class Connection implements InterceptContext {
   #prepare(text: string): void {
     this.#setCommand("Prepare", text);
     let paramCount: number;
+    let columns: WireColumn[] = [];
     try {
       const tokensFirst = /^\s*(?:\/\*.*?\*\/\s*)*(\w+)/s.exec(text)?.[1]?.toUpperCase() ?? "";
       if (
@@ -916,6 +946,7 @@ export class Connection implements InterceptContext {
         paramCount = countPlaceholders(text);
       } else {
         paramCount = prepareText(text).paramCount;
+        if (tokensFirst === "SELECT") columns = this.#describe(text);
       }
     } catch (error) {
       const e = errorOf(error);
@@ -925,7 +956,8 @@ export class Connection implements InterceptContext {
     const id = this.#statementIdNext++;
     this.#statements.set(id, { id, text, paramCount, paramTypes: null, longData: new Map() });
     const payloads = [
-      new PayloadWriter(12).u8(0).u32(id).u16(0).u16(paramCount).u8(0).u16(0).finish(),
+      new PayloadWriter(12).u8(0).u32(id).u16(columns.length).u16(paramCount).u8(0).u16(0)
+        .finish(),
     ];
     if (paramCount > 0) {
       const param: WireColumn = {
@@ -940,7 +972,36 @@ export class Connection implements InterceptContext {
       for (let i = 0; i < paramCount; i++) payloads.push(columnDefinition(param, ""));
       if (!this.#deprecateEof) payloads.push(this.#eof());
     }
+    if (columns.length > 0) {
+      const schema = this.database ?? "q4d";
+      for (const column of columns) payloads.push(columnDefinition(column, schema));
+      if (!this.#deprecateEof) payloads.push(this.#eof());
+    }
     this.#write(payloads);
+  }
+
+  /**
+   * A SELECT's result columns at prepare time, for COM_STMT_PREPARE_OK
+   * (Connector/J's getMetaData before executing, mysql2's statement.columns):
+   * plain columns typed as the table declares them, an expression as
+   * VAR_STRING (its type follows from its values at execute, which
+   * describes the columns again). None when it cannot be described now
+   * (e.g. a table made later): the execute still describes them.
+   */
+  #describe(text: string): WireColumn[] {
+    let described;
+    try {
+      described = this.#session.describe(text);
+    } catch (error) {
+      if (error instanceof QueueError) return [];
+      throw error;
+    }
+    if (described === null) return [];
+    return describeResult(withColumns([], described)).map((column) =>
+      column.type === FieldType.null
+        ? { ...column, type: FieldType.varString, flags: 0, charset: charsetUtf8mb4 }
+        : column
+    );
   }
 
   async #execute(reader: PayloadReader): Promise<void> {
@@ -1012,26 +1073,11 @@ function pad(n: number, width = 2): string {
 
 /** One binary-protocol parameter value of `type` (low byte: type code; 0x8000: unsigned). */
 function readBinaryParam(reader: PayloadReader, type: number): unknown {
-  const unsigned = (type & 0x8000) !== 0;
-  const smallest = (n: bigint) =>
-    n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+  const number = readBinaryNumber(reader, type & 0xff, (type & 0x8000) !== 0);
+  if (number !== undefined) return number;
   switch (type & 0xff) {
     case FieldType.null:
       return null;
-    case FieldType.tiny:
-      return unsigned ? reader.u8() : reader.i8();
-    case FieldType.short:
-    case FieldType.year:
-      return unsigned ? reader.u16() : reader.i16();
-    case FieldType.int24:
-    case FieldType.long:
-      return unsigned ? reader.u32() : reader.i32();
-    case FieldType.longlong:
-      return smallest(unsigned ? reader.u64() : reader.i64());
-    case FieldType.float:
-      return reader.f32();
-    case FieldType.double:
-      return reader.f64();
     case FieldType.date:
     case FieldType.datetime:
     case FieldType.timestamp: {

@@ -14,7 +14,7 @@ import { hostname } from "node:os";
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { Database } from "../engine/mod.ts";
 import { QueueError } from "../errors.ts";
-import type { AuthPlugin } from "./auth.ts";
+import { type AuthPlugin, type RsaKeys, rsaKeys as makeRsaKeys } from "./auth.ts";
 import { Connection, type ConnectionHost } from "./connection.ts";
 import { serverErrors } from "./errno.ts";
 import type { ProcessRow } from "./intercept.ts";
@@ -45,12 +45,29 @@ export interface ServeOptions {
   tlsKey?: string;
   /** Refuse connections that are neither TLS nor the Unix socket. */
   requireSecureTransport?: boolean;
+  /**
+   * caching_sha2_password as MySQL does it over plain TCP too: a user's first
+   * login since start is the full authentication, the password RSA-encrypted
+   * with the server's key (clients fetch the public key: mysql2 and Go by
+   * themselves, `mariadb --get-server-public-key`, Connector/J with
+   * `allowPublicKeyRetrieval=true`). Default false: over plain TCP the
+   * fast-path scramble is enough, since the server knows the password.
+   * Implied by `rsaPrivateKey`.
+   */
+  fullAuthOverTcp?: boolean;
+  /** PEM RSA private key for `fullAuthOverTcp`; default a fresh 2048-bit key per start. */
+  rsaPrivateKey?: string;
   /** Default 151, as MySQL; the next connection gets ERR 1040. */
   maxConnections?: number;
   /** Largest packet accepted; default 64 MiB; larger is ERR 1153. */
   maxAllowedPacketBytes?: number;
   /** Idle seconds before a connection is closed; default 28800. Never fires during a statement. */
   waitTimeoutSeconds?: number;
+  /**
+   * Seconds a client has for each step of the handshake (MySQL's
+   * connect_timeout); default 10. A connection that stalls there is closed.
+   */
+  connectTimeoutSeconds?: number;
   /** Where refused connections and errors go; default stderr. */
   log?: (line: string) => void;
   /** Log every statement too. */
@@ -122,6 +139,17 @@ export async function serve(db: Database, options: ServeOptions = {}): Promise<S
   const secureContext: SecureContext | null = options.tlsCert !== undefined
     ? createSecureContext({ cert: options.tlsCert, key: options.tlsKey })
     : null;
+  let rsaKeys: RsaKeys | null = null;
+  if (options.fullAuthOverTcp === true || options.rsaPrivateKey !== undefined) {
+    try {
+      rsaKeys = makeRsaKeys(options.rsaPrivateKey);
+    } catch (error) {
+      throw new QueueError(
+        "ER_WRONG_ARGUMENTS",
+        `The RSA private key cannot be used: ${(error as Error).message}`,
+      );
+    }
+  }
   const log = options.log ?? ((line: string) => console.error(line));
   const maxConnections = options.maxConnections ?? 151;
   const maxAllowedPacketBytes = options.maxAllowedPacketBytes ?? 64 * 1024 * 1024;
@@ -138,8 +166,10 @@ export async function serve(db: Database, options: ServeOptions = {}): Promise<S
     authPlugin: options.authPlugin ?? "caching_sha2_password",
     secureContext,
     requireSecureTransport: options.requireSecureTransport ?? false,
+    rsaKeys,
     maxAllowedPacketBytes,
     waitTimeoutMs: waitTimeoutSeconds * 1000,
+    connectTimeoutMs: (options.connectTimeoutSeconds ?? 10) * 1000,
     defaults: new Map(),
     sha2Cache: new Set(),
     startedAt: Date.now(),

@@ -224,6 +224,38 @@ function checkWellFormed(text: string, column: ColumnDef): string {
   );
 }
 
+/**
+ * Refuses bytes that are not UTF-8 for a text column as MySQL does (1366,
+ * "Incorrect string value: '\xED\xA0\x80…'"), naming the bytes from the
+ * first one that does not decode. The same error as a string with a lone
+ * surrogate, which a client over the wire can only send as such bytes.
+ */
+function notUtf8(bytes: Uint8Array, column: ColumnDef): QueueError {
+  let at = 0;
+  while (at < bytes.length) {
+    const step = Math.min(4, bytes.length - at);
+    let length = 0;
+    for (let n = 1; n <= step && length === 0; n++) {
+      try {
+        fatalDecoder.decode(bytes.subarray(at, at + n));
+        length = n;
+      } catch {
+        // not yet a whole character
+      }
+    }
+    if (length === 0) break;
+    at += length;
+  }
+  const shown = [...bytes.subarray(at, at + 3)]
+    .map((byte) => "\\x" + byte.toString(16).toUpperCase().padStart(2, "0")).join("");
+  return new QueueError(
+    "ER_TRUNCATED_WRONG_VALUE_FOR_FIELD",
+    `Incorrect string value: '${shown}${
+      bytes.length - at > 3 ? "..." : ""
+    }' for column '${column.name}'`,
+  );
+}
+
 /** A `\u` escape of a surrogate (or a false hit after an escaped backslash, settled by parsing). */
 const surrogateEscape = /\\u[dD][89a-fA-F]/;
 
@@ -244,7 +276,7 @@ function toText(value: Exclude<Value, null>, column: ColumnDef): string {
     try {
       return fatalDecoder.decode(value);
     } catch {
-      throw wrongValue("string", value, column);
+      throw notUtf8(value, column);
     }
   }
   return valueToText(value);

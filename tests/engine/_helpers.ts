@@ -11,9 +11,17 @@ import assert from "node:assert/strict";
 import * as nodeFs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import process from "node:process";
 import { Database, open, type OpenOptions, QueueError } from "../../mod.ts";
-import type { ErrorCode, Row } from "../../mod.ts";
-import { type EngineOptions, openLocal } from "../../src/engine/mod.ts";
+import type { ErrorCode, Row, Sql } from "../../mod.ts";
+import {
+  type EngineOptions,
+  jobs,
+  type JobsOptions,
+  openLocal,
+  stopJobs,
+} from "../../src/engine/mod.ts";
+import { connect, serve } from "../../src/server/mod.ts";
 import { prng, testSeed } from "../_random.ts";
 
 export { prng, testSeed };
@@ -28,12 +36,121 @@ export function freshDirectory(): string {
   return path.join(temporaryRoot, `db${directoryCount}`);
 }
 
+/**
+ * Where `openTemp` databases live: `embedded` (default) or `served`
+ * (Q4D_TEST_BACKEND=served): the database is opened in this process, served
+ * on 127.0.0.1 port 0, and the test talks to it through `connect()` — the
+ * same tests, run over the wire (see scripts/test_served.ts for which files).
+ */
+export const testBackend: "embedded" | "served" = process.env.Q4D_TEST_BACKEND === "served"
+  ? "served"
+  : "embedded";
+
 /** Opens a database in a fresh temp directory; `sync: "none"` unless durability is tested. */
 export async function openTemp(
   options: OpenOptions = { sync: "none" },
 ): Promise<{ db: Database; directory: string }> {
   const directory = freshDirectory();
-  return { db: await open(directory, options), directory };
+  const embedded = await open(directory, options);
+  if (testBackend === "embedded") return { db: embedded, directory };
+  return { db: await servedDatabase(embedded), directory };
+}
+
+/**
+ * `embedded` served in-process and reached through `connect()`, shaped as a
+ * Database: `sql`, `session()` and `close()` go over the wire; `stats()`,
+ * `recovery` and `stop()` read the served database in-process (observers of
+ * its state, not paths under test); `close()` closes the connections, the
+ * server and the database, in that order.
+ */
+async function servedDatabase(embedded: Database): Promise<Database> {
+  const server = await serve(embedded, { port: 0, log: () => {} });
+  // The database name open() reports (DATABASE() is 'q4d'), as the README's URL has it.
+  const remote = await connect(`mysql://root@127.0.0.1:${server.port}/q4d`);
+  const entry: ServedEntry = { inFlight: 0, observer: remote.session() };
+  servedLive.add(entry);
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    entry.inFlight++;
+    return promise.finally(() => entry.inFlight--);
+  };
+  const tracked = (sql: Sql): Sql => {
+    const wrapped =
+      ((strings: TemplateStringsArray, ...values: unknown[]) =>
+        track(sql(strings, ...values))) as Sql;
+    wrapped.unsafe =
+      ((text: string, params?: readonly unknown[]) => track(sql.unsafe(text, params))) as Sql[
+        "unsafe"
+      ];
+    return wrapped;
+  };
+  let closing: Promise<void> | null = null;
+  const served = {
+    sql: tracked(remote.sql),
+    session() {
+      const session = remote.session();
+      // RemoteSession.jobs() is the engine's jobs() on the session; here it
+      // runs on this wrapper, so its statements count for nextTurn too.
+      const wrapper = {
+        sql: tracked(session.sql),
+        get closed() {
+          return session.closed;
+        },
+        close: () => session.close(),
+        cancelWait: () => session.cancelWait(),
+        jobs: (...args: [string, ...(string | JobsOptions)[]]) => jobs(wrapper, remote, args),
+        stop: () => stopJobs(wrapper),
+        [Symbol.asyncDispose]: () => session[Symbol.asyncDispose](),
+      };
+      return wrapper;
+    },
+    stats: (table: string) => embedded.stats(table),
+    get recovery() {
+      return embedded.recovery;
+    },
+    stop: () => remote.stop(),
+    get closed() {
+      return remote.closed;
+    },
+    close(): Promise<void> {
+      closing ??= (async () => {
+        servedLive.delete(entry);
+        await remote.close();
+        await server.close({ graceMs: 1000 });
+        await embedded.close();
+      })();
+      return closing;
+    },
+    [Symbol.asyncDispose]: () => remote[Symbol.asyncDispose]().then(() => served.close()),
+  };
+  return served as unknown as Database;
+}
+
+/** A served test database: statements its test has in flight, and a connection that watches. */
+interface ServedEntry {
+  inFlight: number;
+  observer: { sql: Sql };
+}
+
+const servedLive = new Set<ServedEntry>();
+
+/**
+ * Served mode's nextTurn: resolves once the server has read every statement
+ * the test has in flight (SHOW PROCESSLIST counts them as busy; a blocked
+ * queue_wait stays busy), so a waiter sent before an INSERT is registered
+ * before it, as one event-loop turn guarantees embedded.
+ */
+async function servedSettled(): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (const entry of servedLive) {
+    for (;;) {
+      const rows = await entry.observer.sql`SHOW PROCESSLIST`;
+      const busy = rows.filter((row) => row.Command !== "Sleep" && row.Command !== "Connect")
+        .length - 1;
+      if (busy >= entry.inFlight) break;
+      if (Date.now() > deadline) throw new Error("served statements did not reach the server");
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
 }
 
 /** Opens a database through the internal engine, e.g. over a fault-injecting file system. */
@@ -67,9 +184,14 @@ export function column(rows: readonly Row[], name: string): unknown[] {
   return rows.map((row) => row[name]);
 }
 
-/** Resolves after one macrotask turn: every pending microtask (a synchronous-path statement) has run. */
-export function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+/**
+ * Resolves after one macrotask turn: every pending microtask (a
+ * synchronous-path statement) has run. Served: once the server has read
+ * every statement in flight.
+ */
+export async function nextTurn(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  if (testBackend === "served") await servedSettled();
 }
 
 /**

@@ -62,7 +62,7 @@ test(
       assert.deepEqual(counts.failures, [], result.stdout + result.stderr);
       assert.equal(result.status, 0, result.stderr);
       assert.equal(counts.fail, 0);
-      assert.equal(counts.pass, 43);
+      assert.equal(counts.pass, 47);
     } finally {
       await served.close();
     }

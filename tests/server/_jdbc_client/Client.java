@@ -105,6 +105,18 @@ public class Client {
       }
       check("queue_end", one(st, "SELECT queue_end()") == 1, null);
 
+      // Metadata known at prepare time, before any execute (COM_STMT_PREPARE_OK's columns).
+      try (PreparedStatement ps = c.prepareStatement("SELECT id, s FROM " + table + " WHERE id = ?")) {
+        ResultSetMetaData md = ps.getMetaData();
+        check("prepare metadata count", md != null && md.getColumnCount() == 2,
+            md == null ? null : md.getColumnCount());
+        check("prepare metadata id", md != null && md.getColumnType(1) == Types.INTEGER
+            && "id".equals(md.getColumnName(1)), md == null ? null : md.getColumnType(1));
+        check("prepare metadata table", md != null && table.equals(md.getTableName(1)),
+            md == null ? null : md.getTableName(1));
+        check("prepare parameter count", ps.getParameterMetaData().getParameterCount() == 1, null);
+      }
+
       try (PreparedStatement ps = c.prepareStatement(
           "SELECT ? + 1 AS i, CONCAT(?, '!') AS s, ? AS b, ? AS n")) {
         ps.setInt(1, 41);
