@@ -52,6 +52,10 @@
  */
 
 import type { Expr, Value } from "../sql/mod.ts";
+import type { RecoveryReport } from "../storage/mod.ts";
+
+/** What recovery found and did when a local log was opened (storage's report; `null` on backends without one). */
+export type { RecoveryReport };
 
 /** What a backend can and cannot promise. The engine and the tests read these; users see them as `db.capabilities`. */
 export interface BackendCapabilities {
@@ -216,24 +220,14 @@ export interface TableStats {
   bytesTotal: number;
   /** The part of bytesTotal already removed, reclaimable by compaction. */
   bytesRemoved: number;
-  /** Live rows not yet visible to queue_wait (delayed). */
+  /** Live rows not yet visible to queue_wait (q4d's delayed rows). */
   rowsDelayed: number;
-  /** Rows consumed as failed (`end(true)`) since open, counted once durable. */
+  /**
+   * Rows consumed with queue_fail() (the job API's `fail()`) since the
+   * database was opened, counted once durable: in memory, like the wait
+   * counters.
+   */
   rowsFailed: number;
-}
-
-/** What recovery found and did when a local log was opened. */
-export interface RecoveryReport {
-  /** Segments scanned. */
-  segmentCount: number;
-  /** Batches verified. */
-  batchCount: number;
-  /** Bytes of log verified. */
-  bytesScanned: number;
-  /** A torn tail that was cut off, if any: where, and how many bytes. */
-  tornTail: { path: string; offset: number; bytesDropped: number } | null;
-  /** Time recovery took, in milliseconds. */
-  durationMs: number;
 }
 
 /**

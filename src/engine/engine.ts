@@ -47,12 +47,6 @@ export type EngineOptions = Omit<LocalBackendOptions, "compileCondition">;
 /** Opens a backend, given what the engine provides to every backend. */
 export type BackendOpener = (options: BackendOpenOptions) => Promise<Backend>;
 
-/** A table's counters with its live row count (SHOW TABLE STATUS). */
-export interface TableStatus extends QueueStats {
-  /** Rows in the table now, owned ones included. */
-  rowsLive: number;
-}
-
 /** One open database. */
 export class Engine implements QueueHost {
   readonly backend: Backend;
@@ -197,28 +191,15 @@ export class Engine implements QueueHost {
     if (table === undefined) {
       throw new QueueError("ER_NO_SUCH_TABLE", `Table '${displayTable(name)}' doesn't exist`);
     }
-    const { rowsLive: _, ...stats } = this.tableStatus(table);
-    return stats;
+    return this.tableStatus(table);
   }
 
-  /** The counters of a table and its live row count. */
-  tableStatus(table: EngineTable): TableStatus {
+  /** The counters of a table (SHOW TABLE STATUS), copied: the caller may keep them. */
+  tableStatus(table: EngineTable): QueueStats {
     this.#checkOpen();
-    const stats = this.backend.stats(table.tableId);
     return {
-      rowsWritten: stats.rowsWritten,
-      rowsRemoved: stats.rowsRemoved,
-      waitImmediate: stats.waitImmediate,
-      waitDelayed: stats.waitDelayed,
-      waitTimeout: stats.waitTimeout,
-      restoredByAbort: stats.restoredByAbort,
-      restoredByClose: stats.restoredByClose,
-      bytesTotal: stats.bytesTotal,
-      bytesRemoved: stats.bytesRemoved,
-      rowsDelayed: stats.rowsDelayed,
-      rowsFailed: stats.rowsFailed,
+      ...this.backend.stats(table.tableId),
       compactionErrors: this.backend.compactionErrorCount,
-      rowsLive: stats.rowsLive,
     };
   }
 
@@ -262,9 +243,16 @@ export class Engine implements QueueHost {
   /**
    * Runs one bound statement in a session. Not `async`: the hot statements
    * return their own promise, saving a layer per call; a synchronous throw
-   * is turned into a rejection by the caller (`database.ts`).
+   * is turned into a rejection by the caller (`database.ts`). `shaped`
+   * false: a SELECT's result lacks `columns` and `rowArrays` (see
+   * executeSelect; for the job loop, never for users' statements).
    */
-  run(session: SessionState, prepared: Prepared, params: readonly Value[]): Promise<Result> {
+  run(
+    session: SessionState,
+    prepared: Prepared,
+    params: readonly Value[],
+    shaped = true,
+  ): Promise<Result> {
     this.#checkOpen();
     session.checkOpen();
     enterDatabase(session.database);
@@ -283,7 +271,7 @@ export class Engine implements QueueHost {
         if (statement.view !== undefined) {
           return Promise.resolve(selectView(this, statement, params));
         }
-        return executeSelect(this, session, prepared, params);
+        return executeSelect(this, session, prepared, params, shaped);
       case "insert":
         return executeInsert(this, session, prepared, params);
       case "delete":

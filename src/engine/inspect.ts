@@ -42,7 +42,7 @@ export interface InspectHost {
   /** `name` when it is a database; else ER_BAD_DB_ERROR. */
   requireDatabase(name: string): string;
   /** A table's counters and its live row count. */
-  tableStatus(table: EngineTable): QueueStats & { rowsLive: number };
+  tableStatus(table: EngineTable): QueueStats;
 }
 
 const collation = "utf8mb4_general_ci";

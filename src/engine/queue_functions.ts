@@ -14,7 +14,7 @@
 import type { Value } from "../sql/mod.ts";
 import { defined, QueueError } from "../errors.ts";
 import { relaySourceCount, waitTimeoutSecondsDefault, waitTimeoutSecondsMax } from "../limits.ts";
-import type { WaitArg } from "../backend/mod.ts";
+import type { TableStats, WaitArg } from "../backend/mod.ts";
 import type { SessionState } from "./session_state.ts";
 import type { EngineTable } from "./table.ts";
 
@@ -28,33 +28,11 @@ export interface QueueHost {
   compact(): Promise<void>;
 }
 
-/** Counters of a table, as `Database.stats()` returns them. */
-export interface QueueStats {
-  /** Rows ever inserted (relay duplicates excluded). */
-  rowsWritten: number;
-  /** Rows ever removed (consumed, deleted, truncated), each once. */
-  rowsRemoved: number;
-  /** queue_wait calls served from this table without blocking. */
-  waitImmediate: number;
-  /** queue_wait calls served from this table after blocking. */
-  waitDelayed: number;
-  /** queue_wait calls naming this table that timed out (once per call). */
-  waitTimeout: number;
-  /** Owned rows returned by queue_abort. */
-  restoredByAbort: number;
-  /** Owned rows returned by a closing session or database. */
-  restoredByClose: number;
-  /** Bytes of this table's row records in the log now. */
-  bytesTotal: number;
-  /** The part of bytesTotal already removed, reclaimable by compaction. */
-  bytesRemoved: number;
-  /** Live rows not yet visible to queue_wait (q4d's delayed rows). */
-  rowsDelayed: number;
-  /**
-   * Rows consumed with queue_fail() (the job API's `fail()`) since the
-   * database was opened: in memory, like the wait counters.
-   */
-  rowsFailed: number;
+/**
+ * Counters of a table, as `Database.stats()` returns them: the backend's
+ * per-table counters and the database's failed compaction runs.
+ */
+export interface QueueStats extends TableStats {
   /**
    * Automatic compaction runs that failed since open, for the whole database
    * (not only this table); the first failure is also logged to stderr.
