@@ -20,10 +20,10 @@ import type { Result, ResultColumn, Row } from "./result.ts";
 import { describeSelect } from "./select.ts";
 import { type Job, jobs, type JobsOptions, stopAllJobs, stopJobs } from "./jobs.ts";
 
-/** Options for {@linkcode open}. */
 /** `Session[runLongInsert](text, bytesMax)`: a served connection's INSERT longer than the embedded statement limit. */
 export const runLongInsert: unique symbol = Symbol("q4d.runLongInsert");
 
+/** Options for {@linkcode open}. */
 export interface OpenOptions {
   /**
    * How a commit reaches the disk. Default `"fdatasync"`: a statement's
@@ -102,21 +102,36 @@ function makeSql(engine: Engine, state: SessionState): { sql: Sql; anchor: Sessi
       return Promise.reject(error);
     }
   }) as Sql;
-  sql.unsafe = ((text: string, params: readonly unknown[] = []) => {
-    try {
-      if (typeof text !== "string") {
-        throw new QueueError("ER_WRONG_ARGUMENTS", "sql.unsafe() takes SQL text as a string");
-      }
-      if (!isArrayArgument(params)) {
-        throw new QueueError("ER_WRONG_ARGUMENTS", "sql.unsafe() takes its parameters as an array");
-      }
-      const prepared = prepareText(text);
-      return engine.run(anchor.state, prepared, bindParams(prepared, params));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }) as Sql["unsafe"];
+  sql.unsafe =
+    ((text: string, params: readonly unknown[] = []) =>
+      runText(engine, anchor.state, text, params, true)) as Sql["unsafe"];
   return { sql, anchor };
+}
+
+/**
+ * Runs SQL text with `?` parameters in a session (`sql.unsafe`). `shaped`
+ * false leaves a SELECT's result without `columns` and `rowArrays`: the
+ * job loop's own statements read only rows (see Engine.run).
+ */
+function runText(
+  engine: Engine,
+  state: SessionState,
+  text: string,
+  params: readonly unknown[],
+  shaped: boolean,
+): Promise<Result> {
+  try {
+    if (typeof text !== "string") {
+      throw new QueueError("ER_WRONG_ARGUMENTS", "sql.unsafe() takes SQL text as a string");
+    }
+    if (!isArrayArgument(params)) {
+      throw new QueueError("ER_WRONG_ARGUMENTS", "sql.unsafe() takes its parameters as an array");
+    }
+    const prepared = prepareText(text);
+    return engine.run(state, prepared, bindParams(prepared, params), shaped);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** What the next `new Database()` / `new Session()` wraps (see src/construction.ts). */
@@ -234,12 +249,15 @@ export class Session {
    * ```
    */
   jobs<T = Row>(...args: [string, ...(string | JobsOptions)[]]): AsyncIterableIterator<Job<T>> {
-    return jobs<T>(this, this.#engine, args, () => {
-      // What queue_rowid() and queue_attempts() would return, without a statement.
-      const state = this.#state;
-      const rowId = state.backend.owned?.rowId;
-      const attempts = state.ownerMode ? state.backend.attempts() : null;
-      return rowId === undefined || attempts === null ? null : { rowId, attempts };
+    return jobs<T>(this, this.#engine, args, {
+      ownedRow: () => {
+        // What queue_rowid() and queue_attempts() would return, without a statement.
+        const state = this.#state;
+        const rowId = state.backend.owned?.rowId;
+        const attempts = state.ownerMode ? state.backend.attempts() : null;
+        return rowId === undefined || attempts === null ? null : { rowId, attempts };
+      },
+      run: (text, params = []) => runText(this.#engine, this.#state, text, params, false),
     });
   }
 
