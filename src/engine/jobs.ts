@@ -145,6 +145,18 @@ export interface JobHost {
 /** The owned row's id and delivery count, read without a statement; null: ask in SQL. */
 export type OwnedRowInfo = () => { rowId: number; attempts: number } | null;
 
+/** What an embedded session gives its job loop beyond SQL (a remote session gives none). */
+export interface JobShortcuts {
+  /** The owned row's id and delivery count without a statement. */
+  ownedRow?: OwnedRowInfo;
+  /**
+   * Runs the loop's own statements as `sql.unsafe` does, but without the
+   * result's `columns` and `rowArrays`, which the loop never reads (their
+   * `Object.defineProperty` calls were most of its cost over raw SQL).
+   */
+  run?: JobHost["sql"]["unsafe"];
+}
+
 interface LoopState {
   stopping: boolean;
   waiting: boolean;
@@ -197,8 +209,9 @@ export function jobs<T = Row>(
   host: JobHost,
   key: object,
   args: readonly (string | JobsOptions)[],
-  ownedRow: OwnedRowInfo = () => null,
+  shortcuts: JobShortcuts = {},
 ): AsyncIterableIterator<Job<T>> {
+  const ownedRow = shortcuts.ownedRow ?? (() => null);
   let options: JobsOptions = {};
   let conditions = args as readonly unknown[];
   const last = args.at(-1);
@@ -249,7 +262,9 @@ export function jobs<T = Row>(
     activeLoops.delete(host);
     registry.delete(state);
   };
-  const sql = host.sql;
+  const sql: JobHost["sql"] = {
+    unsafe: shortcuts.run ?? ((text, params) => host.sql.unsafe(text, params)),
+  };
   const tables = (conditions as string[]).map(tableOf);
   // The statement texts of the loop, built once.
   const waitText = `SELECT queue_wait(${conditions.map(() => "?").join(", ")}, ?) AS got`;
@@ -380,6 +395,7 @@ export function jobs<T = Row>(
         }
         const { job, control } = makeJob<T>(
           host,
+          sql,
           table,
           row as T,
           owned.rowId,
@@ -431,6 +447,7 @@ export function jobs<T = Row>(
 
 function makeJob<T>(
   host: JobHost,
+  sql: JobHost["sql"],
   table: string,
   row: T,
   rowId: number,
@@ -440,7 +457,6 @@ function makeJob<T>(
   job: Job<T>;
   control: { finishedInTransaction(): boolean; setFinished(finished: boolean): void };
 } {
-  const sql = host.sql;
   let finished = false;
   let inTransaction = false;
   const finish = () => {

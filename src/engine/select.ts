@@ -203,14 +203,23 @@ export function describeSelect(
   return planSelect(prepared, host.requireTable(statement.from)).described;
 }
 
+/**
+ * Runs a SELECT. `shaped` false skips the result's `columns` and
+ * `rowArrays` (two `Object.defineProperty` calls, most of a queue
+ * function's cost): for callers inside q4d that read only the rows, such
+ * as the job loop; users' statements are always shaped.
+ */
 export async function executeSelect(
   host: QueueHost & { requireTable(name: string, current: string): EngineTable },
   session: SessionState,
   prepared: Prepared,
   params: readonly Value[],
+  shaped = true,
 ): Promise<Result> {
   const statement = prepared.statement as StatementOf<"select">;
-  if (statement.from === null) return await selectWithoutTable(host, session, prepared, params);
+  if (statement.from === null) {
+    return await selectWithoutTable(host, session, prepared, params, shaped);
+  }
   const where = statement.where;
   if (where?.kind === "call" && where.name === "queue_wait") {
     // Q4M's first form, `SELECT … FROM t WHERE queue_wait('t')` (its tutorial, its crawler):
@@ -222,7 +231,7 @@ export async function executeSelect(
     host.requireTable(statement.from, session.database);
     await callQueueFunction(host, session, "queue_wait", args);
     enterDatabase(session.database); // other sessions' statements ran meanwhile
-    return await executeSelect(host, session, withoutWhere(prepared), params);
+    return await executeSelect(host, session, withoutWhere(prepared), params, shaped);
   }
   const table = host.requireTable(statement.from, session.database);
   const plan = planSelect(prepared, table);
@@ -249,13 +258,14 @@ export async function executeSelect(
       values.push(value);
     }
     const taken = offset === 0 && limit > 0;
+    if (!shaped) return taken ? [row] : [];
     return withColumns(taken ? [row] : [], plan.described, taken ? [values] : []);
   }
   const selected = selectRows(session, table, plan.where, plan.order, offset, limit, params);
   const { rows } = selected instanceof Promise ? await selected : selected;
   const columns = plan.columns!;
   const result: Result = new Array(rows.length);
-  if (namesRepeat(plan.described)) {
+  if (shaped && namesRepeat(plan.described)) {
     // Names repeat: the later value keys the object; rowArrays keeps each.
     const arrays: unknown[][] = new Array(rows.length);
     for (let r = 0; r < rows.length; r++) {
@@ -274,7 +284,7 @@ export async function executeSelect(
     for (const column of columns) row[column.name] = column.accessor(values, params);
     result[r] = row;
   }
-  return withColumns(result, plan.described);
+  return shaped ? withColumns(result, plan.described) : result;
 }
 
 /** A select-list item of a SELECT without FROM: a queue function call or a constant. */
@@ -311,11 +321,12 @@ async function selectWithoutTable(
   session: SessionState,
   prepared: Prepared,
   params: readonly Value[],
+  shaped: boolean,
 ): Promise<Result> {
   const statement = prepared.statement as StatementOf<"select">;
   const items = planWithoutTable(prepared);
   if (statement.where !== null && !isTruthy(evaluateConstant(statement.where, params))) {
-    return withColumns([], items.map((item) => ({ name: item.name })));
+    return shaped ? withColumns([], items.map((item) => ({ name: item.name }))) : [];
   }
   const offset = limitValue(statement.offset, params, "OFFSET");
   const limit = limitValue(statement.limit, params, "LIMIT");
@@ -339,6 +350,7 @@ async function selectWithoutTable(
     values.push(row[item.name]);
   }
   const taken = offset === 0 && limit > 0;
+  if (!shaped) return taken ? [row] : [];
   return withColumns(
     taken ? [row] : [],
     items.map((item) => ({ name: item.name })),
