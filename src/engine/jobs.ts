@@ -339,17 +339,16 @@ export function jobs<T = Row>(
    * iteration is over, and the next queue_wait would consume it).
    */
   async function settleOwnership(
-    job: Job<T>,
-    control: { setFinished(finished: boolean): void },
+    job: LoopJob<T>,
   ): Promise<void> {
     const owned = await ownedRowId();
     if (owned === job.rowId) {
-      control.setFinished(false);
+      job.setFinished(false);
       return;
     }
     if (owned !== null && host.inTransaction !== true) await sql.unsafe("SELECT queue_abort()");
     // The current row is not ours (given back by a ROLLBACK, or held by an open transaction).
-    if (!job.finished) control.setFinished(true);
+    if (!job.finished) job.setFinished(true);
   }
 
   async function* loop(): AsyncGenerator<Job<T>> {
@@ -393,7 +392,7 @@ export function jobs<T = Row>(
           assert(info !== undefined, "a SELECT without FROM returns one row");
           owned = { rowId: Number(info.id), attempts: Number(info.n ?? 1) };
         }
-        const { job, control } = makeJob<T>(
+        const job = new LoopJob<T>(
           host,
           sql,
           table,
@@ -412,8 +411,8 @@ export function jobs<T = Row>(
           // be finished any more, so it rolls back (as a closing session's).
           const rolledBack = !resumed && host.inTransaction === true;
           if (rolledBack) await sql.unsafe("ROLLBACK");
-          if (inTransactionAtYield || rolledBack || control.finishedInTransaction()) {
-            await settleOwnership(job, control);
+          if (inTransactionAtYield || rolledBack || job.finishedInTransaction()) {
+            await settleOwnership(job);
           }
           if (!job.finished) await giveBack(job);
         }
@@ -445,81 +444,104 @@ export function jobs<T = Row>(
   return iterator;
 }
 
-function makeJob<T>(
-  host: JobHost,
-  sql: JobHost["sql"],
-  table: string,
-  row: T,
-  rowId: number,
-  attempts: number,
-  policy: JobPolicy,
-): {
-  job: Job<T>;
-  control: { finishedInTransaction(): boolean; setFinished(finished: boolean): void };
-} {
-  let finished = false;
-  let inTransaction = false;
-  const finish = () => {
-    if (finished) {
+/**
+ * One job a loop hands out. A class, so a job costs one object (its
+ * methods live on the prototype): the loop makes one per message.
+ */
+class LoopJob<T> implements Job<T> {
+  readonly #host: JobHost;
+  readonly #sql: JobHost["sql"];
+  readonly #policy: JobPolicy;
+  #finished = false;
+  /** Whether it was finished inside a transaction (settled after the body). */
+  #inTransaction = false;
+
+  constructor(
+    host: JobHost,
+    sql: JobHost["sql"],
+    readonly table: string,
+    readonly row: T,
+    readonly rowId: number,
+    readonly attempts: number,
+    policy: JobPolicy,
+  ) {
+    this.#host = host;
+    this.#sql = sql;
+    this.#policy = policy;
+  }
+
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  ack(): Promise<void> {
+    return this.#finish(() => this.#sql.unsafe("SELECT queue_end()"));
+  }
+
+  retry(options?: { delay?: number }): Promise<void> {
+    const policy = this.#policy;
+    if (policy.maxAttempts !== undefined && this.attempts >= policy.maxAttempts) {
+      return this.fail(`gave up after ${this.attempts} attempts`);
+    }
+    try {
+      const delay = options?.delay === undefined
+        ? backoffDelay(policy, this.attempts)
+        : checkSeconds("retry delay", options.delay);
+      return this.#finish(() => this.#sql.unsafe("SELECT queue_abort(?)", [delay]));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  fail(_reason?: string): Promise<void> {
+    return this.#finish(() => this.#moveToDeadLetter());
+  }
+
+  /** Whether it was finished inside a transaction (for the loop). */
+  finishedInTransaction(): boolean {
+    return this.#inTransaction;
+  }
+
+  /** Marks it finished or not after a transaction settled (for the loop). */
+  setFinished(finished: boolean): void {
+    this.#finished = finished;
+  }
+
+  /** Runs `work` as the job's finishing statement; if it fails, the row is still owned: unfinished again. */
+  async #finish(work: () => Promise<unknown>): Promise<void> {
+    if (this.#finished) {
       throw new QueueError(
         "ER_WRONG_ARGUMENTS",
         "this job is already finished (ack, retry or fail)",
       );
     }
-    finished = true;
-    inTransaction = host.inTransaction === true;
-  };
-  const job: Job<T> = {
-    table,
-    row,
-    rowId,
-    attempts,
-    get finished() {
-      return finished;
-    },
-    async ack() {
-      finish();
-      await undoing(sql.unsafe("SELECT queue_end()"));
-    },
-    async retry(options) {
-      if (policy.maxAttempts !== undefined && attempts >= policy.maxAttempts) {
-        return job.fail(`gave up after ${attempts} attempts`);
-      }
-      const delay = options?.delay === undefined
-        ? backoffDelay(policy, attempts)
-        : checkSeconds("retry delay", options.delay);
-      finish();
-      await undoing(sql.unsafe("SELECT queue_abort(?)", [delay]));
-    },
-    async fail(_reason) {
-      finish();
-      await undoing(moveToDeadLetter());
-    },
-  };
-  // A failed statement leaves the row owned: the job is unfinished again.
-  const undoing = async (work: Promise<unknown>) => {
+    this.#finished = true;
+    this.#inTransaction = this.#host.inTransaction === true;
     try {
-      await work;
+      await work();
     } catch (error) {
-      finished = false;
+      this.#finished = false;
       throw error;
     }
-  };
-  const moveToDeadLetter = async () => {
-    if (policy.deadLetter === undefined) {
+  }
+
+  async #moveToDeadLetter(): Promise<void> {
+    const sql = this.#sql;
+    const deadLetter = this.#policy.deadLetter;
+    if (deadLetter === undefined) {
       await sql.unsafe("SELECT queue_fail()");
       return;
     }
-    const r = row as Record<string, unknown>;
+    const r = this.row as Record<string, unknown>;
     const columns = Object.keys(r);
     const insert = () =>
       sql.unsafe(
-        `INSERT INTO ${quoteIdent(policy.deadLetter!)} (${
-          columns.map(quoteIdent).join(", ")
-        }) VALUES (${columns.map(() => "?").join(", ")})`,
+        `INSERT INTO ${quoteIdent(deadLetter)} (${columns.map(quoteIdent).join(", ")}) VALUES (${
+          columns.map(() => "?").join(", ")
+        })`,
         columns.map((c) => r[c]),
       );
-    if (host.inTransaction === true) {
+    if (this.#host.inTransaction === true) {
       // The session's own transaction: its COMMIT makes both durable together.
       await insert();
       await sql.unsafe("SELECT queue_fail()");
@@ -536,14 +558,5 @@ function makeJob<T>(
       await sql.unsafe("ROLLBACK").catch(() => {});
       throw error;
     }
-  };
-  return {
-    job,
-    control: {
-      finishedInTransaction: () => inTransaction,
-      setFinished: (value: boolean) => {
-        finished = value;
-      },
-    },
-  };
+  }
 }
