@@ -39,6 +39,7 @@ export type {
   SessionActivity,
   Sql,
   SyncMode,
+  TableStats,
 } from "./src/engine/mod.ts";
 export { QueueError } from "./src/errors.ts";
 export type { ErrorCode, QueueErrorOptions } from "./src/errors.ts";

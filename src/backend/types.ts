@@ -62,7 +62,7 @@ export interface BackendCapabilities {
   /** The backend's name: "local", "nats". */
   readonly name: string;
   /**
-   * Sessions have transactions ({@linkcode BackendSession.begin}): what a
+   * Sessions have transactions (`BEGIN` … `COMMIT`): what a
    * session inserts, ends and removes between `begin` and `commit` becomes
    * durable as one atomic unit (over several tables, also across a crash),
    * or not at all. False: `begin` throws ER_NOT_SUPPORTED_YET.

@@ -274,7 +274,9 @@ export class Session {
    * statement limit, up to `bytesMax` (a server's max_allowed_packet), in
    * pieces (sql/large_insert.ts) written as one append; null when it is not
    * such an INSERT (run it as any statement). For servers: not part of the
-   * public API, hence the symbol.
+   * public API, hence the symbol (and hidden from the documentation).
+   *
+   * @ignore
    */
   [runLongInsert](text: string, bytesMax: number): Promise<Result> | null {
     const pieces = prepareLargeInsert(text, bytesMax);

@@ -16,4 +16,4 @@ export type { QueueStats } from "./queue_functions.ts";
 export type { Result, ResultColumn, Row } from "./result.ts";
 export { withColumns } from "./result.ts";
 export { jobs, stopAllJobs, stopJobs } from "./jobs.ts";
-export type { BackendCapabilities, SyncMode } from "../backend/mod.ts";
+export type { BackendCapabilities, SyncMode, TableStats } from "../backend/mod.ts";

@@ -69,3 +69,5 @@ export function open(url: string, options: NatsOpenOptions = {}): Promise<Databa
 }
 
 export type { Database } from "../engine/mod.ts";
+// The core package's types, which this entry's signatures name: its documentation stands alone.
+export type * from "../../mod.ts";

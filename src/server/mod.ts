@@ -24,3 +24,5 @@ export type { AuthPlugin } from "./auth.ts";
 export { errorCodeToMysql } from "./errno.ts";
 export type { MysqlError } from "./errno.ts";
 export { serverVersion } from "./variables.ts";
+// The core package's types, which this entry's signatures name: its documentation stands alone.
+export type * from "../../mod.ts";
