@@ -163,7 +163,15 @@ interface LoopState {
   stop(): void;
 }
 
+/**
+ * The running loop of each session (module state; one per session): weak on
+ * the session, and an entry leaves when its loop ends.
+ */
 const activeLoops = new WeakMap<JobHost, LoopState>();
+/**
+ * Running loops by database (the engine or a remote database), for
+ * `db.stop()`: weak on the database; a loop leaves its set when it ends.
+ */
 const loopsByKey = new WeakMap<object, Set<LoopState>>();
 
 /** Stops the job loop of one session, if any. */

@@ -71,6 +71,10 @@ export function namesRepeat(columns: readonly ResultColumn[]): boolean {
   return repeat;
 }
 
+/**
+ * Whether a described column list repeats a name (module state): weak on
+ * the list, which a plan owns, so bounded by the plans alive.
+ */
 const repeatCache = new WeakMap<readonly ResultColumn[], boolean>();
 
 /**

@@ -358,6 +358,11 @@ async function selectWithoutTable(
   );
 }
 
+/**
+ * Q4M's `SELECT … WHERE queue_wait(…)` statements without their WHERE, by
+ * prepared statement (module state): weak, so bounded like the plan caches
+ * by the statements alive.
+ */
 const withoutWhereCache = new WeakMap<Prepared, Prepared>();
 
 /** The statement without its WHERE (after the wait that was its whole WHERE). */

@@ -64,6 +64,10 @@ export function unknownDatabase(name: string): QueueError {
   return new QueueError("ER_BAD_DB_ERROR", `Unknown database '${name}'`);
 }
 
+/**
+ * The current database of the statement being evaluated (module state, one
+ * string per process: see {@linkcode currentDatabase}).
+ */
 let current = defaultDatabase;
 
 /**
