@@ -8,39 +8,14 @@
  * @module
  */
 
-import process from "node:process";
 import { open } from "../mod.ts";
+import { drainRaw, fillTable, rowsOption } from "./_drain_support.ts";
 import type { Database } from "../mod.ts";
 
-const args = process.argv.slice(2);
-const rowsIndex = args.indexOf("--rows");
-const rows = rowsIndex >= 0 ? Number(args[rowsIndex + 1]) : 4000;
-if (!Number.isInteger(rows) || rows < 1) throw new Error("--rows takes N ≥ 1");
+const rows = rowsOption();
 const consumers = 16;
 
-async function fill(db: Database): Promise<void> {
-  const batch = 100;
-  for (let i = 0; i < rows; i += batch) {
-    const values = Array.from({ length: Math.min(batch, rows - i) }, (_, k) => `(${i + k})`);
-    await db.sql.unsafe(`INSERT INTO w (v) VALUES ${values.join(", ")}`);
-  }
-}
-
-async function drainRaw(db: Database): Promise<number> {
-  let taken = 0;
-  await Promise.all(Array.from({ length: consumers }, async () => {
-    const s = db.session();
-    for (;;) {
-      const [w] = await s.sql`SELECT queue_wait('w', 0) AS got`;
-      if (w?.got !== 1) break;
-      await s.sql`SELECT * FROM w`;
-      await s.sql`SELECT queue_end()`;
-      taken++;
-    }
-    await s.close();
-  }));
-  return taken;
-}
+const fill = (db: Database) => fillTable(db, "w", rows);
 
 async function drainJobs(db: Database): Promise<number> {
   let taken = 0;
@@ -64,7 +39,7 @@ try {
   for (const round of [1, 2]) {
     await fill(db);
     let start = performance.now();
-    const raw = await drainRaw(db);
+    const raw = await drainRaw(db, consumers);
     const rawRate = raw / ((performance.now() - start) / 1000);
     await fill(db);
     start = performance.now();

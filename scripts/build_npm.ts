@@ -209,6 +209,11 @@ async function finishPackage(packageDir: string): Promise<string[]> {
   const packageJson = await readJson<PackageJson>(packageJsonPath);
   packageJson.description ??= packageDescription;
   packageJson.engines = { ...packageJson.engines, node: nodeEngineRange };
+  // deno pack writes `^x.y.z` for an `npm:name@x.y.z` import; the source pins
+  // exact versions (the NATS client of `./nats`), so the package does too.
+  for (const [name, range] of Object.entries(packageJson.dependencies ?? {})) {
+    packageJson.dependencies![name] = range.replace(/^\^/, "");
+  }
   // The `q4d` command (`npx q4d serve`): the "./cli" export, run by Node through its shebang.
   const cliExport = (packageJson.exports as Record<string, Record<string, string>> | undefined)
     ?.["./cli"];

@@ -13,7 +13,7 @@
 
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { open } from "../mod.ts";
+import { type Database, open } from "../mod.ts";
 import { serve, type ServeOptions } from "./server/mod.ts";
 import {
   checkDatabase,
@@ -43,6 +43,11 @@ exit codes of check and stats:
 
 const usage = `usage: q4d serve [flags]
   --data DIR                  database directory (default ./data)
+  --backend nats://H:P[,H:P…] serve a database on a NATS JetStream cluster instead
+                              of a directory (the @q4d/q4d/nats backend)
+  --namespace NS              with --backend: stream/bucket prefix (default q4d)
+  --replicas N                with --backend: copies of each table's stream (default 3)
+  --lease SECONDS             with --backend: ownership lease, AckWait (default 30)
   --host ADDR                 TCP address (default 127.0.0.1; "" for none)
   --port N                    TCP port (default 3306)
   --socket PATH               also listen on a Unix socket (mode 0660)
@@ -82,10 +87,21 @@ function parseCount(text: string, flag: string): number {
   return n;
 }
 
+/** Where `serve` keeps its queues: a directory, or a NATS cluster. */
+interface ServeSource {
+  data: string;
+  backend: string | null;
+  nats: { namespace?: string; replicas?: number; leaseMs?: number };
+}
+
 /** Parses `serve`'s flags. */
-function parseServe(args: string[]): { data: string; options: ServeOptions; graceMs: number } {
+function parseServe(
+  args: string[],
+): ServeSource & { options: ServeOptions; graceMs: number } {
   const options: ServeOptions = { port: 3306 };
   let data = "./data";
+  let backend: string | null = null;
+  const nats: ServeSource["nats"] = {};
   let graceMs = 10_000;
   let tlsCertPath: string | undefined;
   let tlsKeyPath: string | undefined;
@@ -104,6 +120,19 @@ function parseServe(args: string[]): { data: string; options: ServeOptions; grac
     switch (flag) {
       case "--data":
         data = value();
+        break;
+      case "--backend":
+        backend = value();
+        if (!backend.startsWith("nats://")) fail(`--backend takes a nats:// URL, not ${backend}`);
+        break;
+      case "--namespace":
+        nats.namespace = value();
+        break;
+      case "--replicas":
+        nats.replicas = parseCount(value(), flag);
+        break;
+      case "--lease":
+        nats.leaseMs = parseCount(value(), flag) * 1000;
         break;
       case "--host": {
         const host = value();
@@ -180,13 +209,29 @@ function parseServe(args: string[]): { data: string; options: ServeOptions; grac
   ) {
     fail("--require-secure-transport needs --tls-cert/--tls-key or --socket");
   }
-  return { data, options, graceMs };
+  if (backend === null && Object.keys(nats).length > 0) {
+    fail("--namespace, --replicas and --lease need --backend nats://…");
+  }
+  return { data, backend, nats, options, graceMs };
+}
+
+/** Opens what `serve` serves; the NATS client is loaded only when asked for. */
+async function openSource(source: ServeSource): Promise<{ db: Database; what: string }> {
+  if (source.backend === null) return { db: await open(source.data), what: source.data };
+  const { open: openNats } = await import("./nats/mod.ts");
+  const db = await openNats(source.backend, source.nats);
+  const url = new URL(source.backend.split(",")[0] ?? source.backend);
+  return {
+    db,
+    what: `NATS ${url.host}… namespace ${source.nats.namespace ?? "q4d"}`,
+  };
 }
 
 /** `q4d serve`: runs until SIGTERM/SIGINT, then shuts down cleanly and exits 0. */
 async function runServe(args: string[]): Promise<void> {
-  const { data, options, graceMs } = parseServe(args);
-  const db = await open(data);
+  const parsed = parseServe(args);
+  const { options, graceMs } = parsed;
+  const { db, what } = await openSource(parsed);
   let server;
   try {
     server = await serve(db, options);
@@ -202,11 +247,12 @@ async function runServe(args: string[]): Promise<void> {
   const torn = r.tornTail === null
     ? ""
     : `, torn tail of ${r.tornTail.bytesDropped} bytes truncated`;
-  console.log(
-    `q4d serving ${data} on ${where} (recovered ${r.segmentCount} segments, ${r.bytesScanned} bytes in ${
+  const recovered = parsed.backend !== null
+    ? ""
+    : ` (recovered ${r.segmentCount} segments, ${r.bytesScanned} bytes in ${
       Math.round(r.durationMs)
-    } ms${torn})`,
-  );
+    } ms${torn})`;
+  console.log(`q4d serving ${what} on ${where}${recovered}`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -58,7 +58,10 @@ export type ErrorCode =
   | "ER_QUERY_INTERRUPTED"
   | "ER_ACCESS_DENIED_ERROR"
   | "ER_BAD_DB_ERROR"
-  | "ER_UNKNOWN_STORAGE_ENGINE";
+  | "ER_UNKNOWN_STORAGE_ENGINE"
+  | "ER_TRANS_CACHE_FULL"
+  | "ER_CANT_DO_THIS_DURING_AN_TRANSACTION"
+  | "ER_SP_DOES_NOT_EXIST";
 
 /** Options for {@linkcode QueueError}. */
 export interface QueueErrorOptions {

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { assert } from "./errors.ts";
+
 /** Longest SQL text accepted; longer is ER_PARSE_ERROR, not a hang. */
 export const statementBytesMax = 1024 * 1024;
 /** Deepest expression nesting; deeper is ER_PARSE_ERROR, never a stack overflow. */
@@ -77,7 +79,7 @@ export const unsafeCacheBytesMax = 8 * 1024 * 1024;
 // The relations the layers rely on, checked when this module loads: a
 // wrong edit above fails at once, not in production.
 function limitHolds(condition: boolean, relation: string): void {
-  if (!condition) throw new Error(`q4d assertion failed: limits: ${relation}`);
+  assert(condition, `limits: ${relation}`);
 }
 limitHolds(rowBytesMax + rowOverheadBytesMax <= batchBytesMax, "a largest row fits one batch");
 limitHolds(
@@ -89,3 +91,24 @@ limitHolds(
   "a segment grown by one batch keeps its offsets inside u32",
 );
 limitHolds(segmentBytesMin > 2 * rowOverheadBytesMax, "a segment holds a small batch");
+limitHolds(
+  relaySourceCount <= 256,
+  "a relay source fits the u8 of SOURCE_MARK and CHECKPOINT records",
+);
+limitHolds(
+  waitTimeoutSecondsMax * 1000 <= 2 ** 31 - 1,
+  "the longest queue_wait timeout fits one timer",
+);
+limitHolds(
+  compactionRemovedRatioMin > 0 && compactionRemovedRatioMin < 1,
+  "compaction waits for some, not all, bytes to be removed",
+);
+limitHolds(
+  statementBytesMax <= unsafeCacheBytesMax,
+  "the sql.unsafe cache can hold a longest statement",
+);
+limitHolds(
+  conditionCacheEntriesMax > 0 && unsafeCacheEntriesMax > 0,
+  "caches hold at least one entry",
+);
+limitHolds(preallocateBytes <= segmentBytesDefault, "a default segment holds a preallocation step");

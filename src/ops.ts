@@ -207,6 +207,7 @@ const statsColumns: [string, string][] = [
   ["timeouts", "wait_timeout"],
   ["aborted", "restored_by_abort"],
   ["closed", "restored_by_close"],
+  ["failed", "rows_failed"],
 ];
 
 /** A table of the snapshot, one line per queue table. */

@@ -90,7 +90,7 @@ export class LocalBackend implements Backend {
     this.#compile = options.compileCondition;
     this.capabilities = {
       name: "local",
-      transactions: false,
+      transactions: true,
       ownershipIsLease: false,
       synchronousReads: true,
       serverSideConditions: "any",
@@ -178,13 +178,29 @@ export class LocalBackend implements Backend {
       const mark = options?.mark;
       const visibleAt = options?.visibleAt ?? 0;
       const rows = table.rows;
-      // Storage's watermarks include appends in flight, so two relayed
+      // Storage's watermarks include appends in flight, and the table's
+      // reservations inserts buffered in transactions, so two relayed
       // INSERTs of the same row at once cannot both pass this check.
       if (
         mark !== undefined && mark.mode === "a" &&
-        mark.rowId <= defined(rows.sourceMarks()[mark.source], "a source below relaySourceCount")
+        (mark.rowId <=
+            defined(rows.sourceMarks()[mark.source], "a source below relaySourceCount") ||
+          mark.rowId <= table.reservedMark(mark.source))
       ) {
         return Promise.resolve(duplicate);
+      }
+      const transaction = options?.session instanceof LocalSession
+        ? options.session.transaction
+        : null;
+      if (transaction !== null) {
+        // Written with the transaction's commit; ids are issued then.
+        transaction.insert(
+          table,
+          payloads,
+          mark === undefined ? undefined : { source: mark.source, rowId: mark.rowId },
+          visibleAt,
+        );
+        return Promise.resolve({ firstRowId: 0, rowCount: payloads.length });
       }
       const { firstRowId, durable } = rows.append(
         payloads,
@@ -241,6 +257,7 @@ export class LocalBackend implements Backend {
     const session = new LocalSession(sessionId, {
       table: (tableId) => this.#tables.get(tableId),
       sessionClosed: (closed) => this.#sessions.delete(closed),
+      store: this.#store,
     });
     this.#sessions.add(session);
     return session;

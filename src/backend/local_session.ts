@@ -13,7 +13,9 @@
  */
 
 import { assert, defined, QueueError } from "../errors.ts";
+import type { Store } from "../storage/mod.ts";
 import type { LocalTable, Owner, WaitArg as TableWaitArg, Waiter } from "./local_table.ts";
+import { LocalTransaction } from "./local_transaction.ts";
 import type { BackendSession, OwnedRow, WaitArg, WaitResult } from "./types.ts";
 
 /** What a session needs of its backend. */
@@ -22,6 +24,8 @@ export interface SessionHost {
   table(tableId: number): LocalTable | undefined;
   /** The session closed: forget it. */
   sessionClosed(session: LocalSession): void;
+  /** The store, whose atomically() makes a commit one batch. */
+  readonly store: Store;
 }
 
 /** A pending wait: the waiter and what the call holds. */
@@ -48,6 +52,8 @@ export class LocalSession implements BackendSession, Owner {
   #owned: { table: LocalTable; rowId: number } | null = null;
   #pendingWait: PendingWait | null = null;
   #closed = false;
+  /** The open transaction, if any. */
+  #transaction: LocalTransaction | null = null;
 
   constructor(sessionId: number, host: SessionHost) {
     this.sessionId = sessionId;
@@ -62,6 +68,8 @@ export class LocalSession implements BackendSession, Owner {
   ownedRowIn(tableId: number): number {
     const owned = this.#owned;
     if (owned === null || owned.table.tableId !== tableId || owned.table.dropped) return 0;
+    // Not once its own transaction consumed it (the transaction owns it then).
+    if (owned.table.owners.get(owned.rowId) !== this) return 0;
     return owned.table.rows.isLive(owned.rowId) ? owned.rowId : 0;
   }
 
@@ -178,6 +186,15 @@ export class LocalSession implements BackendSession, Owner {
 
   async end(failed = false): Promise<void> {
     const owned = this.#owned;
+    const transaction = this.#transaction;
+    if (transaction !== null) {
+      // Held first: a transaction too large fails here and the row stays owned.
+      if (owned !== null && owned.table.owners.get(owned.rowId) === this) {
+        transaction.hold(owned.table, [owned.rowId], failed);
+      }
+      this.#owned = null;
+      return;
+    }
     this.#owned = null;
     if (owned === null) return;
     const { table, rowId } = owned;
@@ -196,6 +213,12 @@ export class LocalSession implements BackendSession, Owner {
 
   /** `undefined` when done at once (no delay, or no live owned row); a promise when a due time is written. */
   abort(delayMs: number): void | Promise<void> {
+    if (this.#transaction !== null) {
+      throw new QueueError(
+        "ER_CANT_DO_THIS_DURING_AN_TRANSACTION",
+        "abort inside a transaction: rollback gives back the rows the transaction took",
+      );
+    }
     const owned = this.#owned;
     if (
       delayMs > 0 && owned !== null && this.ownedRowIn(owned.table.tableId) !== 0 &&
@@ -231,6 +254,11 @@ export class LocalSession implements BackendSession, Owner {
    * and wakes waiters. Returns true when a row went back.
    */
   #release(): boolean {
+    return this.release();
+  }
+
+  /** #release, for the session's transaction (rollback). */
+  release(): boolean {
     const owned = this.#owned;
     this.#owned = null;
     if (owned === null) return false;
@@ -247,6 +275,9 @@ export class LocalSession implements BackendSession, Owner {
     if (this.#closed) return;
     this.#closed = true;
     this.#pendingWait?.waiter.fail(new QueueError("ER_CLOSED", "Session was closed while waiting"));
+    // An open transaction rolls back: what it took goes back to the queues.
+    this.#transaction?.rollback();
+    this.#transaction = null;
     const table = this.#owned?.table;
     if (this.#release() && table !== undefined) table.counters.restoredByClose++;
     this.#host.sessionClosed(this);
@@ -278,6 +309,11 @@ export class LocalSession implements BackendSession, Owner {
 
   async remove(tableId: number, rowIds: readonly number[]): Promise<void> {
     const table = this.#requireTable(tableId);
+    if (this.#transaction !== null) {
+      // Held by the transaction (hidden from everyone) and removed at commit.
+      this.#transaction.hold(table, rowIds);
+      return;
+    }
     // Only the session's own row can be owned here; it is consumed, not
     // returned. If the write fails the row comes back to its owner.
     const done = table.rows.remove(rowIds as number[]);
@@ -289,23 +325,49 @@ export class LocalSession implements BackendSession, Owner {
     }
   }
 
-  /** Transactions are not in the local backend yet (capabilities.transactions is false). */
   begin(): void {
-    throw new QueueError(
-      "ER_NOT_SUPPORTED_YET",
-      "transactions are not supported by this backend yet",
-    );
+    this.#checkOpen();
+    if (this.#transaction !== null) {
+      throw new QueueError("ER_WRONG_ARGUMENTS", "this session already has a transaction open");
+    }
+    this.#transaction = new LocalTransaction(this);
   }
 
   get inTransaction(): boolean {
-    return false;
+    return this.#transaction !== null;
+  }
+
+  /** The open transaction (LocalBackend.insert buffers rows in it), or null. */
+  get transaction(): LocalTransaction | null {
+    return this.#transaction;
   }
 
   commit(): Promise<void> {
-    return Promise.resolve();
+    const transaction = this.#transaction;
+    if (transaction === null) return Promise.resolve();
+    this.#transaction = null;
+    return transaction.commit(this.#host.store);
   }
 
-  rollback(): void {}
+  rollback(): void {
+    const transaction = this.#transaction;
+    this.#transaction = null;
+    transaction?.rollback();
+  }
+
+  /** True once closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The owned row with its table (read and restored by the transaction's rollback). */
+  get ownedRow(): { table: LocalTable; rowId: number } | null {
+    return this.#owned;
+  }
+
+  set ownedRow(owned: { table: LocalTable; rowId: number } | null) {
+    this.#owned = owned;
+  }
 
   #requireTable(tableId: number): LocalTable {
     const table = this.#host.table(tableId);

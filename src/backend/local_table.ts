@@ -16,7 +16,7 @@
 
 import type { TableRows } from "../storage/mod.ts";
 import { assert, defined, QueueError } from "../errors.ts";
-import { conditionCacheBytesMax, conditionCacheEntriesMax } from "../limits.ts";
+import { conditionCacheBytesMax, conditionCacheEntriesMax, relaySourceCount } from "../limits.ts";
 import type { CompiledCondition, ConditionCompiler, TableInfo } from "./types.ts";
 
 /** A row owner: the session, seen only through what the table needs of it. */
@@ -116,6 +116,13 @@ export class LocalTable {
     rowsFailed: 0,
   };
   dropped = false;
+  /**
+   * Relay marks reserved by inserts buffered in open transactions (0 =
+   * none): an insert's duplicate check reads them beside storage's
+   * watermarks, so a row relayed in a transaction is not relayed again
+   * before that transaction ends.
+   */
+  readonly reservedMarks: number[] = new Array(relaySourceCount).fill(0);
   /**
    * Compiled conditions by text, for the current schema; the oldest are
    * evicted past `conditionCacheEntriesMax` entries or
@@ -223,6 +230,11 @@ export class LocalTable {
         // delivery happened, and the restored count is at most one behind.
       },
     );
+  }
+
+  /** The relay mark reserved for `source` by an open transaction (0 = none). */
+  reservedMark(source: number): number {
+    return defined(this.reservedMarks[source], "a relay source is below relaySourceCount");
   }
 
   get name(): string {

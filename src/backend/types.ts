@@ -296,6 +296,8 @@ export interface BackendSession {
    * the row stays owned and the promise rejects). Without an owned row it
    * does nothing. Counts restoredByAbort when a row went back. Returns
    * `undefined` when done at the call (no write was needed), else a promise.
+   * Inside a transaction it throws ER_CANT_DO_THIS_DURING_AN_TRANSACTION
+   * (rollback is what gives rows back then).
    */
   abort(delayMs: number): void | Promise<void>;
   /**

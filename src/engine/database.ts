@@ -233,6 +233,11 @@ export class Session {
     stopJobs(this);
   }
 
+  /** True while the session has an open transaction (BEGIN … COMMIT / ROLLBACK). */
+  get inTransaction(): boolean {
+    return this.#state.backend.inTransaction;
+  }
+
   /** What the session holds, for a server's SHOW PROCESSLIST. */
   get activity(): SessionActivity {
     const backend = this.#state.backend;

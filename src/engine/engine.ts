@@ -56,6 +56,7 @@ export class Engine implements QueueHost {
   private constructor(backend: Backend) {
     this.backend = backend;
     for (const info of backend.tables()) this.#addTable(info);
+    backend.onCatalogChange = () => this.#catalogChanged();
   }
 
   /** Opens (creating if missing) the database in `directory` on the local backend, recovering its log. */
@@ -81,6 +82,30 @@ export class Engine implements QueueHost {
     this.#tables.set(info.name, table);
     this.#byId.set(info.tableId, table);
     return table;
+  }
+
+  /**
+   * Another client of a shared backend changed the catalog: tables appear,
+   * go, or get a new schema. Matched by id: a name reused by a new table is
+   * a new table, and plans of the old one are not reused.
+   */
+  #catalogChanged(): void {
+    const current = new Set<number>();
+    for (const info of this.backend.tables()) {
+      current.add(info.tableId);
+      const table = this.#byId.get(info.tableId);
+      if (table === undefined) {
+        this.#addTable(info);
+        continue;
+      }
+      const schema = schemaOfMeta(info.meta);
+      if (schema.version !== table.schema.version) table.schema = schema;
+    }
+    for (const [tableId, table] of this.#byId) {
+      if (current.has(tableId)) continue;
+      this.#byId.delete(tableId);
+      if (this.#tables.get(table.name) === table) this.#tables.delete(table.name);
+    }
   }
 
   /** What recovery did when the database was opened (null for a backend without a local log). */
@@ -156,6 +181,7 @@ export class Engine implements QueueHost {
       bytesTotal: stats.bytesTotal,
       bytesRemoved: stats.bytesRemoved,
       rowsDelayed: stats.rowsDelayed,
+      rowsFailed: stats.rowsFailed,
       compactionErrors: this.backend.compactionErrorCount,
       rowsLive: stats.rowsLive,
     };
@@ -207,7 +233,16 @@ export class Engine implements QueueHost {
     this.#checkOpen();
     session.checkOpen();
     const statement = prepared.statement;
+    // Savepoints need to know whether anything changed since: counted only
+    // while one exists. A SELECT without FROM may call queue functions.
+    if (
+      session.savepoints !== null &&
+      (statement.kind === "insert" || statement.kind === "delete" ||
+        (statement.kind === "select" && statement.from === null))
+    ) session.changeCount++;
     switch (statement.kind) {
+      case "transaction":
+        return this.#transactionStatement(session, statement);
       case "select":
         if (statement.view !== undefined) {
           return Promise.resolve(selectView(this, statement, params));
@@ -222,14 +257,113 @@ export class Engine implements QueueHost {
       case "show":
         return Promise.resolve(executeShow(this, statement, params));
       case "create_table":
+        if (session.backend.inTransaction) {
+          return this.#afterCommit(session, () => this.#createTable(statement));
+        }
         return this.#createTable(statement);
       case "drop_table":
+        if (session.backend.inTransaction) {
+          return this.#afterCommit(session, () => this.#dropTables(statement));
+        }
         return this.#dropTables(statement);
       case "truncate":
+        if (session.backend.inTransaction) {
+          return this.#afterCommit(session, () => this.#truncate(statement));
+        }
         return this.#truncate(statement);
       case "alter_table":
+        if (session.backend.inTransaction) {
+          return this.#afterCommit(session, () => this.#alterTable(statement));
+        }
         return this.#alterTable(statement);
     }
+  }
+
+  /** DDL inside a transaction commits it first, as MySQL does (an implicit commit). */
+  async #afterCommit(session: SessionState, run: () => Promise<Result>): Promise<Result> {
+    await this.#commit(session);
+    return run();
+  }
+
+  /** Commits the session's open transaction, if any (one atomic unit); on failure it rolled back. */
+  async #commit(session: SessionState): Promise<void> {
+    if (!session.backend.inTransaction) return;
+    session.savepoints = null;
+    try {
+      await session.backend.commit();
+    } catch (error) {
+      // The backend rolled back: owner mode is what it was at BEGIN, too.
+      session.ownerMode = session.ownerModeAtBegin;
+      throw error;
+    }
+  }
+
+  /** Opens a transaction (ER_NOT_SUPPORTED_YET on a backend without them). */
+  #begin(session: SessionState): void {
+    session.checkOpen();
+    session.backend.begin();
+    session.ownerModeAtBegin = session.ownerMode;
+  }
+
+  /** Rolls the session's transaction back, owner mode included. */
+  #rollback(session: SessionState): void {
+    if (!session.backend.inTransaction) return;
+    session.savepoints = null;
+    session.backend.rollback();
+    session.ownerMode = session.ownerModeAtBegin;
+  }
+
+  async #transactionStatement(
+    session: SessionState,
+    statement: StatementOf<"transaction">,
+  ): Promise<Result> {
+    const inTransaction = session.backend.inTransaction;
+    switch (statement.action) {
+      case "begin":
+        // BEGIN inside a transaction commits it first (MySQL's implicit commit).
+        await this.#commit(session);
+        this.#begin(session);
+        break;
+      case "commit":
+        await this.#commit(session);
+        if (statement.chain) this.#begin(session);
+        break;
+      case "rollback":
+        this.#rollback(session);
+        if (statement.chain) this.#begin(session);
+        break;
+      case "savepoint":
+        // Outside a transaction a savepoint ends with its statement (autocommit).
+        if (inTransaction) {
+          (session.savepoints ??= new Map()).set(
+            savepointKey(statement.savepoint),
+            session.changeCount,
+          );
+        }
+        break;
+      case "release_savepoint":
+      case "rollback_to_savepoint": {
+        const key = savepointKey(statement.savepoint);
+        const count = session.savepoints?.get(key);
+        if (!inTransaction || count === undefined) {
+          throw new QueueError(
+            "ER_SP_DOES_NOT_EXIST",
+            `SAVEPOINT ${statement.savepoint} does not exist`,
+          );
+        }
+        if (statement.action === "release_savepoint") {
+          session.savepoints?.delete(key);
+        } else if (count !== session.changeCount) {
+          // Undoing part of a transaction is not supported.
+          throw new QueueError(
+            "ER_NOT_SUPPORTED_YET",
+            `ROLLBACK TO SAVEPOINT ${statement.savepoint} after changes is not supported by q4d: ROLLBACK the whole transaction`,
+          );
+        }
+        break;
+      }
+    }
+    return countResult(0);
   }
 
   async #createTable(statement: StatementOf<"create_table">): Promise<Result> {
@@ -291,4 +425,9 @@ export class Engine implements QueueHost {
   #checkOpen(): void {
     if (this.#closing !== null) throw new QueueError("ER_CLOSED", "Database is closed");
   }
+}
+
+/** Savepoint names compare case-insensitively, as MySQL's. */
+function savepointKey(name: string | null): string {
+  return (name ?? "").toLowerCase();
 }

@@ -7,7 +7,10 @@
  * the loop body ends (break, throw, `continue`, or the next iteration) is
  * retried as `job.retry()` would: back in its queue after the policy's
  * back-off, or to the dead-letter table once attempts reach maxAttempts.
- * It is never consumed silently.
+ * It is never consumed silently. A transaction still open when the body is
+ * left by break or throw is rolled back; a job finished inside a
+ * transaction that then rolled back is unfinished again. fail() moves
+ * a row to its dead-letter table in one transaction (one log batch).
  */
 
 import { assert, defined, QueueError } from "../errors.ts";
@@ -120,7 +123,12 @@ export interface Job<T = Row> {
   ack(): Promise<void>;
   /** Returns the row to its queue, visible after `delay` seconds (default: the policy's back-off). */
   retry(options?: { delay?: number }): Promise<void>;
-  /** Moves the row to the policy's dead-letter table (INSERT, then queue_end). */
+  /**
+   * Moves the row to the policy's dead-letter table: its INSERT there and
+   * the row's end (queue_fail(), counted in rows_failed) commit as one
+   * transaction, so a crash leaves the row in exactly one of the two tables.
+   * Inside a transaction the session opened itself, they join it instead.
+   */
   fail(reason?: string): Promise<void>;
 }
 
@@ -130,6 +138,8 @@ export interface JobHost {
     unsafe(text: string, params?: readonly unknown[]): Promise<Row[]>;
   };
   cancelWait(): boolean;
+  /** True while the session has an open transaction (BEGIN … COMMIT). */
+  readonly inTransaction?: boolean;
 }
 
 interface LoopState {
@@ -275,6 +285,39 @@ export function jobs<T = Row>(
     }
   }
 
+  /** The row the session owns, or null (not in owner mode, or no row). */
+  async function ownedRowId(): Promise<number | null> {
+    try {
+      const [owned] = await sql.unsafe("SELECT queue_rowid() AS id");
+      assert(owned !== undefined, "a SELECT without FROM returns one row");
+      return owned.id === null ? null : Number(owned.id);
+    } catch (error) {
+      if (error instanceof QueueError && error.code === "ER_NOT_OWNER") return null;
+      throw error;
+    }
+  }
+
+  /**
+   * After a body that used a transaction: the session must own exactly the
+   * current job's row if that is unfinished, and nothing else. A ROLLBACK
+   * gives back what was owned at BEGIN, which may be the current job (then
+   * unfinished again) or an earlier job's row (back to its queue: its loop
+   * iteration is over, and the next queue_wait would consume it).
+   */
+  async function settleOwnership(
+    job: Job<T>,
+    control: { setFinished(finished: boolean): void },
+  ): Promise<void> {
+    const owned = await ownedRowId();
+    if (owned === job.rowId) {
+      control.setFinished(false);
+      return;
+    }
+    if (owned !== null && host.inTransaction !== true) await sql.unsafe("SELECT queue_abort()");
+    // The current row is not ours (given back by a ROLLBACK, or held by an open transaction).
+    if (!job.finished) control.setFinished(true);
+  }
+
   async function* loop(): AsyncGenerator<Job<T>> {
     try {
       await loadPolicies();
@@ -315,17 +358,27 @@ export function jobs<T = Row>(
         const [row] = await sql.unsafe(`SELECT * FROM ${quoteIdent(table)}`);
         const [info] = await sql.unsafe("SELECT queue_rowid() AS id, queue_attempts() AS n");
         assert(info !== undefined, "a SELECT without FROM returns one row");
-        const job = makeJob<T>(
-          sql,
+        const { job, control } = makeJob<T>(
+          host,
           table,
           row as T,
           Number(info.id),
           Number(info.n ?? 1),
           policyOf(table),
         );
+        let resumed = false;
+        const inTransactionAtYield = host.inTransaction === true;
         try {
           yield job;
+          resumed = true;
         } finally {
+          // Left by break or throw with a transaction still open: it cannot
+          // be finished any more, so it rolls back (as a closing session's).
+          const rolledBack = !resumed && host.inTransaction === true;
+          if (rolledBack) await sql.unsafe("ROLLBACK");
+          if (inTransactionAtYield || rolledBack || control.finishedInTransaction()) {
+            await settleOwnership(job, control);
+          }
           if (!job.finished) await giveBack(job);
         }
       }
@@ -357,14 +410,19 @@ export function jobs<T = Row>(
 }
 
 function makeJob<T>(
-  sql: JobHost["sql"],
+  host: JobHost,
   table: string,
   row: T,
   rowId: number,
   attempts: number,
   policy: JobPolicy,
-): Job<T> {
+): {
+  job: Job<T>;
+  control: { finishedInTransaction(): boolean; setFinished(finished: boolean): void };
+} {
+  const sql = host.sql;
   let finished = false;
+  let inTransaction = false;
   const finish = () => {
     if (finished) {
       throw new QueueError(
@@ -373,6 +431,7 @@ function makeJob<T>(
       );
     }
     finished = true;
+    inTransaction = host.inTransaction === true;
   };
   const job: Job<T> = {
     table,
@@ -411,17 +470,44 @@ function makeJob<T>(
     }
   };
   const moveToDeadLetter = async () => {
-    if (policy.deadLetter !== undefined) {
-      const r = row as Record<string, unknown>;
-      const columns = Object.keys(r);
-      await sql.unsafe(
-        `INSERT INTO ${quoteIdent(policy.deadLetter)} (${
+    if (policy.deadLetter === undefined) {
+      await sql.unsafe("SELECT queue_fail()");
+      return;
+    }
+    const r = row as Record<string, unknown>;
+    const columns = Object.keys(r);
+    const insert = () =>
+      sql.unsafe(
+        `INSERT INTO ${quoteIdent(policy.deadLetter!)} (${
           columns.map(quoteIdent).join(", ")
         }) VALUES (${columns.map(() => "?").join(", ")})`,
         columns.map((c) => r[c]),
       );
+    if (host.inTransaction === true) {
+      // The session's own transaction: its COMMIT makes both durable together.
+      await insert();
+      await sql.unsafe("SELECT queue_fail()");
+      return;
     }
-    await sql.unsafe("SELECT queue_end()");
+    // One transaction, one batch: never in both tables, never in neither.
+    await sql.unsafe("BEGIN");
+    try {
+      await insert();
+      await sql.unsafe("SELECT queue_fail()");
+      await sql.unsafe("COMMIT");
+    } catch (error) {
+      // The row is owned again (a failed COMMIT has rolled back already).
+      await sql.unsafe("ROLLBACK").catch(() => {});
+      throw error;
+    }
   };
-  return job;
+  return {
+    job,
+    control: {
+      finishedInTransaction: () => inTransaction,
+      setFinished: (value: boolean) => {
+        finished = value;
+      },
+    },
+  };
 }

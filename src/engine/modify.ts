@@ -18,6 +18,7 @@ import {
   emptyRow,
   limitValue,
   notSupportedNested,
+  PlanCache,
   tableScope,
   valueAccessor,
 } from "./plan_support.ts";
@@ -37,13 +38,10 @@ interface DeletePlan {
 }
 
 /**
- * DELETE plans by prepared statement (module state). Weak: a plan lives
- * exactly as long as its statement (a template call site's cache entry or
- * an unsafe-text cache entry, both bounded in src/sql/template.ts), so this
- * cache needs no bound of its own; a plan is rebuilt when its table or
- * schema version changed.
+ * DELETE plans by prepared statement and table (module state; the bound is
+ * PlanCache's: plans live as long as their statements).
  */
-const deletePlans = new WeakMap<Prepared, DeletePlan>();
+const deletePlans = new PlanCache<EngineTable, DeletePlan>();
 
 /** Runs a DELETE: removes the visible rows that match; others' owned rows are untouched. */
 export async function executeDelete(
@@ -54,8 +52,8 @@ export async function executeDelete(
 ): Promise<Result> {
   const statement = prepared.statement as StatementOf<"delete">;
   const table = host.requireTable(statement.table);
-  let plan = deletePlans.get(prepared);
-  if (plan === undefined || plan.table !== table || plan.schemaVersion !== table.schema.version) {
+  let plan = deletePlans.get(prepared, table);
+  if (plan === undefined) {
     if (statement.where !== null && containsQueueCall(statement.where)) throw notSupportedNested();
     plan = {
       table,
@@ -65,7 +63,7 @@ export async function executeDelete(
         : compileExpr(statement.where, tableScope(table.name, table.schema, "where clause")),
       order: compileOrder(statement.orderBy, table.name, table.schema),
     };
-    deletePlans.set(prepared, plan);
+    deletePlans.set(prepared, table, plan);
   }
   const limit = limitValue(statement.limit, params, "LIMIT");
   const selected = selectRows(session, table, plan.where, plan.order, 0, limit, params);
@@ -98,21 +96,14 @@ interface InsertPlan {
 }
 
 /**
- * INSERT plans by prepared statement (module state). Weak: a plan lives
- * exactly as long as its statement (a template call site's cache entry or
- * an unsafe-text cache entry, both bounded in src/sql/template.ts), so this
- * cache needs no bound of its own; a plan is rebuilt when its table or
- * schema version changed.
+ * INSERT plans by prepared statement and table (module state; the bound is
+ * PlanCache's: plans live as long as their statements).
  */
-const insertPlans = new WeakMap<Prepared, InsertPlan>();
+const insertPlans = new PlanCache<EngineTable, InsertPlan>();
 
 function planInsert(prepared: Prepared, table: EngineTable): InsertPlan {
-  const cached = insertPlans.get(prepared);
-  if (
-    cached !== undefined && cached.table === table && cached.schemaVersion === table.schema.version
-  ) {
-    return cached;
-  }
+  const cached = insertPlans.get(prepared, table);
+  if (cached !== undefined) return cached;
   const statement = prepared.statement as StatementOf<"insert">;
   const schema = table.schema;
   let positions: number[];
@@ -176,7 +167,7 @@ function planInsert(prepared: Prepared, table: EngineTable): InsertPlan {
     ignore: statement.ignore,
     nowDefaults,
   };
-  insertPlans.set(prepared, plan);
+  insertPlans.set(prepared, table, plan);
   return plan;
 }
 
@@ -206,7 +197,7 @@ export async function executeInsert(
     }
   };
   try {
-    const result = await writeRows(host.backend, table, plan, params, armed, delayMs);
+    const result = await writeRows(host.backend, session, table, plan, params, armed, delayMs);
     // INSERT IGNORE that skipped every row wrote nothing: the mark stays armed.
     if (result === null) giveBack();
     return result ?? countResult(0);
@@ -250,9 +241,13 @@ function insertValueAccessor(expr: Expr, schema: TableSchema, position: number):
   return () => value;
 }
 
-/** Writes the rows; null when INSERT IGNORE skipped them all (nothing written). */
+/**
+ * Writes the rows (inside a transaction: buffers them for its COMMIT); null
+ * when INSERT IGNORE skipped them all (nothing written).
+ */
 async function writeRows(
   backend: Backend,
+  session: SessionState,
   table: EngineTable,
   plan: InsertPlan,
   params: readonly Value[],
@@ -295,6 +290,15 @@ async function writeRows(
   }
   if (payloads.length === 0) return null;
   const visibleAt = delayMs > 0 ? Date.now() + delayMs : 0;
+  if (session.backend.inTransaction) {
+    const { rowCount } = await backend.insert(table.tableId, payloads, rowValues, {
+      session: session.backend,
+      ...(armed === null ? {} : { mark: armed }),
+      visibleAt,
+    });
+    // Ids are issued at COMMIT, so no insertId here.
+    return countResult(rowCount);
+  }
   const { firstRowId, rowCount } = await backend.insert(
     table.tableId,
     payloads,

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Expr, OrderTerm, Value } from "../sql/mod.ts";
+import type { Expr, OrderTerm, Prepared, Value } from "../sql/mod.ts";
 import { compileExpr, queueFunctionNames } from "../sql/mod.ts";
 import type { CompileScope, RowAccessor, StaticKind } from "../sql/mod.ts";
 import { defined, QueueError } from "../errors.ts";
@@ -142,4 +142,29 @@ export function compileOrder(
     if (containsQueueCall(term.expr)) throw notSupportedNested();
     return { accessor: compileExpr(term.expr, scope), descending: term.descending };
   });
+}
+
+/**
+ * The compiled plans of one statement kind, kept per prepared statement (a
+ * WeakMap on the `Prepared` object): so memory is bounded by the statements
+ * alive, which src/sql/template.ts' caches bound (`templateVariantsMax`,
+ * `unsafeCacheEntriesMax`, `unsafeCacheBytesMax`), and a plan goes with its
+ * statement. A plan is reused only for the table object and schema version
+ * it was built for: DROP + CREATE and ALTER TABLE make it rebuild.
+ */
+export class PlanCache<Table extends { readonly schema: TableSchema }, Plan> {
+  readonly #plans = new WeakMap<Prepared, { table: Table; schemaVersion: number; plan: Plan }>();
+
+  /** The plan built for `prepared` over `table` as it is now, if any. */
+  get(prepared: Prepared, table: Table): Plan | undefined {
+    const cached = this.#plans.get(prepared);
+    if (cached === undefined || cached.table !== table) return undefined;
+    return cached.schemaVersion === table.schema.version ? cached.plan : undefined;
+  }
+
+  /** Keeps `plan` for `prepared` over `table` at its current schema version. */
+  set(prepared: Prepared, table: Table, plan: Plan): Plan {
+    this.#plans.set(prepared, { table, schemaVersion: table.schema.version, plan });
+    return plan;
+  }
 }

@@ -51,6 +51,11 @@ export interface QueueStats {
   /** Live rows not yet visible to queue_wait (q4d's delayed rows). */
   rowsDelayed: number;
   /**
+   * Rows consumed with queue_fail() (the job API's `fail()`) since the
+   * database was opened: in memory, like the wait counters.
+   */
+  rowsFailed: number;
+  /**
    * Automatic compaction runs that failed since open, for the whole database
    * (not only this table); the first failure is also logged to stderr.
    */
@@ -70,7 +75,16 @@ export function callQueueFunction(
     case "queue_end":
       checkArgCount(name, args, 0);
       return queueEnd(session).then(() => 1);
+    case "queue_fail":
+      checkArgCount(name, args, 0);
+      return queueEnd(session, true).then(() => 1);
     case "queue_abort":
+      if (session.backend.inTransaction) {
+        throw new QueueError(
+          "ER_CANT_DO_THIS_DURING_AN_TRANSACTION",
+          "queue_abort() is not allowed inside a transaction: ROLLBACK gives back the rows the transaction took, or COMMIT first",
+        );
+      }
       if (args.length === 1) return queueAbort(session, delayArg(name, argAt(args, 0)));
       checkArgCount(name, args, 0);
       return queueAbort(session, 0);
@@ -116,17 +130,25 @@ export function formatStats(stats: QueueStats): string {
     `restored_by_close: ${stats.restoredByClose}\n` +
     `bytes_total: ${stats.bytesTotal}\n` +
     `bytes_removed: ${stats.bytesRemoved}\n` +
-    `rows_delayed: ${stats.rowsDelayed}\n`;
+    `rows_delayed: ${stats.rowsDelayed}\n` +
+    `rows_failed: ${stats.rowsFailed}\n`;
 }
 
 /**
  * Consumes the owned row (durably) and leaves owner mode. Idempotent: a row
  * the owner already deleted, or that TRUNCATE or DROP removed, is not
- * removed or counted again.
+ * removed or counted again. `failed` (queue_fail) counts it in rows_failed.
+ * Inside a transaction the row is held by it and removed at COMMIT; if the
+ * transaction cannot take it (too large) the row stays owned.
  */
-export function queueEnd(session: SessionState): Promise<void> {
-  session.ownerMode = false;
-  return session.backend.end();
+export function queueEnd(session: SessionState, failed = false): Promise<void> {
+  if (!session.backend.inTransaction) {
+    session.ownerMode = false;
+    return session.backend.end(failed);
+  }
+  return session.backend.end(failed).then(() => {
+    session.ownerMode = false;
+  });
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   limitValue,
   noColumns,
   notSupportedNested,
+  PlanCache,
   tableScope,
   valueAccessor,
 } from "./plan_support.ts";
@@ -56,13 +57,10 @@ interface SelectPlan {
 }
 
 /**
- * SELECT … FROM plans by prepared statement (module state). Weak: a plan lives
- * exactly as long as its statement (a template call site's cache entry or
- * an unsafe-text cache entry, both bounded in src/sql/template.ts), so this
- * cache needs no bound of its own; a plan is rebuilt when its table or
- * schema version changed.
+ * SELECT … FROM plans by prepared statement and table (module state; the
+ * bound is PlanCache's: plans live as long as their statements).
  */
-const selectPlans = new WeakMap<Prepared, SelectPlan>();
+const selectPlans = new PlanCache<EngineTable, SelectPlan>();
 
 function jsonOutput(accessor: RowAccessor): RowAccessor {
   return (row, params) => {
@@ -94,12 +92,8 @@ function columnOutput(kind: string, accessor: RowAccessor): RowAccessor {
 }
 
 function planSelect(prepared: Prepared, table: EngineTable): SelectPlan {
-  const cached = selectPlans.get(prepared);
-  if (
-    cached !== undefined && cached.table === table && cached.schemaVersion === table.schema.version
-  ) {
-    return cached;
-  }
+  const cached = selectPlans.get(prepared, table);
+  if (cached !== undefined) return cached;
   const statement = prepared.statement as StatementOf<"select">;
   const schema = table.schema;
   const fieldScope = tableScope(table.name, schema, "field list");
@@ -179,7 +173,7 @@ function planSelect(prepared: Prepared, table: EngineTable): SelectPlan {
     countItems,
     described,
   };
-  selectPlans.set(prepared, plan);
+  selectPlans.set(prepared, table, plan);
   return plan;
 }
 
@@ -269,11 +263,8 @@ type NoTableItem =
   | { name: string; call: null; value: RowAccessor };
 
 /**
- * SELECT without FROM plans by prepared statement (module state). Weak: a plan lives
- * exactly as long as its statement (a template call site's cache entry or
- * an unsafe-text cache entry, both bounded in src/sql/template.ts), so this
- * cache needs no bound of its own; a plan is rebuilt when its table or
- * schema version changed.
+ * Plans of SELECTs without FROM, per prepared statement: a WeakMap on the
+ * `Prepared`, bounded by the statements alive (see PlanCache).
  */
 const noTablePlans = new WeakMap<Prepared, NoTableItem[]>();
 

@@ -39,6 +39,16 @@ export class SessionState {
   armed: ArmedMark | null = null;
   /** A delay (ms) armed by queue_set_delay for the session's next INSERT; 0 = none. */
   armedDelayMs = 0;
+  /**
+   * Savepoints of the open transaction: name → `changeCount` when it was
+   * set; null when none (then nothing is counted). ROLLBACK TO one is
+   * accepted only when no statement ran since.
+   */
+  savepoints: Map<string, number> | null = null;
+  /** Owner mode when the open transaction began: ROLLBACK restores it. */
+  ownerModeAtBegin = false;
+  /** Statements run while a savepoint exists. */
+  changeCount = 0;
   closed = false;
 
   constructor(sessionId: number, backend: BackendSession) {

@@ -65,7 +65,23 @@ export function errnoOf(error: unknown): string {
 /** Wraps a runtime error as an IoError about `path`, keeping it as the cause. */
 export function toIoError(error: unknown, path: string, action: string): IoError {
   if (error instanceof IoError) return error;
-  return new IoError(errnoOf(error), path, `${action} failed`, { cause: error });
+  const ioError = new IoError(errnoOf(error), path, `${action} failed`, { cause: error });
+  ioError.message += permissionHint(error);
+  return ioError;
+}
+
+/**
+ * What to do about a Deno permission denial (Deno names the flag it wants:
+ * "run again with the --allow-read flag"): q4d needs both read and write on
+ * its directory. Empty for any other error.
+ */
+function permissionHint(error: unknown): string {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name !== "NotCapable" && name !== "PermissionDenied") return "";
+  const message = String((error as { message?: unknown }).message ?? "");
+  const flag = /--allow-[a-z-]+/.exec(message)?.[0];
+  if (flag === undefined) return "";
+  return `: Deno's permission is missing, run with ${flag} (a q4d database needs --allow-read and --allow-write on its directory, e.g. deno run --allow-read=./data --allow-write=./data)`;
 }
 
 /** The error thrown by any call on a closed file handle. */

@@ -2,7 +2,8 @@
  * The {@linkcode FileSystem} under Deno. Directory operations use Deno's own
  * APIs (`Deno.readDir`, `Deno.rename`, a directory opened read-only and
  * synced); the directory lock is an OS lock (`FsFile.tryLock`, flock on
- * Linux) that dies with its process.
+ * Linux) that dies with its process, on top of the LOCK file protocol of
+ * `_lock_file.ts` that Node processes follow.
  *
  * Open files are read and written through `node:fs` on purpose: Deno 2.9's
  * `FsFile` has no positioned read or write (only seek + read over a shared
@@ -15,9 +16,10 @@
  * @module
  */
 
+import { defined } from "../errors.ts";
 import { IoError } from "./types.ts";
 import type { DirectoryLock, FileHandle, FileSystem, OpenFileOptions } from "./types.ts";
-import { NodeFileSystem, takeLockBreak, writePrivateLockFile } from "./node_fs.ts";
+import { NodeFileSystem } from "./node_fs.ts";
 import { toIoError } from "./_errno.ts";
 import {
   currentPid,
@@ -27,7 +29,9 @@ import {
   lockFileText,
   lockOnce,
   parseLockFile,
-} from "./_held_directories.ts";
+  takeLockBreak,
+  writePrivateLockFile,
+} from "./_lock_file.ts";
 
 /** Largest LOCK file read back; a pid is a few bytes. */
 const lockFileBytesMax = 64;
@@ -36,11 +40,10 @@ const lockBreakAttemptsMax = 4;
 
 /** The Deno global, reached without naming it where Node type-checks this file. */
 function deno(): typeof Deno {
-  const runtime = (globalThis as { Deno?: typeof Deno }).Deno;
-  if (runtime === undefined) {
-    throw new Error("q4d assertion failed: DenoFileSystem used outside Deno");
-  }
-  return runtime;
+  return defined(
+    (globalThis as { Deno?: typeof Deno }).Deno,
+    "DenoFileSystem is constructed only under Deno",
+  );
 }
 
 /** A held LOCK file: open, flocked, holding our pid. */

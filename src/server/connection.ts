@@ -39,6 +39,7 @@ import {
   type Outcome,
   type ProcessRow,
   ServerStatementError,
+  serverStatementHeads,
 } from "./intercept.ts";
 import {
   concat,
@@ -447,6 +448,7 @@ export class Connection implements InterceptContext {
 
   #status(more = false): number {
     return (this.variables.get("autocommit") ? Status.autocommit : 0) |
+      (this.#session.inTransaction ? Status.inTransaction : 0) |
       (more ? Status.moreResults : 0);
   }
 
@@ -891,19 +893,8 @@ export class Connection implements InterceptContext {
     let columns: WireColumn[] = [];
     try {
       const tokensFirst = /^\s*(?:\/\*.*?\*\/\s*)*(\w+)/s.exec(text)?.[1]?.toUpperCase() ?? "";
-      const serverKinds = [
-        "SET",
-        "SHOW",
-        "USE",
-        "BEGIN",
-        "COMMIT",
-        "ROLLBACK",
-        "START",
-        "KILL",
-        "DO",
-      ];
       if (
-        serverKinds.includes(tokensFirst) ||
+        serverStatementHeads.includes(tokensFirst) ||
         (tokensFirst === "SELECT" &&
           /@@|\b(DATABASE|SCHEMA|USER|VERSION|CONNECTION_ID|LAST_INSERT_ID)\s*\(/i.test(text))
       ) {

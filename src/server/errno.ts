@@ -61,6 +61,9 @@ export const errorCodeToMysql: Readonly<Record<ErrorCode, MysqlError>> = {
   ER_ERROR_ON_WRITE: { errno: 1026, sqlState: "HY000" },
   ER_ERROR_ON_READ: { errno: 1024, sqlState: "HY000" },
   ER_CANT_OPEN_FILE: { errno: 1016, sqlState: "HY000" },
+  ER_TRANS_CACHE_FULL: { errno: 1197, sqlState: "HY000" },
+  ER_CANT_DO_THIS_DURING_AN_TRANSACTION: { errno: 1179, sqlState: "25000" },
+  ER_SP_DOES_NOT_EXIST: { errno: 1305, sqlState: "42000" },
   // q4d's own codes: MySQL has no equivalent, so ER_UNKNOWN_ERROR's number with
   // the message naming what happened; ER_CORRUPT as a crashed table.
   ER_NOT_OWNER: { errno: 1105, sqlState: "HY000" },

@@ -1,8 +1,9 @@
 /**
  * Statements the server answers itself, before the engine: what clients send
  * at connect or by habit (`SELECT @@version_comment`, `SET NAMES`, `SHOW
- * VARIABLES`, `SELECT DATABASE()`, BEGIN/COMMIT as for a non-transactional
- * engine, `USE`, `KILL`, `SHOW PROCESSLIST`). Anything else goes to the engine.
+ * VARIABLES`, `SELECT DATABASE()`, `USE`, `KILL`, `SHOW PROCESSLIST`).
+ * Anything else goes to the engine, transactions (BEGIN, COMMIT, ROLLBACK,
+ * savepoints) included.
  *
  * SQL text → Outcome (answered here) | null (the engine's)
  *
@@ -313,7 +314,7 @@ function interceptSet(
     isWord(tokens[at], "TRANSACTION") ||
     (isWord(tokens[at], "SESSION", "GLOBAL") && isWord(tokens[at + 1], "TRANSACTION"))
   ) {
-    return ok; // isolation levels mean nothing to a non-transactional engine
+    return ok; // q4d has one isolation behaviour (README, "Transactions")
   }
   for (;;) {
     const token = tokens[at];
@@ -549,20 +550,24 @@ function interceptShow(tokens: Token[], context: InterceptContext): Outcome | nu
 /** The first word of a statement, after comments. */
 const leadingWord = /^\s*(?:(?:\/\*[\s\S]*?\*\/|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$))\s*)*([A-Za-z]+)/;
 
-/** First words of statements the server may answer itself. */
-const interceptedHeads = new Set([
-  "SELECT",
+/**
+ * First words of statements the server always answers itself, never the
+ * engine: COM_STMT_PREPARE counts their `?` without parsing them as SQL.
+ */
+export const serverStatementHeads: readonly string[] = [
   "SET",
   "SHOW",
   "USE",
-  "BEGIN",
-  "COMMIT",
-  "ROLLBACK",
-  "START",
-  "SAVEPOINT",
-  "RELEASE",
   "KILL",
   "DO",
+];
+
+/** First words of statements the server may answer itself. */
+const interceptedHeads = new Set([
+  "SELECT",
+  ...serverStatementHeads,
+  "SAVEPOINT",
+  "RELEASE",
   "LOCK",
   "UNLOCK",
   "FLUSH",
@@ -641,15 +646,6 @@ export function intercept(
       context.database = name.text;
       return ok;
     }
-    case "BEGIN":
-    case "COMMIT":
-    case "ROLLBACK":
-    case "START":
-    case "SAVEPOINT":
-    case "RELEASE":
-      // Every statement commits on its own, as with a non-transactional MySQL engine.
-      if (first.text.toUpperCase() === "START" && !isWord(tokens[1], "TRANSACTION")) return null;
-      return ok;
     case "KILL": {
       let at = 1;
       let queryOnly = false;

@@ -175,7 +175,21 @@ export type Statement =
   | { kind: "delete"; table: string; where: Expr | null; orderBy: OrderTerm[]; limit: Expr | null }
   | { kind: "show_tables"; like: Expr | null }
   /** SHOW CREATE TABLE, DESCRIBE / SHOW COLUMNS, SHOW TABLE STATUS, SHOW ENGINE, SHOW DATABASES. */
-  | { kind: "show"; show: ShowStatement };
+  | { kind: "show"; show: ShowStatement }
+  /**
+   * BEGIN / START TRANSACTION, COMMIT [AND CHAIN], ROLLBACK [AND CHAIN],
+   * SAVEPOINT s, RELEASE SAVEPOINT s, ROLLBACK TO [SAVEPOINT] s.
+   */
+  | { kind: "transaction"; action: TransactionAction; chain: boolean; savepoint: string | null };
+
+/** What a transaction statement does. */
+export type TransactionAction =
+  | "begin"
+  | "commit"
+  | "rollback"
+  | "savepoint"
+  | "release_savepoint"
+  | "rollback_to_savepoint";
 
 /** The inspection statements (`src/sql/show.ts` parses them, `src/engine/inspect.ts` runs them). */
 export type ShowStatement =

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { defined, QueueError } from "../errors.ts";
+import { assert, QueueError } from "../errors.ts";
 import { expressionDepthMax } from "../limits.ts";
 import type { BinaryOp, Expr, Value } from "./ast.ts";
 import { syntaxError, type Token } from "./lexer.ts";
@@ -132,19 +132,24 @@ export class TokenStream {
     this.text = text;
     this.tokens = tokens;
     this.allowParams = allowParams;
+    const end = tokens[tokens.length - 1];
+    assert(end?.kind === "end", "tokenize ends every stream with an end token");
+    this.#end = end;
   }
+
+  /** The stream's last token, kind "end". */
+  readonly #end: Token;
 
   /** The current token. */
   peek(): Token {
-    return defined(this.tokens[this.at], "the stream stops at its end token");
+    // `at` never passes the end token (next() stops there): reading past
+    // it can only mean the end.
+    return this.tokens[this.at] ?? this.#end;
   }
 
   /** The token after the current one. */
   peekNext(): Token {
-    return defined(
-      this.tokens[Math.min(this.at + 1, this.tokens.length - 1)],
-      "the stream ends with an end token",
-    );
+    return this.tokens[this.at + 1] ?? this.#end;
   }
 
   /** Returns the current token and moves past it (never past `end`). */

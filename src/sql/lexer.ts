@@ -13,7 +13,7 @@
  * @module
  */
 
-import { QueueError } from "../errors.ts";
+import { assert, QueueError } from "../errors.ts";
 import { statementBytesMax } from "../limits.ts";
 import { Decimal, integerDigits, parseDecimal } from "./decimal.ts";
 
@@ -209,215 +209,260 @@ export function tokenize(sql: string): Token[] {
       { position: 0 },
     );
   }
-  const tokens: Token[] = [];
-  const length = text.length;
-  let index = 0;
-  let byteOffset = 0;
-  let line = 1;
-  // Bytes are counted lazily: `byteOffset` is the UTF-8 offset of `byteIndex`.
-  let byteIndex = 0;
-  const byteAt = (target: number): number => {
-    for (; byteIndex < target; byteIndex++) byteOffset += utf8Bytes(text.charCodeAt(byteIndex));
-    return byteOffset;
-  };
-  const lineTo = (from: number, to: number): void => {
-    for (let i = from; i < to; i++) if (text.charCodeAt(i) === 10) line++;
-  };
-  const push = (
-    kind: TokenKind,
-    start: number,
-    end: number,
-    value: Token["value"],
-    upper = "",
-  ): void => {
-    const byteStart = byteAt(start);
-    tokens.push({
+  const lexer = new Lexer(text);
+  while (lexer.index < text.length) lexer.scanNext();
+  lexer.push("end", text.length, text.length, null);
+  return lexer.tokens;
+}
+
+/**
+ * The state of one tokenize() call and its steps: each `scan…` method reads
+ * one token kind (or skips space and comments) from `index` on and pushes
+ * what it read, with its UTF-8 byte offsets and line.
+ */
+class Lexer {
+  readonly text: string;
+  readonly tokens: Token[] = [];
+  /** UTF-16 index of the next character to read. */
+  index = 0;
+  /** Line of `index`, from 1. */
+  #line = 1;
+  /** Bytes are counted lazily: `#byteOffset` is the UTF-8 offset of `#byteIndex`. */
+  #byteIndex = 0;
+  #byteOffset = 0;
+
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  /** Reads the next token (or skips space or a comment). */
+  scanNext(): void {
+    const code = this.text.charCodeAt(this.index);
+    if (this.#skipSpaceOrComment(code)) return;
+    const start = this.index;
+    if (code === 39 || code === 34) this.#scanString(start, code);
+    else if (code === 96) this.#scanQuotedIdentifier(start);
+    else if (code === 63) {
+      this.push("param", start, start + 1, null);
+      this.index++;
+    } else if (!this.#scanBitOrHexString(code, start)) {
+      if (isDigit(code) || (code === 46 && isDigit(this.text.charCodeAt(start + 1)))) {
+        this.#scanNumber(code, start);
+      } else if (isWordChar(code)) this.#scanWord(start, start + 1);
+      else this.#scanOperator(code, start);
+    }
+    assert(this.index > start, "every scan step consumes input");
+  }
+
+  /** Appends a token for `text[start, end)`. */
+  push(kind: TokenKind, start: number, end: number, value: Token["value"], upper = ""): void {
+    const byteStart = this.#byteAt(start);
+    this.tokens.push({
       kind,
-      text: text.slice(start, end),
+      text: this.text.slice(start, end),
       upper,
       value,
       start,
       end,
       byteStart,
-      byteEnd: byteAt(end),
-      line,
+      byteEnd: this.#byteAt(end),
+      line: this.#line,
     });
-  };
+  }
 
-  while (index < length) {
-    const code = text.charCodeAt(index);
-    // Whitespace.
-    if (code === 32 || code === 9 || code === 10 || code === 13 || code === 11 || code === 12) {
-      if (code === 10) line++;
-      index++;
-      continue;
+  #byteAt(target: number): number {
+    for (; this.#byteIndex < target; this.#byteIndex++) {
+      this.#byteOffset += utf8Bytes(this.text.charCodeAt(this.#byteIndex));
     }
-    // Comments.
+    return this.#byteOffset;
+  }
+
+  #countLines(from: number, to: number): void {
+    for (let i = from; i < to; i++) if (this.text.charCodeAt(i) === 10) this.#line++;
+  }
+
+  /** Whitespace, `#` and `-- ` line comments, `/* … *\/` comments: skipped. */
+  #skipSpaceOrComment(code: number): boolean {
+    const text = this.text;
+    const length = text.length;
+    if (code === 32 || code === 9 || code === 10 || code === 13 || code === 11 || code === 12) {
+      if (code === 10) this.#line++;
+      this.index++;
+      return true;
+    }
     if (
       code === 35 ||
-      (code === 45 && text.charCodeAt(index + 1) === 45 &&
-        (index + 2 >= length || text.charCodeAt(index + 2) <= 32))
+      (code === 45 && text.charCodeAt(this.index + 1) === 45 &&
+        (this.index + 2 >= length || text.charCodeAt(this.index + 2) <= 32))
     ) {
-      while (index < length && text.charCodeAt(index) !== 10) index++;
-      continue;
+      while (this.index < length && text.charCodeAt(this.index) !== 10) this.index++;
+      return true;
     }
-    if (code === 47 && text.charCodeAt(index + 1) === 42) {
-      const close = text.indexOf("*/", index + 2);
-      if (close < 0) throw syntaxError(text, index, "unterminated comment");
-      lineTo(index, close);
-      index = close + 2;
-      continue;
+    if (code === 47 && text.charCodeAt(this.index + 1) === 42) {
+      const close = text.indexOf("*/", this.index + 2);
+      if (close < 0) throw syntaxError(text, this.index, "unterminated comment");
+      this.#countLines(this.index, close);
+      this.index = close + 2;
+      return true;
     }
-    const start = index;
-    // Strings.
-    if (code === 39 || code === 34) {
-      const { value, end } = scanString(text, index, code);
-      // A character set introducer (`_binary '…'` in MySQL 8's dumps, `_utf8mb4 '…'`): the
-      // string as written; the column it is stored in decides text or bytes.
-      const previous = tokens[tokens.length - 1];
-      if (previous?.kind === "word" && introducers.has(previous.upper)) tokens.pop();
-      push("string", start, end, value);
-      lineTo(start, end);
-      index = end;
-      continue;
-    }
-    // Back-quoted identifiers.
-    if (code === 96) {
-      let name = "";
-      let at = index + 1;
-      for (;;) {
-        const close = text.indexOf("`", at);
-        if (close < 0) throw syntaxError(text, start, "unterminated quoted identifier");
-        name += text.slice(at, close);
-        if (text.charCodeAt(close + 1) === 96) {
-          name += "`";
-          at = close + 2;
-          continue;
-        }
-        index = close + 1;
-        break;
+    return false;
+  }
+
+  /** A '…' or "…" string. */
+  #scanString(start: number, quote: number): void {
+    const { value, end } = scanString(this.text, start, quote);
+    // A character set introducer (`_binary '…'` in MySQL 8's dumps, `_utf8mb4 '…'`): the
+    // string as written; the column it is stored in decides text or bytes.
+    const previous = this.tokens[this.tokens.length - 1];
+    if (previous?.kind === "word" && introducers.has(previous.upper)) this.tokens.pop();
+    this.push("string", start, end, value);
+    this.#countLines(start, end);
+    this.index = end;
+  }
+
+  /** A back-quoted identifier; a doubled back quote inside is one. */
+  #scanQuotedIdentifier(start: number): void {
+    const text = this.text;
+    let name = "";
+    let at = start + 1;
+    for (;;) {
+      const close = text.indexOf("`", at);
+      if (close < 0) throw syntaxError(text, start, "unterminated quoted identifier");
+      name += text.slice(at, close);
+      if (text.charCodeAt(close + 1) === 96) {
+        name += "`";
+        at = close + 2;
+        continue;
       }
-      if (name === "") throw syntaxError(text, start, "empty quoted identifier");
-      push("quoted", start, index, name);
-      lineTo(start, index);
-      continue;
+      this.index = close + 1;
+      break;
     }
-    if (code === 63) {
-      push("param", start, start + 1, null);
-      index++;
-      continue;
-    }
-    // X'…' hex strings.
-    if ((code === 120 || code === 88) && text.charCodeAt(index + 1) === 39) {
-      const close = text.indexOf("'", index + 2);
+    if (name === "") throw syntaxError(text, start, "empty quoted identifier");
+    this.push("quoted", start, this.index, name);
+    this.#countLines(start, this.index);
+  }
+
+  /** X'…' hex strings and B'…' bit strings (MySQL's bit-value literal): bytes. */
+  #scanBitOrHexString(code: number, start: number): boolean {
+    const text = this.text;
+    if (text.charCodeAt(start + 1) !== 39) return false;
+    if (code === 120 || code === 88) {
+      const close = text.indexOf("'", start + 2);
       if (close < 0) throw syntaxError(text, start, "unterminated hex literal");
-      const hex = text.slice(index + 2, close);
+      const hex = text.slice(start + 2, close);
       if (hex.length % 2 === 1 || !/^[0-9a-fA-F]*$/.test(hex)) {
         throw syntaxError(text, start, "bad hex literal");
       }
-      index = close + 1;
-      push("hex", start, index, hexBytes(hex));
-      continue;
+      this.index = close + 1;
+      this.push("hex", start, this.index, hexBytes(hex));
+      return true;
     }
-    // B'…' bit strings (MySQL's bit-value literal): bytes, like hex strings.
-    if ((code === 98 || code === 66) && text.charCodeAt(index + 1) === 39) {
-      const close = text.indexOf("'", index + 2);
+    if (code === 98 || code === 66) {
+      const close = text.indexOf("'", start + 2);
       if (close < 0) throw syntaxError(text, start, "unterminated bit literal");
-      const bits = text.slice(index + 2, close);
+      const bits = text.slice(start + 2, close);
       if (!/^[01]*$/.test(bits)) throw syntaxError(text, start, "bad bit literal");
-      index = close + 1;
-      push("hex", start, index, bitBytes(bits));
-      continue;
+      this.index = close + 1;
+      this.push("hex", start, this.index, bitBytes(bits));
+      return true;
     }
-    // Numbers (and identifiers that start with digits, like MySQL's `1abc`).
-    if (isDigit(code) || (code === 46 && isDigit(text.charCodeAt(index + 1)))) {
-      if (code === 48 && (text.charCodeAt(index + 1) | 32) === 120) {
-        let end = index + 2;
-        while (end < length && isHexDigit(text.charCodeAt(end))) end++;
-        if (end > index + 2 && (end >= length || !isWordChar(text.charCodeAt(end)))) {
-          push("hex", start, end, hexBytes(text.slice(index + 2, end)));
-          index = end;
-          continue;
-        }
+    return false;
+  }
+
+  /**
+   * A number: 0x… and 0b… literals (bytes), integers, decimals and doubles,
+   * or an identifier that starts with digits, like MySQL's `1abc`.
+   */
+  #scanNumber(code: number, start: number): void {
+    const text = this.text;
+    const length = text.length;
+    if (code === 48 && (text.charCodeAt(start + 1) | 32) === 120) {
+      let end = start + 2;
+      while (end < length && isHexDigit(text.charCodeAt(end))) end++;
+      if (end > start + 2 && (end >= length || !isWordChar(text.charCodeAt(end)))) {
+        this.push("hex", start, end, hexBytes(text.slice(start + 2, end)));
+        this.index = end;
+        return;
       }
-      if (code === 48 && text.charCodeAt(index + 1) === 98) {
-        let end = index + 2;
-        while (end < length && (text.charCodeAt(end) | 1) === 49) end++;
-        if (end > index + 2 && (end >= length || !isWordChar(text.charCodeAt(end)))) {
-          push("hex", start, end, bitBytes(text.slice(index + 2, end)));
-          index = end;
-          continue;
-        }
+    }
+    if (code === 48 && text.charCodeAt(start + 1) === 98) {
+      let end = start + 2;
+      while (end < length && (text.charCodeAt(end) | 1) === 49) end++;
+      if (end > start + 2 && (end >= length || !isWordChar(text.charCodeAt(end)))) {
+        this.push("hex", start, end, bitBytes(text.slice(start + 2, end)));
+        this.index = end;
+        return;
       }
-      let end = index;
+    }
+    let end = start;
+    while (end < length && isDigit(text.charCodeAt(end))) end++;
+    let isFloat = false;
+    let hasExponent = false;
+    if (text.charCodeAt(end) === 46) {
+      isFloat = true;
+      end++;
       while (end < length && isDigit(text.charCodeAt(end))) end++;
-      let isFloat = false;
-      let hasExponent = false;
-      if (text.charCodeAt(end) === 46) {
+    }
+    if ((text.charCodeAt(end) | 32) === 101) {
+      let at = end + 1;
+      const sign = text.charCodeAt(at);
+      if (sign === 43 || sign === 45) at++;
+      if (isDigit(text.charCodeAt(at))) {
+        while (at < length && isDigit(text.charCodeAt(at))) at++;
+        end = at;
         isFloat = true;
-        end++;
-        while (end < length && isDigit(text.charCodeAt(end))) end++;
+        hasExponent = true;
       }
-      if ((text.charCodeAt(end) | 32) === 101) {
-        let at = end + 1;
-        const sign = text.charCodeAt(at);
-        if (sign === 43 || sign === 45) at++;
-        if (isDigit(text.charCodeAt(at))) {
-          while (at < length && isDigit(text.charCodeAt(at))) at++;
-          end = at;
-          isFloat = true;
-          hasExponent = true;
-        }
-      }
-      if (!isFloat && end < length && isWordChar(text.charCodeAt(end))) {
-        while (end < length && isWordChar(text.charCodeAt(end))) end++;
-        const word = text.slice(start, end);
-        push("word", start, end, word, word.toUpperCase());
-        index = end;
-        continue;
-      }
-      const digits = text.slice(start, end);
-      const value = !isFloat
-        ? integerValue(digits)
-        : hasExponent
-        ? Number(digits)
-        : decimalOrDouble(digits);
-      if (value === Infinity) {
-        // MySQL refuses a literal beyond the double range rather than round it.
-        throw new QueueError(
-          "ER_ILLEGAL_VALUE_FOR_TYPE",
-          `Illegal double '${digits.slice(0, 192)}' value found during parsing`,
-          { position: utf8Length(text.slice(0, start)) },
-        );
-      }
-      push(isFloat ? "float" : "integer", start, end, value);
-      index = end;
-      continue;
     }
-    if (isWordChar(code)) {
-      let end = index + 1;
-      while (end < length && isWordChar(text.charCodeAt(end))) end++;
-      const word = text.slice(start, end);
-      push("word", start, end, word, word.toUpperCase());
-      index = end;
-      continue;
+    if (!isFloat && end < length && isWordChar(text.charCodeAt(end))) {
+      this.#scanWord(start, end);
+      return;
     }
+    const digits = text.slice(start, end);
+    const value = !isFloat
+      ? integerValue(digits)
+      : hasExponent
+      ? Number(digits)
+      : decimalOrDouble(digits);
+    if (value === Infinity) {
+      // MySQL refuses a literal beyond the double range rather than round it.
+      throw new QueueError(
+        "ER_ILLEGAL_VALUE_FOR_TYPE",
+        `Illegal double '${digits.slice(0, 192)}' value found during parsing`,
+        { position: utf8Length(text.slice(0, start)) },
+      );
+    }
+    this.push(isFloat ? "float" : "integer", start, end, value);
+    this.index = end;
+  }
+
+  /** A bare word from `start`, its word characters known up to `from`. */
+  #scanWord(start: number, from: number): void {
+    const text = this.text;
+    let end = from;
+    while (end < text.length && isWordChar(text.charCodeAt(end))) end++;
+    const word = text.slice(start, end);
+    this.push("word", start, end, word, word.toUpperCase());
+    this.index = end;
+  }
+
+  /** An operator or punctuation, longest match first. */
+  #scanOperator(code: number, start: number): void {
+    const text = this.text;
     let matched = "";
     const candidates = operatorsByFirst.get(code);
     if (candidates !== undefined) {
       for (const op of candidates) {
-        if (op.length === 1 || text.startsWith(op, index)) {
+        if (op.length === 1 || text.startsWith(op, start)) {
           matched = op;
           break;
         }
       }
     }
     if (matched === "") throw syntaxError(text, start, "unexpected character");
-    push("op", start, start + matched.length, null);
-    index += matched.length;
+    this.push("op", start, start + matched.length, null);
+    this.index += matched.length;
   }
-  push("end", length, length, null);
-  return tokens;
 }
 
 /** Scans a '…' or "…" string starting at `start`; returns its value and end index. */

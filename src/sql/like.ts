@@ -15,6 +15,10 @@
  * @module
  */
 
+import { QueueError } from "../errors.ts";
+import type { Value } from "./ast.ts";
+import { valueToText } from "./convert.ts";
+
 /** A code point of a compiled pattern that matches any run (`%`). */
 const anyRun = -1;
 /** A code point of a compiled pattern that matches one code point (`_`). */
@@ -90,4 +94,36 @@ export function likeMatches(pattern: LikePattern, text: string): boolean {
   }
   while (p < patternLength && pattern[p] === anyRun) p++;
   return p === patternLength;
+}
+
+/** The escape character ESCAPE's value names: NULL is the default `\`, '' none. */
+export function escapeCharacter(value: Value): string | null {
+  if (value === null) return "\\";
+  const text = valueToText(value);
+  const characters = Array.from(text);
+  if (characters.length > 1) {
+    throw new QueueError("ER_WRONG_ARGUMENTS", "Incorrect arguments to ESCAPE");
+  }
+  return characters[0] ?? null;
+}
+
+/**
+ * A LIKE test for one compiled expression. It keeps the last compiled
+ * pattern and compiles again only when the pattern text or escape differs
+ * from the previous row's (rows usually share one pattern): one
+ * `LikePattern` per expression, never more.
+ */
+export function likeTester(): (text: string, patternText: string, escape: Value) => boolean {
+  let cachedKey: string | null = null;
+  let cachedEscape: string | null = null;
+  let cachedPattern: LikePattern = likePattern("", null);
+  return (text, patternText, escapeValue) => {
+    const escape = escapeCharacter(escapeValue);
+    if (patternText !== cachedKey || escape !== cachedEscape) {
+      cachedPattern = likePattern(patternText, escape);
+      cachedKey = patternText;
+      cachedEscape = escape;
+    }
+    return likeMatches(cachedPattern, text);
+  };
 }

@@ -18,13 +18,8 @@ export type {
   UnaryOp,
   Value,
 } from "./ast.ts";
-export {
-  compareForOrder,
-  compareOrderKeys,
-  compileExpr,
-  isTruthy,
-  queueFunctionNames,
-} from "./compile.ts";
+export { compileExpr, queueFunctionNames } from "./compile.ts";
+export { compareForOrder, compareOrderKeys, isTruthy } from "./operators.ts";
 export type { CompileScope, RowAccessor, StaticKind } from "./compile.ts";
 export { ident, Identifier } from "./identifier.ts";
 export { parseExpression, parseStatement } from "./parser.ts";

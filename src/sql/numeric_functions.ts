@@ -29,9 +29,7 @@ import {
   decimalTruncate,
 } from "./decimal.ts";
 import { type FunctionSpec, integerArgument, type NonNull, strict } from "./function_support.ts";
-
-const int64Min = -(1n << 63n);
-const uint64Max = (1n << 64n) - 1n;
+import { int64Min, uint64Max } from "./operators.ts";
 
 /**
  * The arithmetic a numeric function uses for a value: exact integer, exact

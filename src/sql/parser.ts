@@ -22,6 +22,7 @@ import type {
   OrderTerm,
   SelectItem,
   Statement,
+  TransactionAction,
   Value,
 } from "./ast.ts";
 import { TokenStream } from "./expression.ts";
@@ -133,9 +134,73 @@ function parseAny(stream: TokenStream): Statement {
         return parseDescribe(stream, tableName);
       case "UPDATE":
         throw notSupported(`${first.upper} (queue rows are immutable)`);
+      case "BEGIN":
+      case "START":
+      case "COMMIT":
+      case "ROLLBACK":
+      case "SAVEPOINT":
+      case "RELEASE":
+        return parseTransaction(stream);
     }
   }
   throw stream.error(first.kind === "end" ? "empty statement" : "unknown statement");
+}
+
+/**
+ * BEGIN [WORK], START TRANSACTION [characteristic, …], COMMIT [WORK] [AND
+ * [NO] CHAIN], ROLLBACK [WORK] [AND [NO] CHAIN], ROLLBACK [WORK] TO
+ * [SAVEPOINT] s, SAVEPOINT s, RELEASE SAVEPOINT s (MySQL's forms; `RELEASE`
+ * after COMMIT, which closes the connection, is not accepted).
+ */
+function parseTransaction(stream: TokenStream): Statement {
+  const word = stream.next().upper;
+  const statement = (
+    action: TransactionAction,
+    chain = false,
+    savepoint: string | null = null,
+  ): Statement => ({ kind: "transaction", action, chain, savepoint });
+  const chainClause = (): boolean => {
+    if (!stream.acceptWord("AND")) return false;
+    const no = stream.acceptWord("NO");
+    stream.expectWord("CHAIN");
+    return !no;
+  };
+  switch (word) {
+    case "BEGIN":
+      stream.acceptWord("WORK");
+      return statement("begin");
+    case "START":
+      stream.expectWord("TRANSACTION");
+      // Characteristics change nothing here: every transaction reads the
+      // committed rows as they are now, and READ ONLY is not enforced.
+      if (stream.peek().kind === "word") {
+        do {
+          if (stream.acceptWord("WITH")) {
+            stream.expectWord("CONSISTENT");
+            stream.expectWord("SNAPSHOT");
+          } else {
+            stream.expectWord("READ");
+            if (!stream.acceptWord("ONLY")) stream.expectWord("WRITE");
+          }
+        } while (stream.acceptOp(","));
+      }
+      return statement("begin");
+    case "COMMIT":
+      stream.acceptWord("WORK");
+      return statement("commit", chainClause());
+    case "ROLLBACK":
+      stream.acceptWord("WORK");
+      if (stream.acceptWord("TO")) {
+        stream.acceptWord("SAVEPOINT");
+        return statement("rollback_to_savepoint", false, parseName(stream, "column"));
+      }
+      return statement("rollback", chainClause());
+    case "SAVEPOINT":
+      return statement("savepoint", false, parseName(stream, "column"));
+    default: // RELEASE
+      stream.expectWord("SAVEPOINT");
+      return statement("release_savepoint", false, parseName(stream, "column"));
+  }
 }
 
 /**
@@ -154,7 +219,14 @@ type NameRole = "table" | "new column" | "column";
 function parseName(stream: TokenStream, role: NameRole): string {
   const token = stream.peek();
   if (!stream.isIdentifier()) {
-    throw stream.error(`expected a ${role === "table" ? "table" : "column"} name`);
+    const what = role === "table" ? "table" : "column";
+    if (token.kind === "param") {
+      // sql`SELECT * FROM ${name}` binds a value where a name must stand.
+      throw stream.error(
+        `expected a ${what} name, not a bound value: a \${value} in a template is always a value; write a dynamic name as \${ident(name)}`,
+      );
+    }
+    throw stream.error(`expected a ${what} name`);
   }
   stream.next();
   const name = token.kind === "quoted" ? token.value as string : token.text;

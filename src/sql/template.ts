@@ -35,12 +35,18 @@ interface TemplateEntry {
 }
 
 /**
- * Parsed statements by template call site (module state). Weak: an entry
- * lives as long as its call site's strings array; each holds at most
+ * Parsed tagged templates, keyed by the call site's `TemplateStringsArray`
+ * (the same object on every call from one site, gone with its module):
+ * bounded by the template call sites loaded, each holding at most
  * `templateVariantsMax` identifier variants.
  */
 const templateCache = new WeakMap<TemplateStringsArray, TemplateEntry>();
-/** Parsed `sql.unsafe` texts (module state), oldest evicted past `unsafeCacheBytesMax` of text. */
+/**
+ * `sql.unsafe` texts → parsed statements, least recently used first: at most
+ * `unsafeCacheEntriesMax` texts and `unsafeCacheBytesMax` of text (limits.ts).
+ * One per process, shared by every database: a statement parses the same
+ * wherever it runs.
+ */
 const textCache = new Map<string, Prepared>();
 /** Sum of the lengths of the texts in `textCache`, kept within `unsafeCacheBytesMax`. */
 let textCacheBytes = 0;

@@ -339,6 +339,7 @@ function systemClockMicros(): number {
   return Date.now() * 1000;
 }
 
+/** The clock NOW() reads: the system clock, or a test's (one per process). */
 let clockMicros: () => number = systemClockMicros;
 
 /**

@@ -136,8 +136,53 @@ function bindObject(value: object): Value {
   throw new QueueError("ER_WRONG_ARGUMENTS", `Parameter of type ${name} is not supported`);
 }
 
+/** Text types by byte limit, smallest first, and the blob types likewise. */
+const textTypes: readonly [number, string][] = [
+  [255, "TINYTEXT"],
+  [65_535, "TEXT"],
+  [16_777_215, "MEDIUMTEXT"],
+  [4_294_967_295, "LONGTEXT"],
+];
+const blobTypes: readonly [number, string][] = [
+  [255, "TINYBLOB"],
+  [65_535, "BLOB"],
+  [16_777_215, "MEDIUMBLOB"],
+  [4_294_967_295, "LONGBLOB"],
+];
+
+/** The next type up from a byte limit, in a list of [limit, name]. */
+function biggerType(types: readonly [number, string][], bytesMax: number): string {
+  return (types.find(([limit]) => limit > bytesMax) ?? types.at(-1))?.[1] ?? "LONGBLOB";
+}
+
+/** MySQL's "Data too long", with the column's limit and the type that holds more. */
 function tooLong(column: ColumnDef): QueueError {
-  return new QueueError("ER_DATA_TOO_LONG", `Data too long for column '${column.name}'`);
+  const type = column.type;
+  let detail = "";
+  switch (type.kind) {
+    case "char":
+      detail = `${
+        type.variable ? "VARCHAR" : "CHAR"
+      }(${type.length}) holds at most ${type.length} characters; declare a longer VARCHAR(n) (at most 16383) or TEXT`;
+      break;
+    case "binary":
+      detail = `${
+        type.variable ? "VARBINARY" : "BINARY"
+      }(${type.length}) holds at most ${type.length} bytes; declare a longer VARBINARY(n) or BLOB`;
+      break;
+    case "text":
+    case "blob": {
+      const types = type.kind === "text" ? textTypes : blobTypes;
+      detail = `${biggerType(types, type.bytesMax - 1)} holds at most ${type.bytesMax} bytes; use ${
+        biggerType(types, type.bytesMax)
+      }`;
+      break;
+    }
+  }
+  return new QueueError(
+    "ER_DATA_TOO_LONG",
+    `Data too long for column '${column.name}'${detail === "" ? "" : ` (${detail})`}`,
+  );
 }
 
 function outOfRange(column: ColumnDef): QueueError {

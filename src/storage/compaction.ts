@@ -27,8 +27,6 @@ export class Compactor {
   readonly #tables: () => Iterable<TableState>;
   readonly #tableById: (tableId: number) => TableState | undefined;
   #running: Promise<void> | null = null;
-  /** Completed copy-forward runs (tests and stats). */
-  runCount = 0;
 
   constructor(
     segments: SegmentFiles,
@@ -122,7 +120,6 @@ export class Compactor {
       }
     }
     await Promise.all(pending);
-    this.runCount++;
     await this.#deleteDeadPrefix();
   }
 

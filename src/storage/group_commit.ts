@@ -12,7 +12,7 @@
  * @module
  */
 
-import { defined } from "../errors.ts";
+import { assert, defined } from "../errors.ts";
 import { batchBytesMax } from "../limits.ts";
 import { BatchEncoder, type CheckpointEntry, segmentHeaderBytes } from "./record_codec.ts";
 import { type Segment, type SegmentFiles, writeError } from "./segments.ts";
@@ -163,6 +163,7 @@ export class GroupCommit {
   }
 
   async #round(): Promise<void> {
+    assert(!this.#running, "one commit round at a time");
     this.#scheduled = false;
     if (this.#queue.length === 0 && this.#rollOverWaiters.length === 0) {
       this.#notifyIdle();
@@ -218,12 +219,23 @@ export class GroupCommit {
           if (this.#deferred.has(operation)) this.#deferredQueued--;
         }
       }
+      assert(
+        this.#deferredQueued >= 0 && this.#deferredQueued <= this.#queue.length,
+        "deferred operations are counted among the queued",
+      );
+      assert(operations.length === takeCount, "a round writes the operations it took");
       const encoder = this.#encoder;
       encoder.reset();
       if (segment.dataEnd === segmentHeaderBytes) {
         encoder.addCheckpoint(this.#hooks.checkpointEntries(operations));
       }
+      const operationsStart = encoder.byteLength;
       for (const operation of operations) operation.encode(encoder);
+      // The bounds the round was sized by must hold for what was encoded.
+      assert(
+        encoder.byteLength - operationsStart <= bytesMax,
+        "operations encode within their recordBytesMax",
+      );
       const bytes = encoder.finish();
       encodedBytes = bytes;
       if (this.#segments.needsPreallocation(segment, bytes.length)) {

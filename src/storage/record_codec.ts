@@ -9,6 +9,7 @@
  */
 
 import { assert, defined } from "../errors.ts";
+import { relaySourceCount } from "../limits.ts";
 import { crc32c } from "./crc32c.ts";
 
 /** Bytes of a segment header. */
@@ -32,6 +33,71 @@ export const rowDataOffset: number = recordHeaderBytes + rowPrefixBytes;
 /** Largest row id representable exactly in memory. */
 export const rowIdMax: number = Number.MAX_SAFE_INTEGER;
 
+/** Field offsets of the segment header (FORMAT.md "Segment"). */
+export const SegmentHeaderField = {
+  magic: 0,
+  version: 8,
+  segmentNumber: 12,
+  previousEnd: 20,
+  previousLastBatchCrc: 28,
+  /** CRC32C of the bytes before it. */
+  crc: 60,
+} as const;
+
+/** Field offsets of the log head (FORMAT.md "Log head"). */
+export const LogHeadField = {
+  magic: 0,
+  version: 8,
+  first: 12,
+  last: 20,
+  /** CRC32C of the bytes before it. */
+  crc: 28,
+} as const;
+
+/** Field offsets of a batch header (FORMAT.md "Batch"). */
+export const BatchHeaderField = {
+  magic: 0,
+  bodyBytes: 4,
+  recordCount: 8,
+  /** CRC32C of the bytes before it. */
+  crc: 12,
+} as const;
+
+/** Field offsets of a record header (FORMAT.md "Record"). */
+export const RecordHeaderField = {
+  /** CRC32C of the record from `payloadBytes` to its end. */
+  crc: 0,
+  payloadBytes: 4,
+  type: 8,
+} as const;
+
+/** Offsets inside a ROW payload; the row bytes run from `data` to the end. */
+export const RowPayloadField = { tableId: 0, rowId: 4, data: 12 } as const;
+/** Offsets inside a REMOVE payload; S singles (u64), then R ranges (u64 first, u64 last). */
+export const RemovePayloadField = { tableId: 0, singleCount: 4, rangeCount: 8, ids: 12 } as const;
+/** Offsets inside a SOURCE_MARK payload. */
+export const SourceMarkPayloadField = { tableId: 0, source: 4, rowId: 5 } as const;
+/** Bytes of a SOURCE_MARK payload. */
+export const sourceMarkPayloadBytes = 13;
+/** Offsets inside a TRUNCATE payload. */
+export const TruncatePayloadField = { tableId: 0, belowRowId: 4 } as const;
+/** Bytes of a TRUNCATE payload. */
+export const truncatePayloadBytes = 12;
+/** Offsets inside a CHECKPOINT payload; `entries` is where the first table's entry starts. */
+export const CheckpointPayloadField = { tableCount: 0, entries: 4 } as const;
+/** Offsets inside one table's CHECKPOINT entry; M × (u8 source, u64 row id) follow `marks`. */
+export const CheckpointEntryField = {
+  tableId: 0,
+  nextRowId: 4,
+  lowLiveRowId: 12,
+  markCount: 20,
+  marks: 21,
+} as const;
+/** Bytes of one (source, row id) pair of a CHECKPOINT entry. */
+export const checkpointMarkBytes = 9;
+/** Offsets inside a ROW_META payload. */
+export const RowMetaPayloadField = { tableId: 0, rowId: 4, visibleAt: 12, attempts: 20 } as const;
+
 /** Record types. */
 export const RecordType = {
   row: 1,
@@ -46,6 +112,24 @@ export const RecordType = {
 export const rowMetaPayloadBytes = 24;
 /** Bytes of a whole ROW_META record. */
 export const rowMetaRecordBytes: number = recordHeaderBytes + rowMetaPayloadBytes;
+/** Bytes of a whole SOURCE_MARK record. */
+export const sourceMarkRecordBytes: number = recordHeaderBytes + sourceMarkPayloadBytes;
+/** Bytes of a whole TRUNCATE record. */
+export const truncateRecordBytes: number = recordHeaderBytes + truncatePayloadBytes;
+
+/** Bytes of the ROW record holding `rowBytes` bytes of row. */
+export function rowRecordBytes(rowBytes: number): number {
+  return rowDataOffset + rowBytes;
+}
+
+/**
+ * An upper bound on the bytes of the REMOVE record of `idCount` ids, before
+ * runs are known: 16 per id is a range each (a single takes 8, a range of
+ * n ≥ 2 ids 16), so the real record is never larger.
+ */
+export function removeRecordBytesMax(idCount: number): number {
+  return recordHeaderBytes + RemovePayloadField.ids + 16 * idCount;
+}
 
 const twoTo32 = 4294967296;
 
@@ -102,12 +186,13 @@ export interface SegmentLink {
 export function encodeSegmentHeader(segmentNumber: number, link: SegmentLink): Uint8Array {
   const bytes = new Uint8Array(segmentHeaderBytes);
   const view = new DataView(bytes.buffer);
-  bytes.set(segmentMagic, 0);
-  view.setUint32(8, formatVersion, true);
-  setU64(view, 12, segmentNumber);
-  setU64(view, 20, link.previousEnd);
-  view.setUint32(28, link.previousLastBatchCrc, true);
-  view.setUint32(60, crc32c(bytes, 0, 60), true);
+  const field = SegmentHeaderField;
+  bytes.set(segmentMagic, field.magic);
+  view.setUint32(field.version, formatVersion, true);
+  setU64(view, field.segmentNumber, segmentNumber);
+  setU64(view, field.previousEnd, link.previousEnd);
+  view.setUint32(field.previousLastBatchCrc, link.previousLastBatchCrc, true);
+  view.setUint32(field.crc, crc32c(bytes, 0, field.crc), true);
   return bytes;
 }
 
@@ -118,29 +203,35 @@ export function checkSegmentHeader(bytes: Uint8Array, segmentNumber: number): st
   for (let i = 0; i < segmentMagic.length; i++) {
     if (bytes[i] !== segmentMagic[i]) return "bad segment magic";
   }
-  if (view.getUint32(60, true) !== crc32c(bytes, 0, 60)) return "bad segment header checksum";
-  const version = view.getUint32(8, true);
+  const field = SegmentHeaderField;
+  if (view.getUint32(field.crc, true) !== crc32c(bytes, 0, field.crc)) {
+    return "bad segment header checksum";
+  }
+  const version = view.getUint32(field.version, true);
   if (!formatVersionsRead.includes(version)) {
     return `unsupported format version ${version} (this build reads ${
       formatVersionsRead.join(", ")
     })`;
   }
-  if (getU64(view, 12) !== segmentNumber) return "segment number does not match its file name";
+  if (getU64(view, field.segmentNumber) !== segmentNumber) {
+    return "segment number does not match its file name";
+  }
   return null;
 }
 
 /** The link of a header that {@linkcode checkSegmentHeader} accepted. */
 export function decodeSegmentLink(bytes: Uint8Array): SegmentLink {
   const view = new DataView(bytes.buffer, bytes.byteOffset, segmentHeaderBytes);
-  return { previousEnd: getU64(view, 20), previousLastBatchCrc: view.getUint32(28, true) };
+  return {
+    previousEnd: getU64(view, SegmentHeaderField.previousEnd),
+    previousLastBatchCrc: view.getUint32(SegmentHeaderField.previousLastBatchCrc, true),
+  };
 }
 
 /** The CRC field of the batch header at `offset` (what a segment link records). */
 export function batchCrcField(bytes: Uint8Array, offset: number): number {
-  return new DataView(bytes.buffer, bytes.byteOffset + offset, batchHeaderBytes).getUint32(
-    12,
-    true,
-  );
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, batchHeaderBytes);
+  return view.getUint32(BatchHeaderField.crc, true);
 }
 
 /** Bytes of the log head file. */
@@ -160,11 +251,11 @@ export interface LogHead {
 export function encodeLogHead(head: LogHead): Uint8Array {
   const bytes = new Uint8Array(logHeadBytes);
   const view = new DataView(bytes.buffer);
-  bytes.set(logHeadMagic, 0);
-  view.setUint32(8, formatVersion, true);
-  setU64(view, 12, head.first);
-  setU64(view, 20, head.last);
-  view.setUint32(28, crc32c(bytes, 0, 28), true);
+  bytes.set(logHeadMagic, LogHeadField.magic);
+  view.setUint32(LogHeadField.version, formatVersion, true);
+  setU64(view, LogHeadField.first, head.first);
+  setU64(view, LogHeadField.last, head.last);
+  view.setUint32(LogHeadField.crc, crc32c(bytes, 0, LogHeadField.crc), true);
   return bytes;
 }
 
@@ -175,10 +266,12 @@ export function decodeLogHead(bytes: Uint8Array): LogHead | string {
   for (let i = 0; i < logHeadMagic.length; i++) {
     if (bytes[i] !== logHeadMagic[i]) return "bad log head magic";
   }
-  if (view.getUint32(28, true) !== crc32c(bytes, 0, 28)) return "bad log head checksum";
-  const version = view.getUint32(8, true);
+  if (view.getUint32(LogHeadField.crc, true) !== crc32c(bytes, 0, LogHeadField.crc)) {
+    return "bad log head checksum";
+  }
+  const version = view.getUint32(LogHeadField.version, true);
   if (!formatVersionsRead.includes(version)) return `unsupported log head version ${version}`;
-  const head = { first: getU64(view, 12), last: getU64(view, 20) };
+  const head = { first: getU64(view, LogHeadField.first), last: getU64(view, LogHeadField.last) };
   if (head.first < 1 || head.last < 1 || head.first > head.last) return "log head out of range";
   return head;
 }
@@ -235,23 +328,28 @@ export class BatchEncoder {
   #begin(type: number, payloadBytes: number): number {
     this.#reserve(recordHeaderBytes + payloadBytes);
     this.#recordStart = this.#length;
-    setU32(this.#view, this.#length + 4, payloadBytes);
-    this.#bytes[this.#length + 8] = type;
+    setU32(this.#view, this.#length + RecordHeaderField.payloadBytes, payloadBytes);
+    this.#bytes[this.#length + RecordHeaderField.type] = type;
     this.#length += recordHeaderBytes;
     return this.#length;
   }
 
   #end(): void {
     const start = this.#recordStart;
-    this.#view.setUint32(start, crc32c(this.#bytes, start + 4, this.#length), true);
+    const crcEnd = this.#length;
+    this.#view.setUint32(
+      start + RecordHeaderField.crc,
+      crc32c(this.#bytes, start + RecordHeaderField.payloadBytes, crcEnd),
+      true,
+    );
     this.#recordCount++;
   }
 
   /** Appends a ROW record; returns its offset inside the batch. */
   addRow(tableId: number, rowId: number, payload: Uint8Array): number {
     const at = this.#begin(RecordType.row, rowPrefixBytes + payload.length);
-    setU32(this.#view, at, tableId);
-    setU64(this.#view, at + 4, rowId);
+    setU32(this.#view, at + RowPayloadField.tableId, tableId);
+    setU64(this.#view, at + RowPayloadField.rowId, rowId);
     this.#bytes.set(payload, at + rowPrefixBytes);
     this.#length = at + rowPrefixBytes + payload.length;
     this.#end();
@@ -268,12 +366,17 @@ export class BatchEncoder {
       else rangeCount++;
       i = j + 1;
     }
-    const at = this.#begin(RecordType.remove, 12 + 8 * singleCount + 16 * rangeCount);
+    const payloadBytes = RemovePayloadField.ids + 8 * singleCount + 16 * rangeCount;
+    assert(
+      recordHeaderBytes + payloadBytes <= removeRecordBytesMax(rowIds.length),
+      "a REMOVE record stays within the bound its operation reserved",
+    );
+    const at = this.#begin(RecordType.remove, payloadBytes);
     const view = this.#view;
-    setU32(view, at, tableId);
-    setU32(view, at + 4, singleCount);
-    setU32(view, at + 8, rangeCount);
-    let single = at + 12;
+    setU32(view, at + RemovePayloadField.tableId, tableId);
+    setU32(view, at + RemovePayloadField.singleCount, singleCount);
+    setU32(view, at + RemovePayloadField.rangeCount, rangeCount);
+    let single = at + RemovePayloadField.ids;
     let range = single + 8 * singleCount;
     for (let i = 0; i < rowIds.length;) {
       const first = defined(rowIds[i], "i < length");
@@ -292,67 +395,63 @@ export class BatchEncoder {
       }
       i = j + 1;
     }
+    assert(range === at + payloadBytes, "REMOVE ids fill the payload exactly");
     this.#length = range;
     this.#end();
   }
 
   /** Appends a SOURCE_MARK record. */
   addSourceMark(tableId: number, source: number, rowId: number): void {
-    const at = this.#begin(RecordType.sourceMark, 13);
-    setU32(this.#view, at, tableId);
-    setU8(this.#bytes, at + 4, source);
-    setU64(this.#view, at + 5, rowId);
-    this.#length = at + 13;
+    const at = this.#begin(RecordType.sourceMark, sourceMarkPayloadBytes);
+    setU32(this.#view, at + SourceMarkPayloadField.tableId, tableId);
+    setU8(this.#bytes, at + SourceMarkPayloadField.source, source);
+    setU64(this.#view, at + SourceMarkPayloadField.rowId, rowId);
+    this.#length = at + sourceMarkPayloadBytes;
     this.#end();
   }
 
   /** Appends a ROW_META record: the row's visible-at time (ms, 0 = now) and delivery count. */
   addRowMeta(tableId: number, rowId: number, visibleAt: number, attempts: number): void {
     const at = this.#begin(RecordType.rowMeta, rowMetaPayloadBytes);
-    setU32(this.#view, at, tableId);
-    setU64(this.#view, at + 4, rowId);
-    setU64(this.#view, at + 12, visibleAt);
-    setU32(this.#view, at + 20, attempts);
+    setU32(this.#view, at + RowMetaPayloadField.tableId, tableId);
+    setU64(this.#view, at + RowMetaPayloadField.rowId, rowId);
+    setU64(this.#view, at + RowMetaPayloadField.visibleAt, visibleAt);
+    setU32(this.#view, at + RowMetaPayloadField.attempts, attempts);
     this.#length = at + rowMetaPayloadBytes;
     this.#end();
   }
 
   /** Appends a TRUNCATE record: every id below `belowRowId` is removed. */
   addTruncate(tableId: number, belowRowId: number): void {
-    const at = this.#begin(RecordType.truncate, 12);
-    setU32(this.#view, at, tableId);
-    setU64(this.#view, at + 4, belowRowId);
-    this.#length = at + 12;
+    const at = this.#begin(RecordType.truncate, truncatePayloadBytes);
+    setU32(this.#view, at + TruncatePayloadField.tableId, tableId);
+    setU64(this.#view, at + TruncatePayloadField.belowRowId, belowRowId);
+    this.#length = at + truncatePayloadBytes;
     this.#end();
   }
 
   /** Appends a CHECKPOINT record. */
   addCheckpoint(entries: readonly CheckpointEntry[]): void {
-    let bytes = 4;
-    for (const entry of entries) {
-      bytes += 21;
-      for (const mark of entry.sourceMarks) if (mark !== 0) bytes += 9;
-    }
+    const bytes = checkpointPayloadBytes(entries);
     const at = this.#begin(RecordType.checkpoint, bytes);
     const view = this.#view;
-    setU32(view, at, entries.length);
-    let offset = at + 4;
+    setU32(view, at + CheckpointPayloadField.tableCount, entries.length);
+    let offset = at + CheckpointPayloadField.entries;
     for (const entry of entries) {
-      setU32(view, offset, entry.tableId);
-      setU64(view, offset + 4, entry.nextRowId);
-      setU64(view, offset + 12, entry.lowLiveRowId);
-      let markCount = 0;
-      for (const mark of entry.sourceMarks) if (mark !== 0) markCount++;
-      setU8(this.#bytes, offset + 20, markCount);
-      offset += 21;
+      setU32(view, offset + CheckpointEntryField.tableId, entry.tableId);
+      setU64(view, offset + CheckpointEntryField.nextRowId, entry.nextRowId);
+      setU64(view, offset + CheckpointEntryField.lowLiveRowId, entry.lowLiveRowId);
+      setU8(this.#bytes, offset + CheckpointEntryField.markCount, markCountOf(entry));
+      offset += CheckpointEntryField.marks;
       for (let source = 0; source < entry.sourceMarks.length; source++) {
         const mark = defined(entry.sourceMarks[source], "source < length");
         if (mark === 0) continue;
         setU8(this.#bytes, offset, source);
         setU64(view, offset + 1, mark);
-        offset += 9;
+        offset += checkpointMarkBytes;
       }
     }
+    assert(offset === at + bytes, "CHECKPOINT entries fill the payload exactly");
     this.#length = offset;
     this.#end();
   }
@@ -360,12 +459,32 @@ export class BatchEncoder {
   /** Writes the header and returns the batch (a view of the internal buffer). */
   finish(): Uint8Array {
     const view = this.#view;
-    view.setUint32(0, batchMagic, true);
-    setU32(view, 4, this.#length - batchHeaderBytes);
-    setU32(view, 8, this.#recordCount);
-    view.setUint32(12, crc32c(this.#bytes, 0, 12), true);
+    view.setUint32(BatchHeaderField.magic, batchMagic, true);
+    setU32(view, BatchHeaderField.bodyBytes, this.#length - batchHeaderBytes);
+    setU32(view, BatchHeaderField.recordCount, this.#recordCount);
+    view.setUint32(
+      BatchHeaderField.crc,
+      crc32c(this.#bytes, 0, BatchHeaderField.crc),
+      true,
+    );
     return this.#bytes.subarray(0, this.#length);
   }
+}
+
+/** Nonzero relay marks of a CHECKPOINT entry: only those are written. */
+function markCountOf(entry: CheckpointEntry): number {
+  let count = 0;
+  for (const mark of entry.sourceMarks) if (mark !== 0) count++;
+  return count;
+}
+
+/** Bytes of the CHECKPOINT payload of `entries`. */
+export function checkpointPayloadBytes(entries: readonly CheckpointEntry[]): number {
+  let bytes = CheckpointPayloadField.entries;
+  for (const entry of entries) {
+    bytes += CheckpointEntryField.marks + checkpointMarkBytes * markCountOf(entry);
+  }
+  return bytes;
 }
 
 /** A batch header as read from disk. */
@@ -382,12 +501,13 @@ export function isZeroHeader(bytes: Uint8Array, offset: number): boolean {
 
 /** Decodes and verifies a batch header at `offset`; null when it is not a valid one. */
 export function decodeBatchHeader(view: DataView, offset: number): BatchHeader | null {
-  if (view.getUint32(offset, true) !== batchMagic) return null;
+  if (view.getUint32(offset + BatchHeaderField.magic, true) !== batchMagic) return null;
   const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-  if (view.getUint32(offset + 12, true) !== crc32c(bytes, offset, offset + 12)) return null;
+  const crc = crc32c(bytes, offset, offset + BatchHeaderField.crc);
+  if (view.getUint32(offset + BatchHeaderField.crc, true) !== crc) return null;
   return {
-    bodyBytes: view.getUint32(offset + 4, true),
-    recordCount: view.getUint32(offset + 8, true),
+    bodyBytes: view.getUint32(offset + BatchHeaderField.bodyBytes, true),
+    recordCount: view.getUint32(offset + BatchHeaderField.recordCount, true),
   };
 }
 
@@ -421,10 +541,11 @@ export function verifyBatchBody(
   // Verify all first: a batch is applied whole or not at all.
   for (let i = 0; i < recordCount; i++) {
     if (offset + recordHeaderBytes > end) return offset;
-    const payloadBytes = view.getUint32(offset + 4, true);
+    const payloadBytes = view.getUint32(offset + RecordHeaderField.payloadBytes, true);
     const recordEnd = offset + recordHeaderBytes + payloadBytes;
     if (recordEnd > end || recordEnd < offset) return offset;
-    if (view.getUint32(offset, true) !== crc32c(bytes, offset + 4, recordEnd)) return offset;
+    const crc = crc32c(bytes, offset + RecordHeaderField.payloadBytes, recordEnd);
+    if (view.getUint32(offset + RecordHeaderField.crc, true) !== crc) return offset;
     if (!recordShapeValid(bytes, view, offset, payloadBytes)) return offset;
     offset = recordEnd;
   }
@@ -432,7 +553,7 @@ export function verifyBatchBody(
   if (visitor === null) return -1;
   offset = start;
   for (let i = 0; i < recordCount; i++) {
-    const payloadBytes = view.getUint32(offset + 4, true);
+    const payloadBytes = view.getUint32(offset + RecordHeaderField.payloadBytes, true);
     visitRecord(bytes, view, offset, payloadBytes, visitor);
     offset += recordHeaderBytes + payloadBytes;
   }
@@ -446,29 +567,30 @@ function recordShapeValid(
   payloadBytes: number,
 ): boolean {
   const at = offset + recordHeaderBytes;
-  switch (bytes[offset + 8]) {
+  switch (bytes[offset + RecordHeaderField.type]) {
     case RecordType.row:
       return payloadBytes >= rowPrefixBytes;
     case RecordType.remove: {
-      if (payloadBytes < 12) return false;
-      const singles = view.getUint32(at + 4, true);
-      const ranges = view.getUint32(at + 8, true);
-      return payloadBytes === 12 + 8 * singles + 16 * ranges;
+      if (payloadBytes < RemovePayloadField.ids) return false;
+      const singles = view.getUint32(at + RemovePayloadField.singleCount, true);
+      const ranges = view.getUint32(at + RemovePayloadField.rangeCount, true);
+      return payloadBytes === RemovePayloadField.ids + 8 * singles + 16 * ranges;
     }
     case RecordType.sourceMark:
-      return payloadBytes === 13;
+      return payloadBytes === sourceMarkPayloadBytes;
     case RecordType.truncate:
-      return payloadBytes === 12;
+      return payloadBytes === truncatePayloadBytes;
     case RecordType.rowMeta:
       return payloadBytes === rowMetaPayloadBytes;
     case RecordType.checkpoint: {
-      if (payloadBytes < 4) return false;
-      const count = view.getUint32(at, true);
-      let cursor = at + 4;
+      if (payloadBytes < CheckpointPayloadField.entries) return false;
+      const count = view.getUint32(at + CheckpointPayloadField.tableCount, true);
+      let cursor = at + CheckpointPayloadField.entries;
       const end = at + payloadBytes;
       for (let i = 0; i < count; i++) {
-        if (cursor + 21 > end) return false;
-        cursor += 21 + 9 * view.getUint8(cursor + 20);
+        if (cursor + CheckpointEntryField.marks > end) return false;
+        cursor += CheckpointEntryField.marks +
+          checkpointMarkBytes * view.getUint8(cursor + CheckpointEntryField.markCount);
       }
       return cursor === end;
     }
@@ -485,60 +607,69 @@ function visitRecord(
   visitor: RecordVisitor,
 ): void {
   const at = offset + recordHeaderBytes;
-  switch (bytes[offset + 8]) {
+  switch (bytes[offset + RecordHeaderField.type]) {
     case RecordType.row:
       visitor.row(
-        view.getUint32(at, true),
-        getU64(view, at + 4),
+        view.getUint32(at + RowPayloadField.tableId, true),
+        getU64(view, at + RowPayloadField.rowId),
         offset,
         recordHeaderBytes + payloadBytes,
       );
       return;
     case RecordType.remove: {
-      const singleCount = view.getUint32(at + 4, true);
-      const rangeCount = view.getUint32(at + 8, true);
+      const singleCount = view.getUint32(at + RemovePayloadField.singleCount, true);
+      const rangeCount = view.getUint32(at + RemovePayloadField.rangeCount, true);
       const singles: number[] = new Array(singleCount);
       const ranges: number[] = new Array(rangeCount * 2);
-      let cursor = at + 12;
+      let cursor = at + RemovePayloadField.ids;
       for (let i = 0; i < singleCount; i++, cursor += 8) singles[i] = getU64(view, cursor);
       for (let i = 0; i < rangeCount * 2; i++, cursor += 8) ranges[i] = getU64(view, cursor);
-      visitor.remove(view.getUint32(at, true), singles, ranges);
+      assert(cursor === at + payloadBytes, "recordShapeValid checked the REMOVE length");
+      visitor.remove(view.getUint32(at + RemovePayloadField.tableId, true), singles, ranges);
       return;
     }
     case RecordType.sourceMark:
-      visitor.sourceMark(view.getUint32(at, true), view.getUint8(at + 4), getU64(view, at + 5));
+      visitor.sourceMark(
+        view.getUint32(at + SourceMarkPayloadField.tableId, true),
+        view.getUint8(at + SourceMarkPayloadField.source),
+        getU64(view, at + SourceMarkPayloadField.rowId),
+      );
       return;
     case RecordType.truncate:
-      visitor.truncate(view.getUint32(at, true), getU64(view, at + 4));
+      visitor.truncate(
+        view.getUint32(at + TruncatePayloadField.tableId, true),
+        getU64(view, at + TruncatePayloadField.belowRowId),
+      );
       return;
     case RecordType.rowMeta:
       visitor.rowMeta?.(
-        view.getUint32(at, true),
-        getU64(view, at + 4),
-        getU64(view, at + 12),
-        view.getUint32(at + 20, true),
+        view.getUint32(at + RowMetaPayloadField.tableId, true),
+        getU64(view, at + RowMetaPayloadField.rowId),
+        getU64(view, at + RowMetaPayloadField.visibleAt),
+        view.getUint32(at + RowMetaPayloadField.attempts, true),
       );
       return;
     case RecordType.checkpoint: {
-      const count = view.getUint32(at, true);
+      const count = view.getUint32(at + CheckpointPayloadField.tableCount, true);
       const entries: CheckpointEntry[] = [];
-      let cursor = at + 4;
+      let cursor = at + CheckpointPayloadField.entries;
       for (let i = 0; i < count; i++) {
-        const marks: number[] = new Array(64).fill(0);
-        const markCount = view.getUint8(cursor + 20);
+        const marks: number[] = new Array(relaySourceCount).fill(0);
+        const markCount = view.getUint8(cursor + CheckpointEntryField.markCount);
         const entry: CheckpointEntry = {
-          tableId: view.getUint32(cursor, true),
-          nextRowId: getU64(view, cursor + 4),
-          lowLiveRowId: getU64(view, cursor + 12),
+          tableId: view.getUint32(cursor + CheckpointEntryField.tableId, true),
+          nextRowId: getU64(view, cursor + CheckpointEntryField.nextRowId),
+          lowLiveRowId: getU64(view, cursor + CheckpointEntryField.lowLiveRowId),
           sourceMarks: marks,
         };
-        cursor += 21;
-        for (let m = 0; m < markCount; m++, cursor += 9) {
+        cursor += CheckpointEntryField.marks;
+        for (let m = 0; m < markCount; m++, cursor += checkpointMarkBytes) {
           const source = view.getUint8(cursor);
           if (source < marks.length) marks[source] = getU64(view, cursor + 1);
         }
         entries.push(entry);
       }
+      assert(cursor === at + payloadBytes, "recordShapeValid checked the CHECKPOINT length");
       visitor.checkpoint(entries);
       return;
     }
@@ -556,8 +687,10 @@ export function decodeRowRecord(
 ): Uint8Array | null {
   if (recordBytes < rowDataOffset || offset + recordBytes > bytes.length) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, recordBytes);
-  if (view.getUint32(4, true) !== recordBytes - recordHeaderBytes) return null;
-  if (bytes[offset + 8] !== RecordType.row) return null;
-  if (view.getUint32(0, true) !== crc32c(bytes, offset + 4, offset + recordBytes)) return null;
+  const payloadBytes = view.getUint32(RecordHeaderField.payloadBytes, true);
+  if (payloadBytes !== recordBytes - recordHeaderBytes) return null;
+  if (bytes[offset + RecordHeaderField.type] !== RecordType.row) return null;
+  const crc = crc32c(bytes, offset + RecordHeaderField.payloadBytes, offset + recordBytes);
+  if (view.getUint32(RecordHeaderField.crc, true) !== crc) return null;
   return bytes.subarray(offset + rowDataOffset, offset + recordBytes);
 }

@@ -64,12 +64,18 @@ function chunkNumberOf(rowId: number): number {
   return rowId <= 0x7fff_ffff ? rowId >> chunkShift : Math.floor(rowId / rowIndexChunkIds);
 }
 
-/**
- * The value of a chunk array at `slot`. Slots are `rowId % rowIndexChunkIds`,
- * always inside the array, so the fallback runs only on a bug here.
- */
-function slotValue(array: Uint8Array | Uint32Array, slot: number): number {
-  return array[slot] ?? slotOutside(slot);
+// Reads of a chunk's arrays. Slots are `rowId % rowIndexChunkIds`, always
+// inside the arrays, so the fallback runs only on a bug here. One function
+// per array type keeps each call site monomorphic (the hot path).
+
+/** The state at `slot` of a chunk. */
+function stateAt(state: Uint8Array, slot: number): number {
+  return state[slot] ?? slotOutside(slot);
+}
+
+/** A location field (segment, offset, length) at `slot` of a chunk. */
+function locationAt(field: Uint32Array, slot: number): number {
+  return field[slot] ?? slotOutside(slot);
 }
 
 function slotOutside(slot: number): never {
@@ -216,7 +222,7 @@ export class RowIndex {
     const chunk = this.#chunks[number - this.#chunkBase];
     if (chunk === null) return RowState.removed;
     if (chunk === undefined) return RowState.absent;
-    return slotValue(chunk.state, rowId - number * rowIndexChunkIds);
+    return stateAt(chunk.state, rowId - number * rowIndexChunkIds);
   }
 
   /** Sets the state of an issued id at or above the head, keeping counts. */
@@ -232,7 +238,7 @@ export class RowIndex {
       ? RowState.removed
       : chunk === undefined
       ? RowState.absent
-      : slotValue(chunk.state, slot);
+      : stateAt(chunk.state, slot);
     if (old === state) return;
     if (chunk === null || chunk === undefined) chunk = this.#chunkFor(rowId);
     if (old === RowState.live) this.#liveCount--;
@@ -268,17 +274,17 @@ export class RowIndex {
 
   /** Segment number of a slotted id's current record. */
   segmentOf(rowId: number): number {
-    return slotValue(this.#heldChunk(rowId).segment, rowId % rowIndexChunkIds);
+    return locationAt(this.#heldChunk(rowId).segment, rowId % rowIndexChunkIds);
   }
 
   /** Offset of a slotted id's current record in its segment. */
   offsetOf(rowId: number): number {
-    return slotValue(this.#heldChunk(rowId).offset, rowId % rowIndexChunkIds);
+    return locationAt(this.#heldChunk(rowId).offset, rowId % rowIndexChunkIds);
   }
 
   /** Length of a slotted id's current record. */
   lengthOf(rowId: number): number {
-    return slotValue(this.#heldChunk(rowId).length, rowId % rowIndexChunkIds);
+    return locationAt(this.#heldChunk(rowId).length, rowId % rowIndexChunkIds);
   }
 
   /** Records where a slotted id's record lives. */
@@ -303,8 +309,10 @@ export class RowIndex {
 
   /** Issues `count` new ids in state pending; returns the first. */
   allocate(count: number): number {
+    assert(Number.isInteger(count) && count >= 0, "allocate a whole number of ids");
     const first = this.#endId;
     const end = first + count;
+    assert(end <= Number.MAX_SAFE_INTEGER, "row ids stay exact doubles");
     let created = false;
     for (let id = first; id < end;) {
       const chunkEnd = Math.min(end, (chunkNumberOf(id) + 1) * rowIndexChunkIds);
@@ -321,6 +329,7 @@ export class RowIndex {
     }
     this.#endId = end;
     this.#pendingCount += count;
+    assert(this.#headId <= this.#endId, "the head never passes the end");
     // A new chunk is the moment to drop what the head has passed (amortised O(1)).
     if (created) this.#advanceHead();
     return first;
@@ -364,6 +373,7 @@ export class RowIndex {
       // Freeing a chunk may move the head past ids still to visit.
       if (this.state(id) !== RowState.removed) this.setState(id, RowState.removed);
     }
+    assert(this.#headId <= rowId && rowId <= this.#endId, "discarding keeps the head inside");
     this.#headId = rowId;
     if (this.#scanHintId < rowId) this.#scanHintId = rowId;
     this.#dropBelowHead();
@@ -411,7 +421,7 @@ export class RowIndex {
       if (chunk !== null && chunk !== undefined && chunk.alive > 0) {
         const stop = Math.min(chunkEnd, end);
         for (; id < stop; id++) {
-          if (isAlive(slotValue(chunk.state, id % rowIndexChunkIds))) return id;
+          if (isAlive(stateAt(chunk.state, id % rowIndexChunkIds))) return id;
         }
       }
       id = chunkEnd;
@@ -430,7 +440,7 @@ export class RowIndex {
         continue;
       }
       if (chunk === undefined) break;
-      const s = chunk.state[head % rowIndexChunkIds];
+      const s = stateAt(chunk.state, head % rowIndexChunkIds);
       if (s === RowState.removed || (s === RowState.absent && !keepAbsent)) head++;
       else break;
     }
@@ -449,6 +459,7 @@ export class RowIndex {
       this.#free(start);
       start++;
     }
+    assert(this.#chunkCount >= 0, "no chunk is freed twice");
     this.#chunkStart = start;
     if (start > 64 && start * 2 > chunks.length) {
       this.#chunks = chunks.slice(start);

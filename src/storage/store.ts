@@ -11,7 +11,7 @@
  * @module
  */
 
-import { QueueError } from "../errors.ts";
+import { assert, QueueError } from "../errors.ts";
 import { type DirectoryLock, type FileSystem, IoError } from "../io/mod.ts";
 import { defaultFileSystem } from "../io/mod.ts";
 import { segmentBytesDefault, segmentBytesMax, segmentBytesMin } from "../limits.ts";
@@ -24,6 +24,7 @@ import {
   writeCatalog,
 } from "./catalog.ts";
 import { compactionError, Compactor } from "./compaction.ts";
+import { AtomicOperation } from "./atomic_operation.ts";
 import { GroupCommit, type LogOperation } from "./group_commit.ts";
 import type { CheckpointEntry } from "./record_codec.ts";
 import { recoverLog, type RecoveryPlan } from "./recovery.ts";
@@ -59,6 +60,8 @@ class StoreImpl implements Store, TableContext {
   #catalogQueue: Promise<unknown> = Promise.resolve();
   #closed = false;
   #closing: Promise<void> | null = null;
+  /** Operations submitted inside atomically(), or null outside it. */
+  #captured: LogOperation[] | null = null;
   compactionErrorCount = 0;
 
   constructor(
@@ -103,6 +106,32 @@ class StoreImpl implements Store, TableContext {
     this.onRowsLive?.(table, firstRowId, count);
   }
 
+  submit(operation: LogOperation): void {
+    if (this.#captured !== null) this.#captured.push(operation);
+    else this.commit.submit(operation);
+  }
+
+  atomically(build: () => void): void {
+    assert(this.#captured === null, "atomically() inside atomically()");
+    this.checkOpen();
+    const captured: LogOperation[] = [];
+    this.#captured = captured;
+    try {
+      build();
+    } catch (error) {
+      // Nothing was submitted: undo what the operations did in memory,
+      // newest first (no other operation can have started in between).
+      for (const operation of captured.toReversed()) operation.revert();
+      for (const operation of captured) operation.settle(error);
+      throw error;
+    } finally {
+      this.#captured = null;
+    }
+    const [only] = captured;
+    if (captured.length === 1 && only !== undefined) this.commit.submit(only);
+    else if (captured.length > 1) this.commit.submit(new AtomicOperation(captured));
+  }
+
   #checkpointEntries(operations: readonly LogOperation[]): CheckpointEntry[] {
     // Relay marks as durable once this batch is: operations still queued
     // have set theirs in memory already, and a mark must never be ahead of
@@ -111,8 +140,11 @@ class StoreImpl implements Store, TableContext {
     const marks = new Map<number, number[]>();
     for (const table of this.#byId.values()) marks.set(table.tableId, table.durableMarks.slice());
     for (const operation of operations) {
-      const mark = operation.relayMark?.();
-      if (mark != null) {
+      const written = operation instanceof AtomicOperation
+        ? operation.relayMarks()
+        : [operation.relayMark?.() ?? null];
+      for (const mark of written) {
+        if (mark === null) continue;
         const tableMarks = marks.get(mark.tableId);
         if (tableMarks !== undefined) tableMarks[mark.source] = mark.rowId;
       }
@@ -175,6 +207,15 @@ class StoreImpl implements Store, TableContext {
     this.#catalog = next;
   }
 
+  /** The table named `name`; ER_NO_SUCH_TABLE when there is none. */
+  #requireTable(name: string): TableState {
+    const table = this.#byName.get(name);
+    if (table === undefined) {
+      throw new QueueError("ER_NO_SUCH_TABLE", `Table '${name}' doesn't exist`);
+    }
+    return table;
+  }
+
   createTable(name: string, meta: unknown): Promise<TableRows> {
     return this.#serialise(async () => {
       if (this.#byName.has(name)) {
@@ -195,10 +236,7 @@ class StoreImpl implements Store, TableContext {
 
   alterTable(name: string, meta: unknown): Promise<TableRows> {
     return this.#serialise(async () => {
-      const table = this.#byName.get(name);
-      if (table === undefined) {
-        throw new QueueError("ER_NO_SUCH_TABLE", `Table '${name}' doesn't exist`);
-      }
+      const table = this.#requireTable(name);
       await this.#writeCatalog({
         ...this.#catalog,
         tables: this.#catalog.tables.map((t) => t.tableId === table.tableId ? { ...t, meta } : t),
@@ -210,10 +248,7 @@ class StoreImpl implements Store, TableContext {
 
   dropTable(name: string): Promise<void> {
     return this.#serialise(async () => {
-      const table = this.#byName.get(name);
-      if (table === undefined) {
-        throw new QueueError("ER_NO_SUCH_TABLE", `Table '${name}' doesn't exist`);
-      }
+      const table = this.#requireTable(name);
       await this.#writeCatalog({
         ...this.#catalog,
         tables: this.#catalog.tables.filter((t) => t.tableId !== table.tableId),

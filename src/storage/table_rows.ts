@@ -19,11 +19,13 @@ import type { GroupCommit, LogOperation, RelayMarkWrite } from "./group_commit.t
 import {
   type BatchEncoder,
   decodeRowRecord,
-  recordHeaderBytes,
-  rowDataOffset,
+  removeRecordBytesMax,
   rowIdMax,
   rowMetaRecordBytes,
+  rowRecordBytes,
   runEnd,
+  sourceMarkRecordBytes,
+  truncateRecordBytes,
 } from "./record_codec.ts";
 import { RowIndex, RowState } from "./row_index.ts";
 import type { Segment, SegmentFiles } from "./segments.ts";
@@ -42,19 +44,24 @@ export interface TableContext {
   checkOpen(): void;
   /** Rows became live (durable append, or a failed removal undone). */
   rowsLive(table: TableState, firstRowId: number, count: number): void;
+  /** Queues an append or removal for commit (or for the atomic unit being built). */
+  submit(operation: LogOperation): void;
 }
-
-/** Bytes of a SOURCE_MARK record: record header and a 13-byte payload. */
-const sourceMarkRecordBytes = recordHeaderBytes + 13;
 
 // The overhead limits.ts budgets for around a row must cover the real one.
 assert(
-  rowDataOffset + sourceMarkRecordBytes + rowMetaRecordBytes <= rowOverheadBytesMax,
+  rowRecordBytes(0) + sourceMarkRecordBytes + rowMetaRecordBytes <= rowOverheadBytesMax,
   "a row's record overhead exceeds rowOverheadBytesMax",
 );
 
-/** Ids per REMOVE operation, so that its record bound (21 + 16 per id) stays within a batch. */
-const removeIdsPerOperationMax = Math.floor((batchBytesMax - 21) / 16);
+/** Ids per REMOVE operation, so that its record bound stays within a batch. */
+const removeIdsPerOperationMax = Math.floor(
+  (batchBytesMax - removeRecordBytesMax(0)) / (removeRecordBytesMax(1) - removeRecordBytesMax(0)),
+);
+assert(
+  removeRecordBytesMax(removeIdsPerOperationMax) <= batchBytesMax,
+  "a REMOVE operation's record fits a batch",
+);
 
 /** Calls `report(first, count)` for each run of consecutive ids in ascending `rowIds`. */
 function forEachRun(
@@ -218,7 +225,7 @@ export class TableState implements TableRows {
     let batchBytes = mark === undefined ? 0 : sourceMarkRecordBytes;
     for (const payload of payloads) {
       assert(payload.length <= rowBytesMax, `row of ${payload.length} bytes exceeds rowBytesMax`);
-      batchBytes += rowDataOffset + payload.length + (visibleAt > 0 ? rowMetaRecordBytes : 0);
+      batchBytes += rowRecordBytes(payload.length) + (visibleAt > 0 ? rowMetaRecordBytes : 0);
     }
     if (batchBytes > batchBytesMax) {
       // An append is one batch: refused whole, before anything changes.
@@ -261,7 +268,7 @@ export class TableState implements TableRows {
       }
     }
     if (payloads.length === 0 && mark === undefined) operation.settle(null);
-    else this.#context.commit.submit(operation);
+    else this.#context.submit(operation);
     return { firstRowId, durable };
   }
 
@@ -290,7 +297,7 @@ export class TableState implements TableRows {
         : removed.slice(i, i + removeIdsPerOperationMax);
       parts.push(
         new Promise((resolve, reject) => {
-          this.#context.commit.submit(new RemoveOperation(this, ids, resolve, reject));
+          this.#context.submit(new RemoveOperation(this, ids, resolve, reject));
         }),
       );
     }
@@ -452,7 +459,7 @@ class AppendOperation implements LogOperation {
   recordBytesMax(): number {
     let bytes = this.#mark === undefined ? 0 : sourceMarkRecordBytes;
     const meta = this.#visibleAt > 0 ? rowMetaRecordBytes : 0;
-    for (const payload of this.#payloads) bytes += rowDataOffset + payload.length + meta;
+    for (const payload of this.#payloads) bytes += rowRecordBytes(payload.length) + meta;
     return bytes;
   }
 
@@ -482,7 +489,7 @@ class AppendOperation implements LogOperation {
     if (this.#mark !== undefined) this.#table.durableMarks[this.#mark.source] = this.#mark.rowId;
     for (let i = 0; i < this.#payloads.length; i++) {
       const rowId = this.#firstRowId + i;
-      const recordBytes = rowDataOffset + defined(this.#payloads[i], "i < length").length;
+      const recordBytes = rowRecordBytes(defined(this.#payloads[i], "i < length").length);
       const recordOffset = batchOffset + defined(this.#offsets[i], "encode set every offset");
       if (this.#table.commitRow(rowId, segment, recordOffset, recordBytes)) {
         this.#liveIds.push(rowId);
@@ -535,7 +542,7 @@ class RemoveOperation implements LogOperation {
   }
 
   recordBytesMax(): number {
-    return 21 + 16 * this.#rowIds.length;
+    return removeRecordBytesMax(this.#rowIds.length);
   }
 
   encode(encoder: BatchEncoder): void {
@@ -588,7 +595,7 @@ class TruncateOperation extends RemoveOperation {
   }
 
   override recordBytesMax(): number {
-    return 21;
+    return truncateRecordBytes;
   }
 
   override encode(encoder: BatchEncoder): void {
@@ -620,7 +627,7 @@ export class CopyOperation implements LogOperation {
   }
 
   recordBytesMax(): number {
-    return rowDataOffset + this.#payload.length + rowMetaRecordBytes;
+    return rowRecordBytes(this.#payload.length) + rowMetaRecordBytes;
   }
 
   encode(encoder: BatchEncoder): void {
@@ -639,7 +646,7 @@ export class CopyOperation implements LogOperation {
       this.#rowId,
       segment,
       batchOffset + this.#offset,
-      rowDataOffset + this.#payload.length,
+      rowRecordBytes(this.#payload.length),
     );
   }
 

@@ -151,6 +151,15 @@ export interface Store {
    * removal makes rows live again.
    */
   onRowsLive: ((table: TableRows, firstRowId: number, count: number) => void) | null;
+  /**
+   * Runs `build`, which appends and removes rows of any tables: everything
+   * those calls write goes into one batch, durable all together or not at
+   * all (also across a crash). Their effects and promises are those of the
+   * calls made alone; the promises settle together. If `build` throws,
+   * nothing is written, the calls' effects are undone, their promises
+   * reject with that error, and it is rethrown.
+   */
+  atomically(build: () => void): void;
   /** Compacts the log now, whatever the thresholds; resolves when done. */
   compact(): Promise<void>;
   /** Automatic compaction runs that failed since open (each left the log as it was). */

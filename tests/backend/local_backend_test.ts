@@ -1,9 +1,8 @@
 /**
- * The backend seam (src/backend/types.ts) as the local backend implements
- * it, called directly as the engine calls it: tables by stable id, insert
- * with relay marks, wait / end / abort / close with ownership in the
- * backend, synchronous scans, capabilities. Engine behaviour over it is
- * tested through SQL in tests/engine/.
+ * The local backend: the backend contract (tests/backend/_conformance.ts)
+ * and what is particular to it — its capabilities, db.capabilities, and
+ * the engine following a catalog change reported through the seam. Engine
+ * behaviour over it is tested through SQL in tests/engine/.
  */
 
 import { after, describe, test } from "node:test";
@@ -11,163 +10,80 @@ import assert from "node:assert/strict";
 import * as nodeFs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type Backend, type CompiledCondition, openLocalBackend } from "../../src/backend/mod.ts";
-import { open, QueueError } from "../../mod.ts";
+import { type Backend, openLocalBackend } from "../../src/backend/mod.ts";
+import { open } from "../../mod.ts";
+import { openWithBackend } from "../../src/engine/mod.ts";
+import { compileByteCondition, describeBackendContract } from "./_conformance.ts";
 
 const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), "q4d-backend-test-"));
 after(() => nodeFs.rmSync(root, { recursive: true, force: true }));
 let directoryCount = 0;
 
-/** Conditions here are byte equality on the payload's first byte: "=N", or "" for any row. */
-function compileCondition(_table: unknown, text: string): CompiledCondition {
-  if (text === "") return { text, expression: null, matches: null, readsClock: false };
-  const wanted = Number(text.slice(1));
-  return {
-    text,
-    expression: null,
-    matches: (payload) => payload[0] === wanted,
-    readsClock: false,
-  };
-}
-
-async function openBackend(): Promise<Backend> {
+function freshDirectory(): string {
   directoryCount++;
-  return await openLocalBackend(path.join(root, `db${directoryCount}`), {
-    sync: "none",
-    compileCondition,
-  });
+  return path.join(root, `db${directoryCount}`);
 }
 
-const row = (byte: number) => new Uint8Array([byte]);
+describeBackendContract(
+  "local",
+  (options) => openLocalBackend(freshDirectory(), { ...options, sync: "none" }),
+);
 
 describe("local backend", () => {
   test("declares what it promises", async () => {
-    const backend = await openBackend();
-    assert.equal(backend.capabilities.name, "local");
-    assert.equal(backend.capabilities.synchronousReads, true);
-    assert.equal(backend.capabilities.ownershipIsLease, false);
-    assert.equal(backend.capabilities.exactRelayMarks, true);
-    assert.equal(backend.capabilities.durability, "memory");
-    await backend.close();
-  });
-
-  test("tables keep their id across ALTER and get a new one when created again", async () => {
-    const backend = await openBackend();
-    const first = await backend.createTable("t", { v: 1 });
-    const altered = await backend.alterTable(first.tableId, { v: 2 });
-    assert.equal(altered.tableId, first.tableId);
-    assert.deepEqual(backend.table(first.tableId)?.meta, { v: 2 });
-    await backend.dropTable(first.tableId);
-    assert.equal(backend.table(first.tableId), undefined);
-    const again = await backend.createTable("t", {});
-    assert.notEqual(again.tableId, first.tableId);
-    await backend.close();
-  });
-
-  test("a relayed insert at or below the watermark is dropped in mode 'a' only", async () => {
-    const backend = await openBackend();
-    const { tableId } = await backend.createTable("t", {});
-    const mark = { source: 3, rowId: 10, mode: "a" as const };
-    assert.deepEqual(await backend.insert(tableId, [row(1)], [[1]], { mark }), {
-      firstRowId: 1,
-      rowCount: 1,
+    const backend = await openLocalBackend(freshDirectory(), {
+      sync: "none",
+      compileCondition: compileByteCondition,
     });
-    assert.equal(backend.relayMarks(tableId)[3], 10);
-    assert.deepEqual(await backend.insert(tableId, [row(1)], [[1]], { mark }), {
-      firstRowId: 0,
-      rowCount: 0,
+    assert.deepEqual({ ...backend.capabilities }, {
+      name: "local",
+      transactions: true,
+      ownershipIsLease: false,
+      synchronousReads: true,
+      serverSideConditions: "any",
+      clientSideConditions: true,
+      exactRelayMarks: true,
+      delayedRows: true,
+      strictPriorityAcrossTables: true,
+      compaction: true,
+      durability: "memory",
     });
-    const written = await backend.insert(tableId, [row(1)], [[1]], {
-      mark: { ...mark, mode: "w" },
-    });
-    assert.equal(written.rowCount, 1);
-    assert.equal(backend.stats(tableId).rowsWritten, 2);
-    await backend.close();
-  });
-
-  test("wait serves the first argument with a matching row and the session owns it", async () => {
-    const backend = await openBackend();
-    const { tableId } = await backend.createTable("t", {});
-    await backend.insert(tableId, [row(1), row(2)], [[1], [2]]);
-    const session = backend.openSession(1);
-    const other = backend.openSession(2);
-    const result = await session.wait([{ tableId, text: "=9" }, { tableId, text: "=2" }], 0);
-    assert.deepEqual(result, { argIndex: 2, rowId: 2 });
-    assert.deepEqual(session.owned, { tableId, rowId: 2 });
-    assert.equal(session.attempts(), 1);
-    // Another session sees only the row nobody owns, synchronously.
-    const seen: number[] = [];
-    assert.equal(other.scan(tableId, false, (rowId) => seen.push(rowId) > 0), undefined);
-    assert.deepEqual(seen, [1]);
-    assert.equal(other.visibleCount(tableId, false), 1);
-    assert.equal(session.visibleCount(tableId, true), 1);
-    await session.end();
-    assert.equal(session.owned, null);
-    assert.equal(backend.stats(tableId).rowsLive, 1);
-    await backend.close();
-  });
-
-  test("a blocked wait is served by an insert; close returns the owned row", async () => {
-    const backend = await openBackend();
-    const { tableId } = await backend.createTable("t", {});
-    const session = backend.openSession(1);
-    const waiting = session.wait([{ tableId, text: "" }], 10_000);
-    assert.deepEqual(session.waitingOn, [tableId]);
-    await backend.insert(tableId, [row(5)], [[5]]);
-    assert.deepEqual(await waiting, { argIndex: 1, rowId: 1 });
-    session.close();
-    assert.equal(backend.stats(tableId).restoredByClose, 1);
-    const next = backend.openSession(2);
-    assert.deepEqual(await next.wait([{ tableId, text: "" }], 0), { argIndex: 1, rowId: 1 });
-    assert.equal(next.attempts(), 2);
-    await backend.close();
-  });
-
-  test("abort with a delay hides the row from wait until it is due", async () => {
-    const backend = await openBackend();
-    const { tableId } = await backend.createTable("t", {});
-    await backend.insert(tableId, [row(1)], [[1]]);
-    const session = backend.openSession(1);
-    await session.wait([{ tableId, text: "" }], 0);
-    await session.abort(60_000);
-    assert.equal(session.owned, null);
-    assert.equal(backend.stats(tableId).rowsDelayed, 1);
-    assert.deepEqual(await session.wait([{ tableId, text: "" }], 0), { argIndex: 0, rowId: 0 });
-    await backend.close();
-  });
-
-  test("end(failed) counts the row in rowsFailed once it is removed", async () => {
-    const backend = await openBackend();
-    const { tableId } = await backend.createTable("t", {});
-    await backend.insert(tableId, [row(1), row(2)], [[1], [2]]);
-    const session = backend.openSession(1);
-    await session.wait([{ tableId, text: "" }], 0);
-    await session.end(true);
-    await session.wait([{ tableId, text: "" }], 0);
-    await session.end();
-    const stats = backend.stats(tableId);
-    assert.equal(stats.rowsFailed, 1);
-    assert.equal(stats.rowsRemoved, 2);
-    await backend.close();
-  });
-
-  test("begin is refused by capability while the local backend lacks transactions", async () => {
-    const backend = await openBackend();
-    assert.equal(backend.capabilities.transactions, false);
-    const session = backend.openSession(1);
-    assert.throws(
-      () => session.begin(),
-      (error) => error instanceof QueueError && error.code === "ER_NOT_SUPPORTED_YET",
-    );
-    assert.equal(session.inTransaction, false);
     await backend.close();
   });
 
   test("db.capabilities reports the backend's", async () => {
-    directoryCount++;
-    const db = await open(path.join(root, `db${directoryCount}`), { sync: "none" });
+    const db = await open(freshDirectory(), { sync: "none" });
     assert.equal(db.capabilities.name, "local");
     assert.equal(db.capabilities.durability, "memory");
+    await db.close();
+    const durable = await open(freshDirectory());
+    assert.equal(durable.capabilities.durability, "disk");
+    await durable.close();
+  });
+
+  test("the engine follows catalog changes a shared backend reports", async () => {
+    let backend: Backend | undefined;
+    const db = await openWithBackend(async (options) => {
+      backend = await openLocalBackend(freshDirectory(), { ...options, sync: "none" });
+      return backend;
+    });
+    assert.ok(backend !== undefined);
+    await db.sql`CREATE TABLE a (v INT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`CREATE TABLE b (v INT NOT NULL) ENGINE=QUEUE`;
+    // As another client would: b dropped and created again with a new
+    // schema under the same name, a new table c; then the report.
+    const b = backend.tables().find((table) => table.name === "b");
+    assert.ok(b !== undefined);
+    const aMeta = backend.tables().find((table) => table.name === "a")?.meta;
+    await backend.dropTable(b.tableId);
+    await backend.createTable("b", aMeta);
+    await backend.createTable("c", aMeta);
+    backend.onCatalogChange?.();
+    const names = (await db.sql`SHOW TABLES`).map((row) => Object.values(row)[0]);
+    assert.deepEqual(names, ["a", "b", "c"]);
+    await db.sql`INSERT INTO c (v) VALUES (${1})`;
+    assert.equal(db.stats("c").rowsWritten, 1);
+    assert.equal(db.stats("b").rowsWritten, 0);
     await db.close();
   });
 });

@@ -18,10 +18,10 @@ const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
 /** Longest a child may take to reach the line the test waits for. */
 export const childTimeoutMs = 60_000;
 
-/** How to start `_crash_child` (a .ts under Deno, the transpiled file under Node). */
-function childCommand(args: string[]): [string, string[]] {
+/** How to start a child script beside this file (a .ts under Deno, the transpiled file under Node). */
+function childCommand(name: string, args: string[]): [string, string[]] {
   const testPath = fileURLToPath(import.meta.url);
-  const childPath = path.join(path.dirname(testPath), `_crash_child${path.extname(testPath)}`);
+  const childPath = path.join(path.dirname(testPath), `${name}${path.extname(testPath)}`);
   return isDeno
     ? [process.execPath, ["run", "-A", childPath, ...args]]
     : [process.execPath, [childPath, ...args]];
@@ -44,26 +44,21 @@ export interface ChildLog {
 }
 
 /**
- * Runs the child and SIGKILLs it as soon as `killWhen` says so for a line
- * it printed; resolves with what it printed up to its death.
+ * Runs the child script `name` (beside this file) and SIGKILLs it as soon
+ * as `killWhen` says so for a line it printed; resolves with every line it
+ * printed up to its death (lines printed after the kill decision count: the
+ * child did that much before dying).
  */
-export function runAndKill(
+export function runChildAndKill(
+  name: string,
   args: string[],
   killWhen: (line: string, lineCount: number) => boolean,
-): Promise<ChildLog> {
-  const [command, commandArgs] = childCommand(args);
+): Promise<string[]> {
+  const [command, commandArgs] = childCommand(name, args);
   const child: ChildProcess = spawn(command, commandArgs, { stdio: ["ignore", "pipe", "pipe"] });
-  const log: ChildLog = {
-    inserted: new Map(),
-    taken: [],
-    ended: new Set(),
-    relayed: [],
-    held: null,
-    dstClears: 0,
-  };
+  const lines: string[] = [];
   let pending = "";
   let stderr = "";
-  let lineCount = 0;
   let killed = false;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -76,16 +71,8 @@ export function runAndKill(
       while ((newline = pending.indexOf("\n")) >= 0) {
         const line = pending.slice(0, newline);
         pending = pending.slice(newline + 1);
-        // Lines printed after the kill decision still count: the child did that much before dying.
-        lineCount++;
-        const [kind, a, b] = line.split(" ");
-        if (kind === "INS") log.inserted.set(Number(a), Number(b));
-        else if (kind === "TAKE") log.taken.push(Number(a));
-        else if (kind === "END") log.ended.add(Number(a));
-        else if (kind === "RELAY") log.relayed.push([Number(a), Number(b)]);
-        else if (kind === "HOLD") log.held = Number(a);
-        else if (kind === "DCLEAR") log.dstClears++;
-        if (!killed && killWhen(line, lineCount)) {
+        lines.push(line);
+        if (!killed && killWhen(line, lines.length)) {
           killed = true;
           child.kill("SIGKILL");
         }
@@ -94,10 +81,38 @@ export function runAndKill(
     child.stderr!.on("data", (chunk) => (stderr += String(chunk)));
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
-      if (signal === "SIGKILL" && killed) resolve(log);
+      if (signal === "SIGKILL" && killed) resolve(lines);
       else reject(new Error(`child exited on its own (${code}, ${signal}); stderr: ${stderr}`));
     });
   });
+}
+
+/**
+ * Runs `_crash_child` and SIGKILLs it as soon as `killWhen` says so for a
+ * line it printed; resolves with what it printed up to its death.
+ */
+export async function runAndKill(
+  args: string[],
+  killWhen: (line: string, lineCount: number) => boolean,
+): Promise<ChildLog> {
+  const log: ChildLog = {
+    inserted: new Map(),
+    taken: [],
+    ended: new Set(),
+    relayed: [],
+    held: null,
+    dstClears: 0,
+  };
+  for (const line of await runChildAndKill("_crash_child", args, killWhen)) {
+    const [kind, a, b] = line.split(" ");
+    if (kind === "INS") log.inserted.set(Number(a), Number(b));
+    else if (kind === "TAKE") log.taken.push(Number(a));
+    else if (kind === "END") log.ended.add(Number(a));
+    else if (kind === "RELAY") log.relayed.push([Number(a), Number(b)]);
+    else if (kind === "HOLD") log.held = Number(a);
+    else if (kind === "DCLEAR") log.dstClears++;
+  }
+  return log;
 }
 
 /** Checks a reopened database against what the killed child acknowledged. */

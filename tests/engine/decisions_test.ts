@@ -244,7 +244,7 @@ describe("decision 10: counters are exact and persisted", () => {
     await db.close();
   });
 
-  test("queue_stats has Q4M's nine lines in order, then q4d's rows_delayed", async () => {
+  test("queue_stats has Q4M's nine lines in order, then q4d's rows_delayed and rows_failed", async () => {
     const { db } = await jobs();
     const [text] = await db.sql`SELECT queue_stats('t') AS s`;
     assert.ok(text !== undefined);
@@ -260,6 +260,7 @@ describe("decision 10: counters are exact and persisted", () => {
       "bytes_total",
       "bytes_removed",
       "rows_delayed",
+      "rows_failed",
     ]);
     await db.close();
   });

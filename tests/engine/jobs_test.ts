@@ -6,7 +6,8 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { openTemp, plain, rejectsCode, wait, within } from "./_helpers.ts";
+import { FaultFileSystem } from "../../src/io/fault_fs.ts";
+import { openEngine, openTemp, plain, rejectsCode, wait, within } from "./_helpers.ts";
 import type { Database } from "../../mod.ts";
 
 const guardMs = 10_000;
@@ -167,6 +168,100 @@ describe("jobs()", () => {
     }
     assert.deepEqual(plain(await db.sql`SELECT v FROM t`), []);
     assert.deepEqual(plain(await db.sql`SELECT v FROM t_dead`), [{ v: 1 }]);
+    await db.close();
+  });
+
+  test("fail() writes the dead letter and ends the row in one commit: a failed write leaves neither", async () => {
+    const fs = new FaultFileSystem();
+    const db = await openEngine("/db", { fs, autoCompact: false });
+    await queueTables(db, "t", "t_dead");
+    await insert(db, "t", 1);
+    const s = db.session();
+    for await (const job of s.jobs("t", { timeout: 0.05, policy: { deadLetter: "t_dead" } })) {
+      await db.sql`SELECT 1`; // (the delivery count rides with the next commit)
+      fs.failNextWrite("ENOSPC");
+      await rejectsCode(job.fail("bad"), "ER_DISK_FULL");
+      assert.equal(job.finished, false);
+      assert.equal(s.inTransaction, false);
+      assert.deepEqual(plain(await db.sql`SELECT v FROM t_dead`), []);
+      assert.deepEqual(plain(await s.sql`SELECT v FROM t`), [{ v: 1 }], "still owned");
+      await job.fail("bad");
+      break;
+    }
+    assert.deepEqual(plain(await db.sql`SELECT v FROM t`), []);
+    assert.deepEqual(plain(await db.sql`SELECT v FROM t_dead`), [{ v: 1 }]);
+    assert.equal(db.stats("t").rowsFailed, 1);
+    const reopened = await openEngine("/db", { fs: fs.crash() });
+    assert.deepEqual(plain(await reopened.sql`SELECT v FROM t`), []);
+    assert.deepEqual(plain(await reopened.sql`SELECT v FROM t_dead`), [{ v: 1 }]);
+    await reopened.close();
+  });
+
+  test("fail() inside the session's own transaction joins it", async () => {
+    const { db } = await openTemp();
+    await queueTables(db, "t", "t_dead", "audit");
+    await insert(db, "t", 1);
+    const s = db.session();
+    for await (const job of s.jobs("t", { timeout: 0.05, policy: { deadLetter: "t_dead" } })) {
+      await s.sql`BEGIN`;
+      await s.sql`INSERT INTO audit VALUES (1)`;
+      await job.fail("bad");
+      assert.equal(s.inTransaction, true);
+      assert.deepEqual(plain(await db.sql`SELECT v FROM t_dead`), []);
+      await s.sql`ROLLBACK`;
+      assert.deepEqual(plain(await s.sql`SELECT v FROM t`), [{ v: 1 }], "owned again");
+      break; // finished, but rolled back: the unfinished-job rule gives it back
+    }
+    assert.deepEqual(plain(await db.sql`SELECT v FROM t_dead`), []);
+    assert.deepEqual(plain(await db.sql`SELECT v FROM audit`), []);
+    assert.deepEqual(plain(await db.sql`SELECT v FROM t`), [{ v: 1 }], "back in its queue");
+    await db.close();
+  });
+
+  test("several jobs acked in one transaction commit together", async () => {
+    const { db } = await openTemp();
+    await queueTables(db, "t");
+    await insert(db, "t", 1, 2, 3);
+    const s = db.session();
+    let acked = 0;
+    for await (const job of s.jobs("t", { timeout: 0.05 })) {
+      if (acked === 0) await s.sql`BEGIN`;
+      await job.ack();
+      if (++acked === 3) break;
+    }
+    assert.equal(s.inTransaction, false, "break rolled it back");
+    assert.deepEqual(plain(await db.sql`SELECT v FROM t`), [{ v: 1 }, { v: 2 }, { v: 3 }]);
+    acked = 0;
+    for await (const job of s.jobs("t", { timeout: 0.05 })) {
+      if (acked === 0) await s.sql`BEGIN`;
+      await job.ack();
+      if (++acked === 3) {
+        assert.equal(db.stats("t").rowsRemoved, 0);
+        await s.sql`COMMIT`;
+        break;
+      }
+    }
+    assert.deepEqual(plain(await db.sql`SELECT v FROM t`), []);
+    assert.equal(db.stats("t").rowsRemoved, 3);
+    await db.close();
+  });
+
+  test("a throw out of the loop body with its transaction open rolls it back and keeps the error", async () => {
+    const { db } = await openTemp();
+    await queueTables(db, "t", "audit");
+    await insert(db, "t", 1);
+    const s = db.session();
+    await assert.rejects(async () => {
+      for await (const job of s.jobs("t", { timeout: 0.05 })) {
+        await s.sql`BEGIN`;
+        await s.sql`INSERT INTO audit VALUES (1)`;
+        await job.ack();
+        throw new Error("boom");
+      }
+    }, /boom/);
+    assert.equal(s.inTransaction, false);
+    assert.deepEqual(plain(await db.sql`SELECT v FROM audit`), []);
+    assert.deepEqual(plain(await db.sql`SELECT v FROM t`), [{ v: 1 }], "back in its queue");
     await db.close();
   });
 

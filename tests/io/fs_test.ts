@@ -16,6 +16,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { defaultFileSystem, DenoFileSystem, IoError, NodeFileSystem } from "../../src/io/mod.ts";
 import type { FileSystem } from "../../src/io/mod.ts";
+import { toIoError } from "../../src/io/_errno.ts";
 import { mountTinyTmpfs, tmpfsUnavailable } from "./_tmpfs.ts";
 import { skipUnless } from "../_skip.ts";
 
@@ -547,4 +548,17 @@ describe("a full disk", () => {
       }
     });
   }
+});
+
+test("a missing Deno permission says which flag to run with", () => {
+  // What Deno throws without --allow-read (a NotCapable error naming the flag).
+  const denial = Object.assign(
+    new Error('Requires read access to "/data/log", run again with the --allow-read flag'),
+    { name: "NotCapable" },
+  );
+  const error = toIoError(denial, "/data/log", "stat");
+  assert.equal(error.errno, "EACCES");
+  assert.match(error.message, /run with --allow-read .*--allow-read and --allow-write/);
+  const other = toIoError(Object.assign(new Error("disk"), { code: "EIO" }), "/d", "write");
+  assert.doesNotMatch(other.message, /permission/);
 });

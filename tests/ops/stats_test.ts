@@ -40,6 +40,7 @@ const statKeys = [
   "restored_by_abort",
   "restored_by_close",
   "rows_delayed",
+  "rows_failed",
   "rows_removed",
   "rows_written",
   "wait_delayed",

@@ -2,7 +2,8 @@
 // conversions, overflow errors, folding, truthiness and ORDER BY order.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { compareForOrder, compileExpr, isTruthy } from "../../src/sql/compile.ts";
+import { compileExpr } from "../../src/sql/compile.ts";
+import { compareForOrder, isTruthy } from "../../src/sql/operators.ts";
 import type { CompileScope } from "../../src/sql/compile.ts";
 import { parseExpression, parseStatement } from "../../src/sql/parser.ts";
 import type { Value } from "../../src/sql/ast.ts";

@@ -506,3 +506,44 @@ describe("statements", () => {
     });
   }
 });
+
+describe("transaction statements", () => {
+  const parsed: [string, Statement][] = [
+    ["BEGIN", { kind: "transaction", action: "begin", chain: false, savepoint: null }],
+    ["begin work;", { kind: "transaction", action: "begin", chain: false, savepoint: null }],
+    [
+      "START TRANSACTION READ ONLY, WITH CONSISTENT SNAPSHOT",
+      { kind: "transaction", action: "begin", chain: false, savepoint: null },
+    ],
+    ["COMMIT AND CHAIN", { kind: "transaction", action: "commit", chain: true, savepoint: null }],
+    [
+      "ROLLBACK WORK AND NO CHAIN",
+      { kind: "transaction", action: "rollback", chain: false, savepoint: null },
+    ],
+    [
+      "ROLLBACK TO sp",
+      { kind: "transaction", action: "rollback_to_savepoint", chain: false, savepoint: "sp" },
+    ],
+    ["SAVEPOINT `a b`", {
+      kind: "transaction",
+      action: "savepoint",
+      chain: false,
+      savepoint: "a b",
+    }],
+    [
+      "RELEASE SAVEPOINT sp",
+      { kind: "transaction", action: "release_savepoint", chain: false, savepoint: "sp" },
+    ],
+  ];
+  for (const [text, statement] of parsed) {
+    test(text, () => assert.deepEqual(parseStatement(text).statement, statement));
+  }
+  for (const text of ["START SLAVE", "COMMIT RELEASE", "START TRANSACTION READ", "RELEASE sp"]) {
+    test(`${text} is ER_PARSE_ERROR`, () => {
+      assert.throws(
+        () => parseStatement(text),
+        (error: unknown) => error instanceof QueueError && error.code === "ER_PARSE_ERROR",
+      );
+    });
+  }
+});

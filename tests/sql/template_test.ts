@@ -177,3 +177,12 @@ describe("prepareText and bindParams", () => {
     assert.throws(() => prepareText("SELECT FROM"), { code: "ER_PARSE_ERROR" });
   });
 });
+
+test("a table name written as ${value} points to ident()", () => {
+  const name = "jobs";
+  assert.throws(() => sql`SELECT * FROM ${name}`, (error: unknown) => {
+    assert.equal((error as { code?: string }).code, "ER_PARSE_ERROR");
+    assert.match((error as Error).message, /not a bound value.*\$\{ident\(name\)\}/);
+    return true;
+  });
+});

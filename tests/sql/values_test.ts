@@ -282,3 +282,43 @@ describe("bindValue", () => {
     });
   }
 });
+
+describe("Data too long says what to do", () => {
+  const cases: [ColumnType, Value, RegExp][] = [
+    [
+      { kind: "char", length: 5, variable: true },
+      "abcdefg",
+      /VARCHAR\(5\) holds at most 5 characters; declare a longer VARCHAR\(n\) .* or TEXT\)$/,
+    ],
+    [
+      { kind: "text", bytesMax: 255 },
+      "x".repeat(256),
+      /\(TINYTEXT holds at most 255 bytes; use TEXT\)$/,
+    ],
+    [
+      { kind: "text", bytesMax: 65535 },
+      "x".repeat(65536),
+      /\(TEXT holds at most 65535 bytes; use MEDIUMTEXT\)$/,
+    ],
+    [
+      { kind: "binary", length: 3, variable: true },
+      new Uint8Array(4),
+      /\(VARBINARY\(3\) holds at most 3 bytes; declare a longer VARBINARY\(n\) or BLOB\)$/,
+    ],
+    [
+      { kind: "blob", bytesMax: 255 },
+      new Uint8Array(256),
+      /\(TINYBLOB holds at most 255 bytes; use BLOB\)$/,
+    ],
+  ];
+  for (const [type, value, message] of cases) {
+    test(`${type.kind} names its limit and the bigger type`, () => {
+      assert.throws(() => checkValue(column(type), value), (error: unknown) => {
+        assert.equal((error as { code?: string }).code, "ER_DATA_TOO_LONG");
+        assert.match((error as Error).message, /^Data too long for column 'c' \(/);
+        assert.match((error as Error).message, message);
+        return true;
+      });
+    });
+  }
+});

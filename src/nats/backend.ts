@@ -1,0 +1,1208 @@
+/**
+ * The NATS JetStream backend: the seam of `src/backend/types.ts` over a
+ * replicated JetStream cluster (issue 14). What maps to what:
+ *
+ * - table → one file stream `<ns>_t<id>` (work-queue retention, `replicas`
+ *   copies, direct get allowed) with subject `<ns>.t<id>.r` and one durable
+ *   pull consumer `q4d` (explicit ack, AckWait = the lease) shared by every
+ *   session of every client;
+ * - catalog → one key `catalog` in the KV bucket `<ns>_catalog`, replaced by
+ *   compare-and-set (the revision), watched for other clients' DDL;
+ * - row id = stream sequence; INSERT = publish, resolved on the PubAck (a
+ *   multi-row INSERT publishes row by row: NATS 2.9 has no atomic batch);
+ * - queue_wait = pulls on the consumers (an immediate pass in argument
+ *   order, then one pull loop per table; the first delivery wins, later
+ *   ones are nak'ed at once); ownership = the AckWait lease, renewed with
+ *   in-progress acks while the session lives; queue_end = ack confirmed by
+ *   the server (double ack); queue_abort = nak (with a delay); close = nak;
+ * - relay mark = `Nats-Msg-Id` `<source>:<rowId>:<i>`, suppressed by the
+ *   stream's duplicate window (not an exact watermark);
+ * - delayed rows carry `Q4d-Visible-At`; delivered early they are nak'ed
+ *   with the remaining delay;
+ * - SELECT = direct get by sequence; DELETE = delete by sequence (or ack of
+ *   the owned row); TRUNCATE = purge; stats = stream and consumer info.
+ *
+ * State this module owns: the cached catalog, per-table stats caches and
+ * in-process counters, the relay marks this process wrote, and each
+ * session's owned message and pending wait. The cluster owns rows,
+ * ownership leases and delivery counts.
+ *
+ * Engine → Backend (this file) → src/nats/client.ts → nats-server cluster
+ *
+ * @module
+ */
+
+import type {
+  Backend,
+  BackendCapabilities,
+  BackendOpenOptions,
+  BackendSession,
+  CompiledCondition,
+  InsertOptions,
+  InsertResult,
+  OwnedRow,
+  TableInfo,
+  TableStats,
+  WaitArg,
+  WaitResult,
+} from "../backend/mod.ts";
+import type { Value } from "../sql/mod.ts";
+import { QueueError } from "../errors.ts";
+import {
+  AckPolicy,
+  connect,
+  createInbox,
+  DeliverPolicy,
+  headers,
+  jetstream,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstreamManager,
+  type KV,
+  Kvm,
+  type Msg,
+  type NatsConnection,
+  RetentionPolicy,
+  StorageType,
+  type Subscription,
+} from "./client.ts";
+
+/** Options of {@linkcode openNatsBackend}. */
+export interface NatsBackendOptions extends BackendOpenOptions {
+  /** Copies of each stream (1 or an odd number up to 5). Default 3. */
+  replicas?: number;
+  /** Prefix of every stream, subject and bucket, so tenants and tests share a cluster. Default "q4d". */
+  namespace?: string;
+  /** The ownership lease (the consumer's AckWait) in ms; renewed every third of it. Default 30 000. */
+  leaseMs?: number;
+  /** The stream's duplicate window in ms (relay marks and publish retries). Default 120 000. */
+  duplicateWindowMs?: number;
+  /**
+   * Evaluate queue_wait conditions here on delivered rows (a rejected row is
+   * nak'ed and hidden for `filterDelayMs`). Default false: a condition is
+   * ER_NOT_SUPPORTED_YET.
+   */
+  clientSideConditions?: boolean;
+  /** How long a row a condition rejected stays hidden from every consumer. Default 100 ms. */
+  filterDelayMs?: number;
+  /** How long a publish or an ack is retried (leader elections) before it fails. Default 10 000 ms. */
+  writeTimeoutMs?: number;
+}
+
+/** The consumer every session pulls from. */
+const consumerName = "q4d";
+/** Longest single pull request: a wait re-issues pulls, so a lost one (leader change) costs at most this. */
+const pullSliceMs = 2_000;
+/** How long an immediate-pass (no-wait) pull may take before it counts as "no row now". */
+const immediatePullTimeoutMs = 250;
+/** The header with a delayed row's due time (ms since the epoch). */
+const visibleAtHeader = "Q4d-Visible-At";
+const encoder = new TextEncoder();
+
+interface CatalogDoc {
+  nextTableId: number;
+  tables: TableInfo[];
+  /** The SQL databases besides the default one (the engine's list). */
+  databases?: string[];
+}
+
+interface TableState {
+  info: TableInfo;
+  stream: string;
+  subject: string;
+  /** Relay watermarks this process wrote (64 slots). */
+  marks: number[];
+  counters: Pick<
+    TableStats,
+    | "waitImmediate"
+    | "waitDelayed"
+    | "waitTimeout"
+    | "restoredByAbort"
+    | "restoredByClose"
+    | "rowsFailed"
+  >;
+  /**
+   * Rows this process nak'ed with a delay (abort with delay, a delayed
+   * insert delivered early, a row a condition rejected): row id → due ms.
+   * JetStream counts them as pending acks; COUNT(*) and rowsDelayed need them.
+   */
+  delayed: Map<number, number>;
+  /** From the last stream info: last sequence, live rows, live bytes. */
+  lastSeq: number;
+  messages: number;
+  bytes: number;
+  statsAt: number;
+  statsRefresh: Promise<void> | null;
+}
+
+/** A message a session owns. */
+interface Owned {
+  tableId: number;
+  rowId: number;
+  reply: string;
+  delivered: number;
+  payload: Uint8Array;
+  heartbeat: ReturnType<typeof setInterval>;
+}
+
+/** The parts of a JetStream ack subject `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.…`. */
+function parseAckSubject(reply: string): { stream: string; delivered: number; seq: number } {
+  const tokens = reply.split(".");
+  // 2.9 form: $JS ACK stream consumer delivered sseq cseq ts pending (9 tokens);
+  // 2.10 adds domain and account hash in front (12 tokens).
+  const base = tokens.length >= 12 ? 4 : 2;
+  return {
+    stream: tokens[base] ?? "",
+    delivered: Number(tokens[base + 2]),
+    seq: Number(tokens[base + 3]),
+  };
+}
+
+function writeError(what: string, cause: unknown): QueueError {
+  return new QueueError("ER_ERROR_ON_WRITE", `NATS: ${what} failed: ${String(cause)}`, { cause });
+}
+
+function readError(what: string, cause: unknown): QueueError {
+  return new QueueError("ER_ERROR_ON_READ", `NATS: ${what} failed: ${String(cause)}`, { cause });
+}
+
+/** True for JetStream API errors worth retrying during a leader election. */
+function transient(error: unknown): boolean {
+  const text = String((error as Error)?.message ?? error);
+  return /timeout|no responders|503|not enabled|leader|not current|stream not found|disconnect|reconnect/i
+    .test(text);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Parses `nats://h1:4222,h2:4222` into server addresses. */
+export function parseNatsUrl(url: string): string[] {
+  const match = /^nats:\/\/(.+)$/.exec(url);
+  if (match === null || match[1] === undefined) {
+    throw new QueueError("ER_WRONG_ARGUMENTS", `not a nats:// URL: ${url}`);
+  }
+  const servers = match[1].split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (servers.length === 0) throw new QueueError("ER_WRONG_ARGUMENTS", `no server in ${url}`);
+  return servers;
+}
+
+/** Connects to the cluster at `url` and loads (or creates) the namespace's catalog. */
+export async function openNatsBackend(
+  url: string,
+  options: NatsBackendOptions,
+): Promise<NatsBackend> {
+  const namespace = options.namespace ?? "q4d";
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(namespace)) {
+    throw new QueueError("ER_WRONG_ARGUMENTS", `namespace must be 1-32 of [A-Za-z0-9_-]`);
+  }
+  const replicas = options.replicas ?? 3;
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) {
+    throw new QueueError("ER_WRONG_ARGUMENTS", "replicas must be 1..5");
+  }
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: parseNatsUrl(url),
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    });
+  } catch (error) {
+    throw new QueueError("ER_CANT_OPEN_FILE", `NATS: cannot connect to ${url}: ${error}`, {
+      cause: error,
+    });
+  }
+  try {
+    const jsm = await jetstreamManager(nc);
+    const kv = await new Kvm(nc).create(`${namespace}_catalog`, { replicas, history: 1 });
+    const backend = new NatsBackend(nc, jsm, jetstream(nc), kv, namespace, replicas, options);
+    await backend.loadCatalog();
+    return backend;
+  } catch (error) {
+    await nc.close();
+    if (error instanceof QueueError) throw error;
+    throw readError("open", error);
+  }
+}
+
+/** A q4d database on a JetStream cluster (see the module comment for the mapping). */
+export class NatsBackend implements Backend {
+  readonly capabilities: BackendCapabilities;
+  readonly recovery = null;
+  readonly compactionErrorCount = 0;
+  onCatalogChange: (() => void) | null = null;
+
+  readonly nc: NatsConnection;
+  readonly #jsm: JetStreamManager;
+  readonly #js: JetStreamClient;
+  readonly #kv: KV;
+  readonly namespace: string;
+  readonly #replicas: number;
+  readonly leaseMs: number;
+  readonly #duplicateWindowMs: number;
+  readonly #filterDelayMs: number;
+  readonly writeTimeoutMs: number;
+  readonly compile: BackendOpenOptions["compileCondition"];
+  readonly #tables: Map<number, TableState> = new Map();
+  readonly sessions: Set<NatsSession> = new Set();
+  #databases: readonly string[] = [];
+  #closing: Promise<void> | null = null;
+  #watchStop: (() => void) | null = null;
+
+  constructor(
+    nc: NatsConnection,
+    jsm: JetStreamManager,
+    js: JetStreamClient,
+    kv: KV,
+    namespace: string,
+    replicas: number,
+    options: NatsBackendOptions,
+  ) {
+    this.nc = nc;
+    this.#jsm = jsm;
+    this.#js = js;
+    this.#kv = kv;
+    this.namespace = namespace;
+    this.#replicas = replicas;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.#duplicateWindowMs = options.duplicateWindowMs ?? 120_000;
+    this.#filterDelayMs = options.filterDelayMs ?? 100;
+    this.writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
+    this.compile = options.compileCondition;
+    this.capabilities = {
+      name: "nats",
+      transactions: false,
+      ownershipIsLease: true,
+      synchronousReads: false,
+      serverSideConditions: "none",
+      clientSideConditions: options.clientSideConditions ?? false,
+      exactRelayMarks: false,
+      delayedRows: true,
+      strictPriorityAcrossTables: false,
+      compaction: false,
+      durability: "quorum",
+    };
+  }
+
+  // --- catalog ---------------------------------------------------------
+
+  /** Reads the catalog key and replaces the cached view; starts the watch once. */
+  async loadCatalog(): Promise<void> {
+    const entry = await this.#kv.get("catalog");
+    this.#applyCatalog(entry === null || entry.length === 0 ? null : entry.json<CatalogDoc>());
+    if (this.#watchStop === null) {
+      const watcher = await this.#kv.watch({ key: "catalog", include: "updates" as never });
+      this.#watchStop = () => watcher.stop();
+      (async () => {
+        for await (const e of watcher) {
+          if (this.#closing !== null) break;
+          this.#applyCatalog(e.length === 0 ? null : e.json<CatalogDoc>());
+          this.onCatalogChange?.();
+        }
+      })().catch(() => {});
+    }
+  }
+
+  #applyCatalog(doc: CatalogDoc | null): void {
+    this.#databases = doc?.databases ?? [];
+    const seen = new Set<number>();
+    for (const info of doc?.tables ?? []) {
+      seen.add(info.tableId);
+      const state = this.#tables.get(info.tableId);
+      if (state !== undefined) state.info = info;
+      else this.#tables.set(info.tableId, this.#newState(info));
+    }
+    for (const id of [...this.#tables.keys()]) if (!seen.has(id)) this.#tables.delete(id);
+  }
+
+  #newState(info: TableInfo): TableState {
+    return {
+      info,
+      stream: `${this.namespace}_t${info.tableId}`,
+      subject: `${this.namespace}.t${info.tableId}.r`,
+      marks: new Array(64).fill(0),
+      delayed: new Map(),
+      counters: {
+        waitImmediate: 0,
+        waitDelayed: 0,
+        waitTimeout: 0,
+        restoredByAbort: 0,
+        restoredByClose: 0,
+        rowsFailed: 0,
+      },
+      lastSeq: 0,
+      messages: 0,
+      bytes: 0,
+      statsAt: 0,
+      statsRefresh: null,
+    };
+  }
+
+  /**
+   * Replaces the catalog with `change(current)` by compare-and-set on the
+   * key's revision, retrying when another client changed it meanwhile.
+   */
+  async #updateCatalog<T>(change: (doc: CatalogDoc) => { doc: CatalogDoc; result: T }): Promise<T> {
+    for (let attempt = 0;; attempt++) {
+      const entry = await this.#kv.get("catalog");
+      const current: CatalogDoc = entry === null || entry.length === 0
+        ? { nextTableId: 1, tables: [] }
+        : entry.json<CatalogDoc>();
+      const { doc, result } = change(current);
+      const bytes = encoder.encode(JSON.stringify(doc));
+      try {
+        if (entry === null) await this.#kv.create("catalog", bytes);
+        else await this.#kv.update("catalog", bytes, entry.revision);
+        this.#applyCatalog(doc);
+        return result;
+      } catch (error) {
+        if (attempt < 20 && /wrong last sequence|key exists/i.test(String(error))) continue;
+        throw writeError("catalog update", error);
+      }
+    }
+  }
+
+  databases(): readonly string[] {
+    return this.#databases;
+  }
+
+  async setDatabases(names: readonly string[]): Promise<void> {
+    this.#checkOpen();
+    await this.#updateCatalog((doc) => ({ doc: { ...doc, databases: [...names] }, result: 0 }));
+  }
+
+  tables(): readonly TableInfo[] {
+    return [...this.#tables.values()].map((t) => t.info).sort((a, b) => a.tableId - b.tableId);
+  }
+
+  table(tableId: number): TableInfo | undefined {
+    return this.#tables.get(tableId)?.info;
+  }
+
+  /** The table's state, or ER_NO_SUCH_TABLE. */
+  state(tableId: number): TableState {
+    const state = this.#tables.get(tableId);
+    if (state === undefined) {
+      throw new QueueError("ER_NO_SUCH_TABLE", `no table with id ${tableId} in the NATS catalog`);
+    }
+    return state;
+  }
+
+  /** The stream name of a table (tests and benchmarks read it). */
+  streamOf(tableId: number): string {
+    return this.state(tableId).stream;
+  }
+
+  async createTable(name: string, meta: unknown): Promise<TableInfo> {
+    this.#checkOpen();
+    // Reserve an id first, so that no two clients ever share a stream.
+    const tableId = await this.#updateCatalog((doc) => {
+      if (doc.tables.some((t) => t.name === name)) {
+        throw new QueueError("ER_TABLE_EXISTS_ERROR", `Table '${name}' already exists`);
+      }
+      return { doc: { ...doc, nextTableId: doc.nextTableId + 1 }, result: doc.nextTableId };
+    });
+    const stream = `${this.namespace}_t${tableId}`;
+    try {
+      await this.#jsm.streams.add({
+        name: stream,
+        subjects: [`${this.namespace}.t${tableId}.>`],
+        retention: RetentionPolicy.Workqueue,
+        storage: StorageType.File,
+        num_replicas: this.#replicas,
+        allow_direct: true,
+        duplicate_window: this.#duplicateWindowMs * 1e6,
+      });
+      await this.#jsm.consumers.add(stream, {
+        durable_name: consumerName,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: this.leaseMs * 1e6,
+        max_ack_pending: -1,
+        max_deliver: -1,
+      });
+    } catch (error) {
+      await this.#jsm.streams.delete(stream).catch(() => {});
+      throw writeError(`creating stream ${stream}`, error);
+    }
+    const info: TableInfo = { tableId, name, meta };
+    try {
+      await this.#updateCatalog((doc) => {
+        if (doc.tables.some((t) => t.name === name)) {
+          throw new QueueError("ER_TABLE_EXISTS_ERROR", `Table '${name}' already exists`);
+        }
+        return { doc: { ...doc, tables: [...doc.tables, info] }, result: null };
+      });
+    } catch (error) {
+      await this.#jsm.streams.delete(stream).catch(() => {});
+      throw error;
+    }
+    return info;
+  }
+
+  async alterTable(tableId: number, meta: unknown): Promise<TableInfo> {
+    this.#checkOpen();
+    this.state(tableId);
+    return await this.#updateCatalog((doc) => {
+      const index = doc.tables.findIndex((t) => t.tableId === tableId);
+      const old = doc.tables[index];
+      if (old === undefined) {
+        throw new QueueError("ER_NO_SUCH_TABLE", `no table with id ${tableId}`);
+      }
+      const info: TableInfo = { tableId, name: old.name, meta };
+      const tables = doc.tables.slice();
+      tables[index] = info;
+      return { doc: { ...doc, tables }, result: info };
+    });
+  }
+
+  async dropTable(tableId: number): Promise<void> {
+    this.#checkOpen();
+    const stream = this.state(tableId).stream;
+    await this.#updateCatalog((doc) => {
+      if (!doc.tables.some((t) => t.tableId === tableId)) {
+        throw new QueueError("ER_NO_SUCH_TABLE", `no table with id ${tableId}`);
+      }
+      return {
+        doc: { ...doc, tables: doc.tables.filter((t) => t.tableId !== tableId) },
+        result: 0,
+      };
+    });
+    await this.#jsm.streams.delete(stream).catch(() => {});
+    for (const session of this.sessions) session.tableDropped(tableId);
+  }
+
+  // --- rows ------------------------------------------------------------
+
+  async insert(
+    tableId: number,
+    payloads: readonly Uint8Array[],
+    _values: readonly (readonly Value[])[],
+    options: InsertOptions = {},
+  ): Promise<InsertResult> {
+    this.#checkOpen();
+    const state = this.state(tableId);
+    const mark = options.mark;
+    if (mark !== undefined && mark.mode === "a" && mark.rowId <= (state.marks[mark.source] ?? 0)) {
+      return { firstRowId: 0, rowCount: 0 };
+    }
+    const visibleAt = options.visibleAt ?? 0;
+    // One id per row: a relay mark's, or a random one so that a publish
+    // retried after a leader change is stored once.
+    const base = mark !== undefined && mark.mode === "a"
+      ? `${mark.source}:${mark.rowId}`
+      : crypto.randomUUID();
+    const acks = await Promise.all(payloads.map((payload, i) => {
+      const h = headers();
+      if (visibleAt > 0) h.set(visibleAtHeader, String(visibleAt));
+      return this.#publish(state.subject, payload, `${base}:${i}`, visibleAt > 0 ? h : undefined);
+    }));
+    const first = acks[0];
+    if (first === undefined) return { firstRowId: 0, rowCount: 0 };
+    // A relay duplicate (its first row already in the stream within the window) is dropped.
+    if (mark !== undefined && mark.mode === "a" && first.duplicate) {
+      return { firstRowId: 0, rowCount: 0 };
+    }
+    if (mark !== undefined) {
+      state.marks[mark.source] = Math.max(state.marks[mark.source]!, mark.rowId);
+    }
+    for (const ack of acks) {
+      state.lastSeq = Math.max(state.lastSeq, ack.seq);
+      // Until the next stream info, count what this process did.
+      if (!ack.duplicate) state.messages++;
+    }
+    return { firstRowId: first.seq, rowCount: acks.length };
+  }
+
+  /** Publishes one row and waits for its PubAck, retrying (same msg id) while the stream elects a leader. */
+  async #publish(
+    subject: string,
+    payload: Uint8Array,
+    msgID: string,
+    h: ReturnType<typeof headers> | undefined,
+  ): Promise<{ seq: number; duplicate: boolean }> {
+    const deadline = Date.now() + this.writeTimeoutMs;
+    for (let attempt = 0;; attempt++) {
+      try {
+        const ack = await this.#js.publish(subject, payload, {
+          msgID,
+          ...(h === undefined ? {} : { headers: h }),
+          timeout: Math.min(2000, Math.max(100, deadline - Date.now())),
+        });
+        return { seq: ack.seq, duplicate: ack.duplicate };
+      } catch (error) {
+        if (Date.now() >= deadline || !transient(error) || this.#closing !== null) {
+          throw writeError("publish", error);
+        }
+        await sleep(Math.min(50 * 2 ** attempt, 500));
+      }
+    }
+  }
+
+  relayMarks(tableId: number): readonly number[] {
+    return this.state(tableId).marks;
+  }
+
+  async truncate(tableId: number): Promise<void> {
+    this.#checkOpen();
+    const state = this.state(tableId);
+    await this.#retry("purge", () => this.#jsm.streams.purge(state.stream));
+    state.messages = 0;
+    state.delayed.clear();
+    // Owned rows vanish with the purge: their owners here stop renewing them.
+    for (const session of this.sessions) session.tableTruncated(tableId);
+  }
+
+  /** Runs a JetStream API call, retrying transient failures until writeTimeoutMs. */
+  async #retry<T>(what: string, call: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.writeTimeoutMs;
+    for (let attempt = 0;; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        if (Date.now() >= deadline || !transient(error)) throw writeError(what, error);
+        await sleep(Math.min(50 * 2 ** attempt, 500));
+      }
+    }
+  }
+
+  /** Deletes one row by sequence; false when it was not there. */
+  async deleteRow(tableId: number, rowId: number): Promise<boolean> {
+    const state = this.state(tableId);
+    try {
+      const deleted = await this.#retry(
+        "delete",
+        () => this.#jsm.streams.deleteMessage(state.stream, rowId),
+      );
+      if (deleted) this.countRemoved(tableId);
+      this.undelay(tableId, rowId);
+      return deleted;
+    } catch (error) {
+      if (/no message found|not found/i.test(String(error))) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Reads one row by sequence with a direct get (any replica answers);
+   * with `next`, the first row at or after `rowId`. Null when none.
+   */
+  async getRow(
+    tableId: number,
+    rowId: number,
+    next: boolean,
+  ): Promise<{ rowId: number; payload: Uint8Array } | null> {
+    const state = this.state(tableId);
+    const body = next ? { seq: rowId, next_by_subj: state.subject } : { seq: rowId };
+    let reply: Msg;
+    try {
+      reply = await this.nc.request(
+        `$JS.API.DIRECT.GET.${state.stream}`,
+        encoder.encode(JSON.stringify(body)),
+        { timeout: this.writeTimeoutMs },
+      );
+    } catch (error) {
+      throw readError("direct get", error);
+    }
+    const code = reply.headers?.code ?? 0;
+    if (code === 404) return null;
+    if (code >= 400) throw readError("direct get", `${code} ${reply.headers?.description}`);
+    return { rowId: Number(reply.headers?.get("Nats-Sequence")), payload: reply.data };
+  }
+
+  // --- sessions, stats, lifetime ---------------------------------------
+
+  openSession(sessionId: number): NatsSession {
+    this.#checkOpen();
+    const session = new NatsSession(this, sessionId);
+    this.sessions.add(session);
+    return session;
+  }
+
+  /** Counters as of the last refresh (see {@linkcode refreshStats}); starts a refresh when stale. */
+  stats(tableId: number): TableStats {
+    const state = this.state(tableId);
+    if (Date.now() - state.statsAt > 250) this.refreshStats(tableId).catch(() => {});
+    const lastSeq = state.lastSeq;
+    return {
+      rowsWritten: lastSeq,
+      rowsRemoved: Math.max(0, lastSeq - state.messages),
+      rowsLive: state.messages,
+      ...state.counters,
+      bytesTotal: state.bytes,
+      bytesRemoved: 0,
+      rowsDelayed: this.delayedCount(tableId),
+    };
+  }
+
+  /** Rows of the table this process holds back with a delayed nak, still not due. */
+  delayedCount(tableId: number): number {
+    const state = this.#tables.get(tableId);
+    if (state === undefined) return 0;
+    const now = Date.now();
+    for (const [rowId, due] of state.delayed) if (due <= now) state.delayed.delete(rowId);
+    return state.delayed.size;
+  }
+
+  /** Hides a delivered row for `delayMs` (nak with delay), noted for COUNT(*) and rowsDelayed. */
+  delay(tableId: number, rowId: number, reply: string, delayMs: number): void {
+    this.#tables.get(tableId)?.delayed.set(rowId, Date.now() + delayMs);
+    this.nak(reply, delayMs);
+  }
+
+  /** A row delivered or removed is no longer held back by this process. */
+  undelay(tableId: number, rowId: number): void {
+    this.#tables.get(tableId)?.delayed.delete(rowId);
+  }
+
+  /** Reads stream info into the stats cache (queue_stats on this backend is as of the last refresh). */
+  refreshStats(tableId: number): Promise<void> {
+    const state = this.state(tableId);
+    state.statsRefresh ??= (async () => {
+      try {
+        const info = await this.#jsm.streams.info(state.stream);
+        state.lastSeq = Math.max(state.lastSeq, info.state.last_seq);
+        state.messages = info.state.messages;
+        state.bytes = info.state.bytes;
+        state.statsAt = Date.now();
+      } finally {
+        state.statsRefresh = null;
+      }
+    })();
+    return state.statsRefresh;
+  }
+
+  /** Rows not owned by anyone (stream messages minus the consumer's pending acks). */
+  async unownedCount(tableId: number): Promise<number> {
+    const state = this.state(tableId);
+    try {
+      const [info, consumer] = await Promise.all([
+        this.#jsm.streams.info(state.stream),
+        this.#jsm.consumers.info(state.stream, consumerName),
+      ]);
+      // Pending acks include rows nak'ed with a delay: those of this process count as visible.
+      const unowned = info.state.messages - consumer.num_ack_pending + this.delayedCount(tableId);
+      return Math.min(info.state.messages, Math.max(0, unowned));
+    } catch (error) {
+      throw readError("stream info", error);
+    }
+  }
+
+  compact(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      for (const session of [...this.sessions]) session.close();
+      this.#watchStop?.();
+      // Flushes the naks of closed sessions before the connection goes.
+      await this.nc.flush().catch(() => {});
+      await this.nc.close();
+    })();
+    return this.#closing;
+  }
+
+  get closed(): boolean {
+    return this.#closing !== null;
+  }
+
+  #checkOpen(): void {
+    if (this.#closing !== null) throw new QueueError("ER_CLOSED", "the database is closed");
+  }
+
+  /** Counts a finished wait in its table's counters. */
+  countWait(tableId: number, kind: "waitImmediate" | "waitDelayed" | "waitTimeout"): void {
+    const state = this.#tables.get(tableId);
+    if (state !== undefined) state.counters[kind]++;
+  }
+
+  /** One row this process removed, in the stats cache until the next stream info. */
+  countRemoved(tableId: number, failed = false): void {
+    const state = this.#tables.get(tableId);
+    if (state === undefined) return;
+    if (state.messages > 0) state.messages--;
+    if (failed) state.counters.rowsFailed++;
+  }
+
+  countRestore(tableId: number, kind: "restoredByAbort" | "restoredByClose"): void {
+    const state = this.#tables.get(tableId);
+    if (state !== undefined) state.counters[kind]++;
+  }
+
+  /** Hides a row from every consumer for `delayMs` (nak with delay); fire and forget. */
+  nak(reply: string, delayMs: number): void {
+    const body = delayMs > 0 ? `-NAK {"delay": ${Math.round(delayMs * 1e6)}}` : "-NAK";
+    try {
+      this.nc.publish(reply, encoder.encode(body));
+    } catch {
+      // The connection is closing: the lease runs out and the row comes back.
+    }
+  }
+
+  get filterDelayMs(): number {
+    return this.#filterDelayMs;
+  }
+
+  /** The table of a delivered message, by its stream name. */
+  tableOfStream(stream: string): TableState | undefined {
+    for (const state of this.#tables.values()) if (state.stream === stream) return state;
+    return undefined;
+  }
+}
+
+/** What a delivery means for the wait arguments. */
+interface Candidate {
+  argIndex: number;
+  msg: Msg;
+  tableId: number;
+}
+
+/** One pending queue_wait. */
+interface PendingWait {
+  args: readonly WaitArg[];
+  conditions: (CompiledCondition | null)[];
+  resolve: (result: WaitResult) => void;
+  reject: (error: unknown) => void;
+  done: boolean;
+  timer: ReturnType<typeof setTimeout> | null;
+  subscriptions: Subscription[];
+  keepAlive: object | undefined;
+  /** Tables whose pull loops ended because the table was dropped. */
+  dropped: Set<number>;
+  /** Run once the wait is done: each pull loop unsubscribes when its last pull has expired. */
+  cleanups: (() => void)[];
+}
+
+/** A session on the NATS backend: the message it owns and its pending wait. */
+export class NatsSession implements BackendSession {
+  readonly sessionId: number;
+  readonly #backend: NatsBackend;
+  #owned: Owned | null = null;
+  #wait: PendingWait | null = null;
+  #closed = false;
+
+  constructor(backend: NatsBackend, sessionId: number) {
+    this.#backend = backend;
+    this.sessionId = sessionId;
+  }
+
+  get owned(): OwnedRow | null {
+    const o = this.#owned;
+    return o === null ? null : { tableId: o.tableId, rowId: o.rowId };
+  }
+
+  ownedRowIn(tableId: number): number {
+    return this.#owned !== null && this.#owned.tableId === tableId ? this.#owned.rowId : 0;
+  }
+
+  get waitingOn(): readonly number[] | null {
+    return this.#wait === null ? null : this.#wait.args.map((a) => a.tableId);
+  }
+
+  /** The owned row's payload (owner-mode SELECT reads it without a round trip). */
+  get ownedPayload(): Uint8Array | null {
+    return this.#owned?.payload ?? null;
+  }
+
+  attempts(): number | null {
+    return this.#owned?.delivered ?? null;
+  }
+
+  #compileConditions(args: readonly WaitArg[]): (CompiledCondition | null)[] {
+    return args.map((arg) => {
+      if (arg.text === "") return null;
+      const info = this.#backend.state(arg.tableId).info;
+      const compiled = this.#backend.compile(info, arg.text);
+      if (!this.#backend.capabilities.clientSideConditions) {
+        throw new QueueError(
+          "ER_NOT_SUPPORTED_YET",
+          `queue_wait condition '${arg.text}' on the NATS backend needs clientSideConditions`,
+        );
+      }
+      return compiled;
+    });
+  }
+
+  wait(args: readonly WaitArg[], timeoutMs: number, keepAlive?: object): Promise<WaitResult> {
+    try {
+      return this.#start(args, timeoutMs, keepAlive);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #start(args: readonly WaitArg[], timeoutMs: number, keepAlive?: object): Promise<WaitResult> {
+    if (this.#closed) throw new QueueError("ER_CLOSED", "the session is closed");
+    if (this.#wait !== null) throw new QueueError("ER_WRONG_ARGUMENTS", "a wait is pending");
+    if (this.#owned !== null) {
+      throw new QueueError("ER_WRONG_ARGUMENTS", "end or abort the owned row before waiting");
+    }
+    const conditions = this.#compileConditions(args);
+    for (const arg of args) this.#backend.state(arg.tableId);
+    // Pending from the call on: waitingOn, cancelWait and close see it during the immediate pass too.
+    let resolve!: (result: WaitResult) => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<WaitResult>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const wait: PendingWait = {
+      args,
+      conditions,
+      resolve,
+      reject,
+      done: false,
+      timer: null,
+      subscriptions: [],
+      keepAlive,
+      dropped: new Set(),
+      cleanups: [],
+    };
+    this.#wait = wait;
+    this.#run(wait, timeoutMs).catch((error) => this.#fail(wait, error));
+    return promise;
+  }
+
+  /** The immediate pass (one no-wait pull per argument, in order: strict priority), then the pull loops. */
+  async #run(wait: PendingWait, timeoutMs: number): Promise<void> {
+    const args = wait.args;
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i]!;
+      const msg = await this.#pullNow(arg.tableId);
+      if (wait.done) {
+        // Cancelled or closed meanwhile: the row goes back at once.
+        if (msg !== null) this.#backend.nak(msg.reply!, 0);
+        return;
+      }
+      if (msg === null) continue;
+      const served = this.#accept(args, wait.conditions, msg, i);
+      if (served !== null) {
+        this.#backend.countWait(arg.tableId, "waitImmediate");
+        return this.#finish(wait, served);
+      }
+    }
+    if (timeoutMs <= 0) {
+      this.#countTimeout(args);
+      return this.#finish(wait, { argIndex: 0, rowId: 0 });
+    }
+    wait.timer = setTimeout(() => {
+      this.#countTimeout(args);
+      this.#finish(wait, { argIndex: 0, rowId: 0 });
+    }, timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    for (const tableId of new Set(args.map((a) => a.tableId))) {
+      this.#pullLoop(wait, tableId, deadline);
+    }
+  }
+
+  #countTimeout(args: readonly WaitArg[]): void {
+    for (const tableId of new Set(args.map((a) => a.tableId))) {
+      this.#backend.countWait(tableId, "waitTimeout");
+    }
+  }
+
+  /** One no-wait pull: the message, or null when the consumer has none now. */
+  async #pullNow(tableId: number): Promise<Msg | null> {
+    const state = this.#backend.state(tableId);
+    let reply: Msg;
+    try {
+      reply = await this.#backend.nc.request(
+        `$JS.API.CONSUMER.MSG.NEXT.${state.stream}.${consumerName}`,
+        encoder.encode(JSON.stringify({ batch: 1, no_wait: true })),
+        { timeout: immediatePullTimeoutMs, noMux: true },
+      );
+    } catch (error) {
+      // No answer: 2.9 sometimes parks a no-wait pull behind deliveries in
+      // flight to other pulls, or a leader election is under way. Nothing
+      // now; the blocking pass pulls again.
+      if (transient(error)) return null;
+      throw readError("pull", error);
+    }
+    if (reply.headers?.code !== undefined && reply.headers.code !== 0) return null;
+    return reply.reply === undefined || reply.reply === "" ? null : reply;
+  }
+
+  /**
+   * Decides on a delivered message for argument `from` (and the later ones
+   * naming the same table): takes ownership and returns the result, or
+   * nak's it (not yet visible, or no condition matches) and returns null.
+   */
+  #accept(
+    args: readonly WaitArg[],
+    conditions: readonly (CompiledCondition | null)[],
+    msg: Msg,
+    from: number,
+  ): WaitResult | null {
+    const reply = msg.reply!;
+    const ack = parseAckSubject(reply);
+    const table = this.#backend.tableOfStream(ack.stream);
+    if (table === undefined) return null;
+    const visibleAt = Number(msg.headers?.get(visibleAtHeader) || 0);
+    const now = Date.now();
+    if (visibleAt > now) {
+      this.#backend.delay(table.info.tableId, ack.seq, reply, visibleAt - now);
+      return null;
+    }
+    for (let i = from; i < args.length; i++) {
+      const arg = args[i]!;
+      if (arg.tableId !== table.info.tableId) continue;
+      const condition = conditions[i];
+      let matches = true;
+      if (condition?.matches) {
+        try {
+          matches = condition.matches(msg.data);
+        } catch (error) {
+          this.#backend.nak(reply, 0);
+          throw error;
+        }
+      }
+      if (!matches) continue;
+      this.#own(arg.tableId, msg, ack.seq, ack.delivered);
+      return { argIndex: i + 1, rowId: ack.seq };
+    }
+    this.#backend.delay(table.info.tableId, ack.seq, reply, this.#backend.filterDelayMs);
+    return null;
+  }
+
+  #own(tableId: number, msg: Msg, rowId: number, delivered: number): void {
+    const reply = msg.reply!;
+    const everyMs = Math.max(50, Math.floor(this.#backend.leaseMs / 3));
+    const heartbeat = setInterval(() => {
+      try {
+        this.#backend.nc.publish(reply, encoder.encode("+WPI"));
+      } catch {
+        // Closed connection: the lease lapses and the row is delivered again.
+      }
+    }, everyMs);
+    this.#owned = { tableId, rowId, reply, delivered, payload: msg.data, heartbeat };
+    this.#backend.undelay(tableId, rowId);
+  }
+
+  /**
+   * Pulls from one table until the wait is done: pull requests of at most
+   * `pullSliceMs` (a pull lost in a leader change costs no more), each
+   * delivery offered to the wait; a delivery after the wait is done is
+   * nak'ed at once.
+   */
+  #pullLoop(wait: PendingWait, tableId: number, deadline: number): void {
+    const backend = this.#backend;
+    const state = backend.state(tableId);
+    const inbox = createInbox();
+    let pullEndsAt = 0;
+    let outstanding = false;
+    const pull = (): void => {
+      const remaining = deadline - Date.now();
+      if (wait.done || remaining <= 0) return;
+      const expiresMs = Math.min(remaining, pullSliceMs);
+      pullEndsAt = Date.now() + expiresMs;
+      outstanding = true;
+      try {
+        backend.nc.publish(
+          `$JS.API.CONSUMER.MSG.NEXT.${state.stream}.${consumerName}`,
+          encoder.encode(JSON.stringify({ batch: 1, expires: expiresMs * 1e6 })),
+          { reply: inbox },
+        );
+      } catch (error) {
+        this.#fail(wait, readError("pull", error));
+      }
+    };
+    const sub = backend.nc.subscribe(inbox, {
+      callback: (_error, msg) => {
+        const code = msg.headers?.code ?? 0;
+        if (code !== 0 || msg.reply === undefined || msg.reply === "") {
+          outstanding = false;
+          if (wait.done) return sub.unsubscribe();
+          if (backend.table(tableId) === undefined) {
+            wait.dropped.add(tableId);
+            if (wait.args.every((a) => wait.dropped.has(a.tableId))) {
+              this.#finish(wait, { argIndex: 0, rowId: 0 });
+            }
+            return;
+          }
+          // 408 (expired) pulls again at once; anything else (a leader change) after a pause.
+          if (code === 408) pull();
+          else setTimeout(pull, 100);
+          return;
+        }
+        outstanding = false;
+        if (wait.done) {
+          backend.nak(msg.reply, 0);
+          return sub.unsubscribe();
+        }
+        const first = wait.args.findIndex((a) => a.tableId === tableId);
+        let served: WaitResult | null;
+        try {
+          served = this.#accept(wait.args, wait.conditions, msg, first);
+        } catch (error) {
+          return this.#fail(wait, error);
+        }
+        if (served !== null) {
+          backend.countWait(tableId, "waitDelayed");
+          this.#finish(wait, served);
+        } else {
+          pull();
+        }
+      },
+    });
+    wait.subscriptions.push(sub);
+    // Once the wait is done, the subscription stays until its last pull
+    // expires (a 2.9 pull cannot be cancelled), nak'ing what it still gets.
+    const cleanup = (): void => {
+      if (!outstanding || Date.now() > pullEndsAt + 1000) sub.unsubscribe();
+      else setTimeout(cleanup, Math.max(50, pullEndsAt - Date.now() + 100));
+    };
+    wait.cleanups.push(cleanup);
+    pull();
+  }
+
+  #finish(wait: PendingWait, result: WaitResult): void {
+    if (wait.done) return;
+    this.#end(wait);
+    wait.resolve(result);
+  }
+
+  #fail(wait: PendingWait, error: unknown): void {
+    if (wait.done) return;
+    this.#end(wait);
+    wait.reject(error);
+  }
+
+  #end(wait: PendingWait): void {
+    wait.done = true;
+    if (wait.timer !== null) clearTimeout(wait.timer);
+    if (this.#wait === wait) this.#wait = null;
+    for (const cleanup of wait.cleanups) setTimeout(cleanup, 0);
+  }
+
+  cancelWait(error: Error): boolean {
+    const wait = this.#wait;
+    if (wait === null) return false;
+    this.#fail(wait, error);
+    return true;
+  }
+
+  /** Forgets the owned row and stops renewing its lease. */
+  #release(): Owned | null {
+    const owned = this.#owned;
+    if (owned !== null) clearInterval(owned.heartbeat);
+    this.#owned = null;
+    return owned;
+  }
+
+  /** Consumes the owned row (double ack); `failed` also counts it in rowsFailed (this process). */
+  async end(failed = false): Promise<void> {
+    const owned = this.#owned;
+    if (owned === null) return;
+    // Double ack: the server confirms the ack, so "ended" survives a crash of this client.
+    const deadline = Date.now() + this.#backend.writeTimeoutMs;
+    for (let attempt = 0;; attempt++) {
+      try {
+        await this.#backend.nc.request(owned.reply, encoder.encode("+ACK"), {
+          timeout: Math.min(2000, Math.max(100, deadline - Date.now())),
+        });
+        break;
+      } catch (error) {
+        if (Date.now() >= deadline || !transient(error)) throw writeError("ack", error);
+        await sleep(Math.min(50 * 2 ** attempt, 500));
+      }
+    }
+    if (this.#owned === owned) this.#release();
+    this.#backend.countRemoved(owned.tableId, failed);
+  }
+
+  abort(delayMs: number): Promise<void> {
+    const owned = this.#release();
+    if (owned === null) return Promise.resolve();
+    if (delayMs > 0) this.#backend.delay(owned.tableId, owned.rowId, owned.reply, delayMs);
+    else this.#backend.nak(owned.reply, 0);
+    this.#backend.countRestore(owned.tableId, "restoredByAbort");
+    return this.#backend.nc.flush().catch((error) => {
+      throw writeError("nak", error);
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.cancelWait(new QueueError("ER_CLOSED", "the session is closed"));
+    const owned = this.#release();
+    if (owned !== null) {
+      this.#backend.nak(owned.reply, 0);
+      this.#backend.countRestore(owned.tableId, "restoredByClose");
+    }
+    this.#backend.sessions.delete(this);
+  }
+
+  /** A truncated table: the owned row of it is gone (its end() removes and counts nothing). */
+  tableTruncated(tableId: number): void {
+    if (this.#owned?.tableId === tableId) this.#release();
+  }
+
+  /** A dropped table: the owned row of it is gone; a wait on only dropped tables ends with 0. */
+  tableDropped(tableId: number): void {
+    if (this.#owned?.tableId === tableId) this.#release();
+    const wait = this.#wait;
+    if (wait !== null && wait.args.every((a) => this.#backend.table(a.tableId) === undefined)) {
+      this.#finish(wait, { argIndex: 0, rowId: 0 });
+    }
+  }
+
+  async scan(
+    tableId: number,
+    ownerMode: boolean,
+    visit: (rowId: number, payload: Uint8Array) => boolean,
+  ): Promise<void> {
+    if (ownerMode) {
+      const owned = this.#owned;
+      if (owned !== null && owned.tableId === tableId) visit(owned.rowId, owned.payload);
+      return;
+    }
+    // Rows owned by sessions of this process are skipped; rows owned by other
+    // clients cannot be told apart here and are visited (documented).
+    const ownedHere = new Set<number>();
+    for (const s of this.#backend.sessions) {
+      const id = s.ownedRowIn(tableId);
+      if (id !== 0 && s !== this) ownedHere.add(id);
+    }
+    let seq = 1;
+    for (;;) {
+      const row = await this.#backend.getRow(tableId, seq, true);
+      if (row === null) return;
+      if (!ownedHere.has(row.rowId) && !visit(row.rowId, row.payload)) return;
+      seq = row.rowId + 1;
+    }
+  }
+
+  async visibleCount(tableId: number, ownerMode: boolean): Promise<number> {
+    if (ownerMode) return this.ownedRowIn(tableId) === 0 ? 0 : 1;
+    return await this.#backend.unownedCount(tableId) + (this.ownedRowIn(tableId) === 0 ? 0 : 1);
+  }
+
+  /** No transactions on this backend (JetStream 2.9 has no atomic batch). */
+  begin(): void {
+    throw new QueueError(
+      "ER_NOT_SUPPORTED_YET",
+      "transactions are not supported on the NATS backend (JetStream 2.9 has no atomic batch)",
+    );
+  }
+
+  get inTransaction(): boolean {
+    return false;
+  }
+
+  commit(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  rollback(): void {}
+
+  async remove(tableId: number, rowIds: readonly number[]): Promise<void> {
+    const ownedId = this.ownedRowIn(tableId);
+    for (const rowId of rowIds) {
+      if (rowId === ownedId) await this.end();
+      else await this.#backend.deleteRow(tableId, rowId);
+    }
+  }
+}
