@@ -168,6 +168,7 @@ class ClientConnection {
   /** The socket is gone: no more replies; a statement waiting for one fails. */
   #gone(): void {
     this.#closed = true;
+    this.inTransaction = false; // the server rolls an open transaction back
     const waiter = this.#waiter;
     this.#waiter = null;
     waiter?.reject(lostError());
@@ -365,6 +366,7 @@ class ClientConnection {
       result.affectedRows = reader.lenencInt() ?? 0;
       const insertId = reader.lenencInt() ?? 0;
       if (insertId > 0) result.insertId = insertId;
+      this.#readStatus(reader);
       return result;
     }
     const columnCount = new PayloadReader(first).lenencInt() ?? 0;
@@ -389,7 +391,14 @@ class ClientConnection {
     const arrays: unknown[][] = [];
     for (;;) {
       const payload = await this.#read();
-      if (payload[0] === 0xfe && payload.length < 0xffffff) break;
+      if (payload[0] === 0xfe && payload.length < 0xffffff) {
+        // DEPRECATE_EOF: an OK packet with a 0xfe header ends the rows.
+        const reader = new PayloadReader(payload, 1);
+        reader.lenencInt();
+        reader.lenencInt();
+        this.#readStatus(reader);
+        break;
+      }
       if (payload[0] === 0xff) throw wireError(payload);
       const values = readBinaryRow(payload, columns);
       // As open(): a later column with the same name keys the object.
@@ -399,6 +408,14 @@ class ClientConnection {
       arrays.push(values);
     }
     return withColumns(rows, columns.map(resultColumn), arrays);
+  }
+
+  /** SERVER_STATUS_IN_TRANS of the last OK packet: a transaction is open. */
+  inTransaction = false;
+
+  /** Reads an OK packet's status flags (after its counts). */
+  #readStatus(reader: PayloadReader): void {
+    if (reader.remaining >= 2) this.inTransaction = (reader.u16() & 0x0001) !== 0;
   }
 
   /**
@@ -672,6 +689,8 @@ export class RemoteSession {
   readonly sql: Sql;
   readonly #target: Target;
   #connection: Promise<ClientConnection> | null = null;
+  /** The connection once open (for what its last reply said). */
+  #opened: ClientConnection | null = null;
   #closed = false;
   #waitsPending = 0;
 
@@ -745,6 +764,7 @@ export class RemoteSession {
         this.#connection = null;
         throw error;
       }
+      this.#opened = connection;
       return connection;
     })();
     return this.#connection.then((connection) => {
@@ -797,6 +817,14 @@ export class RemoteSession {
   /** Stops this session's job loop, as {@linkcode Session.stop} of open(). */
   stop(): void {
     stopJobs(this);
+  }
+
+  /**
+   * True while the session has an open transaction (BEGIN … COMMIT /
+   * ROLLBACK), as the server's last reply said (SERVER_STATUS_IN_TRANS).
+   */
+  get inTransaction(): boolean {
+    return this.#opened?.inTransaction ?? false;
   }
 
   /** True once closed. */

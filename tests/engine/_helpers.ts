@@ -95,6 +95,9 @@ async function servedDatabase(embedded: Database): Promise<Database> {
         get closed() {
           return session.closed;
         },
+        get inTransaction() {
+          return session.inTransaction;
+        },
         close: () => session.close(),
         cancelWait: () => session.cancelWait(),
         jobs: (...args: [string, ...(string | JobsOptions)[]]) => jobs(wrapper, remote, args),
