@@ -65,6 +65,9 @@ const usage = `usage: q4d serve [flags]
   --wait-timeout SECONDS      idle connection timeout, default 28800
   --connect-timeout SECONDS   time for each handshake step, default 10
   --shutdown-grace SECONDS    wait for statements in flight on SIGTERM, default 10
+  --commit-io MODE            async (default): commits write and fdatasync off the main
+                              thread, so other connections are served during a sync;
+                              blocking: on it (same durability either way; a directory only)
   --verbose                   log every statement`;
 
 /** Exits with a one-line error and the usage. */
@@ -90,6 +93,8 @@ function parseCount(text: string, flag: string): number {
 /** Where `serve` keeps its queues: a directory, or a NATS cluster. */
 interface ServeSource {
   data: string;
+  /** How the directory's commits write and sync (open's commitIo). */
+  commitIo: "blocking" | "async";
   backend: string | null;
   nats: { namespace?: string; replicas?: number; leaseMs?: number };
 }
@@ -100,6 +105,7 @@ function parseServe(
 ): ServeSource & { options: ServeOptions; graceMs: number } {
   const options: ServeOptions = { port: 3306 };
   let data = "./data";
+  let commitIo: "blocking" | "async" | null = null;
   let backend: string | null = null;
   const nats: ServeSource["nats"] = {};
   let graceMs = 10_000;
@@ -192,6 +198,12 @@ function parseServe(
       case "--verbose":
         options.verbose = true;
         break;
+      case "--commit-io": {
+        const mode = value();
+        if (mode !== "blocking" && mode !== "async") fail(`unknown --commit-io ${mode}`);
+        commitIo = mode;
+        break;
+      }
       case "--help":
       case "-h":
         console.log(usage);
@@ -212,12 +224,15 @@ function parseServe(
   if (backend === null && Object.keys(nats).length > 0) {
     fail("--namespace, --replicas and --lease need --backend nats://…");
   }
-  return { data, backend, nats, options, graceMs };
+  if (backend !== null && commitIo !== null) fail("--commit-io is for a directory, not --backend");
+  return { data, commitIo: commitIo ?? "async", backend, nats, options, graceMs };
 }
 
 /** Opens what `serve` serves; the NATS client is loaded only when asked for. */
 async function openSource(source: ServeSource): Promise<{ db: Database; what: string }> {
-  if (source.backend === null) return { db: await open(source.data), what: source.data };
+  if (source.backend === null) {
+    return { db: await open(source.data, { commitIo: source.commitIo }), what: source.data };
+  }
   const { open: openNats } = await import("./nats/mod.ts");
   const db = await openNats(source.backend, source.nats);
   const url = new URL(source.backend.split(",")[0] ?? source.backend);

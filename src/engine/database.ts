@@ -31,6 +31,15 @@ export interface OpenOptions {
   sync?: SyncMode | undefined;
   /** Log segment size in bytes (default 64 MiB, at least 64 KiB). */
   segmentBytes?: number | undefined;
+  /**
+   * How a commit round writes and syncs (the durability is the same).
+   * Default `"blocking"`: one blocking write and `fdatasync` on this thread,
+   * the fastest for a process whose statements all wait on the round.
+   * `"async"`: the same calls on a worker thread while this one runs other
+   * statements meanwhile: better when unrelated work (a server's other
+   * connections) would otherwise stall during the sync.
+   */
+  commitIo?: "blocking" | "async" | undefined;
 }
 
 /**
@@ -222,7 +231,13 @@ export class Session {
    * ```
    */
   jobs<T = Row>(...args: [string, ...(string | JobsOptions)[]]): AsyncIterableIterator<Job<T>> {
-    return jobs<T>(this, this.#engine, args);
+    return jobs<T>(this, this.#engine, args, () => {
+      // What queue_rowid() and queue_attempts() would return, without a statement.
+      const state = this.#state;
+      const rowId = state.backend.owned?.rowId;
+      const attempts = state.ownerMode ? state.backend.attempts() : null;
+      return rowId === undefined || attempts === null ? null : { rowId, attempts };
+    });
   }
 
   /**
@@ -424,7 +439,16 @@ export async function open(directory: string, options: OpenOptions = {}): Promis
   }
   // Resolved once, here: every later file name derives from it, so a
   // chdir after open cannot move new segments or the catalog elsewhere.
-  return createDatabase(await Engine.open(resolvePath(directory), { sync, segmentBytes }));
+  const commitIo = options.commitIo ?? "blocking";
+  if (commitIo !== "blocking" && commitIo !== "async") {
+    throw new QueueError(
+      "ER_WRONG_ARGUMENTS",
+      `commitIo must be "blocking" or "async", not ${String(commitIo)}`,
+    );
+  }
+  return createDatabase(
+    await Engine.open(resolvePath(directory), { sync, segmentBytes, commitIo }),
+  );
 }
 
 /**

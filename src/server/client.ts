@@ -27,7 +27,13 @@ import { defined, type ErrorCode, QueueError } from "../errors.ts";
 import { ConstructionSlot } from "../construction.ts";
 import { bindValue, Identifier, utf8Length } from "../sql/mod.ts";
 import { type AuthPlugin, encryptPassword, scramble } from "./auth.ts";
-import { charsetBinary, ColumnFlag, FieldType } from "./columns.ts";
+import {
+  charsetBinary,
+  ColumnFlag,
+  FieldType,
+  readBinaryNumber,
+  smallestInteger,
+} from "./columns.ts";
 import { errorCodeToMysql } from "./errno.ts";
 import { framePackets, type Packet, PacketFramer, PayloadReader, PayloadWriter } from "./packet.ts";
 import { Capability } from "./connection.ts";
@@ -544,13 +550,6 @@ function resultColumn(column: ClientColumn): ResultColumn {
   return described;
 }
 
-/** An integer as the engine gives it: a number when safe, else a bigint. */
-function smallest(n: bigint): number | bigint {
-  return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER)
-    ? Number(n)
-    : n;
-}
-
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, "0");
 }
@@ -567,22 +566,9 @@ function fraction(micros: number, decimals: number): string {
  * BIT as a number, JSON parsed, binary strings as bytes, text as strings.
  */
 function readBinaryValue(reader: PayloadReader, column: ClientColumn): unknown {
-  const unsigned = (column.flags & ColumnFlag.unsigned) !== 0;
+  const number = readBinaryNumber(reader, column.type, (column.flags & ColumnFlag.unsigned) !== 0);
+  if (number !== undefined) return number;
   switch (column.type) {
-    case FieldType.tiny:
-      return unsigned ? reader.u8() : reader.i8();
-    case FieldType.short:
-    case FieldType.year:
-      return unsigned ? reader.u16() : reader.i16();
-    case FieldType.int24:
-    case FieldType.long:
-      return unsigned ? reader.u32() : reader.i32();
-    case FieldType.longlong:
-      return smallest(unsigned ? reader.u64() : reader.i64());
-    case FieldType.float:
-      return reader.f32();
-    case FieldType.double:
-      return reader.f64();
     case FieldType.null:
       return null;
     case FieldType.date:
@@ -617,7 +603,7 @@ function readBinaryValue(reader: PayloadReader, column: ClientColumn): unknown {
     case FieldType.bit: {
       let n = 0n;
       for (const byte of reader.lenencBytes()) n = (n << 8n) | BigInt(byte);
-      return smallest(n);
+      return smallestInteger(n);
     }
     case FieldType.json: {
       const text = utf8.decode(reader.lenencBytes());

@@ -10,7 +10,7 @@
 import { defined } from "../errors.ts";
 import type { ColumnType } from "../sql/mod.ts";
 import type { Result, ResultColumn } from "../engine/mod.ts";
-import { PayloadWriter } from "./packet.ts";
+import { type PayloadReader, PayloadWriter } from "./packet.ts";
 
 /** MySQL column type codes (enum_field_types). */
 export const FieldType = {
@@ -458,4 +458,42 @@ function binaryTime(writer: PayloadWriter, text: string): void {
     second,
   );
   if (micros !== 0) writer.u32(micros);
+}
+
+/** An integer as the engine gives it: a number when safe, else a bigint. */
+export function smallestInteger(n: bigint): number | bigint {
+  return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(n)
+    : n;
+}
+
+/**
+ * A binary-protocol number of field type `type` (TINY, SHORT, YEAR, INT24,
+ * LONG, LONGLONG, FLOAT, DOUBLE), as the engine types it (a bigint beyond
+ * 2^53); undefined, reading nothing, for any other type. Result rows
+ * (client.ts) and statement parameters (connection.ts) share it.
+ */
+export function readBinaryNumber(
+  reader: PayloadReader,
+  type: number,
+  unsigned: boolean,
+): number | bigint | undefined {
+  switch (type) {
+    case FieldType.tiny:
+      return unsigned ? reader.u8() : reader.i8();
+    case FieldType.short:
+    case FieldType.year:
+      return unsigned ? reader.u16() : reader.i16();
+    case FieldType.int24:
+    case FieldType.long:
+      return unsigned ? reader.u32() : reader.i32();
+    case FieldType.longlong:
+      return smallestInteger(unsigned ? reader.u64() : reader.i64());
+    case FieldType.float:
+      return reader.f32();
+    case FieldType.double:
+      return reader.f64();
+    default:
+      return undefined;
+  }
 }

@@ -29,6 +29,7 @@ import {
   describeResult,
   describeValues,
   FieldType,
+  readBinaryNumber,
   textRow,
   type WireColumn,
 } from "./columns.ts";
@@ -1028,26 +1029,11 @@ function pad(n: number, width = 2): string {
 
 /** One binary-protocol parameter value of `type` (low byte: type code; 0x8000: unsigned). */
 function readBinaryParam(reader: PayloadReader, type: number): unknown {
-  const unsigned = (type & 0x8000) !== 0;
-  const smallest = (n: bigint) =>
-    n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+  const number = readBinaryNumber(reader, type & 0xff, (type & 0x8000) !== 0);
+  if (number !== undefined) return number;
   switch (type & 0xff) {
     case FieldType.null:
       return null;
-    case FieldType.tiny:
-      return unsigned ? reader.u8() : reader.i8();
-    case FieldType.short:
-    case FieldType.year:
-      return unsigned ? reader.u16() : reader.i16();
-    case FieldType.int24:
-    case FieldType.long:
-      return unsigned ? reader.u32() : reader.i32();
-    case FieldType.longlong:
-      return smallest(unsigned ? reader.u64() : reader.i64());
-    case FieldType.float:
-      return reader.f32();
-    case FieldType.double:
-      return reader.f64();
     case FieldType.date:
     case FieldType.datetime:
     case FieldType.timestamp: {
