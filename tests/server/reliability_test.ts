@@ -201,3 +201,41 @@ test("malformed commands after login answer ERR or close that connection, and ch
     await served.close();
   }
 });
+
+test("random handshake responses are refused or closed without an unexpected server error", {
+  timeout: 120_000,
+}, async () => {
+  const seed = testSeed();
+  const random = prng(seed);
+  const served = await startServer();
+  try {
+    for (let round = 0; round < 200; round++) {
+      const raw = await rawSocket(served.port);
+      await until(() => raw.received().length > 0, "the handshake");
+      // Capability bits random but PROTOCOL_41 set, so parsing goes past the first field.
+      const body = new Uint8Array(4 + Math.floor(random() * 120)).map(() =>
+        Math.floor(random() * 256)
+      );
+      body[1] = body[1]! | 0x02;
+      raw.socket.write(packet(1, body));
+      raw.socket.write(packet(2, new Uint8Array([0x0e])));
+      const handshakeBytes = raw.received().length;
+      let closed = false;
+      void raw.closed.then(() => (closed = true));
+      await until(
+        () => closed || raw.received().length > handshakeBytes,
+        `a reply or a close (seed ${seed})`,
+      );
+      raw.socket.destroy();
+      await raw.closed;
+    }
+    await until(() => served.server.connectionCount === 0, "every connection gone");
+    const unexpected = served.log.filter((line) => line.includes("unexpected"));
+    assert.deepEqual(unexpected, [], `seed ${seed}`);
+    const db = await connect(`mysql://root:secret@127.0.0.1:${served.port}`);
+    await db.sql`DO 1`;
+    await db.close();
+  } finally {
+    await served.close();
+  }
+});
