@@ -8,7 +8,7 @@
  * unreachable here, so there is no dnt: `deno pack` ships with Deno and works
  * offline. esbuild (npm) transpiles the tests for Node.
  *
- * How the tests reach the package (see README, "Tests under Node"):
+ * How the tests reach the package (see docs/development.md, "Tests under Node"):
  * - an import of the project's `mod.ts` becomes the bare specifier
  *   `@q4d/q4d`, resolved by Node through the package's `exports`;
  * - an import of an internal module (`src/...`) that the package ships
