@@ -659,6 +659,9 @@ function templateText(strings: TemplateStringsArray, values: readonly unknown[])
 /** How often cancelWait repeats KILL QUERY until the wait has ended. */
 const cancelRetryMs = 20;
 
+/** `USE db` (the name plain or backquoted), whose success sets RemoteSession.database. */
+const useStatement = /^\s*USE\s+(?:`((?:[^`]|``)+)`|([\w$]+))\s*;?\s*$/i;
+
 /** A statement that calls queue_wait. */
 const waitCall = /\bqueue_wait\s*\(/i;
 
@@ -679,6 +682,8 @@ export class RemoteSession {
   #opened: ClientConnection | null = null;
   #closed = false;
   #waitsPending = 0;
+  /** The current database, as `USE` statements that succeeded left it. */
+  #schema: string;
 
   /** Job loops of this session stop with {@linkcode RemoteDatabase.stop} of `database`. */
   readonly #database: object;
@@ -690,6 +695,7 @@ export class RemoteSession {
     const { target, database } = constructingSession.take("RemoteSession");
     this.#target = target;
     this.#database = database;
+    this.#schema = target.database ?? "q4d";
     const run = (text: string, params: readonly unknown[]): Promise<Result> => {
       if (this.#closed) return Promise.reject(new QueueError("ER_CLOSED", "Session is closed"));
       // One connection runs one statement at a time, so a second queue_wait
@@ -706,6 +712,15 @@ export class RemoteSession {
       if (isWait) {
         this.#waitsPending++;
         return this.#send(text, params).finally(() => this.#waitsPending--);
+      }
+      const use = useStatement.exec(text);
+      if (use !== null) {
+        // The server checked the name; once it said OK, this is the session's database.
+        const name = use[1] !== undefined ? use[1].replaceAll("``", "`") : use[2]!;
+        return this.#send(text, params).then((result) => {
+          this.#schema = name;
+          return result;
+        });
       }
       return this.#send(text, params);
     };
@@ -803,6 +818,14 @@ export class RemoteSession {
   /** Stops this session's job loop, as {@linkcode Session.stop} of open(). */
   stop(): void {
     stopJobs(this);
+  }
+
+  /**
+   * The session's current database: the URL's, else "q4d" (the server's
+   * default), then the one a successful `USE db` named.
+   */
+  get database(): string {
+    return this.#schema;
   }
 
   /**

@@ -363,3 +363,24 @@ test("connect(): a session's inTransaction follows BEGIN, COMMIT and ROLLBACK", 
     await served.close();
   }
 });
+
+test("connect(): a session's database follows a successful USE", async () => {
+  const served = await startServer();
+  const db = await connect(`mysql://root:secret@127.0.0.1:${served.port}`);
+  try {
+    await db.sql`CREATE DATABASE ${ident("e`u")}`;
+    const s = db.session();
+    assert.equal(s.database, "q4d");
+    await s.sql`USE ${ident("e`u")}`;
+    assert.equal(s.database, "e`u");
+    await assert.rejects(s.sql`USE missing`, (e: unknown) => e instanceof QueueError);
+    assert.equal(s.database, "e`u", "a refused USE changes nothing");
+    const [row] = await s.sql`SELECT DATABASE() AS d`;
+    assert.equal(row?.d, "e`u");
+    assert.equal(db.session().database, "q4d", "per session");
+    await s.close();
+  } finally {
+    await db.close();
+    await served.close();
+  }
+});
