@@ -61,6 +61,7 @@ export type ErrorCode =
   | "ER_UNKNOWN_STORAGE_ENGINE"
   | "ER_TRANS_CACHE_FULL"
   | "ER_CANT_DO_THIS_DURING_AN_TRANSACTION"
+  | "ER_LOCK_DEADLOCK"
   | "ER_SP_DOES_NOT_EXIST";
 
 /** Options for {@linkcode QueueError}. */

@@ -398,3 +398,42 @@ describe("transactions: failures and limits", () => {
     await db.close();
   });
 });
+
+describe("transactions: review regressions", () => {
+  test("a relay of a row another session's open transaction relayed is not dropped as a duplicate", async () => {
+    const { db } = await openTemp();
+    await pipeline(db);
+    const first = db.session();
+    const second = db.session();
+    await first.sql`BEGIN`;
+    await first.sql`SELECT queue_set_srcid(0, 'a', 5)`;
+    assert.equal((await first.sql`INSERT INTO dst VALUES (5)`).affectedRows, 1);
+    // The second relayer of the same source is handed the same source row
+    // (the first lost its source connection). Outside a transaction it
+    // waits for the first's transaction to end, then decides.
+    await second.sql`SELECT queue_set_srcid(0, 'a', 5)`;
+    const relayed = second.sql`INSERT INTO dst VALUES (5)`;
+    await first.sql`ROLLBACK`;
+    assert.equal((await relayed).affectedRows, 1, "the row is written, not dropped");
+    assert.deepEqual(column(await db.sql`SELECT v FROM dst`, "v"), [5]);
+    // Committed: a relay waiting meanwhile is then a duplicate.
+    await first.sql`BEGIN`;
+    await first.sql`SELECT queue_set_srcid(0, 'a', 6)`;
+    await first.sql`INSERT INTO dst VALUES (6)`;
+    await second.sql`SELECT queue_set_srcid(0, 'a', 6)`;
+    const again = second.sql`INSERT INTO dst VALUES (6)`;
+    await first.sql`COMMIT`;
+    assert.equal((await again).affectedRows, 0, "a duplicate once the first committed");
+    // Inside a transaction it cannot wait (two could wait on each other): it fails.
+    await first.sql`BEGIN`;
+    await first.sql`SELECT queue_set_srcid(0, 'a', 7)`;
+    await first.sql`INSERT INTO dst VALUES (7)`;
+    await second.sql`BEGIN`;
+    await second.sql`SELECT queue_set_srcid(0, 'a', 7)`;
+    await rejectsCode(second.sql`INSERT INTO dst VALUES (7)`, "ER_LOCK_DEADLOCK");
+    await second.sql`ROLLBACK`;
+    await first.sql`ROLLBACK`;
+    assert.deepEqual(column(await db.sql`SELECT v FROM dst`, "v"), [5, 6]);
+    await db.close();
+  });
+});
