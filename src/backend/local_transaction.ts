@@ -127,12 +127,40 @@ export class LocalTransaction implements Owner, Reserver {
   }
 
   /**
+   * Consumes a row whose removal by another session (TRUNCATE) is in flight:
+   * the transaction steps in as the owner waiting aside, so a failed removal
+   * gives the row back to it (commit then removes it, rollback returns it).
+   */
+  holdRemoving(table: LocalTable, rowId: number, failed: boolean): void {
+    const removing = table.removingOwners.get(rowId);
+    if (removing === undefined) return;
+    let held = this.#held.get(table);
+    this.#reserve((held === undefined ? rowOverheadBytesMax : 0) + removeIdBytes);
+    if (held === undefined) this.#held.set(table, held = new Set());
+    held.add(rowId);
+    table.removingOwners.set(rowId, { ...removing, owner: this });
+    if (failed) this.#failed.set(table, (this.#failed.get(table) ?? 0) + 1);
+  }
+
+  /**
    * Writes everything as one batch. Resolves once it is durable; on a
    * failure (disk full, a table dropped meanwhile) rejects with that error,
    * and the transaction is rolled back: nothing of it happened.
    */
   async commit(store: Store): Promise<void> {
     this.#state = "committing";
+    // A held row whose removal by another session (TRUNCATE) is in flight:
+    // if that removal fails the row is live again and given back to this
+    // transaction (it claims the row while committing), so wait for it and
+    // remove what is still ours below; else a consumed row would come back.
+    const inFlight: Promise<void>[] = [];
+    for (const [table, held] of this.#held) {
+      for (const rowId of held) {
+        const removing = table.removingOwners.get(rowId);
+        if (removing !== undefined && removing.owner === this) inFlight.push(removing.settled);
+      }
+    }
+    if (inFlight.length > 0) await Promise.all(inFlight);
     for (const insert of this.#inserts) {
       if (insert.table.dropped) {
         this.rollback();

@@ -437,3 +437,62 @@ describe("transactions: review regressions", () => {
     await db.close();
   });
 });
+
+describe("transactions: review regressions, removals in flight", () => {
+  test("a row ended in a transaction stays consumed when a TRUNCATE in flight fails", async () => {
+    const fs = new FaultFileSystem();
+    const db = await openEngine("/db", { fs, autoCompact: false });
+    const s = await ownFirst(db);
+    await db.sql`INSERT INTO src VALUES (2)`; // the delivery count is durable now
+    await db.sql`DELETE FROM src WHERE v = 2`;
+    await s.sql`BEGIN`;
+    await s.sql`SELECT queue_end()`;
+    fs.failNextWrite("ENOSPC");
+    const truncating = db.sql`TRUNCATE TABLE src`;
+    const committing = s.sql`COMMIT`;
+    await rejectsCode(truncating, "ER_DISK_FULL");
+    await committing;
+    assert.deepEqual(column(await db.sql`SELECT v FROM src`, "v"), [], "consumed by the COMMIT");
+    const other = db.session();
+    assert.equal(await wait(other, ["src"], 0), 0, "not delivered again");
+    await db.close();
+  });
+
+  test("a row ended in a transaction while a TRUNCATE of it is in flight stays consumed", async () => {
+    const fs = new FaultFileSystem();
+    const db = await openEngine("/db", { fs, autoCompact: false });
+    const s = await ownFirst(db);
+    await db.sql`INSERT INTO src VALUES (2)`; // the delivery count is durable now
+    await db.sql`DELETE FROM src WHERE v = 2`;
+    await s.sql`BEGIN`;
+    fs.failNextWrite("ENOSPC");
+    const truncating = db.sql`TRUNCATE TABLE src`;
+    await s.sql`SELECT queue_end()`;
+    await rejectsCode(truncating, "ER_DISK_FULL");
+    await s.sql`COMMIT`;
+    assert.deepEqual(column(await db.sql`SELECT v FROM src`, "v"), [], "consumed by the COMMIT");
+    const other = db.session();
+    assert.equal(await wait(other, ["src"], 0), 0, "not delivered again");
+    await db.close();
+  });
+
+  test("ROLLBACK gives back a row ended in it while a failed TRUNCATE was in flight", async () => {
+    const fs = new FaultFileSystem();
+    const db = await openEngine("/db", { fs, autoCompact: false });
+    const s = await ownFirst(db);
+    await db.sql`INSERT INTO src VALUES (2)`;
+    await db.sql`DELETE FROM src WHERE v = 2`;
+    await s.sql`BEGIN`;
+    fs.failNextWrite("ENOSPC");
+    const truncating = db.sql`TRUNCATE TABLE src`;
+    await s.sql`SELECT queue_end()`;
+    await rejectsCode(truncating, "ER_DISK_FULL");
+    await s.sql`ROLLBACK`;
+    assert.deepEqual(column(await s.sql`SELECT v FROM src`, "v"), [1], "owned again, as at BEGIN");
+    const other = db.session();
+    assert.equal(await wait(other, ["src"], 0), 0, "still the session's");
+    await s.sql`SELECT queue_end()`;
+    assert.deepEqual(column(await db.sql`SELECT v FROM src`, "v"), []);
+    await db.close();
+  });
+});
