@@ -313,7 +313,10 @@ export class LocalBackend implements Backend {
         session.cancelWait(new QueueError("ER_CLOSED", "Database was closed while waiting"));
       }
       for (const session of [...this.#sessions]) session.close();
-      for (const table of this.#tables.values()) table.stopDueTimer();
+      for (const table of this.#tables.values()) {
+        table.stopDueTimer();
+        table.closed = true;
+      }
       this.#closing = this.#store.close();
     }
     return this.#closing;

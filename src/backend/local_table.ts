@@ -122,6 +122,12 @@ export class LocalTable {
   };
   dropped = false;
   /**
+   * The backend closed (its store is closing): bookkeeping after a write
+   * settles reads no rows then (storage refuses reads once closed, and a
+   * durable write must not be reported as failed for it).
+   */
+  closed = false;
+  /**
    * Relay marks reserved by inserts buffered in open transactions: source →
    * the reserving transaction → the highest row id it relayed. An insert's
    * duplicate check reads them beside storage's watermarks, so a row relayed
@@ -444,7 +450,7 @@ export class LocalTable {
   /** The removal of an owned row settled: a row live again goes back to its owner. */
   #giveBack(rowId: number, removing: RemovingOwner): void {
     this.removingOwners.delete(rowId);
-    if (this.dropped || !this.rows.isLive(rowId)) return;
+    if (this.dropped || this.closed || !this.rows.isLive(rowId)) return;
     if (removing.ended || removing.owner.claims(this, rowId)) {
       this.owners.set(rowId, removing.owner);
     }

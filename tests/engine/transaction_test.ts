@@ -495,4 +495,30 @@ describe("transactions: review regressions, removals in flight", () => {
     assert.deepEqual(column(await db.sql`SELECT v FROM src`, "v"), []);
     await db.close();
   });
+
+  test("closing the database during COMMIT: a COMMIT that is durable reports success", async () => {
+    const { db, directory } = await openTemp();
+    const s = await ownFirst(db);
+    await beginMove(s);
+    const committing = s.sql`COMMIT`;
+    const deleting = db.sql`DELETE FROM src`; // nothing to delete: the row is the transaction's
+    await db.close();
+    await committing;
+    await deleting;
+    const reopened = await open(directory, { sync: "none" });
+    assert.deepEqual(column(await reopened.sql`SELECT v FROM dst`, "v"), [10]);
+    assert.deepEqual(column(await reopened.sql`SELECT v FROM src`, "v"), []);
+    await reopened.close();
+  });
+
+  test("closing the database during an owner's DELETE: a durable DELETE reports success", async () => {
+    const { db, directory } = await openTemp();
+    const s = await ownFirst(db);
+    const deleting = s.sql`DELETE FROM src`; // owner mode: its own row
+    await db.close();
+    assert.equal((await deleting).affectedRows, 1);
+    const reopened = await open(directory, { sync: "none" });
+    assert.deepEqual(column(await reopened.sql`SELECT v FROM src`, "v"), []);
+    await reopened.close();
+  });
 });
