@@ -27,6 +27,18 @@ async function ownFirst(db: Database): Promise<Session> {
   return s;
 }
 
+/**
+ * ownFirst on a fault-injecting file system, with row 1's delivery count
+ * already durable (so the next write is the statement under test).
+ */
+async function ownFirstFaulty(): Promise<{ fs: FaultFileSystem; db: Database; s: Session }> {
+  const fs = new FaultFileSystem();
+  const db = await openEngine("/db", { fs, autoCompact: false });
+  const s = await ownFirst(db);
+  await db.sql`INSERT INTO src VALUES (2)`; // the delivery count is durable now
+  return { fs, db, s };
+}
+
 /** BEGIN, INSERT 10 into dst, queue_end(): a move waiting for its COMMIT. */
 async function beginMove(s: Session): Promise<void> {
   await s.sql`BEGIN`;
@@ -290,10 +302,7 @@ describe("transactions: durability details", () => {
 
 describe("transactions: failures and limits", () => {
   test("a COMMIT whose write fails rolls back: nothing of it happened, in memory or on disk", async () => {
-    const fs = new FaultFileSystem();
-    const db = await openEngine("/db", { fs, autoCompact: false });
-    const s = await ownFirst(db);
-    await db.sql`INSERT INTO src VALUES (2)`; // the delivery count is durable now
+    const { fs, db, s } = await ownFirstFaulty();
     await s.sql`BEGIN`;
     await s.sql`INSERT INTO dst VALUES (10), (11)`;
     await s.sql`SELECT queue_end()`;
@@ -438,12 +447,21 @@ describe("transactions: review regressions", () => {
   });
 });
 
+/** Row 1 owned, BEGIN, then queue_end() while a TRUNCATE of src is in flight and fails. */
+async function endDuringFailedTruncate(): Promise<{ db: Database; s: Session }> {
+  const { fs, db, s } = await ownFirstFaulty();
+  await db.sql`DELETE FROM src WHERE v = 2`;
+  await s.sql`BEGIN`;
+  fs.failNextWrite("ENOSPC");
+  const truncating = db.sql`TRUNCATE TABLE src`;
+  await s.sql`SELECT queue_end()`;
+  await rejectsCode(truncating, "ER_DISK_FULL");
+  return { db, s };
+}
+
 describe("transactions: review regressions, removals in flight", () => {
   test("a row ended in a transaction stays consumed when a TRUNCATE in flight fails", async () => {
-    const fs = new FaultFileSystem();
-    const db = await openEngine("/db", { fs, autoCompact: false });
-    const s = await ownFirst(db);
-    await db.sql`INSERT INTO src VALUES (2)`; // the delivery count is durable now
+    const { fs, db, s } = await ownFirstFaulty();
     await db.sql`DELETE FROM src WHERE v = 2`;
     await s.sql`BEGIN`;
     await s.sql`SELECT queue_end()`;
@@ -459,16 +477,7 @@ describe("transactions: review regressions, removals in flight", () => {
   });
 
   test("a row ended in a transaction while a TRUNCATE of it is in flight stays consumed", async () => {
-    const fs = new FaultFileSystem();
-    const db = await openEngine("/db", { fs, autoCompact: false });
-    const s = await ownFirst(db);
-    await db.sql`INSERT INTO src VALUES (2)`; // the delivery count is durable now
-    await db.sql`DELETE FROM src WHERE v = 2`;
-    await s.sql`BEGIN`;
-    fs.failNextWrite("ENOSPC");
-    const truncating = db.sql`TRUNCATE TABLE src`;
-    await s.sql`SELECT queue_end()`;
-    await rejectsCode(truncating, "ER_DISK_FULL");
+    const { db, s } = await endDuringFailedTruncate();
     await s.sql`COMMIT`;
     assert.deepEqual(column(await db.sql`SELECT v FROM src`, "v"), [], "consumed by the COMMIT");
     const other = db.session();
@@ -477,16 +486,7 @@ describe("transactions: review regressions, removals in flight", () => {
   });
 
   test("ROLLBACK gives back a row ended in it while a failed TRUNCATE was in flight", async () => {
-    const fs = new FaultFileSystem();
-    const db = await openEngine("/db", { fs, autoCompact: false });
-    const s = await ownFirst(db);
-    await db.sql`INSERT INTO src VALUES (2)`;
-    await db.sql`DELETE FROM src WHERE v = 2`;
-    await s.sql`BEGIN`;
-    fs.failNextWrite("ENOSPC");
-    const truncating = db.sql`TRUNCATE TABLE src`;
-    await s.sql`SELECT queue_end()`;
-    await rejectsCode(truncating, "ER_DISK_FULL");
+    const { db, s } = await endDuringFailedTruncate();
     await s.sql`ROLLBACK`;
     assert.deepEqual(column(await s.sql`SELECT v FROM src`, "v"), [1], "owned again, as at BEGIN");
     const other = db.session();
