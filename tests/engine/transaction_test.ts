@@ -408,7 +408,7 @@ describe("transactions: failures and limits", () => {
   });
 });
 
-describe("transactions: review regressions", () => {
+describe("transactions: relays from two sessions", () => {
   test("a relay of a row another session's open transaction relayed is not dropped as a duplicate", async () => {
     const { db } = await openTemp();
     await pipeline(db);
@@ -459,7 +459,7 @@ async function endDuringFailedTruncate(): Promise<{ db: Database; s: Session }> 
   return { db, s };
 }
 
-describe("transactions: review regressions, removals in flight", () => {
+describe("transactions: concurrent TRUNCATE, close and compaction", () => {
   test("a row ended in a transaction stays consumed when a TRUNCATE in flight fails", async () => {
     const { fs, db, s } = await ownFirstFaulty();
     await db.sql`DELETE FROM src WHERE v = 2`;
@@ -521,4 +521,29 @@ describe("transactions: review regressions, removals in flight", () => {
     assert.deepEqual(column(await reopened.sql`SELECT v FROM src`, "v"), []);
     await reopened.close();
   });
+
+  for (const end of ["COMMIT", "ROLLBACK"]) {
+    test(`compaction while a transaction holds ended rows keeps them until its ${end}`, async () => {
+      const options = { sync: "none", segmentBytes: 65536, autoCompact: false } as const;
+      const { db, directory } = await openTemp(options);
+      await db.sql`CREATE TABLE src (v INT NOT NULL, pad BLOB) ENGINE=QUEUE`;
+      for (let i = 1; i <= 4; i++) {
+        await db.sql`INSERT INTO src VALUES (${i}, ${new Uint8Array(30_000)})`;
+      }
+      const s = db.session();
+      await s.sql`BEGIN`;
+      for (let i = 0; i < 3; i++) assert.equal(await wait(s, ["src"], 0), 1); // ends 1 and 2
+      await s.sql`SELECT queue_end()`; // and 3
+      await db.sql`INSERT INTO src VALUES (5, NULL)`;
+      await db.sql`SELECT queue_compact('src')`;
+      await s.sql.unsafe(end);
+      const left = end === "COMMIT" ? [4, 5] : [1, 2, 3, 4, 5];
+      assert.deepEqual(column(await db.sql`SELECT v FROM src`, "v"), left);
+      await db.sql`SELECT queue_compact('src')`;
+      await db.close();
+      const reopened = await open(directory, options);
+      assert.deepEqual(column(await reopened.sql`SELECT v FROM src`, "v"), left);
+      await reopened.close();
+    });
+  }
 });
