@@ -524,7 +524,7 @@ describe("transactions: concurrent TRUNCATE, close and compaction", () => {
 
   for (const end of ["COMMIT", "ROLLBACK"]) {
     test(`compaction while a transaction holds ended rows keeps them until its ${end}`, async () => {
-      const options = { sync: "none", segmentBytes: 65536, autoCompact: false } as const;
+      const options = { sync: "none", segmentBytes: 65536 } as const;
       const { db, directory } = await openTemp(options);
       await db.sql`CREATE TABLE src (v INT NOT NULL, pad BLOB) ENGINE=QUEUE`;
       for (let i = 1; i <= 4; i++) {
