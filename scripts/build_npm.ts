@@ -8,7 +8,7 @@
  * unreachable here, so there is no dnt: `deno pack` ships with Deno and works
  * offline. esbuild (npm) transpiles the tests for Node.
  *
- * How the tests reach the package (see README, "Tests under Node"):
+ * How the tests reach the package (see docs/development.md, "Tests under Node"):
  * - an import of the project's `mod.ts` becomes the bare specifier
  *   `@q4d/q4d`, resolved by Node through the package's `exports`;
  * - an import of an internal module (`src/...`) that the package ships
@@ -115,6 +115,15 @@ async function run(
   if (!status.success) {
     throw new Error(`${command} ${args.join(" ")} failed with exit code ${status.code}`);
   }
+}
+
+/** The `js` block of the README's "### Node" section: the program a Node user writes. */
+async function readmeNodeProgram(): Promise<string> {
+  const readme = await Deno.readTextFile(join(rootDir, "README.md"));
+  const start = readme.indexOf("\n### Node\n");
+  const block = /```js\n([\s\S]*?)```/.exec(readme.slice(start));
+  if (start < 0 || block?.[1] === undefined) throw new Error("README has no ### Node js block");
+  return block[1];
 }
 
 /** Runs a command and returns its standard output; throws when it exits non-zero. */
@@ -479,6 +488,13 @@ async function build(options: BuildOptions): Promise<BuildResult> {
     startMs = section('node smoke: import { open } from "@q4d/q4d"');
     await Deno.copyFile(smokeScriptPath, join(scratchDir, "node_smoke.mjs"));
     await run(nodeCommand, ["node_smoke.mjs"], { cwd: scratchDir });
+    sectionDone(startMs);
+
+    startMs = section("README's Node program, verbatim");
+    await Deno.writeTextFile(join(scratchDir, "readme_main.js"), await readmeNodeProgram());
+    const printed = (await capture(nodeCommand, ["readme_main.js"], scratchDir)).trim();
+    if (printed !== "hello") throw new Error(`README's Node program printed ${printed}`);
+    console.log(`printed: ${printed}`);
     sectionDone(startMs);
 
     startMs = section("transpile tests for Node (esbuild)");

@@ -62,7 +62,9 @@ export type ErrorCode =
   | "ER_TRANS_CACHE_FULL"
   | "ER_CANT_DO_THIS_DURING_AN_TRANSACTION"
   | "ER_LOCK_DEADLOCK"
-  | "ER_SP_DOES_NOT_EXIST";
+  | "ER_SP_DOES_NOT_EXIST"
+  | "ER_DB_CREATE_EXISTS"
+  | "ER_DB_DROP_EXISTS";
 
 /** Options for {@linkcode QueueError}. */
 export interface QueueErrorOptions {

@@ -228,21 +228,14 @@ export class LocalTable {
   }
 
   /**
-   * Hands row `rowId` to `owner` and counts the delivery. The count is
-   * written as a deferred ROW_META record: it rides with the next commit
-   * (queue_end's removal, another session's insert) or gets its own round
-   * after metaDeferMs, so queue_wait adds no sync of its own.
+   * Hands row `rowId` to `owner` and counts the delivery. The count rides
+   * with the next commit (queue_end's removal, another session's insert) or
+   * gets its own round after metaDeferMs, so queue_wait adds no sync of its
+   * own; a round that removes the row (its queue_end) needs no count.
    */
   deliver(rowId: number, owner: Owner): void {
     this.owners.set(rowId, owner);
-    const rows = this.rows;
-    const meta = rows.rowMeta(rowId);
-    rows.setRowMeta(rowId, { visibleAt: 0, attempts: meta.attempts + 1 }, true).catch(
-      () => {
-        // A failed write is reported to the statements of its round; the
-        // delivery happened, and the restored count is at most one behind.
-      },
-    );
+    this.rows.countDelivery(rowId);
   }
 
   /** Reserves relay mark `rowId` of `source` for the open transaction `reserver`. */

@@ -8,7 +8,7 @@
  */
 
 import { resolve as resolvePath } from "node:path";
-import { bindParams, prepareTemplate, prepareText } from "../sql/mod.ts";
+import { bindParams, prepareLargeInsert, prepareTemplate, prepareText } from "../sql/mod.ts";
 import type { BackendCapabilities, SyncMode } from "../backend/mod.ts";
 import { QueueError } from "../errors.ts";
 import { ConstructionSlot } from "../construction.ts";
@@ -21,6 +21,9 @@ import { describeSelect } from "./select.ts";
 import { type Job, jobs, type JobsOptions, stopAllJobs, stopJobs } from "./jobs.ts";
 
 /** Options for {@linkcode open}. */
+/** `Session[runLongInsert](text, bytesMax)`: a served connection's INSERT longer than the embedded statement limit. */
+export const runLongInsert: unique symbol = Symbol("q4d.runLongInsert");
+
 export interface OpenOptions {
   /**
    * How a commit reaches the disk. Default `"fdatasync"`: a statement's
@@ -31,6 +34,15 @@ export interface OpenOptions {
   sync?: SyncMode | undefined;
   /** Log segment size in bytes (default 64 MiB, at least 64 KiB). */
   segmentBytes?: number | undefined;
+  /**
+   * How a commit round writes and syncs (the durability is the same).
+   * Default `"blocking"`: one blocking write and `fdatasync` on this thread,
+   * the fastest for a process whose statements all wait on the round.
+   * `"async"`: the same calls on a worker thread while this one runs other
+   * statements meanwhile: better when unrelated work (a server's other
+   * connections) would otherwise stall during the sync.
+   */
+  commitIo?: "blocking" | "async" | undefined;
 }
 
 /**
@@ -222,7 +234,13 @@ export class Session {
    * ```
    */
   jobs<T = Row>(...args: [string, ...(string | JobsOptions)[]]): AsyncIterableIterator<Job<T>> {
-    return jobs<T>(this, this.#engine, args);
+    return jobs<T>(this, this.#engine, args, () => {
+      // What queue_rowid() and queue_attempts() would return, without a statement.
+      const state = this.#state;
+      const rowId = state.backend.owned?.rowId;
+      const attempts = state.ownerMode ? state.backend.attempts() : null;
+      return rowId === undefined || attempts === null ? null : { rowId, attempts };
+    });
   }
 
   /**
@@ -231,6 +249,28 @@ export class Session {
    */
   stop(): void {
     stopJobs(this);
+  }
+
+  /**
+   * Runs `text` when it is an INSERT … VALUES longer than the embedded
+   * statement limit, up to `bytesMax` (a server's max_allowed_packet), in
+   * pieces (sql/large_insert.ts) written as one append; null when it is not
+   * such an INSERT (run it as any statement). For servers: not part of the
+   * public API, hence the symbol.
+   */
+  [runLongInsert](text: string, bytesMax: number): Promise<Result> | null {
+    const pieces = prepareLargeInsert(text, bytesMax);
+    if (pieces === null) return null;
+    try {
+      return this.#engine.runInsertPieces(this.#state, pieces);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The session's current database (`USE db`; "q4d" until then): unqualified table names resolve in it. */
+  get database(): string {
+    return this.#state.database;
   }
 
   /** True while the session has an open transaction (BEGIN … COMMIT / ROLLBACK). */
@@ -424,7 +464,16 @@ export async function open(directory: string, options: OpenOptions = {}): Promis
   }
   // Resolved once, here: every later file name derives from it, so a
   // chdir after open cannot move new segments or the catalog elsewhere.
-  return createDatabase(await Engine.open(resolvePath(directory), { sync, segmentBytes }));
+  const commitIo = options.commitIo ?? "blocking";
+  if (commitIo !== "blocking" && commitIo !== "async") {
+    throw new QueueError(
+      "ER_WRONG_ARGUMENTS",
+      `commitIo must be "blocking" or "async", not ${String(commitIo)}`,
+    );
+  }
+  return createDatabase(
+    await Engine.open(resolvePath(directory), { sync, segmentBytes, commitIo }),
+  );
 }
 
 /**

@@ -142,6 +142,9 @@ export interface JobHost {
   readonly inTransaction?: boolean;
 }
 
+/** The owned row's id and delivery count, read without a statement; null: ask in SQL. */
+export type OwnedRowInfo = () => { rowId: number; attempts: number } | null;
+
 interface LoopState {
   stopping: boolean;
   waiting: boolean;
@@ -194,6 +197,7 @@ export function jobs<T = Row>(
   host: JobHost,
   key: object,
   args: readonly (string | JobsOptions)[],
+  ownedRow: OwnedRowInfo = () => null,
 ): AsyncIterableIterator<Job<T>> {
   let options: JobsOptions = {};
   let conditions = args as readonly unknown[];
@@ -247,6 +251,15 @@ export function jobs<T = Row>(
   };
   const sql = host.sql;
   const tables = (conditions as string[]).map(tableOf);
+  // The statement texts of the loop, built once.
+  const waitText = `SELECT queue_wait(${conditions.map(() => "?").join(", ")}, ?) AS got`;
+  const waitParams = [...conditions, timeout];
+  const selectAll = new Map<string, string>();
+  const selectAllOf = (table: string): string => {
+    const text = `SELECT * FROM ${quoteIdent(table)}`;
+    selectAll.set(table, text);
+    return text;
+  };
 
   const policies = new Map<string, JobPolicy>();
   async function loadPolicies(): Promise<void> {
@@ -263,10 +276,16 @@ export function jobs<T = Row>(
       if (wanted.has(name)) policies.set(name, parsePolicy(name, row.policy));
     }
   }
-  const policyOf = (table: string): JobPolicy => ({
-    ...policies.get(table.toLowerCase()),
-    ...override,
-  });
+  // Policies are loaded once per loop: each table's merged policy is built once too.
+  const merged = new Map<string, JobPolicy>();
+  const policyOf = (table: string): JobPolicy => {
+    let policy = merged.get(table);
+    if (policy === undefined) {
+      policy = { ...policies.get(table.toLowerCase()), ...override };
+      merged.set(table, policy);
+    }
+    return policy;
+  };
 
   // The unfinished-job rule; if its retry or fail fails, the row still goes
   // back at once: a session keeping it would consume it at its next wait.
@@ -325,10 +344,7 @@ export function jobs<T = Row>(
         let got: unknown;
         state.waiting = true;
         try {
-          const [result] = await sql.unsafe(
-            `SELECT queue_wait(${conditions.map(() => "?").join(", ")}, ?) AS got`,
-            [...conditions, timeout],
-          );
+          const [result] = await sql.unsafe(waitText, waitParams);
           got = defined(result, "SELECT queue_wait() returns one row").got;
         } catch (error) {
           if (
@@ -355,15 +371,19 @@ export function jobs<T = Row>(
         const index = Number(got);
         if (index === 0) continue;
         const table = defined(tables[index - 1], "queue_wait returns a condition's 1-based index");
-        const [row] = await sql.unsafe(`SELECT * FROM ${quoteIdent(table)}`);
-        const [info] = await sql.unsafe("SELECT queue_rowid() AS id, queue_attempts() AS n");
-        assert(info !== undefined, "a SELECT without FROM returns one row");
+        const [row] = await sql.unsafe(selectAll.get(table) ?? selectAllOf(table));
+        let owned = ownedRow();
+        if (owned === null) {
+          const [info] = await sql.unsafe("SELECT queue_rowid() AS id, queue_attempts() AS n");
+          assert(info !== undefined, "a SELECT without FROM returns one row");
+          owned = { rowId: Number(info.id), attempts: Number(info.n ?? 1) };
+        }
         const { job, control } = makeJob<T>(
           host,
           table,
           row as T,
-          Number(info.id),
-          Number(info.n ?? 1),
+          owned.rowId,
+          owned.attempts,
           policyOf(table),
         );
         let resumed = false;

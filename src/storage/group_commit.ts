@@ -87,11 +87,17 @@ export class GroupCommit {
   #scheduled = false;
   #rollOverWaiters: Array<(error: unknown) => void> = [];
   #idleWaiters: Array<() => void> = [];
+  /**
+   * One timer for deferred operations, not cancelled when a round takes
+   * them first: it finds no deadline (or a later one) when it fires.
+   */
   #deferTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** performance.now() at which queued deferred operations start a round; 0 = none armed. */
+  #deferDeadline = 0;
   /** Queued operations submitted with submitDeferred. */
-  #deferred: WeakSet<LogOperation> = new WeakSet();
-  #deferredQueued = 0;
+  #deferred: Set<LogOperation> = new Set();
   #deferMs = 0;
+  #batchTakesQueue = false;
   /** Rounds completed (with or without failure). */
   roundCount = 0;
 
@@ -114,18 +120,34 @@ export class GroupCommit {
   submitDeferred(operation: LogOperation, maxDelayMs: number): void {
     this.#queue.push(operation);
     this.#deferred.add(operation);
-    this.#deferredQueued++;
     this.#deferMs = maxDelayMs;
     if (this.#scheduled || this.#running) return;
     this.#armDeferTimer();
   }
 
   #armDeferTimer(): void {
-    if (this.#deferTimer !== undefined) return;
-    this.#deferTimer = setTimeout(() => {
-      this.#deferTimer = undefined;
-      if (this.#queue.length > 0) this.#schedule();
-    }, this.#deferMs);
+    if (this.#deferDeadline !== 0) return;
+    this.#deferDeadline = performance.now() + this.#deferMs;
+    this.#deferTimer ??= setTimeout(this.#onDeferTimer, this.#deferMs);
+  }
+
+  readonly #onDeferTimer = (): void => {
+    this.#deferTimer = undefined;
+    if (this.#deferDeadline === 0) return;
+    const remainingMs = this.#deferDeadline - performance.now();
+    if (remainingMs > 0) {
+      this.#deferTimer = setTimeout(this.#onDeferTimer, remainingMs);
+      return;
+    }
+    this.#deferDeadline = 0;
+    if (this.#queue.length > 0) this.#schedule();
+  };
+
+  /** Stops the deferred operations' timer (nothing deferred is queued, or a round is due). */
+  #stopDeferTimer(): void {
+    this.#deferDeadline = 0;
+    if (this.#deferTimer !== undefined) clearTimeout(this.#deferTimer);
+    this.#deferTimer = undefined;
   }
 
   /** Makes the next batch start a new segment (even an empty batch: just its checkpoint). */
@@ -136,6 +158,15 @@ export class GroupCommit {
     });
   }
 
+  /**
+   * While operations encode: true when the batch holds every operation
+   * queued so far (none waits for a later round), so an operation may leave
+   * out a record that one queued after it in the same batch makes moot.
+   */
+  get batchTakesQueue(): boolean {
+    return this.#batchTakesQueue;
+  }
+
   /** True when nothing is queued or being written. */
   get idle(): boolean {
     return !this.#running && !this.#scheduled && this.#queue.length === 0 &&
@@ -144,17 +175,18 @@ export class GroupCommit {
 
   /** Resolves once nothing is queued or being written. */
   whenIdle(): Promise<void> {
-    if (this.idle) return Promise.resolve();
+    if (this.idle) {
+      this.#stopDeferTimer();
+      return Promise.resolve();
+    }
     // Deferred operations are written now rather than after their delay.
     if (this.#queue.length > 0) this.#schedule();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   #schedule(): void {
-    if (this.#deferTimer !== undefined) {
-      clearTimeout(this.#deferTimer);
-      this.#deferTimer = undefined;
-    }
+    // A round is coming: the deferred timer, if running, will find no deadline.
+    this.#deferDeadline = 0;
     if (this.#scheduled || this.#running) return;
     this.#scheduled = true;
     // One event-loop turn, never a timer: callers whose commit just resolved
@@ -214,13 +246,12 @@ export class GroupCommit {
         operations = this.#queue.slice(0, takeCount);
         this.#queue = this.#queue.slice(takeCount);
       }
-      if (this.#deferredQueued > 0) {
-        for (const operation of operations) {
-          if (this.#deferred.has(operation)) this.#deferredQueued--;
-        }
+      if (this.#deferred.size > 0) {
+        if (this.#queue.length === 0) this.#deferred.clear();
+        else for (const operation of operations) this.#deferred.delete(operation);
       }
       assert(
-        this.#deferredQueued >= 0 && this.#deferredQueued <= this.#queue.length,
+        this.#deferred.size <= this.#queue.length,
         "deferred operations are counted among the queued",
       );
       assert(operations.length === takeCount, "a round writes the operations it took");
@@ -229,6 +260,7 @@ export class GroupCommit {
       if (segment.dataEnd === segmentHeaderBytes) {
         encoder.addCheckpoint(this.#hooks.checkpointEntries(operations));
       }
+      this.#batchTakesQueue = this.#queue.length === 0;
       const operationsStart = encoder.byteLength;
       for (const operation of operations) operation.encode(encoder);
       // The bounds the round was sized by must hold for what was encoded.
@@ -271,7 +303,7 @@ export class GroupCommit {
       // Operations queued meanwhile were built on the failed ones' effects.
       const later = this.#queue;
       this.#queue = [];
-      this.#deferredQueued = 0;
+      this.#deferred.clear();
       for (let i = later.length - 1; i >= 0; i--) defined(later[i], "i < length").revert();
       for (let i = operations.length - 1; i >= 0; i--) {
         defined(operations[i], "i < length").revert();
@@ -285,7 +317,7 @@ export class GroupCommit {
     this.roundCount++;
     this.#running = false;
     this.#hooks.afterRound();
-    if (this.#queue.length > this.#deferredQueued || this.#rollOverWaiters.length > 0) {
+    if (this.#queue.length > this.#deferred.size || this.#rollOverWaiters.length > 0) {
       this.#schedule();
     } else if (this.#queue.length > 0) {
       // Only deferred operations wait: they ride with the next commit, or go after their delay.
@@ -298,6 +330,8 @@ export class GroupCommit {
 
   #notifyIdle(): void {
     if (!this.idle) return;
+    if (this.#idleWaiters.length === 0) return;
+    this.#stopDeferTimer();
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const waiter of waiters) waiter();

@@ -31,7 +31,7 @@ import { RowIndex, RowState } from "./row_index.ts";
 import type { Segment, SegmentFiles } from "./segments.ts";
 import type { RowMeta, SourceMark, TableCounters, TableRows } from "./types.ts";
 
-/** How long a deferred ROW_META record waits for another commit before starting its own round. */
+/** How long a delivery count waits for another commit before starting a round of its own. */
 export const metaDeferMs = 100;
 
 const noMeta: RowMeta = Object.freeze({ visibleAt: 0, attempts: 0 });
@@ -63,6 +63,9 @@ assert(
   "a REMOVE operation's record fits a batch",
 );
 
+/** Delivery counts one operation writes at most (half a batch); more wait for the next. */
+const countsPerOperationMax = Math.floor(batchBytesMax / 2 / rowMetaRecordBytes);
+
 /** Calls `report(first, count)` for each run of consecutive ids in ascending `rowIds`. */
 function forEachRun(
   rowIds: readonly number[],
@@ -93,6 +96,10 @@ export class TableState implements TableRows {
   dropped = false;
   /** ROW_META state of live rows that have any (in memory at once, like the index). */
   readonly rowMetas: Map<number, RowMeta> = new Map();
+  /** Rows whose delivery count changed since it was last written (repeats allowed). */
+  countedRows: number[] = [];
+  /** The queued operation that writes countedRows, if any. */
+  countsQueued: CountsOperation | null = null;
   readonly #context: TableContext;
 
   constructor(tableId: number, name: string, meta: unknown, context: TableContext) {
@@ -160,8 +167,31 @@ export class TableState implements TableRows {
     return rows;
   }
 
+  /**
+   * Counts a delivery of live row `rowId`: in memory at once; written with
+   * the next commit round (or in one of its own after metaDeferMs), left
+   * out of a round that also removes the row.
+   */
+  countDelivery(rowId: number): void {
+    this.#checkUsable();
+    const meta = this.rowMetas.get(rowId) ?? noMeta;
+    assert(meta.attempts < 0xffff_ffff, "delivery count out of range");
+    // A delivered row is visible: its due time, if any, has passed.
+    this.rowMetas.set(rowId, { visibleAt: 0, attempts: meta.attempts + 1 });
+    this.countedRows.push(rowId);
+    this.queueCounts();
+  }
+
+  /** Queues the operation writing countedRows unless one is queued. */
+  queueCounts(): void {
+    if (this.countsQueued !== null || this.countedRows.length === 0 || this.dropped) return;
+    const operation = new CountsOperation(this, this.#context.commit);
+    this.countsQueued = operation;
+    this.#context.commit.submitDeferred(operation, metaDeferMs);
+  }
+
   /** Sets a live row's meta now; durable when the promise resolves. */
-  setRowMeta(rowId: number, meta: RowMeta, deferred = false): Promise<void> {
+  setRowMeta(rowId: number, meta: RowMeta): Promise<void> {
     try {
       this.#checkUsable();
     } catch (error) {
@@ -177,9 +207,7 @@ export class TableState implements TableRows {
     const next = { visibleAt: meta.visibleAt, attempts: meta.attempts };
     this.rowMetas.set(rowId, next);
     return new Promise((resolve, reject) => {
-      const operation = new MetaOperation(this, rowId, next, previous, resolve, reject);
-      if (deferred) this.#context.commit.submitDeferred(operation, metaDeferMs);
-      else this.#context.commit.submit(operation);
+      this.#context.commit.submit(new MetaOperation(this, rowId, next, previous, resolve, reject));
     });
   }
 
@@ -704,4 +732,64 @@ class MetaOperation implements LogOperation {
     if (error === null) this.#resolve();
     else this.#reject(error);
   }
+}
+
+/**
+ * The delivery counts of one table counted since the last such operation
+ * was encoded: one ROW_META record per counted row that is still live, its
+ * current meta. A row this batch also removes needs none (when the batch
+ * holds every queued operation, its removal is in it: no crash can keep
+ * the row and lose the count). A failed write is reported to the
+ * statements of its round; memory keeps the counts (the deliveries
+ * happened), and the next count written for a row carries them.
+ */
+class CountsOperation implements LogOperation {
+  readonly #table: TableState;
+  readonly #commit: GroupCommit;
+  /** How many counted rows the last recordBytesMax() covered. */
+  #boundCount = 0;
+
+  constructor(table: TableState, commit: GroupCommit) {
+    this.#table = table;
+    this.#commit = commit;
+  }
+
+  recordBytesMax(): number {
+    this.#boundCount = Math.min(this.#table.countedRows.length, countsPerOperationMax);
+    return rowMetaRecordBytes * this.#boundCount;
+  }
+
+  encode(encoder: BatchEncoder): void {
+    const table = this.#table;
+    const counted = table.countedRows;
+    // Rows past the bound (counted during a segment switch, or too many
+    // for one batch) wait for the next operation.
+    let rowIds = counted;
+    if (counted.length <= this.#boundCount) {
+      table.countedRows = [];
+    } else {
+      rowIds = counted.slice(0, this.#boundCount);
+      table.countedRows = counted.slice(this.#boundCount);
+    }
+    table.countsQueued = null;
+    table.queueCounts();
+    if (table.dropped) return;
+    const index = table.index;
+    const tableId = table.tableId;
+    const keepRemoving = !this.#commit.batchTakesQueue;
+    for (const rowId of rowIds) {
+      const state = index.state(rowId);
+      if (state !== RowState.live && !(keepRemoving && state === RowState.removing)) continue;
+      const meta = table.rowMetas.get(rowId);
+      if (meta !== undefined) encoder.addRowMeta(tableId, rowId, meta.visibleAt, meta.attempts);
+    }
+  }
+
+  commit(): void {}
+
+  revert(): void {
+    if (this.#table.countsQueued === this) this.#table.countsQueued = null;
+  }
+
+  settle(): void {}
 }

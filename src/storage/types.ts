@@ -113,13 +113,18 @@ export interface TableRows {
   /** Rows of this table with a nonzero visible-at time (read at open). */
   delayedRows(): Array<[rowId: number, visibleAt: number]>;
   /**
-   * Sets a live row's meta at once; durable when the promise resolves. With
-   * `deferred` the record waits up to `metaDeferMs` for another commit to
-   * ride with instead of starting a round (and a sync) of its own. On a
+   * Sets a live row's meta at once; durable when the promise resolves. On a
    * write failure the previous meta is restored (unless set again since)
    * and the promise rejects.
    */
-  setRowMeta(rowId: number, meta: RowMeta, deferred?: boolean): Promise<void>;
+  setRowMeta(rowId: number, meta: RowMeta): Promise<void>;
+  /**
+   * Adds one to a live row's delivery count, in memory at once. The counts
+   * of a table ride with the next commit round as ROW_META records (or get
+   * a round of their own after `metaDeferMs`), so counting adds no sync; a
+   * round that also removes the row writes none for it.
+   */
+  countDelivery(rowId: number): void;
   /**
    * Removes live rows: they stop being live at once; the promise resolves
    * when the removal is durable. Ids that are not live are ignored (removal
@@ -145,6 +150,10 @@ export interface Store {
   alterTable(name: string, meta: unknown): Promise<TableRows>;
   /** Drops a table durably; its rows are gone. ER_NO_SUCH_TABLE when missing. */
   dropTable(name: string): Promise<void>;
+  /** Databases besides the default one, as last set (the engine's namespaces; tables' names hold them). */
+  databases(): readonly string[];
+  /** Replaces the list of databases durably. */
+  setDatabases(names: readonly string[]): Promise<void>;
   /**
    * Called (synchronously, after the append's promise settles) whenever rows
    * become live: the engine wakes waiters here. Also called after a failed

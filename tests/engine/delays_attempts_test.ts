@@ -224,14 +224,20 @@ describe("delays and attempts survive restarts and crashes", () => {
     },
   );
 
-  test("counting deliveries adds no sync: a sequential drain syncs once per row", async () => {
+  /** A fault-injecting database with table t holding `count` rows (v = 0, 1, …). */
+  async function filledTable(count: number): Promise<{ fs: FaultFileSystem; db: Database }> {
     const fs = new FaultFileSystem();
     const db = await openEngine("/db", { fs, autoCompact: false });
     await queueTable(db);
-    const rows = 20;
     await db.sql.unsafe(
-      `INSERT INTO t (v) VALUES ${Array.from({ length: rows }, (_, i) => `(${i})`).join(", ")}`,
+      `INSERT INTO t (v) VALUES ${Array.from({ length: count }, (_, i) => `(${i})`).join(", ")}`,
     );
+    return { fs, db };
+  }
+
+  test("counting deliveries adds no sync: a sequential drain syncs once per row", async () => {
+    const rows = 20;
+    const { fs, db } = await filledTable(rows);
     const s = db.session();
     const before = fs.syncCount;
     for (let i = 0; i < rows; i++) {
@@ -244,6 +250,52 @@ describe("delays and attempts survive restarts and crashes", () => {
     assert.equal(fs.syncCount - before, rows);
     assert.equal(await wait(s, ["t"], 0), 0);
     await db.close();
+  });
+
+  test("a count whose row queue_end removes in the same round writes no record", async () => {
+    const rows = 10;
+    const { fs, db } = await filledTable(rows + 1);
+    // One round with one row's REMOVE record, for scale.
+    let before = fs.bytesWritten;
+    await db.sql`DELETE FROM t WHERE v = ${rows}`;
+    const removalBytes = fs.bytesWritten - before;
+    const s = db.session();
+    before = fs.bytesWritten;
+    for (let i = 0; i < rows; i++) {
+      assert.equal(await wait(s, ["t"], 0), 1);
+      assert.equal(await attempts(s), 1);
+      await s.sql`SELECT queue_end()`;
+    }
+    // Each round holds the removal alone: the count it supersedes is left out.
+    assert.equal(fs.bytesWritten - before, rows * removalBytes);
+    await db.close();
+  });
+
+  test("a count is still written when its row's removal waits for a later round", async () => {
+    // 64 KiB segments bound a round to less than two 40 KiB rows: the count
+    // and the first big INSERT go in one round, the second and the
+    // queue_end removing the counted row in the next, which fails here.
+    const fs = new FaultFileSystem();
+    const db = await openEngine("/db", { fs, autoCompact: false, segmentBytes: 64 * 1024 });
+    await db.sql`CREATE TABLE t (v INT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`CREATE TABLE big (b LONGTEXT NOT NULL) ENGINE=QUEUE`;
+    await db.sql`INSERT INTO t (v) VALUES (1)`;
+    const s = db.session();
+    assert.equal(await wait(s, ["t"], 0), 1);
+    let bigWrites = 0;
+    fs.failWriteWhen((_path, _position, data) => data.length > 30_000 && ++bigWrites === 2);
+    const body = "b".repeat(40_000);
+    const outcomes = await Promise.allSettled([
+      db.sql`INSERT INTO big (b) VALUES (${body})`,
+      db.sql`INSERT INTO big (b) VALUES (${body})`,
+      s.sql`SELECT queue_end()`,
+    ]);
+    assert.deepEqual(outcomes.map((o) => o.status), ["fulfilled", "rejected", "rejected"]);
+    const reopened = await openEngine("/db", { fs: fs.crash() });
+    const r = reopened.session();
+    assert.equal(await wait(r, ["t"], 0), 1);
+    assert.equal(await attempts(r), 2, "the first delivery's count was in the first round");
+    await reopened.close();
   });
 
   test("a count queued during a commit round waits for the next commit too", async () => {

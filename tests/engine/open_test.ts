@@ -52,7 +52,24 @@ describe("open", () => {
     await rejectsCode(open(directory, { segmentBytes: 100 }), "ER_WRONG_ARGUMENTS");
     await rejectsCode(open(directory, { segmentBytes: 1.5e6 + 0.5 }), "ER_WRONG_ARGUMENTS");
     await rejectsCode(open(""), "ER_WRONG_ARGUMENTS");
+    // deno-lint-ignore no-explicit-any
+    await rejectsCode(open(directory, { commitIo: "threads" as any }), "ER_WRONG_ARGUMENTS");
     assert.equal(nodeFs.existsSync(directory), false);
+  });
+
+  test('commitIo "async" commits durably, as "blocking" does', async () => {
+    const directory = freshDirectory();
+    const db = await open(directory, { commitIo: "async" });
+    await db.sql`CREATE TABLE t (v INT NOT NULL) ENGINE=QUEUE`;
+    await Promise.all([1, 2, 3].map((v) => db.sql`INSERT INTO t (v) VALUES (${v})`));
+    const s = db.session();
+    const [row] = await s.sql`SELECT queue_wait('t', 0) AS got`;
+    assert.equal(row?.got, 1);
+    await s.sql`SELECT queue_end()`;
+    await db.close();
+    const reopened = await open(directory, { commitIo: "blocking" });
+    assert.deepEqual((await reopened.sql`SELECT v FROM t`).map((r) => r.v), [2, 3]);
+    await reopened.close();
   });
 
   test("a damaged catalog is ER_CORRUPT, every time (a failed open keeps no lock)", async () => {
