@@ -129,7 +129,7 @@ export class LocalTable {
   closed = false;
   /**
    * Relay marks reserved by inserts buffered in open transactions: source →
-   * the reserving transaction → the highest row id it relayed. An insert's
+   * the reserving transaction → the mark its last such insert sets. An insert's
    * duplicate check reads them beside storage's watermarks, so a row relayed
    * in a transaction is not relayed again before that transaction ends; a
    * reservation goes when its transaction ends (commit: storage holds the
@@ -238,11 +238,15 @@ export class LocalTable {
     this.rows.countDelivery(rowId);
   }
 
-  /** Reserves relay mark `rowId` of `source` for the open transaction `reserver`. */
+  /**
+   * Reserves relay mark `rowId` of `source` for the open transaction
+   * `reserver`. Its last insert's mark wins, as its commit writes them in
+   * order (a 'w' may move the mark back).
+   */
   reserveMark(reserver: Reserver, source: number, rowId: number): void {
     let bySource = this.#reservations.get(source);
     if (bySource === undefined) this.#reservations.set(source, bySource = new Map());
-    bySource.set(reserver, Math.max(rowId, bySource.get(reserver) ?? 0));
+    bySource.set(reserver, rowId);
   }
 
   /** The transaction `reserver` ended: its reservations go. */

@@ -419,6 +419,31 @@ describe("transactions: failures and limits", () => {
 });
 
 describe("transactions: relays from two sessions", () => {
+  test("inside a transaction 'w' moves the reserved mark back, as outside", async () => {
+    const { db } = await openTemp();
+    await pipeline(db);
+    for (const inTransaction of [false, true]) {
+      const s = db.session();
+      if (inTransaction) await s.sql`BEGIN`;
+      const relay = async (mode: string, rowId: number) => {
+        await s.sql`SELECT queue_set_srcid(${inTransaction ? 1 : 0}, ${mode}, ${rowId})`;
+        return (await s.sql`INSERT INTO dst VALUES (${rowId})`).affectedRows;
+      };
+      assert.equal(await relay("a", 5), 1);
+      assert.equal(await relay("w", 3), 1);
+      assert.equal(
+        await relay("a", 4),
+        1,
+        `after 'w' to 3, 4 is new (transaction: ${inTransaction})`,
+      );
+      assert.equal(await relay("a", 4), 0);
+      if (inTransaction) await s.sql`COMMIT`;
+      await s.close();
+    }
+    assert.deepEqual(column(await db.sql`SELECT v FROM dst`, "v"), [5, 3, 4, 5, 3, 4]);
+    await db.close();
+  });
+
   test("a relay of a row another session's open transaction relayed is not dropped as a duplicate", async () => {
     const { db } = await openTemp();
     await pipeline(db);
