@@ -419,6 +419,25 @@ describe("transactions: failures and limits", () => {
 });
 
 describe("transactions: relays from two sessions", () => {
+  test("a relay mark reserved by a transaction goes with it, whatever the order they end in", async () => {
+    const { db } = await openTemp();
+    await pipeline(db);
+    const first = db.session();
+    const second = db.session();
+    for (const s of [first, second]) await s.sql`BEGIN`;
+    await first.sql`SELECT queue_set_srcid(0, 'a', 5)`;
+    await first.sql`INSERT INTO dst VALUES (5)`;
+    await second.sql`SELECT queue_set_srcid(0, 'a', 7)`;
+    await second.sql`INSERT INTO dst VALUES (7)`;
+    await first.sql`ROLLBACK`;
+    await second.sql`ROLLBACK`;
+    // Neither is reserved any more: row 5 is relayed again and written.
+    await db.sql`SELECT queue_set_srcid(0, 'a', 5)`;
+    assert.equal((await db.sql`INSERT INTO dst VALUES (5)`).affectedRows, 1);
+    assert.deepEqual(column(await db.sql`SELECT v FROM dst`, "v"), [5]);
+    await db.close();
+  });
+
   test("inside a transaction 'w' moves the reserved mark back, as outside", async () => {
     const { db } = await openTemp();
     await pipeline(db);
