@@ -8,7 +8,7 @@
  * commits are the engine's.
  *
  * State owned here: the buffered inserts, the held rows, the relay marks
- * reserved in `LocalTable.reservedMarks`, and the owned row at begin.
+ * reserved in its tables (`LocalTable.reserveMark`), and the owned row at begin.
  *
  * LocalSession → LocalTransaction → Store.atomically (one batch)
  *
@@ -34,7 +34,7 @@ export interface TransactionSession extends Owner {
 interface BufferedInsert {
   readonly table: LocalTable;
   readonly payloads: readonly Uint8Array[];
-  /** The relay mark it writes (reserved in the table's reservedMarks at the insert). */
+  /** The relay mark it writes (reserved in its table, LocalTable.reserveMark, at the insert). */
   readonly mark: { source: number; rowId: number } | undefined;
   /** Wall-clock ms before which its rows are not delivered (queue_set_delay); 0 = at once. */
   readonly visibleAt: number;
