@@ -49,6 +49,32 @@ describe("jobs()", () => {
     await db.close();
   });
 
+  test("the loop's unshaped statements leave the session's own results shaped", async () => {
+    const { db } = await openTemp();
+    await queueTables(db, "t");
+    await insert(db, "t", 1);
+    const s = db.session();
+    await within(
+      (async () => {
+        for await (const job of s.jobs<{ v: number }>("t", { timeout: 0.05 })) {
+          assert.deepEqual({ ...job.row }, { v: 1 });
+          const own = await s.sql`SELECT v FROM t`;
+          assert.deepEqual(own.columns?.map((column) => column.name), ["v"]);
+          assert.deepEqual(own.rowArrays, [[1]]);
+          assert.deepEqual(Object.keys(own), ["0"], "columns and rowArrays stay non-enumerable");
+          await job.ack();
+          s.stop();
+        }
+      })(),
+      guardMs,
+      "jobs loop",
+    );
+    const stats = db.stats("t");
+    assert.equal(stats.rowsLive, 0);
+    assert.equal(stats.compactionErrors, 0);
+    await db.close();
+  });
+
   test("retry with a delay brings the job back later and attempts count up", async () => {
     const { db } = await openTemp();
     await queueTables(db, "t");
