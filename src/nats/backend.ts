@@ -64,6 +64,7 @@ import {
   type NatsConnection,
   RetentionPolicy,
   StorageType,
+  type StreamInfo,
   type Subscription,
 } from "./client.ts";
 
@@ -133,7 +134,21 @@ interface TableState {
   bytes: number;
   statsAt: number;
   statsRefresh: Promise<void> | null;
+  /**
+   * Rows this process ended (row id → ms when the ack was confirmed). A
+   * confirmed ack removes the row from a replicated work-queue stream a
+   * little later (the consumer's and the stream's Raft groups apply it one
+   * after the other), so stream info read right after can still count it;
+   * these are subtracted until a stream info shows them gone
+   * ({@linkcode NatsBackend.liveFromInfo}): read-your-ends in this process.
+   */
+  ended: Map<number, number>;
+  /** Rows this process published while a stats refresh was in flight (their sequences). */
+  publishedDuringRefresh: number[] | null;
 }
+
+/** How long an ended row is assumed not yet applied by the stream at most (then forgotten). */
+const endedMemoryMs = 10_000;
 
 /** A message a session owns. */
 interface Owned {
@@ -336,6 +351,8 @@ export class NatsBackend implements Backend {
       bytes: 0,
       statsAt: 0,
       statsRefresh: null,
+      ended: new Map(),
+      publishedDuringRefresh: null,
     };
   }
 
@@ -510,7 +527,10 @@ export class NatsBackend implements Backend {
     for (const ack of acks) {
       state.lastSeq = Math.max(state.lastSeq, ack.seq);
       // Until the next stream info, count what this process did.
-      if (!ack.duplicate) state.messages++;
+      if (!ack.duplicate) {
+        state.messages++;
+        state.publishedDuringRefresh?.push(ack.seq);
+      }
     }
     return { firstRowId: first.seq, rowCount: acks.length };
   }
@@ -550,6 +570,7 @@ export class NatsBackend implements Backend {
     await this.#retry("purge", () => this.#jsm.streams.purge(state.stream));
     state.messages = 0;
     state.delayed.clear();
+    state.ended.clear();
     // Owned rows vanish with the purge: their owners here stop renewing them.
     for (const session of this.sessions) session.tableTruncated(tableId);
   }
@@ -660,17 +681,61 @@ export class NatsBackend implements Backend {
   refreshStats(tableId: number): Promise<void> {
     const state = this.state(tableId);
     state.statsRefresh ??= (async () => {
+      state.publishedDuringRefresh = [];
       try {
-        const info = await this.#jsm.streams.info(state.stream);
+        const info = await this.#streamInfo(state);
+        // Rows published here while the request was in flight that it missed.
+        const missed = state.publishedDuringRefresh.filter((seq) => seq > info.state.last_seq);
         state.lastSeq = Math.max(state.lastSeq, info.state.last_seq);
-        state.messages = info.state.messages;
+        state.messages = this.liveFromInfo(state, info.state) + missed.length;
         state.bytes = info.state.bytes;
         state.statsAt = Date.now();
       } finally {
+        state.publishedDuringRefresh = null;
         state.statsRefresh = null;
       }
     })();
     return state.statsRefresh;
+  }
+
+  /** Stream info, with the deleted sequences when rows ended here may still be in it. */
+  #streamInfo(state: TableState): Promise<StreamInfo> {
+    return state.ended.size === 0
+      ? this.#jsm.streams.info(state.stream)
+      : this.#jsm.streams.info(state.stream, { deleted_details: true });
+  }
+
+  /**
+   * Live rows per a stream info, minus the rows this process ended that the
+   * info still counts (an ended row is applied once it is below the first
+   * sequence or among the deleted ones; those are forgotten here).
+   */
+  liveFromInfo(
+    state: TableState,
+    info: { messages: number; first_seq: number; last_seq: number; deleted?: number[] },
+  ): number {
+    if (state.ended.size === 0) return info.messages;
+    const deleted = new Set(info.deleted ?? []);
+    const oldest = Date.now() - endedMemoryMs;
+    let pending = 0;
+    for (const [rowId, at] of state.ended) {
+      if (rowId < info.first_seq || deleted.has(rowId) || at < oldest) state.ended.delete(rowId);
+      else if (rowId <= info.last_seq) pending++;
+    }
+    return Math.max(0, info.messages - pending);
+  }
+
+  /** Notes a row this process ended (see `TableState.ended`). */
+  noteEnded(tableId: number, rowId: number): void {
+    const state = this.#tables.get(tableId);
+    if (state === undefined) return;
+    state.ended.set(rowId, Date.now());
+    // Oldest first (insertion order): forget those past the memory window.
+    const oldest = Date.now() - endedMemoryMs;
+    for (const [id, at] of state.ended) {
+      if (at >= oldest) break;
+      state.ended.delete(id);
+    }
   }
 
   /** Rows not owned by anyone (stream messages minus the consumer's pending acks). */
@@ -678,12 +743,13 @@ export class NatsBackend implements Backend {
     const state = this.state(tableId);
     try {
       const [info, consumer] = await Promise.all([
-        this.#jsm.streams.info(state.stream),
+        this.#streamInfo(state),
         this.#jsm.consumers.info(state.stream, consumerName),
       ]);
+      const live = this.liveFromInfo(state, info.state);
       // Pending acks include rows nak'ed with a delay: those of this process count as visible.
-      const unowned = info.state.messages - consumer.num_ack_pending + this.delayedCount(tableId);
-      return Math.min(info.state.messages, Math.max(0, unowned));
+      const unowned = live - consumer.num_ack_pending + this.delayedCount(tableId);
+      return Math.min(live, Math.max(0, unowned));
     } catch (error) {
       throw readError("stream info", error);
     }
@@ -1109,6 +1175,7 @@ export class NatsSession implements BackendSession {
       }
     }
     if (this.#owned === owned) this.#release();
+    this.#backend.noteEnded(owned.tableId, owned.rowId);
     this.#backend.countRemoved(owned.tableId, failed);
   }
 
