@@ -44,8 +44,10 @@ import type {
   TableInfo,
   TableStats,
   WaitArg,
+  WaitCounters,
   WaitResult,
 } from "../backend/mod.ts";
+import { newWaitCounters } from "../backend/mod.ts";
 import type { Value } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
 import {
@@ -68,27 +70,38 @@ import {
   type Subscription,
 } from "./client.ts";
 
-/** Options of {@linkcode openNatsBackend}. */
-export interface NatsBackendOptions extends BackendOpenOptions {
-  /** Copies of each stream (1 or an odd number up to 5). Default 3. */
+/**
+ * Options of a NATS-backed database (`open` of `@q4d/q4d/nats`, `q4d serve
+ * --backend`); {@linkcode NatsBackendOptions} adds what the engine passes.
+ */
+export interface NatsOpenOptions {
+  /** Copies of each table's stream: 1, 3 or 5 (default 3). */
   replicas?: number;
   /** Prefix of every stream, subject and bucket, so tenants and tests share a cluster. Default "q4d". */
   namespace?: string;
-  /** The ownership lease (the consumer's AckWait) in ms; renewed every third of it. Default 30 000. */
+  /**
+   * The ownership lease in ms (the consumer's AckWait, set when a table is
+   * created), renewed every third of it: a row whose owner stops renewing
+   * it (a crashed or paused process) is delivered again after this long.
+   * Default 30 000.
+   */
   leaseMs?: number;
-  /** The stream's duplicate window in ms (relay marks and publish retries). Default 120 000. */
+  /** De-duplication window of relay marks and publish retries, in ms (default 120 000). */
   duplicateWindowMs?: number;
   /**
-   * Evaluate queue_wait conditions here on delivered rows (a rejected row is
-   * nak'ed and hidden for `filterDelayMs`). Default false: a condition is
-   * ER_NOT_SUPPORTED_YET.
+   * Evaluate queue_wait conditions in this process on delivered rows (a
+   * rejected row is nak'ed and hidden from every consumer for
+   * `filterDelayMs`). Default false: a condition is ER_NOT_SUPPORTED_YET.
    */
   clientSideConditions?: boolean;
-  /** How long a row a condition rejected stays hidden from every consumer. Default 100 ms. */
+  /** How long a row a condition rejected stays hidden. Default 100 ms. */
   filterDelayMs?: number;
-  /** How long a publish or an ack is retried (leader elections) before it fails. Default 10 000 ms. */
+  /** How long writes (publish, ack) retry across a leader election before failing. Default 10 000 ms. */
   writeTimeoutMs?: number;
 }
+
+/** Options of {@linkcode openNatsBackend}: the user's and the engine's. */
+export interface NatsBackendOptions extends NatsOpenOptions, BackendOpenOptions {}
 
 /** The consumer every session pulls from. */
 const consumerName = "q4d";
@@ -113,15 +126,7 @@ interface TableState {
   subject: string;
   /** Relay watermarks this process wrote (64 slots). */
   marks: number[];
-  counters: Pick<
-    TableStats,
-    | "waitImmediate"
-    | "waitDelayed"
-    | "waitTimeout"
-    | "restoredByAbort"
-    | "restoredByClose"
-    | "rowsFailed"
-  >;
+  counters: WaitCounters;
   /**
    * Rows this process nak'ed with a delay (abort with delay, a delayed
    * insert delivered early, a row a condition rejected): row id → due ms.
@@ -338,14 +343,7 @@ export class NatsBackend implements Backend {
       subject: `${this.namespace}.t${info.tableId}.r`,
       marks: new Array(64).fill(0),
       delayed: new Map(),
-      counters: {
-        waitImmediate: 0,
-        waitDelayed: 0,
-        waitTimeout: 0,
-        restoredByAbort: 0,
-        restoredByClose: 0,
-        rowsFailed: 0,
-      },
+      counters: newWaitCounters(),
       lastSeq: 0,
       messages: 0,
       bytes: 0,
