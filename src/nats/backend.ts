@@ -53,6 +53,7 @@ import { QueueError } from "../errors.ts";
 import {
   AckPolicy,
   connect,
+  type ConsumerInfo,
   createInbox,
   DeliverPolicy,
   headers,
@@ -109,6 +110,8 @@ const consumerName = "q4d";
 const pullSliceMs = 2_000;
 /** How long an immediate-pass (no-wait) pull may take before it counts as "no row now". */
 const immediatePullTimeoutMs = 250;
+/** How long an immediate pass waits for a stored row the consumer has not seen yet (see #pullNow). */
+const catchUpPullMs = 100;
 /** The header with a delayed row's due time (ms since the epoch). */
 const visibleAtHeader = "Q4d-Visible-At";
 const encoder = new TextEncoder();
@@ -736,6 +739,11 @@ export class NatsBackend implements Backend {
     }
   }
 
+  /** The table's consumer's info (delivered sequences, pending acks). */
+  consumerInfo(tableId: number): Promise<ConsumerInfo> {
+    return this.#jsm.consumers.info(this.state(tableId).stream, consumerName);
+  }
+
   /** Rows not owned by anyone (stream messages minus the consumer's pending acks). */
   async unownedCount(tableId: number): Promise<number> {
     const state = this.state(tableId);
@@ -967,14 +975,40 @@ export class NatsSession implements BackendSession {
     }
   }
 
-  /** One no-wait pull: the message, or null when the consumer has none now. */
+  /**
+   * One no-wait pull: the message, or null when the consumer has none now.
+   * "No messages" while the consumer has not yet seen a row this process
+   * knows is stored (the consumer applies the stream's writes a little
+   * after the PubAck) pulls once more, waiting for it up to
+   * `catchUpPullMs`: an INSERT followed by queue_wait(t, 0) in this process
+   * finds its row.
+   */
   async #pullNow(tableId: number): Promise<Msg | null> {
     const state = this.#backend.state(tableId);
+    const first = await this.#pullOnce(state.stream, { batch: 1, no_wait: true });
+    if (first !== "empty") return first;
+    let delivered: number;
+    try {
+      const info = await this.#backend.consumerInfo(tableId);
+      delivered = info.delivered.stream_seq;
+    } catch {
+      return null;
+    }
+    if (delivered >= state.lastSeq) return null;
+    const again = await this.#pullOnce(state.stream, {
+      batch: 1,
+      expires: catchUpPullMs * 1_000_000,
+    });
+    return again === "empty" ? null : again;
+  }
+
+  /** One pull request: the message, "empty" for the server's "no messages", null for no answer. */
+  async #pullOnce(stream: string, request: object): Promise<Msg | "empty" | null> {
     let reply: Msg;
     try {
       reply = await this.#backend.nc.request(
-        `$JS.API.CONSUMER.MSG.NEXT.${state.stream}.${consumerName}`,
-        encoder.encode(JSON.stringify({ batch: 1, no_wait: true })),
+        `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumerName}`,
+        encoder.encode(JSON.stringify(request)),
         { timeout: immediatePullTimeoutMs, noMux: true },
       );
     } catch (error) {
@@ -984,7 +1018,9 @@ export class NatsSession implements BackendSession {
       if (transient(error)) return null;
       throw readError("pull", error);
     }
-    if (reply.headers?.code !== undefined && reply.headers.code !== 0) return null;
+    const code = reply.headers?.code ?? 0;
+    if (code === 404 || code === 408) return "empty";
+    if (code !== 0) return null;
     return reply.reply === undefined || reply.reply === "" ? null : reply;
   }
 

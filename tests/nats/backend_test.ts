@@ -93,6 +93,26 @@ describe("NATS backend on a 3-node cluster", skipUnless(natsMissing), () => {
     }
   });
 
+  it("read-your-inserts: queue_wait(t, 0) right after INSERT finds the row", async () => {
+    // The consumer applies the stream's writes a little after the PubAck; a
+    // no-wait pull in between said "no messages" (2 in 30 rounds before the fix).
+    const db = await openBackend(cluster());
+    try {
+      const t = await db.createTable("jobs", {});
+      const s = db.openSession(1);
+      const arg = [{ tableId: t.tableId, text: "" }];
+      for (let round = 1; round <= 40; round++) {
+        await db.insert(t.tableId, [bytes(`r${round}`)], [[]]);
+        assert.deepEqual(await s.wait(arg, 0), { argIndex: 1, rowId: round }, `round ${round}`);
+        await s.end();
+      }
+      assert.deepEqual(await s.wait(arg, 0), { argIndex: 0, rowId: 0 });
+      s.close();
+    } finally {
+      await db.close();
+    }
+  });
+
   it("abort returns the row (attempts grow); abort with delay hides it that long", async () => {
     const db = await openBackend(cluster());
     try {
