@@ -2,7 +2,8 @@
 /**
  * The `q4d` command: `q4d serve [flags]` opens a database directory and
  * serves it to MySQL clients until SIGTERM/SIGINT; `q4d check DIR` verifies
- * a closed database; `q4d stats DIR|URL` prints every table's queue_stats.
+ * a closed database; `q4d stats DIR|URL` prints every table's queue_stats;
+ * `q4d forward SRC DST` relays a queue table (src/forward.ts).
  * Runs under Deno (`deno task q4d`, `deno task serve`) and Node (the npm
  * package's `q4d` bin) alike.
  *
@@ -24,6 +25,7 @@ import {
   type StatsSource,
 } from "./ops.ts";
 import { defined, QueueError } from "./errors.ts";
+import { forward, type ForwardProgress } from "./forward.ts";
 
 const commands = `usage: q4d COMMAND [flags]
   serve [flags]               serve a database directory to MySQL clients (q4d serve --help)
@@ -33,6 +35,12 @@ const commands = `usage: q4d COMMAND [flags]
   stats DIR|URL [--watch [SECONDS]] [--json]
                               queue_stats of every table, of a directory (opened, read,
                               closed) or a mysql:// URL; --watch refreshes (default 2 s)
+  forward SRC DST --table T [--to-table T2] [--sender N] [--reset] [--quiet]
+                              relay rows of queue table T at SRC into T2 (default T) at DST,
+                              each exactly once across restarts (queue_set_srcid slot N,
+                              default 0; --reset: the first row resets the slot); SRC and
+                              DST are mysql:// URLs or data directories; progress on a
+                              terminal; SIGTERM/SIGINT stop cleanly (exit 0), errors exit 1
 
 exit codes of check and stats:
   0  clean (stats: printed)
@@ -90,6 +98,32 @@ function parseCount(text: string, flag: string): number {
   return n;
 }
 
+/**
+ * The command line's words one at a time: `flag` is a word (`--name` of
+ * `--name=value`), `value()` the flag's value (after `=`, else the next
+ * word, consumed; `fail` when there is none).
+ */
+function* flagsOf(
+  args: readonly string[],
+  fail: (message: string) => never,
+): Generator<{ flag: string; value: () => string }> {
+  for (let i = 0; i < args.length; i++) {
+    const arg = defined(args[i], "i < length");
+    const equals = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const flag = equals < 0 ? arg : arg.slice(0, equals);
+    const inline = equals < 0 ? undefined : arg.slice(equals + 1);
+    yield {
+      flag,
+      value: () => {
+        if (inline !== undefined) return inline;
+        const next = args[++i];
+        if (next === undefined) fail(`${flag} needs a value`);
+        return next;
+      },
+    };
+  }
+}
+
 /** Where `serve` keeps its queues: a directory, or a NATS cluster. */
 interface ServeSource {
   data: string;
@@ -112,17 +146,7 @@ function parseServe(
   let tlsCertPath: string | undefined;
   let tlsKeyPath: string | undefined;
   let rsaKeyPath: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = defined(args[i], "i < length");
-    const [flag, inline] = arg.includes("=")
-      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
-      : [arg, undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const next = args[++i];
-      if (next === undefined) fail(`${flag} needs a value`);
-      return next;
-    };
+  for (const { flag, value } of flagsOf(args, fail)) {
     switch (flag) {
       case "--data":
         data = value();
@@ -210,7 +234,7 @@ function parseServe(
         process.exit(0);
         break;
       default:
-        fail(`unknown flag ${arg}`);
+        fail(`unknown flag ${flag}`);
     }
   }
   if (tlsCertPath !== undefined) options.tlsCert = readFileSync(tlsCertPath, "utf8");
@@ -399,6 +423,89 @@ async function runStats(args: string[]): Promise<never> {
   return await new Promise<never>(() => {});
 }
 
+/** Exits 2 with a one-line error and the command list (bad `forward` flags). */
+function failForward(message: string): never {
+  console.error(`q4d: ${message}\n${commands}`);
+  process.exit(2);
+}
+
+/** `q4d forward SRC DST --table T …`: runs until a signal (exit 0) or an error (exit 1). */
+async function runForward(args: string[]): Promise<never> {
+  const ends: string[] = [];
+  let table: string | undefined;
+  let toTable: string | undefined;
+  let sender = 0;
+  let reset = false;
+  let quiet = false;
+  for (const { flag, value } of flagsOf(args, failForward)) {
+    switch (flag) {
+      case "--table":
+        table = value();
+        break;
+      case "--to-table":
+        toTable = value();
+        break;
+      case "--sender": {
+        const text = value();
+        sender = Number(text);
+        if (!/^\d+$/.test(text) || sender > 63) failForward(`--sender takes 0..63, not ${text}`);
+        break;
+      }
+      case "--reset":
+        reset = true;
+        break;
+      case "--quiet":
+        quiet = true;
+        break;
+      case "--help":
+      case "-h":
+        console.log(commands);
+        process.exit(0);
+        break;
+      default:
+        if (flag.startsWith("-")) failForward(`unknown flag ${flag}`);
+        ends.push(flag);
+    }
+  }
+  const [source, destination] = ends;
+  if (ends.length !== 2 || source === undefined || destination === undefined) {
+    failForward("forward takes a source and a destination");
+  }
+  if (table === undefined) failForward("forward needs --table");
+  const stop = new AbortController();
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) return;
+    stopping = true;
+    stop.abort();
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  const terminal = !quiet && process.stderr.isTTY === true;
+  const onProgress = terminal
+    ? (p: ForwardProgress) =>
+      process.stderr.write(
+        `\r\x1b[Kforwarded ${p.rows} rows, ${p.rowsPerSecond.toFixed(1)} rows/s, lag ${
+          p.lag ?? "?"
+        } rows`,
+      )
+    : undefined;
+  try {
+    const rows = await forward(
+      { location: source, table },
+      { location: destination, table: toTable ?? table },
+      { sender, reset, signal: stop.signal, onProgress },
+    );
+    if (terminal) process.stderr.write(`\r\x1b[Kforwarded ${rows} rows; stopped\n`);
+    process.exit(0);
+  } catch (error) {
+    if (terminal) process.stderr.write("\n");
+    const message = error instanceof QueueError ? `${error.code}: ${error.message}` : String(error);
+    console.error(`q4d: forward stopped: ${message}`);
+    process.exit(1);
+  }
+}
+
 /** The entry point: dispatches on the subcommand. */
 export async function main(args: string[]): Promise<void> {
   const [command, ...rest] = args;
@@ -411,6 +518,9 @@ export async function main(args: string[]): Promise<void> {
       break;
     case "stats":
       await runStats(rest);
+      break;
+    case "forward":
+      await runForward(rest);
       break;
     case undefined:
     case "--help":

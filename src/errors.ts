@@ -61,7 +61,9 @@ export type ErrorCode =
   | "ER_UNKNOWN_STORAGE_ENGINE"
   | "ER_TRANS_CACHE_FULL"
   | "ER_CANT_DO_THIS_DURING_AN_TRANSACTION"
-  | "ER_SP_DOES_NOT_EXIST";
+  | "ER_SP_DOES_NOT_EXIST"
+  | "ER_DB_CREATE_EXISTS"
+  | "ER_DB_DROP_EXISTS";
 
 /** Options for {@linkcode QueueError}. */
 export interface QueueErrorOptions {

@@ -7,7 +7,15 @@
 
 import { assert } from "./errors.ts";
 
-/** Longest SQL text accepted; longer is ER_PARSE_ERROR, not a hang. */
+/**
+ * Longest SQL text parsed whole; longer is ER_PARSE_ERROR, not a hang: a
+ * statement's tokens and syntax tree take many times its text. A served
+ * connection's INSERT … VALUES may be longer, up to the server's
+ * max_allowed_packet (what mysqldump writes up to its net_buffer_length):
+ * it is parsed in pieces under this limit, one piece alive at a time
+ * (sql/large_insert.ts), and its rows are one append, so bounded by
+ * `batchBytesMax` rather than `insertRowCountMax`.
+ */
 export const statementBytesMax = 1024 * 1024;
 /** Deepest expression nesting; deeper is ER_PARSE_ERROR, never a stack overflow. */
 export const expressionDepthMax = 256;

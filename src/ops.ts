@@ -3,7 +3,7 @@
  * the argument parsing in cli.ts so tests can call them in-process.
  *
  * check: checkStore (recovery's scan, read-only) → CheckOutcome → report
- * stats: open(dir) or connect(url) → SHOW TABLES → queue_stats(t) each
+ * stats: open(dir) or connect(url) → information_schema.TABLES → queue_stats(t) each
  *
  * Exit codes (README, `q4d --help`): 0 clean, 1 recovery would cut a torn
  * tail, 2 corrupt, 3 cannot check (locked, missing, permission).
@@ -16,6 +16,7 @@ import { open } from "../mod.ts";
 import { defined, QueueError } from "./errors.ts";
 import { connect } from "./server/mod.ts";
 import { checkStore } from "./storage/mod.ts";
+import { displayTable } from "./sql/mod.ts";
 
 /** Exit code: nothing to repair. */
 export const exitClean = 0;
@@ -84,7 +85,7 @@ export async function checkDatabase(directory: string): Promise<CheckOutcome> {
     outcome.tornTail = report.tornTail === null ? null : { ...report.tornTail };
     outcome.wouldRemove = [...plan.remove];
     for (const [name, table] of store.tables()) {
-      outcome.tables.push({ name, liveRows: table.liveCount });
+      outcome.tables.push({ name: displayTable(name), liveRows: table.liveCount });
     }
     outcome.tables.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (report.tornTail !== null) outcome.exitCode = exitTornTail;
@@ -170,7 +171,11 @@ export async function openStatsSource(target: string): Promise<StatsSource> {
   return {
     async read() {
       const snapshot: StatsSnapshot = {};
-      const names = (await db.sql`SHOW TABLES`).map((row) => String(Object.values(row)[0]));
+      // Every database's queue tables: `t` in the current database, `db.t` in others.
+      const [first] = await db.sql`SELECT DATABASE() AS current`;
+      const listed = await db.sql`SELECT TABLE_SCHEMA AS d, TABLE_NAME AS t
+        FROM information_schema.TABLES WHERE ENGINE = 'QUEUE'`;
+      const names = listed.map(({ d, t }) => d === first?.current ? String(t) : `${d}.${t}`);
       names.sort();
       for (const name of names) {
         const [row] = await db.sql`SELECT queue_stats(${name}) AS s`;

@@ -133,15 +133,13 @@ export class LocalBackend implements Backend {
     return this.#addTable(await this.#store.createTable(name, meta)).info;
   }
 
-  /** No databases yet: the storage catalog gains its list with CREATE DATABASE (branch sql). */
+  /** The databases the storage catalog lists (CREATE DATABASE). */
   databases(): readonly string[] {
-    return [];
+    return this.#store.databases();
   }
 
-  setDatabases(_names: readonly string[]): Promise<void> {
-    return Promise.reject(
-      new QueueError("ER_NOT_SUPPORTED_YET", "databases are not stored by this backend yet"),
-    );
+  setDatabases(names: readonly string[]): Promise<void> {
+    return this.#store.setDatabases(names);
   }
 
   async alterTable(tableId: number, meta: unknown): Promise<TableInfo> {

@@ -8,7 +8,7 @@
  */
 
 import { resolve as resolvePath } from "node:path";
-import { bindParams, prepareTemplate, prepareText } from "../sql/mod.ts";
+import { bindParams, prepareLargeInsert, prepareTemplate, prepareText } from "../sql/mod.ts";
 import type { BackendCapabilities, SyncMode } from "../backend/mod.ts";
 import { QueueError } from "../errors.ts";
 import { ConstructionSlot } from "../construction.ts";
@@ -21,6 +21,9 @@ import { describeSelect } from "./select.ts";
 import { type Job, jobs, type JobsOptions, stopAllJobs, stopJobs } from "./jobs.ts";
 
 /** Options for {@linkcode open}. */
+/** `Session[runLongInsert](text, bytesMax)`: a served connection's INSERT longer than the embedded statement limit. */
+export const runLongInsert: unique symbol = Symbol("q4d.runLongInsert");
+
 export interface OpenOptions {
   /**
    * How a commit reaches the disk. Default `"fdatasync"`: a statement's
@@ -246,6 +249,28 @@ export class Session {
    */
   stop(): void {
     stopJobs(this);
+  }
+
+  /**
+   * Runs `text` when it is an INSERT … VALUES longer than the embedded
+   * statement limit, up to `bytesMax` (a server's max_allowed_packet), in
+   * pieces (sql/large_insert.ts) written as one append; null when it is not
+   * such an INSERT (run it as any statement). For servers: not part of the
+   * public API, hence the symbol.
+   */
+  [runLongInsert](text: string, bytesMax: number): Promise<Result> | null {
+    const pieces = prepareLargeInsert(text, bytesMax);
+    if (pieces === null) return null;
+    try {
+      return this.#engine.runInsertPieces(this.#state, pieces);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The session's current database (`USE db`; "q4d" until then): unqualified table names resolve in it. */
+  get database(): string {
+    return this.#state.database;
   }
 
   /** True while the session has an open transaction (BEGIN … COMMIT / ROLLBACK). */

@@ -25,11 +25,20 @@ import {
 import { type QueueHost, type QueueStats } from "./queue_functions.ts";
 import { schemaToJson, TableSchema } from "./schema.ts";
 import { SessionState } from "./session_state.ts";
-import { executeDelete, executeInsert } from "./modify.ts";
+import { executeDelete, executeInsert, executeInsertPieces } from "./modify.ts";
 import { countResult, type Result, type StatementOf } from "./result.ts";
 import { executeSelect, executeShowTables } from "./select.ts";
 import { executeShow, selectView } from "./inspect.ts";
-import { defaultDatabase } from "../sql/mod.ts";
+import {
+  defaultDatabase,
+  displayTable,
+  enterDatabase,
+  informationSchema,
+  resolveTable,
+  splitTableRef,
+  tableKey,
+  unknownDatabase,
+} from "../sql/mod.ts";
 import { compileCondition, EngineTable, rememberSchema, schemaOfMeta } from "./table.ts";
 
 /** Options of the engine over the local backend (the public `open` accepts a subset). */
@@ -47,7 +56,10 @@ export interface TableStatus extends QueueStats {
 /** One open database. */
 export class Engine implements QueueHost {
   readonly backend: Backend;
+  /** Tables by key (src/sql/names.ts: `t` in the default database, else `db` NUL `t`). */
   readonly #tables: Map<string, EngineTable> = new Map();
+  /** Every database, the default one first. */
+  readonly #databases: Set<string> = new Set([defaultDatabase]);
   readonly #byId: Map<number, EngineTable> = new Map();
   readonly #sessions: Set<SessionState> = new Set();
   #sessionIdNext = 1;
@@ -55,6 +67,7 @@ export class Engine implements QueueHost {
 
   private constructor(backend: Backend) {
     this.backend = backend;
+    for (const name of backend.databases()) this.#databases.add(name);
     for (const info of backend.tables()) this.#addTable(info);
     backend.onCatalogChange = () => this.#catalogChanged();
   }
@@ -122,33 +135,51 @@ export class Engine implements QueueHost {
     return this.#closing !== null;
   }
 
-  /** The table by name (case-sensitive, as MySQL on Linux), or undefined. */
-  table(name: string): EngineTable | undefined {
-    const table = this.#tables.get(name);
-    // `q4d.t` (the one database's name, as queue_wait('q4d.t:…') writes it) is `t`.
-    if (table === undefined && name.startsWith(defaultDatabase + ".")) {
-      return this.#tables.get(name.slice(defaultDatabase.length + 1));
-    }
-    return table;
+  /**
+   * The table named by a queue function's argument (case-sensitive, as MySQL
+   * on Linux), or undefined: `t` in database `current`, or `db.t` when `db`
+   * is a database (a table whose own name holds a dot is found first).
+   */
+  table(name: string, current: string = defaultDatabase): EngineTable | undefined {
+    const table = this.#tables.get(resolveTable(name, current));
+    if (table !== undefined) return table;
+    const dot = name.indexOf(".");
+    if (dot < 0) return undefined;
+    const database = name.slice(0, dot);
+    if (!this.#databases.has(database)) return undefined;
+    return this.#tables.get(tableKey(database, name.slice(dot + 1)));
   }
 
-  /** A live table's name by id, or undefined once dropped. */
+  /** A live table's name by id (`db.t` outside the default database), or undefined once dropped. */
   tableNameOf(tableId: number): string | undefined {
-    return this.#byId.get(tableId)?.name;
+    const table = this.#byId.get(tableId);
+    return table === undefined ? undefined : displayTable(table.key);
   }
 
-  /** Every table's name, in creation order. */
+  /** Every table's key (src/sql/names.ts), in creation order. */
   tableNames(): string[] {
     return [...this.#tables.keys()];
   }
 
-  /** The table by name; ER_NO_SUCH_TABLE when missing. */
-  requireTable(name: string): EngineTable {
-    const table = this.#tables.get(name);
+  /** Every database's name, sorted. */
+  databases(): string[] {
+    return [...this.#databases].sort();
+  }
+
+  /** The table a statement names (`t` in database `current`, or `db.t`); ER_NO_SUCH_TABLE when missing. */
+  requireTable(ref: string, current: string = defaultDatabase): EngineTable {
+    const key = resolveTable(ref, current);
+    const table = this.#tables.get(key);
     if (table === undefined) {
-      throw new QueueError("ER_NO_SUCH_TABLE", `Table '${name}' doesn't exist`);
+      throw new QueueError("ER_NO_SUCH_TABLE", `Table '${displayTable(key)}' doesn't exist`);
     }
     return table;
+  }
+
+  /** `name` when it is a database; else ER_BAD_DB_ERROR. */
+  requireDatabase(name: string): string {
+    if (!this.#databases.has(name)) throw unknownDatabase(name);
+    return name;
   }
 
   compact(): Promise<void> {
@@ -160,9 +191,13 @@ export class Engine implements QueueHost {
     return this.backend.compactionErrorCount;
   }
 
-  /** The typed counters of a table; ER_NO_SUCH_TABLE when missing. */
+  /** The typed counters of a table (`t`, `db.t` or a key); ER_NO_SUCH_TABLE when missing. */
   stats(name: string): QueueStats {
-    const { rowsLive: _, ...stats } = this.tableStatus(this.requireTable(name));
+    const table = this.#tables.get(name) ?? this.table(name);
+    if (table === undefined) {
+      throw new QueueError("ER_NO_SUCH_TABLE", `Table '${displayTable(name)}' doesn't exist`);
+    }
+    const { rowsLive: _, ...stats } = this.tableStatus(table);
     return stats;
   }
 
@@ -232,6 +267,7 @@ export class Engine implements QueueHost {
   run(session: SessionState, prepared: Prepared, params: readonly Value[]): Promise<Result> {
     this.#checkOpen();
     session.checkOpen();
+    enterDatabase(session.database);
     const statement = prepared.statement;
     // Savepoints need to know whether anything changed since: counted only
     // while one exists. A SELECT without FROM may call queue functions.
@@ -252,31 +288,43 @@ export class Engine implements QueueHost {
         return executeInsert(this, session, prepared, params);
       case "delete":
         return executeDelete(this, session, prepared, params);
-      case "show_tables":
-        return Promise.resolve(executeShowTables([...this.#tables.keys()], statement, params));
+      case "show_tables": {
+        const database = this.requireDatabase(statement.database ?? session.database);
+        return Promise.resolve(
+          executeShowTables(this.#tablesIn(database), database, statement, params),
+        );
+      }
       case "show":
-        return Promise.resolve(executeShow(this, statement, params));
+        return Promise.resolve(executeShow(this, statement, params, session.database));
       case "create_table":
-        if (session.backend.inTransaction) {
-          return this.#afterCommit(session, () => this.#createTable(statement));
-        }
-        return this.#createTable(statement);
-      case "drop_table":
-        if (session.backend.inTransaction) {
-          return this.#afterCommit(session, () => this.#dropTables(statement));
-        }
-        return this.#dropTables(statement);
+        return this.#ddl(session, () => this.#createTable(statement, session.database));
+      case "drop_table": {
+        const keys = statement.tables.map((t) => resolveTable(t, session.database));
+        return this.#ddl(session, () => this.#dropTables(keys, statement.ifExists));
+      }
       case "truncate":
-        if (session.backend.inTransaction) {
-          return this.#afterCommit(session, () => this.#truncate(statement));
-        }
-        return this.#truncate(statement);
+        return this.#ddl(session, () => this.#truncate(statement, session.database));
       case "alter_table":
-        if (session.backend.inTransaction) {
-          return this.#afterCommit(session, () => this.#alterTable(statement));
+        return this.#ddl(session, () => this.#alterTable(statement, session.database));
+      case "use":
+        if (statement.database === informationSchema) {
+          throw new QueueError(
+            "ER_NOT_SUPPORTED_YET",
+            "USE information_schema is not supported by q4d",
+          );
         }
-        return this.#alterTable(statement);
+        session.database = this.requireDatabase(statement.database);
+        return Promise.resolve(countResult(0));
+      case "create_database":
+        return this.#ddl(session, () => this.#createDatabase(statement));
+      case "drop_database":
+        return this.#ddl(session, () => this.#dropDatabase(statement));
     }
+  }
+
+  /** Runs a DDL statement; inside a transaction it commits it first. */
+  #ddl(session: SessionState, run: () => Promise<Result>): Promise<Result> {
+    return session.backend.inTransaction ? this.#afterCommit(session, run) : run();
   }
 
   /** DDL inside a transaction commits it first, as MySQL does (an implicit commit). */
@@ -366,17 +414,82 @@ export class Engine implements QueueHost {
     return countResult(0);
   }
 
-  async #createTable(statement: StatementOf<"create_table">): Promise<Result> {
-    if (this.#tables.has(statement.table)) {
+  /** Runs one long INSERT given in pieces (sql/large_insert.ts), as one append. */
+  runInsertPieces(session: SessionState, pieces: Iterable<Prepared>): Promise<Result> {
+    this.#checkOpen();
+    session.checkOpen();
+    enterDatabase(session.database);
+    return executeInsertPieces(this, session, pieces);
+  }
+
+  /** The bare names of the tables of `database`, in creation order. */
+  #tablesIn(database: string): string[] {
+    const names: string[] = [];
+    for (const key of this.#tables.keys()) {
+      const ref = splitTableRef(key);
+      if (ref.database === database) names.push(ref.table);
+    }
+    return names;
+  }
+
+  async #createDatabase(statement: StatementOf<"create_database">): Promise<Result> {
+    const name = statement.database;
+    if (this.#databases.has(name) || name.toLowerCase() === informationSchema) {
       if (statement.ifNotExists) return countResult(0);
-      throw new QueueError("ER_TABLE_EXISTS_ERROR", `Table '${statement.table}' already exists`);
+      throw new QueueError(
+        "ER_DB_CREATE_EXISTS",
+        `Can't create database '${name}'; database exists`,
+      );
+    }
+    const next = [...this.#databases, name].filter((d) => d !== defaultDatabase);
+    await this.backend.setDatabases(next);
+    this.#databases.add(name);
+    return countResult(1);
+  }
+
+  /**
+   * DROP DATABASE: each of its tables is dropped as DROP TABLE drops it
+   * (rows gone, owned rows too: their owners' queue_end/abort do nothing;
+   * waiters on them get 0), then the name. The default database holds every
+   * unqualified program's tables and cannot be dropped.
+   */
+  async #dropDatabase(statement: StatementOf<"drop_database">): Promise<Result> {
+    const name = statement.database;
+    if (name === defaultDatabase || name.toLowerCase() === informationSchema) {
+      throw new QueueError(
+        "ER_NOT_SUPPORTED_YET",
+        `DROP DATABASE of '${name}' is not supported by q4d (drop its tables instead)`,
+      );
+    }
+    if (!this.#databases.has(name)) {
+      if (statement.ifExists) return countResult(0);
+      throw new QueueError(
+        "ER_DB_DROP_EXISTS",
+        `Can't drop database '${name}'; database doesn't exist`,
+      );
+    }
+    const keys = this.#tablesIn(name).map((table) => tableKey(name, table));
+    await this.#dropTables(keys, true);
+    await this.backend.setDatabases(
+      [...this.#databases].filter((d) => d !== defaultDatabase && d !== name),
+    );
+    this.#databases.delete(name);
+    return countResult(keys.length);
+  }
+
+  async #createTable(statement: StatementOf<"create_table">, current: string): Promise<Result> {
+    const key = resolveTable(statement.table, current);
+    this.requireDatabase(splitTableRef(key).database);
+    if (this.#tables.has(key)) {
+      if (statement.ifNotExists) return countResult(0);
+      throw new QueueError("ER_TABLE_EXISTS_ERROR", `Table '${displayTable(key)}' already exists`);
     }
     const schema = TableSchema.create(statement.columns);
     const meta = schemaToJson(schema);
     rememberSchema(meta, schema);
     let info: TableInfo;
     try {
-      info = await this.backend.createTable(statement.table, meta);
+      info = await this.backend.createTable(key, meta);
     } catch (error) {
       if (
         statement.ifNotExists && error instanceof QueueError &&
@@ -388,12 +501,16 @@ export class Engine implements QueueHost {
     return countResult(0);
   }
 
-  async #dropTables(statement: StatementOf<"drop_table">): Promise<Result> {
-    const missing = statement.tables.filter((name) => !this.#tables.has(name));
-    if (missing.length > 0 && !statement.ifExists) {
-      throw new QueueError("ER_NO_SUCH_TABLE", `Unknown table '${missing.join("', '")}'`);
+  /** Drops the tables of `keys`; ER_NO_SUCH_TABLE (nothing dropped) if one is missing unless `ifExists`. */
+  async #dropTables(keys: readonly string[], ifExists: boolean): Promise<Result> {
+    const missing = keys.filter((name) => !this.#tables.has(name));
+    if (missing.length > 0 && !ifExists) {
+      throw new QueueError(
+        "ER_NO_SUCH_TABLE",
+        `Unknown table '${missing.map(displayTable).join("', '")}'`,
+      );
     }
-    for (const name of statement.tables) {
+    for (const name of keys) {
       const table = this.#tables.get(name);
       if (table === undefined) continue;
       await this.backend.dropTable(table.tableId);
@@ -403,14 +520,14 @@ export class Engine implements QueueHost {
     return countResult(0);
   }
 
-  async #truncate(statement: StatementOf<"truncate">): Promise<Result> {
-    const table = this.requireTable(statement.table);
+  async #truncate(statement: StatementOf<"truncate">, current: string): Promise<Result> {
+    const table = this.requireTable(statement.table, current);
     await this.backend.truncate(table.tableId);
     return countResult(0);
   }
 
-  async #alterTable(statement: StatementOf<"alter_table">): Promise<Result> {
-    const table = this.requireTable(statement.table);
+  async #alterTable(statement: StatementOf<"alter_table">, current: string): Promise<Result> {
+    const table = this.requireTable(statement.table, current);
     if (statement.actions.length === 0) return countResult(0); // DISABLE / ENABLE KEYS
     const schema = table.schema.alter(statement.actions);
     const meta = schemaToJson(schema);

@@ -17,11 +17,11 @@ import {
   compareOrderKeys,
   compileExpr,
   Decimal,
-  defaultDatabase,
   informationSchema,
   isTruthy,
   Member,
   outputValue,
+  splitTableRef,
   Temporal,
 } from "../sql/mod.ts";
 import type { CompileScope, RowAccessor, StaticKind } from "../sql/mod.ts";
@@ -33,10 +33,14 @@ import type { EngineTable } from "./table.ts";
 
 /** What the inspection statements read from the engine. */
 export interface InspectHost {
-  /** Every table's name. */
+  /** Every table's key (src/sql/names.ts). */
   tableNames(): string[];
-  /** The table; ER_NO_SUCH_TABLE when missing. */
-  requireTable(name: string): EngineTable;
+  /** Every database's name, sorted. */
+  databases(): string[];
+  /** The table (`t` in database `current`, `db.t`, or a key); ER_NO_SUCH_TABLE when missing. */
+  requireTable(ref: string, current?: string): EngineTable;
+  /** `name` when it is a database; else ER_BAD_DB_ERROR. */
+  requireDatabase(name: string): string;
   /** A table's counters and its live row count. */
   tableStatus(table: EngineTable): QueueStats & { rowsLive: number };
 }
@@ -354,12 +358,31 @@ function tableStatusValues(host: InspectHost, table: EngineTable): Value[] {
   ];
 }
 
-function tableStatusView(host: InspectHost): View {
+/** The keys of the tables of `database` (every database when undefined), sorted by database and name. */
+function tableKeys(host: InspectHost, database?: string): string[] {
+  return host.tableNames()
+    .map((key) => ({ key, ...splitTableRef(key) }))
+    .filter((t) => database === undefined || t.database === database)
+    .sort((a, b) =>
+      a.database < b.database
+        ? -1
+        : a.database > b.database
+        ? 1
+        : a.table < b.table
+        ? -1
+        : a.table > b.table
+        ? 1
+        : 0
+    )
+    .map((t) => t.key);
+}
+
+function tableStatusView(host: InspectHost, database: string): View {
   return {
     name: "TABLES",
     columns: tableStatusColumns,
     kinds: tableStatusKinds,
-    rows: host.tableNames().sort().map((name) => tableStatusValues(host, host.requireTable(name))),
+    rows: tableKeys(host, database).map((key) => tableStatusValues(host, host.requireTable(key))),
   };
 }
 
@@ -416,31 +439,39 @@ export function executeShow(
   host: InspectHost,
   statement: StatementOf<"show">,
   params: readonly Value[],
+  current: string,
 ): Result {
   const show: ShowStatement = statement.show;
   switch (show.what) {
     case "create_table": {
-      const table = host.requireTable(show.table);
+      const table = host.requireTable(show.table, current);
       return [{ Table: table.name, "Create Table": createTableText(table) }];
     }
     case "columns":
-      return showRows(columnsView(host.requireTable(show.table), show.full), show, params);
+      return showRows(columnsView(host.requireTable(show.table, current), show.full), show, params);
     case "table_status":
-      return showRows(tableStatusView(host), show, params);
+      return showRows(
+        tableStatusView(host, host.requireDatabase(show.database ?? current)),
+        show,
+        params,
+      );
     case "engine_status":
       return engineStatus(host);
-    case "full_tables":
+    case "full_tables": {
+      const database = host.requireDatabase(show.database ?? current);
       return showRows(
         {
           name: "TABLES",
-          columns: [`Tables_in_${defaultDatabase}`, "Table_type"],
+          columns: [`Tables_in_${database}`, "Table_type"],
           kinds: ["string", "string"],
-          rows: host.tableNames().sort().map((name) => [name, "BASE TABLE"]),
+          rows: tableKeys(host, database).map((key) => [splitTableRef(key).table, "BASE TABLE"]),
         },
         show,
         params,
       );
+    }
     case "create_database":
+      host.requireDatabase(show.database);
       return [{
         Database: show.database,
         // MySQL's form; mysqldump --databases copies it into the dump.
@@ -454,7 +485,7 @@ export function executeShow(
           name: "SCHEMATA",
           columns: ["Database"],
           kinds: ["string"],
-          rows: [[informationSchema], [defaultDatabase]],
+          rows: [[informationSchema], ...host.databases().map((name) => [name])],
         },
         show,
         params,
@@ -462,7 +493,7 @@ export function executeShow(
   }
 }
 
-function schemataView(): View {
+function schemataView(host: InspectHost): View {
   const columns = [
     "CATALOG_NAME",
     "SCHEMA_NAME",
@@ -474,7 +505,7 @@ function schemataView(): View {
     name: "SCHEMATA",
     columns,
     kinds: columns.map(() => "string"),
-    rows: [informationSchema, defaultDatabase].map((name) => [
+    rows: [informationSchema, ...host.databases()].map((name) => [
       "def",
       name,
       "utf8mb4",
@@ -507,11 +538,11 @@ function tablesView(host: InspectHost): View {
     "string",
     ...tableStatusKinds.slice(1),
   ];
-  const rows = host.tableNames().sort().map((name) => {
-    const [tableName, ...rest] = tableStatusValues(host, host.requireTable(name));
+  const rows = tableKeys(host).map((key) => {
+    const [tableName, ...rest] = tableStatusValues(host, host.requireTable(key));
     return [
       "def",
-      defaultDatabase,
+      splitTableRef(key).database,
       defined(tableName, "a status row starts with the name"),
       "BASE TABLE",
       ...rest,
@@ -612,13 +643,14 @@ function columnsOfTablesView(host: InspectHost): View {
   const numeric = new Set([4, 8, 9, 10, 11, 12]);
   const kinds: StaticKind[] = columns.map((_, i) => numeric.has(i) ? "number" : "string");
   const rows: Value[][] = [];
-  for (const name of host.tableNames().sort()) {
-    host.requireTable(name).schema.columns.forEach(({ def }, i) => {
+  for (const key of tableKeys(host)) {
+    const { database, table: name } = splitTableRef(key);
+    host.requireTable(key).schema.columns.forEach(({ def }, i) => {
       const facts = typeFacts(def);
       const charset = hasCharset(def.type);
       rows.push([
         "def",
-        defaultDatabase,
+        database,
         name,
         def.name,
         i + 1,
@@ -653,7 +685,7 @@ export function selectView(
   let view: View;
   switch (statement.view) {
     case "SCHEMATA":
-      view = schemataView();
+      view = schemataView(host);
       break;
     case "TABLES":
       view = tablesView(host);

@@ -8,7 +8,7 @@
  * @module
  */
 
-export { Database, open, openLocal, openWithBackend, Session } from "./database.ts";
+export { Database, open, openLocal, openWithBackend, runLongInsert, Session } from "./database.ts";
 export type { OpenOptions, RecoveryReportView, SessionActivity, Sql } from "./database.ts";
 export type { BackendOpener, EngineOptions } from "./engine.ts";
 export type { Job, JobPolicy, JobsOptions } from "./jobs.ts";

@@ -11,7 +11,7 @@ import type { Expr, Prepared, Value } from "../sql/mod.ts";
 import { checkValue, compileExpr, now } from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
 import { defined, QueueError } from "../errors.ts";
-import { insertRowCountMax } from "../limits.ts";
+import { batchBytesMax, insertRowCountMax } from "../limits.ts";
 import {
   compileOrder,
   containsQueueCall,
@@ -45,13 +45,13 @@ const deletePlans = new PlanCache<EngineTable, DeletePlan>();
 
 /** Runs a DELETE: removes the visible rows that match; others' owned rows are untouched. */
 export async function executeDelete(
-  host: { requireTable(name: string): EngineTable },
+  host: { requireTable(name: string, current: string): EngineTable },
   session: SessionState,
   prepared: Prepared,
   params: readonly Value[],
 ): Promise<Result> {
   const statement = prepared.statement as StatementOf<"delete">;
-  const table = host.requireTable(statement.table);
+  const table = host.requireTable(statement.table, session.database);
   let plan = deletePlans.get(prepared, table);
   if (plan === undefined) {
     if (statement.where !== null && containsQueueCall(statement.where)) throw notSupportedNested();
@@ -171,16 +171,74 @@ function planInsert(prepared: Prepared, table: EngineTable): InsertPlan {
   return plan;
 }
 
+/** What the INSERTs need of the engine. */
+interface InsertHost {
+  requireTable(name: string, current: string): EngineTable;
+  readonly backend: Backend;
+}
+
 /** Runs an INSERT: all rows or none, durable when it resolves. */
-export async function executeInsert(
-  host: { requireTable(name: string): EngineTable; readonly backend: Backend },
+export function executeInsert(
+  host: InsertHost,
   session: SessionState,
   prepared: Prepared,
   params: readonly Value[],
 ): Promise<Result> {
   const statement = prepared.statement as StatementOf<"insert">;
-  const table = host.requireTable(statement.table);
+  const table = host.requireTable(statement.table, session.database);
   const plan = planInsert(prepared, table);
+  return insertArmed(
+    session,
+    (armed, delayMs) => writeRows(host.backend, session, table, plan, params, armed, delayMs),
+  );
+}
+
+/**
+ * Runs one long INSERT given as pieces (sql/large_insert.ts: each an INSERT
+ * of the same table and columns, parsed only when its turn comes): the rows
+ * of every piece are encoded, then written as one insert, so the statement
+ * is all-or-nothing as any INSERT. Its rows are bounded by `batchBytesMax`
+ * (ER_DATA_TOO_LONG beyond, checked as they are encoded), not by
+ * `insertRowCountMax`.
+ */
+export function executeInsertPieces(
+  host: InsertHost,
+  session: SessionState,
+  pieces: Iterable<Prepared>,
+): Promise<Result> {
+  return insertArmed(session, (armed, delayMs) => {
+    let table: EngineTable | null = null;
+    const payloads: Uint8Array[] = [];
+    const rowValues: Value[][] = [];
+    let bytes = 0;
+    for (const piece of pieces) {
+      const statement = piece.statement as StatementOf<"insert">;
+      table ??= host.requireTable(statement.table, session.database);
+      const plan = planInsert(piece, table);
+      if (plan.missingRequired !== null) return Promise.resolve(missingRequired(plan));
+      const before = payloads.length;
+      encodeRows(table, plan, [], payloads, rowValues);
+      for (let i = before; i < payloads.length; i++) bytes += payloads[i]?.length ?? 0;
+      if (bytes > batchBytesMax) {
+        throw new QueueError(
+          "ER_DATA_TOO_LONG",
+          `rows of one insert take over ${batchBytesMax} bytes; one batch holds at most that`,
+        );
+      }
+    }
+    if (table === null || payloads.length === 0) return Promise.resolve(null);
+    return appendRows(host.backend, session, table, payloads, rowValues, armed, delayMs);
+  });
+}
+
+/**
+ * Runs `write` with the session's armed relay mark and delay taken, and
+ * gives them back when it writes nothing or fails.
+ */
+async function insertArmed(
+  session: SessionState,
+  write: (armed: ArmedMark | null, delayMs: number) => Promise<Result | null>,
+): Promise<Result> {
   // queue_set_srcid arms the next INSERT that writes (or is dropped as a
   // relay duplicate). Taken now so that no other INSERT of the session uses
   // it meanwhile; a failed INSERT gives it back (Q4M keeps it armed until a
@@ -197,7 +255,7 @@ export async function executeInsert(
     }
   };
   try {
-    const result = await writeRows(host.backend, session, table, plan, params, armed, delayMs);
+    const result = await write(armed, delayMs);
     // INSERT IGNORE that skipped every row wrote nothing: the mark stays armed.
     if (result === null) giveBack();
     return result ?? countResult(0);
@@ -254,16 +312,32 @@ async function writeRows(
   armed: ArmedMark | null,
   delayMs: number,
 ): Promise<Result | null> {
-  if (plan.missingRequired !== null) {
-    if (plan.ignore) return null;
-    throw new QueueError(
-      "ER_NO_DEFAULT_FOR_FIELD",
-      `Field '${plan.missingRequired}' doesn't have a default value`,
-    );
-  }
-  const columns = table.schema.columns;
+  if (plan.missingRequired !== null) return missingRequired(plan);
   const payloads: Uint8Array[] = [];
   const rowValues: Value[][] = [];
+  encodeRows(table, plan, params, payloads, rowValues);
+  if (payloads.length === 0) return null;
+  return await appendRows(backend, session, table, payloads, rowValues, armed, delayMs);
+}
+
+/** A NOT NULL column without default is not named: null (nothing written) for INSERT IGNORE, else the error. */
+function missingRequired(plan: InsertPlan): null {
+  if (plan.ignore) return null;
+  throw new QueueError(
+    "ER_NO_DEFAULT_FOR_FIELD",
+    `Field '${plan.missingRequired}' doesn't have a default value`,
+  );
+}
+
+/** Encodes the rows of `plan` onto `payloads` and `rowValues` (INSERT IGNORE skips a row a column refuses). */
+function encodeRows(
+  table: EngineTable,
+  plan: InsertPlan,
+  params: readonly Value[],
+  payloads: Uint8Array[],
+  rowValues: Value[][],
+): void {
+  const columns = table.schema.columns;
   rows: for (let r = 0; r < plan.rows.length; r++) {
     const accessors = defined(plan.rows[r], "r < length");
     const values = plan.template.slice();
@@ -288,7 +362,18 @@ async function writeRows(
     payloads.push(encodeRow(table.schema, values));
     rowValues.push(values);
   }
-  if (payloads.length === 0) return null;
+}
+
+/** Inserts encoded rows as one write, with the armed mark and delay; resolves when durable. */
+async function appendRows(
+  backend: Backend,
+  session: SessionState,
+  table: EngineTable,
+  payloads: Uint8Array[],
+  rowValues: Value[][],
+  armed: ArmedMark | null,
+  delayMs: number,
+): Promise<Result> {
   const visibleAt = delayMs > 0 ? Date.now() + delayMs : 0;
   if (session.backend.inTransaction) {
     const { rowCount } = await backend.insert(table.tableId, payloads, rowValues, {

@@ -11,7 +11,7 @@
 
 import type { Expr, OrderTerm, Prepared, Value } from "../sql/mod.ts";
 import { compileExpr, queueFunctionNames } from "../sql/mod.ts";
-import type { CompileScope, RowAccessor, StaticKind } from "../sql/mod.ts";
+import type { CompileScope, RowAccessor, StaticKind, StaticNumeric } from "../sql/mod.ts";
 import { defined, QueueError } from "../errors.ts";
 import type { TableSchema } from "./schema.ts";
 
@@ -32,6 +32,19 @@ export function tableScope(tableName: string, schema: TableSchema, clause: strin
         throw new QueueError("ER_BAD_FIELD_ERROR", `Unknown column '${shown}' in '${clause}'`);
       }
       return position;
+    },
+    columnNumeric(index: number): StaticNumeric | null {
+      const type = defined(schema.columns[index], "a column index in range").def.type;
+      switch (type.kind) {
+        case "int":
+          return { kind: "int" };
+        case "decimal":
+          return { kind: "decimal", scale: type.scale };
+        case "float":
+          return { kind: "double" };
+        default:
+          return null;
+      }
     },
     columnKind(index: number): StaticKind {
       switch (defined(schema.columns[index], "a column of the scope").def.type.kind) {

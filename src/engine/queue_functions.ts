@@ -20,9 +20,9 @@ import type { EngineTable } from "./table.ts";
 
 /** What the queue functions need of the database. */
 export interface QueueHost {
-  /** The table by name, or undefined. */
-  table(name: string): EngineTable | undefined;
-  /** The counters of a table by name; ER_NO_SUCH_TABLE when missing. */
+  /** The table by name (`t` in database `current`, or `db.t`), or undefined. */
+  table(name: string, current: string): EngineTable | undefined;
+  /** The counters of a table by name or catalog key; ER_NO_SUCH_TABLE when missing. */
   stats(name: string): QueueStats;
   /** Compacts the log now. */
   compact(): Promise<void>;
@@ -106,13 +106,13 @@ export function callQueueFunction(
       return queueSetSrcid(session, args);
     case "queue_compact": {
       checkArgCount(name, args, 1);
-      if (host.table(tableArg(name, argAt(args, 0))) === undefined) return null;
+      if (host.table(tableArg(name, argAt(args, 0)), session.database) === undefined) return null;
       return host.compact().then(() => 1);
     }
     case "queue_stats": {
       checkArgCount(name, args, 1);
-      const table = host.table(tableArg(name, argAt(args, 0)));
-      return table === undefined ? null : formatStats(host.stats(table.name));
+      const table = host.table(tableArg(name, argAt(args, 0)), session.database);
+      return table === undefined ? null : formatStats(host.stats(table.key));
     }
     default:
       throw new QueueError("ER_NOT_SUPPORTED_YET", `FUNCTION ${name} does not exist`);
@@ -274,7 +274,7 @@ async function queueWaitOnce(
   }
   const waitArgs: WaitArg[] = [];
   for (const { tableName, text } of parsed) {
-    const table = host.table(tableName);
+    const table = host.table(tableName, session.database);
     if (table === undefined) return null;
     waitArgs.push({ tableId: table.tableId, text });
   }

@@ -8,8 +8,15 @@
  * @module
  */
 
-import type { Prepared, SelectItem, Value } from "../sql/mod.ts";
-import { compileExpr, Decimal, isTruthy, outputValue, queueFunctionNames } from "../sql/mod.ts";
+import type { Prepared, SelectItem, Statement, Value } from "../sql/mod.ts";
+import {
+  compileExpr,
+  Decimal,
+  enterDatabase,
+  isTruthy,
+  outputValue,
+  queueFunctionNames,
+} from "../sql/mod.ts";
 import type { RowAccessor } from "../sql/mod.ts";
 import { defined, QueueError } from "../errors.ts";
 import {
@@ -197,14 +204,27 @@ export function describeSelect(
 }
 
 export async function executeSelect(
-  host: QueueHost & { requireTable(name: string): EngineTable },
+  host: QueueHost & { requireTable(name: string, current: string): EngineTable },
   session: SessionState,
   prepared: Prepared,
   params: readonly Value[],
 ): Promise<Result> {
   const statement = prepared.statement as StatementOf<"select">;
   if (statement.from === null) return await selectWithoutTable(host, session, prepared, params);
-  const table = host.requireTable(statement.from);
+  const where = statement.where;
+  if (where?.kind === "call" && where.name === "queue_wait") {
+    // Q4M's first form, `SELECT … FROM t WHERE queue_wait('t')` (its tutorial, its crawler):
+    // the wait alone is the condition; then the owned row, if any, is what the SELECT shows.
+    const args = where.args.map((arg) => {
+      const value = evaluateConstant(arg, params);
+      return value instanceof Decimal ? value.toNumber() : outputValue(value);
+    });
+    host.requireTable(statement.from, session.database);
+    await callQueueFunction(host, session, "queue_wait", args);
+    enterDatabase(session.database); // other sessions' statements ran meanwhile
+    return await executeSelect(host, session, withoutWhere(prepared), params);
+  }
+  const table = host.requireTable(statement.from, session.database);
   const plan = planSelect(prepared, table);
   const offset = limitValue(statement.offset, params, "OFFSET");
   const limit = limitValue(statement.limit, params, "LIMIT");
@@ -311,7 +331,10 @@ async function selectWithoutTable(
         return value instanceof Decimal ? value.toNumber() : outputValue(value);
       });
       const value = callQueueFunction(host, session, item.call, args);
-      row[item.name] = value instanceof Promise ? await value : value;
+      if (value instanceof Promise) {
+        row[item.name] = await value;
+        enterDatabase(session.database); // other sessions' statements ran meanwhile
+      } else row[item.name] = value;
     }
     values.push(row[item.name]);
   }
@@ -323,9 +346,22 @@ async function selectWithoutTable(
   );
 }
 
+const withoutWhereCache = new WeakMap<Prepared, Prepared>();
+
+/** The statement without its WHERE (after the wait that was its whole WHERE). */
+function withoutWhere(prepared: Prepared): Prepared {
+  let bare = withoutWhereCache.get(prepared);
+  if (bare === undefined) {
+    bare = { ...prepared, statement: { ...prepared.statement, where: null } as Statement };
+    withoutWhereCache.set(prepared, bare);
+  }
+  return bare;
+}
+
 /** Runs SHOW TABLES [LIKE pattern]. */
 export function executeShowTables(
   tableNames: readonly string[],
+  database: string,
   statement: StatementOf<"show_tables">,
   params: readonly Value[],
 ): Result {
@@ -344,7 +380,9 @@ export function executeShowTables(
         ...at,
       }, params));
   }
-  return names.filter((name) => filter === null || filter(name)).map((name) => ({
-    Tables_in_q4d: name,
+  const column = `Tables_in_${database}`;
+  const rows = names.filter((name) => filter === null || filter(name)).map((name) => ({
+    [column]: name,
   }));
+  return withColumns(rows, [{ name: column }]);
 }

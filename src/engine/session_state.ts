@@ -14,6 +14,7 @@
 
 import { QueueError } from "../errors.ts";
 import type { BackendSession } from "../backend/mod.ts";
+import { defaultDatabase } from "../sql/mod.ts";
 
 /** A relay mark armed by queue_set_srcid for the session's next INSERT. */
 export interface ArmedMark {
@@ -39,6 +40,8 @@ export class SessionState {
   armed: ArmedMark | null = null;
   /** A delay (ms) armed by queue_set_delay for the session's next INSERT; 0 = none. */
   armedDelayMs = 0;
+  /** The current database (USE): unqualified table names resolve in it. */
+  database: string = defaultDatabase;
   /**
    * Savepoints of the open transaction: name → `changeCount` when it was
    * set; null when none (then nothing is counted). ROLLBACK TO one is

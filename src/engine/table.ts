@@ -13,7 +13,14 @@
  */
 
 import type { Value } from "../sql/mod.ts";
-import { compileExpr, exprReadsClock, isTruthy, parseExpression } from "../sql/mod.ts";
+import {
+  compileExpr,
+  displayTable,
+  exprReadsClock,
+  isTruthy,
+  parseExpression,
+  splitTableRef,
+} from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
 import type { CompiledCondition, TableInfo } from "../backend/mod.ts";
 import { tableScope } from "./plan_support.ts";
@@ -24,13 +31,17 @@ import { schemaFromJson, type TableSchema } from "./schema.ts";
 export class EngineTable {
   /** The backend's id for the table (never reused; kept across ALTER TABLE). */
   readonly tableId: number;
+  /** The table's key in the catalog (src/sql/names.ts: `t`, or `db` NUL `t`). */
+  readonly key: string;
+  /** The table's bare name (without its database). */
   readonly name: string;
   /** The current schema; replaced by ALTER TABLE. */
   schema: TableSchema;
 
-  constructor(tableId: number, name: string, schema: TableSchema) {
+  constructor(tableId: number, key: string, schema: TableSchema) {
     this.tableId = tableId;
-    this.name = name;
+    this.key = key;
+    this.name = splitTableRef(key).table;
     this.schema = schema;
   }
 
@@ -73,13 +84,16 @@ const noParams: readonly Value[] = [];
 export function compileCondition(info: TableInfo, text: string): CompiledCondition {
   if (text === "") return { text, expression: null, matches: null, readsClock: false };
   if (text.trim() === "") {
-    throw new QueueError("ER_PARSE_ERROR", `Empty condition for table '${info.name}'`);
+    throw new QueueError(
+      "ER_PARSE_ERROR",
+      `Empty condition for table '${displayTable(info.name)}'`,
+    );
   }
   const schema = schemaOfMeta(info.meta);
   const expression = parseExpression(text);
   const accessor = compileExpr(
     expression,
-    tableScope(info.name, schema, "queue_wait condition"),
+    tableScope(splitTableRef(info.name).table, schema, "queue_wait condition"),
   );
   return {
     text,

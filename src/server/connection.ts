@@ -12,9 +12,16 @@
 import type { Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { type SecureContext, TLSSocket } from "node:tls";
-import { type Database, type Result, type Session, withColumns } from "../engine/mod.ts";
+import {
+  type Database,
+  type Result,
+  runLongInsert,
+  type Session,
+  withColumns,
+} from "../engine/mod.ts";
+import { statementBytesMax } from "../limits.ts";
 import { assert, defined, QueueError } from "../errors.ts";
-import { prepareText } from "../sql/mod.ts";
+import { prepareText, utf8Length } from "../sql/mod.ts";
 import {
   type AuthPlugin,
   decryptPassword,
@@ -212,7 +219,6 @@ export class Connection implements InterceptContext {
   // InterceptContext
   variables: Map<string, string | number | null>;
   readonly userVariables = new Map<string, string | number | null>();
-  database: string | null = null;
   user = "";
   readonly host: string;
   lastInsertId = 0;
@@ -233,6 +239,21 @@ export class Connection implements InterceptContext {
 
   get connectionId(): number {
     return this.id;
+  }
+
+  /** The current database: the engine session's (USE, COM_INIT_DB, the database connected with). */
+  get database(): string {
+    return this.#session.database;
+  }
+
+  /** Makes `name` the current database through the engine's USE; the error when it cannot. */
+  async #use(name: string): Promise<ReturnType<typeof errorOf> | null> {
+    try {
+      await this.#session.sql.unsafe(`USE \`${name.replaceAll("`", "``")}\``);
+      return null;
+    } catch (error) {
+      return errorOf(error);
+    }
   }
 
   /** Is the connection running a statement now (not idle between commands)? */
@@ -576,7 +597,13 @@ export class Connection implements InterceptContext {
     }
     if (!(await this.#authenticate(user, plugin, response))) return false;
     this.user = user;
-    if (database !== null && database !== "") this.database = database;
+    if (database !== null && database !== "") {
+      const refused = await this.#use(database);
+      if (refused !== null) {
+        this.#sendError(refused, refused.message);
+        return false;
+      }
+    }
     this.#write([this.#ok()]);
     this.#multiStatements = (this.#capabilities & Capability.multiStatements) !== 0;
     this.#host.verbose(`connection ${this.id}: ${user}@${this.host} connected`);
@@ -669,10 +696,12 @@ export class Connection implements InterceptContext {
       case Command.ping:
         this.#write([this.#ok()]);
         return true;
-      case Command.initDb:
-        this.database = utf8.decode(reader.rest());
-        this.#write([this.#ok()]);
+      case Command.initDb: {
+        const refused = await this.#use(utf8.decode(reader.rest()));
+        if (refused !== null) this.#sendError(refused, refused.message);
+        else this.#write([this.#ok()]);
         return true;
+      }
       case Command.query:
         await this.#query(queryText(reader.rest()));
         return true;
@@ -705,10 +734,14 @@ export class Connection implements InterceptContext {
         // mysqldump --flush-logs / mysqladmin flush-*: no logs or caches to flush.
         this.#write([this.#ok()]);
         return true;
-      case Command.resetConnection:
+      case Command.resetConnection: {
+        // The current database survives a reset, as in MySQL.
+        const database = this.database;
         this.#reset();
+        await this.#use(database);
         this.#write([this.#ok()]);
         return true;
+      }
       case Command.changeUser:
         return await this.#changeUser(reader);
       case Command.stmtPrepare:
@@ -791,7 +824,13 @@ export class Connection implements InterceptContext {
     this.#reset();
     if (!(await this.#authenticate(user, plugin, response))) return false;
     this.user = user;
-    this.database = database === "" ? null : database;
+    if (database !== "") {
+      const refused = await this.#use(database);
+      if (refused !== null) {
+        this.#sendError(refused, refused.message);
+        return true;
+      }
+    }
     this.#write([this.#ok()]);
     return true;
   }
@@ -802,7 +841,7 @@ export class Connection implements InterceptContext {
         `SELECT * FROM \`${table.replaceAll("`", "``")}\` LIMIT 0`,
       );
       const columns = describeResult(result);
-      const schema = this.database ?? "q4d";
+      const schema = this.database;
       this.#write([
         ...columns.map((column) => columnDefinition(column, schema)),
         this.#deprecateEof ? this.#ok(0, 0, false, 0xfe) : this.#eof(),
@@ -817,7 +856,12 @@ export class Connection implements InterceptContext {
   async #run1(text: string, params: readonly unknown[]): Promise<Outcome | Result> {
     const answered = intercept(text, this, params, this.#host.defaults);
     if (answered !== null) return answered;
-    const result = await this.#session.sql.unsafe(text, params);
+    // An INSERT longer than the engine's statement limit (a dump's, up to the packet limit).
+    const long = params.length === 0 && text.length > statementBytesMax / 3 &&
+        utf8Length(text) > statementBytesMax
+      ? this.#session[runLongInsert](text, this.#host.maxAllowedPacketBytes)
+      : null;
+    const result = await (long ?? this.#session.sql.unsafe(text, params));
     if (result.insertId !== undefined && (result.affectedRows ?? 0) > 0) {
       this.lastInsertId = result.insertId;
     }
@@ -867,12 +911,12 @@ export class Connection implements InterceptContext {
       columns = describeResult(result);
       if (columns.length === 0) {
         // An empty SHOW TABLES still has its column.
-        columns = describeValues(["Tables_in_q4d"], []);
+        columns = describeValues([`Tables_in_${this.database}`], []);
       }
       // By position: two columns with one name each send their own value.
       rows = result.rowArrays ?? result.map((row) => columns.map((column) => row[column.name]));
     }
-    const schema = this.database ?? "q4d";
+    const schema = this.database;
     const payloads: Uint8Array[] = [new PayloadWriter(9).lenencInt(columns.length).finish()];
     for (const column of columns) payloads.push(columnDefinition(column, schema));
     if (!this.#deprecateEof) payloads.push(this.#eof());

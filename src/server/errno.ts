@@ -56,6 +56,8 @@ export const errorCodeToMysql: Readonly<Record<ErrorCode, MysqlError>> = {
   ER_INVALID_JSON_PATH: { errno: 3143, sqlState: "42000" },
   ER_INVALID_JSON_PATH_WILDCARD: { errno: 3149, sqlState: "42000" },
   ER_BAD_DB_ERROR: { errno: 1049, sqlState: "42000" },
+  ER_DB_CREATE_EXISTS: { errno: 1007, sqlState: "HY000" },
+  ER_DB_DROP_EXISTS: { errno: 1008, sqlState: "HY000" },
   ER_UNKNOWN_STORAGE_ENGINE: { errno: 1286, sqlState: "42000" },
   ER_DISK_FULL: { errno: 1021, sqlState: "HY000" },
   ER_ERROR_ON_WRITE: { errno: 1026, sqlState: "HY000" },

@@ -1,9 +1,9 @@
 /**
  * Statements the server answers itself, before the engine: what clients send
  * at connect or by habit (`SELECT @@version_comment`, `SET NAMES`, `SHOW
- * VARIABLES`, `SELECT DATABASE()`, `USE`, `KILL`, `SHOW PROCESSLIST`).
+ * VARIABLES`, `SELECT DATABASE()`, `KILL`, `SHOW PROCESSLIST`).
  * Anything else goes to the engine, transactions (BEGIN, COMMIT, ROLLBACK,
- * savepoints) included.
+ * savepoints) and USE included.
  *
  * SQL text → Outcome (answered here) | null (the engine's)
  *
@@ -12,7 +12,7 @@
 
 import { defined } from "../errors.ts";
 import { type Token, tokenize } from "./tokens.ts";
-import { defaultDatabase, openExecutableComments } from "../sql/mod.ts";
+import { openExecutableComments } from "../sql/mod.ts";
 
 /** What a statement produced, in wire terms. */
 export type Outcome =
@@ -51,7 +51,8 @@ export interface InterceptContext {
   readonly variables: Map<string, string | number | null>;
   /** User variables (`@name`). */
   readonly userVariables: Map<string, string | number | null>;
-  database: string | null;
+  /** The current database (the engine session's; USE goes to the engine). */
+  readonly database: string;
   readonly user: string;
   readonly host: string;
   readonly connectionId: number;
@@ -557,7 +558,6 @@ const leadingWord = /^\s*(?:(?:\/\*[\s\S]*?\*\/|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$)
 export const serverStatementHeads: readonly string[] = [
   "SET",
   "SHOW",
-  "USE",
   "KILL",
   "DO",
 ];
@@ -571,12 +571,7 @@ const interceptedHeads = new Set([
   "LOCK",
   "UNLOCK",
   "FLUSH",
-  "CREATE",
 ]);
-
-/** CREATE DATABASE / SCHEMA, after comments. */
-const createDatabase =
-  /^\s*(?:(?:\/\*[\s\S]*?\*\/|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$))\s*)*CREATE\s+(?:DATABASE|SCHEMA)\b/i;
 
 /** A SELECT the server answers reads a variable or calls one of its functions. */
 const serverValueHint =
@@ -626,7 +621,6 @@ export function intercept(
   // Most statements are the engine's: decide from the first word, without tokenizing.
   const head = leadingWord.exec(text)?.[1]?.toUpperCase() ?? "";
   if (!interceptedHeads.has(head)) return null;
-  if (head === "CREATE" && !createDatabase.test(text)) return null;
   if (head === "SELECT" && emptyViewFrom.test(text)) return emptyView(text);
   if (head === "SELECT" && !serverValueHint.test(text)) return null;
   const tokens = tokenize(text);
@@ -640,12 +634,6 @@ export function intercept(
       return interceptSet(tokens, context, params, defaults);
     case "SHOW":
       return interceptShow(tokens, context);
-    case "USE": {
-      const name = tokens[1];
-      if (name === undefined || tokens.length !== 2) throw parseError(name?.text ?? "");
-      context.database = name.text;
-      return ok;
-    }
     case "KILL": {
       let at = 1;
       let queryOnly = false;
@@ -662,37 +650,6 @@ export function intercept(
     }
     case "DO":
       return ok;
-    case "CREATE": {
-      // CREATE DATABASE [IF NOT EXISTS] q4d [options] (mysqldump --databases): q4d serves its
-      // one database, which always exists.
-      let at = 2;
-      const ifNotExists = isWord(tokens[at], "IF");
-      if (ifNotExists) {
-        if (!isWord(tokens[at + 1], "NOT") || !isWord(tokens[at + 2], "EXISTS")) {
-          throw parseError(tokens[at + 1]?.text ?? "");
-        }
-        at += 3;
-      }
-      const name = tokens[at];
-      if (name === undefined || (name.kind !== "word" && name.kind !== "quoted")) {
-        throw parseError(name?.text ?? "");
-      }
-      if (name.text !== defaultDatabase) {
-        throw new ServerStatementError(
-          1235,
-          "42000",
-          "This version of q4d doesn't yet support 'CREATE DATABASE' (one database: q4d)",
-        );
-      }
-      if (!ifNotExists) {
-        throw new ServerStatementError(
-          1007,
-          "HY000",
-          "Can't create database 'q4d'; database exists",
-        );
-      }
-      return ok;
-    }
     case "FLUSH":
       // FLUSH [LOCAL] TABLES [WITH READ LOCK], FLUSH LOGS… (mysqldump): nothing to flush.
       return ok;

@@ -173,7 +173,12 @@ export type Statement =
     view?: string;
   }
   | { kind: "delete"; table: string; where: Expr | null; orderBy: OrderTerm[]; limit: Expr | null }
-  | { kind: "show_tables"; like: Expr | null }
+  /** `database`: FROM db, when written (else the session's current database). */
+  | { kind: "show_tables"; database?: string; like: Expr | null }
+  | { kind: "create_database"; database: string; ifNotExists: boolean }
+  | { kind: "drop_database"; database: string; ifExists: boolean }
+  /** USE db: the session's current database (unqualified table names resolve in it). */
+  | { kind: "use"; database: string }
   /** SHOW CREATE TABLE, DESCRIBE / SHOW COLUMNS, SHOW TABLE STATUS, SHOW ENGINE, SHOW DATABASES. */
   | { kind: "show"; show: ShowStatement }
   /**
@@ -195,10 +200,10 @@ export type TransactionAction =
 export type ShowStatement =
   | { what: "create_table"; table: string }
   | { what: "columns"; table: string; full: boolean; like: Expr | null; where: Expr | null }
-  | { what: "table_status"; like: Expr | null; where: Expr | null }
+  | { what: "table_status"; database?: string; like: Expr | null; where: Expr | null }
   | { what: "engine_status" }
   | { what: "databases"; like: Expr | null; where: Expr | null }
-  | { what: "full_tables"; like: Expr | null; where: Expr | null }
+  | { what: "full_tables"; database?: string; like: Expr | null; where: Expr | null }
   | { what: "create_database"; database: string; ifNotExists?: boolean };
 
 /** A statement ready to bind: the AST and how many parameters it takes. */

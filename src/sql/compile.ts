@@ -48,7 +48,7 @@ import {
 } from "./convert.ts";
 import { functionReturnsNumber, functionSpecOf, paramCountError } from "./functions.ts";
 import { likeTester } from "./like.ts";
-import { Decimal } from "./decimal.ts";
+import { Decimal, roundDecimal } from "./decimal.ts";
 import { Temporal } from "./temporal.ts";
 import {
   arithmetic,
@@ -92,7 +92,18 @@ export interface CompileScope {
    * as MySQL does (a number beside a string makes a string).
    */
   columnKind?(index: number): StaticKind;
+  /**
+   * The numeric type of column `index` (INT, DECIMAL(p,s), FLOAT/DOUBLE), or
+   * null for other types. Optional; IF, COALESCE, IFNULL and CASE use it to
+   * give a DECIMAL result its static scale (`COALESCE(price, 0)` is 0.00).
+   */
+  columnNumeric?(index: number): StaticNumeric | null;
 }
+
+/** A numeric expression's static type: an integer, a DECIMAL with its scale, or a double. */
+export type StaticNumeric = { kind: "int" } | { kind: "decimal"; scale: number } | {
+  kind: "double";
+};
 
 /**
  * An expression's result type as MySQL knows it before evaluation:
@@ -693,6 +704,8 @@ function compileCall(expr: Extract<Expr, { kind: "call" }>, scope: CompileScope)
   let accessor = spec.build(args.map((arg) => arg.accessor), expr.form);
   if (spec.resultArgs !== undefined) {
     accessor = aggregateResult(accessor, staticKindOf(expr, scope));
+    const numeric = staticNumericOf(expr, scope);
+    if (numeric?.kind === "decimal") accessor = atScale(accessor, numeric.scale);
   } else if (!spec.numeric && staticKindOf(expr, scope) === "binary") {
     // A byte-string argument makes the result bytes even when it was not used.
     accessor = aggregateResult(accessor, "binary");
@@ -736,6 +749,114 @@ function aggregateResult(accessor: RowAccessor, kind: StaticKind): RowAccessor {
   return accessor;
 }
 
+/**
+ * A control function's number at the aggregated DECIMAL scale (MySQL types
+ * `IFNULL(price, 0)` as DECIMAL(…, 2): 0 is 0.00, an integer 1 is 1.00).
+ */
+function atScale(accessor: RowAccessor, scale: number): RowAccessor {
+  return (row, params) => {
+    const value = accessor(row, params);
+    if (value instanceof Decimal) {
+      // Declared at the wider scale, never rounded: a quotient keeps (and now shows) the
+      // digits it holds beyond its own declared scale, as MySQL does.
+      if (value.decimals >= scale) return value;
+      return value.scale >= scale
+        ? new Decimal(value.unscaled, value.scale, scale)
+        : roundDecimal(value, scale);
+    }
+    if (typeof value === "number" && Number.isSafeInteger(value)) {
+      return roundDecimal(new Decimal(BigInt(value), 0), scale);
+    }
+    if (typeof value === "bigint") return roundDecimal(new Decimal(value, 0), scale);
+    return value;
+  };
+}
+
+/**
+ * An expression's numeric type before evaluation, where q4d can tell it
+ * (literals, typed columns, unary minus, + - * / % DIV, ROUND and friends, and the functions whose
+ * result is one of their arguments); null when it cannot or it is no number.
+ */
+function staticNumericOf(expr: Expr, scope: CompileScope): StaticNumeric | null {
+  switch (expr.kind) {
+    case "literal": {
+      const value = expr.value;
+      if (value instanceof Decimal) return { kind: "decimal", scale: value.scale };
+      if (typeof value === "bigint") return { kind: "int" };
+      if (typeof value === "number") {
+        return Number.isInteger(value) ? { kind: "int" } : { kind: "double" };
+      }
+      return null;
+    }
+    case "column":
+      return scope.columnNumeric?.(scope.columnIndex(expr.name, expr.quoted, expr.table)) ?? null;
+    case "unary":
+      return expr.op === "-" ? staticNumericOf(expr.operand, scope) : null;
+    case "binary": {
+      if (!["+", "-", "*", "%", "/", "div"].includes(expr.op)) return null;
+      const a = staticNumericOf(expr.left, scope);
+      const b = staticNumericOf(expr.right, scope);
+      if (a === null || b === null) return null;
+      if (expr.op === "div") return { kind: "int" };
+      if (a.kind === "double" || b.kind === "double") return { kind: "double" };
+      const scaleA = a.kind === "decimal" ? a.scale : 0;
+      const scaleB = b.kind === "decimal" ? b.scale : 0;
+      // \`/\` is exact with div_precision_increment (4) more digits than its dividend.
+      if (expr.op === "/") return { kind: "decimal", scale: scaleA + 4 };
+      if (a.kind === "int" && b.kind === "int") return { kind: "int" };
+      return {
+        kind: "decimal",
+        scale: expr.op === "*" ? scaleA + scaleB : Math.max(scaleA, scaleB),
+      };
+    }
+    case "call": {
+      const first = expr.args[0];
+      switch (expr.name) {
+        case "abs":
+          return first === undefined ? null : staticNumericOf(first, scope);
+        case "sign":
+        case "floor":
+        case "ceil":
+        case "ceiling": {
+          const numeric = first === undefined ? null : staticNumericOf(first, scope);
+          return numeric === null || numeric.kind === "double" ? numeric : { kind: "int" };
+        }
+        case "round":
+        case "truncate": {
+          const numeric = first === undefined ? null : staticNumericOf(first, scope);
+          const places = expr.args[1];
+          if (numeric?.kind !== "decimal") return numeric;
+          if (places === undefined) return { kind: "int" };
+          if (places.kind !== "literal" || typeof places.value !== "number") return null;
+          return { kind: "decimal", scale: Math.max(0, Math.min(30, places.value)) };
+        }
+      }
+      const spec = functionSpecOf(expr.name, expr.form);
+      const indexes = spec?.resultArgs?.(expr.args.length) ??
+        (expr.name === "greatest" || expr.name === "least" ? expr.args.map((_, i) => i) : null);
+      if (indexes === null) return null;
+      let result: StaticNumeric | null = null;
+      for (const i of indexes) {
+        const arg = expr.args[i];
+        if (arg === undefined) return null;
+        if (arg.kind === "literal" && arg.value === null) continue;
+        const numeric = staticNumericOf(arg, scope);
+        if (numeric === null) return null;
+        if (result === null || numeric.kind === "double") result = numeric;
+        else if (result.kind !== "double" && numeric.kind === "decimal") {
+          result = {
+            kind: "decimal",
+            scale: Math.max(result.kind === "decimal" ? result.scale : 0, numeric.scale),
+          };
+        }
+      }
+      return result;
+    }
+    default:
+      return null;
+  }
+}
+
 /** An expression's type before evaluation (MySQL's static typing, as far as q4d knows it). */
 function staticKindOf(expr: Expr, scope: CompileScope): StaticKind {
   switch (expr.kind) {
@@ -753,6 +874,10 @@ function staticKindOf(expr: Expr, scope: CompileScope): StaticKind {
       if (expr.name === "pow" || expr.name === "power" || expr.name === "mod") return "number";
       const spec = functionSpecOf(expr.name, expr.form);
       if (spec === undefined) return "unknown";
+      if (expr.name === "greatest" || expr.name === "least") {
+        // One of its arguments, compared as their aggregated type: numbers stay numbers.
+        return aggregateKinds(expr.args.map((arg) => staticKindOf(arg, scope)));
+      }
       if (spec.resultArgs !== undefined) {
         return aggregateKinds(
           spec.resultArgs(expr.args.length).map((i) => staticKindOf(argAt(expr.args, i), scope)),

@@ -190,7 +190,8 @@ const escapes: Record<string, string> = {
 
 /**
  * Splits SQL text into tokens, ending with one `end` token.
- * Throws ER_PARSE_ERROR for text longer than `statementBytesMax`, an
+ * Throws ER_PARSE_ERROR for text longer than `bytesMax` (default
+ * `statementBytesMax`; large_insert.ts passes more for one long row), an
  * unterminated string, identifier or comment, or a character that starts no token;
  * ER_ILLEGAL_VALUE_FOR_TYPE for a number beyond the double range (`1e999`).
  *
@@ -200,12 +201,12 @@ const escapes: Record<string, string> = {
  * console.log(tokens.map((t) => t.kind)); // ["word", "integer", "end"]
  * ```
  */
-export function tokenize(sql: string): Token[] {
+export function tokenize(sql: string, bytesMax: number = statementBytesMax): Token[] {
   const text = openExecutableComments(sql);
-  if (text.length > statementBytesMax / 3 && utf8Length(text) > statementBytesMax) {
+  if (text.length > bytesMax / 3 && utf8Length(text) > bytesMax) {
     throw new QueueError(
       "ER_PARSE_ERROR",
-      `SQL text of ${utf8Length(text)} bytes is longer than the limit of ${statementBytesMax}`,
+      `SQL text of ${utf8Length(text)} bytes is longer than the limit of ${bytesMax}`,
       { position: 0 },
     );
   }

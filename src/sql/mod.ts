@@ -20,7 +20,7 @@ export type {
 } from "./ast.ts";
 export { compileExpr, queueFunctionNames } from "./compile.ts";
 export { compareForOrder, compareOrderKeys, isTruthy } from "./operators.ts";
-export type { CompileScope, RowAccessor, StaticKind } from "./compile.ts";
+export type { CompileScope, RowAccessor, StaticKind, StaticNumeric } from "./compile.ts";
 export { ident, Identifier } from "./identifier.ts";
 export { parseExpression, parseStatement } from "./parser.ts";
 export { openExecutableComments, utf8Length } from "./lexer.ts";
@@ -33,4 +33,5 @@ export { Decimal } from "./decimal.ts";
 export { now, Temporal } from "./temporal.ts";
 export { Member, memberOfText } from "./member.ts";
 export { exprReadsClock } from "./typed_ops.ts";
-export { defaultDatabase, informationSchema } from "./show.ts";
+export * from "./names.ts";
+export { prepareLargeInsert } from "./large_insert.ts";

@@ -21,6 +21,7 @@ import {
   valueToNumber,
 } from "./convert.ts";
 import {
+  Decimal,
   decimalAbs,
   decimalCeil,
   decimalExtreme,
@@ -30,6 +31,8 @@ import {
 } from "./decimal.ts";
 import { type FunctionSpec, integerArgument, type NonNull, strict } from "./function_support.ts";
 import { int64Min, uint64Max } from "./operators.ts";
+import { asDateTime, compareTemporals, fspMax, parseTime, Temporal } from "./temporal.ts";
+import { toDateTime } from "./typed_ops.ts";
 
 /**
  * The arithmetic a numeric function uses for a value: exact integer, exact
@@ -120,8 +123,11 @@ function ceilOrFloor(up: boolean): FunctionSpec {
       case "int":
         return valueToNumber(value);
       case "decimal": {
+        // A BIGINT when it fits (MariaDB's type: ROUND(CEIL(9.99), 2) is 10), else a DECIMAL.
         const exact = valueToDecimal(value);
-        return up ? decimalCeil(exact) : decimalFloor(exact);
+        const whole = up ? decimalCeil(exact) : decimalFloor(exact);
+        const integer = whole.unscaled / 10n ** BigInt(whole.scale);
+        return integer >= int64Min && integer <= -(int64Min + 1n) ? fromBigInt(integer) : whole;
       }
       case "double": {
         const number = Number(valueToNumber(value));
@@ -138,6 +144,7 @@ function ceilOrFloor(up: boolean): FunctionSpec {
  */
 function extreme(greatest: boolean): FunctionSpec {
   return strict(2, Infinity, false, (values) => {
+    if (values.some((v) => v instanceof Temporal)) return temporalExtreme(values, greatest);
     const allText = values.every((v) => typeof v === "string" || v instanceof Uint8Array);
     const kinds = allText ? [] : values.map((v) => numericKindOf(v));
     if (kinds.includes("decimal") && !kinds.includes("double")) {
@@ -160,6 +167,48 @@ function extreme(greatest: boolean): FunctionSpec {
     }
     return typeof best === "number" && best === 0 ? 0 : best;
   });
+}
+
+/**
+ * GREATEST / LEAST with a temporal argument (MariaDB's): every argument is
+ * read as the arguments' temporal type — TIME when every temporal one is a
+ * TIME, else DATETIME when one is a DATETIME (or DATE beside TIME), else
+ * DATE — with the largest fraction digits among them, and the result is of
+ * that type. An argument that is no such value makes the result NULL
+ * (MariaDB takes it as a zero date, which q4d does not have: README).
+ */
+function temporalExtreme(values: readonly NonNull[], greatest: boolean): Value {
+  const temporals = values.filter((v): v is Temporal => v instanceof Temporal);
+  const kinds = new Set(temporals.map((t) => t.kind));
+  const kind = kinds.size === 1 && kinds.has("time")
+    ? "time"
+    : kinds.has("datetime") || kinds.has("time")
+    ? "datetime"
+    : "date";
+  const fsp = kind === "date" ? 0 : Math.max(...temporals.map((t) => t.fsp));
+  let best: Temporal | null = null;
+  for (const value of values) {
+    const read = asTemporal(value, kind);
+    if (read === null) return null;
+    const shown = kind === "date" || read.kind === kind ? read : asDateTime(read);
+    const sign = best === null ? 0 : compareTemporals(shown, best);
+    if (best === null || (greatest ? sign > 0 : sign < 0)) best = shown;
+  }
+  if (best === null) return null;
+  if (kind === "date") return new Temporal("date", Math.floor(best.seconds / 86400) * 86400, 0, 0);
+  return new Temporal(best.kind, best.seconds, best.micros, fsp);
+}
+
+/** A value read as a DATE, DATETIME or TIME; null when it is none. */
+function asTemporal(value: NonNull, kind: "date" | "datetime" | "time"): Temporal | null {
+  if (value instanceof Temporal) return value;
+  if (kind === "time") {
+    return typeof value === "string" || typeof value === "number" || typeof value === "bigint" ||
+        value instanceof Decimal
+      ? parseTime(String(value), fspMax)
+      : null;
+  }
+  return toDateTime(value);
 }
 
 function allTextLike(value: NonNull): boolean {

@@ -32,13 +32,12 @@ import { acceptNow, parseTypedColumnType } from "./parse_types.ts";
 import { Decimal, decimalNegate } from "./decimal.ts";
 import {
   acceptFromDatabase,
-  defaultDatabase,
   informationSchema,
   parseDescribe,
   parseShowInspect,
   parseTableRef,
-  unknownDatabase,
 } from "./show.ts";
+import { qualifiedRef } from "./names.ts";
 
 /** Longest CHAR(n), in characters (MySQL's). */
 export const charLengthMax = 255;
@@ -57,7 +56,8 @@ export interface ParseResult {
 
 /**
  * Parses one statement (a trailing `;` allowed). `?` placeholders become
- * `param` nodes numbered in order of appearance.
+ * `param` nodes numbered in order of appearance. Text longer than
+ * `bytesMax` (default `statementBytesMax`) is ER_PARSE_ERROR.
  *
  * @example
  * ```ts
@@ -65,8 +65,8 @@ export interface ParseResult {
  * console.log(statement.kind); // "delete"
  * ```
  */
-export function parseStatement(text: string): ParseResult {
-  const stream = new TokenStream(text, tokenize(text), true);
+export function parseStatement(text: string, bytesMax?: number): ParseResult {
+  const stream = new TokenStream(text, tokenize(text, bytesMax), true);
   const statement = parseAny(stream);
   stream.acceptOp(";");
   if (stream.peek().kind !== "end") throw stream.error("unexpected text after the statement");
@@ -124,6 +124,9 @@ function parseAny(stream: TokenStream): Statement {
       case "ALTER":
         stream.next();
         return parseAlter(stream);
+      case "USE":
+        stream.next();
+        return { kind: "use", database: tableName(stream) };
       case "SHOW":
         stream.next();
         return parseShow(stream);
@@ -283,9 +286,10 @@ function parseSelect(stream: TokenStream): Statement {
     from = parseName(stream, "table");
     if (stream.acceptOp(".")) {
       const table = parseName(stream, "table");
-      if (from.toLowerCase() === informationSchema) view = table.toUpperCase();
-      else if (from !== defaultDatabase) throw unknownDatabase(from);
-      from = table;
+      if (from.toLowerCase() === informationSchema) {
+        view = table.toUpperCase();
+        from = table;
+      } else from = qualifiedRef(from, table);
     }
   }
   const where = stream.acceptWord("WHERE") ? stream.parseExpr() : null;
@@ -453,7 +457,7 @@ function parseDelete(stream: TokenStream): Statement {
 
 function parseShow(stream: TokenStream): Statement {
   if (!stream.acceptWord("TABLES")) return parseShowInspect(stream, tableName);
-  acceptFromDatabase(stream, tableName);
+  const from = acceptFromDatabase(stream, tableName);
   let like: Expr | null = null;
   if (stream.acceptWord("LIKE")) {
     const token = stream.peek();
@@ -462,10 +466,22 @@ function parseShow(stream: TokenStream): Statement {
     }
     like = stream.parseExpr();
   }
-  return { kind: "show_tables", like };
+  return { kind: "show_tables", ...from, like };
+}
+
+/** IF EXISTS, IF NOT EXISTS (`not`), or nothing. */
+function acceptIfExists(stream: TokenStream, not: boolean): boolean {
+  if (!stream.acceptWord("IF")) return false;
+  if (not) stream.expectWord("NOT");
+  stream.expectWord("EXISTS");
+  return true;
 }
 
 function parseDrop(stream: TokenStream): Statement {
+  if (stream.acceptWord("DATABASE") || stream.acceptWord("SCHEMA")) {
+    const ifExists = acceptIfExists(stream, false);
+    return { kind: "drop_database", database: tableName(stream), ifExists };
+  }
   stream.expectWord("TABLE");
   let ifExists = false;
   if (stream.acceptWord("IF")) {
@@ -480,6 +496,18 @@ function parseDrop(stream: TokenStream): Statement {
 function parseCreate(stream: TokenStream): Statement {
   if (stream.isWord("INDEX") || stream.isWord("UNIQUE")) {
     throw notSupported("CREATE INDEX (queue tables have no keys)");
+  }
+  if (stream.acceptWord("DATABASE") || stream.acceptWord("SCHEMA")) {
+    const ifNotExists = acceptIfExists(stream, true);
+    const database = tableName(stream);
+    // [DEFAULT] CHARACTER SET / COLLATE: every database is utf8mb4.
+    for (;;) {
+      const explicit = stream.acceptWord("DEFAULT");
+      if (parseCharsetOption(stream)) continue;
+      if (explicit) throw stream.error("expected CHARSET or COLLATE");
+      break;
+    }
+    return { kind: "create_database", database, ifNotExists };
   }
   stream.expectWord("TABLE");
   let ifNotExists = false;

@@ -1,8 +1,8 @@
 /**
  * Parsing of the inspection statements: SHOW CREATE TABLE, DESCRIBE / DESC /
  * EXPLAIN t, SHOW [FULL] COLUMNS|FIELDS, SHOW TABLE STATUS, SHOW ENGINE
- * QUEUE STATUS and SHOW DATABASES; and of `db.table` names, where `db` can
- * only be the one database q4d has ({@linkcode defaultDatabase}).
+ * QUEUE STATUS and SHOW DATABASES; and of `db.table` names (names.ts keys
+ * them).
  *
  * tokens (after SHOW / DESCRIBE) → ShowStatement (ast.ts) → engine/inspect.ts
  *
@@ -13,38 +13,30 @@ import { QueueError } from "../errors.ts";
 import type { Expr, Statement } from "./ast.ts";
 import type { TokenStream } from "./expression.ts";
 import type { FunctionSpec } from "./function_support.ts";
+import { currentDatabase, qualifiedRef, splitTableRef } from "./names.ts";
 
-/** The name of q4d's one database (SHOW TABLES' column is `Tables_in_q4d`). */
-export const defaultDatabase = "q4d";
-
-/** The name of the read-only schema of views about the database. */
-export const informationSchema = "information_schema";
+export { defaultDatabase, informationSchema, unknownDatabase } from "./names.ts";
 
 /** Parses one table or database name (parser.ts's name rules). */
 export type NameParser = (stream: TokenStream) => string;
 
-/** ER_BAD_DB_ERROR for a database other than the default one. */
-export function unknownDatabase(name: string): QueueError {
-  return new QueueError("ER_BAD_DB_ERROR", `Unknown database '${name}'`);
-}
-
 /**
- * `table` or `db.table`; `db` must be the default database (the name is
- * returned without it), else ER_BAD_DB_ERROR.
+ * `table` or `db.table`, as a reference (names.ts): the database is checked
+ * when the statement runs, in the session's current database.
  */
 export function parseTableRef(stream: TokenStream, parseName: NameParser): string {
   const first = parseName(stream);
   if (!stream.acceptOp(".")) return first;
-  const table = parseName(stream);
-  if (first !== defaultDatabase) throw unknownDatabase(first);
-  return table;
+  return qualifiedRef(first, parseName(stream));
 }
 
-/** `FROM db` / `IN db` after SHOW TABLES / COLUMNS / TABLE STATUS: only the default database. */
-export function acceptFromDatabase(stream: TokenStream, parseName: NameParser): void {
-  if (!stream.acceptWord("FROM") && !stream.acceptWord("IN")) return;
-  const name = parseName(stream);
-  if (name !== defaultDatabase) throw unknownDatabase(name);
+/** `FROM db` / `IN db` after SHOW TABLES / COLUMNS / TABLE STATUS: the database, if written. */
+export function acceptFromDatabase(
+  stream: TokenStream,
+  parseName: NameParser,
+): { database?: string } {
+  if (!stream.acceptWord("FROM") && !stream.acceptWord("IN")) return {};
+  return { database: parseName(stream) };
 }
 
 /** `LIKE 'pattern'` or `WHERE expr`, both optional. */
@@ -73,7 +65,6 @@ export function parseShowInspect(stream: TokenStream, parseName: NameParser): St
         stream.expectWord("EXISTS");
       }
       const database = parseName(stream);
-      if (database !== defaultDatabase) throw unknownDatabase(database);
       const show = ifNotExists
         ? { what: "create_database" as const, database, ifNotExists }
         : { what: "create_database" as const, database };
@@ -93,19 +84,23 @@ export function parseShowInspect(stream: TokenStream, parseName: NameParser): St
   const full = stream.acceptWord("FULL");
   if (stream.acceptWord("COLUMNS") || stream.acceptWord("FIELDS")) {
     if (!stream.acceptWord("FROM") && !stream.acceptWord("IN")) throw stream.error("expected FROM");
-    const table = parseTableRef(stream, parseName);
-    acceptFromDatabase(stream, parseName);
+    let table = parseTableRef(stream, parseName);
+    const { database } = acceptFromDatabase(stream, parseName);
+    if (database !== undefined) table = qualifiedRef(database, splitTableRef(table).table);
     return { kind: "show", show: { what: "columns", table, full, ...parseFilter(stream, "SHOW") } };
   }
   if (full) {
     stream.expectWord("TABLES");
-    acceptFromDatabase(stream, parseName);
-    return { kind: "show", show: { what: "full_tables", ...parseFilter(stream, "SHOW") } };
+    const from = acceptFromDatabase(stream, parseName);
+    return { kind: "show", show: { what: "full_tables", ...from, ...parseFilter(stream, "SHOW") } };
   }
   if (stream.acceptWord("TABLE")) {
     stream.expectWord("STATUS");
-    acceptFromDatabase(stream, parseName);
-    return { kind: "show", show: { what: "table_status", ...parseFilter(stream, "SHOW") } };
+    const from = acceptFromDatabase(stream, parseName);
+    return {
+      kind: "show",
+      show: { what: "table_status", ...from, ...parseFilter(stream, "SHOW") },
+    };
   }
   if (stream.acceptWord("ENGINE")) {
     const engine = stream.next();
@@ -151,10 +146,10 @@ export function parseDescribe(stream: TokenStream, parseName: NameParser): State
 }
 
 /**
- * DATABASE() and SCHEMA(): the one database's name (tools filter
- * information_schema by `table_schema = DATABASE()`).
+ * DATABASE() and SCHEMA(): the current database of the session running the
+ * statement (tools filter information_schema by `table_schema = DATABASE()`).
  */
 export const databaseFunctions: Record<string, FunctionSpec> = {
-  database: { min: 0, max: 0, numeric: false, build: () => () => defaultDatabase },
-  schema: { min: 0, max: 0, numeric: false, build: () => () => defaultDatabase },
+  database: { min: 0, max: 0, numeric: false, build: () => currentDatabase },
+  schema: { min: 0, max: 0, numeric: false, build: () => currentDatabase },
 };

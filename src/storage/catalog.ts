@@ -12,11 +12,17 @@ import type { FileSystem } from "../io/mod.ts";
 import { crc32c } from "./crc32c.ts";
 
 /**
- * Version of the catalog layout written. 2: table schemas may hold DECIMAL,
+ * Newest version of the catalog layout. 2: table schemas may hold DECIMAL,
  * temporal, ENUM/SET and BIT columns (and rows their payload tags 7 and 8),
  * which a q4d that reads only version 1 must refuse rather than misread.
+ * 3: databases besides the default one (`databases`, and tables keyed
+ * `db` NUL `t`, src/sql/names.ts). Version 3 is written only while such a
+ * database exists, so a directory that never had one stays readable by a
+ * q4d that knows only version 2.
  */
-export const catalogVersion = 2;
+export const catalogVersion = 3;
+/** The version written while the catalog lists no database of its own. */
+const catalogVersionOneDatabase = 2;
 /** Oldest catalog version still read (1 has the same layout, fewer column types). */
 const catalogVersionMin = 1;
 /** File name of the catalog inside the data directory. */
@@ -36,13 +42,19 @@ export interface CatalogData {
   version: number;
   nextTableId: number;
   tables: CatalogTable[];
+  /** Databases created besides the default one (version 3; absent when none). */
+  databases?: string[];
 }
 
 const trailerPrefix = "\ncrc32c:";
 
 /** Encodes a catalog: its JSON, then a line `crc32c:<8 hex digits>` over the JSON bytes. */
 export function encodeCatalog(data: CatalogData): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(data));
+  const { databases, ...rest } = data;
+  const written: CatalogData = databases !== undefined && databases.length > 0
+    ? { ...rest, version: catalogVersion, databases }
+    : { ...rest, version: catalogVersionOneDatabase };
+  const json = new TextEncoder().encode(JSON.stringify(written));
   const crc = crc32c(json).toString(16).padStart(8, "0");
   const trailer = new TextEncoder().encode(`${trailerPrefix}${crc}\n`);
   const out = new Uint8Array(json.length + trailer.length);
@@ -72,7 +84,11 @@ export function decodeCatalog(bytes: Uint8Array, path: string): CatalogData {
     !Number.isInteger(data.version) || data.version < catalogVersionMin ||
     data.version > catalogVersion
   ) throw corrupt(`unsupported version ${data.version}`);
-  if (!Number.isSafeInteger(data.nextTableId) || !Array.isArray(data.tables)) {
+  if (
+    !Number.isSafeInteger(data.nextTableId) || !Array.isArray(data.tables) ||
+    (data.databases !== undefined &&
+      (!Array.isArray(data.databases) || data.databases.some((d) => typeof d !== "string")))
+  ) {
     throw corrupt("bad shape");
   }
   return data;

@@ -223,6 +223,7 @@ class StoreImpl implements Store, TableContext {
       }
       const tableId = this.#catalog.nextTableId;
       await this.#writeCatalog({
+        ...this.#catalog,
         version: catalogVersion,
         nextTableId: tableId + 1,
         tables: [...this.#catalog.tables, { tableId, name, meta }],
@@ -257,6 +258,15 @@ class StoreImpl implements Store, TableContext {
       this.#byId.delete(table.tableId);
       this.#byName.delete(name);
     });
+  }
+
+  databases(): readonly string[] {
+    this.checkOpen();
+    return this.#catalog.databases ?? [];
+  }
+
+  setDatabases(names: readonly string[]): Promise<void> {
+    return this.#serialise(() => this.#writeCatalog({ ...this.#catalog, databases: [...names] }));
   }
 
   async compact(): Promise<void> {

@@ -150,6 +150,10 @@ export interface Store {
   alterTable(name: string, meta: unknown): Promise<TableRows>;
   /** Drops a table durably; its rows are gone. ER_NO_SUCH_TABLE when missing. */
   dropTable(name: string): Promise<void>;
+  /** Databases besides the default one, as last set (the engine's namespaces; tables' names hold them). */
+  databases(): readonly string[];
+  /** Replaces the list of databases durably. */
+  setDatabases(names: readonly string[]): Promise<void>;
   /**
    * Called (synchronously, after the append's promise settles) whenever rows
    * become live: the engine wakes waiters here. Also called after a failed

@@ -15,8 +15,10 @@ const cases: [string, unknown][] = [
   ["ROUND(1.2345, 2)", "1.23"],
   ["TRUNCATE(1.299, 1)", "1.2"],
   ["ABS(-1.50)", "1.50"],
-  ["CEIL(1.2)", "2"],
-  ["FLOOR(-1.2)", "-2"],
+  // An integer (MariaDB types CEIL/FLOOR of a DECIMAL as INT when it fits, DECIMAL(21,0) beyond).
+  ["CEIL(1.2)", 2],
+  ["FLOOR(-1.2)", -2],
+  ["CEIL(12345678901234567890.5)", "12345678901234567891"],
   ["GREATEST(1.5, 2)", "2.0"],
   ["LEAST(1.5, 2, 0.25)", "0.25"],
   ["HEX(2.5)", "3"],

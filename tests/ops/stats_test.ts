@@ -88,19 +88,23 @@ test("stats of a missing directory or one open elsewhere cannot read, and create
   }
 });
 
-test("stats of a served database over a mysql:// URL", async () => {
+test("stats of a served database over a mysql:// URL, every database's tables", async () => {
   const served = await startServer();
   try {
     await served.db.sql`CREATE TABLE q (id INT NOT NULL) ENGINE=QUEUE`;
     await served.db.sql`INSERT INTO q VALUES (${1})`;
     await served.db.sql`INSERT INTO q VALUES (${2})`;
+    await served.db.sql`CREATE DATABASE eu`;
+    await served.db.sql`CREATE TABLE eu.q (id INT NOT NULL) ENGINE=QUEUE`;
+    await served.db.sql`INSERT INTO eu.q VALUES (${3})`;
     const s = served.db.session();
     await s.sql`SELECT queue_wait('q', 0)`;
     const source = await openStatsSource(`mysql://root:secret@127.0.0.1:${served.port}`);
     const snapshot = await source.read();
     await source.close();
     await s.close();
-    assert.deepEqual(Object.keys(snapshot), ["q"]);
+    assert.deepEqual(Object.keys(snapshot), ["eu.q", "q"]);
+    assert.equal(tableOf(snapshot, "eu.q").rows_written, 1);
     assert.deepEqual(Object.keys(tableOf(snapshot, "q")).sort(), statKeys);
     assert.equal(tableOf(snapshot, "q").rows_written, 2);
     assert.equal(tableOf(snapshot, "q").wait_immediate, 1);

@@ -63,6 +63,46 @@ const statements: [string, unknown[]][] = [
   ["SELECT queue_end() AS e, queue_end() AS f", []],
   ["TRUNCATE TABLE t", []],
   ["DROP TABLE t", []],
+  // DECIMAL, temporal, ENUM/SET/BIT columns and the functions over them keep their values and
+  // types over the wire (DECIMAL and temporal values as MySQL's text, as embedded).
+  [
+    "CREATE TABLE ty (id INT NOT NULL, p DECIMAL(10,2), d DATE, dt DATETIME(3), ts TIMESTAMP(6) NULL, tm TIME, y YEAR, e ENUM('new','retry'), s SET('a','b'), b BIT(4)) ENGINE=QUEUE",
+    [],
+  ],
+  [
+    "INSERT INTO ty VALUES (1, 9.99, '2024-01-01', '2024-01-01 10:00:00.5', '2024-01-01 10:00:00.123456', '10:00', 2024, 'new', 'a', 1), (2, -0.5, '1999-12-31', '1999-12-31 23:59:59.999', NULL, '-838:59:59', 1999, 'retry', 'a,b', 15)",
+    [],
+  ],
+  ["INSERT INTO ty (id, p, d, dt, e, s) VALUES (?, ?, ?, ?, ?, ?)", [
+    3,
+    "12.5",
+    "2024-02-29",
+    "2024-02-29 23:59:59.9995",
+    "retry",
+    "b",
+  ]],
+  ["INSERT INTO ty (id, p) VALUES (?, ?)", [4, "1e20"]],
+  ["SELECT * FROM ty ORDER BY id", []],
+  [
+    "SELECT id, p / 3 AS q, p * p AS sq, COALESCE(p, 0) AS c, ROUND(p, 1) AS r, p DIV 2 AS dv, -p AS n FROM ty ORDER BY id",
+    [],
+  ],
+  [
+    "SELECT id, d + INTERVAL 1 MONTH AS m, DATE_SUB(dt, INTERVAL 1 SECOND) AS s1, UNIX_TIMESTAMP(dt) AS u, FROM_UNIXTIME(UNIX_TIMESTAMP(dt)) AS f, GREATEST(d, '2024-03-01') AS g, d + 0 AS dn, tm + 0 AS tn, CONCAT(dt) AS ct FROM ty ORDER BY id",
+    [],
+  ],
+  [
+    "SELECT id, e + 0 AS en, s + 0 AS sn, b + 0 AS bn, HEX(b) AS hb, CONCAT(e, '/', s) AS es, y + 1 AS y1, IF(p > 0, p, 'neg') AS i FROM ty ORDER BY id",
+    [],
+  ],
+  ["SELECT id FROM ty WHERE p > ? AND d < ? ORDER BY id", ["1.5", "2024-02-01"]],
+  ["SELECT ? + 0.5 AS x, 1/3 AS third, 0.1 + 0.2 = 0.3 AS exact", ["1.25"]],
+  ["SELECT queue_wait('ty:e = \"retry\"', 0) AS w", []],
+  ["SELECT * FROM ty", []],
+  ["SELECT queue_end() AS e", []],
+  ["INSERT INTO ty (id, d) VALUES (5, '2024-02-30')", []],
+  ["INSERT INTO ty (id, e) VALUES (6, 'nope')", []],
+  ["DROP TABLE ty", []],
 ];
 
 type Outcome =

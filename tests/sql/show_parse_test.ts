@@ -1,12 +1,14 @@
 /**
- * Parsing of the inspection statements (src/sql/show.ts) and of
- * `q4d.table` names: the AST each form gives, and the errors of bad ones.
+ * Parsing of the inspection statements (src/sql/show.ts), of `db.table`
+ * names and of the database statements: the AST each form gives, and the
+ * errors of bad ones.
  */
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { parseStatement } from "../../src/sql/parser.ts";
 import { QueueError } from "../../src/errors.ts";
+import { qualifiedRef, resolveTable } from "../../src/sql/names.ts";
 
 function show(text: string): unknown {
   const { statement } = parseStatement(text);
@@ -26,16 +28,20 @@ function parseCode(text: string): string {
 
 describe("inspection statement parsing", () => {
   test("each form gives its ShowStatement", () => {
-    assert.deepEqual(show("SHOW CREATE TABLE q4d.`t`;"), { what: "create_table", table: "t" });
+    assert.deepEqual(show("SHOW CREATE TABLE `t`;"), { what: "create_table", table: "t" });
+    assert.deepEqual(show("SHOW CREATE TABLE q4d.`t`;"), {
+      what: "create_table",
+      table: qualifiedRef("q4d", "t"),
+    });
     assert.deepEqual(show("show engine queue status"), { what: "engine_status" });
     assert.deepEqual(show("SHOW CREATE SCHEMA q4d"), {
       what: "create_database",
       database: "q4d",
     });
-    for (const text of ["DESCRIBE t", "DESC t", "EXPLAIN t", "SHOW COLUMNS FROM t FROM q4d"]) {
+    for (const text of ["DESCRIBE t", "DESC t", "EXPLAIN t", "SHOW COLUMNS FROM t FROM d"]) {
       assert.deepEqual(show(text), {
         what: "columns",
-        table: "t",
+        table: text.endsWith("FROM d") ? qualifiedRef("d", "t") : "t",
         full: text.startsWith("SHOW FULL"),
         like: null,
         where: null,
@@ -53,16 +59,29 @@ describe("inspection statement parsing", () => {
     assert.deepEqual(show("SHOW FULL TABLES"), { what: "full_tables", like: null, where: null });
   });
 
-  test("q4d.table is the table; information_schema.X is a view", () => {
+  test("db.table is a qualified reference; information_schema.X is a view", () => {
     const select = parseStatement("SELECT * FROM q4d.jobs").statement as { from: string };
-    assert.equal(select.from, "jobs");
+    assert.equal(select.from, qualifiedRef("q4d", "jobs"));
+    assert.equal(resolveTable(select.from, "other"), "jobs");
+    assert.equal(resolveTable("jobs", "other"), qualifiedRef("other", "jobs"));
     assert.equal((select as { view?: string }).view, undefined);
     const view = parseStatement("SELECT * FROM INFORMATION_SCHEMA.tables").statement as {
       view?: string;
     };
     assert.equal(view.view, "TABLES");
-    const insert = parseStatement("INSERT INTO q4d.jobs VALUES (1)").statement as { table: string };
-    assert.equal(insert.table, "jobs");
+    const insert = parseStatement("INSERT INTO d.jobs VALUES (1)").statement as { table: string };
+    assert.equal(insert.table, qualifiedRef("d", "jobs"));
+    assert.deepEqual(parseStatement("USE `d`").statement, { kind: "use", database: "d" });
+    assert.deepEqual(
+      parseStatement("CREATE DATABASE IF NOT EXISTS d DEFAULT CHARACTER SET utf8mb4 COLLATE x")
+        .statement,
+      { kind: "create_database", database: "d", ifNotExists: true },
+    );
+    assert.deepEqual(parseStatement("DROP SCHEMA IF EXISTS d").statement, {
+      kind: "drop_database",
+      database: "d",
+      ifExists: true,
+    });
   });
 
   test("bad forms are clear errors", () => {
@@ -76,8 +95,8 @@ describe("inspection statement parsing", () => {
     assert.equal(parseCode("SHOW CREATE PROCEDURE p"), "ER_NOT_SUPPORTED_YET");
     assert.equal(parseCode("EXPLAIN SELECT 1"), "ER_NOT_SUPPORTED_YET");
     assert.equal(parseCode("SHOW ENGINE MyISAM STATUS"), "ER_UNKNOWN_STORAGE_ENGINE");
-    assert.equal(parseCode("SELECT * FROM mysql.user"), "ER_BAD_DB_ERROR");
-    assert.equal(parseCode("DELETE FROM other.t"), "ER_BAD_DB_ERROR");
+    assert.equal(parseCode("CREATE DATABASE d DEFAULT"), "ER_PARSE_ERROR");
+    assert.equal(parseCode("USE"), "ER_PARSE_ERROR");
     assert.equal(parseCode("SHOW DATABASES LIKE"), "ER_PARSE_ERROR");
   });
 });
