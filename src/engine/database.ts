@@ -240,7 +240,7 @@ export class Session {
       const rowId = state.backend.owned?.rowId;
       const attempts = state.ownerMode ? state.backend.attempts() : null;
       return rowId === undefined || attempts === null ? null : { rowId, attempts };
-    });
+    }, this.#engine.capabilities.transactions);
   }
 
   /**

@@ -192,12 +192,15 @@ export function backoffDelay(policy: JobPolicy, attempts: number): number {
 
 /**
  * Starts a job loop on `host`. Throws at once if the session already runs one.
+ * `transactions`: the backend has them (`db.capabilities.transactions`);
+ * without, fail() writes the dead letter and then ends the row (see makeJob).
  */
 export function jobs<T = Row>(
   host: JobHost,
   key: object,
   args: readonly (string | JobsOptions)[],
   ownedRow: OwnedRowInfo = () => null,
+  transactions = true,
 ): AsyncIterableIterator<Job<T>> {
   let options: JobsOptions = {};
   let conditions = args as readonly unknown[];
@@ -385,6 +388,7 @@ export function jobs<T = Row>(
           owned.rowId,
           owned.attempts,
           policyOf(table),
+          transactions,
         );
         let resumed = false;
         const inTransactionAtYield = host.inTransaction === true;
@@ -436,6 +440,7 @@ function makeJob<T>(
   rowId: number,
   attempts: number,
   policy: JobPolicy,
+  transactions: boolean,
 ): {
   job: Job<T>;
   control: { finishedInTransaction(): boolean; setFinished(finished: boolean): void };
@@ -503,6 +508,14 @@ function makeJob<T>(
         }) VALUES (${columns.map(() => "?").join(", ")})`,
         columns.map((c) => r[c]),
       );
+    if (!transactions) {
+      // No transactions on this backend (NATS): the dead letter first, then
+      // the end. A crash or failed end between leaves the row in both
+      // tables (at least once), never in neither.
+      await insert();
+      await sql.unsafe("SELECT queue_fail()");
+      return;
+    }
     if (host.inTransaction === true) {
       // The session's own transaction: its COMMIT makes both durable together.
       await insert();

@@ -7,7 +7,15 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { FaultFileSystem } from "../../src/io/fault_fs.ts";
-import { openEngine, openTemp, plain, rejectsCode, wait, within } from "./_helpers.ts";
+import {
+  lacksTransactions,
+  openEngine,
+  openTemp,
+  plain,
+  rejectsCode,
+  wait,
+  within,
+} from "./_helpers.ts";
 import type { Database } from "../../mod.ts";
 
 const guardMs = 10_000;
@@ -199,6 +207,7 @@ describe("jobs()", () => {
 
   test("fail() inside the session's own transaction joins it", async () => {
     const { db } = await openTemp();
+    if (await lacksTransactions(db)) return;
     await queueTables(db, "t", "t_dead", "audit");
     await insert(db, "t", 1);
     const s = db.session();
@@ -220,6 +229,7 @@ describe("jobs()", () => {
 
   test("several jobs acked in one transaction commit together", async () => {
     const { db } = await openTemp();
+    if (await lacksTransactions(db)) return;
     await queueTables(db, "t");
     await insert(db, "t", 1, 2, 3);
     const s = db.session();
@@ -248,6 +258,7 @@ describe("jobs()", () => {
 
   test("a throw out of the loop body with its transaction open rolls it back and keeps the error", async () => {
     const { db } = await openTemp();
+    if (await lacksTransactions(db)) return;
     await queueTables(db, "t", "audit");
     await insert(db, "t", 1);
     const s = db.session();
