@@ -1,0 +1,75 @@
+/**
+ * The engine's own test suite on the NATS backend: starts one 3-node
+ * JetStream cluster for the run (tests/nats/_cluster.ts: Debian's
+ * nats-server on loopback ports, stores in a temp dir, stopped by PID) and
+ * runs the tests/engine files that use only the public API with
+ * Q4D_TEST_BACKEND=nats, so each `openTemp()` database is a fresh namespace
+ * on that cluster (see tests/engine/_helpers.ts). Files that test the local
+ * storage are skipped, each listed below with why; tests of behaviour the
+ * NATS backend weakens assert the weaker contract by `db.capabilities`.
+ * Without nats-server it prints that it skipped and exits 0.
+ *
+ * `deno task test:nats` (extra arguments go to `deno test`, e.g. a
+ * `--filter`). Exits with `deno test`'s status.
+ *
+ * @module
+ */
+
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { Cluster, natsMissing, natsServerVersion } from "../tests/nats/_cluster.ts";
+/** tests/engine files not run on NATS, and why. */
+const localOnly: Record<string, string> = {
+  "compaction_errors_test.ts": "injects file-system faults under the local log (openEngine)",
+  "crash_test.ts": "SIGKILLs a child that owns a data directory and recovers its log",
+  "open_test.ts": "tests open(dir): options, directory creation and the directory lock",
+  "row_codec_test.ts": "tests the local storage's row codec, below any SQL",
+};
+
+if (natsMissing !== null) {
+  console.log(`nats mode: skipped (${natsMissing})`);
+  Deno.exit(0);
+}
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const engineTests = join(root, "tests", "engine");
+const files = readdirSync(engineTests)
+  .filter((name) => name.endsWith("_test.ts") && !(name in localOnly))
+  .sort()
+  .map((name) => join("tests", "engine", name));
+
+console.log(
+  `nats mode: ${files.length} files of tests/engine on a 3-node cluster (${natsServerVersion()}); local only: ${
+    Object.entries(localOnly).map(([name, why]) => `${name} (${why})`).join("; ")
+  }`,
+);
+const cluster = await Cluster.start();
+let status = 1;
+try {
+  const run = spawnSync(
+    Deno.execPath(),
+    [
+      "test",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-run",
+      "--allow-sys",
+      "--allow-net",
+      ...Deno.args,
+      ...files,
+    ],
+    {
+      cwd: root,
+      stdio: "inherit",
+      env: { ...process.env, Q4D_TEST_BACKEND: "nats", Q4D_TEST_NATS_URL: cluster.url },
+    },
+  );
+  status = run.status ?? 1;
+} finally {
+  await cluster.stop();
+}
+Deno.exit(status);
