@@ -110,6 +110,8 @@ const consumerName = "q4d";
 const pullSliceMs = 2_000;
 /** How long an immediate-pass (no-wait) pull may take before it counts as "no row now". */
 const immediatePullTimeoutMs = 250;
+/** Upper bound of pulls per argument in one immediate pass (rows turned down before one is served). */
+const immediatePassMaxPulls = 10_000;
 /** How long an immediate pass waits for a stored row the consumer has not seen yet (see #pullNow). */
 const catchUpPullMs = 100;
 /** The header with a delayed row's due time (ms since the epoch). */
@@ -942,17 +944,27 @@ export class NatsSession implements BackendSession {
     const args = wait.args;
     for (let i = 0; i < args.length; i++) {
       const arg = args[i]!;
-      const msg = await this.#pullNow(arg.tableId);
-      if (wait.done) {
-        // Cancelled or closed meanwhile: the row goes back at once.
-        if (msg !== null) this.#backend.nak(msg.reply!, 0);
-        return;
-      }
-      if (msg === null) continue;
-      const served = this.#accept(args, wait.conditions, msg, i);
-      if (served !== null) {
-        this.#backend.countWait(arg.tableId, "waitImmediate");
-        return this.#finish(wait, served);
+      // Rows #accept turns down (not yet due, no condition matches) are
+      // hidden by their nak, so the next pull reaches the following row:
+      // the pass goes on until one is served, the table has none left or a
+      // turned-down row comes round again (its hiding was shorter than the pass).
+      const turnedDown = new Set<number>();
+      for (let pulls = 0; pulls < immediatePassMaxPulls; pulls++) {
+        const msg = await this.#pullNow(arg.tableId);
+        if (wait.done) {
+          // Cancelled or closed meanwhile: the row goes back at once.
+          if (msg !== null) this.#backend.nak(msg.reply!, 0);
+          return;
+        }
+        if (msg === null) break;
+        const rowId = parseAckSubject(msg.reply!).seq;
+        const served = this.#accept(args, wait.conditions, msg, i);
+        if (served !== null) {
+          this.#backend.countWait(arg.tableId, "waitImmediate");
+          return this.#finish(wait, served);
+        }
+        if (turnedDown.has(rowId)) break;
+        turnedDown.add(rowId);
       }
     }
     if (timeoutMs <= 0) {

@@ -113,6 +113,23 @@ describe("NATS backend on a 3-node cluster", skipUnless(natsMissing), () => {
     }
   });
 
+  it("queue_wait(t, 0) passes over rows not yet due or not matching to a later one", async () => {
+    const db = await openBackend(cluster(), { clientSideConditions: true, filterDelayMs: 5_000 });
+    try {
+      const t = await db.createTable("jobs", {});
+      await db.insert(t.tableId, [bytes("later")], [[]], { visibleAt: Date.now() + 60_000 });
+      await db.insert(t.tableId, [bytes("no"), bytes("yes")], [[], []]);
+      const s = db.openSession(1);
+      const cond = [{ tableId: t.tableId, text: "body=yes" }];
+      assert.deepEqual(await s.wait(cond, 0), { argIndex: 1, rowId: 3 });
+      await s.end();
+      assert.deepEqual(await s.wait(cond, 0), { argIndex: 0, rowId: 0 });
+      s.close();
+    } finally {
+      await db.close();
+    }
+  });
+
   it("abort returns the row (attempts grow); abort with delay hides it that long", async () => {
     const db = await openBackend(cluster());
     try {
