@@ -27,6 +27,12 @@ const localOnly: Record<string, string> = {
   "crash_test.ts": "SIGKILLs a child that owns a data directory and recovers its log",
   "open_test.ts": "tests open(dir): options, directory creation and the directory lock",
   "row_codec_test.ts": "tests the local storage's row codec, below any SQL",
+  "transaction_test.ts":
+    "every test needs BEGIN; capabilities.transactions is false on NATS (jobs_test asserts BEGIN's refusal)",
+  "txn_crash_test.ts": "SIGKILLs a child inside a transaction and recovers the local log",
+  "q4m_11_conc_compact_test.ts": "races consumers against the local log's compaction",
+  "long_insert_test.ts":
+    "a long INSERT as one all-or-nothing append; NATS publishes row by row (capabilities.transactions)",
 };
 
 if (natsMissing !== null) {

@@ -209,6 +209,15 @@ export async function rejectsCode(
 }
 
 /**
+ * Options of `test()` that skip it in nats mode (scripts/test_nats.ts) and
+ * say why: it tests the local storage, or behaviour the NATS backend
+ * documents as weaker where no capability states it.
+ */
+export function notOnNats(reason: string): { skip?: string } {
+  return testBackend === "nats" ? { skip: `not on NATS: ${reason}` } : {};
+}
+
+/**
  * For a test of transactions: on a backend without them
  * (`capabilities.transactions` false, NATS) asserts the weaker contract —
  * BEGIN is ER_NOT_SUPPORTED_YET — closes `db` and returns true (the test
