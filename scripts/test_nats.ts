@@ -15,11 +15,7 @@
  * @module
  */
 
-import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import process from "node:process";
-import { fileURLToPath } from "node:url";
+import { denoTest, describeSkips, engineTestFiles } from "./_engine_tests.ts";
 import { Cluster, natsMissing, natsServerVersion } from "../tests/nats/_cluster.ts";
 /** tests/engine files not run on NATS, and why. */
 const localOnly: Record<string, string> = {
@@ -40,41 +36,17 @@ if (natsMissing !== null) {
   Deno.exit(0);
 }
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const engineTests = join(root, "tests", "engine");
-const files = readdirSync(engineTests)
-  .filter((name) => name.endsWith("_test.ts") && !(name in localOnly))
-  .sort()
-  .map((name) => join("tests", "engine", name));
+const files = engineTestFiles(localOnly);
 
 console.log(
   `nats mode: ${files.length} files of tests/engine on a 3-node cluster (${natsServerVersion()}); local only: ${
-    Object.entries(localOnly).map(([name, why]) => `${name} (${why})`).join("; ")
+    describeSkips(localOnly)
   }`,
 );
 const cluster = await Cluster.start();
 let status = 1;
 try {
-  const run = spawnSync(
-    Deno.execPath(),
-    [
-      "test",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-run",
-      "--allow-sys",
-      "--allow-net",
-      ...Deno.args,
-      ...files,
-    ],
-    {
-      cwd: root,
-      stdio: "inherit",
-      env: { ...process.env, Q4D_TEST_BACKEND: "nats", Q4D_TEST_NATS_URL: cluster.url },
-    },
-  );
-  status = run.status ?? 1;
+  status = denoTest(files, { Q4D_TEST_BACKEND: "nats", Q4D_TEST_NATS_URL: cluster.url });
 } finally {
   await cluster.stop();
 }
