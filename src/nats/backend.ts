@@ -947,8 +947,9 @@ export class NatsSession implements BackendSession {
       // Rows #accept turns down (not yet due, no condition matches) are
       // hidden by their nak, so the next pull reaches the following row:
       // the pass goes on until one is served, the table has none left or a
-      // turned-down row comes round again (its hiding was shorter than the pass).
-      const turnedDown = new Set<number>();
+      // turned-down row comes round a third time (its hiding is shorter than
+      // the pass; JetStream redelivers before it delivers new rows).
+      const turnedDown = new Map<number, number>();
       for (let pulls = 0; pulls < immediatePassMaxPulls; pulls++) {
         const msg = await this.#pullNow(arg.tableId);
         if (wait.done) {
@@ -963,8 +964,9 @@ export class NatsSession implements BackendSession {
           this.#backend.countWait(arg.tableId, "waitImmediate");
           return this.#finish(wait, served);
         }
-        if (turnedDown.has(rowId)) break;
-        turnedDown.add(rowId);
+        const times = (turnedDown.get(rowId) ?? 0) + 1;
+        if (times >= 3) break;
+        turnedDown.set(rowId, times);
       }
     }
     if (timeoutMs <= 0) {
@@ -1279,11 +1281,14 @@ export class NatsSession implements BackendSession {
       const id = s.ownedRowIn(tableId);
       if (id !== 0 && s !== this) ownedHere.add(id);
     }
+    // Rows this process ended may still be in the stream for a moment: not shown.
+    const ended = this.#backend.state(tableId).ended;
     let seq = 1;
     for (;;) {
       const row = await this.#backend.getRow(tableId, seq, true);
       if (row === null) return;
-      if (!ownedHere.has(row.rowId) && !visit(row.rowId, row.payload)) return;
+      const hidden = ownedHere.has(row.rowId) || ended.has(row.rowId);
+      if (!hidden && !visit(row.rowId, row.payload)) return;
       seq = row.rowId + 1;
     }
   }

@@ -82,6 +82,9 @@ describe("NATS backend on a 3-node cluster", skipUnless(natsMissing), () => {
         assert.deepEqual(await s.wait(arg, 1000), { argIndex: 1, rowId: round });
         await s.end();
         assert.equal(await s.visibleCount(t.tableId, false), 0, `COUNT(*), round ${round}`);
+        const rows: number[] = [];
+        await s.scan(t.tableId, false, (id) => (rows.push(id), true));
+        assert.deepEqual(rows, [], `SELECT, round ${round}`);
         await inFlight;
         assert.equal(db.stats(t.tableId).rowsRemoved, round, `stats after a refresh, round ${round}`);
         await db.refreshStats(t.tableId);
