@@ -218,6 +218,18 @@ export function notOnNats(reason: string): { skip?: string } {
 }
 
 /**
+ * Asserts that one wait on `table` was counted as blocked (waitDelayed) —
+ * the wait was sent before the INSERT, one turn apart. In nats mode the
+ * wait may still be in its immediate pass (a network round) when the row
+ * arrives, so the weaker check: one wait counted, blocked or immediate.
+ */
+export function assertWaitedBlocked(db: Database, table: string): void {
+  const stats = db.stats(table);
+  if (testBackend !== "nats") assert.equal(stats.waitDelayed, 1);
+  else assert.equal(stats.waitDelayed + stats.waitImmediate, 1);
+}
+
+/**
  * For a test of transactions: on a backend without them
  * (`capabilities.transactions` false, NATS) asserts the weaker contract —
  * BEGIN is ER_NOT_SUPPORTED_YET — closes `db` and returns true (the test
