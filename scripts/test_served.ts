@@ -18,6 +18,7 @@ export const embeddedOnly: Record<string, string> = {
   "compaction_errors_test.ts": "injects file-system faults under the storage layer (openEngine)",
   "crash_test.ts": "SIGKILLs a child that owns the data directory and recovers the log",
   "open_test.ts": "tests open() itself: options, directory creation and the directory lock",
+  "long_insert_test.ts": "drives the engine's internal long-INSERT entry (a server hook), not SQL",
   "row_codec_test.ts": "tests the storage row codec, below any SQL",
 };
 

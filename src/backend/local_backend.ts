@@ -176,20 +176,39 @@ export class LocalBackend implements Backend {
       const mark = options?.mark;
       const visibleAt = options?.visibleAt ?? 0;
       const rows = table.rows;
-      // Storage's watermarks include appends in flight, and the table's
-      // reservations inserts buffered in transactions, so two relayed
-      // INSERTs of the same row at once cannot both pass this check.
-      if (
-        mark !== undefined && mark.mode === "a" &&
-        (mark.rowId <=
-            defined(rows.sourceMarks()[mark.source], "a source below relaySourceCount") ||
-          mark.rowId <= table.reservedMark(mark.source))
-      ) {
-        return Promise.resolve(duplicate);
-      }
       const transaction = options?.session instanceof LocalSession
         ? options.session.transaction
         : null;
+      if (mark !== undefined && mark.mode === "a") {
+        // A relay of a row another open transaction relayed (same source,
+        // same or later row id): whether it is a duplicate depends on how
+        // that transaction ends, so wait for it (a rollback means the row
+        // was not relayed, and dropping it would lose it). A session in a
+        // transaction cannot wait (two could wait on each other): it fails.
+        // Checked before storage's watermark, which a committing
+        // transaction's marks are already in before they are durable.
+        const reservers = table.reservers(mark.source, mark.rowId, transaction);
+        if (reservers === "own") return Promise.resolve(duplicate);
+        if (reservers.length > 0) {
+          if (transaction !== null) {
+            throw new QueueError(
+              "ER_LOCK_DEADLOCK",
+              `another session's open transaction relayed row ${mark.rowId} of source ${mark.source} (or a later one) into '${table.name}'; ROLLBACK and retry once it ended`,
+            );
+          }
+          return Promise.all(reservers.map((reserver) => reserver.ended)).then(() =>
+            this.insert(tableId, payloads, _values, options)
+          );
+        }
+        // Storage's watermarks include appends in flight, so two relayed
+        // INSERTs of the same row at once cannot both pass this check.
+        if (
+          mark.rowId <=
+            defined(rows.sourceMarks()[mark.source], "a source below relaySourceCount")
+        ) {
+          return Promise.resolve(duplicate);
+        }
+      }
       if (transaction !== null) {
         // Written with the transaction's commit; ids are issued then.
         transaction.insert(
@@ -292,7 +311,10 @@ export class LocalBackend implements Backend {
         session.cancelWait(new QueueError("ER_CLOSED", "Database was closed while waiting"));
       }
       for (const session of [...this.#sessions]) session.close();
-      for (const table of this.#tables.values()) table.stopDueTimer();
+      for (const table of this.#tables.values()) {
+        table.stopDueTimer();
+        table.closed = true;
+      }
       this.#closing = this.#store.close();
     }
     return this.#closing;

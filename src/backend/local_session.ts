@@ -191,6 +191,9 @@ export class LocalSession implements BackendSession, Owner {
       // Held first: a transaction too large fails here and the row stays owned.
       if (owned !== null && owned.table.owners.get(owned.rowId) === this) {
         transaction.hold(owned.table, [owned.rowId], failed);
+      } else if (owned?.table.removingOwners.get(owned.rowId)?.owner === this) {
+        // A TRUNCATE of it is in flight: if that fails, the row is the transaction's.
+        transaction.holdRemoving(owned.table, owned.rowId, failed);
       }
       this.#owned = null;
       return;

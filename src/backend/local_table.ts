@@ -16,7 +16,7 @@
 
 import type { TableRows } from "../storage/mod.ts";
 import { assert, defined, QueueError } from "../errors.ts";
-import { conditionCacheBytesMax, conditionCacheEntriesMax, relaySourceCount } from "../limits.ts";
+import { conditionCacheBytesMax, conditionCacheEntriesMax } from "../limits.ts";
 import type { CompiledCondition, ConditionCompiler, TableInfo } from "./types.ts";
 
 /** A row owner: the session, seen only through what the table needs of it. */
@@ -24,6 +24,11 @@ export interface Owner {
   readonly sessionId: number;
   /** True while the owner still claims that row (open, and it is its owned row). */
   claims(table: LocalTable, rowId: number): boolean;
+}
+
+/** An open transaction reserving relay marks: `ended` settles once it commits or rolls back. */
+export interface Reserver {
+  readonly ended: Promise<void>;
 }
 
 /**
@@ -122,12 +127,20 @@ export class LocalTable {
   readonly counters: WaitCounters = newWaitCounters();
   dropped = false;
   /**
-   * Relay marks reserved by inserts buffered in open transactions (0 =
-   * none): an insert's duplicate check reads them beside storage's
-   * watermarks, so a row relayed in a transaction is not relayed again
-   * before that transaction ends.
+   * The backend closed (its store is closing): bookkeeping after a write
+   * settles reads no rows then (storage refuses reads once closed, and a
+   * durable write must not be reported as failed for it).
    */
-  readonly reservedMarks: number[] = new Array(relaySourceCount).fill(0);
+  closed = false;
+  /**
+   * Relay marks reserved by inserts buffered in open transactions: source →
+   * the reserving transaction → the mark its last such insert sets. An insert's
+   * duplicate check reads them beside storage's watermarks, so a row relayed
+   * in a transaction is not relayed again before that transaction ends; a
+   * reservation goes when its transaction ends (commit: storage holds the
+   * mark then; rollback: the row was not relayed).
+   */
+  readonly #reservations: Map<number, Map<Reserver, number>> = new Map();
   /**
    * Compiled conditions by text, for the current schema; the oldest are
    * evicted past `conditionCacheEntriesMax` entries or
@@ -230,9 +243,37 @@ export class LocalTable {
     this.rows.countDelivery(rowId);
   }
 
-  /** The relay mark reserved for `source` by an open transaction (0 = none). */
-  reservedMark(source: number): number {
-    return defined(this.reservedMarks[source], "a relay source is below relaySourceCount");
+  /**
+   * Reserves relay mark `rowId` of `source` for the open transaction
+   * `reserver`. Its last insert's mark wins, as its commit writes them in
+   * order (a 'w' may move the mark back).
+   */
+  reserveMark(reserver: Reserver, source: number, rowId: number): void {
+    let bySource = this.#reservations.get(source);
+    if (bySource === undefined) this.#reservations.set(source, bySource = new Map());
+    bySource.set(reserver, rowId);
+  }
+
+  /** The transaction `reserver` ended: its reservations go. */
+  releaseMarks(reserver: Reserver): void {
+    for (const [source, bySource] of this.#reservations) {
+      if (bySource.delete(reserver) && bySource.size === 0) this.#reservations.delete(source);
+    }
+  }
+
+  /**
+   * The open transactions that reserved relay mark `rowId` (or a later one)
+   * of `source`: `own` when `reserver` itself did (a duplicate in it), else
+   * the others, whose end decides whether the row is a duplicate.
+   */
+  reservers(source: number, rowId: number, reserver: Reserver | null): "own" | Reserver[] {
+    const others: Reserver[] = [];
+    for (const [holder, reserved] of this.#reservations.get(source) ?? []) {
+      if (reserved < rowId) continue;
+      if (holder === reserver) return "own";
+      others.push(holder);
+    }
+    return others;
   }
 
   get name(): string {
@@ -411,7 +452,7 @@ export class LocalTable {
   /** The removal of an owned row settled: a row live again goes back to its owner. */
   #giveBack(rowId: number, removing: RemovingOwner): void {
     this.removingOwners.delete(rowId);
-    if (this.dropped || !this.rows.isLive(rowId)) return;
+    if (this.dropped || this.closed || !this.rows.isLive(rowId)) return;
     if (removing.ended || removing.owner.claims(this, rowId)) {
       this.owners.set(rowId, removing.owner);
     }

@@ -8,7 +8,7 @@
  * commits are the engine's.
  *
  * State owned here: the buffered inserts, the held rows, the relay marks
- * reserved in `LocalTable.reservedMarks`, and the owned row at begin.
+ * reserved in its tables (`LocalTable.reserveMark`), and the owned row at begin.
  *
  * LocalSession → LocalTransaction → Store.atomically (one batch)
  *
@@ -18,7 +18,7 @@
 import { QueueError } from "../errors.ts";
 import { batchBytesMax, rowOverheadBytesMax } from "../limits.ts";
 import type { Store } from "../storage/mod.ts";
-import type { LocalTable, Owner } from "./local_table.ts";
+import type { LocalTable, Owner, Reserver } from "./local_table.ts";
 
 /** What a transaction needs of its session. */
 export interface TransactionSession extends Owner {
@@ -34,10 +34,8 @@ export interface TransactionSession extends Owner {
 interface BufferedInsert {
   readonly table: LocalTable;
   readonly payloads: readonly Uint8Array[];
-  /** The relay mark it writes (reserved in the table's reservedMarks at the insert). */
+  /** The relay mark it writes (reserved in its table, LocalTable.reserveMark, at the insert). */
   readonly mark: { source: number; rowId: number } | undefined;
-  /** The table's reservation before this insert made its own (restored by rollback). */
-  readonly previousReservation: number;
   /** Wall-clock ms before which its rows are not delivered (queue_set_delay); 0 = at once. */
   readonly visibleAt: number;
 }
@@ -46,7 +44,7 @@ interface BufferedInsert {
 const removeIdBytes = 16;
 
 /** The open transaction of one session. */
-export class LocalTransaction implements Owner {
+export class LocalTransaction implements Owner, Reserver {
   readonly #session: TransactionSession;
   /** The owned row at begin: what rollback gives back. */
   readonly #ownedAtBegin: { table: LocalTable; rowId: number } | null;
@@ -59,10 +57,14 @@ export class LocalTransaction implements Owner {
   #bytes = 0;
   /** "open" until commit starts; "done" once committed or rolled back. */
   #state: "open" | "committing" | "done" = "open";
+  /** Settles once the transaction committed or rolled back (relays waiting on its marks go on). */
+  readonly ended: Promise<void>;
+  #end!: () => void;
 
   constructor(session: TransactionSession) {
     this.#session = session;
     this.#ownedAtBegin = session.ownedRow === null ? null : { ...session.ownedRow };
+    this.ended = new Promise((resolve) => this.#end = resolve);
   }
 
   get sessionId(): number {
@@ -101,12 +103,8 @@ export class LocalTransaction implements Owner {
     let bytes = mark === undefined ? 0 : rowOverheadBytesMax;
     for (const payload of payloads) bytes += payload.length + rowOverheadBytesMax;
     this.#reserve(bytes);
-    let previousReservation = 0;
-    if (mark !== undefined) {
-      previousReservation = table.reservedMark(mark.source);
-      table.reservedMarks[mark.source] = mark.rowId;
-    }
-    this.#inserts.push({ table, payloads, mark, previousReservation, visibleAt });
+    if (mark !== undefined) table.reserveMark(this, mark.source, mark.rowId);
+    this.#inserts.push({ table, payloads, mark, visibleAt });
   }
 
   /**
@@ -129,12 +127,40 @@ export class LocalTransaction implements Owner {
   }
 
   /**
+   * Consumes a row whose removal by another session (TRUNCATE) is in flight:
+   * the transaction steps in as the owner waiting aside, so a failed removal
+   * gives the row back to it (commit then removes it, rollback returns it).
+   */
+  holdRemoving(table: LocalTable, rowId: number, failed: boolean): void {
+    const removing = table.removingOwners.get(rowId);
+    if (removing === undefined) return;
+    let held = this.#held.get(table);
+    this.#reserve((held === undefined ? rowOverheadBytesMax : 0) + removeIdBytes);
+    if (held === undefined) this.#held.set(table, held = new Set());
+    held.add(rowId);
+    table.removingOwners.set(rowId, { ...removing, owner: this });
+    if (failed) this.#failed.set(table, (this.#failed.get(table) ?? 0) + 1);
+  }
+
+  /**
    * Writes everything as one batch. Resolves once it is durable; on a
    * failure (disk full, a table dropped meanwhile) rejects with that error,
    * and the transaction is rolled back: nothing of it happened.
    */
   async commit(store: Store): Promise<void> {
     this.#state = "committing";
+    // A held row whose removal by another session (TRUNCATE) is in flight:
+    // if that removal fails the row is live again and given back to this
+    // transaction (it claims the row while committing), so wait for it and
+    // remove what is still ours below; else a consumed row would come back.
+    const inFlight: Promise<void>[] = [];
+    for (const [table, held] of this.#held) {
+      for (const rowId of held) {
+        const removing = table.removingOwners.get(rowId);
+        if (removing !== undefined && removing.owner === this) inFlight.push(removing.settled);
+      }
+    }
+    if (inFlight.length > 0) await Promise.all(inFlight);
     for (const insert of this.#inserts) {
       if (insert.table.dropped) {
         this.rollback();
@@ -206,13 +232,12 @@ export class LocalTransaction implements Owner {
     }
   }
 
-  /** Gives up the relay marks reserved by the inserts, newest first (storage holds them once written). */
+  /** Gives up the relay marks reserved by the inserts (storage holds them once written). */
   #releaseReservations(): void {
-    for (const { table, mark, previousReservation } of this.#inserts.toReversed()) {
-      if (mark !== undefined && table.reservedMarks[mark.source] === mark.rowId) {
-        table.reservedMarks[mark.source] = previousReservation;
-      }
+    for (const { table, mark } of this.#inserts) {
+      if (mark !== undefined) table.releaseMarks(this);
     }
+    this.#end();
   }
 
   /**

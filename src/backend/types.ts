@@ -402,7 +402,10 @@ export interface Backend {
    * Inserts rows as one atomic unit (all or none, also across a crash),
    * with the relay mark applied atomically; `values[i]` are the decoded
    * values of `payloads[i]` (for routing keys). Ids are assigned in order.
-   * Resolves when durable; waiters are served then.
+   * Resolves when durable; waiters are served then. A relay whose mark
+   * another session's open transaction reserved is decided once that
+   * transaction ends (written if it rolled back); never dropped while it
+   * might still roll back.
    */
   insert(
     tableId: number,

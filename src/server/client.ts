@@ -174,6 +174,7 @@ class ClientConnection {
   /** The socket is gone: no more replies; a statement waiting for one fails. */
   #gone(): void {
     this.#closed = true;
+    this.inTransaction = false; // the server rolls an open transaction back
     const waiter = this.#waiter;
     this.#waiter = null;
     waiter?.reject(lostError());
@@ -371,6 +372,7 @@ class ClientConnection {
       result.affectedRows = reader.lenencInt() ?? 0;
       const insertId = reader.lenencInt() ?? 0;
       if (insertId > 0) result.insertId = insertId;
+      this.#readStatus(reader);
       return result;
     }
     const columnCount = new PayloadReader(first).lenencInt() ?? 0;
@@ -395,7 +397,14 @@ class ClientConnection {
     const arrays: unknown[][] = [];
     for (;;) {
       const payload = await this.#read();
-      if (payload[0] === 0xfe && payload.length < 0xffffff) break;
+      if (payload[0] === 0xfe && payload.length < 0xffffff) {
+        // DEPRECATE_EOF: an OK packet with a 0xfe header ends the rows.
+        const reader = new PayloadReader(payload, 1);
+        reader.lenencInt();
+        reader.lenencInt();
+        this.#readStatus(reader);
+        break;
+      }
       if (payload[0] === 0xff) throw wireError(payload);
       const values = readBinaryRow(payload, columns);
       // As open(): a later column with the same name keys the object.
@@ -405,6 +414,14 @@ class ClientConnection {
       arrays.push(values);
     }
     return withColumns(rows, columns.map(resultColumn), arrays);
+  }
+
+  /** SERVER_STATUS_IN_TRANS of the last OK packet: a transaction is open. */
+  inTransaction = false;
+
+  /** Reads an OK packet's status flags (after its counts). */
+  #readStatus(reader: PayloadReader): void {
+    if (reader.remaining >= 2) this.inTransaction = (reader.u16() & 0x0001) !== 0;
   }
 
   /**
@@ -642,6 +659,9 @@ function templateText(strings: TemplateStringsArray, values: readonly unknown[])
 /** How often cancelWait repeats KILL QUERY until the wait has ended. */
 const cancelRetryMs = 20;
 
+/** `USE db` (the name plain or backquoted), whose success sets RemoteSession.database. */
+const useStatement = /^\s*USE\s+(?:`((?:[^`]|``)+)`|([\w$]+))\s*;?\s*$/i;
+
 /** A statement that calls queue_wait. */
 const waitCall = /\bqueue_wait\s*\(/i;
 
@@ -658,8 +678,12 @@ export class RemoteSession {
   readonly sql: Sql;
   readonly #target: Target;
   #connection: Promise<ClientConnection> | null = null;
+  /** The connection once open (for what its last reply said). */
+  #opened: ClientConnection | null = null;
   #closed = false;
   #waitsPending = 0;
+  /** The current database, as `USE` statements that succeeded left it. */
+  #schema: string;
 
   /** Job loops of this session stop with {@linkcode RemoteDatabase.stop} of `database`. */
   readonly #database: object;
@@ -671,6 +695,7 @@ export class RemoteSession {
     const { target, database } = constructingSession.take("RemoteSession");
     this.#target = target;
     this.#database = database;
+    this.#schema = target.database ?? "q4d";
     const run = (text: string, params: readonly unknown[]): Promise<Result> => {
       if (this.#closed) return Promise.reject(new QueueError("ER_CLOSED", "Session is closed"));
       // One connection runs one statement at a time, so a second queue_wait
@@ -687,6 +712,15 @@ export class RemoteSession {
       if (isWait) {
         this.#waitsPending++;
         return this.#send(text, params).finally(() => this.#waitsPending--);
+      }
+      const use = useStatement.exec(text);
+      if (use !== null) {
+        // The server checked the name; once it said OK, this is the session's database.
+        const name = use[1] !== undefined ? use[1].replaceAll("``", "`") : use[2]!;
+        return this.#send(text, params).then((result) => {
+          this.#schema = name;
+          return result;
+        });
       }
       return this.#send(text, params);
     };
@@ -731,6 +765,7 @@ export class RemoteSession {
         this.#connection = null;
         throw error;
       }
+      this.#opened = connection;
       return connection;
     })();
     return this.#connection.then((connection) => {
@@ -783,6 +818,22 @@ export class RemoteSession {
   /** Stops this session's job loop, as {@linkcode Session.stop} of open(). */
   stop(): void {
     stopJobs(this);
+  }
+
+  /**
+   * The session's current database: the URL's, else "q4d" (the server's
+   * default), then the one a successful `USE db` named.
+   */
+  get database(): string {
+    return this.#schema;
+  }
+
+  /**
+   * True while the session has an open transaction (BEGIN … COMMIT /
+   * ROLLBACK), as the server's last reply said (SERVER_STATUS_IN_TRANS).
+   */
+  get inTransaction(): boolean {
+    return this.#opened?.inTransaction ?? false;
   }
 
   /** True once closed. */

@@ -64,6 +64,7 @@ export const errorCodeToMysql: Readonly<Record<ErrorCode, MysqlError>> = {
   ER_ERROR_ON_READ: { errno: 1024, sqlState: "HY000" },
   ER_CANT_OPEN_FILE: { errno: 1016, sqlState: "HY000" },
   ER_TRANS_CACHE_FULL: { errno: 1197, sqlState: "HY000" },
+  ER_LOCK_DEADLOCK: { errno: 1213, sqlState: "40001" },
   ER_CANT_DO_THIS_DURING_AN_TRANSACTION: { errno: 1179, sqlState: "25000" },
   ER_SP_DOES_NOT_EXIST: { errno: 1305, sqlState: "42000" },
   // q4d's own codes: MySQL has no equivalent, so ER_UNKNOWN_ERROR's number with

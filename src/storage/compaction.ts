@@ -27,6 +27,8 @@ export class Compactor {
   readonly #tables: () => Iterable<TableState>;
   readonly #tableById: (tableId: number) => TableState | undefined;
   #running: Promise<void> | null = null;
+  /** Set when the store closes: no run starts, and a running one stops between steps. */
+  #stopped = false;
 
   constructor(
     segments: SegmentFiles,
@@ -81,7 +83,19 @@ export class Compactor {
   }
 
   /** Starts a run (forced: copy whatever the thresholds); resolves when it ends. */
+  /** The store is closing: later runs (a forced one queued behind the current one too) are ER_CLOSED. */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  #checkRunning(): void {
+    if (this.#stopped) throw new QueueError("ER_CLOSED", "the store is closed");
+  }
+
   compact(force: boolean): Promise<void> {
+    if (this.#stopped) {
+      return Promise.reject(new QueueError("ER_CLOSED", "the store is closed"));
+    }
     if (this.#running !== null) {
       if (!force) return this.#running;
       // A forced run after the current one, so it sees the latest state.
@@ -97,6 +111,7 @@ export class Compactor {
   async #run(force: boolean): Promise<void> {
     await this.#deleteDeadPrefix();
     if (!force && !this.#thresholdsMet()) return;
+    this.#checkRunning();
     await this.#commit.rollOver();
     const boundary = this.#segments.active.segmentNumber;
     let pending: Promise<void>[] = [];
@@ -105,6 +120,7 @@ export class Compactor {
       for (let rowId = table.index.nextLive(0); rowId !== 0; rowId = table.index.nextLive(rowId)) {
         if (table.dropped) break;
         if (table.index.segmentOf(rowId) >= boundary) continue;
+        this.#checkRunning();
         const payload = table.readStored(rowId).slice();
         pending.push(
           new Promise((resolve, reject) => {
@@ -120,6 +136,7 @@ export class Compactor {
       }
     }
     await Promise.all(pending);
+    this.#checkRunning();
     await this.#deleteDeadPrefix();
   }
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { assert, AssertionError, defined } from "../errors.ts";
+import { assert, defined } from "../errors.ts";
 
 const polynomialReversed = 0x82f63b78;
 
@@ -51,34 +51,24 @@ export function crc32c(
   let i = start;
   // Align nothing: byte loads are as fast as a DataView here and need no alignment.
   const end8 = end - 7;
+  // The assertion above keeps every `bytes[i…i+7]` inside `bytes`, and every
+  // table index is a byte plus 256·k for k < 8, inside the 2048 entries: the
+  // lookups below cannot miss, so they are written without a fallback (`!`).
+  // A fallback per lookup (a `??` or a checked helper) cost 25–30% on a
+  // 120-byte record (deno bench, same run), and this runs on every commit.
+  const t = tables;
   while (i < end8) {
     const low = crc ^
-      (byteAt(bytes, i) | (byteAt(bytes, i + 1) << 8) | (byteAt(bytes, i + 2) << 16) |
-        (byteAt(bytes, i + 3) << 24));
-    crc = entry(1792 + (low & 0xff)) ^ entry(1536 + ((low >>> 8) & 0xff)) ^
-      entry(1280 + ((low >>> 16) & 0xff)) ^ entry(1024 + (low >>> 24)) ^
-      entry(768 + byteAt(bytes, i + 4)) ^ entry(512 + byteAt(bytes, i + 5)) ^
-      entry(256 + byteAt(bytes, i + 6)) ^ entry(byteAt(bytes, i + 7));
+      (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
+    crc = t[1792 + (low & 0xff)]! ^ t[1536 + ((low >>> 8) & 0xff)]! ^
+      t[1280 + ((low >>> 16) & 0xff)]! ^ t[1024 + (low >>> 24)]! ^
+      t[768 + bytes[i + 4]!]! ^ t[512 + bytes[i + 5]!]! ^ t[256 + bytes[i + 6]!]! ^
+      t[bytes[i + 7]!]!;
     i += 8;
   }
   while (i < end) {
-    crc = entry((crc ^ byteAt(bytes, i)) & 0xff) ^ (crc >>> 8);
+    crc = t[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
     i++;
   }
   return ~crc >>> 0;
-}
-
-// The two lookups of the loop, small enough for V8 to inline: the range
-// assertion above keeps `i` inside `bytes`, and every table index is a byte
-// plus 256·k for k < 8, so neither fallback runs unless this file has a bug.
-function byteAt(bytes: Uint8Array, i: number): number {
-  return bytes[i] ?? lookupFailed("crc32c reads inside its range");
-}
-
-function entry(index: number): number {
-  return tables[index] ?? lookupFailed("crc32c table index below 2048");
-}
-
-function lookupFailed(message: string): never {
-  throw new AssertionError(message);
 }

@@ -162,7 +162,7 @@ class StoreImpl implements Store, TableContext {
   }
 
   #afterRound(): void {
-    if (!this.#autoCompact || this.#compactor.running !== null) return;
+    if (!this.#autoCompact || this.#closed || this.#compactor.running !== null) return;
     if (!this.#compactor.wanted()) return;
     // Nobody awaits an automatic run: a failure leaves the log as it was and
     // the store keeps serving, but it is reported (counted, and logged once).
@@ -170,6 +170,8 @@ class StoreImpl implements Store, TableContext {
   }
 
   #automaticCompactionFailed(error: unknown): void {
+    // Stopped by close(): not a failure.
+    if (error instanceof QueueError && error.code === "ER_CLOSED") return;
     this.compactionErrorCount++;
     if (this.compactionErrorCount > 1) return;
     console.error(
@@ -285,6 +287,9 @@ class StoreImpl implements Store, TableContext {
 
   async #close(): Promise<void> {
     this.#closed = true;
+    // A forced compaction queued behind a running one must not start once
+    // the segments may be closed (it would read closed files).
+    this.#compactor.stop();
     await this.#catalogQueue;
     await this.#compactor.running?.catch(() => {});
     await this.commit.whenIdle();

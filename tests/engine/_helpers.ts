@@ -126,6 +126,12 @@ async function servedDatabase(embedded: Database): Promise<Database> {
         get closed() {
           return session.closed;
         },
+        get inTransaction() {
+          return session.inTransaction;
+        },
+        get database() {
+          return session.database;
+        },
         close: () => session.close(),
         cancelWait: () => session.cancelWait(),
         jobs: (...args: [string, ...(string | JobsOptions)[]]) => jobs(wrapper, remote, args),

@@ -9,7 +9,17 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { FaultFileSystem } from "../../src/io/fault_fs.ts";
 import { batchBytesMax } from "../../src/limits.ts";
-import { column, openEngine, openTemp, plain, rejectsCode, wait, withSeed } from "./_helpers.ts";
+import {
+  column,
+  openEngine,
+  openTemp,
+  plain,
+  rejectsCode,
+  testBackend,
+  wait,
+  withSeed,
+} from "./_helpers.ts";
+import { skipUnless } from "../_skip.ts";
 import { open } from "../../mod.ts";
 import type { Database, Session } from "../../mod.ts";
 
@@ -25,6 +35,18 @@ async function ownFirst(db: Database): Promise<Session> {
   const s = db.session();
   assert.equal(await wait(s, ["src"], 0), 1);
   return s;
+}
+
+/**
+ * ownFirst on a fault-injecting file system, with row 1's delivery count
+ * already durable (so the next write is the statement under test).
+ */
+async function ownFirstFaulty(): Promise<{ fs: FaultFileSystem; db: Database; s: Session }> {
+  const fs = new FaultFileSystem();
+  const db = await openEngine("/db", { fs, autoCompact: false });
+  const s = await ownFirst(db);
+  await db.sql`INSERT INTO src VALUES (2)`; // the delivery count is durable now
+  return { fs, db, s };
 }
 
 /** BEGIN, INSERT 10 into dst, queue_end(): a move waiting for its COMMIT. */
@@ -290,10 +312,7 @@ describe("transactions: durability details", () => {
 
 describe("transactions: failures and limits", () => {
   test("a COMMIT whose write fails rolls back: nothing of it happened, in memory or on disk", async () => {
-    const fs = new FaultFileSystem();
-    const db = await openEngine("/db", { fs, autoCompact: false });
-    const s = await ownFirst(db);
-    await db.sql`INSERT INTO src VALUES (2)`; // the delivery count is durable now
+    const { fs, db, s } = await ownFirstFaulty();
     await s.sql`BEGIN`;
     await s.sql`INSERT INTO dst VALUES (10), (11)`;
     await s.sql`SELECT queue_end()`;
@@ -397,4 +416,205 @@ describe("transactions: failures and limits", () => {
     assert.deepEqual(column(await db.sql`SELECT v FROM dst`, "v"), [1]);
     await db.close();
   });
+});
+
+describe("transactions: relays from two sessions", () => {
+  test("a relay mark reserved by a transaction goes with it, whatever the order they end in", async () => {
+    const { db } = await openTemp();
+    await pipeline(db);
+    const first = db.session();
+    const second = db.session();
+    for (const s of [first, second]) await s.sql`BEGIN`;
+    await first.sql`SELECT queue_set_srcid(0, 'a', 5)`;
+    await first.sql`INSERT INTO dst VALUES (5)`;
+    await second.sql`SELECT queue_set_srcid(0, 'a', 7)`;
+    await second.sql`INSERT INTO dst VALUES (7)`;
+    await first.sql`ROLLBACK`;
+    await second.sql`ROLLBACK`;
+    // Neither is reserved any more: row 5 is relayed again and written.
+    await db.sql`SELECT queue_set_srcid(0, 'a', 5)`;
+    assert.equal((await db.sql`INSERT INTO dst VALUES (5)`).affectedRows, 1);
+    assert.deepEqual(column(await db.sql`SELECT v FROM dst`, "v"), [5]);
+    await db.close();
+  });
+
+  test("inside a transaction 'w' moves the reserved mark back, as outside", async () => {
+    const { db } = await openTemp();
+    await pipeline(db);
+    for (const inTransaction of [false, true]) {
+      const s = db.session();
+      if (inTransaction) await s.sql`BEGIN`;
+      const relay = async (mode: string, rowId: number) => {
+        await s.sql`SELECT queue_set_srcid(${inTransaction ? 1 : 0}, ${mode}, ${rowId})`;
+        return (await s.sql`INSERT INTO dst VALUES (${rowId})`).affectedRows;
+      };
+      assert.equal(await relay("a", 5), 1);
+      assert.equal(await relay("w", 3), 1);
+      assert.equal(
+        await relay("a", 4),
+        1,
+        `after 'w' to 3, 4 is new (transaction: ${inTransaction})`,
+      );
+      assert.equal(await relay("a", 4), 0);
+      if (inTransaction) await s.sql`COMMIT`;
+      await s.close();
+    }
+    assert.deepEqual(column(await db.sql`SELECT v FROM dst`, "v"), [5, 3, 4, 5, 3, 4]);
+    await db.close();
+  });
+
+  test("a relay of a row another session's open transaction relayed is not dropped as a duplicate", async () => {
+    const { db } = await openTemp();
+    await pipeline(db);
+    const first = db.session();
+    const second = db.session();
+    await first.sql`BEGIN`;
+    await first.sql`SELECT queue_set_srcid(0, 'a', 5)`;
+    assert.equal((await first.sql`INSERT INTO dst VALUES (5)`).affectedRows, 1);
+    // The second relayer of the same source is handed the same source row
+    // (the first lost its source connection). Outside a transaction it
+    // waits for the first's transaction to end, then decides.
+    await second.sql`SELECT queue_set_srcid(0, 'a', 5)`;
+    const relayed = second.sql`INSERT INTO dst VALUES (5)`;
+    await first.sql`ROLLBACK`;
+    assert.equal((await relayed).affectedRows, 1, "the row is written, not dropped");
+    assert.deepEqual(column(await db.sql`SELECT v FROM dst`, "v"), [5]);
+    // Committed: a relay waiting meanwhile is then a duplicate.
+    await first.sql`BEGIN`;
+    await first.sql`SELECT queue_set_srcid(0, 'a', 6)`;
+    await first.sql`INSERT INTO dst VALUES (6)`;
+    await second.sql`SELECT queue_set_srcid(0, 'a', 6)`;
+    const again = second.sql`INSERT INTO dst VALUES (6)`;
+    await first.sql`COMMIT`;
+    assert.equal((await again).affectedRows, 0, "a duplicate once the first committed");
+    // Inside a transaction it cannot wait (two could wait on each other): it fails.
+    await first.sql`BEGIN`;
+    await first.sql`SELECT queue_set_srcid(0, 'a', 7)`;
+    await first.sql`INSERT INTO dst VALUES (7)`;
+    await second.sql`BEGIN`;
+    await second.sql`SELECT queue_set_srcid(0, 'a', 7)`;
+    await rejectsCode(second.sql`INSERT INTO dst VALUES (7)`, "ER_LOCK_DEADLOCK");
+    await second.sql`ROLLBACK`;
+    await first.sql`ROLLBACK`;
+    assert.deepEqual(column(await db.sql`SELECT v FROM dst`, "v"), [5, 6]);
+    await db.close();
+  });
+});
+
+/**
+ * db.close() with a statement in flight: embedded, the statement finishes
+ * and reports what happened; served, close() drops the connection first
+ * (the client then cannot know, as with any server).
+ */
+const embeddedOnly = skipUnless(
+  testBackend === "embedded" ? null : "closes the database under a statement in flight",
+);
+
+/** Row 1 owned, BEGIN, then queue_end() while a TRUNCATE of src is in flight and fails. */
+async function endDuringFailedTruncate(): Promise<{ db: Database; s: Session }> {
+  const { fs, db, s } = await ownFirstFaulty();
+  await db.sql`DELETE FROM src WHERE v = 2`;
+  await s.sql`BEGIN`;
+  fs.failNextWrite("ENOSPC");
+  const truncating = db.sql`TRUNCATE TABLE src`;
+  await s.sql`SELECT queue_end()`;
+  await rejectsCode(truncating, "ER_DISK_FULL");
+  return { db, s };
+}
+
+describe("transactions: concurrent TRUNCATE, close and compaction", () => {
+  test("a row ended in a transaction stays consumed when a TRUNCATE in flight fails", async () => {
+    const { fs, db, s } = await ownFirstFaulty();
+    await db.sql`DELETE FROM src WHERE v = 2`;
+    await s.sql`BEGIN`;
+    await s.sql`SELECT queue_end()`;
+    fs.failNextWrite("ENOSPC");
+    const truncating = db.sql`TRUNCATE TABLE src`;
+    const committing = s.sql`COMMIT`;
+    await rejectsCode(truncating, "ER_DISK_FULL");
+    await committing;
+    assert.deepEqual(column(await db.sql`SELECT v FROM src`, "v"), [], "consumed by the COMMIT");
+    const other = db.session();
+    assert.equal(await wait(other, ["src"], 0), 0, "not delivered again");
+    await db.close();
+  });
+
+  test("a row ended in a transaction while a TRUNCATE of it is in flight stays consumed", async () => {
+    const { db, s } = await endDuringFailedTruncate();
+    await s.sql`COMMIT`;
+    assert.deepEqual(column(await db.sql`SELECT v FROM src`, "v"), [], "consumed by the COMMIT");
+    const other = db.session();
+    assert.equal(await wait(other, ["src"], 0), 0, "not delivered again");
+    await db.close();
+  });
+
+  test("ROLLBACK gives back a row ended in it while a failed TRUNCATE was in flight", async () => {
+    const { db, s } = await endDuringFailedTruncate();
+    await s.sql`ROLLBACK`;
+    assert.deepEqual(column(await s.sql`SELECT v FROM src`, "v"), [1], "owned again, as at BEGIN");
+    const other = db.session();
+    assert.equal(await wait(other, ["src"], 0), 0, "still the session's");
+    await s.sql`SELECT queue_end()`;
+    assert.deepEqual(column(await db.sql`SELECT v FROM src`, "v"), []);
+    await db.close();
+  });
+
+  test(
+    "closing the database during COMMIT: a COMMIT that is durable reports success",
+    embeddedOnly,
+    async () => {
+      const { db, directory } = await openTemp();
+      const s = await ownFirst(db);
+      await beginMove(s);
+      const committing = s.sql`COMMIT`;
+      const deleting = db.sql`DELETE FROM src`; // nothing to delete: the row is the transaction's
+      await db.close();
+      await committing;
+      await deleting;
+      const reopened = await open(directory, { sync: "none" });
+      assert.deepEqual(column(await reopened.sql`SELECT v FROM dst`, "v"), [10]);
+      assert.deepEqual(column(await reopened.sql`SELECT v FROM src`, "v"), []);
+      await reopened.close();
+    },
+  );
+
+  test(
+    "closing the database during an owner's DELETE: a durable DELETE reports success",
+    embeddedOnly,
+    async () => {
+      const { db, directory } = await openTemp();
+      const s = await ownFirst(db);
+      const deleting = s.sql`DELETE FROM src`; // owner mode: its own row
+      await db.close();
+      assert.equal((await deleting).affectedRows, 1);
+      const reopened = await open(directory, { sync: "none" });
+      assert.deepEqual(column(await reopened.sql`SELECT v FROM src`, "v"), []);
+      await reopened.close();
+    },
+  );
+
+  for (const end of ["COMMIT", "ROLLBACK"]) {
+    test(`compaction while a transaction holds ended rows keeps them until its ${end}`, async () => {
+      const options = { sync: "none", segmentBytes: 65536 } as const;
+      const { db, directory } = await openTemp(options);
+      await db.sql`CREATE TABLE src (v INT NOT NULL, pad BLOB) ENGINE=QUEUE`;
+      for (let i = 1; i <= 4; i++) {
+        await db.sql`INSERT INTO src VALUES (${i}, ${new Uint8Array(30_000)})`;
+      }
+      const s = db.session();
+      await s.sql`BEGIN`;
+      for (let i = 0; i < 3; i++) assert.equal(await wait(s, ["src"], 0), 1); // ends 1 and 2
+      await s.sql`SELECT queue_end()`; // and 3
+      await db.sql`INSERT INTO src VALUES (5, NULL)`;
+      await db.sql`SELECT queue_compact('src')`;
+      await s.sql.unsafe(end);
+      const left = end === "COMMIT" ? [4, 5] : [1, 2, 3, 4, 5];
+      assert.deepEqual(column(await db.sql`SELECT v FROM src`, "v"), left);
+      await db.sql`SELECT queue_compact('src')`;
+      await db.close();
+      const reopened = await open(directory, options);
+      assert.deepEqual(column(await reopened.sql`SELECT v FROM src`, "v"), left);
+      await reopened.close();
+    });
+  }
 });

@@ -337,3 +337,50 @@ test("RemoteDatabase and RemoteSession cannot be constructed directly, only by c
     );
   }
 });
+
+test("connect(): a session's inTransaction follows BEGIN, COMMIT and ROLLBACK", async () => {
+  const served = await startServer();
+  const db = await connect(`mysql://root:secret@127.0.0.1:${served.port}`);
+  try {
+    await db.sql`CREATE TABLE q (v INT NOT NULL) ENGINE=QUEUE`;
+    const s = db.session();
+    assert.equal(s.inTransaction, false, "not connected yet");
+    await s.sql`BEGIN`;
+    assert.equal(s.inTransaction, true);
+    await s.sql`INSERT INTO q VALUES (${1})`;
+    assert.equal(s.inTransaction, true);
+    await s.sql`SELECT * FROM q`;
+    assert.equal(s.inTransaction, true, "a result set's closing OK says so too");
+    await s.sql`COMMIT`;
+    assert.equal(s.inTransaction, false);
+    await s.sql`START TRANSACTION`;
+    assert.equal(s.inTransaction, true);
+    await s.sql`ROLLBACK`;
+    assert.equal(s.inTransaction, false);
+    await s.close();
+  } finally {
+    await db.close();
+    await served.close();
+  }
+});
+
+test("connect(): a session's database follows a successful USE", async () => {
+  const served = await startServer();
+  const db = await connect(`mysql://root:secret@127.0.0.1:${served.port}`);
+  try {
+    await db.sql`CREATE DATABASE ${ident("e`u")}`;
+    const s = db.session();
+    assert.equal(s.database, "q4d");
+    await s.sql`USE ${ident("e`u")}`;
+    assert.equal(s.database, "e`u");
+    await assert.rejects(s.sql`USE missing`, (e: unknown) => e instanceof QueueError);
+    assert.equal(s.database, "e`u", "a refused USE changes nothing");
+    const [row] = await s.sql`SELECT DATABASE() AS d`;
+    assert.equal(row?.d, "e`u");
+    assert.equal(db.session().database, "q4d", "per session");
+    await s.close();
+  } finally {
+    await db.close();
+    await served.close();
+  }
+});

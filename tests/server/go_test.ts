@@ -53,10 +53,12 @@ function buildClient(): Promise<string> {
 }
 
 for (
-  const [label, interpolate, overSocket] of [
-    ["server-side prepared statements over TCP", false, false],
-    ["interpolateParams=true over TCP", true, false],
-    ["server-side prepared statements over the Unix socket", false, true],
+  const [label, interpolate, overSocket, fullAuthOverTcp] of [
+    ["server-side prepared statements over TCP", false, false, false],
+    ["interpolateParams=true over TCP", true, false, false],
+    ["server-side prepared statements over the Unix socket", false, true, false],
+    // caching_sha2_password full authentication: the driver fetches the RSA public key.
+    ["RSA full authentication over plain TCP", false, false, true],
   ] as const
 ) {
   test(
@@ -64,7 +66,7 @@ for (
     skipUnless(goMissing),
     async () => {
       const client = await buildClient();
-      const served = await startServer();
+      const served = await startServer({ fullAuthOverTcp });
       try {
         const address = overSocket ? `unix(${served.socket})` : `tcp(127.0.0.1:${served.port})`;
         const dsn = `root:secret@${address}/q4d?parseTime=true&loc=UTC` +

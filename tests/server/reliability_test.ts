@@ -17,6 +17,7 @@ import { open } from "../../mod.ts";
 import { connect } from "../../src/server/mod.ts";
 import { cliCommand, cliMissing } from "../ops/_cli.ts";
 import { packet, rawSocket, skipUnless, startServer, until } from "./_helpers.ts";
+import { prng, testSeed } from "../_random.ts";
 
 test("a handshake that never finishes is closed after connect_timeout; the server serves on", async () => {
   const served = await startServer({ connectTimeoutSeconds: 0.3 });
@@ -132,5 +133,109 @@ test("a server SIGKILLed under insert load loses no insert whose OK a client rec
     }
   } finally {
     nodeFs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+/** Commands a logged-in client may send, each followed by random bytes in the fuzz below. */
+const fuzzCommands = [0x02, 0x03, 0x04, 0x0c, 0x11, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x5a];
+
+test("malformed commands after login answer ERR or close that connection, and change nothing", {
+  timeout: 120_000,
+}, async () => {
+  const seed = testSeed();
+  const random = prng(seed);
+  const served = await startServer({ password: "", authPlugin: "mysql_native_password" });
+  try {
+    await served.db.sql`CREATE TABLE q (id INT NOT NULL, body TEXT) ENGINE=QUEUE`;
+    await served.db.sql`INSERT INTO q VALUES (${1}, ${"a"}), (${2}, ${"b"})`;
+    const owner = await connect(`mysql://root@127.0.0.1:${served.port}`);
+    const [w] = await owner.sql`SELECT queue_wait('q', 0) AS got`;
+    assert.ok(w !== undefined);
+    assert.equal(w.got, 1);
+    const before = served.db.stats("q");
+    const login = new Uint8Array([
+      ...[0x00, 0x82, 0x08, 0x00], // PROTOCOL_41, SECURE_CONNECTION, PLUGIN_AUTH
+      ...[0, 0, 0, 1, 45],
+      ...new Uint8Array(23),
+      ...new TextEncoder().encode("root\0"),
+      0,
+      ...new TextEncoder().encode("mysql_native_password\0"),
+    ]);
+    let closedByServer = 0;
+    let answered = 0;
+    for (let round = 0; round < 300; round++) {
+      const raw = await rawSocket(served.port);
+      await until(() => raw.received().length > 0, "the handshake");
+      const handshakeBytes = raw.received().length;
+      raw.socket.write(packet(1, login));
+      await until(() => raw.received().length > handshakeBytes, "the login's OK");
+      const afterLogin = raw.received().length;
+      const command = fuzzCommands[Math.floor(random() * fuzzCommands.length)]!;
+      const body = new Uint8Array(Math.floor(random() * 40)).map(() => Math.floor(random() * 256));
+      raw.socket.write(packet(0, new Uint8Array([command, ...body])));
+      // COM_PING after it, so a command without a reply still gets one.
+      raw.socket.write(packet(0, new Uint8Array([0x0e])));
+      let closed = false;
+      void raw.closed.then(() => (closed = true));
+      await until(
+        () => closed || raw.received().length > afterLogin,
+        `a reply or a close after command 0x${command.toString(16)} (seed ${seed})`,
+      );
+      if (raw.received().length > afterLogin) answered++;
+      else closedByServer++;
+      raw.socket.destroy();
+      await raw.closed;
+    }
+    assert.ok(answered > 0);
+    await until(() => served.server.connectionCount === 1, "only the owner left");
+    const unexpected = served.log.filter((line) => line.includes("unexpected"));
+    assert.deepEqual(unexpected, [], `seed ${seed}`);
+    assert.deepEqual(served.db.stats("q"), before, `seed ${seed}`);
+    const [owned] = await owner.sql`SELECT id FROM q`;
+    assert.deepEqual({ ...owned }, { id: 1 });
+    await owner.close();
+    console.log(
+      `fuzzed 300 commands (seed ${seed}): ${answered} answered, ${closedByServer} closed`,
+    );
+  } finally {
+    await served.close();
+  }
+});
+
+test("random handshake responses are refused or closed without an unexpected server error", {
+  timeout: 120_000,
+}, async () => {
+  const seed = testSeed();
+  const random = prng(seed);
+  const served = await startServer();
+  try {
+    for (let round = 0; round < 200; round++) {
+      const raw = await rawSocket(served.port);
+      await until(() => raw.received().length > 0, "the handshake");
+      // Capability bits random but PROTOCOL_41 set, so parsing goes past the first field.
+      const body = new Uint8Array(4 + Math.floor(random() * 120)).map(() =>
+        Math.floor(random() * 256)
+      );
+      body[1] = body[1]! | 0x02;
+      raw.socket.write(packet(1, body));
+      raw.socket.write(packet(2, new Uint8Array([0x0e])));
+      const handshakeBytes = raw.received().length;
+      let closed = false;
+      void raw.closed.then(() => (closed = true));
+      await until(
+        () => closed || raw.received().length > handshakeBytes,
+        `a reply or a close (seed ${seed})`,
+      );
+      raw.socket.destroy();
+      await raw.closed;
+    }
+    await until(() => served.server.connectionCount === 0, "every connection gone");
+    const unexpected = served.log.filter((line) => line.includes("unexpected"));
+    assert.deepEqual(unexpected, [], `seed ${seed}`);
+    const db = await connect(`mysql://root:secret@127.0.0.1:${served.port}`);
+    await db.sql`DO 1`;
+    await db.close();
+  } finally {
+    await served.close();
   }
 });
