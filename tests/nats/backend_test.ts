@@ -86,7 +86,11 @@ describe("NATS backend on a 3-node cluster", skipUnless(natsMissing), () => {
         await s.scan(t.tableId, false, (id) => (rows.push(id), true));
         assert.deepEqual(rows, [], `SELECT, round ${round}`);
         await inFlight;
-        assert.equal(db.stats(t.tableId).rowsRemoved, round, `stats after a refresh, round ${round}`);
+        assert.equal(
+          db.stats(t.tableId).rowsRemoved,
+          round,
+          `stats after a refresh, round ${round}`,
+        );
         await db.refreshStats(t.tableId);
         assert.equal(db.stats(t.tableId).rowsRemoved, round, `a fresh refresh, round ${round}`);
       }
