@@ -951,6 +951,7 @@ export class NatsSession implements BackendSession {
       // the pass; JetStream redelivers before it delivers new rows).
       const turnedDown = new Map<number, number>();
       for (let pulls = 0; pulls < immediatePassMaxPulls; pulls++) {
+        if (this.#backend.table(arg.tableId) === undefined) break; // dropped meanwhile
         const msg = await this.#pullNow(arg.tableId);
         if (wait.done) {
           // Cancelled or closed meanwhile: the row goes back at once.
@@ -969,6 +970,13 @@ export class NatsSession implements BackendSession {
         turnedDown.set(rowId, times);
       }
     }
+    if (wait.done) return;
+    // A table dropped during the immediate pass: as during a blocked wait,
+    // the wait goes on over the others and ends with 0 when none is left.
+    const live = [...new Set(args.map((a) => a.tableId))].filter((id) =>
+      this.#backend.table(id) !== undefined
+    );
+    if (live.length === 0) return this.#finish(wait, { argIndex: 0, rowId: 0 });
     if (timeoutMs <= 0) {
       this.#countTimeout(args);
       return this.#finish(wait, { argIndex: 0, rowId: 0 });
@@ -978,9 +986,7 @@ export class NatsSession implements BackendSession {
       this.#finish(wait, { argIndex: 0, rowId: 0 });
     }, timeoutMs);
     const deadline = Date.now() + timeoutMs;
-    for (const tableId of new Set(args.map((a) => a.tableId))) {
-      this.#pullLoop(wait, tableId, deadline);
-    }
+    for (const tableId of live) this.#pullLoop(wait, tableId, deadline);
   }
 
   #countTimeout(args: readonly WaitArg[]): void {

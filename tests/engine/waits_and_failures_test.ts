@@ -217,15 +217,21 @@ describe("item 9: a condition that fails to evaluate stays with its waiter", () 
     await within(db.close(), guardMs, "close");
   });
 
-  test("the same condition fails at once when the row is already there", async () => {
-    const { db } = await openTemp();
-    await db.sql`CREATE TABLE q (v BIGINT NOT NULL) ENGINE=QUEUE`;
-    await db.sql`INSERT INTO q (v) VALUES (1)`;
-    const s = db.session();
-    await rejectsCode(wait(s, ["q:v + 9223372036854775807 > 0"], 60), "ER_DATA_OUT_OF_RANGE");
-    assert.equal(await wait(s, ["q"], 0), 1, "the row is still available");
-    await db.close();
-  });
+  test(
+    "the same condition fails at once when the row is already there",
+    notOnNats(
+      "a row a client-side condition turned down stays hidden from every wait for filterDelayMs (README)",
+    ),
+    async () => {
+      const { db } = await openTemp();
+      await db.sql`CREATE TABLE q (v BIGINT NOT NULL) ENGINE=QUEUE`;
+      await db.sql`INSERT INTO q (v) VALUES (1)`;
+      const s = db.session();
+      await rejectsCode(wait(s, ["q:v + 9223372036854775807 > 0"], 60), "ER_DATA_OUT_OF_RANGE");
+      assert.equal(await wait(s, ["q"], 0), 1, "the row is still available");
+      await db.close();
+    },
+  );
 });
 
 describe("item 12: conditions held by waiters stay in the cache", () => {
