@@ -183,6 +183,14 @@ function parseAckSubject(reply: string): { stream: string; delivered: number; se
   };
 }
 
+/**
+ * A plain Uint8Array view of a message's data: under Node the client hands
+ * out Buffers, and BLOB values sliced from them would be Buffers too.
+ */
+function plainBytes(data: Uint8Array): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
 function writeError(what: string, cause: unknown): QueueError {
   return new QueueError("ER_ERROR_ON_WRITE", `NATS: ${what} failed: ${String(cause)}`, { cause });
 }
@@ -632,7 +640,7 @@ export class NatsBackend implements Backend {
     const code = reply.headers?.code ?? 0;
     if (code === 404) return null;
     if (code >= 400) throw readError("direct get", `${code} ${reply.headers?.description}`);
-    return { rowId: Number(reply.headers?.get("Nats-Sequence")), payload: reply.data };
+    return { rowId: Number(reply.headers?.get("Nats-Sequence")), payload: plainBytes(reply.data) };
   }
 
   // --- sessions, stats, lifetime ---------------------------------------
@@ -1096,7 +1104,7 @@ export class NatsSession implements BackendSession {
         // Closed connection: the lease lapses and the row is delivered again.
       }
     }, everyMs);
-    this.#owned = { tableId, rowId, reply, delivered, payload: msg.data, heartbeat };
+    this.#owned = { tableId, rowId, reply, delivered, payload: plainBytes(msg.data), heartbeat };
     this.#backend.undelay(tableId, rowId);
   }
 
