@@ -11,11 +11,7 @@
  * @module
  */
 
-import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import process from "node:process";
-import { fileURLToPath } from "node:url";
+import { denoTest, describeSkips, engineTestFiles } from "./_engine_tests.ts";
 
 /** tests/engine files not run over the wire, and why. */
 export const embeddedOnly: Record<string, string> = {
@@ -26,31 +22,11 @@ export const embeddedOnly: Record<string, string> = {
   "row_codec_test.ts": "tests the storage row codec, below any SQL",
 };
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const engineTests = join(root, "tests", "engine");
-const files = readdirSync(engineTests)
-  .filter((name) => name.endsWith("_test.ts") && !(name in embeddedOnly))
-  .sort()
-  .map((name) => join("tests", "engine", name));
+const files = engineTestFiles(embeddedOnly);
 
 console.log(
   `served mode: ${files.length} files of tests/engine through connect(); embedded only: ${
-    Object.entries(embeddedOnly).map(([name, why]) => `${name} (${why})`).join("; ")
+    describeSkips(embeddedOnly)
   }`,
 );
-const run = spawnSync(
-  Deno.execPath(),
-  [
-    "test",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--allow-run",
-    "--allow-sys",
-    "--allow-net",
-    ...Deno.args,
-    ...files,
-  ],
-  { cwd: root, stdio: "inherit", env: { ...process.env, Q4D_TEST_BACKEND: "served" } },
-);
-Deno.exit(run.status ?? 1);
+Deno.exit(denoTest(files, { Q4D_TEST_BACKEND: "served" }));

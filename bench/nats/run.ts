@@ -5,8 +5,10 @@
  * work (publish on PubAck; pull one, ack confirmed by the server) and
  * beside q4d's whole SQL layer on the same backend (INSERT; queue_wait,
  * SELECT, queue_end), in one run; then the backend's W1/W2 spread over 1,
- * 2 and 4 tables (streams, each with its own Raft leader). Every drain
- * checks exactly-once delivery.
+ * 2 and 4 tables (streams, each with its own Raft leader). W3 (16
+ * producers and 16 consumers at once, latency from before the publish to
+ * after the confirmed end, p50/p99) for the backend beside the plain
+ * client, on one stream each. Every drain checks exactly-once delivery.
  *
  * deno run -A bench/nats/run.ts [--rows N] [--quick] [--json]
  *
@@ -33,6 +35,47 @@ interface Figures {
   streams: number;
   w1PerSecond: number;
   w2PerSecond: number;
+  /** W3, where measured: messages/s with producers and consumers at once, and latency in ms. */
+  w3?: { perSecond: number; p50Ms: number; p99Ms: number };
+}
+
+/**
+ * W3: `rows` messages, 16 producers and 16 consumers at once. A payload
+ * carries its send time; latency runs from before the publish to after the
+ * consumer's confirmed end. `consume` returns the payload text, or null
+ * when it found none (it waited).
+ */
+async function w3(
+  what: string,
+  produce: (i: number, payload: Uint8Array) => Promise<void>,
+  consume: (worker: number) => Promise<string | null>,
+): Promise<{ perSecond: number; p50Ms: number; p99Ms: number }> {
+  const latencies: number[] = [];
+  const seen = new Map<string, number>();
+  let next = 0;
+  const started = performance.now();
+  const producing = timed(rows, concurrency, async () => {
+    const i = next++;
+    if (i >= rows) return null;
+    await produce(i, encoder.encode(`${i} ${performance.now()} `.padEnd(96, "x")));
+    return true;
+  });
+  const consuming = timed(rows, concurrency, async (w) => {
+    const text = await consume(w);
+    if (text === null) return false;
+    const [id, sentAt] = text.split(" ");
+    latencies.push(performance.now() - Number(sentAt));
+    seen.set(id!, (seen.get(id!) ?? 0) + 1);
+    return true;
+  });
+  await Promise.all([producing, consuming]);
+  const perSecond = Math.round(rows / ((performance.now() - started) / 1000));
+  check(seen, rows, `W3 ${what}`);
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]! * 10) /
+    10;
+  return { perSecond, p50Ms: at(0.5), p99Ms: at(0.99) };
 }
 
 /**
@@ -87,9 +130,28 @@ async function q4dRun(db: NatsBackend, streams: number, label: string): Promise<
     seen.set(text, (seen.get(text) ?? 0) + 1);
     return true;
   });
-  for (const s of sessions) s.close();
   check(seen, rows, `q4d ${streams} streams`);
-  return { system: "q4d NATS backend", streams, w1PerSecond: w1, w2PerSecond: w2 };
+  const figures: Figures = {
+    system: "q4d NATS backend",
+    streams,
+    w1PerSecond: w1,
+    w2PerSecond: w2,
+  };
+  if (streams === 1) {
+    const table = tables[0]!;
+    figures.w3 = await w3("q4d", async (_i, payload) => {
+      await db.insert(table.tableId, [payload], [[]]);
+    }, async (w) => {
+      const s = sessions[w]!;
+      const got = await s.wait([{ tableId: table.tableId, text: "" }], 500);
+      if (got.rowId === 0) return null;
+      const text = decoder.decode(s.ownedPayload!);
+      await s.end();
+      return text;
+    });
+  }
+  for (const s of sessions) s.close();
+  return figures;
 }
 
 /** The same work through q4d's SQL (the whole layer users see): INSERT; queue_wait, SELECT, queue_end. */
@@ -149,7 +211,22 @@ async function plainRun(db: NatsBackend, label: string): Promise<Figures> {
     return true;
   });
   check(seen, rows, "plain client");
-  return { system: "plain JetStream client", streams: 1, w1PerSecond: w1, w2PerSecond: w2 };
+  const w3Figures = await w3("plain client", async (_i, payload) => {
+    await js.publish(subject, payload, { msgID: crypto.randomUUID() });
+  }, async () => {
+    const msg = await consumer.next({ expires: 1000 });
+    if (msg === null) return null;
+    const text = msg.string();
+    await msg.ackAck();
+    return text;
+  });
+  return {
+    system: "plain JetStream client",
+    streams: 1,
+    w1PerSecond: w1,
+    w2PerSecond: w2,
+    w3: w3Figures,
+  };
 }
 
 if (natsMissing !== null) {
@@ -182,9 +259,15 @@ if (args.includes("--json")) {
     `${natsServerVersion()}, 3 nodes on loopback, R3 file streams; ${rows} rows of 96 B, ` +
       `${concurrency} producers / ${concurrency} consumers`,
   );
-  console.log("| system | streams | W1 inserts/s | W2 drained/s |");
-  console.log("| --- | ---: | ---: | ---: |");
+  console.log(
+    "| system | streams | W1 inserts/s | W2 drained/s | W3 msgs/s | W3 p50 ms | W3 p99 ms |",
+  );
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const r of results) {
-    console.log(`| ${r.system} | ${r.streams} | ${r.w1PerSecond} | ${r.w2PerSecond} |`);
+    const w = r.w3;
+    console.log(
+      `| ${r.system} | ${r.streams} | ${r.w1PerSecond} | ${r.w2PerSecond} | ` +
+        (w === undefined ? "– | – | – |" : `${w.perSecond} | ${w.p50Ms} | ${w.p99Ms} |`),
+    );
   }
 }

@@ -95,6 +95,18 @@ export interface WaitCounters {
   rowsFailed: number;
 }
 
+/** Counters at zero, for a table opened or created in this process (every backend). */
+export function newWaitCounters(): WaitCounters {
+  return {
+    waitImmediate: 0,
+    waitDelayed: 0,
+    waitTimeout: 0,
+    restoredByAbort: 0,
+    restoredByClose: 0,
+    rowsFailed: 0,
+  };
+}
+
 /** The local backend's state for one table. */
 export class LocalTable {
   /** The catalog entry; replaced by ALTER TABLE (same table id). */
@@ -112,14 +124,7 @@ export class LocalTable {
   readonly removingOwners: Map<number, RemovingOwner> = new Map();
   /** Sessions blocked on this table, in the order they began waiting. */
   readonly waiters: Set<Waiter> = new Set();
-  readonly counters: WaitCounters = {
-    waitImmediate: 0,
-    waitDelayed: 0,
-    waitTimeout: 0,
-    restoredByAbort: 0,
-    restoredByClose: 0,
-    rowsFailed: 0,
-  };
+  readonly counters: WaitCounters = newWaitCounters();
   dropped = false;
   /**
    * The backend closed (its store is closing): bookkeeping after a write

@@ -9,3 +9,4 @@
 export type * from "./types.ts";
 export { type LocalBackend, type LocalBackendOptions, openLocalBackend } from "./local_backend.ts";
 export type { SyncMode } from "../storage/mod.ts";
+export { newWaitCounters, type WaitCounters } from "./local_table.ts";

@@ -258,6 +258,7 @@ export class Session {
         return rowId === undefined || attempts === null ? null : { rowId, attempts };
       },
       run: (text, params = []) => runText(this.#engine, this.#state, text, params, false),
+      transactions: this.#engine.capabilities.transactions,
     });
   }
 

@@ -155,6 +155,12 @@ export interface JobShortcuts {
    * `Object.defineProperty` calls were most of its cost over raw SQL).
    */
   run?: JobHost["sql"]["unsafe"];
+  /**
+   * Whether the backend has transactions (`db.capabilities.transactions`;
+   * default true). Without, fail() writes the dead letter and then ends the
+   * row: at least once, never in neither table.
+   */
+  transactions?: boolean;
 }
 
 interface LoopState {
@@ -212,6 +218,7 @@ export function backoffDelay(policy: JobPolicy, attempts: number): number {
 
 /**
  * Starts a job loop on `host`. Throws at once if the session already runs one.
+ * `shortcuts.transactions`: whether the backend has them; see JobShortcuts.
  */
 export function jobs<T = Row>(
   host: JobHost,
@@ -220,6 +227,7 @@ export function jobs<T = Row>(
   shortcuts: JobShortcuts = {},
 ): AsyncIterableIterator<Job<T>> {
   const ownedRow = shortcuts.ownedRow ?? (() => null);
+  const transactions = shortcuts.transactions ?? true;
   let options: JobsOptions = {};
   let conditions = args as readonly unknown[];
   const last = args.at(-1);
@@ -408,6 +416,7 @@ export function jobs<T = Row>(
           owned.rowId,
           owned.attempts,
           policyOf(table),
+          transactions,
         );
         let resumed = false;
         const inTransactionAtYield = host.inTransaction === true;
@@ -460,6 +469,7 @@ class LoopJob<T> implements Job<T> {
   readonly #host: JobHost;
   readonly #sql: JobHost["sql"];
   readonly #policy: JobPolicy;
+  readonly #transactions: boolean;
   #finished = false;
   /** Whether it was finished inside a transaction (settled after the body). */
   #inTransaction = false;
@@ -472,10 +482,12 @@ class LoopJob<T> implements Job<T> {
     readonly rowId: number,
     readonly attempts: number,
     policy: JobPolicy,
+    transactions: boolean,
   ) {
     this.#host = host;
     this.#sql = sql;
     this.#policy = policy;
+    this.#transactions = transactions;
   }
 
   get finished(): boolean {
@@ -549,6 +561,14 @@ class LoopJob<T> implements Job<T> {
         })`,
         columns.map((c) => r[c]),
       );
+    if (!this.#transactions) {
+      // No transactions on this backend (NATS): the dead letter first, then
+      // the end. A crash or failed end between leaves the row in both
+      // tables (at least once), never in neither.
+      await insert();
+      await sql.unsafe("SELECT queue_fail()");
+      return;
+    }
     if (this.#host.inTransaction === true) {
       // The session's own transaction: its COMMIT makes both durable together.
       await insert();

@@ -44,13 +44,16 @@ import type {
   TableInfo,
   TableStats,
   WaitArg,
+  WaitCounters,
   WaitResult,
 } from "../backend/mod.ts";
+import { newWaitCounters } from "../backend/mod.ts";
 import type { Value } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
 import {
   AckPolicy,
   connect,
+  type ConsumerInfo,
   createInbox,
   DeliverPolicy,
   headers,
@@ -64,30 +67,42 @@ import {
   type NatsConnection,
   RetentionPolicy,
   StorageType,
+  type StreamInfo,
   type Subscription,
 } from "./client.ts";
 
-/** Options of {@linkcode openNatsBackend}. */
-export interface NatsBackendOptions extends BackendOpenOptions {
-  /** Copies of each stream (1 or an odd number up to 5). Default 3. */
+/**
+ * Options of a NATS-backed database (`open` of `@q4d/q4d/nats`, `q4d serve
+ * --backend`); {@linkcode NatsBackendOptions} adds what the engine passes.
+ */
+export interface NatsOpenOptions {
+  /** Copies of each table's stream: 1, 3 or 5 (default 3). */
   replicas?: number;
   /** Prefix of every stream, subject and bucket, so tenants and tests share a cluster. Default "q4d". */
   namespace?: string;
-  /** The ownership lease (the consumer's AckWait) in ms; renewed every third of it. Default 30 000. */
+  /**
+   * The ownership lease in ms (the consumer's AckWait, set when a table is
+   * created), renewed every third of it: a row whose owner stops renewing
+   * it (a crashed or paused process) is delivered again after this long.
+   * Default 30 000.
+   */
   leaseMs?: number;
-  /** The stream's duplicate window in ms (relay marks and publish retries). Default 120 000. */
+  /** De-duplication window of relay marks and publish retries, in ms (default 120 000). */
   duplicateWindowMs?: number;
   /**
-   * Evaluate queue_wait conditions here on delivered rows (a rejected row is
-   * nak'ed and hidden for `filterDelayMs`). Default false: a condition is
-   * ER_NOT_SUPPORTED_YET.
+   * Evaluate queue_wait conditions in this process on delivered rows (a
+   * rejected row is nak'ed and hidden from every consumer for
+   * `filterDelayMs`). Default false: a condition is ER_NOT_SUPPORTED_YET.
    */
   clientSideConditions?: boolean;
-  /** How long a row a condition rejected stays hidden from every consumer. Default 100 ms. */
+  /** How long a row a condition rejected stays hidden. Default 100 ms. */
   filterDelayMs?: number;
-  /** How long a publish or an ack is retried (leader elections) before it fails. Default 10 000 ms. */
+  /** How long writes (publish, ack) retry across a leader election before failing. Default 10 000 ms. */
   writeTimeoutMs?: number;
 }
+
+/** Options of {@linkcode openNatsBackend}: the user's and the engine's. */
+export interface NatsBackendOptions extends NatsOpenOptions, BackendOpenOptions {}
 
 /** The consumer every session pulls from. */
 const consumerName = "q4d";
@@ -95,6 +110,10 @@ const consumerName = "q4d";
 const pullSliceMs = 2_000;
 /** How long an immediate-pass (no-wait) pull may take before it counts as "no row now". */
 const immediatePullTimeoutMs = 250;
+/** Upper bound of pulls per argument in one immediate pass (rows turned down before one is served). */
+const immediatePassMaxPulls = 10_000;
+/** How long an immediate pass waits for a stored row the consumer has not seen yet (see #pullNow). */
+const catchUpPullMs = 100;
 /** The header with a delayed row's due time (ms since the epoch). */
 const visibleAtHeader = "Q4d-Visible-At";
 const encoder = new TextEncoder();
@@ -112,15 +131,7 @@ interface TableState {
   subject: string;
   /** Relay watermarks this process wrote (64 slots). */
   marks: number[];
-  counters: Pick<
-    TableStats,
-    | "waitImmediate"
-    | "waitDelayed"
-    | "waitTimeout"
-    | "restoredByAbort"
-    | "restoredByClose"
-    | "rowsFailed"
-  >;
+  counters: WaitCounters;
   /**
    * Rows this process nak'ed with a delay (abort with delay, a delayed
    * insert delivered early, a row a condition rejected): row id → due ms.
@@ -133,7 +144,21 @@ interface TableState {
   bytes: number;
   statsAt: number;
   statsRefresh: Promise<void> | null;
+  /**
+   * Rows this process ended (row id → ms when the ack was confirmed). A
+   * confirmed ack removes the row from a replicated work-queue stream a
+   * little later (the consumer's and the stream's Raft groups apply it one
+   * after the other), so stream info read right after can still count it;
+   * these are subtracted until a stream info shows them gone
+   * ({@linkcode NatsBackend.liveFromInfo}): read-your-ends in this process.
+   */
+  ended: Map<number, number>;
+  /** Rows this process published while a stats refresh was in flight (their sequences). */
+  publishedDuringRefresh: number[] | null;
 }
+
+/** How long an ended row is assumed not yet applied by the stream at most (then forgotten). */
+const endedMemoryMs = 10_000;
 
 /** A message a session owns. */
 interface Owned {
@@ -156,6 +181,14 @@ function parseAckSubject(reply: string): { stream: string; delivered: number; se
     delivered: Number(tokens[base + 2]),
     seq: Number(tokens[base + 3]),
   };
+}
+
+/**
+ * A plain Uint8Array view of a message's data: under Node the client hands
+ * out Buffers, and BLOB values sliced from them would be Buffers too.
+ */
+function plainBytes(data: Uint8Array): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 function writeError(what: string, cause: unknown): QueueError {
@@ -323,19 +356,14 @@ export class NatsBackend implements Backend {
       subject: `${this.namespace}.t${info.tableId}.r`,
       marks: new Array(64).fill(0),
       delayed: new Map(),
-      counters: {
-        waitImmediate: 0,
-        waitDelayed: 0,
-        waitTimeout: 0,
-        restoredByAbort: 0,
-        restoredByClose: 0,
-        rowsFailed: 0,
-      },
+      counters: newWaitCounters(),
       lastSeq: 0,
       messages: 0,
       bytes: 0,
       statsAt: 0,
       statsRefresh: null,
+      ended: new Map(),
+      publishedDuringRefresh: null,
     };
   }
 
@@ -510,7 +538,10 @@ export class NatsBackend implements Backend {
     for (const ack of acks) {
       state.lastSeq = Math.max(state.lastSeq, ack.seq);
       // Until the next stream info, count what this process did.
-      if (!ack.duplicate) state.messages++;
+      if (!ack.duplicate) {
+        state.messages++;
+        state.publishedDuringRefresh?.push(ack.seq);
+      }
     }
     return { firstRowId: first.seq, rowCount: acks.length };
   }
@@ -550,6 +581,7 @@ export class NatsBackend implements Backend {
     await this.#retry("purge", () => this.#jsm.streams.purge(state.stream));
     state.messages = 0;
     state.delayed.clear();
+    state.ended.clear();
     // Owned rows vanish with the purge: their owners here stop renewing them.
     for (const session of this.sessions) session.tableTruncated(tableId);
   }
@@ -608,7 +640,7 @@ export class NatsBackend implements Backend {
     const code = reply.headers?.code ?? 0;
     if (code === 404) return null;
     if (code >= 400) throw readError("direct get", `${code} ${reply.headers?.description}`);
-    return { rowId: Number(reply.headers?.get("Nats-Sequence")), payload: reply.data };
+    return { rowId: Number(reply.headers?.get("Nats-Sequence")), payload: plainBytes(reply.data) };
   }
 
   // --- sessions, stats, lifetime ---------------------------------------
@@ -660,17 +692,66 @@ export class NatsBackend implements Backend {
   refreshStats(tableId: number): Promise<void> {
     const state = this.state(tableId);
     state.statsRefresh ??= (async () => {
+      state.publishedDuringRefresh = [];
       try {
-        const info = await this.#jsm.streams.info(state.stream);
+        const info = await this.#streamInfo(state);
+        // Rows published here while the request was in flight that it missed.
+        const missed = state.publishedDuringRefresh.filter((seq) => seq > info.state.last_seq);
         state.lastSeq = Math.max(state.lastSeq, info.state.last_seq);
-        state.messages = info.state.messages;
+        state.messages = this.liveFromInfo(state, info.state) + missed.length;
         state.bytes = info.state.bytes;
         state.statsAt = Date.now();
       } finally {
+        state.publishedDuringRefresh = null;
         state.statsRefresh = null;
       }
     })();
     return state.statsRefresh;
+  }
+
+  /** Stream info, with the deleted sequences when rows ended here may still be in it. */
+  #streamInfo(state: TableState): Promise<StreamInfo> {
+    return state.ended.size === 0
+      ? this.#jsm.streams.info(state.stream)
+      : this.#jsm.streams.info(state.stream, { deleted_details: true });
+  }
+
+  /**
+   * Live rows per a stream info, minus the rows this process ended that the
+   * info still counts (an ended row is applied once it is below the first
+   * sequence or among the deleted ones; those are forgotten here).
+   */
+  liveFromInfo(
+    state: TableState,
+    info: { messages: number; first_seq: number; last_seq: number; deleted?: number[] },
+  ): number {
+    if (state.ended.size === 0) return info.messages;
+    const deleted = new Set(info.deleted ?? []);
+    const oldest = Date.now() - endedMemoryMs;
+    let pending = 0;
+    for (const [rowId, at] of state.ended) {
+      if (rowId < info.first_seq || deleted.has(rowId) || at < oldest) state.ended.delete(rowId);
+      else if (rowId <= info.last_seq) pending++;
+    }
+    return Math.max(0, info.messages - pending);
+  }
+
+  /** Notes a row this process ended (see `TableState.ended`). */
+  noteEnded(tableId: number, rowId: number): void {
+    const state = this.#tables.get(tableId);
+    if (state === undefined) return;
+    state.ended.set(rowId, Date.now());
+    // Oldest first (insertion order): forget those past the memory window.
+    const oldest = Date.now() - endedMemoryMs;
+    for (const [id, at] of state.ended) {
+      if (at >= oldest) break;
+      state.ended.delete(id);
+    }
+  }
+
+  /** The table's consumer's info (delivered sequences, pending acks). */
+  consumerInfo(tableId: number): Promise<ConsumerInfo> {
+    return this.#jsm.consumers.info(this.state(tableId).stream, consumerName);
   }
 
   /** Rows not owned by anyone (stream messages minus the consumer's pending acks). */
@@ -678,12 +759,13 @@ export class NatsBackend implements Backend {
     const state = this.state(tableId);
     try {
       const [info, consumer] = await Promise.all([
-        this.#jsm.streams.info(state.stream),
+        this.#streamInfo(state),
         this.#jsm.consumers.info(state.stream, consumerName),
       ]);
+      const live = this.liveFromInfo(state, info.state);
       // Pending acks include rows nak'ed with a delay: those of this process count as visible.
-      const unowned = info.state.messages - consumer.num_ack_pending + this.delayedCount(tableId);
-      return Math.min(info.state.messages, Math.max(0, unowned));
+      const unowned = live - consumer.num_ack_pending + this.delayedCount(tableId);
+      return Math.min(live, Math.max(0, unowned));
     } catch (error) {
       throw readError("stream info", error);
     }
@@ -870,19 +952,39 @@ export class NatsSession implements BackendSession {
     const args = wait.args;
     for (let i = 0; i < args.length; i++) {
       const arg = args[i]!;
-      const msg = await this.#pullNow(arg.tableId);
-      if (wait.done) {
-        // Cancelled or closed meanwhile: the row goes back at once.
-        if (msg !== null) this.#backend.nak(msg.reply!, 0);
-        return;
-      }
-      if (msg === null) continue;
-      const served = this.#accept(args, wait.conditions, msg, i);
-      if (served !== null) {
-        this.#backend.countWait(arg.tableId, "waitImmediate");
-        return this.#finish(wait, served);
+      // Rows #accept turns down (not yet due, no condition matches) are
+      // hidden by their nak, so the next pull reaches the following row:
+      // the pass goes on until one is served, the table has none left or a
+      // turned-down row comes round a third time (its hiding is shorter than
+      // the pass; JetStream redelivers before it delivers new rows).
+      const turnedDown = new Map<number, number>();
+      for (let pulls = 0; pulls < immediatePassMaxPulls; pulls++) {
+        if (this.#backend.table(arg.tableId) === undefined) break; // dropped meanwhile
+        const msg = await this.#pullNow(arg.tableId);
+        if (wait.done) {
+          // Cancelled or closed meanwhile: the row goes back at once.
+          if (msg !== null) this.#backend.nak(msg.reply!, 0);
+          return;
+        }
+        if (msg === null) break;
+        const rowId = parseAckSubject(msg.reply!).seq;
+        const served = this.#accept(args, wait.conditions, msg, i);
+        if (served !== null) {
+          this.#backend.countWait(arg.tableId, "waitImmediate");
+          return this.#finish(wait, served);
+        }
+        const times = (turnedDown.get(rowId) ?? 0) + 1;
+        if (times >= 3) break;
+        turnedDown.set(rowId, times);
       }
     }
+    if (wait.done) return;
+    // A table dropped during the immediate pass: as during a blocked wait,
+    // the wait goes on over the others and ends with 0 when none is left.
+    const live = [...new Set(args.map((a) => a.tableId))].filter((id) =>
+      this.#backend.table(id) !== undefined
+    );
+    if (live.length === 0) return this.#finish(wait, { argIndex: 0, rowId: 0 });
     if (timeoutMs <= 0) {
       this.#countTimeout(args);
       return this.#finish(wait, { argIndex: 0, rowId: 0 });
@@ -892,9 +994,7 @@ export class NatsSession implements BackendSession {
       this.#finish(wait, { argIndex: 0, rowId: 0 });
     }, timeoutMs);
     const deadline = Date.now() + timeoutMs;
-    for (const tableId of new Set(args.map((a) => a.tableId))) {
-      this.#pullLoop(wait, tableId, deadline);
-    }
+    for (const tableId of live) this.#pullLoop(wait, tableId, deadline);
   }
 
   #countTimeout(args: readonly WaitArg[]): void {
@@ -903,14 +1003,40 @@ export class NatsSession implements BackendSession {
     }
   }
 
-  /** One no-wait pull: the message, or null when the consumer has none now. */
+  /**
+   * One no-wait pull: the message, or null when the consumer has none now.
+   * "No messages" while the consumer has not yet seen a row this process
+   * knows is stored (the consumer applies the stream's writes a little
+   * after the PubAck) pulls once more, waiting for it up to
+   * `catchUpPullMs`: an INSERT followed by queue_wait(t, 0) in this process
+   * finds its row.
+   */
   async #pullNow(tableId: number): Promise<Msg | null> {
     const state = this.#backend.state(tableId);
+    const first = await this.#pullOnce(state.stream, { batch: 1, no_wait: true });
+    if (first !== "empty") return first;
+    let delivered: number;
+    try {
+      const info = await this.#backend.consumerInfo(tableId);
+      delivered = info.delivered.stream_seq;
+    } catch {
+      return null;
+    }
+    if (delivered >= state.lastSeq) return null;
+    const again = await this.#pullOnce(state.stream, {
+      batch: 1,
+      expires: catchUpPullMs * 1_000_000,
+    });
+    return again === "empty" ? null : again;
+  }
+
+  /** One pull request: the message, "empty" for the server's "no messages", null for no answer. */
+  async #pullOnce(stream: string, request: object): Promise<Msg | "empty" | null> {
     let reply: Msg;
     try {
       reply = await this.#backend.nc.request(
-        `$JS.API.CONSUMER.MSG.NEXT.${state.stream}.${consumerName}`,
-        encoder.encode(JSON.stringify({ batch: 1, no_wait: true })),
+        `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumerName}`,
+        encoder.encode(JSON.stringify(request)),
         { timeout: immediatePullTimeoutMs, noMux: true },
       );
     } catch (error) {
@@ -920,7 +1046,9 @@ export class NatsSession implements BackendSession {
       if (transient(error)) return null;
       throw readError("pull", error);
     }
-    if (reply.headers?.code !== undefined && reply.headers.code !== 0) return null;
+    const code = reply.headers?.code ?? 0;
+    if (code === 404 || code === 408) return "empty";
+    if (code !== 0) return null;
     return reply.reply === undefined || reply.reply === "" ? null : reply;
   }
 
@@ -976,7 +1104,7 @@ export class NatsSession implements BackendSession {
         // Closed connection: the lease lapses and the row is delivered again.
       }
     }, everyMs);
-    this.#owned = { tableId, rowId, reply, delivered, payload: msg.data, heartbeat };
+    this.#owned = { tableId, rowId, reply, delivered, payload: plainBytes(msg.data), heartbeat };
     this.#backend.undelay(tableId, rowId);
   }
 
@@ -1109,6 +1237,7 @@ export class NatsSession implements BackendSession {
       }
     }
     if (this.#owned === owned) this.#release();
+    this.#backend.noteEnded(owned.tableId, owned.rowId);
     this.#backend.countRemoved(owned.tableId, failed);
   }
 
@@ -1166,11 +1295,14 @@ export class NatsSession implements BackendSession {
       const id = s.ownedRowIn(tableId);
       if (id !== 0 && s !== this) ownedHere.add(id);
     }
+    // Rows this process ended may still be in the stream for a moment: not shown.
+    const ended = this.#backend.state(tableId).ended;
     let seq = 1;
     for (;;) {
       const row = await this.#backend.getRow(tableId, seq, true);
       if (row === null) return;
-      if (!ownedHere.has(row.rowId) && !visit(row.rowId, row.payload)) return;
+      const hidden = ownedHere.has(row.rowId) || ended.has(row.rowId);
+      if (!hidden && !visit(row.rowId, row.payload)) return;
       seq = row.rowId + 1;
     }
   }

@@ -30,33 +30,9 @@
  */
 
 import { type Database, openWithBackend } from "../engine/mod.ts";
-import { openNatsBackend } from "./backend.ts";
+import { type NatsOpenOptions, openNatsBackend } from "./backend.ts";
 
-/** Options of {@linkcode open} on a NATS cluster. */
-export interface NatsOpenOptions {
-  /** Copies of each table's stream: 1, 3 or 5 (default 3). */
-  replicas?: number;
-  /** Prefix of every stream, subject and bucket, so tenants and tests share a cluster. Default "q4d". */
-  namespace?: string;
-  /**
-   * The ownership lease in ms (the consumer's AckWait, set when a table is
-   * created): a row whose owner stops renewing it (a crashed or paused
-   * process) is delivered again after this long. Default 30 000.
-   */
-  leaseMs?: number;
-  /** De-duplication window of relay marks and publish retries, in ms (default 120 000). */
-  duplicateWindowMs?: number;
-  /**
-   * Evaluate queue_wait conditions in this process on delivered rows (a
-   * rejected row is hidden from every consumer for `filterDelayMs`). Default
-   * false: a condition is ER_NOT_SUPPORTED_YET.
-   */
-  clientSideConditions?: boolean;
-  /** How long a row a condition rejected stays hidden. Default 100 ms. */
-  filterDelayMs?: number;
-  /** How long writes retry across a leader election before failing. Default 10 000 ms. */
-  writeTimeoutMs?: number;
-}
+export type { NatsOpenOptions };
 
 /**
  * Opens the q4d database in `namespace` on the NATS JetStream cluster at

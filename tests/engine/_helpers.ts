@@ -37,23 +37,54 @@ export function freshDirectory(): string {
 }
 
 /**
- * Where `openTemp` databases live: `embedded` (default) or `served`
+ * Where `openTemp` databases live: `embedded` (default), `served`
  * (Q4D_TEST_BACKEND=served): the database is opened in this process, served
  * on 127.0.0.1 port 0, and the test talks to it through `connect()` — the
- * same tests, run over the wire (see scripts/test_served.ts for which files).
+ * same tests, run over the wire (see scripts/test_served.ts for which files)
+ * — or `nats` (Q4D_TEST_BACKEND=nats): a NATS-backed database in a fresh
+ * namespace on the cluster at Q4D_TEST_NATS_URL (see scripts/test_nats.ts).
  */
-export const testBackend: "embedded" | "served" = process.env.Q4D_TEST_BACKEND === "served"
-  ? "served"
-  : "embedded";
+export const testBackend: "embedded" | "served" | "nats" =
+  process.env.Q4D_TEST_BACKEND === "served" || process.env.Q4D_TEST_BACKEND === "nats"
+    ? process.env.Q4D_TEST_BACKEND
+    : "embedded";
 
 /** Opens a database in a fresh temp directory; `sync: "none"` unless durability is tested. */
 export async function openTemp(
   options: OpenOptions = { sync: "none" },
 ): Promise<{ db: Database; directory: string }> {
   const directory = freshDirectory();
+  if (testBackend === "nats") return { db: await openNatsTest(directory), directory };
   const embedded = await open(directory, options);
   if (testBackend === "embedded") return { db: embedded, directory };
   return { db: await servedDatabase(embedded), directory };
+}
+
+/**
+ * Opens again the database `openTemp` gave for `directory` once it is
+ * closed: the directory, or in nats mode the same namespace on the cluster.
+ */
+export async function reopen(directory: string): Promise<Database> {
+  if (testBackend === "nats") return await openNatsTest(directory);
+  return await open(directory, { sync: "none" });
+}
+
+/**
+ * Nats mode: the database of namespace `e<run>_<n>` (the temp root's unique
+ * suffix — one per test file — and the directory's number) on the run's cluster, with client-side conditions on so that the
+ * condition tests check filtering. The NATS client is loaded only here.
+ */
+async function openNatsTest(directory: string): Promise<Database> {
+  const url = process.env.Q4D_TEST_NATS_URL;
+  if (url === undefined) throw new Error("Q4D_TEST_BACKEND=nats needs Q4D_TEST_NATS_URL");
+  const { open: openNats } = await import("../../src/nats/mod.ts");
+  return await openNats(url, {
+    namespace: `e${path.basename(temporaryRoot).slice(-6)}_${path.basename(directory)}`,
+    replicas: 3,
+    leaseMs: 10_000,
+    clientSideConditions: true,
+    filterDelayMs: 20,
+  });
 }
 
 /**
@@ -110,6 +141,9 @@ async function servedDatabase(embedded: Database): Promise<Database> {
       return wrapper;
     },
     stats: (table: string) => embedded.stats(table),
+    get capabilities() {
+      return embedded.capabilities;
+    },
     get recovery() {
       return embedded.recovery;
     },
@@ -178,6 +212,40 @@ export async function rejectsCode(
   assert.ok(caught instanceof QueueError, `expected QueueError ${code}, got ${String(caught)}`);
   assert.equal(caught.code, code, `expected ${code}, got ${caught.code}: ${caught.message}`);
   return caught;
+}
+
+/**
+ * Options of `test()` that skip it in nats mode (scripts/test_nats.ts) and
+ * say why: it tests the local storage, or behaviour the NATS backend
+ * documents as weaker where no capability states it.
+ */
+export function notOnNats(reason: string): { skip?: string } {
+  return testBackend === "nats" ? { skip: `not on NATS: ${reason}` } : {};
+}
+
+/**
+ * Asserts that one wait on `table` was counted as blocked (waitDelayed) —
+ * the wait was sent before the INSERT, one turn apart. In nats mode the
+ * wait may still be in its immediate pass (a network round) when the row
+ * arrives, so the weaker check: one wait counted, blocked or immediate.
+ */
+export function assertWaitedBlocked(db: Database, table: string): void {
+  const stats = db.stats(table);
+  if (testBackend !== "nats") assert.equal(stats.waitDelayed, 1);
+  else assert.equal(stats.waitDelayed + stats.waitImmediate, 1);
+}
+
+/**
+ * For a test of transactions: on a backend without them
+ * (`capabilities.transactions` false, NATS) asserts the weaker contract —
+ * BEGIN is ER_NOT_SUPPORTED_YET — closes `db` and returns true (the test
+ * returns); false where transactions exist.
+ */
+export async function lacksTransactions(db: Database): Promise<boolean> {
+  if (db.capabilities.transactions) return false;
+  await rejectsCode(db.session().sql`BEGIN`, "ER_NOT_SUPPORTED_YET");
+  await db.close();
+  return true;
 }
 
 /** Plain copies of rows (drops the result array's extra properties) for deepEqual. */

@@ -250,6 +250,17 @@ interface Snapshot {
   ownerRows: unknown[];
 }
 
+/**
+ * The table's stats to compare. Where reads go over the network
+ * (`capabilities.synchronousReads` false: NATS) the byte counters come
+ * from the last stream info, refreshed in the background (README, "The
+ * NATS backend"), so they are left out; the row counters stay.
+ */
+function comparableStats(db: Database): Record<string, number> {
+  const { bytesTotal, bytesRemoved, ...rest } = db.stats("t");
+  return db.capabilities.synchronousReads ? { ...rest, bytesTotal, bytesRemoved } : rest;
+}
+
 async function fixture(): Promise<
   { db: Database; owner: Session; snapshot: () => Promise<Snapshot> }
 > {
@@ -263,7 +274,7 @@ async function fixture(): Promise<
   const snapshot = async (): Promise<Snapshot> => ({
     rows: plain(await db.sql`SELECT * FROM t`),
     count: (await db.sql`SELECT COUNT(*) AS n FROM t`)[0]?.n,
-    stats: db.stats("t"),
+    stats: comparableStats(db),
     tables: plain(await db.sql`SHOW TABLES`),
     ownerRows: plain(await owner.sql`SELECT * FROM t`),
   });

@@ -8,8 +8,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { open } from "../../mod.ts";
-import { column, openTemp, plain, rejectsCode } from "./_helpers.ts";
+import { column, openTemp, plain, rejectsCode, reopen } from "./_helpers.ts";
 import { at } from "../_at.ts";
 
 /** A table with a column of every type q4d has, with and without defaults. */
@@ -70,7 +69,7 @@ describe("inspection statements", () => {
     assert.equal(await createText(sql, "every"), text);
     const described = plain(await sql("DESCRIBE every"));
     await db.close();
-    const again = await open(directory, { sync: "none" });
+    const again = await reopen(directory);
     assert.equal(await createText((t) => again.sql.unsafe(t), "every"), text);
     assert.deepEqual(plain(await again.sql.unsafe("DESCRIBE every")), described);
     await again.close();

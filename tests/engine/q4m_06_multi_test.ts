@@ -7,7 +7,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ident } from "../../mod.ts";
-import { column, nextTurn, openTemp, plain, wait } from "./_helpers.ts";
+import { assertWaitedBlocked, column, nextTurn, openTemp, plain, wait } from "./_helpers.ts";
 
 async function twoTables() {
   const opened = await openTemp();
@@ -57,7 +57,7 @@ describe("q4m 06-multi", () => {
       await db.sql`INSERT INTO ${ident(table)} (v) VALUES (${7})`;
       assert.equal(await waiting, index);
       assert.deepEqual(column(await s.sql`SELECT * FROM ${ident(table)}`, "v"), [7]);
-      assert.equal(db.stats(table).waitDelayed, 1);
+      assertWaitedBlocked(db, table);
       await db.close();
     });
   }

@@ -7,8 +7,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { open } from "../../mod.ts";
-import { nextTurn, openTemp, plain, rejectsCode } from "./_helpers.ts";
+import { nextTurn, openTemp, plain, rejectsCode, reopen } from "./_helpers.ts";
 import { setClock } from "../../src/sql/temporal.ts";
 
 const allTypes = `CREATE TABLE t (
@@ -50,7 +49,7 @@ describe("types: round trip", () => {
     await db.sql`INSERT INTO t (id) VALUES (2)`;
     assert.deepEqual(plain(await db.sql`SELECT * FROM t WHERE id = 1`), [stored]);
     await db.close();
-    const again = await open(directory, { sync: "none" });
+    const again = await reopen(directory);
     assert.deepEqual(plain(await again.sql`SELECT * FROM t WHERE id = 1`), [stored]);
     const [empty] = await again.sql`SELECT price, d, state, flags FROM t WHERE id = 2`;
     assert.deepEqual({ ...empty }, { price: null, d: null, state: null, flags: null });
@@ -376,7 +375,7 @@ describe("types: DEFAULT values of the new types persist in the catalog", () => 
       e ENUM('a','b') NOT NULL DEFAULT 'b', s SET('x','y') DEFAULT 'y,x', f BIT(3) DEFAULT b'101')
       ENGINE=QUEUE`;
     await db.close();
-    const again = await open(directory, { sync: "none" });
+    const again = await reopen(directory);
     await again.sql`INSERT INTO d (id) VALUES (1)`;
     assert.deepEqual(plain(await again.sql`SELECT * FROM d`), [{
       id: 1,
@@ -411,7 +410,7 @@ describe("types: ALTER TABLE ADD … DEFAULT CURRENT_TIMESTAMP", () => {
       ];
       assert.deepEqual(plain(await db.sql`SELECT * FROM a`), expected);
       await db.close();
-      const again = await open(directory, { sync: "none" });
+      const again = await reopen(directory);
       assert.deepEqual(plain(await again.sql`SELECT * FROM a`), expected);
       await again.close();
     } finally {

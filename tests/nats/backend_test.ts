@@ -66,6 +66,77 @@ describe("NATS backend on a 3-node cluster", skipUnless(natsMissing), () => {
     }
   });
 
+  it("read-your-ends: counts and stats right after end() never count the ended row", async () => {
+    // A confirmed ack reaches the replicated stream's state a little later;
+    // a stream info taken in between (or a refresh already in flight) still
+    // counts the row. Repeated so that the window is hit (it was 1 in ~3
+    // rounds on an idle machine before the fix).
+    const db = await openBackend(cluster());
+    try {
+      const t = await db.createTable("jobs", {});
+      const s = db.openSession(1);
+      const arg = [{ tableId: t.tableId, text: "" }];
+      for (let round = 1; round <= 20; round++) {
+        await db.insert(t.tableId, [bytes(`r${round}`)], [[]]);
+        const inFlight = db.refreshStats(t.tableId);
+        assert.deepEqual(await s.wait(arg, 1000), { argIndex: 1, rowId: round });
+        await s.end();
+        assert.equal(await s.visibleCount(t.tableId, false), 0, `COUNT(*), round ${round}`);
+        const rows: number[] = [];
+        await s.scan(t.tableId, false, (id) => (rows.push(id), true));
+        assert.deepEqual(rows, [], `SELECT, round ${round}`);
+        await inFlight;
+        assert.equal(
+          db.stats(t.tableId).rowsRemoved,
+          round,
+          `stats after a refresh, round ${round}`,
+        );
+        await db.refreshStats(t.tableId);
+        assert.equal(db.stats(t.tableId).rowsRemoved, round, `a fresh refresh, round ${round}`);
+      }
+      s.close();
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("read-your-inserts: queue_wait(t, 0) right after INSERT finds the row", async () => {
+    // The consumer applies the stream's writes a little after the PubAck; a
+    // no-wait pull in between said "no messages" (2 in 30 rounds before the fix).
+    const db = await openBackend(cluster());
+    try {
+      const t = await db.createTable("jobs", {});
+      const s = db.openSession(1);
+      const arg = [{ tableId: t.tableId, text: "" }];
+      for (let round = 1; round <= 40; round++) {
+        await db.insert(t.tableId, [bytes(`r${round}`)], [[]]);
+        assert.deepEqual(await s.wait(arg, 0), { argIndex: 1, rowId: round }, `round ${round}`);
+        await s.end();
+      }
+      assert.deepEqual(await s.wait(arg, 0), { argIndex: 0, rowId: 0 });
+      s.close();
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("queue_wait(t, 0) passes over rows not yet due or not matching to a later one", async () => {
+    const db = await openBackend(cluster(), { clientSideConditions: true, filterDelayMs: 5_000 });
+    try {
+      const t = await db.createTable("jobs", {});
+      await db.insert(t.tableId, [bytes("later")], [[]], { visibleAt: Date.now() + 60_000 });
+      await db.insert(t.tableId, [bytes("no"), bytes("yes")], [[], []]);
+      const s = db.openSession(1);
+      const cond = [{ tableId: t.tableId, text: "body=yes" }];
+      assert.deepEqual(await s.wait(cond, 0), { argIndex: 1, rowId: 3 });
+      await s.end();
+      assert.deepEqual(await s.wait(cond, 0), { argIndex: 0, rowId: 0 });
+      s.close();
+    } finally {
+      await db.close();
+    }
+  });
+
   it("abort returns the row (attempts grow); abort with delay hides it that long", async () => {
     const db = await openBackend(cluster());
     try {
