@@ -44,20 +44,42 @@ export function natsServerVersion(): string {
   return spawnSync(natsServer, ["--version"], { encoding: "utf8" }).stdout.trim();
 }
 
-/** A free TCP port on 127.0.0.1 (bound, then released: another process may race for it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => {
-        if (address === null || typeof address === "string") reject(new Error("no port"));
-        else resolve(address.port);
-      });
-    });
-  });
+/**
+ * `count` distinct free TCP ports on 127.0.0.1: all bound at once (so no two
+ * are the same), then released. Another process may still race for one
+ * before nats-server binds it; Cluster.start then retries with fresh ports.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const server = net.createServer();
+      servers.push(server);
+      ports.push(
+        await new Promise<number>((resolve, reject) => {
+          server.once("error", reject);
+          server.listen(0, "127.0.0.1", () => {
+            const address = server.address();
+            if (address === null || typeof address === "string") reject(new Error("no port"));
+            else resolve(address.port);
+          });
+        }),
+      );
+    }
+    return ports;
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
 }
+
+/** Whether a node's log says it could not bind its port (a lost race for a free port). */
+function lostPortRace(node: ClusterNode): boolean {
+  return node.log.join("").includes("address already in use");
+}
+
+/** How many times Cluster.start picks fresh ports after losing a port race. */
+const startAttempts = 4;
 
 /** One node of the cluster. */
 export interface ClusterNode {
@@ -86,9 +108,30 @@ export class Cluster {
     return "nats://" + this.nodes.map((n) => `127.0.0.1:${n.port}`).join(",");
   }
 
-  /** Starts three nodes and waits (bounded) until JetStream answers through every node. */
-  static async start(): Promise<Cluster> {
+  /**
+   * Starts three nodes and waits (bounded) until JetStream answers through
+   * every node. A node that loses its port to another process (the ports are
+   * free when picked, not reserved) makes it start over on fresh ports.
+   */
+  static async start(
+    pickPorts: (count: number) => Promise<number[]> = freePorts,
+  ): Promise<Cluster> {
     if (natsServer === null) throw new Error(natsMissing ?? "nats-server missing");
+    for (let attempt = 1;; attempt++) {
+      const cluster = await Cluster.#create(await pickPorts(6));
+      try {
+        for (const node of cluster.nodes) cluster.#spawn(node);
+        for (const node of cluster.nodes) await cluster.waitReady(node);
+        return cluster;
+      } catch (error) {
+        await cluster.stop();
+        if (attempt >= startAttempts || !cluster.nodes.some(lostPortRace)) throw error;
+      }
+    }
+  }
+
+  /** Three stopped nodes on `ports` (client and cluster port each), stores in a new temp dir. */
+  static #create(ports: readonly number[]): Cluster {
     const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), "q4d-nats-"));
     const nodes: ClusterNode[] = [];
     for (let i = 1; i <= 3; i++) {
@@ -96,22 +139,14 @@ export class Cluster {
       nodeFs.mkdirSync(storeDir);
       nodes.push({
         name: `n${i}`,
-        port: await freePort(),
-        clusterPort: await freePort(),
+        port: ports[2 * i - 2]!,
+        clusterPort: ports[2 * i - 1]!,
         storeDir,
         process: null,
         log: [],
       });
     }
-    const cluster = new Cluster(nodes, root);
-    try {
-      for (const node of nodes) cluster.#spawn(node);
-      for (const node of nodes) await cluster.waitReady(node);
-    } catch (error) {
-      await cluster.stop();
-      throw error;
-    }
-    return cluster;
+    return new Cluster(nodes, root);
   }
 
   #spawn(node: ClusterNode): void {
@@ -150,7 +185,10 @@ export class Cluster {
     const deadline = Date.now() + startTimeoutMs;
     let lastError: unknown = null;
     while (Date.now() < deadline) {
-      if (node.process === null || node.process.exitCode !== null) {
+      const child = node.process;
+      if (child === null || child.exitCode !== null || child.signalCode !== null) {
+        // Its last words (e.g. "address already in use") may still be in the pipe.
+        if (child !== null) await closed(child, 1000);
         throw new Error(`${node.name} exited:\n${node.log.join("")}`);
       }
       let nc: NatsConnection | null = null;
@@ -203,6 +241,18 @@ export class Cluster {
     }));
     nodeFs.rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/** Resolves when the child's stdio has closed (all its output read), or after `timeoutMs`. */
+function closed(child: ChildProcess, timeoutMs: number): Promise<void> {
+  if (child.stdout === null || child.stdout.closed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    child.once("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** Sends `signal` to the child by PID; escalates to SIGKILL after `graceMs`. */
