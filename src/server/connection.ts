@@ -62,6 +62,13 @@ import { queryText } from "./query_text.ts";
 import { countPlaceholders, splitStatements } from "./tokens.ts";
 import { serverVersion } from "./variables.ts";
 
+/**
+ * What the server's log line for an error that is not the client's fault
+ * starts with (after `connection N:`), so tests and operators can find it:
+ * a client's malformed packet is logged by its own message instead.
+ */
+export const unexpectedErrorLog = "internal error (a bug):";
+
 /** Capability flags (CLIENT_*). */
 export const Capability = {
   longPassword: 1,
@@ -522,7 +529,9 @@ export class Connection implements InterceptContext {
           throw error;
         }
         this.#host.log(
-          `connection ${this.id}: unexpected ${(error as Error)?.stack ?? String(error)}, closed`,
+          `connection ${this.id}: ${unexpectedErrorLog} ${
+            (error as Error)?.stack ?? String(error)
+          }, closed`,
         );
       }
     } finally {

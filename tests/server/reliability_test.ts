@@ -15,6 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { open } from "../../mod.ts";
 import { connect } from "../../src/server/mod.ts";
+import { unexpectedErrorLog } from "../../src/server/connection.ts";
 import { cliCommand, cliMissing } from "../ops/_cli.ts";
 import { packet, rawSocket, skipUnless, startServer, until } from "./_helpers.ts";
 import { prng, testSeed } from "../_random.ts";
@@ -188,7 +189,7 @@ test("malformed commands after login answer ERR or close that connection, and ch
     }
     assert.ok(answered > 0);
     await until(() => served.server.connectionCount === 1, "only the owner left");
-    const unexpected = served.log.filter((line) => line.includes("unexpected"));
+    const unexpected = served.log.filter((line) => line.includes(unexpectedErrorLog));
     assert.deepEqual(unexpected, [], `seed ${seed}`);
     assert.deepEqual(served.db.stats("q"), before, `seed ${seed}`);
     const [owned] = await owner.sql`SELECT id FROM q`;
@@ -230,7 +231,7 @@ test("random handshake responses are refused or closed without an unexpected ser
       await raw.closed;
     }
     await until(() => served.server.connectionCount === 0, "every connection gone");
-    const unexpected = served.log.filter((line) => line.includes("unexpected"));
+    const unexpected = served.log.filter((line) => line.includes(unexpectedErrorLog));
     assert.deepEqual(unexpected, [], `seed ${seed}`);
     const db = await connect(`mysql://root:secret@127.0.0.1:${served.port}`);
     await db.sql`DO 1`;
