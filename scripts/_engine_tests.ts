@@ -28,12 +28,17 @@ export function describeSkips(skip: Record<string, string>): string {
   return Object.entries(skip).map(([name, why]) => `${name} (${why})`).join("; ");
 }
 
-/** Runs `deno test` on `files` (this script's arguments first) with `env` added; its exit status. */
+/**
+ * Runs `deno test --parallel` on `files` (this script's arguments first) with
+ * `env` added; its exit status. Files run in parallel (DENO_JOBS, default
+ * the CPU count): most of these tests wait on timers and the network.
+ */
 export function denoTest(files: readonly string[], env: Record<string, string>): number {
   const run = spawnSync(
     Deno.execPath(),
     [
       "test",
+      "--parallel",
       "--allow-read",
       "--allow-write",
       "--allow-env",
