@@ -19,7 +19,8 @@
  *   stream's duplicate window (not an exact watermark);
  * - delayed rows carry `Q4d-Visible-At`; delivered early they are nak'ed
  *   with the remaining delay;
- * - SELECT = direct get by sequence; DELETE = delete by sequence (or ack of
+ * - SELECT = message get by sequence from the stream's leader (not a
+ *   direct get, which a lagging follower may answer); DELETE = delete by sequence (or ack of
  *   the owned row); TRUNCATE = purge; stats = stream and consumer info.
  *
  * State this module owns: the cached catalog, per-table stats caches and
@@ -193,6 +194,14 @@ function plainBytes(data: Uint8Array): Uint8Array {
 
 function writeError(what: string, cause: unknown): QueueError {
   return new QueueError("ER_ERROR_ON_WRITE", `NATS: ${what} failed: ${String(cause)}`, { cause });
+}
+
+/** The bytes of a base64 string (JetStream's JSON replies carry payloads so). */
+function base64Bytes(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
 function readError(what: string, cause: unknown): QueueError {
@@ -617,8 +626,11 @@ export class NatsBackend implements Backend {
   }
 
   /**
-   * Reads one row by sequence with a direct get (any replica answers);
-   * with `next`, the first row at or after `rowId`. Null when none.
+   * Reads one row by sequence from the stream's leader (the stream message
+   * get API); with `next`, the first row at or after `rowId`. Null when none.
+   * Not a direct get: any replica answers those, and a follower that has not
+   * applied the latest publish or delete yet would hide a row whose INSERT
+   * resolved or show one already ended.
    */
   async getRow(
     tableId: number,
@@ -627,20 +639,29 @@ export class NatsBackend implements Backend {
   ): Promise<{ rowId: number; payload: Uint8Array } | null> {
     const state = this.state(tableId);
     const body = next ? { seq: rowId, next_by_subj: state.subject } : { seq: rowId };
-    let reply: Msg;
+    let answer: {
+      error?: { code?: number; description?: string };
+      message?: { seq?: number; data?: string };
+    };
     try {
-      reply = await this.nc.request(
-        `$JS.API.DIRECT.GET.${state.stream}`,
+      const reply = await this.nc.request(
+        `$JS.API.STREAM.MSG.GET.${state.stream}`,
         encoder.encode(JSON.stringify(body)),
         { timeout: this.writeTimeoutMs },
       );
+      answer = JSON.parse(new TextDecoder().decode(reply.data));
     } catch (error) {
-      throw readError("direct get", error);
+      throw readError("message get", error);
     }
-    const code = reply.headers?.code ?? 0;
-    if (code === 404) return null;
-    if (code >= 400) throw readError("direct get", `${code} ${reply.headers?.description}`);
-    return { rowId: Number(reply.headers?.get("Nats-Sequence")), payload: plainBytes(reply.data) };
+    if (answer.error !== undefined) {
+      if (answer.error.code === 404) return null;
+      throw readError("message get", `${answer.error.code} ${answer.error.description}`);
+    }
+    const message = answer.message;
+    if (message === undefined || typeof message.seq !== "number") {
+      throw readError("message get", "a reply without a message");
+    }
+    return { rowId: message.seq, payload: base64Bytes(message.data ?? "") };
   }
 
   // --- sessions, stats, lifetime ---------------------------------------
