@@ -196,6 +196,11 @@ function writeError(what: string, cause: unknown): QueueError {
   return new QueueError("ER_ERROR_ON_WRITE", `NATS: ${what} failed: ${String(cause)}`, { cause });
 }
 
+/** Same name and meta (the meta compared as the JSON the catalog stores). */
+function sameInfo(a: TableInfo, b: TableInfo): boolean {
+  return a === b || (a.name === b.name && JSON.stringify(a.meta) === JSON.stringify(b.meta));
+}
+
 /** The bytes of a base64 string (JetStream's JSON replies carry payloads so). */
 function base64Bytes(text: string): Uint8Array {
   const binary = atob(text);
@@ -291,6 +296,8 @@ export class NatsBackend implements Backend {
   #databases: readonly string[] = [];
   #closing: Promise<void> | null = null;
   #watchStop: (() => void) | null = null;
+  /** The KV revision of the catalog applied last (0: none yet). */
+  #catalogRevision = 0;
 
   constructor(
     nc: NatsConnection,
@@ -332,30 +339,71 @@ export class NatsBackend implements Backend {
   /** Reads the catalog key and replaces the cached view; starts the watch once. */
   async loadCatalog(): Promise<void> {
     const entry = await this.#kv.get("catalog");
-    this.#applyCatalog(entry === null || entry.length === 0 ? null : entry.json<CatalogDoc>());
+    this.#applyCatalog(
+      entry === null || entry.length === 0 ? null : entry.json<CatalogDoc>(),
+      entry?.revision ?? 0,
+    );
     if (this.#watchStop === null) {
       const watcher = await this.#kv.watch({ key: "catalog", include: "updates" as never });
       this.#watchStop = () => watcher.stop();
       (async () => {
         for await (const e of watcher) {
           if (this.#closing !== null) break;
-          this.#applyCatalog(e.length === 0 ? null : e.json<CatalogDoc>());
-          this.onCatalogChange?.();
+          if (this.#applyCatalog(e.length === 0 ? null : e.json<CatalogDoc>(), e.revision)) {
+            this.onCatalogChange?.();
+          }
         }
       })().catch(() => {});
     }
   }
 
-  #applyCatalog(doc: CatalogDoc | null): void {
+  /**
+   * Replaces the cached view with the catalog at KV `revision`; false (and
+   * nothing changes) when a newer one is applied already (the watch
+   * delivers this process's own updates too, and may deliver them after a
+   * later one was applied). A table whose meta changed (ALTER TABLE, here
+   * or by another client) keeps its info object otherwise, and has the
+   * conditions of blocked waits on it recompiled.
+   */
+  #applyCatalog(doc: CatalogDoc | null, revision: number): boolean {
+    if (revision < this.#catalogRevision) return false;
+    this.#catalogRevision = revision;
     this.#databases = doc?.databases ?? [];
     const seen = new Set<number>();
+    const altered: number[] = [];
     for (const info of doc?.tables ?? []) {
       seen.add(info.tableId);
       const state = this.#tables.get(info.tableId);
-      if (state !== undefined) state.info = info;
-      else this.#tables.set(info.tableId, this.#newState(info));
+      if (state === undefined) this.#tables.set(info.tableId, this.#newState(info));
+      else if (!sameInfo(state.info, info)) {
+        state.info = info;
+        altered.push(info.tableId);
+      }
     }
     for (const id of [...this.#tables.keys()]) if (!seen.has(id)) this.#tables.delete(id);
+    for (const tableId of altered) {
+      for (const session of this.sessions) session.tableAltered(tableId);
+    }
+    return true;
+  }
+
+  /**
+   * Reads the catalog key and applies it when it is newer than the view
+   * (telling the engine); true when it was. A wait whose condition failed
+   * on a row asks this before failing: the row may have been written under
+   * another client's ALTER that the watch has not brought yet.
+   */
+  async refreshCatalog(): Promise<boolean> {
+    let entry;
+    try {
+      entry = await this.#kv.get("catalog");
+    } catch {
+      return false;
+    }
+    if (entry === null || entry.revision <= this.#catalogRevision) return false;
+    this.#applyCatalog(entry.length === 0 ? null : entry.json<CatalogDoc>(), entry.revision);
+    this.onCatalogChange?.();
+    return true;
   }
 
   #newState(info: TableInfo): TableState {
@@ -389,9 +437,10 @@ export class NatsBackend implements Backend {
       const { doc, result } = change(current);
       const bytes = encoder.encode(JSON.stringify(doc));
       try {
-        if (entry === null) await this.#kv.create("catalog", bytes);
-        else await this.#kv.update("catalog", bytes, entry.revision);
-        this.#applyCatalog(doc);
+        const revision = entry === null
+          ? await this.#kv.create("catalog", bytes)
+          : await this.#kv.update("catalog", bytes, entry.revision);
+        this.#applyCatalog(doc, revision);
         return result;
       } catch (error) {
         if (attempt < 20 && /wrong last sequence|key exists/i.test(String(error))) continue;
@@ -928,6 +977,29 @@ export class NatsSession implements BackendSession {
     });
   }
 
+  /**
+   * The table's meta changed (ALTER TABLE here or by another client): the
+   * pending wait's conditions on it are compiled again for the new columns,
+   * so rows delivered from now on are judged as a wait started now would
+   * judge them. A condition that no longer compiles (a dropped column)
+   * fails the wait with that error.
+   */
+  tableAltered(tableId: number): void {
+    const wait = this.#wait;
+    if (wait === null || wait.done) return;
+    let conditions: (CompiledCondition | null)[];
+    try {
+      conditions = wait.args.map((arg, i) =>
+        arg.tableId === tableId && arg.text !== ""
+          ? this.#backend.compile(this.#backend.state(tableId).info, arg.text)
+          : wait.conditions[i] ?? null
+      );
+    } catch (error) {
+      return this.#fail(wait, error);
+    }
+    wait.conditions = conditions;
+  }
+
   wait(args: readonly WaitArg[], timeoutMs: number, keepAlive?: object): Promise<WaitResult> {
     try {
       return this.#start(args, timeoutMs, keepAlive);
@@ -989,11 +1061,8 @@ export class NatsSession implements BackendSession {
         }
         if (msg === null) break;
         const rowId = parseAckSubject(msg.reply!).seq;
-        const served = this.#accept(args, wait.conditions, msg, i);
-        if (served !== null) {
-          this.#backend.countWait(arg.tableId, "waitImmediate");
-          return this.#finish(wait, served);
-        }
+        const judged = this.#judge(wait, msg, i, "waitImmediate");
+        if (judged instanceof Promise ? await judged : judged) return;
         const times = (turnedDown.get(rowId) ?? 0) + 1;
         if (times >= 3) break;
         turnedDown.set(rowId, times);
@@ -1074,15 +1143,79 @@ export class NatsSession implements BackendSession {
   }
 
   /**
+   * Offers a delivered message to the wait ({@linkcode NatsSession.#accept}
+   * with its current conditions) and finishes the wait when it is served,
+   * counting `kind`; true when the wait is over (served, or failed by a
+   * condition's error). Synchronous unless a condition throws: the row may
+   * have been written under another client's ALTER TABLE this process has
+   * not heard of yet (the catalog watch and the stream are not ordered), so
+   * when the catalog read now is newer, the conditions are recompiled
+   * (tableAltered) and the row judged once more; otherwise the error fails
+   * the wait.
+   */
+  #judge(
+    wait: PendingWait,
+    msg: Msg,
+    from: number,
+    kind: "waitImmediate" | "waitDelayed",
+  ): boolean | Promise<boolean> {
+    let served: WaitResult | null;
+    try {
+      served = this.#accept(wait.args, wait.conditions, msg, from, false);
+    } catch (error) {
+      return this.#judgeAfterRefresh(wait, msg, from, kind, error);
+    }
+    return this.#served(wait, from, kind, served);
+  }
+
+  async #judgeAfterRefresh(
+    wait: PendingWait,
+    msg: Msg,
+    from: number,
+    kind: "waitImmediate" | "waitDelayed",
+    error: unknown,
+  ): Promise<boolean> {
+    const refreshed = await this.#backend.refreshCatalog();
+    if (wait.done || !refreshed) {
+      this.#backend.nak(msg.reply!, 0);
+      this.#fail(wait, error);
+      return true;
+    }
+    let served: WaitResult | null;
+    try {
+      served = this.#accept(wait.args, wait.conditions, msg, from, true);
+    } catch (again) {
+      this.#fail(wait, again);
+      return true;
+    }
+    return this.#served(wait, from, kind, served);
+  }
+
+  /** Finishes the wait with `served` (counted as `kind`); false when it is null. */
+  #served(
+    wait: PendingWait,
+    from: number,
+    kind: "waitImmediate" | "waitDelayed",
+    served: WaitResult | null,
+  ): boolean {
+    if (served === null) return false;
+    this.#backend.countWait(wait.args[from]!.tableId, kind);
+    this.#finish(wait, served);
+    return true;
+  }
+
+  /**
    * Decides on a delivered message for argument `from` (and the later ones
    * naming the same table): takes ownership and returns the result, or
    * nak's it (not yet visible, or no condition matches) and returns null.
+   * A condition that throws nak's it at once when `nakOnError`.
    */
   #accept(
     args: readonly WaitArg[],
     conditions: readonly (CompiledCondition | null)[],
     msg: Msg,
     from: number,
+    nakOnError: boolean,
   ): WaitResult | null {
     const reply = msg.reply!;
     const ack = parseAckSubject(reply);
@@ -1103,7 +1236,7 @@ export class NatsSession implements BackendSession {
         try {
           matches = condition.matches(msg.data);
         } catch (error) {
-          this.#backend.nak(reply, 0);
+          if (nakOnError) this.#backend.nak(reply, 0);
           throw error;
         }
       }
@@ -1181,18 +1314,9 @@ export class NatsSession implements BackendSession {
           return sub.unsubscribe();
         }
         const first = wait.args.findIndex((a) => a.tableId === tableId);
-        let served: WaitResult | null;
-        try {
-          served = this.#accept(wait.args, wait.conditions, msg, first);
-        } catch (error) {
-          return this.#fail(wait, error);
-        }
-        if (served !== null) {
-          backend.countWait(tableId, "waitDelayed");
-          this.#finish(wait, served);
-        } else {
-          pull();
-        }
+        const judged = this.#judge(wait, msg, first, "waitDelayed");
+        if (judged instanceof Promise) judged.then((over) => over || pull());
+        else if (!judged) pull();
       },
     });
     wait.subscriptions.push(sub);

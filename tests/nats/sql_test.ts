@@ -103,4 +103,48 @@ describe("SQL on the NATS backend", skipUnless(natsMissing), () => {
       await a.close();
     }
   });
+
+  it("a blocked queue_wait follows another client's ALTER TABLE", async () => {
+    const namespace = `sql3${process.pid}`;
+    const options = { namespace, leaseMs: 2_000, clientSideConditions: true };
+    const a = await open(cluster().url, options);
+    const b = await open(cluster().url, options);
+    const code = (e: unknown) => e instanceof QueueError ? e.code : String(e);
+    try {
+      await a.sql`CREATE TABLE t (a INT, b INT) ENGINE=QUEUE`;
+      await a.sql`INSERT INTO t (a, b) VALUES (2, 1)`; // written under the old schema
+      const s = b.session();
+      // b learns of t through its watch; the wait blocks (no row has b = 2).
+      let waited: Promise<unknown[]> | null = null;
+      for (let i = 0; waited === null; i++) {
+        try {
+          await b.sql`SELECT 1 FROM t LIMIT 0`;
+          waited = s.sql`SELECT queue_wait('t:b = 2', 10) AS got`.then((r) => [...r]);
+        } catch (error) {
+          if (i >= 100 || code(error) !== "ER_NO_SUCH_TABLE") throw error;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      // a drops a and adds c: b's condition must now read b at its new position.
+      await a.sql`ALTER TABLE t DROP COLUMN a, ADD COLUMN c INT`;
+      await a.sql`INSERT INTO t (b, c) VALUES (5, 2)`;
+      await a.sql`INSERT INTO t (b, c) VALUES (2, 0)`;
+      assert.deepEqual(await waited, [{ got: 1 }]);
+      assert.deepEqual([...await s.sql`SELECT b, c FROM t`], [{ b: 2, c: 0 }]);
+      await s.sql`SELECT queue_end()`;
+      // A condition on a column another client drops fails the blocked wait.
+      const dropped = s.sql`SELECT queue_wait('t:c = 9', 10)`.then(
+        () => "resolved",
+        (error: unknown) => code(error),
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      await a.sql`ALTER TABLE t DROP COLUMN c`;
+      assert.equal(await dropped, "ER_BAD_FIELD_ERROR");
+      await s.close();
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
 });
