@@ -156,6 +156,14 @@ interface TableState {
   ended: Map<number, number>;
   /** Rows this process published while a stats refresh was in flight (their sequences). */
   publishedDuringRefresh: number[] | null;
+  /**
+   * Rows delivered to the pull of a wait already over, which gave them
+   * back (a count), and those give-backs the server has not confirmed yet:
+   * a no-wait pull that says "no messages" meanwhile may have missed such
+   * a row.
+   */
+  givenBack: number;
+  givingBack: Set<Promise<void>>;
 }
 
 /** How long an ended row is assumed not yet applied by the stream at most (then forgotten). */
@@ -421,6 +429,8 @@ export class NatsBackend implements Backend {
       statsRefresh: null,
       ended: new Map(),
       publishedDuringRefresh: null,
+      givenBack: 0,
+      givingBack: new Set(),
     };
   }
 
@@ -893,6 +903,33 @@ export class NatsBackend implements Backend {
     }
   }
 
+  /**
+   * Gives a delivered row back at once (aborted, or delivered to the pull
+   * of a wait already over): a nak the consumer's leader confirms, tracked
+   * in the table's state until it has (see `givingBack`). The promise
+   * resolves on the confirmation, or after `immediatePullTimeoutMs` without
+   * one (the nak was sent; a no-wait pull meanwhile waits for it).
+   */
+  giveBack(tableId: number, reply: string): Promise<void> {
+    const state = this.#tables.get(tableId);
+    if (state === undefined || this.#closing !== null) {
+      this.nak(reply, 0);
+      return Promise.resolve();
+    }
+    state.givenBack++;
+    let confirmed: Promise<void>;
+    try {
+      confirmed = this.nc.request(reply, encoder.encode("-NAK"), {
+        timeout: immediatePullTimeoutMs,
+      }).then(() => {}, () => {}).finally(() => state.givingBack.delete(confirmed));
+    } catch {
+      this.nak(reply, 0); // the connection is closing
+      return Promise.resolve();
+    }
+    state.givingBack.add(confirmed);
+    return confirmed;
+  }
+
   get filterDelayMs(): number {
     return this.#filterDelayMs;
   }
@@ -1056,7 +1093,7 @@ export class NatsSession implements BackendSession {
         const msg = await this.#pullNow(arg.tableId);
         if (wait.done) {
           // Cancelled or closed meanwhile: the row goes back at once.
-          if (msg !== null) this.#backend.nak(msg.reply!, 0);
+          if (msg !== null) this.#backend.giveBack(arg.tableId, msg.reply!);
           return;
         }
         if (msg === null) break;
@@ -1099,12 +1136,19 @@ export class NatsSession implements BackendSession {
    * knows is stored (the consumer applies the stream's writes a little
    * after the PubAck) pulls once more, waiting for it up to
    * `catchUpPullMs`: an INSERT followed by queue_wait(t, 0) in this process
-   * finds its row.
+   * finds its row. So does "no messages" while the pull of an earlier wait,
+   * over but not yet expired (a 2.9 pull cannot be cancelled), took a row
+   * and gave it back: the row is on its way back to the consumer.
    */
   async #pullNow(tableId: number): Promise<Msg | null> {
     const state = this.#backend.state(tableId);
+    const givenBack = state.givenBack;
     const first = await this.#pullOnce(state.stream, { batch: 1, no_wait: true });
     if (first !== "empty") return first;
+    if (state.givenBack !== givenBack || state.givingBack.size > 0) {
+      await Promise.all(state.givingBack);
+      return await this.#catchUpPull(state.stream);
+    }
     let delivered: number;
     try {
       const info = await this.#backend.consumerInfo(tableId);
@@ -1112,11 +1156,13 @@ export class NatsSession implements BackendSession {
     } catch {
       return null;
     }
-    if (delivered >= state.lastSeq) return null;
-    const again = await this.#pullOnce(state.stream, {
-      batch: 1,
-      expires: catchUpPullMs * 1_000_000,
-    });
+    if (delivered >= state.lastSeq && state.givenBack === givenBack) return null;
+    return this.#catchUpPull(state.stream);
+  }
+
+  /** A pull waiting up to `catchUpPullMs` for a row: the message, or null. */
+  async #catchUpPull(stream: string): Promise<Msg | null> {
+    const again = await this.#pullOnce(stream, { batch: 1, expires: catchUpPullMs * 1_000_000 });
     return again === "empty" ? null : again;
   }
 
@@ -1177,7 +1223,7 @@ export class NatsSession implements BackendSession {
   ): Promise<boolean> {
     const refreshed = await this.#backend.refreshCatalog();
     if (wait.done || !refreshed) {
-      this.#backend.nak(msg.reply!, 0);
+      this.#backend.giveBack(wait.args[from]!.tableId, msg.reply!);
       this.#fail(wait, error);
       return true;
     }
@@ -1310,7 +1356,7 @@ export class NatsSession implements BackendSession {
         }
         outstanding = false;
         if (wait.done) {
-          backend.nak(msg.reply, 0);
+          backend.giveBack(tableId, msg.reply);
           return sub.unsubscribe();
         }
         const first = wait.args.findIndex((a) => a.tableId === tableId);
@@ -1389,9 +1435,9 @@ export class NatsSession implements BackendSession {
   abort(delayMs: number): Promise<void> {
     const owned = this.#release();
     if (owned === null) return Promise.resolve();
-    if (delayMs > 0) this.#backend.delay(owned.tableId, owned.rowId, owned.reply, delayMs);
-    else this.#backend.nak(owned.reply, 0);
     this.#backend.countRestore(owned.tableId, "restoredByAbort");
+    if (delayMs <= 0) return this.#backend.giveBack(owned.tableId, owned.reply);
+    this.#backend.delay(owned.tableId, owned.rowId, owned.reply, delayMs);
     return this.#backend.nc.flush().catch((error) => {
       throw writeError("nak", error);
     });

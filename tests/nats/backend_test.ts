@@ -142,6 +142,51 @@ describe("NATS backend on a 3-node cluster", skipUnless(natsMissing), () => {
     }
   });
 
+  it("queue_wait(t, 0) finds a row a cancelled wait's pull still took", async () => {
+    // A 2.9 pull cannot be cancelled: the ended wait's pull takes the next
+    // row and gives it back (nak), a moment after a no-wait pull could have
+    // said "no messages".
+    const db = await openBackend(cluster());
+    try {
+      const t = await db.createTable("jobs", {});
+      const s = db.openSession(1);
+      const arg = [{ tableId: t.tableId, text: "" }];
+      for (let round = 1; round <= 10; round++) {
+        const pending = s.wait(arg, 30_000);
+        await new Promise((r) => setTimeout(r, 50));
+        s.cancelWait(new QueueError("ER_QUERY_INTERRUPTED", "cancelled"));
+        await rejectsCode(pending, "ER_QUERY_INTERRUPTED");
+        await db.insert(t.tableId, [bytes(`r${round}`)], [[]]);
+        assert.deepEqual(await s.wait(arg, 0), { argIndex: 1, rowId: round }, `round ${round}`);
+        await s.end();
+      }
+      s.close();
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("queue_wait(t, 0) right after another session's abort finds the row", async () => {
+    // abort() resolves once the consumer's leader has the row back, not
+    // only the server this client talks to.
+    const db = await openBackend(cluster());
+    try {
+      const t = await db.createTable("jobs", {});
+      await db.insert(t.tableId, [bytes("r")], [[]]);
+      const sessions = [db.openSession(1), db.openSession(2)];
+      const arg = [{ tableId: t.tableId, text: "" }];
+      assert.equal((await sessions[0]!.wait(arg, 1000)).rowId, 1);
+      for (let round = 1; round <= 30; round++) {
+        await sessions[(round + 1) % 2]!.abort(0);
+        const next = sessions[round % 2]!;
+        assert.deepEqual(await next.wait(arg, 0), { argIndex: 1, rowId: 1 }, `round ${round}`);
+      }
+      for (const s of sessions) s.close();
+    } finally {
+      await db.close();
+    }
+  });
+
   it("queue_wait(t, 0) passes over rows not yet due or not matching to a later one", async () => {
     const db = await openBackend(cluster(), { clientSideConditions: true, filterDelayMs: 5_000 });
     try {
