@@ -1221,8 +1221,10 @@ export class NatsSession implements BackendSession {
     kind: "waitImmediate" | "waitDelayed",
     error: unknown,
   ): Promise<boolean> {
-    const refreshed = await this.#backend.refreshCatalog();
-    if (wait.done || !refreshed) {
+    const before = wait.conditions;
+    await this.#backend.refreshCatalog();
+    // Recompiled by the read, or by the watch meanwhile: judged again.
+    if (wait.done || wait.conditions === before) {
       this.#backend.giveBack(wait.args[from]!.tableId, msg.reply!);
       this.#fail(wait, error);
       return true;
