@@ -198,7 +198,7 @@ export function describeSelect(
   const statement = prepared.statement;
   if (statement.kind !== "select") return null;
   if (statement.from === null) {
-    return planWithoutTable(prepared).map((item) => ({ name: item.name }));
+    return planWithoutTable(prepared).columns;
   }
   return planSelect(prepared, host.requireTable(statement.from)).described;
 }
@@ -259,7 +259,7 @@ export async function executeSelect(
     }
     const taken = offset === 0 && limit > 0;
     if (!shaped) return taken ? [row] : [];
-    return withColumns(taken ? [row] : [], plan.described, taken ? [values] : []);
+    return shapeOneRow(taken ? row : null, plan.described, values);
   }
   const selected = selectRows(session, table, plan.where, plan.order, offset, limit, params);
   const { rows } = selected instanceof Promise ? await selected : selected;
@@ -293,12 +293,29 @@ type NoTableItem =
   | { name: string; call: null; value: RowAccessor };
 
 /**
+ * Shapes a result of at most one row (`row` null: none) whose values in
+ * select-list order are `values`: those become its `rowArrays` only when
+ * names repeat, where the row object lost some; otherwise `rowArrays` is
+ * computed from the row when read, as for any SELECT.
+ */
+function shapeOneRow(row: Row | null, columns: ResultColumn[], values: unknown[]): Result {
+  if (!namesRepeat(columns)) return withColumns(row === null ? [] : [row], columns);
+  return withColumns(row === null ? [] : [row], columns, row === null ? [] : [values]);
+}
+
+/** A SELECT without FROM, planned: its items and the result columns they describe. */
+interface NoTablePlan {
+  items: NoTableItem[];
+  columns: ResultColumn[];
+}
+
+/**
  * Plans of SELECTs without FROM, per prepared statement: a WeakMap on the
  * `Prepared`, bounded by the statements alive (see PlanCache).
  */
-const noTablePlans = new WeakMap<Prepared, NoTableItem[]>();
+const noTablePlans = new WeakMap<Prepared, NoTablePlan>();
 
-function planWithoutTable(prepared: Prepared): NoTableItem[] {
+function planWithoutTable(prepared: Prepared): NoTablePlan {
   const cached = noTablePlans.get(prepared);
   if (cached !== undefined) return cached;
   const statement = prepared.statement as StatementOf<"select">;
@@ -312,8 +329,9 @@ function planWithoutTable(prepared: Prepared): NoTableItem[] {
     if (expr.kind === "count_star") return { name: item.name, call: null, value: () => 0 };
     return { name: item.name, call: null, value: valueAccessor(expr) };
   });
-  noTablePlans.set(prepared, items);
-  return items;
+  const plan = { items, columns: items.map((item) => ({ name: item.name })) };
+  noTablePlans.set(prepared, plan);
+  return plan;
 }
 
 async function selectWithoutTable(
@@ -324,9 +342,9 @@ async function selectWithoutTable(
   shaped: boolean,
 ): Promise<Result> {
   const statement = prepared.statement as StatementOf<"select">;
-  const items = planWithoutTable(prepared);
+  const { items, columns } = planWithoutTable(prepared);
   if (statement.where !== null && !isTruthy(evaluateConstant(statement.where, params))) {
-    return shaped ? withColumns([], items.map((item) => ({ name: item.name }))) : [];
+    return shaped ? withColumns([], columns) : [];
   }
   const offset = limitValue(statement.offset, params, "OFFSET");
   const limit = limitValue(statement.limit, params, "LIMIT");
@@ -351,11 +369,7 @@ async function selectWithoutTable(
   }
   const taken = offset === 0 && limit > 0;
   if (!shaped) return taken ? [row] : [];
-  return withColumns(
-    taken ? [row] : [],
-    items.map((item) => ({ name: item.name })),
-    taken ? [values] : [],
-  );
+  return shapeOneRow(taken ? row : null, columns, values);
 }
 
 /**

@@ -8,7 +8,8 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { openTemp, plain } from "./_helpers.ts";
+import { openTemp, plain, testBackend } from "./_helpers.ts";
+import { skipUnless } from "../_skip.ts";
 
 describe("result shape", () => {
   test("repeated names: the later value keys the object; columns and rowArrays keep each", async () => {
@@ -55,4 +56,43 @@ describe("result shape", () => {
     assert.equal(inserted.rowArrays, undefined, "not a SELECT");
     await db.close();
   });
+
+  test(
+    "results share one rowArrays getter, so shaping a result adds no hidden class",
+    skipUnless(
+      testBackend === "served" ? "connect() builds rowArrays from the wire, eagerly" : null,
+    ),
+    async () => {
+      // A getter made per result gave each result a V8 hidden class of its
+      // own: W2 and W3 of bench/queue_workload.ts lost 10–15% and W3's p99
+      // rose ~60% (docs/performance.md).
+      const { db } = await openTemp();
+      await db.sql`CREATE TABLE t (id INT NOT NULL, name VARCHAR(8)) ENGINE=QUEUE`;
+      await db.sql`INSERT INTO t VALUES (${1}, ${"one"})`;
+      const results = [
+        await db.sql`SELECT id, name FROM t`,
+        await db.sql`SELECT id, name FROM t`,
+        await db.sql`SELECT COUNT(*) AS n FROM t`,
+        await db.sql`SELECT 1 AS a, ${2} AS b`,
+        await db.sql`SELECT queue_end()`,
+      ];
+      const getters = results.map((result) =>
+        Object.getOwnPropertyDescriptor(result, "rowArrays")?.get
+      );
+      assert.equal(typeof getters[0], "function");
+      for (const getter of getters) assert.equal(getter, getters[0]);
+      assert.deepEqual(results.map((result) => result.rowArrays), [
+        [[1, "one"]],
+        [[1, "one"]],
+        [[1]],
+        [[1, 2]],
+        [[1]],
+      ]);
+      for (const result of results) {
+        assert.deepEqual(Object.keys(result), ["0"], "columns and rowArrays stay non-enumerable");
+        assert.equal(Object.getOwnPropertyDescriptor(result, "rowArrays")?.get, undefined);
+      }
+      await db.close();
+    },
+  );
 });
