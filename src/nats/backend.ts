@@ -1195,9 +1195,9 @@ export class NatsSession implements BackendSession {
    * condition's error). Synchronous unless a condition throws: the row may
    * have been written under another client's ALTER TABLE this process has
    * not heard of yet (the catalog watch and the stream are not ordered), so
-   * when the catalog read now is newer, the conditions are recompiled
-   * (tableAltered) and the row judged once more; otherwise the error fails
-   * the wait.
+   * the catalog is read once, and when the conditions were recompiled
+   * meanwhile (tableAltered, by that read or by the watch) the row is judged
+   * once more; otherwise the error fails the wait.
    */
   #judge(
     wait: PendingWait,
@@ -1363,8 +1363,9 @@ export class NatsSession implements BackendSession {
         }
         const first = wait.args.findIndex((a) => a.tableId === tableId);
         const judged = this.#judge(wait, msg, first, "waitDelayed");
-        if (judged instanceof Promise) judged.then((over) => over || pull());
-        else if (!judged) pull();
+        if (judged instanceof Promise) {
+          judged.then((over) => over || pull()).catch((error) => this.#fail(wait, error));
+        } else if (!judged) pull();
       },
     });
     wait.subscriptions.push(sub);
