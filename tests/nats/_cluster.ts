@@ -15,7 +15,7 @@ import * as nodeFs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { connect, type NatsConnection } from "../../src/nats/client.ts";
+import { connect, jetstreamManager, type NatsConnection } from "../../src/nats/client.ts";
 
 /** Where Debian installs the server (it is not on a non-root PATH). */
 const serverPaths = ["/usr/sbin/nats-server", "/usr/bin/nats-server", "nats-server"];
@@ -122,6 +122,7 @@ export class Cluster {
       try {
         for (const node of cluster.nodes) cluster.#spawn(node);
         for (const node of cluster.nodes) await cluster.waitReady(node);
+        await cluster.#waitPlacement();
         return cluster;
       } catch (error) {
         await cluster.stop();
@@ -208,6 +209,40 @@ export class Cluster {
     throw new Error(
       `${node.name} not ready in ${startTimeoutMs} ms: ${String(lastError)}\n${node.log.join("")}`,
     );
+  }
+
+  /**
+   * Waits until the meta group can place a 3-replica stream: a meta leader
+   * answering (waitReady) is not enough, since until every peer has joined,
+   * creating an R3 stream fails with "no suitable peers for placement".
+   * Creates and deletes a probe stream, retried within `startTimeoutMs`.
+   */
+  async #waitPlacement(): Promise<void> {
+    const deadline = Date.now() + startTimeoutMs;
+    const nc = await connect({
+      servers: this.url.slice("nats://".length).split(","),
+      timeout: 2000,
+    });
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: 2000 });
+      for (let attempt = 1;; attempt++) {
+        const name = `q4d_probe_${attempt}`;
+        try {
+          await jsm.streams.add({ name, subjects: [`q4d_probe.${attempt}`], num_replicas: 3 });
+          await jsm.streams.delete(name);
+          return;
+        } catch (error) {
+          if (Date.now() > deadline) {
+            throw new Error(
+              `cluster cannot place an R3 stream in ${startTimeoutMs} ms: ${String(error)}`,
+            );
+          }
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    } finally {
+      await nc.close().catch(() => {});
+    }
   }
 
   /** SIGKILLs a node by PID and waits for the process to be gone. */
