@@ -299,8 +299,8 @@ type NoTableItem =
  * computed from the row when read, as for any SELECT.
  */
 function shapeOneRow(row: Row | null, columns: ResultColumn[], values: unknown[]): Result {
-  if (!namesRepeat(columns)) return withColumns(row === null ? [] : [row], columns);
-  return withColumns(row === null ? [] : [row], columns, row === null ? [] : [values]);
+  const arrays = namesRepeat(columns) ? (row === null ? [] : [values]) : undefined;
+  return withColumns(row === null ? [] : [row], columns, arrays);
 }
 
 /** A SELECT without FROM, planned: its items and the result columns they describe. */

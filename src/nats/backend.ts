@@ -118,6 +118,7 @@ const catchUpPullMs = 100;
 /** The header with a delayed row's due time (ms since the epoch). */
 const visibleAtHeader = "Q4d-Visible-At";
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 interface CatalogDoc {
   nextTableId: number;
@@ -708,7 +709,7 @@ export class NatsBackend implements Backend {
         encoder.encode(JSON.stringify(body)),
         { timeout: this.writeTimeoutMs },
       );
-      answer = JSON.parse(new TextDecoder().decode(reply.data));
+      answer = JSON.parse(decoder.decode(reply.data));
     } catch (error) {
       throw readError("message get", error);
     }
