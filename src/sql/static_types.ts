@@ -82,6 +82,13 @@ export function atScale(accessor: RowAccessor, scale: number): RowAccessor {
  * An expression's numeric type before evaluation, where q4d can tell it
  * (literals, typed columns, unary minus, + - * / % DIV, ROUND and friends, and the functions whose
  * result is one of their arguments); null when it cannot or it is no number.
+ *
+ * @example
+ * ```ts
+ * import { parseExpression } from "./parser.ts";
+ * const scope = { columnIndex: () => -1 };
+ * console.log(staticNumericOf(parseExpression("1.50 * 2"), scope)); // { kind: "decimal", scale: 2 }
+ * ```
  */
 export function staticNumericOf(expr: Expr, scope: CompileScope): StaticNumeric | null {
   switch (expr.kind) {
@@ -163,7 +170,17 @@ export function staticNumericOf(expr: Expr, scope: CompileScope): StaticNumeric 
   }
 }
 
-/** An expression's type before evaluation (MySQL's static typing, as far as q4d knows it). */
+/**
+ * An expression's type before evaluation (MySQL's static typing, as far as q4d knows it).
+ *
+ * @example
+ * ```ts
+ * import { parseExpression } from "./parser.ts";
+ * const scope = { columnIndex: () => -1 };
+ * console.log(staticKindOf(parseExpression("IF(1, 'a', 2)"), scope)); // "string": a number beside text is text
+ * console.log(staticKindOf(parseExpression("COALESCE(NULL, 2)"), scope)); // "number"
+ * ```
+ */
 export function staticKindOf(expr: Expr, scope: CompileScope): StaticKind {
   switch (expr.kind) {
     case "literal":
