@@ -103,7 +103,7 @@ export function callQueueFunction(
  * and `db.stats()` (embedded, or parsed from the text over the wire) never
  * disagree.
  */
-const statsLines: readonly (readonly [string, keyof QueueStats])[] = [
+const statsLines = [
   ["rows_written", "rowsWritten"],
   ["rows_removed", "rowsRemoved"],
   ["wait_immediate", "waitImmediate"],
@@ -117,7 +117,12 @@ const statsLines: readonly (readonly [string, keyof QueueStats])[] = [
   ["rows_failed", "rowsFailed"],
   ["rows_live", "rowsLive"],
   ["compaction_errors", "compactionErrors"],
-];
+] as const satisfies readonly (readonly [string, keyof QueueStats])[];
+
+/** Fails type checking when a QueueStats field has no line above. */
+const everyFieldHasALine: [Exclude<keyof QueueStats, (typeof statsLines)[number][1]>] extends
+  [never] ? true : never = true;
+void everyFieldHasALine;
 
 /** Q4M's queue_stats text: one `name: value` line per counter. */
 export function formatStats(stats: QueueStats): string {
