@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { after } from "node:test";
 import { open, QueueError } from "../../mod.ts";
 import { connect, serve } from "../../src/server/mod.ts";
+import { q4dStatus, statusViews } from "../../src/server/status.ts";
 import { startServer } from "./_helpers.ts";
 
 const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), "q4d-remote-surface-"));
@@ -149,4 +150,33 @@ test("session.id is its connection's id: CONNECTION_ID(), SHOW PROCESSLIST's Id,
     await db.close();
     await served.close();
   }
+});
+
+test("the q4d status rows read back to the views they were made from; other rows to none", () => {
+  const views = {
+    capabilities: {
+      name: "nats",
+      transactions: false,
+      ownershipIsLease: true,
+      synchronousReads: false,
+      serverSideConditions: "routing" as const,
+      clientSideConditions: true,
+      exactRelayMarks: false,
+      delayedRows: true,
+      strictPriorityAcrossTables: false,
+      compaction: false,
+      durability: "quorum" as const,
+    },
+    recovery: {
+      segmentCount: 3,
+      batchCount: 12,
+      bytesScanned: 4096,
+      tornTail: { path: "/d/log/0000000000000003.q4l", offset: 2000, bytesDropped: 96 },
+      durationMs: 1.5,
+    },
+  };
+  const rows = q4dStatus(views).map(([Variable_name, Value]) => ({ Variable_name, Value }));
+  assert.ok(rows.every((r) => r.Variable_name.startsWith("Q4d_")));
+  assert.deepEqual(statusViews(rows), views);
+  assert.equal(statusViews([{ Variable_name: "Uptime", Value: "5" }]), null);
 });
