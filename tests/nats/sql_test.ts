@@ -213,6 +213,16 @@ describe("SQL on the NATS backend", skipUnless(natsMissing), () => {
       await a.sql`CREATE TABLE u (v INT) ENGINE=QUEUE`;
       await a.sql`INSERT INTO u VALUES (1)`;
       assert.deepEqual([...await b.sql`SELECT v FROM u`], [{ v: 1 }]);
+      // Q4M's first form: the wait runs once, its read follows the catalog.
+      await a.sql`DELETE FROM t`;
+      await a.sql`ALTER TABLE t ADD COLUMN g INT`;
+      await a.sql`INSERT INTO t (b, g) VALUES (20, 21)`;
+      const s = b.session();
+      assert.deepEqual([...await s.sql`SELECT b, g FROM t WHERE queue_wait('t', 5)`], [
+        { b: 20, g: 21 },
+      ]);
+      await s.sql`SELECT queue_end()`;
+      await s.close();
       // A version still unknown after the catalog read is corrupt.
       const [info] = backend!.tables().filter((t) => t.name === "t");
       const js = jetstream(backend!.nc);
