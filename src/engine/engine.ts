@@ -277,8 +277,16 @@ export class Engine implements QueueHost {
         }
         return executeSelect(this, session, prepared, params, shaped, this.#refreshCatalog);
       case "insert":
-        return executeInsert(this, session, prepared, params);
+        // A column or table not known here fails before anything is written.
+        return this.#refreshCatalog === undefined
+          ? executeInsert(this, session, prepared, params)
+          : runFollowingCatalog(
+            this.#refreshCatalog,
+            session.database,
+            () => executeInsert(this, session, prepared, params),
+          );
       case "delete":
+        // Its selection ends before anything is removed.
         return this.#refreshCatalog === undefined
           ? executeDelete(this, session, prepared, params)
           : runFollowingCatalog(

@@ -183,15 +183,16 @@ export class PlanCache<Table extends { readonly schema: TableSchema }, Plan> {
 }
 
 /**
- * Runs a statement that reads rows (SELECT, DELETE's selection) on a shared
- * backend (NATS), whose catalog reaches this process through a watch that
- * may lag behind other clients' rows and DDL. A row written under a schema
+ * Runs a statement (SELECT, INSERT, DELETE) on a shared backend (NATS),
+ * whose catalog reaches this process through a watch that may lag behind
+ * other clients' rows and DDL. A row written under a schema
  * version not known here, or a column or table not known here, makes it
  * read the catalog once; the statement is then planned and run again for
  * the new schema (SELECT * gets the new columns; a named column dropped
  * meanwhile is ER_BAD_FIELD_ERROR, as locally). A version still unknown
  * then is ER_CORRUPT. Only for statements that change nothing before
- * their read ends.
+ * these errors (an INSERT's names are resolved before it writes, a
+ * DELETE's selection ends before it removes).
  */
 export async function runFollowingCatalog<T>(
   refreshCatalog: () => Promise<boolean>,

@@ -156,7 +156,7 @@ describe("SQL on the NATS backend", skipUnless(natsMissing), () => {
     }
   });
 
-  it("a SELECT meeting a row of another client's newer schema reads the catalog and runs again", async () => {
+  it("a statement meeting another client's newer schema reads the catalog and runs again", async () => {
     const namespace = `sql4${process.pid}`;
     const a = await open(cluster().url, { namespace, leaseMs: 2_000 });
     let backend: NatsBackend | null = null;
@@ -209,10 +209,16 @@ describe("SQL on the NATS backend", skipUnless(natsMissing), () => {
       await a.sql`ALTER TABLE t ADD COLUMN f INT`;
       await a.sql`INSERT INTO t (b, f) VALUES (13, 14)`;
       assert.equal((await b.sql`DELETE FROM t WHERE f = 14`).affectedRows, 1);
+      // An INSERT naming a column b has not heard of.
+      await a.sql`ALTER TABLE t ADD COLUMN h INT`;
+      assert.equal((await b.sql`INSERT INTO t (b, h) VALUES (15, 16)`).affectedRows, 1);
+      assert.deepEqual([...await a.sql`SELECT b, h FROM t WHERE h = 16`], [{ b: 15, h: 16 }]);
       // A table b has not heard of.
       await a.sql`CREATE TABLE u (v INT) ENGINE=QUEUE`;
       await a.sql`INSERT INTO u VALUES (1)`;
       assert.deepEqual([...await b.sql`SELECT v FROM u`], [{ v: 1 }]);
+      await a.sql`CREATE TABLE w (v INT) ENGINE=QUEUE`;
+      assert.equal((await b.sql`INSERT INTO w VALUES (2)`).affectedRows, 1);
       // Q4M's first form: the wait runs once, its read follows the catalog.
       await a.sql`DELETE FROM t`;
       await a.sql`ALTER TABLE t ADD COLUMN g INT`;
