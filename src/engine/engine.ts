@@ -278,22 +278,22 @@ export class Engine implements QueueHost {
         return executeSelect(this, session, prepared, params, shaped, this.#refreshCatalog);
       case "insert":
         // A column or table not known here fails before anything is written.
-        return this.#refreshCatalog === undefined
-          ? executeInsert(this, session, prepared, params)
-          : runFollowingCatalog(
-            this.#refreshCatalog,
-            session.database,
-            () => executeInsert(this, session, prepared, params),
-          );
+        if (this.#refreshCatalog === undefined) {
+          return executeInsert(this, session, prepared, params);
+        }
+        return this.#followingCatalog(
+          session,
+          () => executeInsert(this, session, prepared, params),
+        );
       case "delete":
         // Its selection ends before anything is removed.
-        return this.#refreshCatalog === undefined
-          ? executeDelete(this, session, prepared, params)
-          : runFollowingCatalog(
-            this.#refreshCatalog,
-            session.database,
-            () => executeDelete(this, session, prepared, params),
-          );
+        if (this.#refreshCatalog === undefined) {
+          return executeDelete(this, session, prepared, params);
+        }
+        return this.#followingCatalog(
+          session,
+          () => executeDelete(this, session, prepared, params),
+        );
       case "show_tables": {
         const database = this.requireDatabase(statement.database ?? session.database);
         return Promise.resolve(
@@ -326,6 +326,11 @@ export class Engine implements QueueHost {
       case "drop_database":
         return this.#ddl(session, () => this.#dropDatabase(statement));
     }
+  }
+
+  /** Runs `run` again after a catalog read when it met what a lagging catalog lacks (see runFollowingCatalog). */
+  #followingCatalog(session: SessionState, run: () => Promise<Result>): Promise<Result> {
+    return runFollowingCatalog(this.#refreshCatalog!, session.database, run);
   }
 
   /** Runs a DDL statement; inside a transaction it commits it first. */
