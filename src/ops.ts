@@ -13,6 +13,7 @@
 
 import { existsSync, statSync } from "node:fs";
 import { open } from "../mod.ts";
+import { parseStatsLines } from "./engine/mod.ts";
 import { defined, QueueError } from "./errors.ts";
 import { connect } from "./server/mod.ts";
 import { checkStore } from "./storage/mod.ts";
@@ -189,19 +190,11 @@ export async function openStatsSource(target: string): Promise<StatsSource> {
   };
 }
 
-/** Parses queue_stats' `name: value` lines. */
-export function parseStats(text: string): Record<string, number> {
-  const stats: Record<string, number> = {};
-  for (const line of text.split("\n")) {
-    const match = /^(\w+): (-?\d+)$/.exec(line.trim());
-    const [, name, value] = match ?? [];
-    if (name !== undefined && value !== undefined) stats[name] = Number(value);
-  }
-  return stats;
-}
+/** Parses queue_stats' `name: value` lines (the engine's parser, the one db.stats() over the wire uses). */
+export const parseStats: (text: string) => Record<string, number> = parseStatsLines;
 
 const statsColumns: [string, string][] = [
-  ["live", ""],
+  ["live", "rows_live"],
   ["delayed", "rows_delayed"],
   ["written", "rows_written"],
   ["removed", "rows_removed"],
@@ -220,9 +213,7 @@ export function formatStats(snapshot: StatsSnapshot): string {
   const header = ["table", ...statsColumns.map(([title]) => title)];
   const rows = Object.entries(snapshot).map(([name, stats]) => [
     name,
-    ...statsColumns.map(([, key]) =>
-      String(key === "" ? (stats.rows_written ?? 0) - (stats.rows_removed ?? 0) : stats[key] ?? 0)
-    ),
+    ...statsColumns.map(([, key]) => String(stats[key] ?? 0)),
   ]);
   if (rows.length === 0) return "(no tables)";
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));

@@ -389,6 +389,15 @@ export interface Backend {
    * `tables()`. Never called by the local backend.
    */
   onCatalogChange: (() => void) | null;
+  /**
+   * Optional, for a shared backend whose catalog reaches this process
+   * later than other clients' rows: reads the catalog now and, when it is
+   * newer than the view, applies it (calling `onCatalogChange`) and
+   * resolves true. The engine asks it when a read meets a row written
+   * under a schema version it does not know, then plans the statement
+   * again. The local backend has no such lag and lacks it.
+   */
+  refreshCatalog?(): Promise<boolean>;
 
   // --- rows ------------------------------------------------------------
 

@@ -211,7 +211,12 @@ export class Session {
     return describeSelect(this.#engine, prepareText(text));
   }
 
-  /** The session's id, unique within its database (a server's connection id). */
+  /**
+   * The session's id, unique within its database. A served connection's
+   * id (CONNECTION_ID(), SHOW PROCESSLIST, KILL; `connect()`'s session.id)
+   * is the server's own, kept across COM_RESET_CONNECTION while the
+   * connection's engine session is replaced.
+   */
   get id(): number {
     return this.#state.sessionId;
   }

@@ -26,6 +26,7 @@ import { type QueueHost, type QueueStats } from "./queue_functions.ts";
 import { schemaToJson, TableSchema } from "./schema.ts";
 import { SessionState } from "./session_state.ts";
 import { executeDelete, executeInsert, executeInsertPieces } from "./modify.ts";
+import { runFollowingCatalog } from "./plan_support.ts";
 import { countResult, type Result, type StatementOf } from "./result.ts";
 import { executeSelect, executeShowTables } from "./select.ts";
 import { executeShow, selectView } from "./inspect.ts";
@@ -57,6 +58,8 @@ export class Engine implements QueueHost {
   readonly #byId: Map<number, EngineTable> = new Map();
   readonly #sessions: Set<SessionState> = new Set();
   #sessionIdNext = 1;
+  /** The backend's catalog read, when its catalog can lag behind its rows (see Backend). */
+  readonly #refreshCatalog: (() => Promise<boolean>) | undefined;
   #closing: Promise<void> | null = null;
 
   private constructor(backend: Backend) {
@@ -64,6 +67,7 @@ export class Engine implements QueueHost {
     for (const name of backend.databases()) this.#databases.add(name);
     for (const info of backend.tables()) this.#addTable(info);
     backend.onCatalogChange = () => this.#catalogChanged();
+    this.#refreshCatalog = backend.refreshCatalog?.bind(backend);
   }
 
   /** Opens (creating if missing) the database in `directory` on the local backend, recovering its log. */
@@ -271,11 +275,25 @@ export class Engine implements QueueHost {
         if (statement.view !== undefined) {
           return Promise.resolve(selectView(this, statement, params));
         }
-        return executeSelect(this, session, prepared, params, shaped);
+        return executeSelect(this, session, prepared, params, shaped, this.#refreshCatalog);
       case "insert":
-        return executeInsert(this, session, prepared, params);
+        // A column or table not known here fails before anything is written.
+        if (this.#refreshCatalog === undefined) {
+          return executeInsert(this, session, prepared, params);
+        }
+        return this.#followingCatalog(
+          session,
+          () => executeInsert(this, session, prepared, params),
+        );
       case "delete":
-        return executeDelete(this, session, prepared, params);
+        // Its selection ends before anything is removed.
+        if (this.#refreshCatalog === undefined) {
+          return executeDelete(this, session, prepared, params);
+        }
+        return this.#followingCatalog(
+          session,
+          () => executeDelete(this, session, prepared, params),
+        );
       case "show_tables": {
         const database = this.requireDatabase(statement.database ?? session.database);
         return Promise.resolve(
@@ -308,6 +326,11 @@ export class Engine implements QueueHost {
       case "drop_database":
         return this.#ddl(session, () => this.#dropDatabase(statement));
     }
+  }
+
+  /** Runs `run` again after a catalog read when it met what a lagging catalog lacks (see runFollowingCatalog). */
+  #followingCatalog(session: SessionState, run: () => Promise<Result>): Promise<Result> {
+    return runFollowingCatalog(this.#refreshCatalog!, session.database, run);
   }
 
   /** Runs a DDL statement; inside a transaction it commits it first. */

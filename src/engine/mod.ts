@@ -13,6 +13,7 @@ export type { OpenOptions, RecoveryReportView, SessionActivity, Sql } from "./da
 export type { BackendOpener, EngineOptions } from "./engine.ts";
 export type { Job, JobPolicy, JobsOptions } from "./jobs.ts";
 export type { QueueStats } from "./queue_functions.ts";
+export { parseStatsLines, statsOfText } from "./queue_functions.ts";
 export type { Result, ResultColumn, Row } from "./result.ts";
 export { withColumns } from "./result.ts";
 export { jobs, stopAllJobs, stopJobs } from "./jobs.ts";

@@ -10,10 +10,10 @@
  */
 
 import type { Expr, OrderTerm, Prepared, Value } from "../sql/mod.ts";
-import { compileExpr, queueFunctionNames } from "../sql/mod.ts";
+import { compileExpr, enterDatabase, queueFunctionNames } from "../sql/mod.ts";
 import type { CompileScope, RowAccessor, StaticKind, StaticNumeric } from "../sql/mod.ts";
 import { defined, QueueError } from "../errors.ts";
-import type { TableSchema } from "./schema.ts";
+import { isUnknownSchemaVersion, type TableSchema } from "./schema.ts";
 
 export const noColumns: CompileScope = {
   columnIndex(name: string): number {
@@ -181,3 +181,38 @@ export class PlanCache<Table extends { readonly schema: TableSchema }, Plan> {
     return plan;
   }
 }
+
+/**
+ * Runs a statement (SELECT, INSERT, DELETE) on a shared backend (NATS),
+ * whose catalog reaches this process through a watch that may lag behind
+ * other clients' rows and DDL. A row written under a schema
+ * version not known here, or a column or table not known here, makes it
+ * read the catalog once; the statement is then planned and run again for
+ * the new schema (SELECT * gets the new columns; a named column dropped
+ * meanwhile is ER_BAD_FIELD_ERROR, as locally). A version still unknown
+ * then is ER_CORRUPT. Only for statements that change nothing before
+ * these errors (an INSERT's names are resolved before it writes, a
+ * DELETE's selection ends before it removes).
+ */
+export async function runFollowingCatalog<T>(
+  refreshCatalog: () => Promise<boolean>,
+  database: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const unknownVersion = isUnknownSchemaVersion(error);
+    if (!unknownVersion && !(error instanceof QueueError && staleCodes.has(error.code))) {
+      throw error;
+    }
+    // A version unknown here is run again even when the watch applied the
+    // newer catalog before this read; a name error only when the read did.
+    if (!(await refreshCatalog()) && !unknownVersion) throw error;
+    enterDatabase(database); // other sessions' statements ran meanwhile
+    return await run();
+  }
+}
+
+/** Errors a catalog this process has not seen yet may answer differently. */
+const staleCodes: ReadonlySet<string> = new Set(["ER_BAD_FIELD_ERROR", "ER_NO_SUCH_TABLE"]);

@@ -97,19 +97,70 @@ export function callQueueFunction(
   }
 }
 
+/**
+ * queue_stats' lines in order, each with the QueueStats field it shows:
+ * Q4M's nine, then q4d's. One list for both directions, so that the text
+ * and `db.stats()` (embedded, or parsed from the text over the wire) never
+ * disagree.
+ */
+const statsLines = [
+  ["rows_written", "rowsWritten"],
+  ["rows_removed", "rowsRemoved"],
+  ["wait_immediate", "waitImmediate"],
+  ["wait_delayed", "waitDelayed"],
+  ["wait_timeout", "waitTimeout"],
+  ["restored_by_abort", "restoredByAbort"],
+  ["restored_by_close", "restoredByClose"],
+  ["bytes_total", "bytesTotal"],
+  ["bytes_removed", "bytesRemoved"],
+  ["rows_delayed", "rowsDelayed"],
+  ["rows_failed", "rowsFailed"],
+  ["rows_live", "rowsLive"],
+  ["compaction_errors", "compactionErrors"],
+] as const satisfies readonly (readonly [string, keyof QueueStats])[];
+
+/** Fails type checking when a QueueStats field has no line above. */
+const everyFieldHasALine: [Exclude<keyof QueueStats, (typeof statsLines)[number][1]>] extends
+  [never] ? true : never = true;
+void everyFieldHasALine;
+
 /** Q4M's queue_stats text: one `name: value` line per counter. */
 export function formatStats(stats: QueueStats): string {
-  return `rows_written: ${stats.rowsWritten}\n` +
-    `rows_removed: ${stats.rowsRemoved}\n` +
-    `wait_immediate: ${stats.waitImmediate}\n` +
-    `wait_delayed: ${stats.waitDelayed}\n` +
-    `wait_timeout: ${stats.waitTimeout}\n` +
-    `restored_by_abort: ${stats.restoredByAbort}\n` +
-    `restored_by_close: ${stats.restoredByClose}\n` +
-    `bytes_total: ${stats.bytesTotal}\n` +
-    `bytes_removed: ${stats.bytesRemoved}\n` +
-    `rows_delayed: ${stats.rowsDelayed}\n` +
-    `rows_failed: ${stats.rowsFailed}\n`;
+  let text = "";
+  for (const [name, key] of statsLines) text += `${name}: ${stats[key]}\n`;
+  return text;
+}
+
+/** The `name: value` lines of a queue_stats text, by name (lines of any other shape are skipped). */
+export function parseStatsLines(text: string): Record<string, number> {
+  const stats: Record<string, number> = {};
+  for (const line of text.split("\n")) {
+    const match = /^(\w+): (-?\d+)$/.exec(line.trim());
+    const [, name, value] = match ?? [];
+    if (name !== undefined && value !== undefined) stats[name] = Number(value);
+  }
+  return stats;
+}
+
+/**
+ * The QueueStats a queue_stats text shows (what `db.stats()` of a served
+ * database returns); ER_NOT_SUPPORTED_YET when a line is missing (a server
+ * that is not q4d, or older).
+ */
+export function statsOfText(text: string): QueueStats {
+  const lines = parseStatsLines(text);
+  const stats = {} as Record<keyof QueueStats, number>;
+  for (const [name, key] of statsLines) {
+    const value = lines[name];
+    if (value === undefined) {
+      throw new QueueError(
+        "ER_NOT_SUPPORTED_YET",
+        `The server's queue_stats has no ${name} line (not a q4d server, or an older one)`,
+      );
+    }
+    stats[key] = value;
+  }
+  return stats;
 }
 
 /**

@@ -41,6 +41,19 @@ export interface SchemaMeta {
   columnIdNext: number;
 }
 
+/** The ER_CORRUPT errors of rows written under a schema version the table's schema lacks. */
+const unknownVersionErrors = new WeakSet<QueueError>();
+
+/**
+ * Whether `error` is a row's unknown schema version: corrupt on a local
+ * database, but on a shared backend possibly another client's ALTER TABLE
+ * whose catalog has not reached this process yet (the SELECT path reads
+ * the catalog again then).
+ */
+export function isUnknownSchemaVersion(error: unknown): boolean {
+  return error instanceof QueueError && unknownVersionErrors.has(error);
+}
+
 /**
  * The schema of a table, with name lookup and the layouts of old versions.
  * Immutable: ALTER TABLE makes a new one.
@@ -93,11 +106,16 @@ export class TableSchema {
     return this.#positionById.get(columnId) ?? -1;
   }
 
-  /** Column ids of a stored version; ER_CORRUPT when unknown. */
+  /** Column ids of a stored version; ER_CORRUPT when unknown (see {@linkcode isUnknownSchemaVersion}). */
   versionColumnIds(version: number): readonly number[] {
     const ids = this.#versions.get(version);
     if (ids === undefined) {
-      throw new QueueError("ER_CORRUPT", `row written under unknown schema version ${version}`);
+      const error = new QueueError(
+        "ER_CORRUPT",
+        `row written under unknown schema version ${version}`,
+      );
+      unknownVersionErrors.add(error);
+      throw error;
     }
     return ids;
   }

@@ -28,6 +28,7 @@ import {
   noColumns,
   notSupportedNested,
   PlanCache,
+  runFollowingCatalog,
   tableScope,
   valueAccessor,
 } from "./plan_support.ts";
@@ -215,12 +216,22 @@ export async function executeSelect(
   prepared: Prepared,
   params: readonly Value[],
   shaped = true,
+  refreshCatalog?: () => Promise<boolean>,
 ): Promise<Result> {
   const statement = prepared.statement as StatementOf<"select">;
   if (statement.from === null) {
     return await selectWithoutTable(host, session, prepared, params, shaped);
   }
   const where = statement.where;
+  const waits = where?.kind === "call" && where.name === "queue_wait";
+  if (refreshCatalog !== undefined && !waits) {
+    // The wait of Q4M's first form is not run again: its read passes refreshCatalog on.
+    return await runFollowingCatalog(
+      refreshCatalog,
+      session.database,
+      () => executeSelect(host, session, prepared, params, shaped),
+    );
+  }
   if (where?.kind === "call" && where.name === "queue_wait") {
     // Q4M's first form, `SELECT … FROM t WHERE queue_wait('t')` (its tutorial, its crawler):
     // the wait alone is the condition; then the owned row, if any, is what the SELECT shows.
@@ -231,7 +242,14 @@ export async function executeSelect(
     host.requireTable(statement.from, session.database);
     await callQueueFunction(host, session, "queue_wait", args);
     enterDatabase(session.database); // other sessions' statements ran meanwhile
-    return await executeSelect(host, session, withoutWhere(prepared), params, shaped);
+    return await executeSelect(
+      host,
+      session,
+      withoutWhere(prepared),
+      params,
+      shaped,
+      refreshCatalog,
+    );
   }
   const table = host.requireTable(statement.from, session.database);
   const plan = planSelect(prepared, table);

@@ -307,6 +307,8 @@ export class NatsBackend implements Backend {
   #watchStop: (() => void) | null = null;
   /** The KV revision of the catalog applied last (0: none yet). */
   #catalogRevision = 0;
+  /** Set while {@linkcode holdCatalogWatch} holds the watch back. */
+  #watchHeld: Promise<void> | null = null;
 
   constructor(
     nc: NatsConnection,
@@ -357,6 +359,7 @@ export class NatsBackend implements Backend {
       this.#watchStop = () => watcher.stop();
       (async () => {
         for await (const e of watcher) {
+          if (this.#watchHeld !== null) await this.#watchHeld;
           if (this.#closing !== null) break;
           if (this.#applyCatalog(e.length === 0 ? null : e.json<CatalogDoc>(), e.revision)) {
             this.onCatalogChange?.();
@@ -413,6 +416,24 @@ export class NatsBackend implements Backend {
     this.#applyCatalog(entry.length === 0 ? null : entry.json<CatalogDoc>(), entry.revision);
     this.onCatalogChange?.();
     return true;
+  }
+
+  /**
+   * Holds back the catalog watch: other clients' DDL is not applied from
+   * it until the returned function is called (then what came meanwhile is
+   * applied in order). For tests of the lag between the catalog and the
+   * rows (refreshCatalog still reads the catalog). Not public API.
+   *
+   * @ignore
+   */
+  holdCatalogWatch(): () => void {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    this.#watchHeld = held;
+    return () => {
+      if (this.#watchHeld === held) this.#watchHeld = null;
+      release();
+    };
   }
 
   #newState(info: TableInfo): TableState {

@@ -12,13 +12,17 @@
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import {
+  type BackendCapabilities,
   type Job,
   jobs,
   type JobsOptions,
+  type QueueStats,
+  type RecoveryReportView,
   type Result,
   type ResultColumn,
   type Row,
   type Sql,
+  statsOfText,
   stopAllJobs,
   stopJobs,
   withColumns,
@@ -44,6 +48,7 @@ import {
   PayloadWriter,
 } from "./packet.ts";
 import { Capability } from "./connection.ts";
+import { noStatusError, statusQuery, statusViews } from "./status.ts";
 
 /** Options for {@linkcode connect}. */
 export interface ConnectOptions {
@@ -700,6 +705,18 @@ const constructingSession = new ConstructionSlot<{ target: Target; database: obj
   "made by connect() and db.session()",
 );
 
+/**
+ * What the server reported of a RemoteDatabase at connect() (its q4d status
+ * variables), by database; absent for a server that is not q4d.
+ */
+const reported = new WeakMap<
+  object,
+  { capabilities: BackendCapabilities; recovery: RecoveryReportView }
+>();
+
+/** Whether a RemoteDatabase's own connection is open (set in its static block). */
+let connectionOpened: (db: RemoteDatabase) => boolean;
+
 /** A session over the wire: one connection, opened on its first statement. */
 export class RemoteSession {
   /** Runs a statement in this session. */
@@ -840,7 +857,18 @@ export class RemoteSession {
    * over the wire.
    */
   jobs<T = Row>(...args: [string, ...(string | JobsOptions)[]]): AsyncIterableIterator<Job<T>> {
-    return jobs<T>(this, this.#database, args);
+    // Without transactions (a served NATS database) fail() writes the dead letter, then ends.
+    const transactions = reported.get(this.#database)?.capabilities.transactions;
+    return jobs<T>(this, this.#database, args, transactions === undefined ? {} : { transactions });
+  }
+
+  /**
+   * The server's id of this session's connection: CONNECTION_ID(), SHOW
+   * PROCESSLIST's Id, what KILL takes. 0 until the connection is open (it
+   * opens on the session's first statement: `await s.sql\`DO 1\`` opens it).
+   */
+  get id(): number {
+    return this.#opened?.id ?? 0;
   }
 
   /** Stops this session's job loop, as {@linkcode Session.stop} of open(). */
@@ -904,6 +932,10 @@ export class RemoteDatabase {
     this.sql = this.#default.sql;
   }
 
+  static {
+    connectionOpened = (db) => db.#default.id !== 0;
+  }
+
   /** A new session: its own connection, opened on its first statement. */
   session(): RemoteSession {
     if (this.#closed) throw new QueueError("ER_CLOSED", "Database is closed");
@@ -918,6 +950,44 @@ export class RemoteDatabase {
   /** Stops every job loop of this database's sessions, as Session.stop() does. */
   stop(): void {
     stopAllJobs(this);
+  }
+
+  /**
+   * What the served database's backend promises, as the server reported at
+   * connect() (`SHOW GLOBAL STATUS LIKE 'q4d%'`): a database served from
+   * NATS says "nats" and its weaker promises. ER_NOT_SUPPORTED_YET from a
+   * server that is not q4d.
+   */
+  get capabilities(): BackendCapabilities {
+    const views = reported.get(this);
+    if (views === undefined) throw noStatusError("capabilities");
+    return { ...views.capabilities };
+  }
+
+  /**
+   * What recovery found and did when the served database was opened, as
+   * the server reported at connect(). ER_NOT_SUPPORTED_YET from a server
+   * that is not q4d.
+   */
+  get recovery(): RecoveryReportView {
+    const views = reported.get(this);
+    if (views === undefined) throw noStatusError("recovery report");
+    const { recovery } = views;
+    return { ...recovery, tornTail: recovery.tornTail === null ? null : { ...recovery.tornTail } };
+  }
+
+  /**
+   * A table's counters, as {@linkcode Database.stats} gives them, read with
+   * `queue_stats()` on the database's own connection: a promise here (open()'s
+   * is synchronous; `await db.stats(t)` reads both). ER_NO_SUCH_TABLE when
+   * missing.
+   */
+  async stats(table: string): Promise<QueueStats> {
+    const [row] = await this.sql`SELECT queue_stats(${table}) AS s`;
+    if (row?.s === null || row?.s === undefined) {
+      throw new QueueError("ER_NO_SUCH_TABLE", `Table '${table}' doesn't exist`);
+    }
+    return statsOfText(String(row.s));
   }
 
   /** True once close() was called. */
@@ -960,7 +1030,16 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
   const target = parseUrl(url, options);
   const db = constructing.with(target, () => new RemoteDatabase());
   try {
-    await db.sql`DO 1`;
+    // The first statement opens the connection, and reads what db.capabilities
+    // and db.recovery show (a server that is not q4d may refuse it: then they throw).
+    const views = statusViews(
+      await db.sql.unsafe(statusQuery).catch(async (error) => {
+        if (!connectionOpened(db)) throw error;
+        await db.sql`DO 1`;
+        return [];
+      }),
+    );
+    if (views !== null) reported.set(db, views);
   } catch (error) {
     await db.close();
     throw error;

@@ -58,6 +58,7 @@ import {
   PayloadWriter,
   ProtocolError,
 } from "./packet.ts";
+import { q4dStatus } from "./status.ts";
 import { queryText } from "./query_text.ts";
 import { countPlaceholders, splitStatements } from "./tokens.ts";
 import { serverVersion } from "./variables.ts";
@@ -302,6 +303,10 @@ export class Connection implements InterceptContext {
 
   processList(): ProcessRow[] {
     return this.#host.processList();
+  }
+
+  q4dStatus(): [string, string][] {
+    return q4dStatus(this.#host.db);
   }
 
   /** KILL QUERY: ends a pending queue_wait; the connection stays usable. */

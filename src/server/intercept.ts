@@ -60,6 +60,8 @@ export interface InterceptContext {
   /** Ends a connection's pending wait (query) or the connection; false when no such id. */
   kill(id: number, queryOnly: boolean): boolean;
   processList(): ProcessRow[];
+  /** q4d's own status variables (src/server/status.ts), after MySQL's in SHOW STATUS. */
+  q4dStatus(): [string, string][];
 }
 
 const ok: Outcome = { kind: "ok", affectedRows: 0, insertId: 0 };
@@ -486,6 +488,7 @@ function interceptShow(tokens: Token[], context: InterceptContext): Outcome | nu
       const status: [string, string][] = [
         ["Threads_connected", String(context.processList().length)],
         ["Uptime", String(Math.floor(performance.now() / 1000))],
+        ...context.q4dStatus(),
       ];
       return {
         kind: "rows",

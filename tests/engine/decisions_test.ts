@@ -253,7 +253,7 @@ describe("decision 10: counters are exact and persisted", () => {
     await db.close();
   });
 
-  test("queue_stats has Q4M's nine lines in order, then q4d's rows_delayed and rows_failed", async () => {
+  test("queue_stats has Q4M's nine lines in order, then q4d's four", async () => {
     const { db } = await jobs();
     const [text] = await db.sql`SELECT queue_stats('t') AS s`;
     assert.ok(text !== undefined);
@@ -270,6 +270,8 @@ describe("decision 10: counters are exact and persisted", () => {
       "bytes_removed",
       "rows_delayed",
       "rows_failed",
+      "rows_live",
+      "compaction_errors",
     ]);
     await db.close();
   });

@@ -52,7 +52,7 @@ describe("delayed visibility", () => {
     assert.equal(db.stats("t").rowsDelayed, 1);
     const [text] = await db.sql`SELECT queue_stats('t') AS s`;
     assert.ok(text !== undefined);
-    assert.match(text.s as string, /\nrows_delayed: 1\nrows_failed: 0\n$/);
+    assert.match(text.s as string, /\nrows_delayed: 1\nrows_failed: 0\nrows_live: 1\n/);
     // A blocked waiter is woken when the row comes due (not at its timeout).
     assert.equal(await within(wait(worker, ["t"], 60), guardMs, "queue_wait"), 1);
     assert.ok(Date.now() >= armedAt + 200, "delivered before its due time");

@@ -8,6 +8,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import mysql from "npm:mysql2@3.24.6/promise";
+import { connect } from "../../src/server/mod.ts";
 import { skipUnless } from "../_skip.ts";
 import { cliCommand, cliMissing } from "../ops/_cli.ts";
 import { natsMissing, useCluster } from "./_helpers.ts";
@@ -60,6 +61,28 @@ describe("q4d serve --backend nats://", skipUnless(natsMissing ?? cliMissing), (
         assert.deepEqual(count, [{ n: 0 }]);
       } finally {
         await c.end();
+      }
+      // connect() reports the NATS backend's weaker promises, not the local ones.
+      const db = await connect(`mysql://root:secret@127.0.0.1:${port}`);
+      try {
+        assert.equal(db.capabilities.name, "nats");
+        assert.equal(db.capabilities.transactions, false);
+        assert.equal(db.capabilities.ownershipIsLease, true);
+        assert.equal(db.capabilities.durability, "quorum");
+        assert.equal(db.recovery.tornTail, null);
+        // Without transactions, a job's fail() writes the dead letter, then ends the row.
+        await db.sql`CREATE TABLE dead (id INT NOT NULL, body TEXT) ENGINE=QUEUE`;
+        await db.sql`INSERT INTO jobs VALUES (2, 'fails')`;
+        const s = db.session();
+        for await (const job of s.jobs("jobs", { timeout: 5, policy: { deadLetter: "dead" } })) {
+          await job.fail("test");
+          s.stop();
+        }
+        assert.deepEqual([...await db.sql`SELECT * FROM dead`], [{ id: 2, body: "fails" }]);
+        assert.equal((await db.stats("jobs")).rowsFailed, 1);
+        await s.close();
+      } finally {
+        await db.close();
       }
     } finally {
       const exited = new Promise((r) => child.once("exit", r));

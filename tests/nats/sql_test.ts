@@ -9,6 +9,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { QueueError } from "../../mod.ts";
 import { open } from "../../src/nats/mod.ts";
+import { openWithBackend } from "../../src/engine/mod.ts";
+import { jetstream } from "../../src/nats/client.ts";
+import { type NatsBackend, openNatsBackend } from "../../src/nats/backend.ts";
 import { skipUnless } from "../_skip.ts";
 import { natsMissing, useCluster } from "./_helpers.ts";
 
@@ -147,6 +150,91 @@ describe("SQL on the NATS backend", skipUnless(natsMissing), () => {
       await a.sql`ALTER TABLE t DROP COLUMN c`;
       assert.equal(await dropped, "ER_BAD_FIELD_ERROR");
       await s.close();
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+
+  it("a statement meeting another client's newer schema reads the catalog and runs again", async () => {
+    const namespace = `sql4${process.pid}`;
+    const a = await open(cluster().url, { namespace, leaseMs: 2_000 });
+    let backend: NatsBackend | null = null;
+    const b = await openWithBackend(async (options) =>
+      backend = await openNatsBackend(cluster().url, { ...options, namespace, leaseMs: 2_000 })
+    );
+    const code = (e: unknown) => e instanceof QueueError ? e.code : String(e);
+    try {
+      await a.sql`CREATE TABLE t (a INT, b INT) ENGINE=QUEUE`;
+      await a.sql`INSERT INTO t (a, b) VALUES (1, 2)`;
+      for (let i = 0;; i++) {
+        try {
+          await b.sql`SELECT 1 FROM t LIMIT 0`; // b's watch has brought t
+          break;
+        } catch (error) {
+          if (i >= 100 || code(error) !== "ER_NO_SUCH_TABLE") throw error;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      // b's watch is held back: a's ALTER reaches b only through a catalog read.
+      const release = backend!.holdCatalogWatch();
+      await a.sql`ALTER TABLE t ADD COLUMN c INT`;
+      await a.sql`INSERT INTO t (a, b, c) VALUES (3, 4, 5)`;
+      // SELECT * gets the new column list; a row of the old schema shows c as NULL.
+      assert.deepEqual([...await b.sql`SELECT * FROM t`], [
+        { a: 1, b: 2, c: null },
+        { a: 3, b: 4, c: 5 },
+      ]);
+      assert.deepEqual([...await b.sql`SELECT COUNT(*) AS n FROM t WHERE c = 5`], [{ n: 1 }]);
+      // A column the SELECT names, dropped by a meanwhile: ER_BAD_FIELD_ERROR, as locally.
+      await a.sql`ALTER TABLE t DROP COLUMN a`;
+      await a.sql`INSERT INTO t (b, c) VALUES (6, 7)`;
+      await assert.rejects(
+        b.sql`SELECT a, b FROM t`,
+        (e: unknown) => code(e) === "ER_BAD_FIELD_ERROR",
+      );
+      assert.deepEqual([...await b.sql`SELECT b, c FROM t`], [
+        { b: 2, c: null },
+        { b: 4, c: 5 },
+        { b: 6, c: 7 },
+      ]);
+      // A column b has not heard of: the catalog read finds it.
+      await a.sql`ALTER TABLE t ADD COLUMN d INT`;
+      await a.sql`INSERT INTO t (b, c, d) VALUES (8, 9, 10)`;
+      assert.deepEqual([...await b.sql`SELECT b, d FROM t WHERE d = 10`], [{ b: 8, d: 10 }]);
+      // DELETE's WHERE reads rows too: it follows the catalog the same way.
+      await a.sql`ALTER TABLE t ADD COLUMN e INT`;
+      await a.sql`INSERT INTO t (b, e) VALUES (11, 12)`;
+      assert.equal((await b.sql`DELETE FROM t WHERE b = 11`).affectedRows, 1);
+      await a.sql`ALTER TABLE t ADD COLUMN f INT`;
+      await a.sql`INSERT INTO t (b, f) VALUES (13, 14)`;
+      assert.equal((await b.sql`DELETE FROM t WHERE f = 14`).affectedRows, 1);
+      // An INSERT naming a column b has not heard of.
+      await a.sql`ALTER TABLE t ADD COLUMN h INT`;
+      assert.equal((await b.sql`INSERT INTO t (b, h) VALUES (15, 16)`).affectedRows, 1);
+      assert.deepEqual([...await a.sql`SELECT b, h FROM t WHERE h = 16`], [{ b: 15, h: 16 }]);
+      // A table b has not heard of.
+      await a.sql`CREATE TABLE u (v INT) ENGINE=QUEUE`;
+      await a.sql`INSERT INTO u VALUES (1)`;
+      assert.deepEqual([...await b.sql`SELECT v FROM u`], [{ v: 1 }]);
+      await a.sql`CREATE TABLE w (v INT) ENGINE=QUEUE`;
+      assert.equal((await b.sql`INSERT INTO w VALUES (2)`).affectedRows, 1);
+      // Q4M's first form: the wait runs once, its read follows the catalog.
+      await a.sql`DELETE FROM t`;
+      await a.sql`ALTER TABLE t ADD COLUMN g INT`;
+      await a.sql`INSERT INTO t (b, g) VALUES (20, 21)`;
+      const s = b.session();
+      assert.deepEqual([...await s.sql`SELECT b, g FROM t WHERE queue_wait('t', 5)`], [
+        { b: 20, g: 21 },
+      ]);
+      await s.sql`SELECT queue_end()`;
+      await s.close();
+      // A version still unknown after the catalog read is corrupt.
+      const [info] = backend!.tables().filter((t) => t.name === "t");
+      const js = jetstream(backend!.nc);
+      await js.publish(`${namespace}.t${info!.tableId}.r`, new Uint8Array([99, 0, 0, 0]));
+      await assert.rejects(b.sql`SELECT b FROM t`, (e: unknown) => code(e) === "ER_CORRUPT");
+      release();
     } finally {
       await b.close();
       await a.close();

@@ -37,10 +37,12 @@ function runCli(
 const statKeys = [
   "bytes_removed",
   "bytes_total",
+  "compaction_errors",
   "restored_by_abort",
   "restored_by_close",
   "rows_delayed",
   "rows_failed",
+  "rows_live",
   "rows_removed",
   "rows_written",
   "wait_delayed",
