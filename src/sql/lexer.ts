@@ -220,6 +220,27 @@ export function tokenize(sql: string, bytesMax: number = statementBytesMax): Tok
 }
 
 /**
+ * The one token `tokenize` reads when a token starts at `index` of `text`
+ * (already free of executable comments), with the index after it; null
+ * when a space or comment starts there instead. Throws as `tokenize` does
+ * for a bad token. For template.ts' shape matcher, which reads literals
+ * between pieces of text it already knows.
+ *
+ * @example
+ * ```ts
+ * const text = "VALUES (42, 'x')";
+ * console.log(tokenAt(text, 8)?.token.value, tokenAt(text, 8)?.end); // 42 10
+ * ```
+ */
+export function tokenAt(text: string, index: number): { token: Token; end: number } | null {
+  const lexer = new Lexer(text);
+  lexer.index = index;
+  lexer.scanNext();
+  const token = lexer.tokens[0];
+  return token === undefined ? null : { token, end: lexer.index };
+}
+
+/**
  * The state of one tokenize() call and its steps: each `scan…` method reads
  * one token kind (or skips space and comments) from `index` on and pushes
  * what it read, with its UTF-8 byte offsets and line.
@@ -235,12 +256,11 @@ class Lexer {
   #byteIndex = 0;
   #byteOffset = 0;
 
-  /** The text is all ASCII: a UTF-16 index is its UTF-8 offset. */
-  readonly #ascii: boolean;
+  /** The text is all ASCII: a UTF-16 index is its UTF-8 offset (tested when first needed). */
+  #ascii: boolean | undefined = undefined;
 
   constructor(text: string) {
     this.text = text;
-    this.#ascii = !nonAscii.test(text);
   }
 
   /** Reads the next token (or skips space or a comment). */
@@ -279,7 +299,7 @@ class Lexer {
   }
 
   #byteAt(target: number): number {
-    if (this.#ascii) return target;
+    if (this.#ascii ??= !nonAscii.test(this.text)) return target;
     for (; this.#byteIndex < target; this.#byteIndex++) {
       this.#byteOffset += utf8Bytes(this.text.charCodeAt(this.#byteIndex));
     }

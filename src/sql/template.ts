@@ -24,10 +24,10 @@
  */
 
 import { assert, defined, QueueError } from "../errors.ts";
-import { unsafeCacheBytesMax, unsafeCacheEntriesMax } from "../limits.ts";
+import { statementBytesMax, unsafeCacheBytesMax, unsafeCacheEntriesMax } from "../limits.ts";
 import type { Expr, Prepared, Statement, Value } from "./ast.ts";
 import { Identifier } from "./identifier.ts";
-import { type Token, tokenize } from "./lexer.ts";
+import { type Token, tokenAt, tokenize, type TokenKind } from "./lexer.ts";
 import { parseStatement, parseTokens } from "./parser.ts";
 import { bindValue } from "./values.ts";
 
@@ -126,6 +126,12 @@ interface Shape {
   prepared: Prepared;
   /** The statement's own `?` placeholders (what the caller binds). */
   paramCount: number;
+  /**
+   * For `matchRecent`: the text of a statement of this shape cut at its
+   * literals (one piece more than literals), and each literal's token kind.
+   */
+  pieces: string[] | null;
+  kinds: TokenKind[];
 }
 
 /**
@@ -152,6 +158,7 @@ export function setShapeCache(on: boolean): void {
   shapeCacheOn = on;
   shapeCache.clear();
   shapeCacheKeyBytes = 0;
+  recentShapes.length = 0;
 }
 
 /** Marks a literal in a shape key: its token kind, never its text (no token text holds \u0001). */
@@ -248,7 +255,91 @@ function makeShape(
   return {
     prepared: { statement: { ...statement, rows }, paramCount: paramCount + used, text },
     paramCount,
+    pieces: null,
+    kinds: [],
   };
+}
+
+/** Shapes `matchRecent` tries, most recently used first. */
+const recentShapes: Shape[] = [];
+/** How many shapes `matchRecent` tries before lexing the text. */
+export const recentShapesMax = 4;
+
+/**
+ * Whether `text` cannot be matched piecewise: an executable comment would
+ * change it before lexing (any comment opener is refused, cheaply), or it
+ * may be over the length limit that `tokenize` checks.
+ */
+function unmatchable(text: string): boolean {
+  return text.length > statementBytesMax / 3 || text.includes("/*");
+}
+
+/**
+ * Makes `shape` the first one `matchRecent` tries, cut at the literal
+ * tokens of `text` (a statement of that shape).
+ */
+function rememberRecent(shape: Shape, text: string, tokens: readonly Token[]): void {
+  if (recentShapes[0] === shape) return;
+  const index = recentShapes.indexOf(shape);
+  if (index >= 0) recentShapes.splice(index, 1);
+  else if (unmatchable(text)) return;
+  else {
+    const pieces: string[] = [];
+    const kinds: TokenKind[] = [];
+    let at = 0;
+    for (const token of tokens) {
+      if (!isLiteralToken(token)) continue;
+      pieces.push(text.slice(at, token.start));
+      kinds.push(token.kind);
+      at = token.end;
+    }
+    pieces.push(text.slice(at));
+    shape.pieces = pieces;
+    shape.kinds = kinds;
+  }
+  recentShapes.unshift(shape);
+  if (recentShapes.length > recentShapesMax) recentShapes.pop();
+}
+
+/**
+ * Matches `text` against the recent shapes without lexing all of it: the
+ * text must be a shape's pieces with, between them, one literal token
+ * each, of the kind the shape has there (read by the lexer, `tokenAt`).
+ * Every literal of a shape is a VALUES cell, right after `(` or `,` and
+ * before `,` or `)` (spaces and line comments aside), so the lexer would
+ * cut the text into the same tokens: the shape's, with these literals.
+ * Null when no recent shape matches (or a literal does not lex).
+ */
+function matchRecent(text: string): { shape: Shape; values: Value[] } | null {
+  if (recentShapes.length === 0 || unmatchable(text)) return null;
+  for (const shape of recentShapes) {
+    const pieces = shape.pieces!;
+    const first = defined(pieces[0], "a shape has a first piece");
+    if (!text.startsWith(first)) continue;
+    let at = first.length;
+    const values: Value[] = [];
+    for (let i = 0; i < shape.kinds.length; i++) {
+      let read: ReturnType<typeof tokenAt>;
+      try {
+        read = tokenAt(text, at);
+      } catch {
+        return null; // the full lexer reports it
+      }
+      if (read === null || read.token.kind !== shape.kinds[i]) break;
+      values.push(read.token.value as Exclude<Value, null>);
+      const piece = defined(pieces[i + 1], "a piece after each literal");
+      if (!text.startsWith(piece, read.end)) break;
+      at = read.end + piece.length;
+    }
+    if (values.length === shape.kinds.length && at === text.length) {
+      if (recentShapes[0] !== shape) {
+        recentShapes.splice(recentShapes.indexOf(shape), 1);
+        recentShapes.unshift(shape);
+      }
+      return { shape, values };
+    }
+  }
+  return null;
 }
 
 /** Keeps `shape` (or null: not a shape) under `key`, the least recently used out first. */
@@ -301,6 +392,12 @@ export function prepareBoundText(text: string, params: readonly unknown[]): Boun
     const prepared = prepareText(text);
     return { prepared, params: bindParams(prepared, params) };
   }
+  const matched = matchRecent(text);
+  if (matched !== null) {
+    const bound = bindCount(matched.shape.paramCount, params);
+    for (const value of matched.values) bound.push(value);
+    return { prepared: matched.shape.prepared, params: bound };
+  }
   const tokens = tokenize(text);
   const key = shapeKey(tokens);
   let shape: Shape | null = null;
@@ -329,6 +426,7 @@ export function prepareBoundText(text: string, params: readonly unknown[]): Boun
   for (const token of tokens) {
     if (isLiteralToken(token)) bound.push(token.value as Exclude<Value, null>);
   }
+  rememberRecent(shape, text, tokens);
   return { prepared: shape.prepared, params: bound };
 }
 

@@ -113,7 +113,24 @@ const literals = [
   "'123456789'",
   "1e999",
   "'unterminated",
+  "'unterminated\\'",
   "1, 2",
+  "((1))",
+  "+1",
+  "-- comment\n1",
+  "# comment\n'c'",
+  "/*!40101 7*/",
+  "/* comment */ 8",
+  "'x' 'y'",
+  "1abc",
+  "1e",
+  "1e5",
+  ".5",
+  "0x",
+  "x'4'",
+  "'é😀'",
+  "_latin1'x'",
+  "?",
 ];
 
 /** Every statement of the comparison, with its parameters. */
@@ -123,6 +140,11 @@ function statements(): [string, unknown[]][] {
     for (const literal of literals) {
       list.push([`INSERT INTO t (${column}) VALUES (${literal})`, []]);
       list.push([`INSERT IGNORE INTO t (${column}) VALUES (${literal}), (${literal})`, []]);
+    }
+    for (const literal of literals) {
+      // One shape after another with the same kind: the recent-shape matcher's turn.
+      list.push([`INSERT INTO t (${column}, i) VALUES (${literal}, 5)`, ["3"]]);
+      list.push([`INSERT INTO t (${column}, i) VALUES (${literal}, 6)`, []]);
     }
     list.push([`INSERT INTO t (${column}, i) VALUES (?, 7)`, ["2"]]);
     list.push([`INSERT INTO t (${column}, i) VALUES (?, 8)`, []]);
