@@ -576,6 +576,13 @@ const interceptedHeads = new Set([
   "FLUSH",
 ]);
 
+/** Upper-case character codes the intercepted heads start with. */
+const interceptedInitials = new Set([...interceptedHeads].map((head) => head.charCodeAt(0)));
+
+function isAsciiLetter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
 /** A SELECT the server answers reads a variable or calls one of its functions. */
 const serverValueHint =
   /@|\b(?:DATABASE|SCHEMA|USER|CURRENT_USER|SESSION_USER|SYSTEM_USER|VERSION|CONNECTION_ID|LAST_INSERT_ID)\b/i;
@@ -630,6 +637,11 @@ export function intercept(
   params: readonly unknown[],
   defaults: ReadonlyMap<string, string | number | null>,
 ): Outcome | null {
+  // A text that starts with a letter no intercepted head starts with (INSERT, REPLACE…):
+  // its first word is that word, so it is the engine's.
+  if (!interceptedInitials.has(text.charCodeAt(0) & ~32) && isAsciiLetter(text.charCodeAt(0))) {
+    return null;
+  }
   if (engineSelects.has(text)) return null;
   const written = text;
   text = openExecutableComments(text);
