@@ -43,7 +43,7 @@ function tableDdl(bodyBytes: number, engine: string, extraColumns = ""): string 
 }
 
 /** A `q4d serve` child process on a temp directory, TCP port 0. */
-class ServerChild {
+export class ServerChild {
   readonly #child: ChildProcess;
   readonly port: number;
   /** CPU seconds spent starting up (module loading), left out of cpuSeconds(). */
