@@ -61,6 +61,8 @@ export class ServerChild {
     const args = [cli, "serve", "--data", dataDir, "--port", "0", "--max-connections", "1000"];
     // Q4D_BENCH_SERVER_FLAGS: extra runtime flags for the server, e.g. "--cpu-prof".
     const extra = (process.env.Q4D_BENCH_SERVER_FLAGS ?? "").split(" ").filter((f) => f !== "");
+    // Q4D_BENCH_SERVE_ARGS: extra arguments for q4d serve, e.g. "--commit-io blocking".
+    args.push(...(process.env.Q4D_BENCH_SERVE_ARGS ?? "").split(" ").filter((a) => a !== ""));
     const runtimeArgs = isDeno ? ["run", "-A", ...extra, ...args] : [...extra, ...args];
     const child = spawn(process.execPath, runtimeArgs, {
       stdio: ["ignore", "pipe", "pipe"],
