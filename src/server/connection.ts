@@ -671,7 +671,7 @@ export class Connection implements InterceptContext {
         return false;
       }
     }
-    this.#write([this.#ok()]);
+    this.#sendOk(0, 0, false);
     this.#multiStatements = (this.#capabilities & Capability.multiStatements) !== 0;
     this.#host.verbose(`connection ${this.id}: ${user}@${this.host} connected`);
     return true;
@@ -761,12 +761,12 @@ export class Connection implements InterceptContext {
       case Command.quit:
         return false;
       case Command.ping:
-        this.#write([this.#ok()]);
+        this.#sendOk(0, 0, false);
         return true;
       case Command.initDb: {
         const refused = await this.#use(utf8.decode(reader.rest()));
         if (refused !== null) this.#sendError(refused, refused.message);
-        else this.#write([this.#ok()]);
+        else this.#sendOk(0, 0, false);
         return true;
       }
       case Command.query:
@@ -799,14 +799,14 @@ export class Connection implements InterceptContext {
       }
       case Command.refresh:
         // mysqldump --flush-logs / mysqladmin flush-*: no logs or caches to flush.
-        this.#write([this.#ok()]);
+        this.#sendOk(0, 0, false);
         return true;
       case Command.resetConnection: {
         // The current database survives a reset, as in MySQL.
         const database = this.database;
         this.#reset();
         await this.#use(database);
-        this.#write([this.#ok()]);
+        this.#sendOk(0, 0, false);
         return true;
       }
       case Command.changeUser:
@@ -840,7 +840,7 @@ export class Connection implements InterceptContext {
           );
         } else {
           statement.longData.clear();
-          this.#write([this.#ok()]);
+          this.#sendOk(0, 0, false);
         }
         return true;
       }
@@ -863,7 +863,7 @@ export class Connection implements InterceptContext {
     if (!this.#host.kill(id, false, this)) {
       throw new ServerStatementError(1094, "HY000", `Unknown thread id: ${id}`);
     }
-    this.#write([this.#ok()]);
+    this.#sendOk(0, 0, false);
   }
 
   /** A fresh session and variables, as COM_RESET_CONNECTION and COM_CHANGE_USER do. */
@@ -898,7 +898,7 @@ export class Connection implements InterceptContext {
         return true;
       }
     }
-    this.#write([this.#ok()]);
+    this.#sendOk(0, 0, false);
     return true;
   }
 

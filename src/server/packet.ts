@@ -446,6 +446,16 @@ export class PayloadWriter {
     this.#bytes[at] = value;
   }
 
+  /** Fills in the 4-byte wire packet header written (as zeros) at `at`. */
+  setHeaderAt(at: number, length: number, sequenceId: number): void {
+    if (at < 0 || at + 4 > this.length) throw new RangeError("a header already written");
+    const bytes = this.#bytes;
+    bytes[at] = length & 0xff;
+    bytes[at + 1] = (length >> 8) & 0xff;
+    bytes[at + 2] = (length >> 16) & 0xff;
+    bytes[at + 3] = sequenceId;
+  }
+
   /** The payload written so far. */
   finish(): Uint8Array {
     return this.#bytes.subarray(0, this.length);
@@ -528,10 +538,7 @@ export class PacketWriter extends PayloadWriter {
       this.#sequenceId = framed.sequenceIdNext;
       return;
     }
-    this.setU8At(at, length & 0xff);
-    this.setU8At(at + 1, (length >> 8) & 0xff);
-    this.setU8At(at + 2, (length >> 16) & 0xff);
-    this.setU8At(at + 3, this.#sequenceId);
+    this.setHeaderAt(at, length, this.#sequenceId);
     this.#sequenceId = (this.#sequenceId + 1) & 0xff;
   }
 }
