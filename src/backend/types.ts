@@ -170,6 +170,14 @@ export interface CompiledCondition {
   readonly matches: ((payload: Uint8Array) => boolean) | null;
   /** It reads the clock (NOW() …): a row may come to match through time alone. */
   readonly readsClock: boolean;
+  /**
+   * Present when the table has routing columns (see
+   * {@linkcode BackendOpenOptions.routingColumns}) and the condition reads
+   * only them and not the clock: evaluates it on a routing tuple (the
+   * routing columns' values, in declaration order), so a backend can pick
+   * the subjects to pull from without reading rows.
+   */
+  readonly routing?: ((tuple: readonly Value[]) => boolean) | null;
 }
 
 /**
@@ -433,4 +441,11 @@ export interface Backend {
 export interface BackendOpenOptions {
   /** Compiles queue_wait conditions for the backend (from the engine). */
   compileCondition: ConditionCompiler;
+  /**
+   * The positions (in the values of an insert) of a table's routing
+   * columns, in declaration order (`PARTITION BY KEY (…)`); [] when it has
+   * none. A backend with subjects (NATS) routes rows by their values; the
+   * local backend ignores it. Absent: no table has routing columns.
+   */
+  routingColumns?: (table: TableInfo) => readonly number[];
 }
