@@ -122,6 +122,8 @@ const immediatePullTimeoutMs = 250;
 const immediatePassMaxPulls = 10_000;
 /** How long an immediate pass waits for a stored row the consumer has not seen yet (see #pullNow). */
 const catchUpPullMs = 100;
+/** Above this many matching routing values, an immediate pass first asks which hold rows. */
+const routesPulledBlindly = 4;
 /** How often a blocked wait on a routed table lists its consumers again (values another client added). */
 const routeRefreshMs = 1_000;
 /** The header with a delayed row's due time (ms since the epoch). */
@@ -844,6 +846,22 @@ export class NatsBackend implements Backend {
     return routing ? routes.filter((route) => routing(route.tuple)) : routes;
   }
 
+  /**
+   * The subjects of a routed table that hold rows now (owned and delayed
+   * ones included), from one stream info; null when it cannot be read.
+   */
+  async subjectsWithRows(tableId: number): Promise<Set<string> | null> {
+    const state = this.state(tableId);
+    try {
+      const info = await this.#jsm.streams.info(state.stream, {
+        subjects_filter: `${state.subject}.>`,
+      });
+      return new Set(Object.keys(info.state.subjects ?? {}));
+    } catch {
+      return null;
+    }
+  }
+
   /** The route of a delivered routed subject (null for an unrouted table or one not known here). */
   routeOf(state: TableState, subject: string): Route | null {
     return state.routes?.get(subject) ?? null;
@@ -1345,7 +1363,13 @@ export class NatsSession implements BackendSession {
       for (let i = 0; i < args.length; i++) {
         const arg = args[i]!;
         if (backend.table(arg.tableId) === undefined) continue; // dropped meanwhile
-        for (const source of backend.sourcesOf(arg.tableId, wait.conditions[i] ?? null)) {
+        let sources = backend.sourcesOf(arg.tableId, wait.conditions[i] ?? null);
+        if (sources.length > routesPulledBlindly) {
+          // Many values: one stream info says which hold rows, instead of a pull per value.
+          const holding = await backend.subjectsWithRows(arg.tableId);
+          if (holding !== null) sources = sources.filter((r) => holding.has((r as Route).subject));
+        }
+        for (const source of sources) {
           if (tried.has(source)) continue;
           tried.add(source);
           if (await this.#immediate(wait, i, source)) return;
