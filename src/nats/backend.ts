@@ -6,6 +6,12 @@
  *   copies, direct get allowed) with subject `<ns>.t<id>.r` and one durable
  *   pull consumer `q4d` (explicit ack, AckWait = the lease) shared by every
  *   session of every client;
+ * - a table with routing columns (`PARTITION BY KEY`) → the same stream,
+ *   rows on `<ns>.t<id>.k.<token>…` (src/nats/routing.ts) and one durable
+ *   consumer per distinct value tuple filtered on exactly its subject (2.9
+ *   refuses overlapping consumers on a work-queue stream, so no other); a
+ *   condition over routing columns pulls only the matching values'
+ *   consumers (server-side), others need client-side filtering;
  * - catalog → one key `catalog` in the KV bucket `<ns>_catalog`, replaced by
  *   compare-and-set (the revision), watched for other clients' DDL;
  * - row id = stream sequence; INSERT = publish, resolved on the PubAck (a

@@ -43,7 +43,9 @@ try {
   // Advisories of consumer creation reach a subscriber.
   const advisories: string[] = [];
   const sub = nc.subscribe("$JS.EVENT.ADVISORY.CONSUMER.CREATED.>", {
-    callback: (_e, m) => advisories.push(m.subject),
+    callback: (_e, m) => {
+      advisories.push(m.subject);
+    },
   });
   await nc.flush();
   await consumer("a", "p.t1.k.A");
