@@ -10,7 +10,14 @@
  * after the confirmed end, p50/p99) for the backend beside the plain
  * client, on one stream each. Every drain checks exactly-once delivery.
  *
- * deno run -A bench/nats/run.ts [--rows N] [--quick] [--json]
+ * Beside each W1/W2 rate it prints this process's CPU per message (user +
+ * system, µs): the client side's cost, which the cluster's speed on a
+ * shared 2-core machine does not blur the way it blurs the rates. The q4d
+ * layer's cost over the plain client is the difference of those columns.
+ * `--repeat N` runs the whole sequence N times on the same cluster, so the
+ * systems alternate and their figures can be compared round by round.
+ *
+ * deno run -A bench/nats/run.ts [--rows N] [--quick] [--repeat N] [--json]
  *
  * @module
  */
@@ -26,6 +33,8 @@ const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const rowsArg = args.indexOf("--rows");
 const rows = rowsArg >= 0 ? Number(args[rowsArg + 1]) : quick ? 400 : 4000;
+const repeatArg = args.indexOf("--repeat");
+const repeat = repeatArg >= 0 ? Number(args[repeatArg + 1]) : 1;
 const concurrency = 16;
 const encoder = new TextEncoder();
 const body = (i: number) => encoder.encode(`message ${i} `.padEnd(96, "x"));
@@ -35,6 +44,9 @@ interface Figures {
   streams: number;
   w1PerSecond: number;
   w2PerSecond: number;
+  /** This process's CPU (user + system) per message, µs, during W1 and W2. */
+  w1CpuUs: number;
+  w2CpuUs: number;
   /** W3, where measured: messages/s with producers and consumers at once, and latency in ms. */
   w3?: { perSecond: number; p50Ms: number; p99Ms: number };
 }
@@ -78,17 +90,24 @@ async function w3(
   return { perSecond, p50Ms: at(0.5), p99Ms: at(0.99) };
 }
 
+/** Messages per second, and this process's CPU per message in µs. */
+interface Rate {
+  perSecond: number;
+  cpuUs: number;
+}
+
 /**
- * Runs `count` jobs over `workers` concurrent loops; returns messages/s. A
- * job returns true when it moved a message, false when it found none (it
- * waited), null when there is no more work for its loop.
+ * Runs `count` jobs over `workers` concurrent loops. A job returns true
+ * when it moved a message, false when it found none (it waited), null when
+ * there is no more work for its loop.
  */
 async function timed(
   count: number,
   workers: number,
   job: (worker: number) => Promise<boolean | null>,
-) {
+): Promise<Rate> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   let done = 0;
   await Promise.all(Array.from({ length: workers }, async (_, w) => {
     while (done < count) {
@@ -97,7 +116,21 @@ async function timed(
       if (moved) done++;
     }
   }));
-  return Math.round(count / ((performance.now() - started) / 1000));
+  const used = process.cpuUsage(cpu);
+  return {
+    perSecond: Math.round(count / ((performance.now() - started) / 1000)),
+    cpuUs: Math.round((used.user + used.system) / count),
+  };
+}
+
+/** The W1/W2 fields of Figures from two rates. */
+function rates(w1: Rate, w2: Rate) {
+  return {
+    w1PerSecond: w1.perSecond,
+    w2PerSecond: w2.perSecond,
+    w1CpuUs: w1.cpuUs,
+    w2CpuUs: w2.cpuUs,
+  };
 }
 
 function check(seen: Map<string, number>, count: number, what: string): void {
@@ -131,12 +164,7 @@ async function q4dRun(db: NatsBackend, streams: number, label: string): Promise<
     return true;
   });
   check(seen, rows, `q4d ${streams} streams`);
-  const figures: Figures = {
-    system: "q4d NATS backend",
-    streams,
-    w1PerSecond: w1,
-    w2PerSecond: w2,
-  };
+  const figures: Figures = { system: "q4d NATS backend", streams, ...rates(w1, w2) };
   if (streams === 1) {
     const table = tables[0]!;
     figures.w3 = await w3("q4d", async (_i, payload) => {
@@ -155,8 +183,8 @@ async function q4dRun(db: NatsBackend, streams: number, label: string): Promise<
 }
 
 /** The same work through q4d's SQL (the whole layer users see): INSERT; queue_wait, SELECT, queue_end. */
-async function sqlRun(url: string): Promise<Figures> {
-  const db = await openNats(url, { namespace: "benchsql" });
+async function sqlRun(url: string, round: number): Promise<Figures> {
+  const db = await openNats(url, { namespace: `benchsql${round}` });
   try {
     await db.sql`CREATE TABLE jobs (id INT NOT NULL, body VARCHAR(96)) ENGINE=QUEUE`;
     const text = new TextDecoder();
@@ -181,7 +209,7 @@ async function sqlRun(url: string): Promise<Figures> {
     });
     for (const s of sessions) await s.close();
     check(seen, rows, "q4d SQL");
-    return { system: "q4d SQL on NATS", streams: 1, w1PerSecond: w1, w2PerSecond: w2 };
+    return { system: "q4d SQL on NATS", streams: 1, ...rates(w1, w2) };
   } finally {
     await db.close();
   }
@@ -220,13 +248,7 @@ async function plainRun(db: NatsBackend, label: string): Promise<Figures> {
     await msg.ackAck();
     return text;
   });
-  return {
-    system: "plain JetStream client",
-    streams: 1,
-    w1PerSecond: w1,
-    w2PerSecond: w2,
-    w3: w3Figures,
-  };
+  return { system: "plain JetStream client", streams: 1, ...rates(w1, w2), w3: w3Figures };
 }
 
 if (natsMissing !== null) {
@@ -243,9 +265,13 @@ try {
     },
   });
   try {
-    results.push(await plainRun(db, "plain"));
-    results.push(await sqlRun(cluster.url));
-    for (const streams of [1, 2, 4]) results.push(await q4dRun(db, streams, `s${streams}_`));
+    for (let round = 1; round <= repeat; round++) {
+      results.push(await plainRun(db, `plain${round}_`));
+      results.push(await sqlRun(cluster.url, round));
+      for (const streams of [1, 2, 4]) {
+        results.push(await q4dRun(db, streams, `s${streams}_${round}_`));
+      }
+    }
   } finally {
     await db.close();
   }
@@ -260,13 +286,15 @@ if (args.includes("--json")) {
       `${concurrency} producers / ${concurrency} consumers`,
   );
   console.log(
-    "| system | streams | W1 inserts/s | W2 drained/s | W3 msgs/s | W3 p50 ms | W3 p99 ms |",
+    "| system | streams | W1 inserts/s | W1 CPU µs/msg | W2 drained/s | W2 CPU µs/msg " +
+      "| W3 msgs/s | W3 p50 ms | W3 p99 ms |",
   );
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const r of results) {
     const w = r.w3;
     console.log(
-      `| ${r.system} | ${r.streams} | ${r.w1PerSecond} | ${r.w2PerSecond} | ` +
+      `| ${r.system} | ${r.streams} | ${r.w1PerSecond} | ${r.w1CpuUs} | ${r.w2PerSecond} | ` +
+        `${r.w2CpuUs} | ` +
         (w === undefined ? "– | – | – |" : `${w.perSecond} | ${w.p50Ms} | ${w.p99Ms} |`),
     );
   }
