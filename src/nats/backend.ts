@@ -160,6 +160,8 @@ interface Source {
 interface Route extends Source {
   subject: string;
   tuple: Value[];
+  /** When this process noted it (a listing that started earlier does not forget it). */
+  since: number;
 }
 
 interface TableState {
@@ -744,7 +746,10 @@ export class NatsBackend implements Backend {
     if (making !== undefined) return making;
     making = (async () => {
       const tuple = tupleOf(subject.slice(state.subject.length + 1));
-      if (!repair && state.routesAt === 0) await this.refreshRoutes(state.info.tableId, 0);
+      // The bound counts the values other clients made too (a failed listing: those known).
+      if (!repair && state.routesAt === 0) {
+        await this.refreshRoutes(state.info.tableId, 0).catch(() => {});
+      }
       if (!repair && state.routes!.size >= this.#maxRoutingValues) {
         throw new QueueError(
           "ER_NOT_SUPPORTED_YET",
@@ -760,7 +765,14 @@ export class NatsBackend implements Backend {
           if (!/already exists/i.test(String(error))) throw error;
         }
       });
-      return this.#addRoute(state, { subject, consumer, tuple, lastSeq: 0, seenSeq: 0 });
+      return this.#addRoute(state, {
+        subject,
+        consumer,
+        tuple,
+        lastSeq: 0,
+        seenSeq: 0,
+        since: Date.now(),
+      });
     })().finally(() => state.ensuring.delete(subject));
     state.ensuring.set(subject, making);
     return making;
@@ -791,18 +803,26 @@ export class NatsBackend implements Backend {
     const routes = state.routes;
     const prefix = `${state.subject}.`;
     state.routesRefresh = (async () => {
+      const startedAt = Date.now();
       try {
         const listed = new Map<string, string>();
         for await (const c of await this.#jsm.consumers.list(state.stream)) {
           const subject = c.config.filter_subject ?? "";
           if (subject.startsWith(prefix)) listed.set(subject, c.name);
         }
-        for (const subject of [...routes.keys()]) {
-          if (!listed.has(subject) && !state.ensuring.has(subject)) routes.delete(subject);
+        for (const [subject, route] of [...routes]) {
+          if (!listed.has(subject) && route.since < startedAt) routes.delete(subject);
         }
         for (const [subject, consumer] of listed) {
           const tuple = tupleOf(subject.slice(prefix.length));
-          this.#addRoute(state, { subject, consumer, tuple, lastSeq: 0, seenSeq: 0 });
+          this.#addRoute(state, {
+            subject,
+            consumer,
+            tuple,
+            lastSeq: 0,
+            seenSeq: 0,
+            since: Date.now(),
+          });
         }
         const info = await this.#jsm.streams.info(state.stream, { subjects_filter: `${prefix}>` });
         for (const subject of Object.keys(info.state.subjects ?? {})) {
@@ -835,7 +855,14 @@ export class NatsBackend implements Backend {
       const filter = info.config.filter_subject ?? "";
       if (!filter.startsWith(`${state.subject}.`)) return;
       const tuple = tupleOf(filter.slice(state.subject.length + 1));
-      this.#addRoute(state, { subject: filter, consumer, tuple, lastSeq: 0, seenSeq: 0 });
+      this.#addRoute(state, {
+        subject: filter,
+        consumer,
+        tuple,
+        lastSeq: 0,
+        seenSeq: 0,
+        since: Date.now(),
+      });
     }, (error) => {
       if (known !== undefined && /not found/i.test(String(error))) {
         if (routes.get(known.subject) === known) routes.delete(known.subject);
