@@ -80,8 +80,9 @@ export interface BackendCapabilities {
   /**
    * Which queue_wait conditions the backend evaluates without reading rows
    * into this process: "any" (every condition), "routing" (conditions over
-   * routing columns only: equality / IN on columns declared as routing
-   * keys), "none" (only the plain table).
+   * routing columns only: any condition that reads only columns declared
+   * as routing keys, see {@linkcode CompiledCondition.routing}), "none"
+   * (only the plain table).
    */
   readonly serverSideConditions: "any" | "routing" | "none";
   /**
