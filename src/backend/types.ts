@@ -80,8 +80,9 @@ export interface BackendCapabilities {
   /**
    * Which queue_wait conditions the backend evaluates without reading rows
    * into this process: "any" (every condition), "routing" (conditions over
-   * routing columns only: equality / IN on columns declared as routing
-   * keys), "none" (only the plain table).
+   * routing columns only: any condition that reads only columns declared
+   * as routing keys, see {@linkcode CompiledCondition.routing}), "none"
+   * (only the plain table).
    */
   readonly serverSideConditions: "any" | "routing" | "none";
   /**
@@ -170,6 +171,14 @@ export interface CompiledCondition {
   readonly matches: ((payload: Uint8Array) => boolean) | null;
   /** It reads the clock (NOW() …): a row may come to match through time alone. */
   readonly readsClock: boolean;
+  /**
+   * Present when the table has routing columns (see
+   * {@linkcode BackendOpenOptions.routingColumns}) and the condition reads
+   * only them and not the clock: evaluates it on a routing tuple (the
+   * routing columns' values, in declaration order), so a backend can pick
+   * the subjects to pull from without reading rows.
+   */
+  readonly routing?: ((tuple: readonly Value[]) => boolean) | null;
 }
 
 /**
@@ -442,4 +451,11 @@ export interface Backend {
 export interface BackendOpenOptions {
   /** Compiles queue_wait conditions for the backend (from the engine). */
   compileCondition: ConditionCompiler;
+  /**
+   * The positions (in the values of an insert) of a table's routing
+   * columns, in declaration order (`PARTITION BY KEY (…)`); [] when it has
+   * none. A backend with subjects (NATS) routes rows by their values; the
+   * local backend ignores it. Absent: no table has routing columns.
+   */
+  routingColumns?: (table: TableInfo) => readonly number[];
 }

@@ -40,10 +40,16 @@ import {
   tableKey,
   unknownDatabase,
 } from "../sql/mod.ts";
-import { compileCondition, EngineTable, rememberSchema, schemaOfMeta } from "./table.ts";
+import {
+  compileCondition,
+  EngineTable,
+  rememberSchema,
+  routingColumns,
+  schemaOfMeta,
+} from "./table.ts";
 
 /** Options of the engine over the local backend (the public `open` accepts a subset). */
-export type EngineOptions = Omit<LocalBackendOptions, "compileCondition">;
+export type EngineOptions = Omit<LocalBackendOptions, "compileCondition" | "routingColumns">;
 
 /** Opens a backend, given what the engine provides to every backend. */
 export type BackendOpener = (options: BackendOpenOptions) => Promise<Backend>;
@@ -79,7 +85,7 @@ export class Engine implements QueueHost {
 
   /** Opens a database on the backend `openBackend` opens. */
   static async openWith(openBackend: BackendOpener): Promise<Engine> {
-    const backend = await openBackend({ compileCondition });
+    const backend = await openBackend({ compileCondition, routingColumns });
     try {
       return new Engine(backend);
     } catch (error) {
@@ -495,7 +501,7 @@ export class Engine implements QueueHost {
       if (statement.ifNotExists) return countResult(0);
       throw new QueueError("ER_TABLE_EXISTS_ERROR", `Table '${displayTable(key)}' already exists`);
     }
-    const schema = TableSchema.create(statement.columns);
+    const schema = TableSchema.create(statement.columns, statement.routing);
     const meta = schemaToJson(schema);
     rememberSchema(meta, schema);
     let info: TableInfo;

@@ -209,8 +209,15 @@ export function createTableText(table: EngineTable): string {
     `  ${quoteIdentifier(def.name)} ${columnTypeText(def)}${nullClause(def)}` +
     defaultClause(def) + (def.onUpdateNow === true ? ` ON UPDATE ${nowText(def)}` : "")
   );
+  const routing = table.schema.routingPositions.map((p) =>
+    quoteIdentifier(defined(table.schema.columns[p], "a routing column").def.name)
+  );
+  // Routing columns as MySQL writes KEY partitioning (mysqldump keeps it).
+  const partition = routing.length === 0
+    ? ""
+    : `\n/*!50100 PARTITION BY KEY (${routing.join(",")}) */`;
   return `CREATE TABLE ${quoteIdentifier(table.name)} (\n${lines.join(",\n")}\n)` +
-    " ENGINE=QUEUE DEFAULT CHARSET=utf8mb4";
+    " ENGINE=QUEUE DEFAULT CHARSET=utf8mb4" + partition;
 }
 
 /** Rows in memory with named columns: a SHOW result or an information_schema view. */

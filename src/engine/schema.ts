@@ -39,6 +39,11 @@ export interface SchemaMeta {
   versions: SchemaVersion[];
   /** Next column id to hand out. */
   columnIdNext: number;
+  /**
+   * The routing columns' ids, in declaration order (`PARTITION BY KEY (…)`;
+   * subject tokens on the NATS backend). Absent: none.
+   */
+  routing?: number[];
 }
 
 /** The ER_CORRUPT errors of rows written under a schema version the table's schema lacks. */
@@ -70,6 +75,8 @@ export class TableSchema {
   readonly #positionById: Map<number, number>;
   /** Positions of ENUM and SET columns (their stored text decodes to a Member). */
   readonly memberPositions: readonly number[];
+  /** Positions of the routing columns in `columns`, in declaration order ([] for none). */
+  readonly routingPositions: readonly number[];
 
   constructor(meta: SchemaMeta) {
     const newest = meta.versions[meta.versions.length - 1];
@@ -83,16 +90,38 @@ export class TableSchema {
     this.memberPositions = meta.columns.flatMap((c, i) =>
       c.def.type.kind === "enum" || c.def.type.kind === "set" ? [i] : []
     );
+    this.routingPositions = (meta.routing ?? []).map((id) => this.#positionById.get(id) ?? -1);
   }
 
-  /** A new table's schema from CREATE TABLE columns. */
-  static create(columns: readonly ColumnDef[]): TableSchema {
+  /**
+   * A new table's schema from CREATE TABLE columns and routing column names
+   * (`PARTITION BY KEY`); ER_BAD_FIELD_ERROR / ER_DUP_FIELDNAME on bad ones.
+   */
+  static create(columns: readonly ColumnDef[], routingNames: readonly string[] = []): TableSchema {
     checkColumns(columns);
     const schemaColumns = columns.map((def, i) => ({ columnId: i + 1, def }));
+    const routing: number[] = [];
+    for (const name of routingNames) {
+      const index = columns.findIndex((c) => c.name.toLowerCase() === name.toLowerCase());
+      if (index < 0) {
+        throw new QueueError(
+          "ER_BAD_FIELD_ERROR",
+          `Unknown column '${name}' in 'partition function' (PARTITION BY KEY names routing columns)`,
+        );
+      }
+      if (routing.includes(index + 1)) {
+        throw new QueueError(
+          "ER_DUP_FIELDNAME",
+          `Duplicate column name '${name}' in PARTITION BY KEY`,
+        );
+      }
+      routing.push(index + 1);
+    }
     return new TableSchema({
       columns: schemaColumns,
       versions: [{ version: 1, columnIds: schemaColumns.map((c) => c.columnId) }],
       columnIdNext: columns.length + 1,
+      ...(routing.length === 0 ? {} : { routing }),
     });
   }
 
@@ -145,6 +174,13 @@ export class TableSchema {
         if (index < 0) {
           throw new QueueError("ER_BAD_FIELD_ERROR", `Unknown column '${action.name}' in 'table'`);
         }
+        if (this.meta.routing?.includes(columns[index]!.columnId)) {
+          throw new QueueError(
+            "ER_NOT_SUPPORTED_YET",
+            `Cannot drop column '${action.name}': it is a routing column (PARTITION BY KEY); ` +
+              "create a new table to change routing",
+          );
+        }
         columns.splice(index, 1);
       }
     }
@@ -160,6 +196,7 @@ export class TableSchema {
       columns,
       versions: [...this.meta.versions, { version, columnIds: columns.map((c) => c.columnId) }],
       columnIdNext,
+      ...(this.meta.routing === undefined ? {} : { routing: this.meta.routing }),
     });
   }
 

@@ -91,14 +91,36 @@ export function compileCondition(info: TableInfo, text: string): CompiledConditi
   }
   const schema = schemaOfMeta(info.meta);
   const expression = parseExpression(text);
-  const accessor = compileExpr(
-    expression,
-    tableScope(splitTableRef(info.name).table, schema, "queue_wait condition"),
-  );
+  const scope = tableScope(splitTableRef(info.name).table, schema, "queue_wait condition");
+  const read = new Set<number>();
+  const accessor = compileExpr(expression, {
+    ...scope,
+    columnIndex(name, quoted, qualifier) {
+      const position = scope.columnIndex(name, quoted, qualifier);
+      read.add(position);
+      return position;
+    },
+  });
+  const readsClock = exprReadsClock(expression);
+  const routing = schema.routingPositions;
+  const routed = routing.length > 0 && !readsClock && [...read].every((p) => routing.includes(p));
   return {
     text,
     expression,
     matches: (payload) => isTruthy(accessor(decodeRow(schema, payload), noParams)),
-    readsClock: exprReadsClock(expression),
+    readsClock,
+    // Over a row holding only the routing columns: the others are not read.
+    routing: routed
+      ? (tuple) => {
+        const row: Value[] = new Array(schema.columns.length).fill(null);
+        routing.forEach((position, i) => row[position] = tuple[i] ?? null);
+        return isTruthy(accessor(row, noParams));
+      }
+      : null,
   };
+}
+
+/** The positions of a table's routing columns (the engine's `routingColumns` for a backend). */
+export function routingColumns(info: TableInfo): readonly number[] {
+  return schemaOfMeta(info.meta).routingPositions;
 }

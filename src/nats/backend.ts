@@ -6,6 +6,12 @@
  *   copies, direct get allowed) with subject `<ns>.t<id>.r` and one durable
  *   pull consumer `q4d` (explicit ack, AckWait = the lease) shared by every
  *   session of every client;
+ * - a table with routing columns (`PARTITION BY KEY`) → the same stream,
+ *   rows on `<ns>.t<id>.k.<token>…` (src/nats/routing.ts) and one durable
+ *   consumer per distinct value tuple filtered on exactly its subject (2.9
+ *   refuses overlapping consumers on a work-queue stream, so no other); a
+ *   condition over routing columns pulls only the matching values'
+ *   consumers (server-side), others need client-side filtering;
  * - catalog → one key `catalog` in the KV bucket `<ns>_catalog`, replaced by
  *   compare-and-set (the revision), watched for other clients' DDL;
  * - row id = stream sequence; INSERT = publish, resolved on the PubAck (a
@@ -51,6 +57,7 @@ import type {
 import { newWaitCounters } from "../backend/mod.ts";
 import type { Value } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
+import { consumerOf, suffixOf, tupleOf } from "./routing.ts";
 import {
   AckPolicy,
   connect,
@@ -100,6 +107,12 @@ export interface NatsOpenOptions {
   filterDelayMs?: number;
   /** How long writes (publish, ack) retry across a leader election before failing. Default 10 000 ms. */
   writeTimeoutMs?: number;
+  /**
+   * Most distinct routing-value tuples (one consumer each) a table with
+   * routing columns may hold; an INSERT of a new one past it fails with
+   * ER_NOT_SUPPORTED_YET. TRUNCATE starts the count again. Default 1000.
+   */
+  maxRoutingValues?: number;
 }
 
 /** Options of {@linkcode openNatsBackend}: the user's and the engine's. */
@@ -115,6 +128,10 @@ const immediatePullTimeoutMs = 250;
 const immediatePassMaxPulls = 10_000;
 /** How long an immediate pass waits for a stored row the consumer has not seen yet (see #pullNow). */
 const catchUpPullMs = 100;
+/** Above this many matching routing values, an immediate pass first asks which hold rows. */
+const routesPulledBlindly = 4;
+/** How often a blocked wait on a routed table lists its consumers again (values another client added). */
+const routeRefreshMs = 1_000;
 /** The header with a delayed row's due time (ms since the epoch). */
 const visibleAtHeader = "Q4d-Visible-At";
 const encoder = new TextEncoder();
@@ -127,10 +144,42 @@ interface CatalogDoc {
   databases?: string[];
 }
 
+/**
+ * A consumer a wait pulls from: the table's one consumer, or one routing
+ * value's. `lastSeq` is the highest sequence this process published to it,
+ * `seenSeq` the highest its consumer info showed delivered (a no-wait pull
+ * that finds nothing checks the consumer caught up only when they differ).
+ */
+interface Source {
+  consumer: string;
+  lastSeq: number;
+  seenSeq: number;
+}
+
+/** A routing value tuple of a routed table: its subject, consumer and values. */
+interface Route extends Source {
+  subject: string;
+  tuple: Value[];
+  /** When this process noted it (a listing that started earlier does not forget it). */
+  since: number;
+}
+
 interface TableState {
   info: TableInfo;
   stream: string;
+  /** Where rows are published (unrouted) or the prefix of routed subjects (`<ns>.t<id>.k`). */
   subject: string;
+  /** The routing columns' positions in an insert's values ([] for none: `plain` is set). */
+  routing: readonly number[];
+  /** The table's one consumer (no routing columns), else null. */
+  plain: Source | null;
+  /** Routed tables: the known routing values by subject (own inserts, advisories, listings). */
+  routes: Map<string, Route> | null;
+  /** When the routes were last listed from the server (0: never), and the listing in flight. */
+  routesAt: number;
+  routesRefresh: Promise<void> | null;
+  /** Routes being created (subject → the creation). */
+  ensuring: Map<string, Promise<Route>>;
   /** Relay watermarks this process wrote (64 slots). */
   marks: number[];
   counters: WaitCounters;
@@ -298,6 +347,8 @@ export class NatsBackend implements Backend {
   readonly leaseMs: number;
   readonly #duplicateWindowMs: number;
   readonly #filterDelayMs: number;
+  readonly #maxRoutingValues: number;
+  readonly #routingColumns: NonNullable<BackendOpenOptions["routingColumns"]>;
   readonly writeTimeoutMs: number;
   readonly compile: BackendOpenOptions["compileCondition"];
   readonly #tables: Map<number, TableState> = new Map();
@@ -328,6 +379,8 @@ export class NatsBackend implements Backend {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.#duplicateWindowMs = options.duplicateWindowMs ?? 120_000;
     this.#filterDelayMs = options.filterDelayMs ?? 100;
+    this.#maxRoutingValues = options.maxRoutingValues ?? 1000;
+    this.#routingColumns = options.routingColumns ?? (() => []);
     this.writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
     this.compile = options.compileCondition;
     this.capabilities = {
@@ -335,7 +388,7 @@ export class NatsBackend implements Backend {
       transactions: false,
       ownershipIsLease: true,
       synchronousReads: false,
-      serverSideConditions: "none",
+      serverSideConditions: "routing",
       clientSideConditions: options.clientSideConditions ?? false,
       exactRelayMarks: false,
       delayedRows: true,
@@ -355,8 +408,15 @@ export class NatsBackend implements Backend {
       entry?.revision ?? 0,
     );
     if (this.#watchStop === null) {
+      // Consumers made or deleted by other clients: routing values appearing or going.
+      const advisories = this.nc.subscribe("$JS.EVENT.ADVISORY.CONSUMER.>", {
+        callback: (_error, msg) => this.#consumerAdvisory(msg.subject),
+      });
       const watcher = await this.#kv.watch({ key: "catalog", include: "updates" as never });
-      this.#watchStop = () => watcher.stop();
+      this.#watchStop = () => {
+        watcher.stop();
+        advisories.unsubscribe();
+      };
       (async () => {
         for await (const e of watcher) {
           if (this.#watchHeld !== null) await this.#watchHeld;
@@ -389,6 +449,8 @@ export class NatsBackend implements Backend {
       if (state === undefined) this.#tables.set(info.tableId, this.#newState(info));
       else if (!sameInfo(state.info, info)) {
         state.info = info;
+        // Routing columns cannot be dropped (the engine refuses it): only their positions move.
+        if (state.routes !== null) state.routing = this.#routingColumns(info);
         altered.push(info.tableId);
       }
     }
@@ -437,10 +499,18 @@ export class NatsBackend implements Backend {
   }
 
   #newState(info: TableInfo): TableState {
+    const routing = this.#routingColumns(info);
+    const routed = routing.length > 0;
     return {
       info,
       stream: `${this.namespace}_t${info.tableId}`,
-      subject: `${this.namespace}.t${info.tableId}.r`,
+      subject: `${this.namespace}.t${info.tableId}.${routed ? "k" : "r"}`,
+      routing,
+      plain: routed ? null : { consumer: consumerName, lastSeq: 0, seenSeq: 0 },
+      routes: routed ? new Map() : null,
+      routesAt: 0,
+      routesRefresh: null,
+      ensuring: new Map(),
       marks: new Array(64).fill(0),
       delayed: new Map(),
       counters: newWaitCounters(),
@@ -522,6 +592,7 @@ export class NatsBackend implements Backend {
       return { doc: { ...doc, nextTableId: doc.nextTableId + 1 }, result: doc.nextTableId };
     });
     const stream = `${this.namespace}_t${tableId}`;
+    const info: TableInfo = { tableId, name, meta };
     try {
       await this.#jsm.streams.add({
         name: stream,
@@ -532,19 +603,14 @@ export class NatsBackend implements Backend {
         allow_direct: true,
         duplicate_window: this.#duplicateWindowMs * 1e6,
       });
-      await this.#jsm.consumers.add(stream, {
-        durable_name: consumerName,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        ack_wait: this.leaseMs * 1e6,
-        max_ack_pending: -1,
-        max_deliver: -1,
-      });
+      // A routed table has a consumer per routing value instead, made by its first row.
+      if (this.#routingColumns(info).length === 0) {
+        await this.#addConsumer(stream, consumerName, undefined);
+      }
     } catch (error) {
       await this.#jsm.streams.delete(stream).catch(() => {});
       throw writeError(`creating stream ${stream}`, error);
     }
-    const info: TableInfo = { tableId, name, meta };
     try {
       await this.#updateCatalog((doc) => {
         if (doc.tables.some((t) => t.name === name)) {
@@ -596,11 +662,22 @@ export class NatsBackend implements Backend {
   async insert(
     tableId: number,
     payloads: readonly Uint8Array[],
-    _values: readonly (readonly Value[])[],
+    values: readonly (readonly Value[])[],
     options: InsertOptions = {},
   ): Promise<InsertResult> {
     this.#checkOpen();
     const state = this.state(tableId);
+    // A routed row goes to its value's subject, whose consumer exists before it is published.
+    let routes: Source[] | null = null;
+    if (state.routes !== null) {
+      const subjects = values.map((row) =>
+        `${state.subject}.${suffixOf(state.routing.map((p) => row[p] ?? null))}`
+      );
+      const known = subjects.map((subject) => state.routes!.get(subject));
+      routes = known.every((r) => r !== undefined) ? known as Route[] : await Promise.all(
+        subjects.map((subject, i) => known[i] ?? this.#ensureRoute(state, subject)),
+      );
+    }
     const mark = options.mark;
     if (mark !== undefined && mark.mode === "a" && mark.rowId <= (state.marks[mark.source] ?? 0)) {
       return { firstRowId: 0, rowCount: 0 };
@@ -614,7 +691,8 @@ export class NatsBackend implements Backend {
     const acks = await Promise.all(payloads.map((payload, i) => {
       const h = headers();
       if (visibleAt > 0) h.set(visibleAtHeader, String(visibleAt));
-      return this.#publish(state.subject, payload, `${base}:${i}`, visibleAt > 0 ? h : undefined);
+      const subject = routes === null ? state.subject : (routes[i] as Route).subject;
+      return this.#publish(subject, payload, `${base}:${i}`, visibleAt > 0 ? h : undefined);
     }));
     const first = acks[0];
     if (first === undefined) return { firstRowId: 0, rowCount: 0 };
@@ -625,8 +703,10 @@ export class NatsBackend implements Backend {
     if (mark !== undefined) {
       state.marks[mark.source] = Math.max(state.marks[mark.source]!, mark.rowId);
     }
-    for (const ack of acks) {
+    for (const [i, ack] of acks.entries()) {
       state.lastSeq = Math.max(state.lastSeq, ack.seq);
+      const source = routes === null ? state.plain! : routes[i]!;
+      source.lastSeq = Math.max(source.lastSeq, ack.seq);
       // Until the next stream info, count what this process did.
       if (!ack.duplicate) {
         state.messages++;
@@ -661,6 +741,186 @@ export class NatsBackend implements Backend {
     }
   }
 
+  /** Adds a durable pull consumer (explicit ack, AckWait = the lease), filtered on `subject` when given. */
+  async #addConsumer(stream: string, name: string, subject: string | undefined): Promise<void> {
+    await this.#jsm.consumers.add(stream, {
+      durable_name: name,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: this.leaseMs * 1e6,
+      max_ack_pending: -1,
+      max_deliver: -1,
+      ...(subject === undefined ? {} : { filter_subject: subject }),
+    });
+  }
+
+  /**
+   * The route of a routed subject, its consumer made first (idempotently:
+   * another client may make the same one; one made with another lease is
+   * used as it is). A new value past `maxRoutingValues` is refused, unless
+   * `repair` (rows are already stored on it).
+   */
+  #ensureRoute(state: TableState, subject: string, repair = false): Promise<Route> {
+    const known = state.routes?.get(subject);
+    if (known !== undefined) return Promise.resolve(known);
+    let making = state.ensuring.get(subject);
+    if (making !== undefined) return making;
+    making = (async () => {
+      const tuple = tupleOf(subject.slice(state.subject.length + 1));
+      // The bound counts the values other clients made too (a failed listing: those known).
+      if (!repair && state.routesAt === 0) {
+        await this.refreshRoutes(state.info.tableId, 0).catch(() => {});
+      }
+      if (!repair && state.routes!.size >= this.#maxRoutingValues) {
+        throw new QueueError(
+          "ER_NOT_SUPPORTED_YET",
+          `Table '${state.info.name}' has ${state.routes!.size} routing values, the most a NATS ` +
+            `table holds (maxRoutingValues; one consumer each): TRUNCATE it or route on fewer values`,
+        );
+      }
+      const consumer = await consumerOf(subject);
+      await this.#retry("creating a routing consumer", async () => {
+        try {
+          await this.#addConsumer(state.stream, consumer, subject);
+        } catch (error) {
+          if (!/already exists/i.test(String(error))) throw error;
+        }
+      });
+      return this.#addRoute(state, {
+        subject,
+        consumer,
+        tuple,
+        lastSeq: 0,
+        seenSeq: 0,
+        since: Date.now(),
+      });
+    })().finally(() => state.ensuring.delete(subject));
+    state.ensuring.set(subject, making);
+    return making;
+  }
+
+  /** Notes a route (the known one when there is one) and tells blocked waits; returns it. */
+  #addRoute(state: TableState, route: Route): Route {
+    const routes = state.routes;
+    if (routes === null || this.#tables.get(state.info.tableId) !== state) return route;
+    const known = routes.get(route.subject);
+    if (known !== undefined) return known;
+    routes.set(route.subject, route);
+    for (const session of this.sessions) session.routeAdded(state.info.tableId);
+    return route;
+  }
+
+  /**
+   * Lists a routed table's consumers (routing values other clients made, or
+   * removed with TRUNCATE) and makes the consumer of any subject holding
+   * rows without one (a row another client published just after a
+   * TRUNCATE here removed its consumer). At most once per `minAgeMs`.
+   */
+  refreshRoutes(tableId: number, minAgeMs: number): Promise<void> {
+    const state = this.#tables.get(tableId);
+    if (state?.routes == null) return Promise.resolve();
+    if (state.routesRefresh !== null) return state.routesRefresh;
+    if (state.routesAt !== 0 && Date.now() - state.routesAt < minAgeMs) return Promise.resolve();
+    const routes = state.routes;
+    const prefix = `${state.subject}.`;
+    state.routesRefresh = (async () => {
+      const startedAt = Date.now();
+      try {
+        const listed = new Map<string, string>();
+        for await (const c of await this.#jsm.consumers.list(state.stream)) {
+          const subject = c.config.filter_subject ?? "";
+          if (subject.startsWith(prefix)) listed.set(subject, c.name);
+        }
+        for (const [subject, route] of [...routes]) {
+          if (!listed.has(subject) && route.since < startedAt) routes.delete(subject);
+        }
+        for (const [subject, consumer] of listed) {
+          const tuple = tupleOf(subject.slice(prefix.length));
+          this.#addRoute(state, {
+            subject,
+            consumer,
+            tuple,
+            lastSeq: 0,
+            seenSeq: 0,
+            since: Date.now(),
+          });
+        }
+        const info = await this.#jsm.streams.info(state.stream, { subjects_filter: `${prefix}>` });
+        for (const subject of Object.keys(info.state.subjects ?? {})) {
+          if (!routes.has(subject)) await this.#ensureRoute(state, subject, true);
+        }
+        state.routesAt = Date.now();
+      } catch (error) {
+        if (this.#tables.get(tableId) === state) throw readError("consumer list", error);
+      } finally {
+        state.routesRefresh = null;
+      }
+    })();
+    return state.routesRefresh;
+  }
+
+  /**
+   * A consumer advisory (`$JS.EVENT.ADVISORY.CONSUMER.<action>.<stream>.<consumer>`):
+   * a routing consumer made or deleted by another client is noted, or forgotten
+   * once the server confirms it is gone.
+   */
+  #consumerAdvisory(subject: string): void {
+    const [action, stream, consumer] = subject.split(".").slice(4);
+    if (stream === undefined || consumer === undefined) return;
+    const state = this.tableOfStream(stream);
+    if (state?.routes == null || this.#closing !== null) return;
+    const routes = state.routes;
+    const known = [...routes.values()].find((r) => r.consumer === consumer);
+    if ((action === "CREATED") === (known !== undefined)) return;
+    this.#jsm.consumers.info(stream, consumer).then((info) => {
+      const filter = info.config.filter_subject ?? "";
+      if (!filter.startsWith(`${state.subject}.`)) return;
+      const tuple = tupleOf(filter.slice(state.subject.length + 1));
+      this.#addRoute(state, {
+        subject: filter,
+        consumer,
+        tuple,
+        lastSeq: 0,
+        seenSeq: 0,
+        since: Date.now(),
+      });
+    }, (error) => {
+      if (known !== undefined && /not found/i.test(String(error))) {
+        if (routes.get(known.subject) === known) routes.delete(known.subject);
+      }
+    });
+  }
+
+  /** The consumers a wait argument pulls from, in order: the table's, or the routing values its condition matches. */
+  sourcesOf(tableId: number, condition: CompiledCondition | null): Source[] {
+    const state = this.state(tableId);
+    if (state.routes === null) return [state.plain!];
+    const routes = [...state.routes.values()];
+    const routing = condition?.routing;
+    return routing ? routes.filter((route) => routing(route.tuple)) : routes;
+  }
+
+  /**
+   * The subjects of a routed table that hold rows now (owned and delayed
+   * ones included), from one stream info; null when it cannot be read.
+   */
+  async subjectsWithRows(tableId: number): Promise<Set<string> | null> {
+    const state = this.state(tableId);
+    try {
+      const info = await this.#jsm.streams.info(state.stream, {
+        subjects_filter: `${state.subject}.>`,
+      });
+      return new Set(Object.keys(info.state.subjects ?? {}));
+    } catch {
+      return null;
+    }
+  }
+
+  /** The route of a delivered routed subject (null for an unrouted table or one not known here). */
+  routeOf(state: TableState, subject: string): Route | null {
+    return state.routes?.get(subject) ?? null;
+  }
+
   relayMarks(tableId: number): readonly number[] {
     return this.state(tableId).marks;
   }
@@ -669,6 +929,23 @@ export class NatsBackend implements Backend {
     this.#checkOpen();
     const state = this.state(tableId);
     await this.#retry("purge", () => this.#jsm.streams.purge(state.stream));
+    if (state.routes !== null) {
+      // The routing values' consumers go too (the count of values starts again).
+      const routes = [...state.routes.values()];
+      state.routes.clear();
+      await Promise.all(
+        routes.map((route) =>
+          this.#retry("deleting a routing consumer", async () => {
+            try {
+              await this.#jsm.consumers.delete(state.stream, route.consumer);
+            } catch (error) {
+              if (!/not found/i.test(String(error))) throw error;
+            }
+          })
+        ),
+      );
+      state.routesAt = 0;
+    }
     state.messages = 0;
     state.delayed.clear();
     state.ended.clear();
@@ -719,7 +996,8 @@ export class NatsBackend implements Backend {
     next: boolean,
   ): Promise<{ rowId: number; payload: Uint8Array } | null> {
     const state = this.state(tableId);
-    const body = next ? { seq: rowId, next_by_subj: state.subject } : { seq: rowId };
+    const subject = state.routes === null ? state.subject : `${state.subject}.>`;
+    const body = next ? { seq: rowId, next_by_subj: subject } : { seq: rowId };
     let answer: {
       error?: { code?: number; description?: string };
       message?: { seq?: number; data?: string };
@@ -851,22 +1129,32 @@ export class NatsBackend implements Backend {
     }
   }
 
-  /** The table's consumer's info (delivered sequences, pending acks). */
-  consumerInfo(tableId: number): Promise<ConsumerInfo> {
-    return this.#jsm.consumers.info(this.state(tableId).stream, consumerName);
+  /** A consumer's info (delivered sequences, pending acks): the table's, or the named routing value's. */
+  consumerInfo(tableId: number, consumer = consumerName): Promise<ConsumerInfo> {
+    return this.#jsm.consumers.info(this.state(tableId).stream, consumer);
+  }
+
+  /** Every consumer of a table's stream (a routed table has one per routing value). */
+  async consumers(tableId: number): Promise<ConsumerInfo[]> {
+    const all: ConsumerInfo[] = [];
+    for await (const c of await this.#jsm.consumers.list(this.state(tableId).stream)) all.push(c);
+    return all;
   }
 
   /** Rows not owned by anyone (stream messages minus the consumer's pending acks). */
   async unownedCount(tableId: number): Promise<number> {
     const state = this.state(tableId);
     try {
-      const [info, consumer] = await Promise.all([
+      const [info, consumers] = await Promise.all([
         this.#streamInfo(state),
-        this.#jsm.consumers.info(state.stream, consumerName),
+        state.routes === null
+          ? this.#jsm.consumers.info(state.stream, consumerName).then((c) => [c])
+          : this.consumers(tableId),
       ]);
       const live = this.liveFromInfo(state, info.state);
+      const pending = consumers.reduce((sum, c) => sum + c.num_ack_pending, 0);
       // Pending acks include rows nak'ed with a delay: those of this process count as visible.
-      const unowned = live - consumer.num_ack_pending + this.delayedCount(tableId);
+      const unowned = live - pending + this.delayedCount(tableId);
       return Math.min(live, Math.max(0, unowned));
     } catch (error) {
       throw readError("stream info", error);
@@ -984,6 +1272,11 @@ interface PendingWait {
   dropped: Set<number>;
   /** Run once the wait is done: each pull loop unsubscribes when its last pull has expired. */
   cleanups: (() => void)[];
+  /** Once blocked: when it times out, and the pull loops running (`<tableId> <consumer>`). */
+  deadline: number;
+  pulling: Set<string> | null;
+  /** Lists the consumers of its routed tables every `routeRefreshMs` while blocked. */
+  refresher: ReturnType<typeof setInterval> | null;
 }
 
 /** A session on the NATS backend: the message it owns and its pending wait. */
@@ -1024,12 +1317,15 @@ export class NatsSession implements BackendSession {
   #compileConditions(args: readonly WaitArg[]): (CompiledCondition | null)[] {
     return args.map((arg) => {
       if (arg.text === "") return null;
-      const info = this.#backend.state(arg.tableId).info;
-      const compiled = this.#backend.compile(info, arg.text);
+      const state = this.#backend.state(arg.tableId);
+      const compiled = this.#backend.compile(state.info, arg.text);
+      // Over routing columns only: the subjects to pull from are chosen on the server's side.
+      if (state.routes !== null && compiled.routing) return compiled;
       if (!this.#backend.capabilities.clientSideConditions) {
         throw new QueueError(
           "ER_NOT_SUPPORTED_YET",
-          `queue_wait condition '${arg.text}' on the NATS backend needs clientSideConditions`,
+          `queue_wait condition '${arg.text}' on the NATS backend needs clientSideConditions ` +
+            `(only a condition over the table's routing columns, PARTITION BY KEY, runs on the server)`,
         );
       }
       return compiled;
@@ -1093,45 +1389,54 @@ export class NatsSession implements BackendSession {
       keepAlive,
       dropped: new Set(),
       cleanups: [],
+      deadline: 0,
+      pulling: null,
+      refresher: null,
     };
     this.#wait = wait;
     this.#run(wait, timeoutMs).catch((error) => this.#fail(wait, error));
     return promise;
   }
 
-  /** The immediate pass (one no-wait pull per argument, in order: strict priority), then the pull loops. */
+  /**
+   * The immediate pass (one no-wait pull per argument, in order: strict
+   * priority; on a routed table, per matching routing value in turn), then
+   * the pull loops. A routed table's values are listed first when this
+   * process has not yet; when the pass finds nothing they are listed again
+   * (at most every 250 ms) and new ones are tried too.
+   */
   async #run(wait: PendingWait, timeoutMs: number): Promise<void> {
     const args = wait.args;
-    for (let i = 0; i < args.length; i++) {
-      const arg = args[i]!;
-      // Rows #accept turns down (not yet due, no condition matches) are
-      // hidden by their nak, so the next pull reaches the following row:
-      // the pass goes on until one is served, the table has none left or a
-      // turned-down row comes round a third time (its hiding is shorter than
-      // the pass; JetStream redelivers before it delivers new rows).
-      const turnedDown = new Map<number, number>();
-      for (let pulls = 0; pulls < immediatePassMaxPulls; pulls++) {
-        if (this.#backend.table(arg.tableId) === undefined) break; // dropped meanwhile
-        const msg = await this.#pullNow(arg.tableId);
-        if (wait.done) {
-          // Cancelled or closed meanwhile: the row goes back at once.
-          if (msg !== null) this.#backend.giveBack(arg.tableId, msg.reply!);
-          return;
+    const backend = this.#backend;
+    const routed = [...new Set(args.map((a) => a.tableId))].filter((id) =>
+      backend.state(id).routes !== null
+    );
+    await Promise.all(routed.map((id) => backend.refreshRoutes(id, Infinity)));
+    const tried = new Set<Source>();
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < args.length; i++) {
+        const arg = args[i]!;
+        if (backend.table(arg.tableId) === undefined) continue; // dropped meanwhile
+        let sources = backend.sourcesOf(arg.tableId, wait.conditions[i] ?? null);
+        if (sources.length > routesPulledBlindly) {
+          // Many values: one stream info says which hold rows, instead of a pull per value.
+          const holding = await backend.subjectsWithRows(arg.tableId);
+          if (holding !== null) sources = sources.filter((r) => holding.has((r as Route).subject));
         }
-        if (msg === null) break;
-        const rowId = parseAckSubject(msg.reply!).seq;
-        const judged = this.#judge(wait, msg, i, "waitImmediate");
-        if (judged instanceof Promise ? await judged : judged) return;
-        const times = (turnedDown.get(rowId) ?? 0) + 1;
-        if (times >= 3) break;
-        turnedDown.set(rowId, times);
+        for (const source of sources) {
+          if (tried.has(source)) continue;
+          tried.add(source);
+          if (await this.#immediate(wait, i, source)) return;
+        }
       }
+      if (wait.done || routed.length === 0 || round > 0) break;
+      await Promise.all(routed.map((id) => backend.refreshRoutes(id, 250)));
     }
     if (wait.done) return;
     // A table dropped during the immediate pass: as during a blocked wait,
     // the wait goes on over the others and ends with 0 when none is left.
     const live = [...new Set(args.map((a) => a.tableId))].filter((id) =>
-      this.#backend.table(id) !== undefined
+      backend.table(id) !== undefined
     );
     if (live.length === 0) return this.#finish(wait, { argIndex: 0, rowId: 0 });
     if (timeoutMs <= 0) {
@@ -1142,8 +1447,65 @@ export class NatsSession implements BackendSession {
       this.#countTimeout(args);
       this.#finish(wait, { argIndex: 0, rowId: 0 });
     }, timeoutMs);
-    const deadline = Date.now() + timeoutMs;
-    for (const tableId of live) this.#pullLoop(wait, tableId, deadline);
+    wait.deadline = Date.now() + timeoutMs;
+    wait.pulling = new Set();
+    for (const tableId of live) this.routeAdded(tableId);
+    if (routed.length > 0) {
+      wait.refresher = setInterval(() => {
+        for (const id of routed) backend.refreshRoutes(id, routeRefreshMs).catch(() => {});
+      }, routeRefreshMs);
+    }
+  }
+
+  /**
+   * Pulls one consumer without waiting for argument `i` until a row is
+   * served (true: the wait is over) or it has none left (false). Rows
+   * #accept turns down (not yet due, no condition matches) are hidden by
+   * their nak, so the next pull reaches the following row: the pass goes on
+   * until one is served, the consumer has none left or a turned-down row
+   * comes round a third time (its hiding is shorter than the pass;
+   * JetStream redelivers before it delivers new rows).
+   */
+  async #immediate(wait: PendingWait, i: number, source: Source): Promise<boolean> {
+    const tableId = wait.args[i]!.tableId;
+    const turnedDown = new Map<number, number>();
+    for (let pulls = 0; pulls < immediatePassMaxPulls; pulls++) {
+      if (this.#backend.table(tableId) === undefined) return false; // dropped meanwhile
+      const msg = await this.#pullNow(tableId, source);
+      if (wait.done) {
+        // Cancelled or closed meanwhile: the row goes back at once.
+        if (msg !== null) this.#backend.giveBack(tableId, msg.reply!);
+        return true;
+      }
+      if (msg === null) return false;
+      const rowId = parseAckSubject(msg.reply!).seq;
+      const judged = this.#judge(wait, msg, i, "waitImmediate");
+      if (judged instanceof Promise ? await judged : judged) return true;
+      const times = (turnedDown.get(rowId) ?? 0) + 1;
+      if (times >= 3) return false;
+      turnedDown.set(rowId, times);
+    }
+    return false;
+  }
+
+  /**
+   * A blocked wait starts pull loops on `tableId`'s consumers its
+   * arguments match and that it does not pull yet (a routing value made
+   * since, here or by another client).
+   */
+  routeAdded(tableId: number): void {
+    const wait = this.#wait;
+    if (wait === null || wait.done || wait.pulling === null) return;
+    if (this.#backend.table(tableId) === undefined) return;
+    for (let i = 0; i < wait.args.length; i++) {
+      if (wait.args[i]!.tableId !== tableId) continue;
+      for (const source of this.#backend.sourcesOf(tableId, wait.conditions[i] ?? null)) {
+        const key = `${tableId} ${source.consumer}`;
+        if (wait.pulling.has(key)) continue;
+        wait.pulling.add(key);
+        this.#pullLoop(wait, tableId, source, key);
+      }
+    }
   }
 
   #countTimeout(args: readonly WaitArg[]): void {
@@ -1162,38 +1524,47 @@ export class NatsSession implements BackendSession {
    * over but not yet expired (a 2.9 pull cannot be cancelled), took a row
    * and gave it back: the row is on its way back to the consumer.
    */
-  async #pullNow(tableId: number): Promise<Msg | null> {
+  async #pullNow(tableId: number, source: Source): Promise<Msg | null> {
     const state = this.#backend.state(tableId);
     const givenBack = state.givenBack;
-    const first = await this.#pullOnce(state.stream, { batch: 1, no_wait: true });
+    const first = await this.#pullOnce(state.stream, source.consumer, { batch: 1, no_wait: true });
     if (first !== "empty") return first;
     if (state.givenBack !== givenBack || state.givingBack.size > 0) {
       await Promise.all(state.givingBack);
-      return await this.#catchUpPull(state.stream);
+      return await this.#catchUpPull(state.stream, source.consumer);
     }
-    let delivered: number;
+    // The table's consumer: every row this process knows of (stats included); a routing value's: its own.
+    const stored = state.routes === null ? state.lastSeq : source.lastSeq;
+    if (source.seenSeq >= stored) return null;
     try {
-      const info = await this.#backend.consumerInfo(tableId);
-      delivered = info.delivered.stream_seq;
+      const info = await this.#backend.consumerInfo(tableId, source.consumer);
+      source.seenSeq = Math.max(source.seenSeq, info.delivered.stream_seq);
     } catch {
       return null;
     }
-    if (delivered >= state.lastSeq && state.givenBack === givenBack) return null;
-    return this.#catchUpPull(state.stream);
+    if (source.seenSeq >= stored && state.givenBack === givenBack) return null;
+    return this.#catchUpPull(state.stream, source.consumer);
   }
 
   /** A pull waiting up to `catchUpPullMs` for a row: the message, or null. */
-  async #catchUpPull(stream: string): Promise<Msg | null> {
-    const again = await this.#pullOnce(stream, { batch: 1, expires: catchUpPullMs * 1_000_000 });
+  async #catchUpPull(stream: string, consumer: string): Promise<Msg | null> {
+    const again = await this.#pullOnce(stream, consumer, {
+      batch: 1,
+      expires: catchUpPullMs * 1_000_000,
+    });
     return again === "empty" ? null : again;
   }
 
   /** One pull request: the message, "empty" for the server's "no messages", null for no answer. */
-  async #pullOnce(stream: string, request: object): Promise<Msg | "empty" | null> {
+  async #pullOnce(
+    stream: string,
+    consumer: string,
+    request: object,
+  ): Promise<Msg | "empty" | null> {
     let reply: Msg;
     try {
       reply = await this.#backend.nc.request(
-        `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumerName}`,
+        `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`,
         encoder.encode(JSON.stringify(request)),
         { timeout: immediatePullTimeoutMs, noMux: true },
       );
@@ -1302,7 +1673,14 @@ export class NatsSession implements BackendSession {
       if (arg.tableId !== table.info.tableId) continue;
       const condition = conditions[i];
       let matches = true;
-      if (condition?.matches) {
+      if (condition?.routing && table.routes !== null) {
+        // Server-side: the row came from a consumer of its value; several
+        // arguments on the table each check the value.
+        const route = this.#backend.routeOf(table, msg.subject);
+        matches = condition.routing(
+          route?.tuple ?? tupleOf(msg.subject.slice(table.subject.length + 1)),
+        );
+      } else if (condition?.matches) {
         try {
           matches = condition.matches(msg.data);
         } catch (error) {
@@ -1338,9 +1716,10 @@ export class NatsSession implements BackendSession {
    * delivery offered to the wait; a delivery after the wait is done is
    * nak'ed at once.
    */
-  #pullLoop(wait: PendingWait, tableId: number, deadline: number): void {
+  #pullLoop(wait: PendingWait, tableId: number, source: Source, key: string): void {
     const backend = this.#backend;
     const state = backend.state(tableId);
+    const deadline = wait.deadline;
     const inbox = createInbox();
     let pullEndsAt = 0;
     let outstanding = false;
@@ -1352,7 +1731,7 @@ export class NatsSession implements BackendSession {
       outstanding = true;
       try {
         backend.nc.publish(
-          `$JS.API.CONSUMER.MSG.NEXT.${state.stream}.${consumerName}`,
+          `$JS.API.CONSUMER.MSG.NEXT.${state.stream}.${source.consumer}`,
           encoder.encode(JSON.stringify({ batch: 1, expires: expiresMs * 1e6 })),
           { reply: inbox },
         );
@@ -1371,6 +1750,11 @@ export class NatsSession implements BackendSession {
             if (wait.args.every((a) => wait.dropped.has(a.tableId))) {
               this.#finish(wait, { argIndex: 0, rowId: 0 });
             }
+            return;
+          }
+          if (state.routes !== null && !state.routes.has((source as Route).subject)) {
+            // A routing value TRUNCATE removed: pulled again if it is made again.
+            wait.pulling?.delete(key);
             return;
           }
           // 408 (expired) pulls again at once; anything else (a leader change) after a pause.
@@ -1416,6 +1800,7 @@ export class NatsSession implements BackendSession {
   #end(wait: PendingWait): void {
     wait.done = true;
     if (wait.timer !== null) clearTimeout(wait.timer);
+    if (wait.refresher !== null) clearInterval(wait.refresher);
     if (this.#wait === wait) this.#wait = null;
     for (const cleanup of wait.cleanups) setTimeout(cleanup, 0);
   }

@@ -146,7 +146,18 @@ export interface OrderTerm {
 
 /** A parsed statement. */
 export type Statement =
-  | { kind: "create_table"; table: string; ifNotExists: boolean; columns: ColumnDef[] }
+  | {
+    kind: "create_table";
+    table: string;
+    ifNotExists: boolean;
+    columns: ColumnDef[];
+    /**
+     * Routing columns, from `PARTITION BY KEY (c, …)`: subject tokens on
+     * the NATS backend (server-side queue_wait conditions); kept and shown
+     * by SHOW CREATE TABLE, no effect on the local backend. Empty: none.
+     */
+    routing: string[];
+  }
   | { kind: "drop_table"; tables: string[]; ifExists: boolean }
   | { kind: "truncate"; table: string }
   | {

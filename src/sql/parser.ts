@@ -549,7 +549,35 @@ function parseCreate(stream: TokenStream): Statement {
   } while (stream.acceptOp(","));
   stream.expectOp(")");
   parseTableOptions(stream);
-  return { kind: "create_table", table, ifNotExists, columns };
+  const routing = parsePartitionByKey(stream);
+  return { kind: "create_table", table, ifNotExists, columns, routing };
+}
+
+/**
+ * `PARTITION BY [LINEAR] KEY [ALGORITHM = n] (c, …) [PARTITIONS n]` (what
+ * SHOW CREATE TABLE and mysqldump write inside `/*!50100 … *\/`): the
+ * table's routing columns. Other partitioning is not supported; none: [].
+ */
+function parsePartitionByKey(stream: TokenStream): string[] {
+  if (!stream.acceptWord("PARTITION")) return [];
+  stream.expectWord("BY");
+  stream.acceptWord("LINEAR");
+  if (!stream.acceptWord("KEY")) {
+    throw notSupported("partitioning other than PARTITION BY KEY (routing columns)");
+  }
+  if (stream.acceptWord("ALGORITHM")) {
+    stream.expectOp("=");
+    if (stream.next().kind !== "integer") throw stream.error("expected 1 or 2");
+  }
+  stream.expectOp("(");
+  if (stream.isOp(")")) throw notSupported("PARTITION BY KEY () (queue tables have no keys)");
+  const routing: string[] = [];
+  do routing.push(parseName(stream, "column")); while (stream.acceptOp(","));
+  stream.expectOp(")");
+  if (stream.acceptWord("PARTITIONS") && stream.next().kind !== "integer") {
+    throw stream.error("expected a number of partitions");
+  }
+  return routing;
 }
 
 function rejectKeyDefinition(stream: TokenStream): void {
