@@ -120,7 +120,7 @@ function isWordChar(code: number): boolean {
 }
 
 /** A character outside ASCII (UTF-8 offsets differ from UTF-16 indexes after it). */
-const nonAscii = /[^\x00-\x7f]/;
+const nonAscii = /[\u0080-\uffff]/;
 
 /** UTF-8 byte length of the code unit at `index` (surrogate pairs count 4 on the high half). */
 function utf8Bytes(code: number): number {
@@ -299,7 +299,8 @@ class Lexer {
   }
 
   #byteAt(target: number): number {
-    if (this.#ascii ??= !nonAscii.test(this.text)) return target;
+    this.#ascii ??= !nonAscii.test(this.text);
+    if (this.#ascii) return target;
     for (; this.#byteIndex < target; this.#byteIndex++) {
       this.#byteOffset += utf8Bytes(this.text.charCodeAt(this.#byteIndex));
     }
