@@ -4,7 +4,10 @@
  * sends it), the same INSERT through `connect()` (prepared, binary
  * protocol), and a consumer's `queue_wait` / `SELECT` / `queue_end()`.
  * Each kind runs on 16 connections at once; the server's user + system CPU
- * (from /proc) is divided by the statements. CPU time, unlike throughput,
+ * (from /proc) is divided by the statements, and so is this process's
+ * (the clients': mysql2 or connect(), rows prefixed "client:"; this
+ * tree's connect() in both columns, so those rows compare servers only).
+ * CPU time, unlike throughput,
  * moves little when other work shares the machine, so this is the figure to
  * compare two trees by: with `--baseline <checkout>/src/cli.ts` both run in
  * one command, alternating, and the median of `--rounds` rounds is printed.
@@ -63,6 +66,11 @@ function parseArgs(args: readonly string[]): Options {
 
 type Kinds = Map<string, number[]>;
 
+/** Where a kind's client-side CPU (this process: mysql2 or connect()) is kept. */
+function clientKey(kind: string): string {
+  return `client: ${kind}`;
+}
+
 /** One round against a fresh server of `cli`: µs of server CPU per statement, by kind. */
 async function round(cli: string | undefined, statements: number, into: Kinds): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "q4d-statement-cpu-"));
@@ -82,14 +90,19 @@ async function round(cli: string | undefined, statements: number, into: Kinds): 
       run: (client: C, id: number) => Promise<unknown>,
     ): Promise<void> => {
       const before = child.cpuSeconds() ?? 0;
+      const clientBefore = process.cpuUsage();
       await Promise.all(clients.map(async (client, k) => {
         for (let i = 0; i < statements; i++) await run(client, k * statements + i);
       }));
       const cpu = (child.cpuSeconds() ?? 0) - before;
+      const clientCpu = process.cpuUsage(clientBefore);
       const count = clients.length * statements * perStatement;
       const list = into.get(kind) ?? [];
       list.push(cpu * 1e6 / count);
       into.set(kind, list);
+      const clientList = into.get(clientKey(kind)) ?? [];
+      clientList.push((clientCpu.user + clientCpu.system) / count);
+      into.set(clientKey(kind), clientList);
     };
     await measure("COM_PING (mysql2)", pool, 1, (c) => c.ping());
     await measure("SELECT 1 (mysql2)", pool, 1, (c) => c.query("SELECT 1"));
@@ -135,8 +148,8 @@ for (let r = 0; r < options.rounds; r++) {
   await round(undefined, options.statements, current);
 }
 const header = options.baseline === null
-  ? "statement kind                 srv CPU µs/stmt (median)"
-  : "statement kind                 baseline µs  this tree µs  ratio";
+  ? `${"statement kind".padEnd(38)} srv CPU µs/stmt (median)`
+  : `${"statement kind".padEnd(38)} baseline µs  this tree µs  ratio`;
 console.log(
   `${connectionCount} connections, ${options.statements} statements per connection and kind, ` +
     `median of ${options.rounds} round(s):\n${header}`,
@@ -144,11 +157,11 @@ console.log(
 for (const [kind, values] of current) {
   const mine = median(values);
   if (options.baseline === null) {
-    console.log(`${kind.padEnd(30)} ${mine.toFixed(1).padStart(8)}`);
+    console.log(`${kind.padEnd(38)} ${mine.toFixed(1).padStart(8)}`);
   } else {
     const theirs = median(baseline.get(kind) ?? []);
     console.log(
-      `${kind.padEnd(30)} ${theirs.toFixed(1).padStart(11)}  ${mine.toFixed(1).padStart(12)}  ${
+      `${kind.padEnd(38)} ${theirs.toFixed(1).padStart(11)}  ${mine.toFixed(1).padStart(12)}  ${
         (mine / theirs).toFixed(2).padStart(5)
       }`,
     );
