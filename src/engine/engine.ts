@@ -65,7 +65,7 @@ export class Engine implements QueueHost {
   readonly #sessions: Set<SessionState> = new Set();
   #sessionIdNext = 1;
   /** The backend's catalog read, when its catalog can lag behind its rows (see Backend). */
-  readonly #refreshCatalog: (() => Promise<boolean>) | undefined;
+  readonly refreshCatalog: (() => Promise<boolean>) | undefined;
   #closing: Promise<void> | null = null;
 
   private constructor(backend: Backend) {
@@ -73,7 +73,7 @@ export class Engine implements QueueHost {
     for (const name of backend.databases()) this.#databases.add(name);
     for (const info of backend.tables()) this.#addTable(info);
     backend.onCatalogChange = () => this.#catalogChanged();
-    this.#refreshCatalog = backend.refreshCatalog?.bind(backend);
+    this.refreshCatalog = backend.refreshCatalog?.bind(backend);
   }
 
   /** Opens (creating if missing) the database in `directory` on the local backend, recovering its log. */
@@ -281,10 +281,10 @@ export class Engine implements QueueHost {
         if (statement.view !== undefined) {
           return Promise.resolve(selectView(this, statement, params));
         }
-        return executeSelect(this, session, prepared, params, shaped, this.#refreshCatalog);
+        return executeSelect(this, session, prepared, params, shaped, this.refreshCatalog);
       case "insert":
         // A column or table not known here fails before anything is written.
-        if (this.#refreshCatalog === undefined) {
+        if (this.refreshCatalog === undefined) {
           return executeInsert(this, session, prepared, params);
         }
         return this.#followingCatalog(
@@ -293,7 +293,7 @@ export class Engine implements QueueHost {
         );
       case "delete":
         // Its selection ends before anything is removed.
-        if (this.#refreshCatalog === undefined) {
+        if (this.refreshCatalog === undefined) {
           return executeDelete(this, session, prepared, params);
         }
         return this.#followingCatalog(
@@ -336,7 +336,7 @@ export class Engine implements QueueHost {
 
   /** Runs `run` again after a catalog read when it met what a lagging catalog lacks (see runFollowingCatalog). */
   #followingCatalog(session: SessionState, run: () => Promise<Result>): Promise<Result> {
-    return runFollowingCatalog(this.#refreshCatalog!, session.database, run);
+    return runFollowingCatalog(this.refreshCatalog!, session.database, run);
   }
 
   /** Runs a DDL statement; inside a transaction it commits it first. */

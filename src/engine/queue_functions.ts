@@ -22,6 +22,12 @@ import type { EngineTable } from "./table.ts";
 export interface QueueHost {
   /** The table by name (`t` in database `current`, or `db.t`), or undefined. */
   table(name: string, current: string): EngineTable | undefined;
+  /**
+   * The backend's catalog read, on a backend whose catalog reaches this
+   * process later than other clients' DDL (see Backend.refreshCatalog):
+   * resolves true when it found a newer catalog. Undefined elsewhere.
+   */
+  readonly refreshCatalog: (() => Promise<boolean>) | undefined;
   /** The counters of a table by name or catalog key; ER_NO_SUCH_TABLE when missing. */
   stats(name: string): QueueStats;
   /** Compacts the log now. */
@@ -302,8 +308,14 @@ async function queueWaitOnce(
     parsed.push({ tableName, text });
   }
   const waitArgs: WaitArg[] = [];
+  let refreshed = false;
   for (const { tableName, text } of parsed) {
-    const table = host.table(tableName, session.database);
+    let table = host.table(tableName, session.database);
+    if (table === undefined && !refreshed && host.refreshCatalog !== undefined) {
+      // Another client may have made it a moment ago (a NATS catalog watch lags): read once.
+      refreshed = true;
+      if (await host.refreshCatalog()) table = host.table(tableName, session.database);
+    }
     if (table === undefined) return null;
     waitArgs.push({ tableId: table.tableId, text });
   }

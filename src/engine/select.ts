@@ -239,6 +239,9 @@ export async function executeSelect(
       const value = evaluateConstant(arg, params);
       return value instanceof Decimal ? value.toNumber() : outputValue(value);
     });
+    if (host.table(statement.from, session.database) === undefined) {
+      await host.refreshCatalog?.(); // another client may have made it a moment ago
+    }
     host.requireTable(statement.from, session.database);
     await callQueueFunction(host, session, "queue_wait", args);
     enterDatabase(session.database); // other sessions' statements ran meanwhile

@@ -219,6 +219,18 @@ describe("SQL on the NATS backend", skipUnless(natsMissing), () => {
       assert.deepEqual([...await b.sql`SELECT v FROM u`], [{ v: 1 }]);
       await a.sql`CREATE TABLE w (v INT) ENGINE=QUEUE`;
       assert.equal((await b.sql`INSERT INTO w VALUES (2)`).affectedRows, 1);
+      // A queue_wait naming a table b has not heard of.
+      await a.sql`CREATE TABLE x (v INT) ENGINE=QUEUE`;
+      await a.sql`INSERT INTO x VALUES (3)`;
+      const sx = b.session();
+      assert.deepEqual([...await sx.sql`SELECT queue_wait('x', 5) AS w`], [{ w: 1 }]);
+      assert.deepEqual([...await sx.sql`SELECT v FROM x`], [{ v: 3 }]);
+      await sx.sql`SELECT queue_end()`;
+      await a.sql`CREATE TABLE y (v INT) ENGINE=QUEUE`;
+      await a.sql`INSERT INTO y VALUES (4)`;
+      assert.deepEqual([...await sx.sql`SELECT v FROM y WHERE queue_wait('y', 5)`], [{ v: 4 }]);
+      await sx.sql`SELECT queue_end()`;
+      await sx.close();
       // Q4M's first form: the wait runs once, its read follows the catalog.
       await a.sql`DELETE FROM t`;
       await a.sql`ALTER TABLE t ADD COLUMN g INT`;
