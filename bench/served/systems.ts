@@ -43,7 +43,7 @@ function tableDdl(bodyBytes: number, engine: string, extraColumns = ""): string 
 }
 
 /** A `q4d serve` child process on a temp directory, TCP port 0. */
-class ServerChild {
+export class ServerChild {
   readonly #child: ChildProcess;
   readonly port: number;
   /** CPU seconds spent starting up (module loading), left out of cpuSeconds(). */
@@ -61,6 +61,8 @@ class ServerChild {
     const args = [cli, "serve", "--data", dataDir, "--port", "0", "--max-connections", "1000"];
     // Q4D_BENCH_SERVER_FLAGS: extra runtime flags for the server, e.g. "--cpu-prof".
     const extra = (process.env.Q4D_BENCH_SERVER_FLAGS ?? "").split(" ").filter((f) => f !== "");
+    // Q4D_BENCH_SERVE_ARGS: extra arguments for q4d serve, e.g. "--commit-io blocking".
+    args.push(...(process.env.Q4D_BENCH_SERVE_ARGS ?? "").split(" ").filter((a) => a !== ""));
     const runtimeArgs = isDeno ? ["run", "-A", ...extra, ...args] : [...extra, ...args];
     const child = spawn(process.execPath, runtimeArgs, {
       stdio: ["ignore", "pipe", "pipe"],

@@ -8,7 +8,7 @@
  */
 
 import { resolve as resolvePath } from "node:path";
-import { bindParams, prepareLargeInsert, prepareTemplate, prepareText } from "../sql/mod.ts";
+import { prepareBoundText, prepareLargeInsert, prepareTemplate, prepareText } from "../sql/mod.ts";
 import type { BackendCapabilities, SyncMode } from "../backend/mod.ts";
 import { QueueError } from "../errors.ts";
 import { ConstructionSlot } from "../construction.ts";
@@ -127,8 +127,8 @@ function runText(
     if (!isArrayArgument(params)) {
       throw new QueueError("ER_WRONG_ARGUMENTS", "sql.unsafe() takes its parameters as an array");
     }
-    const prepared = prepareText(text);
-    return engine.run(state, prepared, bindParams(prepared, params), shaped);
+    const { prepared, params: bound } = prepareBoundText(text, params);
+    return engine.run(state, prepared, bound, shaped);
   } catch (error) {
     return Promise.reject(error);
   }

@@ -39,7 +39,14 @@ import {
   smallestInteger,
 } from "./columns.ts";
 import { errorCodeToMysql } from "./errno.ts";
-import { framePackets, type Packet, PacketFramer, PayloadReader, PayloadWriter } from "./packet.ts";
+import {
+  framePackets,
+  type Packet,
+  PacketFramer,
+  PacketWriter,
+  PayloadReader,
+  PayloadWriter,
+} from "./packet.ts";
 import { Capability } from "./connection.ts";
 import { noStatusError, statusQuery, statusViews } from "./status.ts";
 
@@ -204,8 +211,14 @@ class ClientConnection {
   }
 
   #write(payload: Uint8Array): void {
+    this.#send(requestWriter.begin(this.#sequenceId).payload(payload));
+  }
+
+  /** Sends the request `writer` (the shared `requestWriter`) holds. */
+  #send(writer: PacketWriter): void {
+    const { bytes, sequenceIdNext } = writer.take();
+    if (writer.oversized) requestWriter = new PacketWriter();
     if (this.#closed || this.#socket === null) throw lostError();
-    const { bytes, sequenceIdNext } = framePackets(payload, this.#sequenceId);
     this.#sequenceId = sequenceIdNext;
     this.#socket.write(bytes);
   }
@@ -342,7 +355,7 @@ class ClientConnection {
 
   async #prepare(text: string): Promise<ClientStatement> {
     this.#sequenceId = 0;
-    this.#write(new PayloadWriter(text.length * 3 + 1).u8(0x16).string(text).finish());
+    this.#send(requestWriter.begin(0).packet().u8(0x16).string(text));
     const header = await this.#read();
     if (header[0] === 0xff) throw wireError(header, text);
     const reader = new PayloadReader(header, 1);
@@ -356,19 +369,26 @@ class ClientConnection {
 
   async #execute(statement: ClientStatement, params: readonly unknown[]): Promise<Result> {
     this.#sequenceId = 0;
-    const writer = new PayloadWriter(64).u8(0x17).u32(statement.id).u8(0).u32(1);
+    // COM_STMT_EXECUTE framed in place in the shared writers (no buffer per part).
+    const writer = requestWriter.begin(0);
+    writer.packet().u8(0x17).u32(statement.id).u8(0).u32(1);
     if (params.length > 0) {
-      const bitmap = new Uint8Array((params.length + 7) >> 3);
-      params.forEach((p, i) => {
-        if (p !== null && p !== undefined) return;
-        bitmap[i >> 3] = defined(bitmap[i >> 3], "a bit per parameter") | (1 << (i & 7));
-      });
-      writer.bytes(bitmap).u8(1);
-      const values = new PayloadWriter(64);
+      const bitmapAt = writer.length;
+      writer.zeros((params.length + 7) >> 3);
+      for (let i = 0; i < params.length; i++) {
+        const p = params[i];
+        if (p !== null && p !== undefined) continue;
+        const at = bitmapAt + (i >> 3);
+        writer.setU8At(at, defined(writer.finish()[at], "a bit per parameter") | (1 << (i & 7)));
+      }
+      writer.u8(1);
+      const values = paramValues;
+      values.length = 0;
       for (const param of params) writeParam(writer, values, param);
       writer.bytes(values.finish());
+      if (values.capacity > PacketWriter.keptBytesMax) paramValues = new PayloadWriter(256);
     }
-    this.#write(writer.finish());
+    this.#send(writer);
     const first = await this.#read();
     if (first[0] === 0xff) throw wireError(first);
     if (first[0] === 0x00) {
@@ -466,6 +486,14 @@ class ClientConnection {
     return this.#closed;
   }
 }
+
+/**
+ * The request being built, shared by every connection of this thread: a
+ * request is written whole before it is sent (see PacketWriter).
+ */
+let requestWriter = new PacketWriter();
+/** A COM_STMT_EXECUTE's parameter values, before they join the request. */
+let paramValues = new PayloadWriter(256);
 
 /**
  * One parameter's type and value. Checked by open()'s own rules first

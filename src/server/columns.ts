@@ -242,8 +242,31 @@ function fromValues(name: string, values: readonly unknown[]): WireColumn {
   }
 }
 
+/**
+ * Wire columns of described column lists whose every column has its
+ * declared type (so the rows do not change them): weak on the list, which
+ * the statement's plan owns, so bounded by the plans alive. Callers do not
+ * modify what `describeResult` returns.
+ */
+const describedCache = new WeakMap<readonly ResultColumn[], WireColumn[]>();
+
 /** The wire columns of a result: from its `columns` when present, else from its rows' keys. */
 export function describeResult(result: Result): WireColumn[] {
+  const described = result.columns;
+  if (described !== undefined) {
+    const cached = describedCache.get(described);
+    if (cached !== undefined) return cached;
+    if (described.every((column) => column.type !== undefined)) {
+      const wire = describe(result);
+      describedCache.set(described, wire);
+      for (const column of wire) definitionByColumn.set(column, null);
+      return wire;
+    }
+  }
+  return describe(result);
+}
+
+function describe(result: Result): WireColumn[] {
   const columns: ResultColumn[] = result.columns ??
     (result[0] === undefined ? [] : Object.keys(result[0]).map((name) => ({ name })));
   // Typed by position: two columns with one name may hold values of different types.
@@ -271,6 +294,26 @@ const definitionCacheMax = 4096;
  * modify the returned bytes.
  */
 export function columnDefinition(column: WireColumn, schema: string): Uint8Array {
+  // The columns of a cached description (describeResult) are met again: their bytes are kept on them.
+  const known = definitionByColumn.get(column);
+  if (known === undefined) return definitionByFields(column, schema);
+  if (known !== null && known.schema === schema) return known.bytes;
+  const bytes = definitionByFields(column, schema);
+  definitionByColumn.set(column, { schema, bytes });
+  return bytes;
+}
+
+/**
+ * Encoded definitions of the columns `describeResult` caches, by column
+ * object and the schema they name (null until first encoded); weak on the
+ * column, so bounded as that cache is. Other columns are not entered.
+ */
+const definitionByColumn = new WeakMap<
+  WireColumn,
+  { schema: string; bytes: Uint8Array } | null
+>();
+
+function definitionByFields(column: WireColumn, schema: string): Uint8Array {
   const table = column.table;
   const key = `${column.name}\u0000${table}\u0000${
     table === "" ? "" : schema

@@ -51,9 +51,9 @@ import {
 } from "./intercept.ts";
 import {
   concat,
-  framePayloads,
   type Packet,
   PacketFramer,
+  PacketWriter,
   PayloadReader,
   PayloadWriter,
   ProtocolError,
@@ -142,6 +142,12 @@ const commandNames: Record<number, string> = {
   0x1b: "Set option",
   0x1f: "Reset connection",
 };
+
+/**
+ * The response being built: one writer for every connection, since each
+ * response is written whole between two awaits (see PacketWriter).
+ */
+let responseWriter = new PacketWriter();
 
 /** How long a closing socket may take to flush before it is destroyed. */
 const socketLingerMs = 2_000;
@@ -473,9 +479,21 @@ export class Connection implements InterceptContext {
   }
 
   #write(payloads: Uint8Array[]): void {
+    const out = this.#begin();
+    for (const payload of payloads) out.payload(payload);
+    this.#send(out);
+  }
+
+  /** The shared response writer, started at this connection's sequence id. */
+  #begin(): PacketWriter {
+    return responseWriter.begin(this.#sequenceId);
+  }
+
+  /** Sends what `out` (from `#begin`) holds: one buffer and one socket write per response. */
+  #send(out: PacketWriter): void {
+    const { bytes, sequenceIdNext } = out.take();
+    if (out.oversized) responseWriter = new PacketWriter();
     if (this.#closed) return;
-    // One buffer and one socket write per response, headers written in place.
-    const { bytes, sequenceIdNext } = framePayloads(payloads, this.#sequenceId);
     this.#sequenceId = sequenceIdNext;
     this.#socket.write(bytes);
   }
@@ -487,14 +505,49 @@ export class Connection implements InterceptContext {
   }
 
   #ok(affectedRows = 0, insertId = 0, more = false, header = 0x00, info = ""): Uint8Array {
-    const writer = new PayloadWriter(16 + info.length).u8(header).lenencInt(affectedRows)
-      .lenencInt(insertId).u16(this.#status(more)).u16(0);
+    return this.#okInto(
+      new PayloadWriter(16 + info.length),
+      affectedRows,
+      insertId,
+      more,
+      header,
+      info,
+    )
+      .finish();
+  }
+
+  /** Writes an OK (or, header 0xfe, an EOF-as-OK) payload into `writer`. */
+  #okInto<W extends PayloadWriter>(
+    writer: W,
+    affectedRows: number | bigint,
+    insertId: number | bigint,
+    more: boolean,
+    header: number,
+    info: string,
+  ): W {
+    writer.u8(header).lenencInt(affectedRows).lenencInt(insertId).u16(this.#status(more)).u16(0);
     if (info !== "") writer.string(info);
-    return writer.finish();
+    return writer;
+  }
+
+  /** Sends an OK packet as a whole response. */
+  #sendOk(
+    affectedRows: number | bigint,
+    insertId: number | bigint,
+    more: boolean,
+    info = "",
+  ): void {
+    const out = this.#begin();
+    this.#okInto(out.packet(), affectedRows, insertId, more, 0x00, info);
+    this.#send(out);
   }
 
   #eof(more = false): Uint8Array {
-    return new PayloadWriter(5).u8(0xfe).u16(0).u16(this.#status(more)).finish();
+    return this.#eofInto(new PayloadWriter(5), more).finish();
+  }
+
+  #eofInto<W extends PayloadWriter>(writer: W, more: boolean): W {
+    return writer.u8(0xfe).u16(0).u16(this.#status(more));
   }
 
   #error(error: MysqlError, message: string): Uint8Array {
@@ -618,7 +671,7 @@ export class Connection implements InterceptContext {
         return false;
       }
     }
-    this.#write([this.#ok()]);
+    this.#sendOk(0, 0, false);
     this.#multiStatements = (this.#capabilities & Capability.multiStatements) !== 0;
     this.#host.verbose(`connection ${this.id}: ${user}@${this.host} connected`);
     return true;
@@ -708,12 +761,12 @@ export class Connection implements InterceptContext {
       case Command.quit:
         return false;
       case Command.ping:
-        this.#write([this.#ok()]);
+        this.#sendOk(0, 0, false);
         return true;
       case Command.initDb: {
         const refused = await this.#use(utf8.decode(reader.rest()));
         if (refused !== null) this.#sendError(refused, refused.message);
-        else this.#write([this.#ok()]);
+        else this.#sendOk(0, 0, false);
         return true;
       }
       case Command.query:
@@ -746,14 +799,14 @@ export class Connection implements InterceptContext {
       }
       case Command.refresh:
         // mysqldump --flush-logs / mysqladmin flush-*: no logs or caches to flush.
-        this.#write([this.#ok()]);
+        this.#sendOk(0, 0, false);
         return true;
       case Command.resetConnection: {
         // The current database survives a reset, as in MySQL.
         const database = this.database;
         this.#reset();
         await this.#use(database);
-        this.#write([this.#ok()]);
+        this.#sendOk(0, 0, false);
         return true;
       }
       case Command.changeUser:
@@ -787,7 +840,7 @@ export class Connection implements InterceptContext {
           );
         } else {
           statement.longData.clear();
-          this.#write([this.#ok()]);
+          this.#sendOk(0, 0, false);
         }
         return true;
       }
@@ -810,7 +863,7 @@ export class Connection implements InterceptContext {
     if (!this.#host.kill(id, false, this)) {
       throw new ServerStatementError(1094, "HY000", `Unknown thread id: ${id}`);
     }
-    this.#write([this.#ok()]);
+    this.#sendOk(0, 0, false);
   }
 
   /** A fresh session and variables, as COM_RESET_CONNECTION and COM_CHANGE_USER do. */
@@ -845,7 +898,7 @@ export class Connection implements InterceptContext {
         return true;
       }
     }
-    this.#write([this.#ok()]);
+    this.#sendOk(0, 0, false);
     return true;
   }
 
@@ -909,7 +962,7 @@ export class Connection implements InterceptContext {
     let rows: unknown[][];
     if (!Array.isArray(outcome)) {
       if (outcome.kind === "ok") {
-        this.#write([this.#ok(outcome.affectedRows, outcome.insertId, more, 0x00, outcome.info)]);
+        this.#sendOk(outcome.affectedRows, outcome.insertId, more, outcome.info);
         return;
       }
       columns = describeValues(outcome.names, outcome.rows);
@@ -919,7 +972,7 @@ export class Connection implements InterceptContext {
       const isRows = result.columns !== undefined || result.length > 0 ||
         /^\s*show\b/i.test(text);
       if (!isRows) {
-        this.#write([this.#ok(result.affectedRows ?? 0, result.insertId ?? 0, more)]);
+        this.#sendOk(result.affectedRows ?? 0, result.insertId ?? 0, more);
         return;
       }
       columns = describeResult(result);
@@ -931,17 +984,17 @@ export class Connection implements InterceptContext {
       rows = result.rowArrays ?? result.map((row) => columns.map((column) => row[column.name]));
     }
     const schema = this.database;
-    const payloads: Uint8Array[] = [new PayloadWriter(9).lenencInt(columns.length).finish()];
-    for (const column of columns) payloads.push(columnDefinition(column, schema));
-    if (!this.#deprecateEof) payloads.push(this.#eof());
+    const out = this.#begin();
+    out.packet().lenencInt(columns.length);
+    for (const column of columns) out.payload(columnDefinition(column, schema));
+    if (!this.#deprecateEof) this.#eofInto(out.packet(), false);
     for (const values of rows) {
-      const writer = new PayloadWriter(64);
-      if (binary) binaryRow(writer, values, columns);
-      else textRow(writer, values, columns);
-      payloads.push(writer.finish());
+      if (binary) binaryRow(out.packet(), values, columns);
+      else textRow(out.packet(), values, columns);
     }
-    payloads.push(this.#deprecateEof ? this.#ok(0, 0, more, 0xfe) : this.#eof(more));
-    this.#write(payloads);
+    if (this.#deprecateEof) this.#okInto(out.packet(), 0, 0, more, 0xfe, "");
+    else this.#eofInto(out.packet(), more);
+    this.#send(out);
   }
 
   // ---- prepared statements ----

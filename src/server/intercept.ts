@@ -576,6 +576,13 @@ const interceptedHeads = new Set([
   "FLUSH",
 ]);
 
+/** Upper-case character codes the intercepted heads start with. */
+const interceptedInitials = new Set([...interceptedHeads].map((head) => head.charCodeAt(0)));
+
+function isAsciiLetter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
 /** A SELECT the server answers reads a variable or calls one of its functions. */
 const serverValueHint =
   /@|\b(?:DATABASE|SCHEMA|USER|CURRENT_USER|SESSION_USER|SYSTEM_USER|VERSION|CONNECTION_ID|LAST_INSERT_ID)\b/i;
@@ -611,6 +618,16 @@ function emptyView(text: string): Outcome {
 }
 
 /**
+ * SELECT texts found to be the engine's by the regular expressions below
+ * (the same texts come again and again: a consumer's queue_wait, SELECT
+ * and queue_end()); emptied when full. Only texts up to
+ * `engineSelectBytesMax` long are kept.
+ */
+const engineSelects = new Set<string>();
+const engineSelectsMax = 1024;
+const engineSelectBytesMax = 1024;
+
+/**
  * Answers `text` when it is a statement the server handles; null when it is
  * the engine's. Throws {@linkcode ServerStatementError} for a bad one.
  */
@@ -620,12 +637,25 @@ export function intercept(
   params: readonly unknown[],
   defaults: ReadonlyMap<string, string | number | null>,
 ): Outcome | null {
+  // A text that starts with a letter no intercepted head starts with (INSERT, REPLACE…):
+  // its first word is that word, so it is the engine's.
+  if (!interceptedInitials.has(text.charCodeAt(0) & ~32) && isAsciiLetter(text.charCodeAt(0))) {
+    return null;
+  }
+  if (engineSelects.has(text)) return null;
+  const written = text;
   text = openExecutableComments(text);
   // Most statements are the engine's: decide from the first word, without tokenizing.
   const head = leadingWord.exec(text)?.[1]?.toUpperCase() ?? "";
   if (!interceptedHeads.has(head)) return null;
   if (head === "SELECT" && emptyViewFrom.test(text)) return emptyView(text);
-  if (head === "SELECT" && !serverValueHint.test(text)) return null;
+  if (head === "SELECT" && !serverValueHint.test(text)) {
+    if (written.length <= engineSelectBytesMax) {
+      if (engineSelects.size >= engineSelectsMax) engineSelects.clear();
+      engineSelects.add(written);
+    }
+    return null;
+  }
   const tokens = tokenize(text);
   if (tokens.at(-1)?.text === ";") tokens.pop();
   const first = tokens[0];

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { defined } from "../errors.ts";
+import { assert, defined } from "../errors.ts";
 
 /** Largest payload of one wire packet; a longer payload continues in the next. */
 export const packetPayloadBytesMax = 0xffffff;
@@ -440,8 +440,105 @@ export class PayloadWriter {
     return this.lenencBytes(utf8Encoder.encode(value));
   }
 
+  /** Overwrites the byte at `at` (below `length`): headers filled in after their payload. */
+  setU8At(at: number, value: number): void {
+    assert(at >= 0 && at < this.length, "a byte already written");
+    this.#bytes[at] = value;
+  }
+
+  /** Fills in the 4-byte wire packet header written (as zeros) at `at`. */
+  setHeaderAt(at: number, length: number, sequenceId: number): void {
+    if (at < 0 || at + 4 > this.length) throw new RangeError("a header already written");
+    const bytes = this.#bytes;
+    bytes[at] = length & 0xff;
+    bytes[at + 1] = (length >> 8) & 0xff;
+    bytes[at + 2] = (length >> 16) & 0xff;
+    bytes[at + 3] = sequenceId;
+  }
+
   /** The payload written so far. */
   finish(): Uint8Array {
     return this.#bytes.subarray(0, this.length);
+  }
+
+  /** How many bytes the writer holds room for. */
+  get capacity(): number {
+    return this.#bytes.length;
+  }
+}
+
+/**
+ * Builds one response (or request) of several wire packets in one buffer,
+ * each packet's header written in place once its payload is done: no
+ * buffer per payload and no copy to frame them. `take` copies the bytes
+ * out (a socket may keep what it is given) and makes the writer ready for
+ * the next response, so one writer serves every connection of a thread.
+ *
+ * @example
+ * ```ts
+ * const out = new PacketWriter();
+ * out.begin(1);
+ * out.packet().u8(0x00).u8(0).u8(0).u16(2).u16(0);
+ * const { bytes, sequenceIdNext } = out.take();
+ * console.log(bytes.length, sequenceIdNext); // 11 2
+ * ```
+ */
+export class PacketWriter extends PayloadWriter {
+  /** Where the open packet's header starts; -1 when none is open. */
+  #packetAt = -1;
+  #sequenceId = 0;
+  /** Capacity kept between responses; a larger buffer is let go after `take`. */
+  static readonly keptBytesMax = 256 * 1024;
+
+  /** Starts a response whose first packet has `sequenceId`; drops anything left unfinished. */
+  begin(sequenceId: number): this {
+    this.length = 0;
+    this.#packetAt = -1;
+    this.#sequenceId = sequenceId & 0xff;
+    return this;
+  }
+
+  /** Ends the open packet, if any, and opens the next: write its payload after this. */
+  packet(): this {
+    this.#close();
+    this.#packetAt = this.length;
+    this.zeros(4);
+    return this;
+  }
+
+  /** A whole payload as the next packet. */
+  payload(payload: Uint8Array): this {
+    return this.packet().bytes(payload);
+  }
+
+  /** Ends the response: its bytes (a copy) and the sequence id after its last packet. */
+  take(): { bytes: Uint8Array; sequenceIdNext: number } {
+    this.#close();
+    const bytes = this.finish().slice();
+    this.length = 0;
+    return { bytes, sequenceIdNext: this.#sequenceId };
+  }
+
+  /** True when a response grew this writer past what it keeps (the caller makes a new one). */
+  get oversized(): boolean {
+    return this.capacity > PacketWriter.keptBytesMax;
+  }
+
+  #close(): void {
+    const at = this.#packetAt;
+    if (at < 0) return;
+    this.#packetAt = -1;
+    const length = this.length - at - 4;
+    if (length >= packetPayloadBytesMax) {
+      // 16 MiB and more: split into continuation packets (rare; copied).
+      const payload = this.finish().slice(at + 4);
+      this.length = at;
+      const framed = framePackets(payload, this.#sequenceId);
+      this.bytes(framed.bytes);
+      this.#sequenceId = framed.sequenceIdNext;
+      return;
+    }
+    this.setHeaderAt(at, length, this.#sequenceId);
+    this.#sequenceId = (this.#sequenceId + 1) & 0xff;
   }
 }

@@ -119,6 +119,9 @@ function isWordChar(code: number): boolean {
     code === 95 || code === 36 || code >= 0x80;
 }
 
+/** A character outside ASCII (UTF-8 offsets differ from UTF-16 indexes after it). */
+const nonAscii = /[\u0080-\uffff]/;
+
 /** UTF-8 byte length of the code unit at `index` (surrogate pairs count 4 on the high half). */
 function utf8Bytes(code: number): number {
   if (code < 0x80) return 1;
@@ -217,6 +220,27 @@ export function tokenize(sql: string, bytesMax: number = statementBytesMax): Tok
 }
 
 /**
+ * The one token `tokenize` reads when a token starts at `index` of `text`
+ * (already free of executable comments), with the index after it; null
+ * when a space or comment starts there instead. Throws as `tokenize` does
+ * for a bad token. For template.ts' shape matcher, which reads literals
+ * between pieces of text it already knows.
+ *
+ * @example
+ * ```ts
+ * const text = "VALUES (42, 'x')";
+ * console.log(tokenAt(text, 8)?.token.value, tokenAt(text, 8)?.end); // 42 10
+ * ```
+ */
+export function tokenAt(text: string, index: number): { token: Token; end: number } | null {
+  const lexer = new Lexer(text);
+  lexer.index = index;
+  lexer.scanNext();
+  const token = lexer.tokens[0];
+  return token === undefined ? null : { token, end: lexer.index };
+}
+
+/**
  * The state of one tokenize() call and its steps: each `scan…` method reads
  * one token kind (or skips space and comments) from `index` on and pushes
  * what it read, with its UTF-8 byte offsets and line.
@@ -231,6 +255,9 @@ class Lexer {
   /** Bytes are counted lazily: `#byteOffset` is the UTF-8 offset of `#byteIndex`. */
   #byteIndex = 0;
   #byteOffset = 0;
+
+  /** The text is all ASCII: a UTF-16 index is its UTF-8 offset (tested when first needed). */
+  #ascii: boolean | undefined = undefined;
 
   constructor(text: string) {
     this.text = text;
@@ -272,6 +299,8 @@ class Lexer {
   }
 
   #byteAt(target: number): number {
+    this.#ascii ??= !nonAscii.test(this.text);
+    if (this.#ascii) return target;
     for (; this.#byteIndex < target; this.#byteIndex++) {
       this.#byteOffset += utf8Bytes(this.text.charCodeAt(this.#byteIndex));
     }
@@ -279,7 +308,10 @@ class Lexer {
   }
 
   #countLines(from: number, to: number): void {
-    for (let i = from; i < to; i++) if (this.text.charCodeAt(i) === 10) this.#line++;
+    const text = this.text;
+    for (let i = text.indexOf("\n", from); i >= 0 && i < to; i = text.indexOf("\n", i + 1)) {
+      this.#line++;
+    }
   }
 
   /** Whitespace, `#` and `-- ` line comments, `/* … *\/` comments: skipped. */
@@ -468,33 +500,31 @@ class Lexer {
 
 /** Scans a '…' or "…" string starting at `start`; returns its value and end index. */
 function scanString(text: string, start: number, quote: number): { value: string; end: number } {
+  const quoteText = quote === 39 ? "'" : '"';
   let value = "";
   let at = start + 1;
-  let runStart = at;
+  // Runs between quotes and backslashes are copied whole (found with indexOf).
+  let backslash = text.indexOf("\\", at);
   for (;;) {
-    if (at >= text.length) throw syntaxError(text, start, "unterminated string");
-    const code = text.charCodeAt(at);
-    if (code === quote) {
-      value += text.slice(runStart, at);
-      if (text.charCodeAt(at + 1) === quote) {
-        value += text[at];
-        at += 2;
-        runStart = at;
-        continue;
-      }
-      return { value, end: at + 1 };
-    }
-    if (code === 92) {
-      value += text.slice(runStart, at);
-      if (at + 1 >= text.length) throw syntaxError(text, start, "unterminated string");
-      const next = text[at + 1];
+    const close = text.indexOf(quoteText, at);
+    if (close < 0) throw syntaxError(text, start, "unterminated string");
+    if (backslash >= 0 && backslash < at) backslash = text.indexOf("\\", at);
+    if (backslash >= 0 && backslash < close) {
+      value += text.slice(at, backslash);
+      if (backslash + 1 >= text.length) throw syntaxError(text, start, "unterminated string");
+      const next = text[backslash + 1];
       // A surrogate pair after a backslash stays whole.
       value += next === undefined ? "" : escapes[next] ?? next;
-      at += 2;
-      runStart = at;
+      at = backslash + 2;
       continue;
     }
-    at++;
+    value += text.slice(at, close);
+    if (text.charCodeAt(close + 1) === quote) {
+      value += quoteText;
+      at = close + 2;
+      continue;
+    }
+    return { value, end: close + 1 };
   }
 }
 

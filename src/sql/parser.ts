@@ -26,7 +26,7 @@ import type {
   Value,
 } from "./ast.ts";
 import { TokenStream } from "./expression.ts";
-import { tokenize } from "./lexer.ts";
+import { type Token, tokenize } from "./lexer.ts";
 import { checkValue } from "./values.ts";
 import { acceptNow, parseTypedColumnType } from "./parse_types.ts";
 import { Decimal, decimalNegate } from "./decimal.ts";
@@ -66,7 +66,23 @@ export interface ParseResult {
  * ```
  */
 export function parseStatement(text: string, bytesMax?: number): ParseResult {
-  const stream = new TokenStream(text, tokenize(text, bytesMax), true);
+  return parseTokens(text, tokenize(text, bytesMax));
+}
+
+/**
+ * Parses one statement from `tokenize(text)`'s tokens (for a caller that
+ * looked at them first, as template.ts' shape cache does); the same result
+ * and errors as `parseStatement(text)`.
+ *
+ * @example
+ * ```ts
+ * import { type Token, tokenize } from "./lexer.ts";
+ * const text = "SELECT 1";
+ * console.log(parseTokens(text, tokenize(text)).statement.kind); // "select"
+ * ```
+ */
+export function parseTokens(text: string, tokens: Token[]): ParseResult {
+  const stream = new TokenStream(text, tokens, true);
   const statement = parseAny(stream);
   stream.acceptOp(";");
   if (stream.peek().kind !== "end") throw stream.error("unexpected text after the statement");

@@ -62,6 +62,13 @@ export interface GroupCommitOptions {
 }
 
 /**
+ * A batch up to this size is written with a blocking call even when commit
+ * I/O is async (`blocking` false): a page-cache copy of this much takes a
+ * few microseconds, less than a round trip to a worker thread.
+ */
+export const writeSyncBytesMax = 64 * 1024;
+
+/**
  * The commit loop of one log.
  *
  * @example
@@ -278,7 +285,11 @@ export class GroupCommit {
         this.#segments.writeSync(segment, bytes);
         this.#segments.syncSync(segment);
       } else {
-        await this.#segments.write(segment, bytes);
+        // A small batch is copied to the page cache at once: a hand-off to
+        // a worker thread and back costs more than that copy. The sync,
+        // which waits for the disk, still runs off the event loop.
+        if (bytes.length <= writeSyncBytesMax) this.#segments.writeSync(segment, bytes);
+        else await this.#segments.write(segment, bytes);
         await this.#segments.sync(segment);
       }
     } catch (failure) {

@@ -7,6 +7,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { FaultFileSystem } from "../../src/io/fault_fs.ts";
 import { openStore } from "../../src/storage/store.ts";
+import { writeSyncBytesMax } from "../../src/storage/group_commit.ts";
 import type { Store, TableRows } from "../../src/storage/types.ts";
 import { QueueError } from "../../src/errors.ts";
 
@@ -238,7 +239,9 @@ describe("store", () => {
     const gated = await openStore(dir, { fs, commitIo: "async" });
     const t = rowsOf(gated, "t");
     fs.failNextWrite("ENOSPC");
-    const failing = t.append([bytes("lost")]);
+    // Larger than writeSyncBytesMax: an async round writes a smaller batch
+    // with a blocking call, which would fail before anything queued behind.
+    const failing = t.append([bytes("lost".padEnd(writeSyncBytesMax + 1, "."))]);
     const failingRemoval = t.remove([1]);
     const settled: Promise<PromiseSettledResult<void>[]>[] = [
       Promise.allSettled([failing.durable, failingRemoval]),
