@@ -70,6 +70,7 @@ import {
   type JetStreamManager,
   jetstreamManager,
   type KV,
+  type KvEntry,
   Kvm,
   type Msg,
   type NatsConnection,
@@ -532,7 +533,7 @@ export class NatsBackend implements Backend {
    */
   async #updateCatalog<T>(change: (doc: CatalogDoc) => { doc: CatalogDoc; result: T }): Promise<T> {
     for (let attempt = 0;; attempt++) {
-      const entry = await this.#kv.get("catalog");
+      const entry = await this.#readCatalogAfter(this.#catalogRevision);
       const current: CatalogDoc = entry === null || entry.length === 0
         ? { nextTableId: 1, tables: [] }
         : entry.json<CatalogDoc>();
@@ -548,6 +549,24 @@ export class NatsBackend implements Backend {
         if (attempt < 20 && /wrong last sequence|key exists/i.test(String(error))) continue;
         throw writeError("catalog update", error);
       }
+    }
+  }
+
+  /**
+   * The catalog key at `revision` or later. A KV get is a direct get any
+   * replica may answer, and a replica that has not applied the latest
+   * update yet returns the one before: after CREATE TABLE, an ALTER could
+   * read a catalog without the table and fail with ER_NO_SUCH_TABLE (seen
+   * under load). So a read older than what this process has applied is
+   * read again, for up to `writeTimeoutMs`; then the older one is returned
+   * (the compare-and-set of the update refuses to write on it).
+   */
+  async #readCatalogAfter(revision: number): Promise<KvEntry | null> {
+    const deadline = Date.now() + this.writeTimeoutMs;
+    for (;;) {
+      const entry = await this.#kv.get("catalog");
+      if ((entry?.revision ?? 0) >= revision || Date.now() >= deadline) return entry;
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
 
