@@ -171,6 +171,11 @@ interface Route extends Source {
   since: number;
 }
 
+/** A routing value's consumer as this process notes it now. */
+function newRoute(subject: string, consumer: string, tuple: Value[]): Route {
+  return { subject, consumer, tuple, lastSeq: 0, seenSeq: 0, since: Date.now() };
+}
+
 interface TableState {
   info: TableInfo;
   stream: string;
@@ -824,14 +829,7 @@ export class NatsBackend implements Backend {
           if (!/already exists/i.test(String(error))) throw error;
         }
       });
-      return this.#addRoute(state, {
-        subject,
-        consumer,
-        tuple,
-        lastSeq: 0,
-        seenSeq: 0,
-        since: Date.now(),
-      });
+      return this.#addRoute(state, newRoute(subject, consumer, tuple));
     })().finally(() => state.ensuring.delete(subject));
     state.ensuring.set(subject, making);
     return making;
@@ -874,14 +872,7 @@ export class NatsBackend implements Backend {
         }
         for (const [subject, consumer] of listed) {
           const tuple = tupleOf(subject.slice(prefix.length));
-          this.#addRoute(state, {
-            subject,
-            consumer,
-            tuple,
-            lastSeq: 0,
-            seenSeq: 0,
-            since: Date.now(),
-          });
+          this.#addRoute(state, newRoute(subject, consumer, tuple));
         }
         const info = await this.#jsm.streams.info(state.stream, { subjects_filter: `${prefix}>` });
         for (const subject of Object.keys(info.state.subjects ?? {})) {
@@ -914,14 +905,7 @@ export class NatsBackend implements Backend {
       const filter = info.config.filter_subject ?? "";
       if (!filter.startsWith(`${state.subject}.`)) return;
       const tuple = tupleOf(filter.slice(state.subject.length + 1));
-      this.#addRoute(state, {
-        subject: filter,
-        consumer,
-        tuple,
-        lastSeq: 0,
-        seenSeq: 0,
-        since: Date.now(),
-      });
+      this.#addRoute(state, newRoute(filter, consumer, tuple));
     }, (error) => {
       if (known !== undefined && /not found/i.test(String(error))) {
         if (routes.get(known.subject) === known) routes.delete(known.subject);
