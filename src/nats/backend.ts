@@ -70,6 +70,7 @@ import {
   type JetStreamManager,
   jetstreamManager,
   type KV,
+  type KvEntry,
   Kvm,
   type Msg,
   type NatsConnection,
@@ -126,8 +127,14 @@ const pullSliceMs = 2_000;
 const immediatePullTimeoutMs = 250;
 /** Upper bound of pulls per argument in one immediate pass (rows turned down before one is served). */
 const immediatePassMaxPulls = 10_000;
-/** How long an immediate pass waits for a stored row the consumer has not seen yet (see #pullNow). */
+/** One pull of an immediate pass waiting for a row the consumer has yet to deliver (see #pullNow). */
 const catchUpPullMs = 100;
+/**
+ * How long an immediate pass waits at most for a row the stream holds and
+ * the consumer has yet to deliver (a consumer leader's lag; a loaded
+ * machine has shown more than 100 ms). Then "no row now".
+ */
+const catchUpMaxMs = 5_000;
 /** Above this many matching routing values, an immediate pass first asks which hold rows. */
 const routesPulledBlindly = 4;
 /** How often a blocked wait on a routed table lists its consumers again (values another client added). */
@@ -219,6 +226,14 @@ interface TableState {
    */
   givenBack: number;
   givingBack: Set<Promise<void>>;
+  /**
+   * Rows this process gave back (row id → when, and the consumer and its
+   * delivery sequence of that delivery), until it sees one delivered
+   * again: nats-server 2.9 has answered a confirmed give-back's next
+   * no-wait pull with "no messages" (seen under load), so "none" is not
+   * trusted while one is on its way back (see #pullNow).
+   */
+  returning: Map<number, { at: number; consumer: string; consumerSeq: number }>;
 }
 
 /** How long an ended row is assumed not yet applied by the stream at most (then forgotten). */
@@ -235,15 +250,19 @@ interface Owned {
 }
 
 /** The parts of a JetStream ack subject `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.…`. */
-function parseAckSubject(reply: string): { stream: string; delivered: number; seq: number } {
+function parseAckSubject(
+  reply: string,
+): { stream: string; consumer: string; delivered: number; seq: number; consumerSeq: number } {
   const tokens = reply.split(".");
   // 2.9 form: $JS ACK stream consumer delivered sseq cseq ts pending (9 tokens);
   // 2.10 adds domain and account hash in front (12 tokens).
   const base = tokens.length >= 12 ? 4 : 2;
   return {
     stream: tokens[base] ?? "",
+    consumer: tokens[base + 1] ?? "",
     delivered: Number(tokens[base + 2]),
     seq: Number(tokens[base + 3]),
+    consumerSeq: Number(tokens[base + 4]),
   };
 }
 
@@ -528,6 +547,7 @@ export class NatsBackend implements Backend {
       publishedDuringRefresh: null,
       givenBack: 0,
       givingBack: new Set(),
+      returning: new Map(),
     };
   }
 
@@ -537,7 +557,7 @@ export class NatsBackend implements Backend {
    */
   async #updateCatalog<T>(change: (doc: CatalogDoc) => { doc: CatalogDoc; result: T }): Promise<T> {
     for (let attempt = 0;; attempt++) {
-      const entry = await this.#kv.get("catalog");
+      const entry = await this.#readCatalogAfter(this.#catalogRevision);
       const current: CatalogDoc = entry === null || entry.length === 0
         ? { nextTableId: 1, tables: [] }
         : entry.json<CatalogDoc>();
@@ -553,6 +573,24 @@ export class NatsBackend implements Backend {
         if (attempt < 20 && /wrong last sequence|key exists/i.test(String(error))) continue;
         throw writeError("catalog update", error);
       }
+    }
+  }
+
+  /**
+   * The catalog key at `revision` or later. A KV get is a direct get any
+   * replica may answer, and a replica that has not applied the latest
+   * update yet returns the one before: after CREATE TABLE, an ALTER could
+   * read a catalog without the table and fail with ER_NO_SUCH_TABLE (seen
+   * under load). So a read older than what this process has applied is
+   * read again, for up to `writeTimeoutMs`; then the older one is returned
+   * (the compare-and-set of the update refuses to write on it).
+   */
+  async #readCatalogAfter(revision: number): Promise<KvEntry | null> {
+    const deadline = Date.now() + this.writeTimeoutMs;
+    for (;;) {
+      const entry = await this.#kv.get("catalog");
+      if ((entry?.revision ?? 0) >= revision || Date.now() >= deadline) return entry;
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
 
@@ -933,6 +971,7 @@ export class NatsBackend implements Backend {
     state.messages = 0;
     state.delayed.clear();
     state.ended.clear();
+    state.returning.clear();
     // Owned rows vanish with the purge: their owners here stop renewing them.
     for (const session of this.sessions) session.tableTruncated(tableId);
   }
@@ -969,7 +1008,8 @@ export class NatsBackend implements Backend {
 
   /**
    * Reads one row by sequence from the stream's leader (the stream message
-   * get API); with `next`, the first row at or after `rowId`. Null when none.
+   * get API); with `next`, the first row at or after `rowId` (on `subject`:
+   * by default any of the table's). Null when none.
    * Not a direct get: any replica answers those, and a follower that has not
    * applied the latest publish or delete yet would hide a row whose INSERT
    * resolved or show one already ended.
@@ -978,9 +1018,10 @@ export class NatsBackend implements Backend {
     tableId: number,
     rowId: number,
     next: boolean,
+    subject?: string,
   ): Promise<{ rowId: number; payload: Uint8Array } | null> {
     const state = this.state(tableId);
-    const subject = state.routes === null ? state.subject : `${state.subject}.>`;
+    subject ??= state.routes === null ? state.subject : `${state.subject}.>`;
     const body = next ? { seq: rowId, next_by_subj: subject } : { seq: rowId };
     let answer: {
       error?: { code?: number; description?: string };
@@ -1211,6 +1252,12 @@ export class NatsBackend implements Backend {
       return Promise.resolve();
     }
     state.givenBack++;
+    const ack = parseAckSubject(reply);
+    state.returning.set(ack.seq, {
+      at: Date.now(),
+      consumer: ack.consumer,
+      consumerSeq: ack.consumerSeq,
+    });
     let confirmed: Promise<void>;
     try {
       confirmed = this.nc.request(reply, encoder.encode("-NAK"), {
@@ -1222,6 +1269,38 @@ export class NatsBackend implements Backend {
     }
     state.givingBack.add(confirmed);
     return confirmed;
+  }
+
+  /**
+   * A row of `tableId` was delivered to a pull of this process: no longer
+   * on its way back (see `returning`).
+   */
+  delivered(tableId: number, reply: string): void {
+    const returning = this.#tables.get(tableId)?.returning;
+    if (returning !== undefined && returning.size > 0) {
+      returning.delete(parseAckSubject(reply).seq);
+    }
+  }
+
+  /**
+   * Whether a row this process gave back less than `withinMs` ago may
+   * still be on its way back to `consumer`, whose info says it has made
+   * `deliveries` deliveries: none since that give-back's delivery (else
+   * the row went to a pull of another process, or another row came first;
+   * forgotten, as are older ones).
+   */
+  rowsReturning(tableId: number, consumer: string, deliveries: number, withinMs: number): boolean {
+    const returning = this.#tables.get(tableId)?.returning;
+    if (returning === undefined) return false;
+    const oldest = Date.now() - withinMs;
+    let waiting = false;
+    for (const [seq, row] of returning) {
+      if (row.at < oldest) returning.delete(seq);
+      else if (row.consumer !== consumer) continue;
+      else if (deliveries > row.consumerSeq) returning.delete(seq);
+      else waiting = true;
+    }
+    return waiting;
   }
 
   get filterDelayMs(): number {
@@ -1456,6 +1535,7 @@ export class NatsSession implements BackendSession {
     for (let pulls = 0; pulls < immediatePassMaxPulls; pulls++) {
       if (this.#backend.table(tableId) === undefined) return false; // dropped meanwhile
       const msg = await this.#pullNow(tableId, source);
+      if (msg !== null) this.#backend.delivered(tableId, msg.reply!);
       if (wait.done) {
         // Cancelled or closed meanwhile: the row goes back at once.
         if (msg !== null) this.#backend.giveBack(tableId, msg.reply!);
@@ -1500,43 +1580,88 @@ export class NatsSession implements BackendSession {
 
   /**
    * One no-wait pull: the message, or null when the consumer has none now.
-   * "No messages" while the consumer has not yet seen a row this process
-   * knows is stored (the consumer applies the stream's writes a little
-   * after the PubAck) pulls once more, waiting for it up to
-   * `catchUpPullMs`: an INSERT followed by queue_wait(t, 0) in this process
-   * finds its row. So does "no messages" while the pull of an earlier wait,
-   * over but not yet expired (a 2.9 pull cannot be cancelled), took a row
-   * and gave it back: the row is on its way back to the consumer.
+   * "No messages" is not trusted at once in three cases, where this process
+   * knows a row is there: the pull of an earlier wait, over but not yet
+   * expired (a 2.9 pull cannot be cancelled), took a row and is giving it
+   * back; a row given back a moment ago has not been delivered again (the
+   * server has said "no messages" right after confirming a give-back); or
+   * the consumer has not delivered up to a row this process knows is
+   * stored (the consumer's leader applies the stream's writes a little
+   * after the PubAck, and hands a new row to the oldest waiting pull
+   * first, maybe such a stale one). Then it pulls again, `catchUpPullMs`
+   * at a time, until the row comes, for up to `catchUpMaxMs`: an INSERT
+   * followed by queue_wait(t, 0) in this process finds its row even under
+   * load.
    */
   async #pullNow(tableId: number, source: Source): Promise<Msg | null> {
     const state = this.#backend.state(tableId);
-    const givenBack = state.givenBack;
-    const first = await this.#pullOnce(state.stream, source.consumer, { batch: 1, no_wait: true });
-    if (first !== "empty") return first;
-    if (state.givenBack !== givenBack || state.givingBack.size > 0) {
-      await Promise.all(state.givingBack);
-      return await this.#catchUpPull(state.stream, source.consumer);
+    const deadline = Date.now() + catchUpMaxMs;
+    let givenBack = state.givenBack;
+    let got = await this.#pullOnce(state.stream, source.consumer, { batch: 1, no_wait: true });
+    for (;;) {
+      if (got !== "empty") return got;
+      if (state.givenBack !== givenBack || state.givingBack.size > 0) {
+        givenBack = state.givenBack;
+        await Promise.all(state.givingBack);
+      } else if (
+        !(await this.#behind(tableId, source)) && !(await this.#returning(tableId, source))
+      ) {
+        return null;
+      }
+      if (Date.now() >= deadline || this.#backend.table(tableId) === undefined) return null;
+      got = await this.#pullOnce(state.stream, source.consumer, {
+        batch: 1,
+        expires: catchUpPullMs * 1_000_000,
+      });
     }
+  }
+
+  /**
+   * Whether a row this process gave back may still come back to `source`'s
+   * consumer: one was given back less than `catchUpMaxMs` ago, and the
+   * consumer's info shows no delivery since (see `returning`).
+   */
+  async #returning(tableId: number, source: Source): Promise<boolean> {
+    if (this.#backend.state(tableId).returning.size === 0) return false;
+    try {
+      const info = await this.#backend.consumerInfo(tableId, source.consumer);
+      return this.#backend.rowsReturning(
+        tableId,
+        source.consumer,
+        info.delivered.consumer_seq,
+        catchUpMaxMs,
+      );
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Whether `source`'s consumer has yet to deliver a row the stream holds
+   * at or below the last sequence this process knows of for it. Its info
+   * alone cannot tell a consumer that lags from one whose rows up to there
+   * were removed before delivery (DELETE): both show a delivered sequence
+   * below it. So the stream's leader is asked for the first row after the
+   * delivered one; when there is none up to that sequence, the consumer is
+   * taken as caught up there (the next call costs no request).
+   */
+  async #behind(tableId: number, source: Source): Promise<boolean> {
+    const state = this.#backend.state(tableId);
     // The table's consumer: every row this process knows of (stats included); a routing value's: its own.
     const stored = state.routes === null ? state.lastSeq : source.lastSeq;
-    if (source.seenSeq >= stored) return null;
+    if (source.seenSeq >= stored) return false;
     try {
       const info = await this.#backend.consumerInfo(tableId, source.consumer);
       source.seenSeq = Math.max(source.seenSeq, info.delivered.stream_seq);
+      if (source.seenSeq >= stored) return false;
+      const subject = state.routes === null ? state.subject : (source as Route).subject;
+      const next = await this.#backend.getRow(tableId, source.seenSeq + 1, true, subject);
+      if (next !== null && next.rowId <= stored) return true;
     } catch {
-      return null;
+      return false;
     }
-    if (source.seenSeq >= stored && state.givenBack === givenBack) return null;
-    return this.#catchUpPull(state.stream, source.consumer);
-  }
-
-  /** A pull waiting up to `catchUpPullMs` for a row: the message, or null. */
-  async #catchUpPull(stream: string, consumer: string): Promise<Msg | null> {
-    const again = await this.#pullOnce(stream, consumer, {
-      batch: 1,
-      expires: catchUpPullMs * 1_000_000,
-    });
-    return again === "empty" ? null : again;
+    source.seenSeq = Math.max(source.seenSeq, stored);
+    return false;
   }
 
   /** One pull request: the message, "empty" for the server's "no messages", null for no answer. */
@@ -1747,6 +1872,7 @@ export class NatsSession implements BackendSession {
           return;
         }
         outstanding = false;
+        backend.delivered(tableId, msg.reply);
         if (wait.done) {
           backend.giveBack(tableId, msg.reply);
           return sub.unsubscribe();
