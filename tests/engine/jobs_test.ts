@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { FaultFileSystem } from "../../src/io/fault_fs.ts";
 import {
   lacksTransactions,
+  nextTurn,
   notOnNats,
   openEngine,
   openTemp,
@@ -417,10 +418,13 @@ describe("jobs()", () => {
         await job.ack();
       }
     })();
+    await within(isStarted, guardMs, "first job");
+    // The idle loop starts once busy owns the only row: which of two sessions waiting at once
+    // gets a row is not promised, and on NATS their first pulls race.
     const idleLoop = (async () => {
       for await (const _job of idle.jobs("t", { timeout: 3600 })) assert.fail("no job expected");
     })();
-    await within(isStarted, guardMs, "first job");
+    await nextTurn();
     db.stop();
     await within(idleLoop, guardMs, "idle loop after stop");
     release();
