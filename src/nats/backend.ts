@@ -57,7 +57,7 @@ import type {
 import { newWaitCounters } from "../backend/mod.ts";
 import type { Value } from "../sql/mod.ts";
 import { QueueError } from "../errors.ts";
-import { consumerOf, suffixOf, tupleOf } from "./routing.ts";
+import { base64Bytes, consumerOf, suffixOf, tupleOf } from "./routing.ts";
 import {
   AckPolicy,
   connect,
@@ -281,14 +281,6 @@ function writeError(what: string, cause: unknown): QueueError {
 /** Same name and meta (the meta compared as the JSON the catalog stores). */
 function sameInfo(a: TableInfo, b: TableInfo): boolean {
   return a === b || (a.name === b.name && JSON.stringify(a.meta) === JSON.stringify(b.meta));
-}
-
-/** The bytes of a base64 string (JetStream's JSON replies carry payloads so). */
-function base64Bytes(text: string): Uint8Array {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }
 
 function readError(what: string, cause: unknown): QueueError {

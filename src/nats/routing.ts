@@ -28,7 +28,17 @@ function base64url(bytes: Uint8Array): string {
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-function fromBase64url(text: string): Uint8Array {
+/**
+ * The bytes of base64 text, in either alphabet (the URL-safe one of tokens,
+ * or the standard one JetStream's JSON replies carry payloads in).
+ *
+ * @example
+ * ```ts
+ * import { base64Bytes } from "./routing.ts";
+ * console.log(base64Bytes("_w"), base64Bytes("/w==")); // Uint8Array(1) [ 255 ] twice
+ * ```
+ */
+export function base64Bytes(text: string): Uint8Array {
   const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
@@ -36,7 +46,7 @@ function fromBase64url(text: string): Uint8Array {
 }
 
 const text = (value: string): string => base64url(encoder.encode(value));
-const untext = (token: string): string => decoder.decode(fromBase64url(token));
+const untext = (token: string): string => decoder.decode(base64Bytes(token));
 
 /**
  * One value as a subject token.
@@ -83,7 +93,7 @@ export function valueOf(token: string): Value {
       case "i":
         return BigInt(untext(rest));
       case "b":
-        return fromBase64url(rest);
+        return base64Bytes(rest);
       case "d": {
         const [unscaled, scale, decimals] = untext(rest).split(":");
         return new Decimal(BigInt(unscaled!), Number(scale), Number(decimals));

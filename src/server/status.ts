@@ -43,7 +43,18 @@ export interface StatusSource {
   readonly recovery: RecoveryReportView;
 }
 
-/** The q4d status rows of a database: [Variable_name, Value], names in MySQL's capitalization. */
+/**
+ * The q4d status rows of a database: [Variable_name, Value], names in MySQL's capitalization.
+ *
+ * @example
+ * ```ts
+ * import { open } from "../../mod.ts";
+ * const db = await open(await Deno.makeTempDir());
+ * const rows = q4dStatus(db); // [["Q4d_backend", "local"], ["Q4d_capability_transactions", "ON"], …]
+ * console.log(rows.find(([name]) => name === "Q4d_recovery_segment_count"));
+ * await db.close();
+ * ```
+ */
 export function q4dStatus(db: StatusSource): [string, string][] {
   const rows: [string, string][] = [];
   for (const [key, value] of Object.entries(db.capabilities)) {
@@ -66,6 +77,16 @@ export const statusQuery = "SHOW GLOBAL STATUS LIKE 'q4d%'";
 /**
  * The capabilities and recovery report of q4d status rows (`Variable_name`,
  * `Value`); null when the rows are not q4d's (another MySQL server).
+ *
+ * @example
+ * ```ts
+ * import { open } from "../../mod.ts";
+ * const db = await open(await Deno.makeTempDir());
+ * const rows = q4dStatus(db).map(([Variable_name, Value]) => ({ Variable_name, Value }));
+ * console.log(statusViews(rows)?.capabilities.name); // "local", as db.capabilities.name
+ * console.log(statusViews([])); // null: not a q4d server
+ * await db.close();
+ * ```
  */
 export function statusViews(
   rows: readonly Record<string, unknown>[],
