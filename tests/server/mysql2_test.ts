@@ -400,3 +400,32 @@ test("mysql2 reads DECIMAL, dates and times, YEAR, ENUM, SET and BIT in both pro
     await served.close();
   }
 });
+
+test("SHOW GLOBAL STATUS LIKE 'q4d%' gives mysql2 q4d's backend, capabilities and recovery", async () => {
+  const served = await startServer();
+  const c = await served.connect();
+  try {
+    const [rows] = (await c.query("SHOW GLOBAL STATUS LIKE 'q4d%'")) as unknown as [
+      { Variable_name: string; Value: string }[],
+    ];
+    const status = new Map(rows.map((r) => [r.Variable_name, r.Value]));
+    assert.equal(status.get("Q4d_backend"), served.db.capabilities.name);
+    assert.equal(
+      status.get("Q4d_capability_transactions"),
+      served.db.capabilities.transactions ? "ON" : "OFF",
+    );
+    assert.equal(
+      status.get("Q4d_recovery_segment_count"),
+      String(served.db.recovery.segmentCount),
+    );
+    assert.equal(status.get("Q4d_recovery_torn_tail_path"), "");
+    // LIKE filters as MySQL's does: nothing of q4d's under another pattern.
+    const [others] = (await c.query("SHOW STATUS LIKE 'Uptime'")) as unknown as [
+      { Variable_name: string }[],
+    ];
+    assert.ok(others.every((r) => !r.Variable_name.startsWith("Q4d_")));
+  } finally {
+    c.destroy();
+    await served.close();
+  }
+});
